@@ -1,0 +1,62 @@
+import type { Member, PendingIndexRequest, Room } from './room.model';
+
+export interface CreateRoomResult {
+  readonly room: Room;
+  /** False when a live room already existed for this playlist and was returned instead. */
+  readonly created: boolean;
+}
+
+export interface JoinResult {
+  readonly room: Room;
+  /** False when the user was already a member (nothing changed). */
+  readonly joined: boolean;
+  /** Rooms the user was removed from, for good, to stay within the room limit (oldest-joined first). */
+  readonly evictedRoomIds: readonly string[];
+}
+
+/**
+ * Rooms and their members. Guarantees, for every adapter:
+ * - `create` is atomic with its search-index request (outbox): both are stored or neither;
+ *   at most one live room exists per playlist id, and creating again returns it.
+ * - `join` is atomic: membership and the eviction of the oldest-joined rooms beyond
+ *   `maxRooms` happen together, so a user is never in more than `maxRooms` live rooms.
+ * - `markRead` only moves a member's read position forward (message ids are time-ordered).
+ * - Lists are newest room first (by `createdAt`, then id) and exclude closed rooms.
+ * - Unknown or closed rooms: `get` returns null, mutations return null.
+ */
+export abstract class RoomStore {
+  abstract create(room: Room): Promise<CreateRoomResult>;
+
+  abstract get(roomId: string): Promise<Room | null>;
+
+  abstract join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null>;
+
+  /** Removes the member for good; returns the room after removal, or null if the room is unknown. */
+  abstract exit(roomId: string, uid: string): Promise<Room | null>;
+
+  /** Saves the last read message id (forward only); returns the member after the change. */
+  abstract markRead(roomId: string, uid: string, messageId: string): Promise<Member | null>;
+
+  abstract listJoined(uid: string): Promise<Room[]>;
+
+  /** Live rooms `uid` is not a member of. */
+  abstract listUnjoined(uid: string): Promise<Room[]>;
+
+  abstract listAll(): Promise<Room[]>;
+
+  abstract touch(roomId: string, at: Date): Promise<void>;
+
+  /** Live rooms whose last activity is before `cutoff`. */
+  abstract listIdleSince(cutoff: Date): Promise<Room[]>;
+
+  abstract close(roomId: string, at: Date): Promise<void>;
+
+  /** Outbox: index requests due at `now`, oldest first. */
+  abstract duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]>;
+
+  abstract completeIndexRequest(roomId: string): Promise<void>;
+
+  abstract retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void>;
+
+  abstract close(): Promise<void>;
+}

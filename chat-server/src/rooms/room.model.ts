@@ -1,0 +1,50 @@
+/** A room as the chat server keeps it: a document with its playlist snapshot and members. */
+
+export interface Music {
+  readonly title: string;
+  readonly artist: string;
+  /** `m:ss` or `h:mm:ss`, validated at creation. */
+  readonly playtime: string;
+  readonly thumbnail: string;
+}
+
+/** Frozen copy of the playlist taken when the chat started; later playlist edits do not reach it. */
+export interface PlaylistSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly musics: readonly Music[];
+}
+
+export interface Member {
+  readonly uid: string;
+  readonly nickName: string;
+  readonly profileImage: string | null;
+  /** Last message the member has read; null before they read anything. */
+  readonly lastReadMessageId: string | null;
+  readonly enteredAt: Date;
+}
+
+export interface Room {
+  /** UUID given at creation. */
+  readonly id: string;
+  /** The playlist's name. */
+  readonly roomName: string;
+  readonly ownerUid: string;
+  readonly playlist: PlaylistSnapshot;
+  /** Keyed by uid. */
+  readonly users: Readonly<Record<string, Member>>;
+  /** When the chat started: the playlist loop's time zero. */
+  readonly createdAt: Date;
+  /** Last join, message or presence activity; drives idle clean-up. */
+  readonly lastActivityAt: Date;
+  /** Set when the room was closed (idle clean-up); closed rooms are not live. */
+  readonly closedAt: Date | null;
+}
+
+/** State of the search-index request written with the room (transactional outbox). */
+export interface PendingIndexRequest {
+  readonly roomId: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastError: string | null;
+}

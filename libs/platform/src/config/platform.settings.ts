@@ -1,0 +1,26 @@
+import { requiredWhenEquals, setting, type SettingsOf } from './settings';
+
+/** Which column of the architecture this process runs in, and the adapter behind each shared port. */
+export const platformSettings = {
+  mode: setting.oneOf('DEPLOYMENT_MODE', ['single', 'cluster'], 'single', 'single: one process, embedded adapters; cluster: external services'),
+  instanceId: setting.string('INSTANCE_ID', '', 'Name of this instance in logs and discovery (empty: host name and pid)'),
+  logLevel: setting.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Minimum level of log lines'),
+  eventBus: setting.oneOf('EVENT_BUS', ['memory', 'kafka'], 'memory', 'EventBus adapter: in-process (single node) or Kafka'),
+  kafkaBrokers: setting.list('KAFKA_BROKERS', '', 'Kafka bootstrap brokers, comma-separated host:port', {
+    requiredWhen: requiredWhenEquals('EVENT_BUS', 'kafka'),
+  }),
+  kafkaClientId: setting.string('KAFKA_CLIENT_ID', 'playlist-chat', 'Kafka client id prefix'),
+  eventMaxAttempts: setting.int('EVENT_MAX_ATTEMPTS', 5, 'Deliveries of one event before it is parked in the dead-letter topic', { min: 1, max: 100 }),
+  eventRetryBaseMs: setting.int('EVENT_RETRY_BASE_MS', 200, 'First retry delay of a failed event handler; doubles each attempt', { min: 1, max: 600_000 }),
+  fanout: setting.oneOf('ROOM_FANOUT', ['memory', 'redis'], 'memory', 'RoomFanout adapter: in-process (single node) or Redis pub/sub'),
+  redisUrl: setting.string('REDIS_URL', '', 'Redis URL (redis://host:port/db) for fan-out and presence', {
+    requiredWhen: (env) => (env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis' ? 'ROOM_FANOUT or PRESENCE_STORE is redis' : undefined),
+  }),
+  registry: setting.oneOf('SERVICE_REGISTRY', ['memory', 'consul'], 'memory', 'ServiceRegistry adapter: in-process (single node) or Consul'),
+  consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
+    requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'consul'),
+  }),
+  advertiseHost: setting.string('ADVERTISE_HOST', '127.0.0.1', 'Host name other services use to reach this instance'),
+};
+
+export type PlatformSettings = SettingsOf<typeof platformSettings>;

@@ -1,0 +1,47 @@
+import type { EventTopics, TopicName } from '@playlist-chat/contracts';
+
+export interface DeliveryInfo {
+  readonly topic: string;
+  readonly key: string;
+  /** 1 on first delivery, then 2, 3… on retries. */
+  readonly attempt: number;
+}
+
+export type EventHandler<T> = (event: T, info: DeliveryInfo) => Promise<void>;
+
+export interface EventSubscription {
+  /** Stops delivery to this handler; in-flight handling finishes first. */
+  close(): Promise<void>;
+}
+
+/** Topic that receives events whose handling failed `EVENT_MAX_ATTEMPTS` times: `${topic}.dlq`. */
+export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+/**
+ * The log between services. Guarantees, for every adapter:
+ * - `publish` resolves only once the event is durable in the log (Kafka: acks from all
+ *   in-sync replicas, idempotent producer); a rejected promise means it was not published.
+ * - At-least-once delivery: a handler may see an event again, so handlers are idempotent.
+ * - Per-key order: events with the same key reach a group's handler in publish order, and the
+ *   next event of a key waits until the previous one was handled (or dead-lettered).
+ * - Groups: every group gets every event; within one group, each event goes to one subscriber.
+ * - A handler that throws is retried with exponential backoff (`EVENT_RETRY_BASE_MS`, doubling)
+ *   up to `EVENT_MAX_ATTEMPTS` deliveries; then the event is published to `deadLetterTopic(topic)`
+ *   with the last error, and the key moves on. `replayDeadLetters` puts parked events back.
+ */
+export abstract class EventBus {
+  abstract publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void>;
+
+  /** Resolves once the subscription is live: events published after it resolves are delivered. */
+  abstract subscribe<T extends TopicName>(
+    topic: T,
+    group: string,
+    handler: EventHandler<EventTopics[T]>,
+  ): Promise<EventSubscription>;
+
+  /** Operator tool: re-publishes every event parked in `deadLetterTopic(topic)` to `topic`; returns how many. */
+  abstract replayDeadLetters(topic: TopicName): Promise<number>;
+
+  /** Flushes what is in flight and releases connections. */
+  abstract close(): Promise<void>;
+}

@@ -1,4 +1,7 @@
-import { requiredWhenEquals, setting, type SettingsOf } from './settings';
+import { requiredWhenEquals, setting, type Env, type SettingsOf } from './settings';
+
+/** For defaults in other groups that differ between the two ways to run. */
+export const isSingleNode = (env: Env): boolean => (env.DEPLOYMENT_MODE ?? 'single') === 'single';
 
 /** Which column of the architecture this process runs in, and the adapter behind each shared port. */
 export const platformSettings = {

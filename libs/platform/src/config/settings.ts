@@ -157,6 +157,13 @@ export function defaultOf(spec: Setting<unknown>, env: Env): string {
 export function loadSettings<S extends SettingsSpec>(spec: S, env: Env = process.env): SettingsOf<S> {
   const problems: string[] = [];
   const result: Record<string, unknown> = {};
+  // Defaults that depend on other variables see this group's plain defaults too.
+  const plainDefaults = Object.fromEntries(
+    Object.values(spec)
+      .filter((item) => typeof item.defaultValue === 'string')
+      .map((item) => [item.env, item.defaultValue as string]),
+  );
+  env = { ...plainDefaults, ...Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')) };
   for (const [key, item] of Object.entries(spec)) {
     const raw = env[item.env];
     const requiredBecause = item.requiredWhen?.(env);

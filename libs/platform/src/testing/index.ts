@@ -1,0 +1,4 @@
+export * from './eventually';
+export * from './free-port';
+export * from './redis-server';
+export * from './external-service';

@@ -6,6 +6,7 @@ export const isSingleNode = (env: Env): boolean => (env.DEPLOYMENT_MODE ?? 'sing
 /** Which column of the architecture this process runs in, and the adapter behind each shared port. */
 export const platformSettings = {
   mode: setting.oneOf('DEPLOYMENT_MODE', ['single', 'cluster'], 'single', 'single: one process, embedded adapters; cluster: external services'),
+  dataDir: setting.string('DATA_DIR', './data', 'Folder for single-node data (SQLite files, generated secrets)'),
   instanceId: setting.string('INSTANCE_ID', '', 'Name of this instance in logs and discovery (empty: host name and pid)'),
   logLevel: setting.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Minimum level of log lines'),
   eventBus: setting.oneOf('EVENT_BUS', ['memory', 'kafka'], 'memory', 'EventBus adapter: in-process (single node) or Kafka'),

@@ -49,8 +49,6 @@ export abstract class RoomStore {
   /** Live rooms whose last activity is before `cutoff`. */
   abstract listIdleSince(cutoff: Date): Promise<Room[]>;
 
-  abstract close(roomId: string, at: Date): Promise<void>;
-
   /** Outbox: index requests due at `now`, oldest first. */
   abstract duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]>;
 
@@ -58,5 +56,8 @@ export abstract class RoomStore {
 
   abstract retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void>;
 
+  /** Closes a room: it stops being live (leaves every list; `get` and mutations return null). */
+  abstract close(roomId: string, at: Date): Promise<void>;
+  /** Releases the store's connection. */
   abstract close(): Promise<void>;
 }

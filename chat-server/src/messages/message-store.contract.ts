@@ -1,0 +1,291 @@
+/**
+ * The MessageStore contract: every guarantee of `message-store.port.ts`, as one suite that
+ * each adapter's test file runs (`messageStoreContract('sqlite', makeFixture)`).
+ */
+import type { StoredMessageType } from '@playlist-chat/contracts';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreFixture } from '../storage/store-fixture';
+import type { MessageStore } from './message-store.port';
+import type { StoredMessage } from './message.model';
+
+const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const day = 24 * 60 * 60_000;
+
+/** Time-ordered ids as the chat server gives them: later messages sort after earlier ones. */
+export const messageId = (n: number): string => `m-${String(n).padStart(8, '0')}`;
+
+export function aMessage(roomId: string, n: number, overrides: Partial<StoredMessage> = {}): StoredMessage {
+  return {
+    messageId: messageId(n),
+    roomId,
+    clientMessageId: `client-${randomUUID()}`,
+    type: 'TALK' satisfies StoredMessageType,
+    sender: { uid: 'ann', nickName: 'Ann', profileImage: 'https://img.test/ann.png' },
+    content: `message number ${n}`,
+    createdAt: new Date(t0 + n * 1_000),
+    ...overrides,
+  };
+}
+
+const contents = (messages: readonly StoredMessage[]): string[] => messages.map((message) => message.content);
+const messageIds = (messages: readonly StoredMessage[]): string[] => messages.map((message) => message.messageId);
+
+export function messageStoreContract(name: string, makeFixture: () => Promise<StoreFixture<MessageStore>>): void {
+  describe(`MessageStore contract: ${name}`, () => {
+    let fixture: StoreFixture<MessageStore>;
+    let store: MessageStore;
+    let room: string;
+    const opened: MessageStore[] = [];
+    const open = async (): Promise<MessageStore> => {
+      const next = await fixture.open();
+      opened.push(next);
+      return next;
+    };
+
+    beforeEach(async () => {
+      fixture = await makeFixture();
+      store = await open();
+      room = `room-${randomUUID()}`;
+    });
+
+    afterEach(async () => {
+      for (const each of opened.splice(0)) await each.close();
+      await fixture.destroy();
+    });
+
+    /** Appends messages 1..count (or the given ones) to `roomId` in order. */
+    const appendAll = async (messages: StoredMessage[]): Promise<StoredMessage[]> => {
+      for (const message of messages) await store.append(message);
+      return messages;
+    };
+    const numbered = (roomId: string, count: number, from = 1): StoredMessage[] =>
+      Array.from({ length: count }, (_, index) => aMessage(roomId, from + index));
+
+    describe('append', () => {
+      it('stores the message and makes it readable', async () => {
+        const message = aMessage(room, 1, { sender: { uid: 'bob', nickName: 'Bob', profileImage: null }, type: 'ENTER', content: 'Bob has entered' });
+        expect(await store.append(message)).toEqual({ message, duplicate: false });
+        expect(await store.listAfter(room, null, 10)).toEqual([message]);
+        expect(await store.latest(room)).toEqual(message);
+      });
+
+      it('stores a resend with the same client message id once and returns the earlier message', async () => {
+        const first = aMessage(room, 1, { clientMessageId: 'c-1', content: 'hello' });
+        await store.append(first);
+        const resend = await store.append(aMessage(room, 2, { clientMessageId: 'c-1', content: 'hello again' }));
+        expect(resend).toEqual({ message: first, duplicate: true });
+        expect(await store.listAfter(room, null, 10)).toEqual([first]);
+      });
+
+      it('treats the same client message id in another room as a different message', async () => {
+        const other = `room-${randomUUID()}`;
+        await store.append(aMessage(room, 1, { clientMessageId: 'c-1' }));
+        expect((await store.append(aMessage(other, 2, { clientMessageId: 'c-1' }))).duplicate).toBe(false);
+        expect(await store.listAfter(other, null, 10)).toHaveLength(1);
+      });
+
+      it('never deduplicates messages without a client message id', async () => {
+        await appendAll([aMessage(room, 1, { clientMessageId: null, type: 'ENTER' }), aMessage(room, 2, { clientMessageId: null, type: 'ENTER' })]);
+        expect(messageIds(await store.listAfter(room, null, 10))).toEqual([messageId(1), messageId(2)]);
+      });
+
+      it('stores concurrent resends once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => store.append(aMessage(room, index + 1, { clientMessageId: 'c-same' }))),
+        );
+        expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+        const stored = await store.listAfter(room, null, 20);
+        expect(stored).toHaveLength(1);
+        expect(results.every((result) => result.message.messageId === stored[0].messageId)).toBe(true);
+      });
+    });
+
+    describe('listAfter', () => {
+      it('returns the messages after a cursor, oldest first, at most limit, of this room only', async () => {
+        await appendAll([...numbered(room, 6), ...numbered(`room-${randomUUID()}`, 3, 7)]);
+        expect(messageIds(await store.listAfter(room, null, 3))).toEqual([1, 2, 3].map(messageId));
+        expect(messageIds(await store.listAfter(room, messageId(3), 10))).toEqual([4, 5, 6].map(messageId));
+        expect(await store.listAfter(room, messageId(6), 10)).toEqual([]);
+      });
+
+      it('returns messages in id order whatever order they were appended in', async () => {
+        await appendAll([aMessage(room, 3), aMessage(room, 1), aMessage(room, 2)]);
+        expect(messageIds(await store.listAfter(room, null, 10))).toEqual([1, 2, 3].map(messageId));
+      });
+    });
+
+    describe('listBefore', () => {
+      it('pages back through the whole history exactly once', async () => {
+        await appendAll(numbered(room, 25));
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page = await store.listBefore(room, cursor, 10);
+          seen.push(...messageIds(page.items));
+          cursor = page.nextCursor;
+          pages += 1;
+        } while (cursor !== null);
+        expect(pages).toBe(3);
+        expect(seen).toEqual(Array.from({ length: 25 }, (_, index) => messageId(25 - index)));
+      });
+
+      it('says there is no older page when the last page is exactly full', async () => {
+        await appendAll(numbered(room, 4));
+        const first = await store.listBefore(room, null, 2);
+        expect(first.nextCursor).toBe(messageId(3));
+        const second = await store.listBefore(room, first.nextCursor, 2);
+        expect(messageIds(second.items)).toEqual([messageId(2), messageId(1)]);
+        expect(second.nextCursor).toBeNull();
+      });
+
+      it('returns an empty page for an empty room', async () => {
+        expect(await store.listBefore(room, null, 12)).toEqual({ items: [], nextCursor: null });
+      });
+    });
+
+    describe('countAfter', () => {
+      it('counts messages after each read position, for many rooms at once', async () => {
+        const [a, b, empty, unknown] = [room, `room-${randomUUID()}`, `room-${randomUUID()}`, `room-${randomUUID()}`];
+        await appendAll([...numbered(a, 5), ...numbered(b, 3, 6)]);
+        const counts = await store.countAfter([
+          { roomId: a, afterMessageId: messageId(2) },
+          { roomId: b, afterMessageId: null },
+          { roomId: empty, afterMessageId: null },
+          { roomId: unknown, afterMessageId: messageId(1) },
+        ]);
+        expect(counts).toEqual(
+          new Map([
+            [a, 3],
+            [b, 3],
+            [empty, 0],
+            [unknown, 0],
+          ]),
+        );
+        expect(await store.countAfter([{ roomId: a, afterMessageId: messageId(5) }])).toEqual(new Map([[a, 0]]));
+        expect(await store.countAfter([])).toEqual(new Map());
+      });
+    });
+
+    describe('search', () => {
+      const lines = ['rock and roll', 'Café au lait', 'hello world', 'helloworld', 'near the stage', 'jazz tonight', 'Rock the jazz'];
+      const seed = async (): Promise<void> => {
+        await appendAll(lines.map((content, index) => aMessage(room, index + 1, { content })));
+        await store.append(aMessage(`room-${randomUUID()}`, 100, { content: 'rock and roll in another room' }));
+      };
+      const find = async (query: string, limit = 50): Promise<string[]> => contents((await store.search(room, query, null, limit)).items);
+
+      it('matches whole words, any case and accents, newest first', async () => {
+        await seed();
+        expect(await find('hello')).toEqual(['hello world']);
+        expect(await find('ROCK')).toEqual(['Rock the jazz', 'rock and roll']);
+        expect(await find('cafe')).toEqual(['Café au lait']);
+      });
+
+      it('needs every word to match', async () => {
+        await seed();
+        expect(await find('rock jazz')).toEqual(['Rock the jazz']);
+        expect(await find('jazz missing')).toEqual([]);
+      });
+
+      it('treats a trailing * as a prefix', async () => {
+        await seed();
+        expect(await find('hel*')).toEqual(['helloworld', 'hello world']);
+        expect(await find('ja* ton*')).toEqual(['jazz tonight']);
+      });
+
+      it('pages newest first with a cursor', async () => {
+        await appendAll(Array.from({ length: 5 }, (_, index) => aMessage(room, index + 1, { content: `encore ${index + 1}` })));
+        const first = await store.search(room, 'encore', null, 2);
+        expect(contents(first.items)).toEqual(['encore 5', 'encore 4']);
+        const second = await store.search(room, 'encore', first.nextCursor, 2);
+        expect(contents(second.items)).toEqual(['encore 3', 'encore 2']);
+        const third = await store.search(room, 'encore', second.nextCursor, 2);
+        expect(contents(third.items)).toEqual(['encore 1']);
+        expect(third.nextCursor).toBeNull();
+      });
+
+      it('reads operators in user input as plain words', async () => {
+        await seed();
+        const cases: Array<[string, string[]]> = [
+          ['"', []],
+          ['*', []],
+          ['', []],
+          ['   ', []],
+          ['-', []],
+          ['NEAR(', ['near the stage']],
+          ['AND', ['rock and roll']],
+          ['rock OR jazz', []],
+          ['rock NOT jazz', []],
+          ['rock -roll', ['rock and roll']],
+          ['"rock', ['Rock the jazz', 'rock and roll']],
+          ['content:rock', []],
+          ['(jazz)', ['Rock the jazz', 'jazz tonight']],
+          ['^rock', ['Rock the jazz', 'rock and roll']],
+          ['rock\u0000jazz', ['Rock the jazz']],
+          ['🎵', []],
+        ];
+        for (const [query, expected] of cases) expect({ query, found: await find(query) }).toEqual({ query, found: expected });
+      });
+
+      it('answers any input with matches from this room or nothing, never an error', async () => {
+        await seed();
+        const operatorSoup = fc.string({
+          unit: fc.constantFrom('"', "'", '*', '(', ')', '-', '+', ':', '^', '{', '}', ' ', 'AND', 'OR', 'NOT', 'NEAR', 'rock', 'jazz', '\u0000', '\\'),
+        });
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary' }), operatorSoup), async (query) => {
+            const found = await find(query);
+            expect(lines).toEqual(expect.arrayContaining(found));
+          }),
+          { numRuns: 150 },
+        );
+      });
+
+      it('no longer finds purged messages', async () => {
+        await store.append(aMessage(room, 1, { content: 'old groove', createdAt: new Date(t0) }));
+        await store.append(aMessage(room, 2, { content: 'new groove', createdAt: new Date(t0 + 10 * day) }));
+        await store.purgeOlderThan(new Date(t0 + day));
+        expect(await find('groove')).toEqual(['new groove']);
+      });
+    });
+
+    describe('purgeOlderThan', () => {
+      it('deletes messages created before the cutoff in every room and says how many', async () => {
+        const other = `room-${randomUUID()}`;
+        await appendAll([
+          aMessage(room, 1, { createdAt: new Date(t0) }),
+          aMessage(other, 2, { createdAt: new Date(t0 + day) }),
+          aMessage(room, 3, { createdAt: new Date(t0 + 2 * day) }),
+          aMessage(other, 4, { createdAt: new Date(t0 + 3 * day) }),
+        ]);
+        expect(await store.purgeOlderThan(new Date(t0 + 2 * day))).toBe(2);
+        expect(messageIds(await store.listAfter(room, null, 10))).toEqual([messageId(3)]);
+        expect(messageIds(await store.listAfter(other, null, 10))).toEqual([messageId(4)]);
+        expect(await store.purgeOlderThan(new Date(t0 + 2 * day))).toBe(0);
+      });
+    });
+
+    describe('latest', () => {
+      it('returns the newest message of the room, or null when it has none', async () => {
+        expect(await store.latest(room)).toBeNull();
+        await appendAll([aMessage(room, 2), aMessage(room, 1), aMessage(`room-${randomUUID()}`, 9)]);
+        expect((await store.latest(room))?.messageId).toBe(messageId(2));
+      });
+    });
+
+    describe('restart', () => {
+      it('keeps messages, search and resend detection across close and reopen', async () => {
+        const written = await appendAll([aMessage(room, 1, { clientMessageId: 'c-1', content: 'before the restart' }), aMessage(room, 2)]);
+        await store.close();
+
+        const reopened = await open();
+        expect(await reopened.listAfter(room, null, 10)).toEqual(written);
+        expect(contents((await reopened.search(room, 'restart', null, 10)).items)).toEqual(['before the restart']);
+        expect(await reopened.append(aMessage(room, 3, { clientMessageId: 'c-1' }))).toEqual({ message: written[0], duplicate: true });
+      });
+    });
+  });
+}

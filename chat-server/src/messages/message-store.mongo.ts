@@ -1,0 +1,166 @@
+import mongoose, { type Model } from 'mongoose';
+import type { MongoConnection } from '../storage/connection.mongo';
+import { parseSearchTerms, searchWords } from '../storage/search-terms';
+import type { AppendResult, Page } from './message-store.port';
+import { MessageStore } from './message-store.port';
+import type { StoredMessage } from './message.model';
+import { messageModel, type MessageDocument } from './message-store.schema.mongo';
+
+/**
+ * MessageStore on MongoDB (mongoose): one document per message, `_id` the caller's
+ * time-ordered id, idempotent on the partial unique index (roomId, clientMessageId).
+ * `append` resolves once the insert is journaled on a majority (the connection's write concern).
+ *
+ * Keyword search does not use a MongoDB text index: `$text` has no prefix matching, and its
+ * stemming, stop words and `-negation`/`"phrase"` syntax would give other answers than the
+ * SQLite adapter. Each message instead stores its normalised words (`searchWords`, the same
+ * rules as SQLite's unicode61 tokenizer) under a multikey index: a word matches by equality,
+ * a prefix by an anchored regular expression, both served by the (roomId, words) index.
+ */
+export class MongoMessageStore extends MessageStore {
+  private closed = false;
+
+  private constructor(
+    private readonly connection: MongoConnection,
+    private readonly messages: Model<MessageDocument>,
+  ) {
+    super();
+    connection.retain();
+  }
+
+  /** Builds the indexes if needed (the uniqueness guarantee holds from the first call), then returns a store on `connection`. */
+  static async open(connection: MongoConnection): Promise<MongoMessageStore> {
+    const messages = messageModel(connection.connection);
+    await messages.createIndexes();
+    return new MongoMessageStore(connection, messages);
+  }
+
+  async append(message: StoredMessage): Promise<AppendResult> {
+    try {
+      await this.messages.create({
+        _id: message.messageId,
+        roomId: message.roomId,
+        ...(message.clientMessageId === null ? {} : { clientMessageId: message.clientMessageId }),
+        type: message.type,
+        sender: { uid: message.sender.uid, nickName: message.sender.nickName, profileImage: message.sender.profileImage },
+        content: message.content,
+        createdAt: message.createdAt,
+        words: [...new Set(searchWords(message.content))],
+      });
+      return { message: { ...message, sender: { ...message.sender } }, duplicate: false };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // Either unique key may be taken: (roomId, clientMessageId) by a resend, _id by a retried write.
+      const earlier =
+        (message.clientMessageId === null
+          ? null
+          : await this.messages.findOne({ roomId: message.roomId, clientMessageId: message.clientMessageId }).lean<MessageDocument>()) ??
+        (await this.messages.findOne({ _id: message.messageId, roomId: message.roomId }).lean<MessageDocument>());
+      if (!earlier) throw new Error(`Message id ${message.messageId} is already used in another room`, { cause: error });
+      return { message: toMessage(earlier), duplicate: true };
+    }
+  }
+
+  async listAfter(roomId: string, afterMessageId: string | null, limit: number): Promise<StoredMessage[]> {
+    checkLimit(limit);
+    if (limit === 0) return [];
+    const docs = await this.messages
+      .find(afterMessageId === null ? { roomId } : { roomId, _id: { $gt: afterMessageId } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<MessageDocument[]>();
+    return docs.map(toMessage);
+  }
+
+  async listBefore(roomId: string, beforeMessageId: string | null, limit: number): Promise<Page<StoredMessage>> {
+    checkLimit(limit);
+    return this.page({ roomId, ...(beforeMessageId === null ? {} : { _id: { $lt: beforeMessageId } }) }, limit);
+  }
+
+  async countAfter(positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>): Promise<Map<string, number>> {
+    if (positions.length === 0) return new Map();
+    const counts = new Map(positions.map((position) => [position.roomId, 0]));
+    // One aggregation for every room: match each room past its own position, then count per room.
+    const rows = await this.messages.aggregate<{ _id: string; count: number }>([
+      {
+        $match: {
+          $or: positions.map(({ roomId, afterMessageId }) => (afterMessageId === null ? { roomId } : { roomId, _id: { $gt: afterMessageId } })),
+        },
+      },
+      { $group: { _id: '$roomId', count: { $sum: 1 } } },
+    ]);
+    for (const row of rows) counts.set(row._id, row.count);
+    return counts;
+  }
+
+  async search(roomId: string, query: string, before: string | null, limit: number): Promise<Page<StoredMessage>> {
+    checkLimit(limit);
+    const exact: string[] = [];
+    const prefixes: string[] = [];
+    for (const term of parseSearchTerms(query)) {
+      const words = searchWords(term.text);
+      const last = term.prefix ? words.pop() : undefined;
+      exact.push(...words);
+      if (last !== undefined) prefixes.push(last);
+    }
+    if (exact.length === 0 && prefixes.length === 0) return { items: [], nextCursor: null };
+    const conditions: Record<string, unknown>[] = [
+      ...(exact.length > 0 ? [{ words: { $all: [...new Set(exact)] } }] : []),
+      ...prefixes.map((prefix) => ({ words: { $regex: `^${escapeRegExp(prefix)}` } })),
+    ];
+    return this.page({ roomId, ...(before === null ? {} : { _id: { $lt: before } }), $and: conditions }, limit);
+  }
+
+  async latest(roomId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ roomId }).sort({ _id: -1 }).lean<MessageDocument>();
+    return doc ? toMessage(doc) : null;
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.messages.deleteMany({ createdAt: { $lt: cutoff } });
+    return result.deletedCount;
+  }
+
+  /** Releases the shared connection (the last store to close closes it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.release();
+  }
+
+  /** Newest first; one extra document only says an older page exists. */
+  private async page(filter: Record<string, unknown>, limit: number): Promise<Page<StoredMessage>> {
+    if (limit === 0) return { items: [], nextCursor: null };
+    const docs = await this.messages
+      .find(filter)
+      .sort({ _id: -1 })
+      .limit(limit + 1)
+      .lean<MessageDocument[]>();
+    const items = docs.slice(0, limit).map(toMessage);
+    return { items, nextCursor: docs.length > limit ? items[items.length - 1].messageId : null };
+  }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof mongoose.mongo.MongoServerError && error.code === 11000;
+}
+
+function toMessage(doc: MessageDocument): StoredMessage {
+  return {
+    messageId: doc._id,
+    roomId: doc.roomId,
+    clientMessageId: doc.clientMessageId ?? null,
+    type: doc.type,
+    sender: { uid: doc.sender.uid, nickName: doc.sender.nickName, profileImage: doc.sender.profileImage ?? null },
+    content: doc.content,
+    createdAt: new Date(doc.createdAt),
+  };
+}

@@ -1,0 +1,177 @@
+// Single process only: messages in the embedded SQLite file; use the MongoDB adapter for a cluster.
+import type { StoredMessageType } from '@playlist-chat/contracts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { SqliteDatabase } from '../storage/database.sqlite';
+import { parseSearchTerms, toFts5Query } from '../storage/search-terms';
+import type { AppendResult, Page } from './message-store.port';
+import { MessageStore } from './message-store.port';
+import type { StoredMessage } from './message.model';
+
+interface MessageRow {
+  message_id: string;
+  room_id: string;
+  client_message_id: string | null;
+  type: string;
+  sender_uid: string;
+  sender_nick_name: string;
+  sender_profile_image: string | null;
+  content: string;
+  created_at: number;
+}
+
+const columns = 'm.message_id, m.room_id, m.client_message_id, m.type, m.sender_uid, m.sender_nick_name, m.sender_profile_image, m.content, m.created_at';
+
+/** Rows deleted per transaction by `purgeOlderThan`, so other callers get the connection in between. */
+const purgeBatchSize = 2_000;
+
+/**
+ * MessageStore on SQLite: a row per message, its order the caller-given `message_id`, and an
+ * external-content FTS5 index kept in step by triggers. `append` commits before it resolves.
+ */
+export class SqliteMessageStore extends MessageStore {
+  private closed = false;
+
+  constructor(private readonly db: SqliteDatabase) {
+    super();
+    db.retain();
+  }
+
+  async append(message: StoredMessage): Promise<AppendResult> {
+    return this.db.transaction(() => {
+      // Either unique key may be taken: (room_id, client_message_id) by a resend, message_id by a retried write.
+      const inserted = this.db.run(
+        `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        message.messageId,
+        message.roomId,
+        message.clientMessageId,
+        message.type,
+        message.sender.uid,
+        message.sender.nickName,
+        message.sender.profileImage,
+        message.content,
+        message.createdAt.getTime(),
+      );
+      if (inserted.changes > 0) return { message: copy(message), duplicate: false };
+      const earlier =
+        (message.clientMessageId === null
+          ? undefined
+          : this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`, message.roomId, message.clientMessageId)) ??
+        this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.message_id = ? AND m.room_id = ?`, message.messageId, message.roomId);
+      if (!earlier) throw new Error(`Message id ${message.messageId} is already used in another room`);
+      return { message: toMessage(earlier), duplicate: true };
+    });
+  }
+
+  async listAfter(roomId: string, afterMessageId: string | null, limit: number): Promise<StoredMessage[]> {
+    checkLimit(limit);
+    const rows =
+      afterMessageId === null
+        ? this.db.all<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id LIMIT ?`, roomId, limit)
+        : this.db.all<MessageRow>(
+            `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id > ? ORDER BY m.message_id LIMIT ?`,
+            roomId,
+            afterMessageId,
+            limit,
+          );
+    return rows.map(toMessage);
+  }
+
+  async listBefore(roomId: string, beforeMessageId: string | null, limit: number): Promise<Page<StoredMessage>> {
+    checkLimit(limit);
+    const rows =
+      beforeMessageId === null
+        ? this.db.all<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT ?`, roomId, limit + 1)
+        : this.db.all<MessageRow>(
+            `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id < ? ORDER BY m.message_id DESC LIMIT ?`,
+            roomId,
+            beforeMessageId,
+            limit + 1,
+          );
+    return toPage(rows, limit);
+  }
+
+  async countAfter(positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>): Promise<Map<string, number>> {
+    if (positions.length === 0) return new Map();
+    // One statement for any number of rooms: the positions travel as one JSON array parameter.
+    const rows = this.db.all<{ room_id: string; unread: number }>(
+      `SELECT p.room_id, (
+         SELECT count(*) FROM messages m
+         WHERE m.room_id = p.room_id AND (p.after_id IS NULL OR m.message_id > p.after_id)
+       ) AS unread
+       FROM (SELECT json_extract(value, '$.roomId') AS room_id, json_extract(value, '$.afterMessageId') AS after_id FROM json_each(?)) p`,
+      JSON.stringify(positions.map(({ roomId, afterMessageId }) => ({ roomId, afterMessageId }))),
+    );
+    return new Map(rows.map((row) => [row.room_id, row.unread]));
+  }
+
+  async search(roomId: string, query: string, before: string | null, limit: number): Promise<Page<StoredMessage>> {
+    checkLimit(limit);
+    const match = toFts5Query(parseSearchTerms(query));
+    if (match === null) return { items: [], nextCursor: null };
+    const rows = this.db.all<MessageRow>(
+      `SELECT ${columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid
+       WHERE messages_fts MATCH ? AND m.room_id = ? AND (? IS NULL OR m.message_id < ?)
+       ORDER BY m.message_id DESC LIMIT ?`,
+      match,
+      roomId,
+      before,
+      before,
+      limit + 1,
+    );
+    return toPage(rows, limit);
+  }
+
+  async latest(roomId: string): Promise<StoredMessage | null> {
+    const row = this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT 1`, roomId);
+    return row ? toMessage(row) : null;
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const { changes } = this.db.run(
+        'DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT ?)',
+        cutoff.getTime(),
+        purgeBatchSize,
+      );
+      purged += changes;
+      if (changes < purgeBatchSize) return purged;
+      // Let sends and reads in between batches: a big purge must not stall the server.
+      await nextTurn();
+    }
+  }
+
+  /** Releases the shared database (the last store to close closes it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.release();
+  }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+}
+
+/** `rows` holds up to `limit + 1` rows, newest first: the extra one only says an older page exists. */
+function toPage(rows: MessageRow[], limit: number): Page<StoredMessage> {
+  const items = rows.slice(0, limit).map(toMessage);
+  return { items, nextCursor: rows.length > limit && items.length > 0 ? items[items.length - 1].messageId : null };
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    messageId: row.message_id,
+    roomId: row.room_id,
+    clientMessageId: row.client_message_id,
+    type: row.type as StoredMessageType,
+    sender: { uid: row.sender_uid, nickName: row.sender_nick_name, profileImage: row.sender_profile_image },
+    content: row.content,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function copy(message: StoredMessage): StoredMessage {
+  return { ...message, sender: { ...message.sender }, createdAt: new Date(message.createdAt.getTime()) };
+}

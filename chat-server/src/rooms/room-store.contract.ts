@@ -1,0 +1,398 @@
+/**
+ * The RoomStore contract: every guarantee of `room-store.port.ts`, as one suite that each
+ * adapter's test file runs (`roomStoreContract('sqlite', makeFixture)`).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreFixture } from '../storage/store-fixture';
+import type { RoomStore } from './room-store.port';
+import type { Member, Room } from './room.model';
+
+const minute = 60_000;
+const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const at = (minutes: number): Date => new Date(t0 + minutes * minute);
+
+export function aMember(uid: string, overrides: Partial<Member> = {}): Member {
+  return { uid, nickName: `nick-${uid}`, profileImage: `https://img.test/${uid}.png`, lastReadMessageId: null, enteredAt: at(0), ...overrides };
+}
+
+/** A room with test defaults; ids are unique per call so tests never collide. */
+export function aRoom(overrides: Partial<Room> & { playlistId?: string } = {}): Room {
+  const { playlistId, ...rest } = overrides;
+  const ownerUid = rest.ownerUid ?? `owner-${randomUUID()}`;
+  const createdAt = rest.createdAt ?? at(0);
+  return {
+    id: randomUUID(),
+    roomName: 'Late night jazz',
+    ownerUid,
+    playlist: {
+      id: playlistId ?? `playlist-${randomUUID()}`,
+      name: 'Late night jazz',
+      musics: [
+        { title: 'So What', artist: 'Miles Davis', playtime: '9:22', thumbnail: 'https://img.test/so-what.jpg' },
+        { title: 'Naima', artist: 'John Coltrane', playtime: '4:21', thumbnail: 'https://img.test/naima.jpg' },
+      ],
+    },
+    users: { [ownerUid]: aMember(ownerUid, { enteredAt: createdAt }) },
+    createdAt,
+    lastActivityAt: createdAt,
+    closedAt: null,
+    ...rest,
+  };
+}
+
+const ids = (rooms: readonly Room[]): string[] => rooms.map((room) => room.id);
+const joinAs = (uid: string, minutes: number): Omit<Member, 'lastReadMessageId'> => {
+  const { lastReadMessageId: _ignored, ...member } = aMember(uid, { enteredAt: at(minutes) });
+  return member;
+};
+
+export function roomStoreContract(name: string, makeFixture: () => Promise<StoreFixture<RoomStore>>): void {
+  describe(`RoomStore contract: ${name}`, () => {
+    let fixture: StoreFixture<RoomStore>;
+    let store: RoomStore;
+    const opened: RoomStore[] = [];
+    const open = async (): Promise<RoomStore> => {
+      const next = await fixture.open();
+      opened.push(next);
+      return next;
+    };
+
+    beforeEach(async () => {
+      fixture = await makeFixture();
+      store = await open();
+    });
+
+    afterEach(async () => {
+      for (const each of opened.splice(0)) await each.close();
+      await fixture.destroy();
+    });
+
+    /** Creates rooms and returns them as stored. */
+    const created = async (...rooms: Room[]): Promise<Room[]> => {
+      const result: Room[] = [];
+      for (const room of rooms) result.push((await store.create(room)).room);
+      return result;
+    };
+
+    describe('create', () => {
+      it('stores the room with its playlist snapshot and first members', async () => {
+        const room = aRoom();
+        const result = await store.create(room);
+        expect(result.created).toBe(true);
+        expect(result.room).toEqual(room);
+        expect(await store.get(room.id)).toEqual(room);
+      });
+
+      it('returns the live room of a playlist instead of opening a second one', async () => {
+        const first = aRoom();
+        await store.create(first);
+        const again = await store.create(aRoom({ playlistId: first.playlist.id, roomName: 'other name' }));
+        expect(again.created).toBe(false);
+        expect(again.room).toEqual(first);
+        expect((await store.listAll()).filter((room) => room.playlist.id === first.playlist.id)).toHaveLength(1);
+      });
+
+      it('opens a new room for a playlist whose earlier room was closed', async () => {
+        const first = aRoom();
+        await store.create(first);
+        await store.close(first.id, at(30));
+        const second = aRoom({ playlistId: first.playlist.id });
+        const result = await store.create(second);
+        expect(result).toEqual({ room: second, created: true });
+      });
+
+      it('keeps only one live room when the same playlist is created concurrently', async () => {
+        const playlistId = `playlist-${randomUUID()}`;
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.create(aRoom({ playlistId }))));
+        expect(results.filter((result) => result.created)).toHaveLength(1);
+        expect(new Set(results.map((result) => result.room.id)).size).toBe(1);
+        expect((await store.listAll()).filter((room) => room.playlist.id === playlistId)).toHaveLength(1);
+      });
+
+      it('writes one search-index request with the room, and none for a room it did not create', async () => {
+        const room = aRoom();
+        await store.create(room);
+        await store.create(aRoom({ playlistId: room.playlist.id }));
+        const due = await store.duePendingIndexRequests(at(0), 100);
+        expect(due).toEqual([{ roomId: room.id, attempts: 0, nextAttemptAt: room.createdAt, lastError: null }]);
+      });
+
+      it('stores neither room nor index request when creation fails', async () => {
+        const room = aRoom();
+        await store.create(room);
+        await store.completeIndexRequest(room.id);
+        // Same room id, another playlist: the id is taken, so the whole creation fails.
+        const clash = aRoom({ id: room.id, playlistId: `playlist-${randomUUID()}` });
+        await expect(store.create(clash)).rejects.toThrow();
+        expect(await store.duePendingIndexRequests(at(60), 100)).toEqual([]);
+        expect(await store.get(room.id)).toEqual(room);
+        const retry = await store.create(aRoom({ playlistId: clash.playlist.id }));
+        expect(retry.created).toBe(true);
+      });
+    });
+
+    describe('get', () => {
+      it('returns null for an unknown room', async () => {
+        expect(await store.get(randomUUID())).toBeNull();
+      });
+
+      it('returns null for a closed room', async () => {
+        const room = aRoom();
+        await store.create(room);
+        await store.close(room.id, at(5));
+        expect(await store.get(room.id)).toBeNull();
+      });
+    });
+
+    describe('join', () => {
+      it('adds the member with no read position', async () => {
+        const [room] = await created(aRoom());
+        const result = await store.join(room.id, joinAs('ann', 1), 4);
+        expect(result?.joined).toBe(true);
+        expect(result?.evictedRoomIds).toEqual([]);
+        expect(result?.room.users.ann).toEqual(aMember('ann', { enteredAt: at(1) }));
+        expect((await store.get(room.id))?.users.ann).toEqual(aMember('ann', { enteredAt: at(1) }));
+      });
+
+      it('changes nothing when the user is already a member', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.markRead(room.id, 'ann', 'm-0001');
+        const again = await store.join(room.id, { ...joinAs('ann', 9), nickName: 'renamed' }, 4);
+        expect(again?.joined).toBe(false);
+        expect(again?.evictedRoomIds).toEqual([]);
+        expect(again?.room.users.ann).toEqual(aMember('ann', { enteredAt: at(1), lastReadMessageId: 'm-0001' }));
+      });
+
+      it('returns null for an unknown or closed room', async () => {
+        const [room] = await created(aRoom());
+        await store.close(room.id, at(1));
+        expect(await store.join(room.id, joinAs('ann', 2), 4)).toBeNull();
+        expect(await store.join(randomUUID(), joinAs('ann', 2), 4)).toBeNull();
+      });
+
+      it('exits the oldest-joined room for good when joining one room too many', async () => {
+        const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
+        for (const [index, room] of rooms.slice(0, 4).entries()) {
+          expect((await store.join(room.id, joinAs('ann', index + 1), 4))?.evictedRoomIds).toEqual([]);
+        }
+        const fifth = await store.join(rooms[4].id, joinAs('ann', 5), 4);
+        expect(fifth?.joined).toBe(true);
+        expect(fifth?.evictedRoomIds).toEqual([rooms[0].id]);
+        expect((await store.get(rooms[0].id))?.users.ann).toBeUndefined();
+        expect(ids(await store.listJoined('ann')).sort()).toEqual(ids(rooms.slice(1)).sort());
+      });
+
+      it('evicts by join time, not by room age, oldest-joined first', async () => {
+        const rooms = await created(aRoom({ createdAt: at(0) }), aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(2) }), aRoom({ createdAt: at(3) }));
+        // Joined in the order 2, 0, 3, 1.
+        await store.join(rooms[2].id, joinAs('ann', 10), 4);
+        await store.join(rooms[0].id, joinAs('ann', 11), 4);
+        await store.join(rooms[3].id, joinAs('ann', 12), 4);
+        await store.join(rooms[1].id, joinAs('ann', 13), 4);
+        const [extra] = await created(aRoom({ createdAt: at(4) }));
+        const result = await store.join(extra.id, joinAs('ann', 14), 2);
+        expect(result?.evictedRoomIds).toEqual([rooms[2].id, rooms[0].id, rooms[3].id]);
+        expect(ids(await store.listJoined('ann'))).toEqual([extra.id, rooms[1].id]);
+      });
+
+      it('counts only live rooms towards the limit', async () => {
+        const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
+        for (const [index, room] of rooms.slice(0, 4).entries()) await store.join(room.id, joinAs('ann', index + 1), 4);
+        await store.close(rooms[0].id, at(10));
+        const result = await store.join(rooms[4].id, joinAs('ann', 11), 4);
+        expect(result?.evictedRoomIds).toEqual([]);
+        expect(ids(await store.listJoined('ann')).sort()).toEqual(ids(rooms.slice(1)).sort());
+      });
+
+      it('applies the limit to a member who was added when the room was created', async () => {
+        const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom());
+        for (const [index, room] of rooms.entries()) await store.join(room.id, joinAs('ann', index + 1), 4);
+        const [own] = await created(aRoom({ ownerUid: 'ann', users: { ann: aMember('ann', { enteredAt: at(20) }) } }));
+        const result = await store.join(own.id, joinAs('ann', 20), 4);
+        expect(result?.joined).toBe(false);
+        expect(result?.evictedRoomIds).toEqual([rooms[0].id]);
+        expect(await store.listJoined('ann')).toHaveLength(4);
+      });
+
+      it('never leaves a user in more rooms than the limit under concurrent joins', async () => {
+        const rooms = await created(...Array.from({ length: 8 }, () => aRoom()));
+        const results = await Promise.all(rooms.map((room, index) => store.join(room.id, joinAs('ann', index), 4)));
+        expect(results.every((result) => result?.joined)).toBe(true);
+        const joined = await store.listJoined('ann');
+        expect(joined).toHaveLength(4);
+        const evicted = results.flatMap((result) => result?.evictedRoomIds ?? []);
+        expect(new Set([...evicted, ...ids(joined)])).toEqual(new Set(ids(rooms)));
+      });
+
+      it('keeps other users out of the count', async () => {
+        const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
+        for (const [index, room] of rooms.entries()) {
+          await store.join(room.id, joinAs(`user-${index}`, index), 4);
+          expect((await store.join(room.id, joinAs('bob', index), 4))?.evictedRoomIds).toEqual(index < 4 ? [] : [rooms[0].id]);
+        }
+        for (const [index, room] of rooms.entries()) expect((await store.get(room.id))?.users[`user-${index}`]).toBeDefined();
+      });
+    });
+
+    describe('exit', () => {
+      it('removes the member for good and returns the room without them', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        const after = await store.exit(room.id, 'ann');
+        expect(after?.users.ann).toBeUndefined();
+        expect(ids(await store.listJoined('ann'))).toEqual([]);
+        expect(ids(await store.listUnjoined('ann'))).toContain(room.id);
+      });
+
+      it('lets the owner leave without affecting the others', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        const after = await store.exit(room.id, room.ownerUid);
+        expect(Object.keys(after?.users ?? {})).toEqual(['ann']);
+        expect((await store.get(room.id))?.closedAt).toBeNull();
+      });
+
+      it('returns the room unchanged for a non-member, and null for an unknown room', async () => {
+        const [room] = await created(aRoom());
+        expect(await store.exit(room.id, 'stranger')).toEqual(room);
+        expect(await store.exit(randomUUID(), room.ownerUid)).toBeNull();
+      });
+
+      it('frees a place under the room limit', async () => {
+        const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
+        for (const [index, room] of rooms.slice(0, 4).entries()) await store.join(room.id, joinAs('ann', index), 4);
+        await store.exit(rooms[2].id, 'ann');
+        expect((await store.join(rooms[4].id, joinAs('ann', 9), 4))?.evictedRoomIds).toEqual([]);
+      });
+    });
+
+    describe('markRead', () => {
+      it('moves the read position forward only', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        expect((await store.markRead(room.id, 'ann', 'm-0002'))?.lastReadMessageId).toBe('m-0002');
+        expect((await store.markRead(room.id, 'ann', 'm-0001'))?.lastReadMessageId).toBe('m-0002');
+        expect((await store.markRead(room.id, 'ann', 'm-0003'))?.lastReadMessageId).toBe('m-0003');
+        expect((await store.get(room.id))?.users.ann.lastReadMessageId).toBe('m-0003');
+      });
+
+      it('returns null for a non-member, an unknown room or a closed room', async () => {
+        const [room] = await created(aRoom());
+        expect(await store.markRead(room.id, 'stranger', 'm-0001')).toBeNull();
+        expect(await store.markRead(randomUUID(), room.ownerUid, 'm-0001')).toBeNull();
+        await store.close(room.id, at(1));
+        expect(await store.markRead(room.id, room.ownerUid, 'm-0001')).toBeNull();
+      });
+    });
+
+    describe('lists', () => {
+      it('list every live room, newest first, ties broken by id', async () => {
+        const [a, b, c] = await created(aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(3) }), aRoom({ createdAt: at(2) }));
+        const [tie1, tie2] = await created(aRoom({ createdAt: at(5) }), aRoom({ createdAt: at(5) }));
+        const [gone] = await created(aRoom({ createdAt: at(9) }));
+        await store.close(gone.id, at(10));
+        const tied = [tie1.id, tie2.id].sort().reverse();
+        expect(ids(await store.listAll())).toEqual([...tied, b.id, c.id, a.id]);
+      });
+
+      it('list the rooms a user is in, and the live rooms they are not in', async () => {
+        const [mine1, other, mine2, closedMine] = await created(
+          aRoom({ createdAt: at(1) }),
+          aRoom({ createdAt: at(2) }),
+          aRoom({ createdAt: at(3) }),
+          aRoom({ createdAt: at(4) }),
+        );
+        for (const room of [mine1, mine2, closedMine]) await store.join(room.id, joinAs('ann', 5), 4);
+        await store.close(closedMine.id, at(6));
+        expect(ids(await store.listJoined('ann'))).toEqual([mine2.id, mine1.id]);
+        const unjoined = ids(await store.listUnjoined('ann'));
+        expect(unjoined).toContain(other.id);
+        expect(unjoined).not.toContain(mine1.id);
+        expect(unjoined).not.toContain(mine2.id);
+        expect(unjoined).not.toContain(closedMine.id);
+      });
+
+      it('return rooms with all their members', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.join(room.id, joinAs('bob', 2), 4);
+        const [listed] = await store.listJoined('bob');
+        expect(Object.keys(listed.users).sort()).toEqual(['ann', 'bob', room.ownerUid].sort());
+      });
+    });
+
+    describe('activity and closing', () => {
+      it('lists live rooms idle since a cutoff; touch moves activity forward only', async () => {
+        const [quiet, busy, closedQuiet] = await created(aRoom(), aRoom(), aRoom());
+        await store.touch(busy.id, at(50));
+        await store.touch(busy.id, at(20));
+        await store.close(closedQuiet.id, at(1));
+        expect(ids(await store.listIdleSince(at(40)))).toEqual([quiet.id]);
+        expect((await store.get(busy.id))?.lastActivityAt).toEqual(at(50));
+        expect(ids(await store.listIdleSince(at(60))).sort()).toEqual([quiet.id, busy.id].sort());
+      });
+
+      it('a closed room leaves every list and ignores mutations', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.close(room.id, at(2));
+        await store.close(room.id, at(3));
+        expect(ids(await store.listAll())).not.toContain(room.id);
+        expect(await store.listJoined('ann')).toEqual([]);
+        expect(ids(await store.listUnjoined('bob'))).not.toContain(room.id);
+        expect(await store.exit(room.id, 'ann')).toBeNull();
+        await store.touch(room.id, at(9));
+        expect(ids(await store.listIdleSince(at(99)))).not.toContain(room.id);
+      });
+    });
+
+    describe('search-index outbox', () => {
+      it('hands out due requests oldest first, up to the limit', async () => {
+        const [a, b, c] = await created(aRoom({ createdAt: at(3) }), aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(2) }));
+        expect((await store.duePendingIndexRequests(at(5), 2)).map((request) => request.roomId)).toEqual([b.id, c.id]);
+        expect((await store.duePendingIndexRequests(at(2), 10)).map((request) => request.roomId)).toEqual([b.id, c.id]);
+        expect((await store.duePendingIndexRequests(at(5), 10)).map((request) => request.roomId)).toEqual([b.id, c.id, a.id]);
+      });
+
+      it('a retried request waits until its next attempt and records the error', async () => {
+        const [room] = await created(aRoom());
+        await store.retryIndexRequest(room.id, at(10), 'search service unavailable');
+        expect(await store.duePendingIndexRequests(at(9), 10)).toEqual([]);
+        expect(await store.duePendingIndexRequests(at(10), 10)).toEqual([
+          { roomId: room.id, attempts: 1, nextAttemptAt: at(10), lastError: 'search service unavailable' },
+        ]);
+        await store.retryIndexRequest(room.id, at(30), 'timeout');
+        expect(await store.duePendingIndexRequests(at(30), 10)).toEqual([{ roomId: room.id, attempts: 2, nextAttemptAt: at(30), lastError: 'timeout' }]);
+      });
+
+      it('a completed request is never handed out again', async () => {
+        const [room, other] = await created(aRoom(), aRoom());
+        await store.completeIndexRequest(room.id);
+        expect((await store.duePendingIndexRequests(at(100), 10)).map((request) => request.roomId)).toEqual([other.id]);
+      });
+    });
+
+    describe('restart', () => {
+      it('keeps rooms, members, read positions and the outbox across close and reopen', async () => {
+        const [room, closed] = await created(aRoom(), aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.markRead(room.id, 'ann', 'm-0007');
+        await store.touch(room.id, at(8));
+        await store.retryIndexRequest(room.id, at(15), 'down');
+        await store.close(closed.id, at(9));
+        await store.completeIndexRequest(closed.id);
+        const before = await store.get(room.id);
+        await store.close();
+
+        const reopened = await open();
+        expect(await reopened.get(room.id)).toEqual(before);
+        expect(await reopened.get(closed.id)).toBeNull();
+        expect((await reopened.get(room.id))?.users.ann.lastReadMessageId).toBe('m-0007');
+        expect(await reopened.duePendingIndexRequests(at(20), 10)).toEqual([{ roomId: room.id, attempts: 1, nextAttemptAt: at(15), lastError: 'down' }]);
+        expect((await reopened.create(aRoom({ playlistId: room.playlist.id }))).created).toBe(false);
+      });
+    });
+  });
+}

@@ -1,0 +1,279 @@
+import mongoose, { type Model } from 'mongoose';
+import type { MongoConnection } from '../storage/connection.mongo';
+import type { CreateRoomResult, JoinResult } from './room-store.port';
+import { RoomStore } from './room-store.port';
+import type { Member, PendingIndexRequest, Room } from './room.model';
+import { memberKey, roomModels, type MemberDocument, type MembershipDocument, type RoomDocument } from './room-store.schema.mongo';
+
+/** Compare-and-set rounds one join may take before giving up (each lost round means another join of the same user won). */
+const maxJoinRounds = 20;
+
+/**
+ * RoomStore on MongoDB (mongoose). A room is one document (`rooms`) with its playlist
+ * snapshot, a `users` map and its search-index request, so `create` and its outbox entry are
+ * one atomic insert, and the partial unique index on `playlist.id` (live rooms only) keeps
+ * one live room per playlist even across chat-server instances.
+ *
+ * The room limit needs the user's rooms together, which live in several documents. MongoDB
+ * updates one document atomically (multi-document transactions need a replica set and are not
+ * used), so each user has a `room_memberships` document listing their live rooms, changed only
+ * by compare-and-set on its `version`: concurrent joins of one user are serialised there, and
+ * the limit always holds on that document. Where it is not atomic: the room documents' `users`
+ * maps are updated after the membership document. A crash in between can leave (a) a user
+ * counted in a room whose `users` lacks them — repaired by their next `join` of that room — or
+ * (b) an evicted user still listed in that room's `users`; `listJoined` reads the membership
+ * document, so (b) only shows in `get` until that user's next exit of the room.
+ */
+export class MongoRoomStore extends RoomStore {
+  private closed = false;
+
+  private constructor(
+    private readonly connection: MongoConnection,
+    private readonly rooms: Model<RoomDocument>,
+    private readonly memberships: Model<MembershipDocument>,
+  ) {
+    super();
+    connection.retain();
+  }
+
+  /** Builds the indexes if needed (the uniqueness guarantees hold from the first call), then returns a store on `connection`. */
+  static async open(connection: MongoConnection): Promise<MongoRoomStore> {
+    const { rooms, memberships } = roomModels(connection.connection);
+    await Promise.all([rooms.createIndexes(), memberships.createIndexes()]);
+    return new MongoRoomStore(connection, rooms, memberships);
+  }
+
+  async create(room: Room): Promise<CreateRoomResult> {
+    try {
+      await this.rooms.create({
+        _id: room.id,
+        roomName: room.roomName,
+        ownerUid: room.ownerUid,
+        playlist: { id: room.playlist.id, name: room.playlist.name, musics: room.playlist.musics.map((music) => ({ ...music })) },
+        users: Object.fromEntries(Object.values(room.users).map((member) => [memberKey(member.uid), toMemberDocument(member)])),
+        createdAt: room.createdAt,
+        lastActivityAt: room.lastActivityAt,
+        closedAt: null,
+        live: true,
+        searchIndex: { pending: true, attempts: 0, nextAttemptAt: room.createdAt, lastError: null },
+      });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const live = await this.rooms.findOne({ 'playlist.id': room.playlist.id, live: true }).lean<RoomDocument>();
+      if (!live) throw new Error(`Room id ${room.id} is already taken by another room`, { cause: error });
+      return { room: toRoom(live), created: false };
+    }
+    // The members' own lists follow the room; a crash here is repaired by their next join.
+    for (const member of Object.values(room.users)) {
+      await this.memberships.updateOne(
+        { _id: member.uid, 'rooms.roomId': { $ne: room.id } },
+        { $push: { rooms: { roomId: room.id, enteredAt: member.enteredAt } }, $inc: { version: 1 } },
+        { upsert: true },
+      ).catch((error: unknown) => {
+        // The upsert races with an existing document that already lists the room: nothing to do.
+        if (!isDuplicateKey(error)) throw error;
+      });
+    }
+    const stored = await this.findLive(room.id);
+    if (!stored) throw new Error(`Room ${room.id} was closed while it was being created`);
+    return { room: stored, created: true };
+  }
+
+  async get(roomId: string): Promise<Room | null> {
+    return this.findLive(roomId);
+  }
+
+  async join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null> {
+    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+    const key = memberKey(member.uid);
+    for (let round = 0; round < maxJoinRounds; round += 1) {
+      const room = await this.rooms.findOne({ _id: roomId, live: true }, { [`users.${key}`]: 1 }).lean<Pick<RoomDocument, '_id' | 'users'>>();
+      if (!room) return null;
+      const current = await this.memberships.findOne({ _id: member.uid }).lean<MembershipDocument>();
+      const version = current?.version ?? 0;
+      const listed = current?.rooms ?? [];
+      const liveIds = new Set(
+        (await this.rooms.find({ _id: { $in: listed.map((entry) => entry.roomId) }, live: true }, { _id: 1 }).lean<{ _id: string }[]>()).map(
+          (doc) => doc._id,
+        ),
+      );
+      const existing = room.users?.[key];
+      const target = listed.find((entry) => entry.roomId === roomId) ?? { roomId, enteredAt: existing?.enteredAt ?? member.enteredAt };
+      // Others, oldest-joined first (a stable sort keeps list order for equal times); closed rooms drop out.
+      const others = listed
+        .filter((entry) => entry.roomId !== roomId && liveIds.has(entry.roomId))
+        .sort((a, b) => new Date(a.enteredAt).getTime() - new Date(b.enteredAt).getTime());
+      const evicted = others.slice(0, Math.max(0, others.length - (maxRooms - 1)));
+      const kept = others.slice(evicted.length);
+
+      const swapped = await this.compareAndSetMemberships(member.uid, version, [...kept, target]);
+      if (!swapped) continue;
+
+      const added = await this.rooms.updateOne(
+        { _id: roomId, live: true, [`users.${key}`]: { $exists: false } },
+        { $set: { [`users.${key}`]: toMemberDocument({ ...member, lastReadMessageId: null }) } },
+      );
+      for (const entry of evicted) await this.rooms.updateOne({ _id: entry.roomId }, { $unset: { [`users.${key}`]: 1 } });
+      // A concurrent join of the same user may have evicted this room between our compare-and-set
+      // and our $set (its $unset then ran first): the membership document decides, so undo ours.
+      if (!(await this.memberships.exists({ _id: member.uid, 'rooms.roomId': roomId }))) {
+        await this.rooms.updateOne({ _id: roomId }, { $unset: { [`users.${key}`]: 1 } });
+      }
+      const after = await this.findLive(roomId);
+      if (!after) return null;
+      return { room: after, joined: added.modifiedCount > 0, evictedRoomIds: evicted.map((entry) => entry.roomId) };
+    }
+    throw new Error(`Joining room ${roomId} as ${member.uid} lost ${maxJoinRounds} races with other joins of the same user`);
+  }
+
+  async exit(roomId: string, uid: string): Promise<Room | null> {
+    if (!(await this.rooms.exists({ _id: roomId, live: true }))) return null;
+    await this.memberships.updateOne({ _id: uid, 'rooms.roomId': roomId }, { $pull: { rooms: { roomId } }, $inc: { version: 1 } });
+    await this.rooms.updateOne({ _id: roomId }, { $unset: { [`users.${memberKey(uid)}`]: 1 } });
+    return this.findLive(roomId);
+  }
+
+  async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
+    const path = `users.${memberKey(uid)}.lastReadMessageId`;
+    await this.rooms.updateOne(
+      { _id: roomId, live: true, [`users.${memberKey(uid)}`]: { $exists: true }, $or: [{ [path]: null }, { [path]: { $lt: messageId } }] },
+      { $set: { [path]: messageId } },
+    );
+    const room = await this.findLive(roomId);
+    return room?.users[uid] ?? null;
+  }
+
+  async listJoined(uid: string): Promise<Room[]> {
+    const membership = await this.memberships.findOne({ _id: uid }).lean<MembershipDocument>();
+    const roomIds = membership?.rooms.map((entry) => entry.roomId) ?? [];
+    if (roomIds.length === 0) return [];
+    return this.listLive({ _id: { $in: roomIds }, [`users.${memberKey(uid)}`]: { $exists: true } });
+  }
+
+  async listUnjoined(uid: string): Promise<Room[]> {
+    return this.listLive({ [`users.${memberKey(uid)}`]: { $exists: false } });
+  }
+
+  async listAll(): Promise<Room[]> {
+    return this.listLive({});
+  }
+
+  async touch(roomId: string, at: Date): Promise<void> {
+    await this.rooms.updateOne({ _id: roomId, live: true }, { $max: { lastActivityAt: at } });
+  }
+
+  async listIdleSince(cutoff: Date): Promise<Room[]> {
+    return this.listLive({ lastActivityAt: { $lt: cutoff } });
+  }
+
+  async duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]> {
+    if (limit <= 0) return [];
+    const docs = await this.rooms
+      .find({ 'searchIndex.pending': true, 'searchIndex.nextAttemptAt': { $lte: now } }, { searchIndex: 1 })
+      .sort({ 'searchIndex.nextAttemptAt': 1, _id: 1 })
+      .limit(limit)
+      .lean<Pick<RoomDocument, '_id' | 'searchIndex'>[]>();
+    return docs.map((doc) => ({
+      roomId: doc._id,
+      attempts: doc.searchIndex.attempts,
+      nextAttemptAt: new Date(doc.searchIndex.nextAttemptAt),
+      lastError: doc.searchIndex.lastError ?? null,
+    }));
+  }
+
+  async completeIndexRequest(roomId: string): Promise<void> {
+    await this.rooms.updateOne({ _id: roomId }, { $set: { 'searchIndex.pending': false } });
+  }
+
+  async retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void> {
+    await this.rooms.updateOne(
+      { _id: roomId, 'searchIndex.pending': true },
+      { $inc: { 'searchIndex.attempts': 1 }, $set: { 'searchIndex.nextAttemptAt': nextAttemptAt, 'searchIndex.lastError': error } },
+    );
+  }
+
+  /** Closes a room (it stops being live), or with no arguments, releases the connection. */
+  override close(roomId: string, at: Date): Promise<void>;
+  override close(): Promise<void>;
+  override async close(roomId?: string, at?: Date): Promise<void> {
+    if (roomId === undefined) {
+      if (this.closed) return;
+      this.closed = true;
+      await this.connection.release();
+      return;
+    }
+    await this.rooms.updateOne({ _id: roomId, live: true }, { $set: { closedAt: at ?? new Date() }, $unset: { live: 1 } });
+  }
+
+  /** Replaces the user's room list if nobody changed it since `version` was read; false when someone did. */
+  private async compareAndSetMemberships(uid: string, version: number, rooms: MembershipDocument['rooms']): Promise<boolean> {
+    try {
+      const result = await this.memberships.updateOne(
+        { _id: uid, version },
+        { $set: { rooms }, $inc: { version: 1 } },
+        // No document yet (version 0): create it; a concurrent creator makes this a duplicate key, i.e. a lost race.
+        { upsert: version === 0 },
+      );
+      return result.matchedCount > 0 || result.upsertedCount > 0;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  private async findLive(roomId: string): Promise<Room | null> {
+    const doc = await this.rooms.findOne({ _id: roomId, live: true }).lean<RoomDocument>();
+    return doc ? toRoom(doc) : null;
+  }
+
+  private async listLive(filter: Record<string, unknown>): Promise<Room[]> {
+    const docs = await this.rooms
+      .find({ ...filter, live: true })
+      .sort({ createdAt: -1, _id: -1 })
+      .lean<RoomDocument[]>();
+    return docs.map(toRoom);
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof mongoose.mongo.MongoServerError && error.code === 11000;
+}
+
+function toMemberDocument(member: Member): MemberDocument {
+  return {
+    uid: member.uid,
+    nickName: member.nickName,
+    profileImage: member.profileImage,
+    lastReadMessageId: member.lastReadMessageId,
+    enteredAt: member.enteredAt,
+  };
+}
+
+function toRoom(doc: RoomDocument): Room {
+  const members = Object.values(doc.users ?? {})
+    .map(
+      (member): Member => ({
+        uid: member.uid,
+        nickName: member.nickName,
+        profileImage: member.profileImage ?? null,
+        lastReadMessageId: member.lastReadMessageId ?? null,
+        enteredAt: new Date(member.enteredAt),
+      }),
+    )
+    .sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
+  return {
+    id: doc._id,
+    roomName: doc.roomName,
+    ownerUid: doc.ownerUid,
+    playlist: {
+      id: doc.playlist.id,
+      name: doc.playlist.name,
+      musics: doc.playlist.musics.map(({ title, artist, playtime, thumbnail }) => ({ title, artist, playtime, thumbnail })),
+    },
+    // fromEntries defines own properties, so a uid like "__proto__" stays an ordinary key.
+    users: Object.fromEntries(members.map((member) => [member.uid, member])),
+    createdAt: new Date(doc.createdAt),
+    lastActivityAt: new Date(doc.lastActivityAt),
+    closedAt: doc.closedAt ? new Date(doc.closedAt) : null,
+  };
+}

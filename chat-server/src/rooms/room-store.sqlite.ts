@@ -1,0 +1,275 @@
+// Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
+import type { SqliteDatabase } from '../storage/database.sqlite';
+import type { CreateRoomResult, JoinResult } from './room-store.port';
+import { RoomStore } from './room-store.port';
+import type { Member, PendingIndexRequest, PlaylistSnapshot, Room } from './room.model';
+
+interface RoomRow {
+  id: string;
+  playlist_id: string;
+  room_name: string;
+  owner_uid: string;
+  playlist: string;
+  created_at: number;
+  last_activity_at: number;
+  closed_at: number | null;
+}
+
+interface MemberRow {
+  room_id: string;
+  uid: string;
+  nick_name: string;
+  profile_image: string | null;
+  last_read_message_id: string | null;
+  entered_at: number;
+}
+
+interface OutboxRow {
+  room_id: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+const roomColumns = 'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
+const newestFirst = 'ORDER BY r.created_at DESC, r.id DESC';
+const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message_id, entered_at';
+
+/**
+ * RoomStore on SQLite. Every mutation is one transaction on the shared connection; a room's
+ * members live in `room_members` (one row per member), the outbox in `search_outbox`.
+ */
+export class SqliteRoomStore extends RoomStore {
+  private closed = false;
+
+  constructor(private readonly db: SqliteDatabase) {
+    super();
+    db.retain();
+  }
+
+  async create(room: Room): Promise<CreateRoomResult> {
+    return this.db.transaction(() => {
+      const inserted = this.db.run(
+        `INSERT INTO rooms (id, playlist_id, room_name, owner_uid, playlist, created_at, last_activity_at, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING`,
+        room.id,
+        room.playlist.id,
+        room.roomName,
+        room.ownerUid,
+        JSON.stringify(room.playlist),
+        room.createdAt.getTime(),
+        room.lastActivityAt.getTime(),
+      );
+      if (inserted.changes === 0) {
+        const live = this.db.get<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.playlist_id = ? AND r.closed_at IS NULL`, room.playlist.id);
+        if (!live) throw new Error(`Room id ${room.id} is already taken by another room`);
+        return { room: this.withMembers([live])[0], created: false };
+      }
+      for (const member of Object.values(room.users)) this.insertMember(room.id, member);
+      this.db.run(
+        'INSERT INTO search_outbox (room_id, attempts, next_attempt_at, last_error) VALUES (?, 0, ?, NULL)',
+        room.id,
+        room.createdAt.getTime(),
+      );
+      return { room: this.requireLive(room.id), created: true };
+    });
+  }
+
+  async get(roomId: string): Promise<Room | null> {
+    return this.findLive(roomId);
+  }
+
+  async join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null> {
+    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+    return this.db.transaction(() => {
+      if (!this.isLive(roomId)) return null;
+      const joined = this.insertMember(roomId, { ...member, lastReadMessageId: null }) > 0;
+      // Always enforced (not only on a new join), so the limit also holds for a member added
+      // at creation; the room being joined is never the one evicted.
+      const evicted = this.db
+        .all<{ room_id: string }>(
+          `SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id
+           WHERE m.uid = ? AND r.closed_at IS NULL AND m.room_id <> ?
+           ORDER BY m.entered_at DESC, m.rowid DESC LIMIT -1 OFFSET ?`,
+          member.uid,
+          roomId,
+          maxRooms - 1,
+        )
+        .map((row) => row.room_id)
+        .reverse();
+      for (const evictedRoomId of evicted) {
+        this.db.run('DELETE FROM room_members WHERE room_id = ? AND uid = ?', evictedRoomId, member.uid);
+      }
+      return { room: this.requireLive(roomId), joined, evictedRoomIds: evicted };
+    });
+  }
+
+  async exit(roomId: string, uid: string): Promise<Room | null> {
+    return this.db.transaction(() => {
+      if (!this.isLive(roomId)) return null;
+      this.db.run('DELETE FROM room_members WHERE room_id = ? AND uid = ?', roomId, uid);
+      return this.requireLive(roomId);
+    });
+  }
+
+  async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
+    return this.db.transaction(() => {
+      if (!this.isLive(roomId)) return null;
+      this.db.run(
+        `UPDATE room_members SET last_read_message_id = ?
+         WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)`,
+        messageId,
+        roomId,
+        uid,
+        messageId,
+      );
+      const row = this.db.get<MemberRow>(`SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`, roomId, uid);
+      return row ? toMember(row) : null;
+    });
+  }
+
+  async listJoined(uid: string): Promise<Room[]> {
+    return this.withMembers(
+      this.db.all<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r JOIN room_members m ON m.room_id = r.id
+         WHERE m.uid = ? AND r.closed_at IS NULL ${newestFirst}`,
+        uid,
+      ),
+    );
+  }
+
+  async listUnjoined(uid: string): Promise<Room[]> {
+    return this.withMembers(
+      this.db.all<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r
+         WHERE r.closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.uid = ?)
+         ${newestFirst}`,
+        uid,
+      ),
+    );
+  }
+
+  async listAll(): Promise<Room[]> {
+    return this.withMembers(this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${newestFirst}`));
+  }
+
+  async touch(roomId: string, at: Date): Promise<void> {
+    // max(): activity only moves forward, whatever order concurrent touches arrive in.
+    this.db.run('UPDATE rooms SET last_activity_at = max(last_activity_at, ?) WHERE id = ? AND closed_at IS NULL', at.getTime(), roomId);
+  }
+
+  async listIdleSince(cutoff: Date): Promise<Room[]> {
+    return this.withMembers(
+      this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`, cutoff.getTime()),
+    );
+  }
+
+  async duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]> {
+    // SQLite reads a negative LIMIT as "no limit".
+    if (limit <= 0) return [];
+    return this.db
+      .all<OutboxRow>(
+        `SELECT room_id, attempts, next_attempt_at, last_error FROM search_outbox
+         WHERE next_attempt_at <= ? ORDER BY next_attempt_at, room_id LIMIT ?`,
+        now.getTime(),
+        limit,
+      )
+      .map((row) => ({
+        roomId: row.room_id,
+        attempts: row.attempts,
+        nextAttemptAt: new Date(row.next_attempt_at),
+        lastError: row.last_error,
+      }));
+  }
+
+  async completeIndexRequest(roomId: string): Promise<void> {
+    this.db.run('DELETE FROM search_outbox WHERE room_id = ?', roomId);
+  }
+
+  async retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void> {
+    this.db.run(
+      'UPDATE search_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE room_id = ?',
+      nextAttemptAt.getTime(),
+      error,
+      roomId,
+    );
+  }
+
+  /** Closes a room (it stops being live), or with no arguments, releases the database. */
+  override close(roomId: string, at: Date): Promise<void>;
+  override close(): Promise<void>;
+  override async close(roomId?: string, at?: Date): Promise<void> {
+    if (roomId === undefined) {
+      if (this.closed) return;
+      this.closed = true;
+      this.db.release();
+      return;
+    }
+    this.db.run('UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL', (at ?? new Date()).getTime(), roomId);
+  }
+
+  /** Returns 1 when the member was added, 0 when they were already in the room. */
+  private insertMember(roomId: string, member: Member): number {
+    return this.db.run(
+      `INSERT INTO room_members (room_id, uid, nick_name, profile_image, last_read_message_id, entered_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, uid) DO NOTHING`,
+      roomId,
+      member.uid,
+      member.nickName,
+      member.profileImage,
+      member.lastReadMessageId,
+      member.enteredAt.getTime(),
+    ).changes;
+  }
+
+  private isLive(roomId: string): boolean {
+    return this.db.get<{ one: number }>('SELECT 1 AS one FROM rooms WHERE id = ? AND closed_at IS NULL', roomId) !== undefined;
+  }
+
+  private findLive(roomId: string): Room | null {
+    const row = this.db.get<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`, roomId);
+    return row ? this.withMembers([row])[0] : null;
+  }
+
+  private requireLive(roomId: string): Room {
+    const room = this.findLive(roomId);
+    if (!room) throw new Error(`Room ${roomId} vanished inside its own transaction`);
+    return room;
+  }
+
+  /** Loads the members of all `rows` in one query and builds the rooms, keeping the rows' order. */
+  private withMembers(rows: RoomRow[]): Room[] {
+    if (rows.length === 0) return [];
+    const members = new Map<string, [string, Member][]>(rows.map((row) => [row.id, []]));
+    const memberRows = this.db.all<MemberRow>(
+      `SELECT ${memberColumns} FROM room_members WHERE room_id IN (SELECT value FROM json_each(?)) ORDER BY entered_at, rowid`,
+      JSON.stringify(rows.map((row) => row.id)),
+    );
+    for (const row of memberRows) members.get(row.room_id)?.push([row.uid, toMember(row)]);
+    // fromEntries defines own properties, so a uid like "__proto__" stays an ordinary key.
+    return rows.map((row) => toRoom(row, Object.fromEntries(members.get(row.id) ?? [])));
+  }
+}
+
+function toRoom(row: RoomRow, users: Record<string, Member>): Room {
+  return {
+    id: row.id,
+    roomName: row.room_name,
+    ownerUid: row.owner_uid,
+    playlist: JSON.parse(row.playlist) as PlaylistSnapshot,
+    users,
+    createdAt: new Date(row.created_at),
+    lastActivityAt: new Date(row.last_activity_at),
+    closedAt: row.closed_at === null ? null : new Date(row.closed_at),
+  };
+}
+
+function toMember(row: MemberRow): Member {
+  return {
+    uid: row.uid,
+    nickName: row.nick_name,
+    profileImage: row.profile_image,
+    lastReadMessageId: row.last_read_message_id,
+    enteredAt: new Date(row.entered_at),
+  };
+}

@@ -1,0 +1,57 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface MongoConnectionOptions {
+  /** Database to use instead of the one named in the URL (tests use a fresh one each). */
+  readonly dbName?: string;
+  /** How long to wait for a reachable server before a call fails. */
+  readonly serverSelectionTimeoutMs?: number;
+}
+
+/**
+ * The chat server's one MongoDB connection, shared by the room and message stores.
+ *
+ * Writes use `w: 'majority', journal: true`: a store call that resolves has reached the
+ * journal of a majority of the replica set, which is what "durable" means in the ports.
+ * Indexes are created explicitly by each store when it opens (`autoIndex` off), so a store
+ * is usable only once its uniqueness guarantees are in place.
+ *
+ * Holders: each store calls `retain()` when it starts using the connection and `release()`
+ * when it closes; the connection closes when the last holder lets go.
+ */
+export class MongoConnection {
+  private holders = 0;
+  private closing: Promise<void> | null = null;
+
+  private constructor(readonly connection: Connection) {}
+
+  static async open(url: string, options: MongoConnectionOptions = {}): Promise<MongoConnection> {
+    const connection = mongoose.createConnection(url, {
+      dbName: options.dbName,
+      autoIndex: false,
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 10_000,
+      writeConcern: { w: 'majority', journal: true },
+    });
+    await connection.asPromise();
+    return new MongoConnection(connection);
+  }
+
+  /** A store starts using this connection. */
+  retain(): this {
+    if (this.closing) throw new Error('MongoDB connection is closed');
+    this.holders += 1;
+    return this;
+  }
+
+  /** A store is done with this connection; the last one to let go closes it. */
+  async release(): Promise<void> {
+    if (this.holders === 0) return;
+    this.holders -= 1;
+    if (this.holders === 0) await this.close();
+  }
+
+  /** Closes the connection now, whoever still holds it (idempotent). */
+  close(): Promise<void> {
+    this.closing ??= this.connection.close();
+    return this.closing;
+  }
+}

@@ -1,0 +1,189 @@
+// Single process only: an embedded SQLite file under DATA_DIR; use the MongoDB adapters for a cluster.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { migrations as chatMigrations, type Migration } from './migrations.sqlite';
+
+export interface SqliteDatabaseOptions {
+  /** File name inside the data folder. */
+  readonly fileName?: string;
+  /** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+  readonly busyTimeoutMs?: number;
+  /** Schema to bring the file up to; the chat schema unless a test says otherwise. */
+  readonly migrations?: readonly Migration[];
+}
+
+export interface RunResult {
+  readonly changes: number;
+}
+
+/**
+ * The chat server's one SQLite connection, shared by the room and message stores.
+ *
+ * `DatabaseSync` is synchronous: every call blocks the event loop until SQLite answers, which
+ * is fine for one node as long as each call stays short (indexed lookups, bounded pages).
+ * Statements are prepared once and cached by their SQL text.
+ *
+ * Durability: WAL with `synchronous=NORMAL` survives a crash of the process; a power loss may
+ * drop the last transactions before a checkpoint (the usual WAL trade-off for write speed).
+ *
+ * Holders: each store calls `retain()` when it starts using the connection and `release()` when
+ * it closes; the connection closes when the last holder lets go.
+ */
+export class SqliteDatabase {
+  private readonly statements = new Map<string, StatementSync>();
+  private holders = 0;
+  private savepoints = 0;
+
+  private constructor(
+    private readonly db: DatabaseSync,
+    /** Absolute or relative path of the database file. */
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating the folder and file if needed) and migrates `${dataDir}/chat.sqlite`. */
+  static open(dataDir: string, options: SqliteDatabaseOptions = {}): SqliteDatabase {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, options.fileName ?? 'chat.sqlite');
+    const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: busyTimeoutMs });
+    try {
+      db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec('PRAGMA foreign_keys = ON');
+      migrate(db, path, options.migrations ?? chatMigrations);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteDatabase(db, path);
+  }
+
+  get isOpen(): boolean {
+    return this.db.isOpen;
+  }
+
+  /** Runs an INSERT/UPDATE/DELETE; returns how many rows it changed. */
+  run(sql: string, ...params: SQLInputValue[]): RunResult {
+    return { changes: Number(this.statement(sql).run(...params).changes) };
+  }
+
+  /** First row of a SELECT. `Row` must describe the SELECT's columns (SQLite does not check it). */
+  get<Row>(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.statement(sql).get(...params) as Row | undefined;
+  }
+
+  /** Every row of a SELECT. `Row` must describe the SELECT's columns (SQLite does not check it). */
+  all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.statement(sql).all(...params) as Row[];
+  }
+
+  /** Runs a statement without caching it (pragmas, one-off maintenance). */
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  /**
+   * Runs `fn` in one transaction: all its writes commit together or none do. Nested calls
+   * become savepoints. `fn` must be synchronous: awaiting inside would let other callers'
+   * statements slip into this transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.db.isTransaction) return this.savepoint(fn);
+    // IMMEDIATE takes the write lock up front, so a read-then-write never fails half-way on a lock upgrade.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = synchronousResult(fn());
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** A store starts using this connection. */
+  retain(): this {
+    if (!this.db.isOpen) throw new Error(`SQLite database ${this.path} is closed`);
+    this.holders += 1;
+    return this;
+  }
+
+  /** A store is done with this connection; the last one to let go closes it. */
+  release(): void {
+    if (this.holders === 0) return;
+    this.holders -= 1;
+    if (this.holders === 0) this.close();
+  }
+
+  /** Closes the connection now, whoever still holds it (idempotent). */
+  close(): void {
+    if (!this.db.isOpen) return;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private savepoint<T>(fn: () => T): T {
+    const name = `nested_${++this.savepoints}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = synchronousResult(fn());
+      this.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (error) {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      throw error;
+    } finally {
+      this.savepoints -= 1;
+    }
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function synchronousResult<T>(result: T): T {
+  if (result instanceof Promise) {
+    // The transaction is rolled back by the caller's catch; the promise is left to settle alone.
+    result.catch(() => undefined);
+    throw new TypeError('SqliteDatabase.transaction() needs a synchronous callback');
+  }
+  return result;
+}
+
+/** Applies the migrations the file has not seen yet, each in its own transaction. */
+function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const latestKnown = all.reduce((max, migration) => Math.max(max, migration.version), 0);
+  const currentVersion = () => Number(db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get()?.v ?? 0);
+  const current = currentVersion();
+  if (current > latestKnown) {
+    throw new Error(`SQLite database ${path} has schema version ${current}, newer than this build knows (${latestKnown}); upgrade the server`);
+  }
+  for (const migration of [...all].filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Checked again under the write lock: another process may have migrated meanwhile.
+      if (migration.version > currentVersion()) {
+        db.exec(migration.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new Error(`SQLite migration ${migration.version} (${migration.name}) failed on ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

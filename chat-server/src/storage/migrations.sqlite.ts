@@ -1,0 +1,93 @@
+/**
+ * The chat database's schema, as numbered migrations. A migration is never edited once
+ * released: change the schema by appending the next number. Each one runs in its own
+ * transaction together with its row in `schema_migrations`.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'rooms, members and the search-index outbox',
+    sql: `
+      CREATE TABLE rooms (
+        id               TEXT PRIMARY KEY,
+        playlist_id      TEXT NOT NULL,
+        room_name        TEXT NOT NULL,
+        owner_uid        TEXT NOT NULL,
+        playlist         TEXT NOT NULL CHECK (json_valid(playlist)),
+        created_at       INTEGER NOT NULL,
+        last_activity_at INTEGER NOT NULL,
+        closed_at        INTEGER
+      );
+      -- One live room per playlist: closed rooms drop out of the index.
+      CREATE UNIQUE INDEX rooms_live_playlist ON rooms (playlist_id) WHERE closed_at IS NULL;
+      CREATE INDEX rooms_newest ON rooms (created_at DESC, id DESC);
+      CREATE INDEX rooms_live_activity ON rooms (last_activity_at) WHERE closed_at IS NULL;
+
+      -- A rowid table on purpose: rowid breaks ties between joins in the same millisecond.
+      CREATE TABLE room_members (
+        room_id              TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        uid                  TEXT NOT NULL,
+        nick_name            TEXT NOT NULL,
+        profile_image        TEXT,
+        last_read_message_id TEXT,
+        entered_at           INTEGER NOT NULL,
+        UNIQUE (room_id, uid)
+      );
+      CREATE INDEX room_members_uid ON room_members (uid, entered_at);
+
+      CREATE TABLE search_outbox (
+        room_id         TEXT PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT
+      );
+      CREATE INDEX search_outbox_due ON search_outbox (next_attempt_at, room_id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'messages with full-text search',
+    sql: `
+      -- seq is the rowid alias the FTS index points at: a declared INTEGER PRIMARY KEY
+      -- keeps it stable across VACUUM, which an implicit rowid is not.
+      CREATE TABLE messages (
+        seq                  INTEGER PRIMARY KEY,
+        message_id           TEXT NOT NULL UNIQUE,
+        room_id              TEXT NOT NULL,
+        client_message_id    TEXT,
+        type                 TEXT NOT NULL,
+        sender_uid           TEXT NOT NULL,
+        sender_nick_name     TEXT NOT NULL,
+        sender_profile_image TEXT,
+        content              TEXT NOT NULL,
+        created_at           INTEGER NOT NULL,
+        UNIQUE (room_id, client_message_id)
+      );
+      CREATE INDEX messages_room_order ON messages (room_id, message_id);
+      CREATE INDEX messages_created ON messages (created_at);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content,
+        content = 'messages',
+        content_rowid = 'seq',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+      END;
+    `,
+  },
+];

@@ -1,0 +1,59 @@
+/**
+ * Keyword search input, made safe. Users type free text; the engines have query languages
+ * (FTS5's `AND`/`OR`/`NEAR(...)`/`-col:`, MongoDB's `-negation`/`"phrases"`). User text is
+ * never passed through as query syntax: it is cut into words, each word becomes a quoted
+ * literal, and a trailing `*` on a word is the only operator we honour (prefix match).
+ */
+
+export interface SearchTerm {
+  /** The word as typed, without the trailing `*`s. */
+  readonly text: string;
+  /** True when the word ended with `*`: match tokens starting with it. */
+  readonly prefix: boolean;
+}
+
+/** Words beyond this many are ignored, to bound the work one query can ask for. */
+export const maxSearchTerms = 16;
+
+// Tokens of SQLite's unicode61 tokenizer are made of letters, numbers and private-use characters;
+// a word without any of those can never match anything, so it is dropped rather than sent.
+const tokenCharacter = /[\p{L}\p{N}\p{Co}]/u;
+// NUL ends an FTS5 string early and control characters have no business in a query.
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f]/g;
+
+/** Splits `input` into search terms; an empty result means "nothing can match". */
+export function parseSearchTerms(input: string): SearchTerm[] {
+  const terms: SearchTerm[] = [];
+  for (const word of input.replace(controlCharacters, ' ').split(/\s+/u)) {
+    const text = word.replace(/\*+$/u, '');
+    if (!tokenCharacter.test(text)) continue;
+    terms.push({ text, prefix: text.length < word.length });
+    if (terms.length === maxSearchTerms) break;
+  }
+  return terms;
+}
+
+/**
+ * An FTS5 MATCH expression that finds rows containing every term: each term is a quoted string
+ * (so `AND`, `NEAR(`, `-`, `:` are plain text), with `*` after the quotes for a prefix term.
+ * Returns null when there is nothing to search for.
+ */
+export function toFts5Query(terms: readonly SearchTerm[]): string | null {
+  if (terms.length === 0) return null;
+  return terms.map((term) => `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`).join(' ');
+}
+
+/**
+ * The words of `text` as SQLite's `unicode61 remove_diacritics 2` tokenizer sees them: lower
+ * case, accents removed, split at anything that is not a letter, digit or private-use
+ * character. Engines without such a tokenizer (MongoDB) index these words instead.
+ */
+export function searchWords(text: string): string[] {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}\p{Co}]+/u)
+    .filter((word) => word.length > 0);
+}

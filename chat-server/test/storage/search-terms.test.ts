@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { maxSearchTerms, parseSearchTerms, searchWords, toFts5Query } from '../../src/storage/search-terms';
+
+describe('search terms', () => {
+  it('cut input into words, a trailing * marking a prefix', () => {
+    expect(parseSearchTerms('  hello   wor*  ')).toEqual([
+      { text: 'hello', prefix: false },
+      { text: 'wor', prefix: true },
+    ]);
+  });
+
+  it('drop words that hold no letter or digit', () => {
+    expect(parseSearchTerms('" * - ( ) 🎵 ++')).toEqual([]);
+    expect(toFts5Query([])).toBeNull();
+  });
+
+  it('quote every word so FTS5 operators stay plain text', () => {
+    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "x* -y col:z'))).toBe('"NEAR(a" "b)" "OR" """x"* "-y" "col:z"');
+  });
+
+  it(`keep at most ${maxSearchTerms} words`, () => {
+    expect(parseSearchTerms(Array.from({ length: 40 }, (_, index) => `w${index}`).join(' '))).toHaveLength(maxSearchTerms);
+  });
+
+  it('turn any input into a query SQLite FTS5 accepts', () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec("CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = 'unicode61 remove_diacritics 2')");
+    db.exec("INSERT INTO t (x) VALUES ('rock and roll'), ('near the stage')");
+    const match = db.prepare('SELECT x FROM t WHERE t MATCH ?');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (input) => {
+        const query = toFts5Query(parseSearchTerms(input));
+        if (query !== null) match.all(query);
+      }),
+      { numRuns: 500 },
+    );
+    db.close();
+  });
+
+  it('normalise words like the unicode61 tokenizer: lower case, no accents, split at punctuation', () => {
+    expect(searchWords("Café au LAIT, don't-stop! naïve 日本語 🎵")).toEqual(['cafe', 'au', 'lait', 'don', 't', 'stop', 'naive', '日本語']);
+  });
+});

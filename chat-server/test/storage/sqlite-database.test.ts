@@ -1,0 +1,146 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aMessage } from '../../src/messages/message-store.contract';
+import { SqliteMessageStore } from '../../src/messages/message-store.sqlite';
+import { aRoom } from '../../src/rooms/room-store.contract';
+import { SqliteRoomStore } from '../../src/rooms/room-store.sqlite';
+import { SqliteDatabase } from '../../src/storage/database.sqlite';
+import { migrations } from '../../src/storage/migrations.sqlite';
+
+describe('SQLite database', () => {
+  let dataDir: string;
+  const opened: SqliteDatabase[] = [];
+  const open = (...args: Parameters<typeof SqliteDatabase.open>): SqliteDatabase => {
+    const db = SqliteDatabase.open(...args);
+    opened.push(db);
+    return db;
+  };
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chat-db-'));
+  });
+
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates the data folder and chat.sqlite in it, in WAL mode with foreign keys on', () => {
+    const nested = join(dataDir, 'not', 'yet', 'there');
+    const db = open(nested);
+    expect(db.path).toBe(join(nested, 'chat.sqlite'));
+    expect(existsSync(db.path)).toBe(true);
+    expect(db.get<{ journal_mode: string }>('PRAGMA journal_mode')?.journal_mode).toBe('wal');
+    expect(db.get<{ foreign_keys: number }>('PRAGMA foreign_keys')?.foreign_keys).toBe(1);
+    expect(db.get<{ synchronous: number }>('PRAGMA synchronous')?.synchronous).toBe(1);
+    expect(db.get<{ timeout: number }>('PRAGMA busy_timeout')?.timeout).toBeGreaterThan(0);
+  });
+
+  it('applies every migration once and records it', () => {
+    open(dataDir).close();
+    const db = open(dataDir);
+    expect(db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version').map((row) => row.version)).toEqual(
+      migrations.map((migration) => migration.version),
+    );
+  });
+
+  it('applies only the new migrations to an existing file', () => {
+    open(dataDir, { migrations: migrations.slice(0, 1) }).close();
+    const db = open(dataDir);
+    expect(db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).toHaveLength(migrations.length);
+    expect(db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'messages_fts'")?.n).toBe(1);
+  });
+
+  it('leaves the file unchanged when a migration fails, and says which one', () => {
+    const broken = [...migrations, { version: 99, name: 'broken on purpose', sql: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;' }];
+    expect(() => open(dataDir, { migrations: broken })).toThrow(/migration 99 \(broken on purpose\)/);
+    const db = open(dataDir);
+    expect(db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'")?.n).toBe(0);
+    expect(db.get<{ v: number }>('SELECT max(version) AS v FROM schema_migrations')?.v).toBe(migrations.at(-1)?.version);
+  });
+
+  it('refuses a file written by a newer build', () => {
+    open(dataDir, { migrations: [...migrations, { version: 50, name: 'from the future', sql: 'CREATE TABLE future (x)' }] }).close();
+    expect(() => open(dataDir)).toThrow(/schema version 50, newer than this build knows/);
+  });
+
+  it('rolls a transaction back when its callback throws, savepoints included', () => {
+    const db = open(dataDir);
+    db.exec('CREATE TABLE t (x INTEGER)');
+    expect(() =>
+      db.transaction(() => {
+        db.run('INSERT INTO t (x) VALUES (1)');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    db.transaction(() => {
+      db.run('INSERT INTO t (x) VALUES (2)');
+      expect(() =>
+        db.transaction(() => {
+          db.run('INSERT INTO t (x) VALUES (3)');
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+    });
+    expect(db.all<{ x: number }>('SELECT x FROM t ORDER BY x')).toEqual([{ x: 2 }]);
+  });
+
+  it('refuses an async transaction callback and keeps none of its writes', () => {
+    const db = open(dataDir);
+    db.exec('CREATE TABLE t (x INTEGER)');
+    expect(() =>
+      db.transaction(async () => {
+        db.run('INSERT INTO t (x) VALUES (1)');
+      }),
+    ).toThrow(/synchronous/);
+    expect(db.all('SELECT x FROM t')).toEqual([]);
+  });
+
+  it('closes the shared connection when the last store closes', async () => {
+    const db = open(dataDir);
+    const rooms = new SqliteRoomStore(db);
+    const messages = new SqliteMessageStore(db);
+    await rooms.close();
+    expect(db.isOpen).toBe(true);
+    expect(await messages.latest('any-room')).toBeNull();
+    await messages.close();
+    expect(db.isOpen).toBe(false);
+    await expect(rooms.get('any-room')).rejects.toThrow();
+  });
+
+  it('keeps the data of both stores in the one chat.sqlite file', async () => {
+    const db = open(dataDir);
+    const rooms = new SqliteRoomStore(db);
+    const messages = new SqliteMessageStore(db);
+    const room = aRoom();
+    await rooms.create(room);
+    await messages.append(aMessage(room.id, 1));
+    const other = open(dataDir);
+    expect(other.get<{ n: number }>('SELECT count(*) AS n FROM rooms')?.n).toBe(1);
+    expect(other.get<{ n: number }>('SELECT count(*) AS n FROM messages')?.n).toBe(1);
+  });
+
+  it('purges in batches and keeps the search index in step', async () => {
+    const db = open(dataDir);
+    const messages = new SqliteMessageStore(db);
+    const old = new Date(Date.UTC(2025, 0, 1));
+    db.transaction(() => {
+      for (let n = 1; n <= 4_500; n += 1) {
+        db.run(
+          `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at)
+           VALUES (?, 'bulk', NULL, 'TALK', 'ann', 'Ann', NULL, ?, ?)`,
+          `m-${String(n).padStart(8, '0')}`,
+          `old line ${n}`,
+          old.getTime(),
+        );
+      }
+    });
+    await messages.append(aMessage('bulk', 9_999, { content: 'fresh line', createdAt: new Date(Date.UTC(2026, 0, 1)) }));
+    expect(await messages.purgeOlderThan(new Date(Date.UTC(2025, 6, 1)))).toBe(4_500);
+    expect((await messages.search('bulk', 'line', null, 10)).items.map((message) => message.content)).toEqual(['fresh line']);
+    // The FTS index agrees with its content table (FTS5's own consistency check).
+    expect(() => db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+  });
+});

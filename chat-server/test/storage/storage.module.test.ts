@@ -1,0 +1,81 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadSettings } from '@playlist-chat/platform';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aMessage } from '../../src/messages/message-store.contract';
+import { MessageStore } from '../../src/messages/message-store.port';
+import { aRoom } from '../../src/rooms/room-store.contract';
+import { RoomStore } from '../../src/rooms/room-store.port';
+import { ChatStorageModule } from '../../src/storage/storage.module';
+import { storageSettings } from '../../src/storage/storage.settings';
+
+@Injectable()
+class UsesStores {
+  constructor(
+    readonly rooms: RoomStore,
+    readonly messages: MessageStore,
+  ) {}
+}
+
+function appModule(dataDir: string) {
+  @Module({ imports: [ChatStorageModule.forRoot({ store: 'sqlite', dataDir, mongoUrl: '' })], providers: [UsesStores] })
+  class AppModule {}
+  return AppModule;
+}
+
+describe('ChatStorageModule', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chat-module-'));
+  });
+
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('injects working stores, closes them on shutdown, and finds the data again after a restart', async () => {
+    const app = await NestFactory.createApplicationContext(appModule(dataDir), { logger: false });
+    const { rooms, messages } = app.get(UsesStores);
+    const room = aRoom();
+    await rooms.create(room);
+    await messages.append(aMessage(room.id, 1, { content: 'still here' }));
+    await app.close();
+    await expect(rooms.get(room.id)).rejects.toThrow();
+
+    const restarted = await NestFactory.createApplicationContext(appModule(dataDir), { logger: false });
+    try {
+      const again = restarted.get(UsesStores);
+      expect(await again.rooms.get(room.id)).toEqual(room);
+      expect((await again.messages.latest(room.id))?.content).toBe('still here');
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
+describe('storage settings', () => {
+  it('default to SQLite under ./data', () => {
+    expect(loadSettings(storageSettings, {})).toEqual({ store: 'sqlite', dataDir: './data', mongoUrl: '' });
+  });
+
+  it('read MongoDB settings', () => {
+    expect(loadSettings(storageSettings, { CHAT_STORE: 'mongo', MONGO_URL: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0' })).toEqual({
+      store: 'mongo',
+      dataDir: './data',
+      mongoUrl: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
+    });
+  });
+
+  it.each([
+    [{ CHAT_STORE: 'mongo' }, /MONGO_URL is required when CHAT_STORE=mongo/],
+    [{ CHAT_STORE: 'postgres' }, /CHAT_STORE must be one of sqlite, mongo/],
+    [{ CHAT_STORE: 'mongo', MONGO_URL: 'http://mongo:27017' }, /MONGO_URL must be a mongodb:\/\/ or mongodb\+srv:\/\/ connection string/],
+  ])('refuse %o naming the variable', (env, message) => {
+    expect(() => loadSettings(storageSettings, env)).toThrow(ConfigError);
+    expect(() => loadSettings(storageSettings, env)).toThrow(message);
+  });
+});

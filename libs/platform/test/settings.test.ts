@@ -34,4 +34,11 @@ describe('loadSettings', () => {
       'k2:9092',
     ]);
   });
+
+  it('takes a plain boolean as a flag’s default and parses the usual spellings', () => {
+    const flags = { on: setting.bool('TEST_ON', true, 'on by default'), off: setting.bool('TEST_OFF', false, 'off by default') };
+    expect(loadSettings(flags, {})).toEqual({ on: true, off: false });
+    expect(loadSettings(flags, { TEST_ON: 'no', TEST_OFF: 'YES' })).toEqual({ on: false, off: true });
+    expect(() => loadSettings(flags, { TEST_ON: 'maybe' })).toThrow(/TEST_ON must be true or false \(got "maybe"\)/);
+  });
 });

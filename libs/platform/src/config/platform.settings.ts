@@ -14,6 +14,8 @@ export const platformSettings = {
     requiredWhen: requiredWhenEquals('EVENT_BUS', 'kafka'),
   }),
   kafkaClientId: setting.string('KAFKA_CLIENT_ID', 'playlist-chat', 'Kafka client id prefix'),
+  kafkaPartitions: setting.int('KAFKA_PARTITIONS', 6, 'Partitions of each topic the event bus creates (upper bound of consumers per group)', { min: 1, max: 10_000 }),
+  kafkaReplication: setting.int('KAFKA_REPLICATION', 1, 'Replication factor of each topic the event bus creates (3 on a 3+ broker cluster)', { min: 1, max: 32 }),
   eventMaxAttempts: setting.int('EVENT_MAX_ATTEMPTS', 5, 'Deliveries of one event before it is parked in the dead-letter topic', { min: 1, max: 100 }),
   eventRetryBaseMs: setting.int('EVENT_RETRY_BASE_MS', 200, 'First retry delay of a failed event handler; doubles each attempt', { min: 1, max: 600_000 }),
   fanout: setting.oneOf('ROOM_FANOUT', ['memory', 'redis'], 'memory', 'RoomFanout adapter: in-process (single node) or Redis pub/sub'),
@@ -23,6 +25,10 @@ export const platformSettings = {
   registry: setting.oneOf('SERVICE_REGISTRY', ['memory', 'consul'], 'memory', 'ServiceRegistry adapter: in-process (single node) or Consul'),
   consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
     requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'consul'),
+  }),
+  consulDeregisterAfter: setting.string('CONSUL_DEREGISTER_CRITICAL_AFTER', '1m', 'Consul removes an instance whose health check stayed critical this long', {
+    pattern: /^\d+(ms|s|m|h)$/,
+    hint: 'a duration like 90s or 1m',
   }),
   advertiseHost: setting.string('ADVERTISE_HOST', '127.0.0.1', 'Host name other services use to reach this instance'),
 };

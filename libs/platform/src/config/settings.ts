@@ -73,7 +73,7 @@ export const setting = {
     return setting.int(env, defaultValue, description, { min: 0, max: 65535 });
   },
 
-  bool(env: string, defaultValue: Setting<boolean>['defaultValue'], description: string): Setting<boolean> {
+  bool(env: string, defaultValue: boolean | Setting<boolean>['defaultValue'], description: string): Setting<boolean> {
     return define(env, typeof defaultValue === 'function' ? defaultValue : String(defaultValue), description, (raw) => {
       const value = raw.trim().toLowerCase();
       if (value === 'true' || value === '1' || value === 'yes') return true;

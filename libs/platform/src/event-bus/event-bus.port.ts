@@ -5,6 +5,19 @@ export interface DeliveryInfo {
   readonly key: string;
   /** 1 on first delivery, then 2, 3… on retries. */
   readonly attempt: number;
+  /** Set on deliveries from a dead-letter topic: why and where the event was parked. */
+  readonly deadLetter?: DeadLetterInfo;
+}
+
+export interface DeadLetterInfo {
+  /** The topic whose handler gave up on the event. */
+  readonly originalTopic: string;
+  /** Message of the last error the handler threw. */
+  readonly error: string;
+  /** Deliveries made before the event was parked. */
+  readonly attempts: number;
+  /** ISO-8601 time it was parked. */
+  readonly failedAt: string;
 }
 
 export type EventHandler<T> = (event: T, info: DeliveryInfo) => Promise<void>;

@@ -7,7 +7,7 @@ export async function expectEventually<T>(
   { timeoutMs = 5_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = new Error('condition was false');
+  let lastError: unknown;
   for (;;) {
     try {
       const value = await check();

@@ -1,0 +1,29 @@
+import { isSingleNode } from '../config/platform.settings';
+import { setting, type Env, type SettingsOf } from '../config/settings';
+
+/** A cluster has no shared data folder to keep a generated secret in, so it needs real keys. */
+const keyRequired = (env: Env): string | undefined => {
+  if (isSingleNode(env)) return undefined;
+  if (env.AUTH_DEV_TOKENS === 'true') return 'AUTH_DEV_TOKENS=true (dev tokens are signed with it)';
+  return env.AUTH_JWT_PUBLIC_KEY ? undefined : 'DEPLOYMENT_MODE=cluster and AUTH_JWT_PUBLIC_KEY is empty';
+};
+
+/** Access tokens (JWT) shared by every app: how they are verified and whether dev tokens are handed out. */
+export const authSettings = {
+  jwtSecret: setting.string(
+    'AUTH_JWT_SECRET',
+    '',
+    'HS256 secret for access tokens; single node: empty = generated once into ${DATA_DIR}/auth-secret',
+    { requiredWhen: keyRequired },
+  ),
+  jwtPublicKey: setting.string('AUTH_JWT_PUBLIC_KEY', '', 'PEM (SPKI) public key that verifies RS256 access tokens; empty = RS256 not accepted', {
+    pattern: /^(|-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*)$/,
+    hint: 'a PEM "BEGIN PUBLIC KEY" block (use \\n for line breaks in .env)',
+  }),
+  jwtIssuer: setting.string('AUTH_JWT_ISSUER', '', 'Required `iss` claim of access tokens; empty = not checked'),
+  clockToleranceSeconds: setting.int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 'Clock skew allowed when checking exp/nbf', { min: 0, max: 600 }),
+  devTokens: setting.bool('AUTH_DEV_TOKENS', (env) => String(isSingleNode(env)), 'Serve POST /v1/api/auth/dev-token (anyone can mint tokens: never in production)'),
+  devTokenTtlSeconds: setting.int('AUTH_DEV_TOKEN_TTL_SECONDS', 86_400, 'Lifetime of dev tokens', { min: 1, max: 31_536_000 }),
+};
+
+export type AuthSettings = SettingsOf<typeof authSettings>;

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { makeEvent, type RoomEvent, type TopicName } from '@playlist-chat/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectEventually } from '../testing/eventually';
+import { deadLetterTopic, type DeliveryInfo, type EventBus } from './event-bus.port';
+import type { RetryPolicy } from './retry-policy';
+
+/** Makes a fresh bus, isolated from every other bus the suite makes (its own log, topics and groups). */
+export type EventBusFactory = (retryPolicy: RetryPolicy) => Promise<EventBus>;
+
+export interface EventBusContractOptions {
+  /** How long to wait for an effect; engines with slow group joins need more than the default. */
+  readonly timeoutMs?: number;
+}
+
+const topic = 'chat.rooms' satisfies TopicName;
+
+const opened = (roomId: string, roomName = 'a playlist'): RoomEvent =>
+  makeEvent<RoomEvent>('room.opened', { roomId, roomName, owner: { uid: 'owner', nickName: 'Owner', profileImage: null } });
+
+const roomIdOf = (event: RoomEvent): string => event.payload.roomId;
+const roomNameOf = (event: RoomEvent): string => (event.type === 'room.opened' ? event.payload.roomName : '');
+
+/** Yields to timers and I/O once, so that anything that should not have happened yet had its chance. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One suite that every EventBus adapter runs: the guarantees written on the port, seen from outside. */
+export function eventBusContract(name: string, makeBus: EventBusFactory, options: EventBusContractOptions = {}): void {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const eventually = <T>(check: () => T | Promise<T>) => expectEventually(check, { timeoutMs });
+
+  describe(`EventBus contract: ${name}`, () => {
+    const buses: EventBus[] = [];
+    const open = async (retryPolicy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5 }): Promise<EventBus> => {
+      const bus = await makeBus(retryPolicy);
+      buses.push(bus);
+      return bus;
+    };
+
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    });
+
+    it('delivers a published event, as published, with its topic, key and first attempt', async () => {
+      const bus = await open();
+      const received: Array<{ event: RoomEvent; info: DeliveryInfo }> = [];
+      await bus.subscribe(topic, 'readers', async (event, info) => {
+        received.push({ event, info });
+      });
+      const roomId = randomUUID();
+      const event = opened(roomId, 'Late night jazz');
+
+      await bus.publish(topic, roomId, event);
+
+      await eventually(() => expect(received).toHaveLength(1));
+      expect(received[0].event).toEqual(event);
+      expect(received[0].info).toMatchObject({ topic, key: roomId, attempt: 1 });
+      expect(received[0].info.deadLetter).toBeUndefined();
+    });
+
+    it('keeps per-key order while keys are published and handled concurrently, one event of a key at a time', async () => {
+      const bus = await open();
+      const keys = Array.from({ length: 4 }, () => randomUUID());
+      const perKey = 15;
+      const seen = new Map<string, number[]>(keys.map((key) => [key, []]));
+      const handling = new Set<string>();
+      const overlaps: string[] = [];
+      await bus.subscribe(topic, 'ordered', async (event, info) => {
+        if (handling.has(info.key)) overlaps.push(info.key);
+        handling.add(info.key);
+        await turn();
+        seen.get(info.key)!.push(Number(roomNameOf(event)));
+        handling.delete(info.key);
+      });
+
+      await Promise.all(
+        keys.map(async (key) => {
+          for (let index = 0; index < perKey; index++) await bus.publish(topic, key, opened(key, String(index)));
+        }),
+      );
+
+      const expected = Array.from({ length: perKey }, (_, index) => index);
+      await eventually(() => {
+        for (const key of keys) expect(seen.get(key)).toEqual(expected);
+      });
+      expect(overlaps).toEqual([]);
+    });
+
+    it('gives every group every event, and each event to one member of a group', async () => {
+      const bus = await open();
+      const first: string[] = [];
+      const second: string[] = [];
+      const audit: string[] = [];
+      await bus.subscribe(topic, 'workers', async (event) => {
+        first.push(roomIdOf(event));
+      });
+      await bus.subscribe(topic, 'workers', async (event) => {
+        second.push(roomIdOf(event));
+      });
+      await bus.subscribe(topic, 'audit', async (event) => {
+        audit.push(roomIdOf(event));
+      });
+      const roomIds = Array.from({ length: 12 }, () => randomUUID());
+
+      for (const roomId of roomIds) await bus.publish(topic, roomId, opened(roomId));
+
+      await eventually(() => expect([...audit].sort()).toEqual([...roomIds].sort()));
+      await eventually(() => expect([...first, ...second].sort()).toEqual([...roomIds].sort()));
+    });
+
+    it('retries a failing handler with its attempt number until it succeeds', async () => {
+      const bus = await open({ maxAttempts: 4, baseDelayMs: 5 });
+      const attempts: number[] = [];
+      const handled: string[] = [];
+      await bus.subscribe(topic, 'flaky', async (event, info) => {
+        attempts.push(info.attempt);
+        if (info.attempt < 3) throw new Error(`transient failure ${info.attempt}`);
+        handled.push(roomIdOf(event));
+      });
+      const roomId = randomUUID();
+
+      await bus.publish(topic, roomId, opened(roomId));
+
+      await eventually(() => expect(handled).toEqual([roomId]));
+      expect(attempts).toEqual([1, 2, 3]);
+    });
+
+    it('parks an event in the dead-letter topic after the last attempt, moves its key on, and replays it once', async () => {
+      const bus = await open({ maxAttempts: 3, baseDelayMs: 5 });
+      const roomId = randomUUID();
+      const poison = opened(roomId, 'poison');
+      const next = opened(roomId, 'next');
+      let healthy = false;
+      const handled: Array<{ roomName: string; attempt: number }> = [];
+      const attemptsOnPoison: number[] = [];
+      await bus.subscribe(topic, 'strict', async (event, info) => {
+        const roomName = roomNameOf(event);
+        if (roomName === 'poison' && !healthy) {
+          attemptsOnPoison.push(info.attempt);
+          throw new Error('cannot handle poison');
+        }
+        handled.push({ roomName, attempt: info.attempt });
+      });
+      const parked: Array<{ event: RoomEvent; info: DeliveryInfo }> = [];
+      // Dead-letter topics are not in the typed topic map: operators' tools subscribe to them by name.
+      await bus.subscribe(deadLetterTopic(topic) as TopicName, 'operators', async (event, info) => {
+        parked.push({ event: event as RoomEvent, info });
+      });
+
+      await bus.publish(topic, roomId, poison);
+      await bus.publish(topic, roomId, next);
+
+      await eventually(() => expect(parked).toHaveLength(1));
+      expect(parked[0].event).toEqual(poison);
+      expect(parked[0].info).toMatchObject({ topic: deadLetterTopic(topic), key: roomId });
+      expect(parked[0].info.deadLetter).toMatchObject({ originalTopic: topic, error: 'cannot handle poison', attempts: 3 });
+      expect(Number.isNaN(Date.parse(parked[0].info.deadLetter!.failedAt))).toBe(false);
+      expect(attemptsOnPoison).toEqual([1, 2, 3]);
+      await eventually(() => expect(handled).toEqual([{ roomName: 'next', attempt: 1 }]));
+
+      healthy = true;
+      expect(await bus.replayDeadLetters(topic)).toBe(1);
+
+      await eventually(() =>
+        expect(handled).toEqual([
+          { roomName: 'next', attempt: 1 },
+          { roomName: 'poison', attempt: 1 },
+        ]),
+      );
+      expect(await bus.replayDeadLetters(topic)).toBe(0);
+    });
+
+    it('lets in-flight handling finish when a subscription closes, then delivers nothing more to it', async () => {
+      const bus = await open();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      let finished = false;
+      const afterClose: string[] = [];
+      const closed = await bus.subscribe(topic, 'closing', async (event) => {
+        if (started) {
+          afterClose.push(roomIdOf(event));
+          return;
+        }
+        started = true;
+        await gate;
+        finished = true;
+      });
+      const witness: string[] = [];
+      await bus.subscribe(topic, 'witness', async (event) => {
+        witness.push(roomIdOf(event));
+      });
+      const firstRoom = randomUUID();
+      await bus.publish(topic, firstRoom, opened(firstRoom));
+      await eventually(() => started);
+
+      let finishedWhenClosed: boolean | undefined;
+      const closing = closed.close().then(() => (finishedWhenClosed = finished));
+      await turn();
+      release();
+      await closing;
+      expect(finishedWhenClosed).toBe(true);
+
+      const laterRoom = randomUUID();
+      await bus.publish(topic, laterRoom, opened(laterRoom));
+      await eventually(() => expect(witness).toEqual([firstRoom, laterRoom]));
+      expect(afterClose).toEqual([]);
+    });
+
+    it('refuses to publish once closed', async () => {
+      const bus = await open();
+      const roomId = randomUUID();
+      await bus.close();
+
+      await expect(bus.publish(topic, roomId, opened(roomId))).rejects.toThrow();
+    });
+  });
+}

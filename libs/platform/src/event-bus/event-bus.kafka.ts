@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import type { EventTopics, TopicName } from '@playlist-chat/contracts';
+import { Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type IHeaders, type Producer } from 'kafkajs';
+import type { PlatformSettings } from '../config/platform.settings';
+import {
+  deadLetterTopic,
+  EventBus,
+  type DeadLetterInfo,
+  type DeliveryInfo,
+  type EventHandler,
+  type EventSubscription,
+} from './event-bus.port';
+import { errorMessage, retryDelayMs, retryPolicyFrom, type RetryPolicy } from './retry-policy';
+
+export interface KafkaEventBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Partitions and replication factor of the topics this bus creates. */
+  readonly partitions: number;
+  readonly replication: number;
+  readonly retryPolicy: RetryPolicy;
+  /** Prefix of every topic and group name on the cluster, so environments (or test runs) can share one. */
+  readonly namespace?: string;
+}
+
+export function kafkaEventBusOptions(settings: PlatformSettings): KafkaEventBusOptions {
+  return {
+    brokers: settings.kafkaBrokers,
+    clientId: settings.kafkaClientId,
+    partitions: settings.kafkaPartitions,
+    replication: settings.kafkaReplication,
+    retryPolicy: retryPolicyFrom(settings),
+  };
+}
+
+interface OutgoingMessage {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string | null;
+  readonly headers: IHeaders;
+}
+
+const dlqSuffix = deadLetterTopic('');
+
+/** `subscribe` gives up (and says so) when the group coordinator has not let it in by then. */
+const groupJoinTimeoutMs = 60_000;
+
+/** A replay that has received nothing for this long has read all it can. */
+const replayIdleMs = 10_000;
+
+/** Headers of a dead-lettered record; the rest of its headers and its key and value are the original's. */
+const dlqHeader = {
+  originalTopic: 'dlq-original-topic',
+  error: 'dlq-error',
+  attempts: 'dlq-attempts',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+const headerText = (headers: IHeaders | undefined, name: string): string | undefined => {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+};
+
+function deadLetterOf(headers: IHeaders | undefined): DeadLetterInfo | undefined {
+  const originalTopic = headerText(headers, dlqHeader.originalTopic);
+  if (originalTopic === undefined) return undefined;
+  return {
+    originalTopic,
+    error: headerText(headers, dlqHeader.error) ?? '',
+    attempts: Number(headerText(headers, dlqHeader.attempts) ?? 0),
+    failedAt: headerText(headers, dlqHeader.failedAt) ?? '',
+  };
+}
+
+function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
+  const names = new Set<string>(Object.values(dlqHeader));
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !names.has(name)));
+}
+
+/**
+ * The EventBus on Kafka. Key = roomId, value = the event as JSON, headers `type` and `version`.
+ * - Producer: idempotent, one request in flight, acks from all in-sync replicas, so
+ *   `publish` resolves only once the event is durable and retries never reorder or duplicate.
+ *   Publishes queue behind the one request in flight and go out together in the next
+ *   (see `flush`), so records keep the order of the `publish` calls.
+ * - One consumer per `subscribe` in group `group`: Kafka gives each partition (so each key) to
+ *   one member and `eachMessage` handles a partition's records one at a time, which is the
+ *   per-key order. Retries with backoff happen inside `eachMessage` (heart-beating while it
+ *   waits), so the partition does not move on until the event was handled or dead-lettered.
+ * - A new group starts at the end of the topic: `subscribe` commits the current end offsets
+ *   for a group that has none before joining, so what is published after it resolves is read.
+ * - Topics (and their `.dlq`) are created on first use with KAFKA_PARTITIONS/KAFKA_REPLICATION.
+ */
+export class KafkaEventBus extends EventBus {
+  private readonly kafka: Kafka;
+  private readonly namespace: string;
+  private producer?: Promise<Producer>;
+  private admin?: Promise<Admin>;
+  private readonly topicsReady = new Map<string, Promise<void>>();
+  private readonly subscriptions = new Set<EventSubscription>();
+  private readonly publishing = new Set<Promise<unknown>>();
+  private readonly outbox: Array<{ topic: string; message: OutgoingMessage; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(private readonly options: KafkaEventBusOptions) {
+    super();
+    this.namespace = options.namespace ?? '';
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.WARN });
+  }
+
+  async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
+    this.assertOpen();
+    await this.send(topic, {
+      key,
+      value: JSON.stringify(event),
+      headers: { type: event.type, version: String(event.version) },
+    });
+  }
+
+  async subscribe<T extends TopicName>(topic: T, group: string, handler: EventHandler<EventTopics[T]>): Promise<EventSubscription> {
+    this.assertOpen();
+    await this.ensureTopics(topic);
+    const groupId = this.name(group);
+    await this.startAtEndIfNew(groupId, this.name(topic));
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    const joined = new Promise<void>((resolve) => {
+      const stop = consumer.on(consumer.events.GROUP_JOIN, () => {
+        stop();
+        resolve();
+      });
+    });
+    await consumer.connect();
+    try {
+      // fromBeginning applies only to partitions without a committed offset, i.e. when the
+      // group was already running and so could not be moved to the end: read them all.
+      await consumer.subscribe({ topics: [this.name(topic)], fromBeginning: true });
+      await consumer.run({ eachMessage: (payload) => this.handle(topic, payload, handler as EventHandler<unknown>) });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`)), groupJoinTimeoutMs);
+      });
+      await Promise.race([joined, timedOut]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      await consumer.disconnect();
+      throw error;
+    }
+    let open = true;
+    const subscription: EventSubscription = {
+      close: async () => {
+        if (!open) return;
+        open = false;
+        this.subscriptions.delete(subscription);
+        // Waits for the record being handled (retries included) before leaving the group.
+        await consumer.disconnect();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /**
+   * Reads the dead-letter topic from the beginning up to its current end with a temporary
+   * group, re-publishes each event to `topic`, then deletes the replayed records from the
+   * dead-letter topic so the next replay does not send them again. Only what was re-published
+   * is deleted: if the end is not reached (no record for `replayIdleMs`), the rest stays parked.
+   */
+  async replayDeadLetters(topic: TopicName): Promise<number> {
+    this.assertOpen();
+    await this.ensureTopics(topic);
+    const admin = await this.connectedAdmin();
+    const dlqName = this.name(deadLetterTopic(topic));
+    const ends = new Map(
+      (await admin.fetchTopicOffsets(dlqName)).filter((entry) => BigInt(entry.high) > BigInt(entry.low)).map((entry) => [entry.partition, BigInt(entry.high)]),
+    );
+    if (ends.size === 0) return 0;
+    const groupId = this.name(`${this.options.clientId}.replay.${randomUUID()}`);
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    /** Per partition, the offset after the last record re-published. */
+    const replayedUpTo = new Map<number, bigint>();
+    let replayed = 0;
+    let finish!: () => void;
+    let fail!: (error: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    let idle: NodeJS.Timeout | undefined;
+    const waitForMore = () => {
+      clearTimeout(idle);
+      idle = setTimeout(finish, replayIdleMs);
+    };
+    consumer.on(consumer.events.GROUP_JOIN, waitForMore);
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [dlqName], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          const end = ends.get(partition);
+          const offset = BigInt(message.offset);
+          // Records parked after the replay started wait for the next replay.
+          if (end === undefined || offset >= end) return;
+          try {
+            await this.send(topic, { key: message.key, value: message.value, headers: withoutDeadLetterHeaders(message.headers) });
+          } catch (error) {
+            fail(error);
+            throw error;
+          }
+          replayed++;
+          replayedUpTo.set(partition, offset + 1n);
+          waitForMore();
+          if ([...ends].every(([id, partitionEnd]) => (replayedUpTo.get(id) ?? 0n) >= partitionEnd)) finish();
+        },
+      });
+      await done;
+    } finally {
+      clearTimeout(idle);
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    if (replayedUpTo.size > 0) {
+      await admin.deleteTopicRecords({
+        topic: dlqName,
+        partitions: [...replayedUpTo].map(([partition, next]) => ({ partition, offset: next.toString() })),
+      });
+    }
+    return replayed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await Promise.allSettled([...this.publishing]);
+    const [producer, admin] = await Promise.allSettled([this.producer, this.admin]);
+    if (producer.status === 'fulfilled' && producer.value) await producer.value.disconnect();
+    if (admin.status === 'fulfilled' && admin.value) await admin.value.disconnect();
+  }
+
+  private async handle(topic: string, { message, heartbeat }: EachMessagePayload, handler: EventHandler<unknown>): Promise<void> {
+    const key = message.key?.toString() ?? '';
+    const deadLetter = deadLetterOf(message.headers);
+    const { maxAttempts } = this.options.retryPolicy;
+    let lastError: unknown;
+    let event: unknown;
+    try {
+      event = JSON.parse(message.value?.toString() ?? 'null');
+    } catch (error) {
+      // Unreadable records cannot get better by retrying: straight to the dead-letter topic.
+      await this.park(topic, message.key, message.value, message.headers, error, 0);
+      return;
+    }
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const info: DeliveryInfo = { topic, key, attempt, ...(deadLetter ? { deadLetter } : {}) };
+      try {
+        await handler(event, info);
+        return;
+      } catch (error) {
+        lastError = error;
+        if (attempt < maxAttempts) await this.backoff(retryDelayMs(this.options.retryPolicy, attempt), heartbeat);
+      }
+    }
+    await this.park(topic, message.key, message.value, message.headers, lastError, maxAttempts);
+  }
+
+  private async park(topic: string, key: Buffer | null, value: Buffer | null, headers: IHeaders | undefined, error: unknown, attempts: number): Promise<void> {
+    await this.send(deadLetterTopic(topic), {
+      key,
+      value,
+      headers: {
+        ...withoutDeadLetterHeaders(headers),
+        [dlqHeader.originalTopic]: topic,
+        [dlqHeader.error]: errorMessage(error),
+        [dlqHeader.attempts]: String(attempts),
+        [dlqHeader.failedAt]: new Date().toISOString(),
+      },
+    });
+  }
+
+  /** Waits between attempts, telling the group coordinator every second that this member is alive. */
+  private async backoff(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    for (let left = ms; left > 0; left -= 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 1_000)));
+      await heartbeat();
+    }
+  }
+
+  private async send(topic: string, message: OutgoingMessage): Promise<void> {
+    const sending = (async () => {
+      await this.ensureTopics(topic.endsWith(dlqSuffix) ? topic.slice(0, -dlqSuffix.length) : topic);
+      await new Promise<void>((resolve, reject) => {
+        this.outbox.push({ topic: this.name(topic), message, resolve, reject });
+        if (!this.flushing) void this.flush();
+      });
+    })();
+    this.publishing.add(sending);
+    try {
+      await sending;
+    } finally {
+      this.publishing.delete(sending);
+    }
+  }
+
+  /**
+   * One produce request at a time, carrying everything queued meanwhile: records keep the
+   * order of the `send` calls (kafkajs does not promise that for concurrent sends of an
+   * idempotent producer) and a busy publisher still gets batches, not one round trip each.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.outbox.length > 0) {
+        const batch = this.outbox.splice(0);
+        const byTopic = new Map<string, OutgoingMessage[]>();
+        for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+        try {
+          const producer = await this.connectedProducer();
+          await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          for (const entry of batch) entry.resolve();
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Creates `topic` and its dead-letter topic once per process; creating an existing topic is a no-op. */
+  private ensureTopics(topic: string): Promise<void> {
+    let ready = this.topicsReady.get(topic);
+    if (!ready) {
+      ready = (async () => {
+        const admin = await this.connectedAdmin();
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [topic, deadLetterTopic(topic)].map((name) => ({
+            topic: this.name(name),
+            numPartitions: this.options.partitions,
+            replicationFactor: this.options.replication,
+          })),
+        });
+      })();
+      ready.catch(() => this.topicsReady.delete(topic));
+      this.topicsReady.set(topic, ready);
+    }
+    return ready;
+  }
+
+  /** Moves a group that never committed to the end of the topic, so it reads what is published from now on. */
+  private async startAtEndIfNew(groupId: string, topicName: string): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topicName] });
+    if (committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
+    const ends = await admin.fetchTopicOffsets(topicName);
+    try {
+      await admin.setOffsets({ groupId, topic: topicName, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    } catch {
+      // The group already has running members (it cannot be moved): they own its offsets.
+    }
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    return this.admin;
+  }
+
+  private name(topicOrGroup: string): string {
+    return `${this.namespace}${topicOrGroup}`;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('KafkaEventBus is closed');
+  }
+}

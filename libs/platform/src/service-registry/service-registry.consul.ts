@@ -1,0 +1,122 @@
+import { Logger } from '@nestjs/common';
+import Consul from 'consul';
+import type { PlatformSettings } from '../config/platform.settings';
+import { ServiceRegistry, type Registration, type ServiceInstance } from './service-registry.port';
+
+export interface ConsulRegistryOptions {
+  /** Consul agent HTTP address, e.g. `http://consul:8500`. */
+  readonly url: string;
+  /** Go duration after which Consul drops an instance whose check stayed critical, e.g. `1m`. */
+  readonly deregisterCriticalAfter: string;
+}
+
+export function consulRegistryOptions(settings: PlatformSettings): ConsulRegistryOptions {
+  return { url: settings.consulUrl, deregisterCriticalAfter: settings.consulDeregisterAfter };
+}
+
+/** The part of a `/v1/health/service/:service` entry this adapter reads. */
+interface HealthEntry {
+  readonly Node?: { readonly Address?: string };
+  readonly Service: {
+    readonly ID: string;
+    readonly Service: string;
+    readonly Address?: string;
+    readonly Port: number;
+    readonly Meta?: Record<string, string> | null;
+  };
+}
+
+const defaultIntervalMs = 10_000;
+const maxCheckTimeoutMs = 5_000;
+
+function toInstances(entries: unknown): ServiceInstance[] {
+  return (entries as HealthEntry[])
+    .map(({ Node, Service }) => ({
+      id: Service.ID,
+      service: Service.Service,
+      host: Service.Address || Node?.Address || '',
+      port: Service.Port,
+      ...(Service.Meta && Object.keys(Service.Meta).length > 0 ? { meta: Service.Meta } : {}),
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Discovery through the local Consul agent. Registration carries an HTTP check run by the
+ * agent at the registration's interval; it starts as passing (a fresh instance counts as
+ * healthy) and an instance critical for CONSUL_DEREGISTER_CRITICAL_AFTER is removed by
+ * Consul itself, so a crashed process does not linger. `healthy` asks for passing entries
+ * only; `watch` is a blocking query on the same endpoint (the package's `watch` helper,
+ * which re-connects with backoff) and reports a list only when it differs from the last.
+ */
+export class ConsulServiceRegistry extends ServiceRegistry {
+  private readonly logger = new Logger(ConsulServiceRegistry.name);
+  private readonly consul: Consul;
+  private readonly watches = new Set<ReturnType<Consul['watch']>>();
+
+  constructor(private readonly options: ConsulRegistryOptions) {
+    super();
+    const url = new URL(options.url);
+    const secure = url.protocol === 'https:';
+    this.consul = new Consul({ host: url.hostname, port: Number(url.port || (secure ? 443 : 8500)), secure });
+  }
+
+  async register(registration: Registration): Promise<void> {
+    const interval = registration.healthCheckIntervalMs ?? defaultIntervalMs;
+    await this.consul.agent.service.register({
+      id: registration.id,
+      name: registration.service,
+      address: registration.host,
+      port: registration.port,
+      ...(registration.meta ? { meta: { ...registration.meta } } : {}),
+      check: {
+        name: `${registration.service} HTTP health`,
+        http: registration.healthCheckUrl,
+        interval: `${interval}ms`,
+        timeout: `${Math.min(interval, maxCheckTimeoutMs)}ms`,
+        status: 'passing',
+        deregistercriticalserviceafter: this.options.deregisterCriticalAfter,
+      },
+    });
+  }
+
+  async deregister(instanceId: string): Promise<void> {
+    await this.consul.agent.service.deregister(instanceId);
+  }
+
+  async healthy(service: string): Promise<ServiceInstance[]> {
+    return toInstances(await this.consul.health.service({ service, passing: true }));
+  }
+
+  watch(service: string, onChange: (instances: ServiceInstance[]) => void): () => void {
+    const watch = this.consul.watch({
+      method: this.consul.health.service,
+      options: { service, passing: 'true' },
+      backoffMax: 10_000,
+    });
+    let last: string | undefined;
+    watch.on('change', (entries: unknown) => {
+      const instances = toInstances(entries);
+      const summary = JSON.stringify(instances);
+      if (summary === last) return;
+      last = summary;
+      try {
+        onChange(instances);
+      } catch (error) {
+        this.logger.error(`watcher of ${service} failed: ${String(error)}`);
+      }
+    });
+    watch.on('error', (error: Error) => this.logger.warn(`watch of ${service} failed, retrying: ${error.message}`));
+    this.watches.add(watch);
+    return () => {
+      this.watches.delete(watch);
+      watch.end();
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const watch of this.watches) watch.end();
+    this.watches.clear();
+    this.consul.destroy();
+  }
+}

@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream';
+import { Controller, Get, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { LoggingModule } from '../src/logging/logging.module';
+import { useStructuredLogging } from '../src/logging/structured-logging';
+
+type Line = Record<string, unknown> & { req?: { id?: string; url?: string } };
+
+/** Every JSON line the apps of this file wrote (nestjs-pino keeps one root logger per process). */
+const lines: Line[] = [];
+const capture = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const text of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(text) as Line);
+    done();
+  },
+});
+
+async function startApp(service: string): Promise<{ app: INestApplication; url: string }> {
+  @Controller('hello')
+  class HelloController {
+    private readonly logger = new Logger('HelloController');
+
+    @Get()
+    hello(): { service: string } {
+      this.logger.log(`hello from ${service}`);
+      return { service };
+    }
+  }
+
+  @Module({
+    imports: [LoggingModule.forRoot({ service, settings: { logLevel: 'info', instanceId: 'test-1' }, destination: capture })],
+    controllers: [HelloController],
+  })
+  class AppModule {}
+
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  useStructuredLogging(app);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: await app.getUrl() };
+}
+
+describe('LoggingModule', () => {
+  let chat: { app: INestApplication; url: string };
+  let presence: { app: INestApplication; url: string };
+
+  beforeAll(async () => {
+    chat = await startApp('chat-server');
+    presence = await startApp('presence-server');
+  });
+
+  afterAll(async () => {
+    await chat?.app.close();
+    await presence?.app.close();
+  });
+
+  it('writes JSON lines naming the service and instance, with the caller’s request id', async () => {
+    const response = await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'trace-42' } });
+
+    expect(response.headers.get('x-request-id')).toBe('trace-42');
+    const line = await expectEventually(() => lines.find((candidate) => candidate.msg === 'hello from chat-server') ?? false);
+    expect(line).toMatchObject({ service: 'chat-server', instance: 'chat-server-test-1', level: 30, context: 'HelloController', req: { id: 'trace-42' } });
+    expect(typeof line.time).toBe('string');
+    await expectEventually(() =>
+      expect(lines.find((candidate) => candidate.msg === 'request completed' && candidate.req?.id === 'trace-42')).toMatchObject({
+        service: 'chat-server',
+      }),
+    );
+  });
+
+  it('makes up a request id when the caller gives none, or one that is not a plain token', async () => {
+    const forged = await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'bad id", "level": 60' } });
+    const missing = await fetch(`${chat.url}/hello`);
+
+    const ids = [forged.headers.get('x-request-id'), missing.headers.get('x-request-id')];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+    await expectEventually(() => expect(ids.every((id) => lines.some((candidate) => candidate.req?.id === id))).toBe(true));
+  });
+
+  it('names the right app on request lines when several apps share the process (single node)', async () => {
+    await fetch(`${presence.url}/hello`, { headers: { 'x-request-id': 'presence-1' } });
+
+    const line = await expectEventually(() => lines.find((candidate) => candidate.msg === 'hello from presence-server') ?? false);
+    expect(line).toMatchObject({ service: 'presence-server', instance: 'presence-server-test-1', req: { id: 'presence-1' } });
+  });
+});

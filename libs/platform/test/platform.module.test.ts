@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Clock,
+  EventBus,
+  InMemoryRoomFanout,
+  KafkaEventBus,
+  ConsulServiceRegistry,
+  loadSettings,
+  PLATFORM_SETTINGS,
+  PlatformModule,
+  platformSettings,
+  RedisRoomFanout,
+  RoomFanout,
+  ServiceRegistry,
+  sharedInMemoryEventBus,
+  sharedInMemoryServiceRegistry,
+  type Env,
+} from '@playlist-chat/platform';
+import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+
+async function startApp(env: Env): Promise<INestApplicationContext> {
+  @Module({ imports: [PlatformModule.forRoot(loadSettings(platformSettings, env))] })
+  class AppModule {}
+  return NestFactory.createApplicationContext(AppModule, { logger: false });
+}
+
+describe('PlatformModule', () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('binds the single-node adapters by default, shared by every app of the process', async () => {
+    const chat = await startApp({});
+    const presence = await startApp({});
+
+    expect(chat.get(EventBus)).toBe(sharedInMemoryEventBus());
+    expect(presence.get(EventBus)).toBe(chat.get(EventBus));
+    expect(chat.get(ServiceRegistry)).toBe(sharedInMemoryServiceRegistry());
+    expect(chat.get(RoomFanout)).toBeInstanceOf(InMemoryRoomFanout);
+    expect(chat.get(PLATFORM_SETTINGS)).toMatchObject({ mode: 'single', eventBus: 'memory' });
+    expect(chat.get(Clock).now()).toBeInstanceOf(Date);
+
+    const roomId = randomUUID();
+    const heard: string[] = [];
+    await presence.get(EventBus).subscribe('chat.rooms', `presence-${roomId}`, async (event) => {
+      heard.push(event.payload.roomId);
+    });
+    await chat.get(EventBus).publish(
+      'chat.rooms',
+      roomId,
+      makeEvent<RoomEvent>('room.opened', { roomId, roomName: 'r', owner: { uid: 'u', nickName: 'U', profileImage: null } }),
+    );
+    await expectEventually(() => expect(heard).toEqual([roomId]));
+
+    const relayed: string[] = [];
+    presence.get(RoomFanout).onMessage((_channel, payload) => relayed.push(payload));
+    await presence.get(RoomFanout).subscribe(`room:${roomId}`);
+    await chat.get(RoomFanout).publish(`room:${roomId}`, 'across apps');
+    await expectEventually(() => expect(relayed).toEqual(['across apps']));
+
+    await chat.close();
+    // Closing one app leaves the shared bus to the others.
+    expect(sharedInMemoryEventBus()).toBe(presence.get(EventBus));
+    await presence.close();
+  });
+
+  it('binds Redis fan-out when chosen and closes its connections with the app', async () => {
+    const app = await startApp({ DEPLOYMENT_MODE: 'cluster', ROOM_FANOUT: 'redis', REDIS_URL: redis.url });
+    const fanout = app.get(RoomFanout);
+    expect(fanout).toBeInstanceOf(RedisRoomFanout);
+    const channel = `room:${randomUUID()}`;
+    const received: string[] = [];
+    fanout.onMessage((_channel, payload) => received.push(payload));
+    await fanout.subscribe(channel);
+    await fanout.publish(channel, 'via redis');
+    await expectEventually(() => expect(received).toEqual(['via redis']));
+
+    await app.close();
+
+    await expect(fanout.publish(channel, 'after close')).rejects.toThrow(/closed/);
+  });
+
+  it('binds the Kafka bus and the Consul registry when chosen, connecting only on first use', async () => {
+    const app = await startApp({
+      DEPLOYMENT_MODE: 'cluster',
+      EVENT_BUS: 'kafka',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      SERVICE_REGISTRY: 'consul',
+      CONSUL_URL: 'http://127.0.0.1:1',
+    });
+
+    expect(app.get(EventBus)).toBeInstanceOf(KafkaEventBus);
+    expect(app.get(ServiceRegistry)).toBeInstanceOf(ConsulServiceRegistry);
+    await app.close();
+  });
+});

@@ -25,7 +25,13 @@ export type RoomEvent =
   | EventEnvelope<'room.member-exited', { roomId: string; uid: string; reason: 'exit' | 'evicted' }>
   | EventEnvelope<'room.closed', { roomId: string }>;
 
-/** A device (one STOMP session) of a member coming or going in a room, published by the chat server (key: roomId). */
+/**
+ * A device (one STOMP session) of a member coming or going in a room, published by the chat
+ * server (key: roomId; the heartbeat, which spans rooms, is keyed by uid). A device counts
+ * for PRESENCE_DEVICE_TTL_SECONDS after its last connected/heartbeat event; connecting a known
+ * device again refreshes it. The heartbeat only refreshes (deviceId, roomId) pairs the
+ * presence server already knows, so a late heartbeat never revives a disconnected device.
+ */
 export type DeviceEvent =
   | EventEnvelope<'presence.device-connected', { roomId: string; uid: string; deviceId: string }>
   | EventEnvelope<'presence.device-disconnected', { roomId: string; uid: string; deviceId: string }>
@@ -33,11 +39,36 @@ export type DeviceEvent =
 
 export type PresenceState = 'on' | 'off';
 
-/** A member's state changed in a room, published by the presence server (key: roomId). */
+/** What made a member's presence change (see docs/presence.md). */
+export type PresenceChangeCause = 'device' | 'expiry' | 'manual' | 'membership';
+
+/**
+ * A member's state changed in a room, published by the presence server (key: roomId).
+ * `mayChat` (false while the member chose to appear offline, or after they left the room) is
+ * what the chat server gates sends on; `state` is what it relays to the room as PRESENCE.
+ * Both are optional only for producers older than them; the presence server always sets them.
+ */
 export type PresenceEvent = EventEnvelope<
   'presence.changed',
-  { roomId: string; uid: string; nickName: string; state: PresenceState }
+  { roomId: string; uid: string; nickName: string; state: PresenceState; mayChat?: boolean; cause?: PresenceChangeCause }
 >;
+
+/**
+ * Body of the presence server's internal `GET /internal/v1/presence/{roomId}/members/{uid}`,
+ * which the chat server calls on join. `mayChat` does not depend on whether the joining
+ * connection's device events or the member's join event were handled yet.
+ */
+export interface MemberPresenceStatus {
+  readonly roomId: string;
+  readonly uid: string;
+  /** Whether the room is known to the presence server (opened and not closed). */
+  readonly roomExists: boolean;
+  /** Whether `uid` is on the presence server's copy of the roster (it may lag the chat server's). */
+  readonly member: boolean;
+  readonly state: PresenceState;
+  /** False only while the member chose to appear offline in this room (PATCH off). */
+  readonly mayChat: boolean;
+}
 
 /** Request to the search service to index a room (key: roomId). */
 export type SearchIndexEvent = EventEnvelope<

@@ -1,0 +1,56 @@
+import { isSingleNode, setting, type SettingsOf } from '@playlist-chat/platform';
+
+/** The presence server's own variables (shared ones — REDIS_URL, bus, registry, auth — live in the platform groups). */
+export const presenceSettings = {
+  port: setting.port('PRESENCE_PORT', 18010, 'HTTP port of the presence server (0 = any free port)'),
+  host: setting.string(
+    'PRESENCE_HOST',
+    (env) => (isSingleNode(env) ? '127.0.0.1' : '0.0.0.0'),
+    'Address the presence server listens on',
+  ),
+  store: setting.oneOf(
+    'PRESENCE_STORE',
+    ['memory', 'redis'],
+    (env) => (isSingleNode(env) ? 'memory' : 'redis'),
+    'PresenceStore adapter: in-process (single node) or Redis (needs REDIS_URL)',
+  ),
+  redisKeyPrefix: setting.string(
+    'PRESENCE_REDIS_PREFIX',
+    'presence:',
+    'Prefix of every presence key in Redis',
+  ),
+  deviceTtlSeconds: setting.int(
+    'PRESENCE_DEVICE_TTL_SECONDS',
+    60,
+    'A device that sends no heart-beat for this long is dropped (the member goes off with their last device)',
+    {
+      min: 1,
+      max: 86_400,
+    },
+  ),
+  disconnectGraceSeconds: setting.int(
+    'PRESENCE_DISCONNECT_GRACE_SECONDS',
+    5,
+    'A disconnected device still counts this long, so a quick reconnect (page reload) does not flash the member off',
+    { min: 0, max: 3600 },
+  ),
+  sweepIntervalMs: setting.int(
+    'PRESENCE_SWEEP_INTERVAL_MS',
+    1000,
+    'How often lapsed devices are turned into presence.changed events',
+    { min: 10, max: 600_000 },
+  ),
+  sweepBatch: setting.int(
+    'PRESENCE_SWEEP_BATCH',
+    1000,
+    'Members swept per store call (a sweep repeats until no more are due)',
+    { min: 1, max: 100_000 },
+  ),
+  internalToken: setting.string(
+    'PRESENCE_INTERNAL_TOKEN',
+    '',
+    'Shared secret the chat server sends as x-internal-token to /internal/** (empty = not checked; keep /internal off the public network)',
+  ),
+};
+
+export type PresenceSettings = SettingsOf<typeof presenceSettings>;

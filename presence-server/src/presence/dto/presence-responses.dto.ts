@@ -1,0 +1,87 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { MemberPresenceStatus, PresenceState } from '@playlist-chat/contracts';
+
+export class PresenceMemberDto {
+  @ApiProperty({ example: 'user-42' })
+  readonly uid!: string;
+
+  @ApiProperty({ example: 'Mina' })
+  readonly nickName!: string;
+}
+
+/** `GET /api/v1/presence/{roomId}/on` and `/off`. */
+export class PresenceListDto {
+  @ApiProperty()
+  readonly roomId!: string;
+
+  @ApiProperty({ enum: ['on', 'off'] })
+  readonly state!: PresenceState;
+
+  @ApiProperty({ description: 'Number of members in the list' })
+  readonly count!: number;
+
+  @ApiProperty({
+    type: [PresenceMemberDto],
+    description: 'Every member in this state, sorted by nickname then uid',
+  })
+  readonly members!: PresenceMemberDto[];
+}
+
+/** `PATCH /api/v1/presence/on` and `/off`. */
+export class PresenceChangeResultDto {
+  @ApiProperty()
+  readonly roomId!: string;
+
+  @ApiProperty()
+  readonly uid!: string;
+
+  @ApiProperty()
+  readonly nickName!: string;
+
+  @ApiProperty({ enum: ['on', 'off'], description: 'Your state after the call' })
+  readonly state!: PresenceState;
+
+  @ApiProperty({ description: 'False while you appear offline: the chat server refuses your messages' })
+  readonly mayChat!: boolean;
+
+  @ApiProperty({ description: 'Whether the call changed anything the room sees (and so was announced)' })
+  readonly changed!: boolean;
+}
+
+/** Internal: `GET /internal/v1/presence/{roomId}/members/{uid}`. */
+export class MemberPresenceStatusDto implements MemberPresenceStatus {
+  @ApiProperty()
+  readonly roomId!: string;
+
+  @ApiProperty()
+  readonly uid!: string;
+
+  @ApiProperty({ description: 'Whether the room is open as far as the presence server knows' })
+  readonly roomExists!: boolean;
+
+  @ApiProperty({
+    description: "Whether uid is on the presence server's roster (may lag the chat server by an event)",
+  })
+  readonly member!: boolean;
+
+  @ApiProperty({ enum: ['on', 'off'] })
+  readonly state!: PresenceState;
+
+  @ApiProperty({ description: 'False only while the member chose to appear offline' })
+  readonly mayChat!: boolean;
+}
+
+/** Internal: `GET /internal/v1/presence/{roomId}`. */
+export class RoomPresenceSummaryDto {
+  @ApiProperty()
+  readonly roomId!: string;
+
+  @ApiProperty()
+  readonly roomExists!: boolean;
+
+  @ApiProperty({ description: 'Members on the roster' })
+  readonly memberCount!: number;
+
+  @ApiProperty({ description: 'Members whose state is on' })
+  readonly onCount!: number;
+}

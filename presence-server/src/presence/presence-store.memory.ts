@@ -1,0 +1,230 @@
+// Single process only; use the Redis adapter (PRESENCE_STORE=redis) for a cluster or several presence-server instances.
+import type { PresenceChangeCause } from '@playlist-chat/contracts';
+import {
+  API_LEASE_DEVICE_ID,
+  byNickName,
+  graceEntry,
+  type ChoiceOutcome,
+  type MemberLookup,
+  type MemberPresence,
+  type PresenceChange,
+  type RosterMember,
+} from './presence.model';
+import { PresenceStore, type PresenceStoreOptions } from './presence-store.port';
+
+interface RoomRecord {
+  /** False for a room known only from early device events (not opened yet, or closed). */
+  open: boolean;
+  /** uid → nickName. */
+  readonly members: Map<string, string>;
+  readonly appearOffline: Set<string>;
+  /** uid → deviceId → expiresAt (ms). */
+  readonly devices: Map<string, Map<string, number>>;
+  /** uid → last reported `${state}:${mayChat}`; absent means the default `off:true`. */
+  readonly reported: Map<string, string>;
+}
+
+const DEFAULT_REPORT = 'off:true';
+
+/** Plain maps; every method runs without awaiting in between, so each mutation is atomic. */
+export class InMemoryPresenceStore extends PresenceStore {
+  private readonly rooms = new Map<string, RoomRecord>();
+
+  constructor(private readonly options: PresenceStoreOptions) {
+    super();
+  }
+
+  async openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]> {
+    return this.addMember(roomId, owner, now);
+  }
+
+  async addMember(roomId: string, member: RosterMember, now: Date): Promise<PresenceChange[]> {
+    const room = this.room(roomId);
+    room.open = true;
+    room.members.set(member.uid, member.nickName);
+    return this.settle(roomId, room, member.uid, now.getTime(), 'membership');
+  }
+
+  async removeMember(roomId: string, uid: string, _now: Date): Promise<PresenceChange[]> {
+    const room = this.rooms.get(roomId);
+    const nickName = room?.members.get(uid);
+    if (!room || nickName === undefined) return [];
+    room.members.delete(uid);
+    room.appearOffline.delete(uid);
+    room.reported.delete(uid);
+    return [{ roomId, uid, nickName, state: 'off', mayChat: false, cause: 'membership' }];
+  }
+
+  async closeRoom(roomId: string): Promise<void> {
+    this.rooms.delete(roomId);
+  }
+
+  async connectDevice(roomId: string, uid: string, deviceId: string, now: Date): Promise<PresenceChange[]> {
+    const room = this.room(roomId);
+    const devices = room.devices.get(uid) ?? new Map<string, number>();
+    devices.set(deviceId, now.getTime() + this.options.deviceTtlMs);
+    room.devices.set(uid, devices);
+    return this.settle(roomId, room, uid, now.getTime(), 'device');
+  }
+
+  async disconnectDevice(
+    roomId: string,
+    uid: string,
+    deviceId: string,
+    now: Date,
+  ): Promise<PresenceChange[]> {
+    const room = this.rooms.get(roomId);
+    if (!room) return [];
+    const expiresAt = room.devices.get(uid)?.get(deviceId);
+    this.dropDevice(room, uid, deviceId);
+    const graceUntil = now.getTime() + (this.options.disconnectGraceMs ?? 0);
+    if (expiresAt !== undefined && graceUntil > now.getTime()) {
+      const devices = room.devices.get(uid) ?? new Map<string, number>();
+      devices.set(graceEntry(deviceId), Math.min(expiresAt, graceUntil));
+      room.devices.set(uid, devices);
+    }
+    const changes = this.settle(roomId, room, uid, now.getTime(), 'device');
+    this.forgetIfEmpty(roomId, room);
+    return changes;
+  }
+
+  async refreshDevices(
+    uid: string,
+    deviceIds: readonly string[],
+    roomIds: readonly string[],
+    now: Date,
+  ): Promise<PresenceChange[]> {
+    const changes: PresenceChange[] = [];
+    for (const roomId of new Set(roomIds)) {
+      const room = this.rooms.get(roomId);
+      const devices = room?.devices.get(uid);
+      if (!room || !devices) continue;
+      for (const deviceId of deviceIds) {
+        if (devices.has(deviceId)) devices.set(deviceId, now.getTime() + this.options.deviceTtlMs);
+      }
+      changes.push(...this.settle(roomId, room, uid, now.getTime(), 'device'));
+    }
+    return changes;
+  }
+
+  async expireDevices(now: Date, limit: number): Promise<{ changes: PresenceChange[]; members: number }> {
+    const at = now.getTime();
+    const changes: PresenceChange[] = [];
+    let members = 0;
+    for (const [roomId, room] of [...this.rooms]) {
+      for (const [uid, devices] of [...room.devices]) {
+        if (members >= limit) return { changes, members };
+        const lapsed = [...devices].filter(([, expiresAt]) => expiresAt <= at);
+        if (lapsed.length === 0) continue;
+        members += 1;
+        for (const [deviceId] of lapsed) this.dropDevice(room, uid, deviceId);
+        changes.push(...this.settle(roomId, room, uid, at, 'expiry'));
+      }
+      this.forgetIfEmpty(roomId, room);
+    }
+    return { changes, members };
+  }
+
+  async turnOn(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
+    return this.choose(roomId, uid, now, (room) => {
+      room.appearOffline.delete(uid);
+      const devices = room.devices.get(uid) ?? new Map<string, number>();
+      devices.set(API_LEASE_DEVICE_ID, now.getTime() + this.options.deviceTtlMs);
+      room.devices.set(uid, devices);
+    });
+  }
+
+  async turnOff(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
+    return this.choose(roomId, uid, now, (room) => {
+      room.appearOffline.add(uid);
+      this.dropDevice(room, uid, API_LEASE_DEVICE_ID);
+    });
+  }
+
+  async roomExists(roomId: string): Promise<boolean> {
+    return this.rooms.get(roomId)?.open ?? false;
+  }
+
+  async getMember(roomId: string, uid: string, now: Date): Promise<MemberLookup> {
+    const room = this.rooms.get(roomId);
+    if (!room?.open) return { roomExists: false, member: null, appearOffline: false };
+    return {
+      roomExists: true,
+      member: this.view(room, uid, now.getTime()),
+      appearOffline: room.appearOffline.has(uid),
+    };
+  }
+
+  async listStates(roomId: string, now: Date): Promise<MemberPresence[] | null> {
+    const room = this.rooms.get(roomId);
+    if (!room?.open) return null;
+    const at = now.getTime();
+    return [...room.members.keys()].map((uid) => this.view(room, uid, at)!).sort(byNickName);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.rooms.clear();
+  }
+
+  private room(roomId: string): RoomRecord {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = {
+        open: false,
+        members: new Map(),
+        appearOffline: new Set(),
+        devices: new Map(),
+        reported: new Map(),
+      };
+      this.rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  private choose(roomId: string, uid: string, now: Date, apply: (room: RoomRecord) => void): ChoiceOutcome {
+    const room = this.rooms.get(roomId);
+    if (!room?.open) return { outcome: 'unknown-room' };
+    if (!room.members.has(uid)) return { outcome: 'not-a-member' };
+    apply(room);
+    const changes = this.settle(roomId, room, uid, now.getTime(), 'manual');
+    return { outcome: 'ok', member: this.view(room, uid, now.getTime())!, changes };
+  }
+
+  private view(room: RoomRecord, uid: string, at: number): MemberPresence | null {
+    const nickName = room.members.get(uid);
+    if (nickName === undefined) return null;
+    const mayChat = !room.appearOffline.has(uid);
+    const live = [...(room.devices.get(uid)?.values() ?? [])].some((expiresAt) => expiresAt > at);
+    return { uid, nickName, state: mayChat && live ? 'on' : 'off', mayChat };
+  }
+
+  /** Compares the member's view with what was last reported and records the difference. */
+  private settle(
+    roomId: string,
+    room: RoomRecord,
+    uid: string,
+    at: number,
+    cause: PresenceChangeCause,
+  ): PresenceChange[] {
+    const view = this.view(room, uid, at);
+    if (!view) return [];
+    const report = `${view.state}:${view.mayChat}`;
+    if (report === (room.reported.get(uid) ?? DEFAULT_REPORT)) return [];
+    if (report === DEFAULT_REPORT) room.reported.delete(uid);
+    else room.reported.set(uid, report);
+    return [{ roomId, ...view, cause }];
+  }
+
+  private dropDevice(room: RoomRecord, uid: string, deviceId: string): void {
+    const devices = room.devices.get(uid);
+    if (!devices) return;
+    devices.delete(deviceId);
+    if (devices.size === 0) room.devices.delete(uid);
+  }
+
+  private forgetIfEmpty(roomId: string, room: RoomRecord): void {
+    if (!room.open && room.devices.size === 0) this.rooms.delete(roomId);
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import type { MemberPresenceStatus, PresenceState } from '@playlist-chat/contracts';
+import { Clock, hasScope, type Identity } from '@playlist-chat/platform';
+import { PresenceError } from '../errors/presence-error';
+import type {
+  PresenceChangeResultDto,
+  PresenceListDto,
+  RoomPresenceSummaryDto,
+} from './dto/presence-responses.dto';
+import { PresenceAnnouncer } from './presence-announcer';
+import { PresenceStore } from './presence-store.port';
+
+/** Scope that lets a service (not a member) read any room's lists, e.g. an operator dashboard. */
+export const PRESENCE_READ_SCOPE = 'presence:read';
+
+/** The REST use cases: lists for members, a member's own on/off, and the chat server's lookups. */
+@Injectable()
+export class PresenceService {
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly announcer: PresenceAnnouncer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Members only (or `presence:read`): 404 unknown room, 403 non-member. */
+  async list(roomId: string, state: PresenceState, caller: Identity): Promise<PresenceListDto> {
+    const members = await this.store.listStates(roomId, this.clock.now());
+    if (!members) throw new PresenceError('unknown-room');
+    if (!hasScope(caller, PRESENCE_READ_SCOPE) && !members.some((member) => member.uid === caller.uid)) {
+      throw new PresenceError('not-a-member');
+    }
+    const selected = members
+      .filter((member) => member.state === state)
+      .map(({ uid, nickName }) => ({ uid, nickName }));
+    return { roomId, state, count: selected.length, members: selected };
+  }
+
+  async turn(roomId: string, caller: Identity, choice: PresenceState): Promise<PresenceChangeResultDto> {
+    const now = this.clock.now();
+    const result =
+      choice === 'on'
+        ? await this.store.turnOn(roomId, caller.uid, now)
+        : await this.store.turnOff(roomId, caller.uid, now);
+    if (result.outcome !== 'ok') throw new PresenceError(result.outcome);
+    await this.announcer.announce(result.changes);
+    return { roomId, ...result.member, changed: result.changes.length > 0 };
+  }
+
+  /** For the chat server on join; `mayChat` depends only on the member's own choice, never on event timing. */
+  async status(roomId: string, uid: string): Promise<MemberPresenceStatus> {
+    const lookup = await this.store.getMember(roomId, uid, this.clock.now());
+    return {
+      roomId,
+      uid,
+      roomExists: lookup.roomExists,
+      member: lookup.member !== null,
+      state: lookup.member?.state ?? 'off',
+      mayChat: !lookup.appearOffline,
+    };
+  }
+
+  async summary(roomId: string): Promise<RoomPresenceSummaryDto> {
+    const members = await this.store.listStates(roomId, this.clock.now());
+    return {
+      roomId,
+      roomExists: members !== null,
+      memberCount: members?.length ?? 0,
+      onCount: members?.filter((member) => member.state === 'on').length ?? 0,
+    };
+  }
+}

@@ -21,7 +21,11 @@ export class AuthModule {
       providers: [
         { provide: AUTH_OPTIONS, useValue: options },
         { provide: AUTH_KEYS, useFactory: () => resolveAuthKeys(options) },
-        { provide: TokenVerifier, inject: [AUTH_KEYS], useFactory: (keys: AuthKeys) => new TokenVerifier(keys) },
+        {
+          provide: TokenVerifier,
+          inject: [AUTH_KEYS],
+          useFactory: (keys: AuthKeys) => new TokenVerifier(keys),
+        },
         { provide: TokenIssuer, inject: [AUTH_KEYS], useFactory: (keys: AuthKeys) => new TokenIssuer(keys) },
         JwtAuthGuard,
       ],

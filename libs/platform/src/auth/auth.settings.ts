@@ -16,14 +16,35 @@ export const authSettings = {
     'HS256 secret for access tokens; single node: empty = generated once into ${DATA_DIR}/auth-secret',
     { requiredWhen: keyRequired },
   ),
-  jwtPublicKey: setting.string('AUTH_JWT_PUBLIC_KEY', '', 'PEM (SPKI) public key that verifies RS256 access tokens; empty = RS256 not accepted', {
-    pattern: /^(|-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*)$/,
-    hint: 'a PEM "BEGIN PUBLIC KEY" block (use \\n for line breaks in .env)',
+  jwtPublicKey: setting.string(
+    'AUTH_JWT_PUBLIC_KEY',
+    '',
+    'PEM (SPKI) public key that verifies RS256 access tokens; empty = RS256 not accepted',
+    {
+      pattern: /^(|-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*)$/,
+      hint: 'a PEM "BEGIN PUBLIC KEY" block (use \\n for line breaks in .env)',
+    },
+  ),
+  jwtIssuer: setting.string(
+    'AUTH_JWT_ISSUER',
+    '',
+    'Required `iss` claim of access tokens; empty = not checked',
+  ),
+  clockToleranceSeconds: setting.int(
+    'AUTH_CLOCK_TOLERANCE_SECONDS',
+    30,
+    'Clock skew allowed when checking exp/nbf',
+    { min: 0, max: 600 },
+  ),
+  devTokens: setting.bool(
+    'AUTH_DEV_TOKENS',
+    (env) => String(isSingleNode(env)),
+    'Serve POST /v1/api/auth/dev-token (anyone can mint tokens: never in production)',
+  ),
+  devTokenTtlSeconds: setting.int('AUTH_DEV_TOKEN_TTL_SECONDS', 86_400, 'Lifetime of dev tokens', {
+    min: 1,
+    max: 31_536_000,
   }),
-  jwtIssuer: setting.string('AUTH_JWT_ISSUER', '', 'Required `iss` claim of access tokens; empty = not checked'),
-  clockToleranceSeconds: setting.int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 'Clock skew allowed when checking exp/nbf', { min: 0, max: 600 }),
-  devTokens: setting.bool('AUTH_DEV_TOKENS', (env) => String(isSingleNode(env)), 'Serve POST /v1/api/auth/dev-token (anyone can mint tokens: never in production)'),
-  devTokenTtlSeconds: setting.int('AUTH_DEV_TOKEN_TTL_SECONDS', 86_400, 'Lifetime of dev tokens', { min: 1, max: 31_536_000 }),
 };
 
 export type AuthSettings = SettingsOf<typeof authSettings>;

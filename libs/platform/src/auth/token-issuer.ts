@@ -17,7 +17,8 @@ export class TokenIssuer {
   }
 
   async issue(request: TokenRequest, ttlSeconds: number, now: Date = new Date()): Promise<string> {
-    if (!this.keys.hmacSecret) throw new Error('no HS256 secret configured: set AUTH_JWT_SECRET to issue tokens');
+    if (!this.keys.hmacSecret)
+      throw new Error('no HS256 secret configured: set AUTH_JWT_SECRET to issue tokens');
     const claims: Record<string, unknown> = { name: request.nickName };
     if (request.profileImage) claims.picture = request.profileImage;
     if (request.scopes?.length) claims.scope = request.scopes.join(' ');

@@ -44,7 +44,8 @@ function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'access token expired';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'access token signature is invalid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'access token algorithm is not accepted';
-  if (error instanceof errors.JWTClaimValidationFailed) return `access token claim "${error.claim}" is invalid (${error.reason})`;
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `access token claim "${error.claim}" is invalid (${error.reason})`;
   if (error instanceof errors.JOSEError) return 'access token is malformed';
   throw error;
 }
@@ -52,7 +53,8 @@ function describe(error: unknown): string {
 function identityOf(payload: JWTPayload): Identity {
   const uid = payload.sub;
   if (!uid) throw new AuthError('access token has no "sub" claim');
-  const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+  const text = (value: unknown): string | null =>
+    typeof value === 'string' && value.length > 0 ? value : null;
   return {
     uid,
     nickName: text(payload.name) ?? uid,
@@ -63,6 +65,7 @@ function identityOf(payload: JWTPayload): Identity {
 
 function scopesOf(payload: JWTPayload): string[] {
   if (typeof payload.scope === 'string') return payload.scope.split(' ').filter(Boolean);
-  if (Array.isArray(payload.scp)) return payload.scp.filter((item): item is string => typeof item === 'string');
+  if (Array.isArray(payload.scp))
+    return payload.scp.filter((item): item is string => typeof item === 'string');
   return [];
 }

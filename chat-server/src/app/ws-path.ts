@@ -1,0 +1,2 @@
+/** Where STOMP over WebSocket is served. */
+export const WS_PATH = '/ws-chat';

@@ -1,0 +1,8 @@
+import type { Identity } from '@playlist-chat/platform';
+
+/** Who a STOMP session belongs to, fixed at CONNECT. */
+export interface ChatPrincipal {
+  readonly identity: Identity;
+  /** Client address used for the per-address connection cap. */
+  readonly address: string;
+}

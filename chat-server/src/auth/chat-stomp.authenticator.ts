@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { AuthError, TokenVerifier } from '@playlist-chat/platform';
+import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
+import { ChatConfig } from '../app/chat-config';
+import type { ChatPrincipal } from './chat-principal';
+import { clientAddress } from './client-address';
+import { ConnectionCounter } from './connection-counter';
+import { OriginPolicy } from './origin-policy';
+
+/**
+ * Identity and admission on `/ws-chat`. At the upgrade: the Origin allow-list and the
+ * per-address cap (refusal = HTTP 403, logged by the STOMP library). At CONNECT: the access
+ * token from the `Authorization` header (`Bearer <jwt>`) or `passcode`, and the per-user cap;
+ * refusals are STOMP ERRORs (`unauthorized`, `too-many-connections`) and are logged here.
+ */
+@Injectable()
+export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
+  private readonly logger = new Logger('StompAdmission');
+  private readonly origins: OriginPolicy;
+
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly broker: StompBroker,
+    private readonly addresses: ConnectionCounter,
+    private readonly config: ChatConfig,
+  ) {
+    super();
+    this.origins = new OriginPolicy(config.chat.allowedOrigins);
+  }
+
+  override checkUpgrade(request: IncomingMessage): string | undefined {
+    const origin = request.headers.origin;
+    if (!this.origins.allows(origin)) return `origin ${origin} is not allowed`;
+    const address = clientAddress(request, this.config.chat.trustProxy);
+    const max = this.config.chat.maxConnectionsPerAddress;
+    if (this.addresses.count(address) >= max)
+      return `address ${address} already has ${max} connections (CHAT_MAX_CONNECTIONS_PER_ADDRESS)`;
+    return undefined;
+  }
+
+  async authenticate(
+    headers: Readonly<Record<string, string>>,
+    request: IncomingMessage,
+  ): Promise<ChatPrincipal> {
+    const address = clientAddress(request, this.config.chat.trustProxy);
+    const authorization = headers.Authorization ?? headers.authorization;
+    const token = TokenVerifier.bearer(authorization) ?? (authorization || headers.passcode);
+    let identity;
+    try {
+      identity = await this.verifier.verify(token);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      this.logger.warn(`CONNECT refused from ${address}: ${error.reason}`);
+      throw new StompError('unauthorized', error.reason);
+    }
+    const max = this.config.chat.maxConnectionsPerUser;
+    if (this.broker.sessionsOfUser(identity.uid).length >= max) {
+      this.logger.warn(`CONNECT refused for ${identity.uid} from ${address}: already ${max} connections`);
+      throw new StompError(
+        'too-many-connections',
+        `at most ${max} connections per user (CHAT_MAX_CONNECTIONS_PER_USER)`,
+      );
+    }
+    return { identity, address };
+  }
+
+  userKey(principal: ChatPrincipal): string {
+    return principal.identity.uid;
+  }
+}

@@ -1,0 +1,170 @@
+import {
+  ConfigError,
+  isSingleNode,
+  loadSettings,
+  setting,
+  type Env,
+  type SettingsOf,
+} from '@playlist-chat/platform';
+
+/** Every variable the chat server reads (besides the platform, auth and storage groups). */
+export const chatSettings = {
+  port: setting.port('CHAT_PORT', 18000, 'HTTP + WebSocket port of the chat server (0 = any free port)'),
+  host: setting.string('CHAT_HOST', '0.0.0.0', 'Interface the chat server listens on'),
+
+  allowedOrigins: setting.list(
+    'CHAT_ALLOWED_ORIGINS',
+    (env) => (isSingleNode(env) ? '*' : ''),
+    'Browser Origins allowed to open /ws-chat, comma-separated ("*" = any, single node only; requests without Origin are always allowed)',
+  ),
+  trustProxy: setting.bool(
+    'CHAT_TRUST_PROXY',
+    'true',
+    'Take the client address from the last X-Forwarded-For hop (the gateway) for per-address limits',
+  ),
+  maxConnectionsPerUser: setting.int(
+    'CHAT_MAX_CONNECTIONS_PER_USER',
+    10,
+    'Open STOMP sessions one user may hold at once',
+    { min: 1, max: 10_000 },
+  ),
+  maxConnectionsPerAddress: setting.int(
+    'CHAT_MAX_CONNECTIONS_PER_ADDRESS',
+    200,
+    'Open STOMP sessions from one client address at once',
+    { min: 1, max: 1_000_000 },
+  ),
+
+  maxContentLength: setting.int('CHAT_MAX_CONTENT_LENGTH', 2000, 'Longest chat line, in characters', {
+    min: 1,
+    max: 60_000,
+  }),
+  sendRateLimit: setting.int(
+    'CHAT_SEND_RATE_LIMIT',
+    20,
+    'Chat lines one user may send per CHAT_SEND_RATE_WINDOW_SECONDS (burst size)',
+    { min: 1, max: 100_000 },
+  ),
+  sendRateWindowSeconds: setting.int(
+    'CHAT_SEND_RATE_WINDOW_SECONDS',
+    10,
+    'Window of the per-user send rate limit',
+    { min: 1, max: 86_400 },
+  ),
+  typingThrottleMs: setting.int(
+    'CHAT_TYPING_THROTTLE_MS',
+    1000,
+    'At most one TYPING event per member and room in this interval; extra ones are dropped',
+    { min: 0, max: 60_000 },
+  ),
+  maxRoomsPerUser: setting.int(
+    'CHAT_MAX_ROOMS_PER_USER',
+    4,
+    'Rooms a user is in at once; joining one more exits the oldest-joined',
+    { min: 1, max: 1000 },
+  ),
+
+  historyPageDefault: setting.int(
+    'CHAT_HISTORY_PAGE_DEFAULT',
+    12,
+    'Messages per history/search page when the client does not say',
+    { min: 1, max: 1000 },
+  ),
+  historyPageMax: setting.int(
+    'CHAT_HISTORY_PAGE_MAX',
+    20,
+    'Largest history/search page a client may ask for (more is a 400)',
+    { min: 1, max: 1000 },
+  ),
+  reentryMaxMessages: setting.int(
+    'CHAT_REENTRY_MAX_MESSAGES',
+    200,
+    'Unread messages returned on re-entry (hasMore says when there are more)',
+    { min: 1, max: 10_000 },
+  ),
+  historyExportMax: setting.int(
+    'CHAT_HISTORY_EXPORT_MAX',
+    10_000,
+    'Messages returned by the whole-history endpoint (truncated says when there are more)',
+    { min: 1, max: 1_000_000 },
+  ),
+  replayMaxMessages: setting.int(
+    'CHAT_REPLAY_MAX_MESSAGES',
+    1000,
+    'Messages replayed on SUBSCRIBE with last-message-id; beyond this the client pages history',
+    { min: 1, max: 100_000 },
+  ),
+
+  retentionDays: setting.int('MESSAGE_RETENTION_DAYS', 180, 'Messages older than this are purged', {
+    min: 1,
+    max: 36_500,
+  }),
+  roomIdleMinutes: setting.int(
+    'ROOM_IDLE_MINUTES',
+    60,
+    'Rooms with no chat lines, nobody online and no activity this long are closed',
+    { min: 1, max: 525_600 },
+  ),
+  housekeepingIntervalMs: setting.int(
+    'CHAT_HOUSEKEEPING_INTERVAL_MS',
+    60_000,
+    'How often retention purge and idle-room clean-up run',
+    { min: 10, max: 86_400_000 },
+  ),
+
+  searchUrl: setting.url(
+    'SEARCH_URL',
+    '',
+    'Base URL of the search service (POST {SEARCH_URL}/search/index/send); empty = index requests stay queued',
+    { optional: true },
+  ),
+  searchOutboxIntervalMs: setting.int(
+    'SEARCH_OUTBOX_INTERVAL_MS',
+    1000,
+    'How often the search-index outbox is delivered',
+    { min: 10, max: 3_600_000 },
+  ),
+  searchRetryBaseMs: setting.int(
+    'SEARCH_RETRY_BASE_MS',
+    1000,
+    'First retry delay of a failed index request; doubles each attempt',
+    { min: 1, max: 3_600_000 },
+  ),
+  searchRetryMaxMs: setting.int(
+    'SEARCH_RETRY_MAX_MS',
+    300_000,
+    'Longest delay between retries of one index request',
+    { min: 1, max: 86_400_000 },
+  ),
+  searchTimeoutMs: setting.int('SEARCH_TIMEOUT_MS', 5000, 'Timeout of one request to the search service', {
+    min: 1,
+    max: 600_000,
+  }),
+
+  shutdownGraceMs: setting.int(
+    'CHAT_SHUTDOWN_GRACE_MS',
+    5000,
+    'On close: how long in-flight sends may take before the app stops anyway',
+    { min: 0, max: 600_000 },
+  ),
+};
+
+export type ChatSettings = SettingsOf<typeof chatSettings>;
+
+/** Loads the group and applies the rules that involve other groups. */
+export function loadChatSettings(env: Env): ChatSettings {
+  const settings = loadSettings(chatSettings, env);
+  const problems: string[] = [];
+  if (settings.allowedOrigins.includes('*') && !isSingleNode(env)) {
+    problems.push(
+      'CHAT_ALLOWED_ORIGINS may be "*" only in single node (DEPLOYMENT_MODE=single); list the web client origins',
+    );
+  }
+  if (settings.historyPageDefault > settings.historyPageMax) {
+    problems.push(
+      `CHAT_HISTORY_PAGE_DEFAULT (${settings.historyPageDefault}) must not exceed CHAT_HISTORY_PAGE_MAX (${settings.historyPageMax})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}

@@ -1,0 +1,15 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validate } from 'class-validator';
+import { ChatError } from './chat-error';
+import { describeProblems, fieldProblems } from './validation-problems';
+
+/** STOMP bodies get the same DTO rules as REST bodies: unknown fields refused, each problem named. */
+export async function parsePayload<T extends object>(dto: ClassConstructor<T>, value: unknown): Promise<T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ChatError('invalid-payload', 'body must be a JSON object');
+  }
+  const instance = plainToInstance(dto, value);
+  const problems = fieldProblems(await validate(instance, { whitelist: true, forbidNonWhitelisted: true }));
+  if (problems.length > 0) throw new ChatError('invalid-payload', describeProblems(problems), problems);
+  return instance;
+}

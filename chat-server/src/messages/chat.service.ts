@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatMessage } from '@playlist-chat/contracts';
+import { Clock, type Identity } from '@playlist-chat/platform';
+import { ChatConfig } from '../app/chat-config';
+import { ChatError } from '../errors/chat-error';
+import { PresenceGate } from '../presence/presence-gate.port';
+import { profileOf } from '../rooms/membership.service';
+import { nowPlaying } from '../rooms/now-playing';
+import { RoomAccess } from '../rooms/room-access';
+import { RoomStore } from '../rooms/room-store.port';
+import { toChatMessage } from './chat-message.mapper';
+import type { HistoryQuery, SearchQuery } from './dto/history-query.dto';
+import type { FullHistoryView, MessagePageView, ReentryView } from './dto/message.views';
+import type { SendMessageDto } from './dto/message-payloads.dto';
+import { MessageStore } from './message-store.port';
+import type { StoredMessage } from './message.model';
+import { RoomFeed } from './room-feed';
+import { SendRateLimiter } from './send-rate-limiter';
+import { TypingThrottle } from './typing-throttle';
+
+/** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
+@Injectable()
+export class ChatService {
+  private readonly rateLimiter: SendRateLimiter;
+  private readonly typingThrottle: TypingThrottle;
+
+  constructor(
+    private readonly config: ChatConfig,
+    private readonly access: RoomAccess,
+    private readonly rooms: RoomStore,
+    private readonly messages: MessageStore,
+    private readonly feed: RoomFeed,
+    private readonly presence: PresenceGate,
+    private readonly clock: Clock,
+  ) {
+    const { sendRateLimit, sendRateWindowSeconds, typingThrottleMs } = config.chat;
+    this.rateLimiter = new SendRateLimiter(clock, sendRateLimit, sendRateWindowSeconds * 1000);
+    this.typingThrottle = new TypingThrottle(clock, typingThrottleMs);
+  }
+
+  /** Resolves once the line is committed (and broadcast); a resend of its clientMessageId returns the stored line. */
+  async send(caller: Identity, dto: SendMessageDto): Promise<ChatMessage> {
+    const { maxContentLength, sendRateLimit, sendRateWindowSeconds } = this.config.chat;
+    const length = [...dto.content].length;
+    if (length > maxContentLength) {
+      throw new ChatError(
+        'content-too-long',
+        `content is ${length} characters; the limit is ${maxContentLength}`,
+      );
+    }
+    await this.access.member(dto.roomId, caller.uid);
+    if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
+    if (!this.rateLimiter.tryTake(caller.uid)) {
+      throw new ChatError(
+        'rate-limited',
+        `at most ${sendRateLimit} messages per ${sendRateWindowSeconds} s; slow down`,
+      );
+    }
+    const { message } = await this.feed.post({
+      roomId: dto.roomId,
+      type: 'TALK',
+      sender: profileOf(caller),
+      content: dto.content,
+      clientMessageId: dto.clientMessageId,
+    });
+    return toChatMessage(message);
+  }
+
+  /** Ephemeral and throttled: never stored; extra events inside the interval are dropped. */
+  async typing(caller: Identity, roomId: string): Promise<void> {
+    await this.access.member(roomId, caller.uid);
+    if (!this.typingThrottle.allow(roomId, caller.uid)) return;
+    await this.feed.emit(this.ephemeral('TYPING', roomId, caller));
+  }
+
+  /** Saves the read position (forward only) and tells the room, for read receipts. */
+  async read(caller: Identity, roomId: string, messageId: string): Promise<void> {
+    await this.access.member(roomId, caller.uid);
+    const member = await this.rooms.markRead(roomId, caller.uid, messageId);
+    if (!member) throw new ChatError('not-a-member');
+    await this.feed.emit({
+      ...this.ephemeral('READ', roomId, caller),
+      messageIdRead: member.lastReadMessageId ?? messageId,
+    });
+  }
+
+  async history(caller: Identity, query: HistoryQuery): Promise<MessagePageView> {
+    await this.access.member(query.roomId, caller.uid);
+    const page = await this.messages.listBefore(
+      query.roomId,
+      query.before ?? null,
+      this.pageSize(query.size),
+    );
+    return { messages: page.items.map(toChatMessage), nextCursor: page.nextCursor };
+  }
+
+  async search(caller: Identity, query: SearchQuery): Promise<MessagePageView> {
+    await this.access.member(query.roomId, caller.uid);
+    const page = await this.messages.search(
+      query.roomId,
+      query.q,
+      query.before ?? null,
+      this.pageSize(query.size),
+    );
+    return { messages: page.items.map(toChatMessage), nextCursor: page.nextCursor };
+  }
+
+  /** Re-entering a room: what was posted since my last read message, and what to play now. */
+  async reentry(caller: Identity, roomId: string): Promise<ReentryView> {
+    const { room, member } = await this.access.member(roomId, caller.uid);
+    const max = this.config.chat.reentryMaxMessages;
+    const unread = await this.messages.listAfter(roomId, member.lastReadMessageId, max + 1);
+    return {
+      roomId,
+      lastReadMessageId: member.lastReadMessageId,
+      messages: unread.slice(0, max).map(toChatMessage),
+      hasMore: unread.length > max,
+      nowPlaying: nowPlaying(room.playlist, room.createdAt, this.clock.now()),
+    };
+  }
+
+  async fullHistory(caller: Identity, roomId: string): Promise<FullHistoryView> {
+    await this.access.member(roomId, caller.uid);
+    const { items, more } = await this.collectAfter(roomId, null, this.config.chat.historyExportMax);
+    return { roomId, messages: items.map(toChatMessage), truncated: more };
+  }
+
+  /** Messages after `afterMessageId`, oldest first, up to `max`, read in batches. */
+  async collectAfter(
+    roomId: string,
+    afterMessageId: string | null,
+    max: number,
+  ): Promise<{ items: StoredMessage[]; more: boolean }> {
+    const items: StoredMessage[] = [];
+    let cursor = afterMessageId;
+    for (;;) {
+      const want = Math.min(500, max - items.length + 1);
+      const batch = await this.messages.listAfter(roomId, cursor, want);
+      items.push(...batch);
+      if (batch.length < want || items.length > max) break;
+      cursor = batch[batch.length - 1].messageId;
+    }
+    return { items: items.slice(0, max), more: items.length > max };
+  }
+
+  private pageSize(requested: number | undefined): number {
+    const { historyPageDefault, historyPageMax } = this.config.chat;
+    if (requested === undefined) return historyPageDefault;
+    if (requested > historyPageMax) {
+      const reason = `size must not be greater than ${historyPageMax}`;
+      throw new ChatError('invalid-payload', `size: ${reason}`, [{ field: 'size', reason }]);
+    }
+    return requested;
+  }
+
+  private ephemeral(type: 'TYPING' | 'READ', roomId: string, caller: Identity): ChatMessage {
+    return {
+      type,
+      roomId,
+      messageId: null,
+      clientMessageId: null,
+      sender: profileOf(caller),
+      content: '',
+      createdAt: this.clock.now().toISOString(),
+    };
+  }
+}

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import {
+  OnConnect,
+  OnDisconnect,
+  OnSend,
+  OnSubscribe,
+  StompController,
+  type OutboundMessage,
+  type SendContext,
+  type StompSession,
+  type SubscribeContext,
+  type SubscribeResult,
+} from '@playlist-chat/stomp';
+import { ChatConfig } from '../app/chat-config';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { ConnectionCounter } from '../auth/connection-counter';
+import { ChatError } from '../errors/chat-error';
+import { parsePayload } from '../errors/payload';
+import { stompCall } from '../errors/stomp-errors';
+import { MESSAGE_ID_PATTERN } from '../ids/message-id';
+import { MembershipService, profileOf } from '../rooms/membership.service';
+import { RoomAccess } from '../rooms/room-access';
+import { toChatMessage } from './chat-message.mapper';
+import { ChatService } from './chat.service';
+import { ReadDto, RoomRefDto, SendMessageDto } from './dto/message-payloads.dto';
+import { FanoutBridge } from './fanout-bridge';
+
+/**
+ * The STOMP API (docs/api.md). A RECEIPT means the work is done: for `send`, the line is
+ * committed. Refusals are ERROR frames with a catalogue code; the library then closes that
+ * connection (STOMP 1.2) and every other session carries on.
+ */
+@StompController()
+@Injectable()
+export class ChatStompHandlers {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly membership: MembershipService,
+    private readonly access: RoomAccess,
+    private readonly bridge: FanoutBridge,
+    private readonly addresses: ConnectionCounter,
+    private readonly config: ChatConfig,
+  ) {}
+
+  @OnConnect()
+  async connected(session: StompSession<ChatPrincipal>): Promise<void> {
+    this.addresses.opened(session.principal.address);
+    await this.bridge.userConnected(session.principal.identity.uid);
+  }
+
+  @OnDisconnect()
+  async disconnected(session: StompSession<ChatPrincipal>): Promise<void> {
+    this.addresses.closed(session.principal.address);
+    await this.bridge.userDisconnected(session.principal.identity.uid);
+  }
+
+  /** `{ roomId }`: join (ENTER line to the room; idempotent). */
+  @OnSend('/chat/pub/join')
+  join(ctx: SendContext<ChatPrincipal>): Promise<void> {
+    return stompCall(async () => {
+      const { roomId } = await parsePayload(RoomRefDto, ctx.json());
+      await this.membership.join(roomId, profileOf(ctx.session.principal.identity));
+    });
+  }
+
+  /** `{ roomId, clientMessageId, content }`: RECEIPT once committed. */
+  @OnSend('/chat/pub/send')
+  send(ctx: SendContext<ChatPrincipal>): Promise<void> {
+    return stompCall(async () => {
+      const dto = await parsePayload(SendMessageDto, ctx.json());
+      await this.chat.send(ctx.session.principal.identity, dto);
+    });
+  }
+
+  /** `{ roomId }`: ephemeral TYPING to the room, throttled. */
+  @OnSend('/chat/pub/typing')
+  typing(ctx: SendContext<ChatPrincipal>): Promise<void> {
+    return stompCall(async () => {
+      const { roomId } = await parsePayload(RoomRefDto, ctx.json());
+      await this.chat.typing(ctx.session.principal.identity, roomId);
+    });
+  }
+
+  /** `{ roomId, messageId }`: saves the read position and sends READ to the room. */
+  @OnSend('/chat/pub/read')
+  read(ctx: SendContext<ChatPrincipal>): Promise<void> {
+    return stompCall(async () => {
+      const { roomId, messageId } = await parsePayload(ReadDto, ctx.json());
+      await this.chat.read(ctx.session.principal.identity, roomId, messageId);
+    });
+  }
+
+  /**
+   * Members only. With header `last-message-id`, what was committed after it is replayed in
+   * order before live messages; the fan-out is live before the store is read, and the broker
+   * drops live copies of replayed ids, so there is no gap and no duplicate.
+   */
+  @OnSubscribe('/chat/topic/room/{roomId}')
+  subscribe(ctx: SubscribeContext<ChatPrincipal>): Promise<SubscribeResult | void> {
+    return stompCall(async () => {
+      const roomId = ctx.params.roomId;
+      const lastMessageId = ctx.headers['last-message-id'];
+      if (lastMessageId !== undefined && !MESSAGE_ID_PATTERN.test(lastMessageId)) {
+        const reason = 'last-message-id must be a message id (26 hex digits)';
+        throw new ChatError('invalid-payload', reason, [{ field: 'last-message-id', reason }]);
+      }
+      await this.access.member(roomId, ctx.session.principal.identity.uid);
+      await this.bridge.ensureRoom(roomId);
+      if (lastMessageId === undefined) return;
+      const { items, more } = await this.chat.collectAfter(
+        roomId,
+        lastMessageId,
+        this.config.chat.replayMaxMessages,
+      );
+      const replay: OutboundMessage[] = items.map((message, index) => {
+        const outbound: OutboundMessage = {
+          body: JSON.stringify(toChatMessage(message)),
+          sequence: message.messageId,
+        };
+        // Beyond the replay limit the client pages the rest from history; the last replayed line says so.
+        if (more && index === items.length - 1) outbound.headers = { 'replay-truncated': 'true' };
+        return outbound;
+      });
+      return { replay };
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { MESSAGE_ID_PATTERN } from '../../ids/message-id';
+
+export class HistoryQuery {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  roomId!: string;
+
+  @ApiPropertyOptional({
+    description: 'Cursor: only messages older than this id (from `nextCursor` of the previous page)',
+  })
+  @IsOptional()
+  @Matches(MESSAGE_ID_PATTERN, { message: '$property must be a message id (26 hex digits)' })
+  before?: string;
+
+  @ApiPropertyOptional({
+    description: 'Page size: default 12, at most 20 (CHAT_HISTORY_PAGE_DEFAULT / _MAX); more is a 400',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  size?: number;
+}
+
+export class SearchQuery extends HistoryQuery {
+  @ApiProperty({
+    description: 'Words to find (whole words; a trailing * matches a prefix)',
+    example: 'hello',
+  })
+  @IsString()
+  @Length(1, 200)
+  q!: string;
+}

@@ -1,0 +1,100 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ChatMessage } from '@playlist-chat/contracts';
+import { RoomFanout, roomChannel, userChannel } from '@playlist-chat/platform';
+import { StompBroker } from '@playlist-chat/stomp';
+import { roomIdOfTopic, roomTopic, USER_EVENTS } from './destinations';
+import type { UserEvent } from './user-events';
+
+const ROOM_PREFIX = roomChannel('');
+const USER_PREFIX = userChannel('');
+
+/**
+ * Joins the cross-instance RoomFanout to this instance's STOMP sessions. Room and user payloads
+ * go out on `room:{id}` / `user:{uid}` and come back (here and on every other instance
+ * subscribed to the channel) to be handed to local subscribers.
+ *
+ * Wire format on the fan-out: `{sequence}\n{json}`; the sequence (message id, empty for
+ * ephemeral events) lets the broker replay without gap or duplicate.
+ */
+@Injectable()
+export class FanoutBridge implements OnModuleInit {
+  private readonly logger = new Logger(FanoutBridge.name);
+  private readonly roomSubscriptions = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly fanout: RoomFanout,
+    private readonly broker: StompBroker,
+  ) {}
+
+  onModuleInit(): void {
+    this.fanout.onMessage((channel, payload) => this.deliver(channel, payload));
+    this.broker.onDestinationActive((destination) => {
+      const roomId = roomIdOfTopic(destination);
+      if (roomId)
+        this.ensureRoom(roomId).catch((error: unknown) =>
+          this.logger.error(`fan-out subscribe ${roomId} failed: ${String(error)}`),
+        );
+    });
+    this.broker.onDestinationIdle((destination) => {
+      const roomId = roomIdOfTopic(destination);
+      if (roomId) this.releaseRoom(roomId);
+    });
+  }
+
+  /**
+   * Resolves once this instance receives everything published to the room from now on.
+   * SUBSCRIBE awaits it before reading the replay from the store, so nothing falls between.
+   */
+  ensureRoom(roomId: string): Promise<void> {
+    let subscribed = this.roomSubscriptions.get(roomId);
+    if (!subscribed) {
+      subscribed = this.fanout.subscribe(roomChannel(roomId));
+      this.roomSubscriptions.set(roomId, subscribed);
+      subscribed.catch(() => this.roomSubscriptions.delete(roomId));
+    }
+    return subscribed;
+  }
+
+  async publishToRoom(message: ChatMessage): Promise<void> {
+    await this.fanout.publish(
+      roomChannel(message.roomId),
+      `${message.messageId ?? ''}\n${JSON.stringify(message)}`,
+    );
+  }
+
+  async publishToUser(uid: string, event: UserEvent): Promise<void> {
+    await this.fanout.publish(userChannel(uid), `\n${JSON.stringify(event)}`);
+  }
+
+  /** A session of `uid` opened here: its personal events must reach this instance. */
+  userConnected(uid: string): Promise<void> {
+    return this.fanout.subscribe(userChannel(uid));
+  }
+
+  userDisconnected(uid: string): Promise<void> {
+    return this.fanout.unsubscribe(userChannel(uid));
+  }
+
+  private releaseRoom(roomId: string): void {
+    const subscribed = this.roomSubscriptions.get(roomId);
+    if (!subscribed) return;
+    this.roomSubscriptions.delete(roomId);
+    subscribed
+      .then(() => this.fanout.unsubscribe(roomChannel(roomId)))
+      .catch((error: unknown) => this.logger.warn(`fan-out unsubscribe ${roomId} failed: ${String(error)}`));
+  }
+
+  private deliver(channel: string, payload: string): void {
+    const split = payload.indexOf('\n');
+    const sequence = payload.slice(0, split);
+    const body = payload.slice(split + 1);
+    if (channel.startsWith(ROOM_PREFIX)) {
+      this.broker.publish(
+        roomTopic(channel.slice(ROOM_PREFIX.length)),
+        sequence ? { body, sequence } : { body },
+      );
+    } else if (channel.startsWith(USER_PREFIX)) {
+      this.broker.sendToUser(channel.slice(USER_PREFIX.length), USER_EVENTS, { body });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ChatMessage, MessageSender, StoredMessageType } from '@playlist-chat/contracts';
+import { Clock, KeyedSerialQueue } from '@playlist-chat/platform';
+import { ChatConfig } from '../app/chat-config';
+import { MessageIdGenerator } from '../ids/message-id';
+import { RoomStore } from '../rooms/room-store.port';
+import { toChatMessage } from './chat-message.mapper';
+import { FanoutBridge } from './fanout-bridge';
+import { MessageStore, type AppendResult } from './message-store.port';
+
+export interface NewMessage {
+  readonly roomId: string;
+  readonly type: StoredMessageType;
+  readonly sender: MessageSender;
+  readonly content: string;
+  readonly clientMessageId: string | null;
+}
+
+/**
+ * The one way a message enters a room. Each room's messages go through a serial queue:
+ * id → durable append → broadcast, one at a time, so the order subscribers see is the order
+ * of the ids, which is the commit order. A resend of a stored clientMessageId returns the
+ * stored message and broadcasts nothing, so it is delivered once.
+ */
+@Injectable()
+export class RoomFeed implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(RoomFeed.name);
+  private readonly queue = new KeyedSerialQueue();
+
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly rooms: RoomStore,
+    private readonly bridge: FanoutBridge,
+    private readonly ids: MessageIdGenerator,
+    private readonly clock: Clock,
+    private readonly config: ChatConfig,
+  ) {}
+
+  post(message: NewMessage): Promise<AppendResult> {
+    return this.queue.run(message.roomId, async () => {
+      const createdAt = this.clock.now();
+      const result = await this.messages.append({ ...message, messageId: this.ids.next(), createdAt });
+      if (result.duplicate) return result;
+      await this.rooms.touch(message.roomId, createdAt);
+      await this.broadcast(toChatMessage(result.message));
+      return result;
+    });
+  }
+
+  /** TYPING, READ and other events that are not stored: same room order, no id. */
+  emit(message: ChatMessage): Promise<void> {
+    return this.queue.run(message.roomId, () => this.broadcast(message));
+  }
+
+  /** On shutdown, lines already accepted are committed and broadcast before the stores close (bounded by CHAT_SHUTDOWN_GRACE_MS). */
+  async beforeApplicationShutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.chat.shutdownGraceMs)),
+    );
+    const outcome = await Promise.race([this.queue.drain().then(() => 'drained' as const), grace]);
+    clearTimeout(timer);
+    if (outcome === 'timeout')
+      this.logger.warn(`shutdown: sends still in flight after ${this.config.chat.shutdownGraceMs} ms`);
+  }
+
+  private async broadcast(message: ChatMessage): Promise<void> {
+    try {
+      await this.bridge.publishToRoom(message);
+    } catch (error) {
+      // The message is committed: subscribers that missed it get it on resubscribe with last-message-id.
+      this.logger.error(`broadcast to room ${message.roomId} failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+// Single process only, and presence-free: use the presence-server adapter (issue 4) for presence states and a cluster.
+import { Injectable } from '@nestjs/common';
+import { StompBroker } from '@playlist-chat/stomp';
+import { roomTopic } from '../messages/destinations';
+import { PresenceGate } from './presence-gate.port';
+
+/** Every member may chat; "online" means a live subscription to the room on this instance. */
+@Injectable()
+export class LocalPresenceGate extends PresenceGate {
+  constructor(private readonly broker: StompBroker) {
+    super();
+  }
+
+  async maySend(): Promise<boolean> {
+    return true;
+  }
+
+  async anyoneOnline(roomId: string): Promise<boolean> {
+    return this.broker.hasSubscribers(roomTopic(roomId));
+  }
+}

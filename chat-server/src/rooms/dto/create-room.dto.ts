@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  ValidateNested,
+} from 'class-validator';
+import { IsPlaytime } from './is-playtime';
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class MusicDto {
+  @ApiProperty({ example: 'Blue in Green', maxLength: 300 })
+  @IsString()
+  @Length(1, 300)
+  title!: string;
+
+  @ApiProperty({ example: 'Miles Davis', maxLength: 300 })
+  @IsString()
+  @Length(0, 300)
+  artist!: string;
+
+  @ApiProperty({ example: '5:37', description: '`m:ss` or `h:mm:ss`, longer than 0:00' })
+  @IsPlaytime()
+  playtime!: string;
+
+  @ApiProperty({
+    example: 'https://img.example.com/blue-in-green.jpg',
+    description: 'http(s) URL of the cover image',
+  })
+  @IsUrl(URL_OPTIONS)
+  thumbnail!: string;
+}
+
+export class PlaylistDto {
+  @ApiProperty({ example: 'pl-42', description: "The playlist service's id of the playlist" })
+  @IsString()
+  @Length(1, 128)
+  id!: string;
+
+  @ApiProperty({ example: 'Late night jazz', description: 'Becomes the room name', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ type: [MusicDto], minItems: 1, maxItems: 500 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => MusicDto)
+  musics!: MusicDto[];
+}
+
+export class CreateRoomDto {
+  @ApiProperty({
+    example: 'u-1',
+    description: "Owner's uid: your own, unless your token has scope rooms:create",
+  })
+  @IsString()
+  @Length(1, 128)
+  uid!: string;
+
+  @ApiProperty({ example: 'Ann', description: "Owner's nickname", maxLength: 64 })
+  @IsString()
+  @Length(1, 64)
+  userName!: string;
+
+  @ApiPropertyOptional({
+    example: 'https://img.example.com/ann.png',
+    description: "Owner's profile image (default: the token's picture)",
+  })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  profileImage?: string;
+
+  @ApiProperty({
+    type: PlaylistDto,
+    description: 'Frozen into the room: later edits of the playlist do not reach it',
+  })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => PlaylistDto)
+  playlist!: PlaylistDto;
+}

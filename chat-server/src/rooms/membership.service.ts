@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { Clock, type Identity } from '@playlist-chat/platform';
+import { ChatError } from '../errors/chat-error';
+import { FanoutBridge } from '../messages/fanout-bridge';
+import { RoomFeed } from '../messages/room-feed';
+import { ChatConfig } from '../app/chat-config';
+import { RoomAccess } from './room-access';
+import { RoomEvents } from './room-events';
+import type { Room } from './room.model';
+import { RoomStore, type JoinResult } from './room-store.port';
+
+export interface MemberProfile {
+  readonly uid: string;
+  readonly nickName: string;
+  readonly profileImage: string | null;
+}
+
+export const profileOf = (identity: Identity): MemberProfile => ({
+  uid: identity.uid,
+  nickName: identity.nickName,
+  profileImage: identity.profileImage,
+});
+
+/**
+ * Joining and leaving rooms, with what the room and the user see: ENTER/EXIT lines, the
+ * 4-room rule (the oldest-joined room is exited for good and the user is told on
+ * `/user/queue/events`), and `chat.rooms` events for the presence server.
+ */
+@Injectable()
+export class MembershipService {
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly access: RoomAccess,
+    private readonly feed: RoomFeed,
+    private readonly bridge: FanoutBridge,
+    private readonly events: RoomEvents,
+    private readonly config: ChatConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Idempotent: joining a room one is in changes nothing and says nothing. */
+  async join(roomId: string, profile: MemberProfile): Promise<JoinResult> {
+    const result = await this.rooms.join(
+      roomId,
+      { ...profile, enteredAt: this.clock.now() },
+      this.config.chat.maxRoomsPerUser,
+    );
+    if (!result) throw new ChatError('unknown-room', `room ${roomId} not found`);
+    if (!result.joined) return result;
+    const enter = await this.feed.post({
+      roomId,
+      type: 'ENTER',
+      sender: profile,
+      content: `${profile.nickName} has entered`,
+      clientMessageId: null,
+    });
+    // Unread counts start at one's own entrance, not at the room's first message.
+    await this.rooms.markRead(roomId, profile.uid, enter.message.messageId);
+    await this.events.memberJoined(roomId, profile);
+    for (const evictedRoomId of result.evictedRoomIds) {
+      await this.announceExit(evictedRoomId, profile, 'evicted');
+      await this.bridge.publishToUser(profile.uid, {
+        type: 'room-evicted',
+        roomId: evictedRoomId,
+        reason: 'room-limit',
+        joinedRoomId: roomId,
+        at: this.clock.now().toISOString(),
+      });
+    }
+    return result;
+  }
+
+  /** Leave for good. */
+  async exit(roomId: string, profile: MemberProfile): Promise<Room> {
+    await this.access.member(roomId, profile.uid);
+    const room = await this.rooms.exit(roomId, profile.uid);
+    if (!room) throw new ChatError('unknown-room', `room ${roomId} not found`);
+    await this.announceExit(roomId, profile, 'exit');
+    return room;
+  }
+
+  /** Leave for now: membership stays, the read position is saved (forward only). */
+  async leave(roomId: string, uid: string, lastReadMessageId: string | undefined): Promise<string | null> {
+    const { member } = await this.access.member(roomId, uid);
+    if (!lastReadMessageId) return member.lastReadMessageId;
+    const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId);
+    if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
+    return updated.lastReadMessageId;
+  }
+
+  private async announceExit(
+    roomId: string,
+    profile: MemberProfile,
+    reason: 'exit' | 'evicted',
+  ): Promise<void> {
+    await this.feed.post({
+      roomId,
+      type: 'EXIT',
+      sender: profile,
+      content: `${profile.nickName} has left`,
+      clientMessageId: null,
+    });
+    await this.events.memberExited(roomId, profile.uid, reason);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Clock } from '@playlist-chat/platform';
+import type { RoomSummaryView, RoomView } from './dto/room.views';
+import { nowPlaying } from './now-playing';
+import type { Room } from './room.model';
+
+export const roomThumbnail = (room: Room): string | null => room.playlist.musics[0]?.thumbnail ?? null;
+
+export function roomView(room: Room, clock: Clock): RoomView {
+  return {
+    id: room.id,
+    roomName: room.roomName,
+    ownerUid: room.ownerUid,
+    userCount: Object.keys(room.users).length,
+    users: Object.fromEntries(
+      Object.values(room.users).map((member) => [
+        member.uid,
+        { ...member, enteredAt: member.enteredAt.toISOString() },
+      ]),
+    ),
+    playlist: {
+      id: room.playlist.id,
+      name: room.playlist.name,
+      musics: room.playlist.musics.map((music) => ({ ...music })),
+    },
+    thumbnail: roomThumbnail(room),
+    createdAt: room.createdAt.toISOString(),
+    nowPlaying: nowPlaying(room.playlist, room.createdAt, clock.now()),
+  };
+}
+
+export function roomSummary(room: Room, unreadCount?: number): RoomSummaryView {
+  const summary: RoomSummaryView = {
+    id: room.id,
+    roomName: room.roomName,
+    thumbnail: roomThumbnail(room),
+    userCount: Object.keys(room.users).length,
+    createdAt: room.createdAt.toISOString(),
+  };
+  if (unreadCount !== undefined) summary.unreadCount = unreadCount;
+  return summary;
+}

@@ -1,0 +1,119 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
+import { CreateRoomDto } from './dto/create-room.dto';
+import { LeaveRoomDto, RoomIdParam } from './dto/room-params.dto';
+import {
+  ErrorView,
+  ExitResultView,
+  LeaveResultView,
+  MemberView,
+  RoomSummaryView,
+  RoomView,
+} from './dto/room.views';
+import { MembershipService, profileOf } from './membership.service';
+import { RoomsService } from './rooms.service';
+
+interface StatusResponse {
+  status(code: number): unknown;
+}
+
+@ApiTags('rooms')
+@ApiBearerAuth()
+@ApiExtraModels(MemberView)
+@ApiUnauthorizedResponse({ type: ErrorView, description: 'Missing, expired or forged access token' })
+@UseGuards(JwtAuthGuard)
+@Controller('v1/api/rooms')
+export class RoomsController {
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly membership: MembershipService,
+  ) {}
+
+  @Post('create')
+  @ApiOperation({
+    summary:
+      'Open a room for a playlist (owner joins first); an existing live room of the playlist is returned as is (200)',
+  })
+  @ApiCreatedResponse({ type: RoomView, description: 'Room opened' })
+  @ApiOkResponse({ type: RoomView, description: 'The playlist already had a live room: that room' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'Invalid body, e.g. a malformed playtime' })
+  @ApiForbiddenResponse({
+    type: ErrorView,
+    description: 'uid is not the caller and the token lacks scope rooms:create',
+  })
+  async create(
+    @CurrentUser() caller: Identity,
+    @Body() dto: CreateRoomDto,
+    @Res({ passthrough: true }) response: StatusResponse,
+  ): Promise<RoomView> {
+    const { room, created } = await this.rooms.create(caller, dto);
+    response.status(created ? 201 : 200);
+    return room;
+  }
+
+  @Get('joined')
+  @ApiOperation({ summary: 'Rooms I am in, newest first, with unread counts' })
+  @ApiOkResponse({ type: [RoomSummaryView] })
+  joined(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
+    return this.rooms.listJoined(caller.uid);
+  }
+
+  @Get('unjoined')
+  @ApiOperation({ summary: 'Live rooms I can join, newest first' })
+  @ApiOkResponse({ type: [RoomSummaryView] })
+  unjoined(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
+    return this.rooms.listUnjoined(caller.uid);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every live room, newest first (operators: scope rooms:admin)' })
+  @ApiOkResponse({ type: [RoomSummaryView] })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'Token lacks scope rooms:admin' })
+  all(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
+    return this.rooms.listAll(caller);
+  }
+
+  @Put('leave')
+  @ApiOperation({ summary: 'Leave for now: keeps membership, saves the last read message id (forward only)' })
+  @ApiOkResponse({ type: LeaveResultView })
+  @ApiBadRequestResponse({ type: ErrorView })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'Not a member of the room' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'Unknown room' })
+  async leave(@CurrentUser() caller: Identity, @Body() dto: LeaveRoomDto): Promise<LeaveResultView> {
+    const lastReadMessageId = await this.membership.leave(dto.roomId, caller.uid, dto.lastReadMessageId);
+    return { roomId: dto.roomId, lastReadMessageId };
+  }
+
+  @Post('exit/:roomId')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Leave for good: the room leaves "my rooms"; the others stay' })
+  @ApiOkResponse({ type: ExitResultView })
+  @ApiBadRequestResponse({ type: ErrorView })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'Not a member of the room' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'Unknown room' })
+  async exit(@CurrentUser() caller: Identity, @Param() { roomId }: RoomIdParam): Promise<ExitResultView> {
+    const room = await this.membership.exit(roomId, profileOf(caller));
+    return { roomId, userCount: Object.keys(room.users).length };
+  }
+
+  @Get(':roomId')
+  @ApiOperation({ summary: "One room's info, with what plays now" })
+  @ApiOkResponse({ type: RoomView })
+  @ApiBadRequestResponse({ type: ErrorView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'Unknown or closed room' })
+  get(@Param() { roomId }: RoomIdParam): Promise<RoomView> {
+    return this.rooms.get(roomId);
+  }
+}

@@ -1,0 +1,40 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { makeEvent, type SearchIndexEvent } from '@playlist-chat/contracts';
+import { Clock, EventBus } from '@playlist-chat/platform';
+import { roomThumbnail } from '../rooms/room.views';
+import type { Room } from '../rooms/room.model';
+
+/**
+ * The search service also takes index requests as events (topic `search.index`, key roomId).
+ * This goes out when the room opens; the HTTP outbox stays the delivery that is retried until
+ * it succeeds, so a bus failure here is logged, not a failed room creation.
+ */
+@Injectable()
+export class SearchIndexEvents {
+  private readonly logger = new Logger(SearchIndexEvents.name);
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  async roomOpened(room: Room): Promise<void> {
+    const event = makeEvent<SearchIndexEvent>(
+      'search.index-room',
+      {
+        roomId: room.id,
+        roomName: room.roomName,
+        playlistId: room.playlist.id,
+        playlistName: room.playlist.name,
+        thumbnail: roomThumbnail(room),
+        createdAt: room.createdAt.toISOString(),
+      },
+      this.clock.now(),
+    );
+    try {
+      await this.bus.publish('search.index', room.id, event);
+    } catch (error) {
+      this.logger.error(`publishing the index event of room ${room.id} failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { Clock } from '@playlist-chat/platform';
+import { ChatConfig } from '../app/chat-config';
+import { roomThumbnail } from '../rooms/room.views';
+import { RoomStore } from '../rooms/room-store.port';
+import { SearchIndexer } from './search-indexer.port';
+
+const BATCH = 50;
+
+/**
+ * Delivers the search-index outbox on an interval: each due request goes to the
+ * SearchIndexer; success removes it, failure reschedules it with exponential backoff
+ * (SEARCH_RETRY_BASE_MS doubling, capped at SEARCH_RETRY_MAX_MS). With no SEARCH_URL the
+ * requests stay queued, and that is logged once.
+ */
+@Injectable()
+export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SearchOutboxWorker.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private toldDisabled = false;
+
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly indexer: SearchIndexer,
+    private readonly clock: Clock,
+    private readonly config: ChatConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.chat.searchOutboxIntervalMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over what is due; passes never overlap. */
+  tick(): Promise<void> {
+    this.running ??= this.deliverDue().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async deliverDue(): Promise<void> {
+    try {
+      const due = await this.rooms.duePendingIndexRequests(this.clock.now(), BATCH);
+      if (due.length === 0) return;
+      if (!this.indexer.enabled) {
+        if (!this.toldDisabled)
+          this.logger.warn('SEARCH_URL is empty: room index requests stay queued until it is set');
+        this.toldDisabled = true;
+        return;
+      }
+      for (const request of due) {
+        const room = await this.rooms.get(request.roomId);
+        // A room closed before it was indexed has nothing left to find.
+        if (!room) {
+          await this.rooms.completeIndexRequest(request.roomId);
+          continue;
+        }
+        try {
+          await this.indexer.deliver({
+            roomId: room.id,
+            roomName: room.roomName,
+            playlistId: room.playlist.id,
+            playlistName: room.playlist.name,
+            thumbnail: roomThumbnail(room),
+            createdAt: room.createdAt.toISOString(),
+            musics: room.playlist.musics.map(({ title, artist }) => ({ title, artist })),
+          });
+          await this.rooms.completeIndexRequest(room.id);
+        } catch (error) {
+          const { searchRetryBaseMs, searchRetryMaxMs } = this.config.chat;
+          const delay = Math.min(searchRetryMaxMs, searchRetryBaseMs * 2 ** Math.min(request.attempts, 30));
+          const reason = error instanceof Error ? error.message : String(error);
+          await this.rooms.retryIndexRequest(room.id, new Date(this.clock.now().getTime() + delay), reason);
+          this.logger.warn(
+            `indexing room ${room.id} failed (attempt ${request.attempts + 1}, next in ${delay} ms): ${reason}`,
+          );
+        }
+      }
+    } catch (error) {
+      this.logger.error(`search outbox pass failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '@playlist-chat/platform';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { TestChatServer } from './support/chat-server';
+import { historyOf, type Api } from './support/http';
+import type { RoomSummaryView, RoomView } from './support/shapes';
+
+const DAY = 86_400_000;
+
+describe('retention and idle clean-up on a controllable clock', () => {
+  const clock = new ManualClock('2026-01-10T00:00:00.000Z');
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start(
+      { CHAT_HOUSEKEEPING_INTERVAL_MS: '20', MESSAGE_RETENTION_DAYS: '180', ROOM_IDLE_MINUTES: '60' },
+      { clock },
+    );
+  });
+  afterAll(() => chat.close());
+
+  const talkIn = async (api: Api, roomId: string): Promise<string[]> =>
+    (await historyOf(api, roomId)).filter((line) => line.type === 'TALK').map((line) => line.content);
+
+  it('purges messages older than MESSAGE_RETENTION_DAYS and keeps younger ones', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const watcher = await chat.connect(owner);
+    await watcher.subscribe(`/chat/topic/room/${room.id}`); // someone online: the room itself stays open
+    await owner.api.post('/v1/api/chat/api/v1/message', {
+      roomId: room.id,
+      clientMessageId: 'old',
+      content: 'old line',
+    });
+    clock.advance(100 * DAY);
+    await owner.api.post('/v1/api/chat/api/v1/message', {
+      roomId: room.id,
+      clientMessageId: 'young',
+      content: 'young line',
+    });
+    expect(await talkIn(owner.api, room.id)).toEqual(['old line', 'young line']);
+
+    clock.advance(80 * DAY + 60_000); // the old line is now 180 days and a minute old; the young one 80 days
+    await expectEventually(async () => expect(await talkIn(owner.api, room.id)).toEqual(['young line']));
+    clock.advance(100 * DAY);
+    await expectEventually(async () => expect(await talkIn(owner.api, room.id)).toEqual([]));
+  });
+
+  it('closes rooms with no chat lines, nobody online and no activity for an hour, and only those', async () => {
+    const owner = await chat.user();
+    const quiet = await chat.createRoom(owner);
+    const talked = await chat.createRoom(await chat.user());
+    const watched = await chat.createRoom(await chat.user());
+    const recent = await chat.createRoom(await chat.user());
+    const talker = await chat.member(talked.id);
+    await talker.client.send('/chat/pub/send', {
+      roomId: talked.id,
+      clientMessageId: 't',
+      content: 'a line',
+    });
+    await talker.client.disconnect();
+    const online = await chat.member(watched.id);
+    await online.client.subscribe(`/chat/topic/room/${watched.id}`);
+
+    clock.advance(59 * 60_000);
+    const late = await chat.member(recent.id); // activity (a join) a minute before the hour
+    await late.client.disconnect();
+    clock.advance(2 * 60_000); // 61 minutes since the others' last activity, 2 since the late join
+
+    await expectEventually(async () =>
+      expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(404),
+    );
+    const viewer = await chat.user();
+    expect((await viewer.api.get(`/v1/api/rooms/${talked.id}`)).status).toBe(200);
+    expect((await viewer.api.get(`/v1/api/rooms/${watched.id}`)).status).toBe(200);
+    expect((await viewer.api.get(`/v1/api/rooms/${recent.id}`)).status).toBe(200);
+    expect(
+      (await owner.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body.map((room) => room.id),
+    ).not.toContain(quiet.id);
+    expect(
+      (await viewer.api.get<RoomSummaryView[]>('/v1/api/rooms/unjoined')).body.map((room) => room.id),
+    ).not.toContain(quiet.id);
+
+    // A closed room frees its playlist: opening it again gives a new room.
+    const reopened = await owner.api.post<RoomView>('/v1/api/rooms/create', {
+      uid: owner.uid,
+      userName: owner.nickName,
+      playlist: quiet.playlist,
+    });
+    expect(reopened.status).toBe(201);
+    expect(reopened.body.id).not.toBe(quiet.id);
+
+    // Once the hour has passed for the late room too, it closes; the watched one stays while someone is in it.
+    clock.advance(60 * 60_000);
+    await expectEventually(async () =>
+      expect((await viewer.api.get(`/v1/api/rooms/${recent.id}`)).status).toBe(404),
+    );
+    expect((await viewer.api.get(`/v1/api/rooms/${watched.id}`)).status).toBe(200);
+  });
+});

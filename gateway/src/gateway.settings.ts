@@ -1,0 +1,101 @@
+import { setting, type SettingsOf } from '@playlist-chat/platform';
+
+/** Every variable the gateway reads, declared once; `loadSettings(gatewaySettings, env)` validates them at start-up. */
+export const gatewaySettings = {
+  port: setting.port(
+    'GATEWAY_PORT',
+    8080,
+    'Port of the gateway: public REST, /ws-chat, /docs and the web client (0 = any free port)',
+  ),
+  host: setting.string('GATEWAY_HOST', '0.0.0.0', 'Interface the gateway listens on'),
+  corsOrigins: setting.list(
+    'GATEWAY_CORS_ORIGINS',
+    '',
+    'Origins allowed to call the API from a browser, comma-separated (* = any; empty = same origin only)',
+    {
+      item: (value) =>
+        value === '*' || /^https?:\/\/[^/]+$/.test(value)
+          ? undefined
+          : 'must be * or an origin like https://app.example.com',
+    },
+  ),
+  rateLimitPerMinute: setting.int(
+    'GATEWAY_RATE_LIMIT_PER_MIN',
+    3_000,
+    'Proxied requests and WebSocket upgrades per minute one client address may make on average (0 = no limit)',
+    {
+      min: 0,
+      max: 60_000_000,
+    },
+  ),
+  rateLimitBurst: setting.int(
+    'GATEWAY_RATE_LIMIT_BURST',
+    200,
+    'Proxied requests one client address may make at once before the per-minute rate applies',
+    {
+      min: 1,
+      max: 1_000_000,
+    },
+  ),
+  trustProxy: setting.bool(
+    'GATEWAY_TRUST_PROXY',
+    false,
+    'Trust X-Forwarded-For/Proto/Host from a load balancer in front (client address for rate limits, forwarded chain)',
+  ),
+  proxyTimeoutMs: setting.int(
+    'GATEWAY_PROXY_TIMEOUT_MS',
+    30_000,
+    'Longest wait for an instance to answer a proxied request before 504 (or a retry when safe)',
+    {
+      min: 100,
+      max: 600_000,
+    },
+  ),
+  upgradeTimeoutMs: setting.int(
+    'GATEWAY_UPGRADE_TIMEOUT_MS',
+    10_000,
+    'Longest wait for a chat-server instance to accept a /ws-chat upgrade',
+    { min: 100, max: 600_000 },
+  ),
+  retries: setting.int(
+    'GATEWAY_RETRIES',
+    2,
+    'Further instances tried when one cannot be reached (any method) or fails an idempotent request',
+    { min: 0, max: 10 },
+  ),
+  maxBodyBytes: setting.int(
+    'GATEWAY_MAX_BODY_BYTES',
+    1_048_576,
+    'Largest request body the gateway forwards (kept in memory so a retry can resend it); larger gets 413',
+    {
+      min: 1024,
+      max: 64 * 1_048_576,
+    },
+  ),
+  ejectMs: setting.int(
+    'GATEWAY_EJECT_MS',
+    5_000,
+    'After an instance refused a connection, how long this gateway prefers other instances',
+    { min: 0, max: 600_000 },
+  ),
+  drainTimeoutMs: setting.int(
+    'GATEWAY_DRAIN_TIMEOUT_MS',
+    5_000,
+    'On stop, how long in-flight requests may finish before the gateway cuts its connections',
+    { min: 0, max: 600_000 },
+  ),
+  shutdownTimeoutMs: setting.int(
+    'SHUTDOWN_TIMEOUT_MS',
+    10_000,
+    'On SIGINT/SIGTERM, the longest `npm start` takes to stop before it exits anyway (exit code 1)',
+    { min: 1_000, max: 600_000 },
+  ),
+  healthCheckIntervalMs: setting.int(
+    'GATEWAY_HEALTH_CHECK_INTERVAL_MS',
+    10_000,
+    'How often the registry checks this gateway instance',
+    { min: 100, max: 600_000 },
+  ),
+};
+
+export type GatewaySettings = SettingsOf<typeof gatewaySettings>;

@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  instanceName,
+  loadSettings,
+  platformSettings,
+  ServiceRegistry,
+  useStructuredLogging,
+  type Env,
+  type RunningService,
+} from '@playlist-chat/platform';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gatewaySettings } from './gateway.settings';
+import { GatewayModule } from './gateway.module';
+import { packageDir, webClientDir } from './paths';
+import { openServiceRegistry } from './registry';
+import { EdgeRouter } from './routing/edge-router';
+import { HttpProxy } from './routing/http-proxy';
+import { Upstreams } from './routing/upstreams';
+import { WebSocketProxy } from './routing/websocket-proxy';
+import { corsOptions } from './traffic/cors-options';
+import { InFlightRequests } from './traffic/in-flight';
+
+export const GATEWAY = 'gateway';
+
+export interface GatewayOptions {
+  /** The registry to route by; default: the one DEPLOYMENT_MODE/SERVICE_REGISTRY selects (in single node, the process-wide one). */
+  readonly registry?: ServiceRegistry;
+}
+
+/**
+ * Starts the gateway: routes `/v1/api/**` and `/ws-chat` to chat-server instances and
+ * `/api/v1/presence/**` to presence-server instances found in the ServiceRegistry, serves `/docs`,
+ * `/health/*` and the web client at `/`, and registers itself as `gateway`. Throws a ConfigError
+ * naming every bad variable before anything starts.
+ */
+export async function startGateway(
+  env: Env = process.env,
+  options: GatewayOptions = {},
+): Promise<RunningService> {
+  const settings = loadSettings(gatewaySettings, env);
+  const platform = loadSettings(platformSettings, env);
+  const registryHandle = options.registry
+    ? { registry: options.registry, release: async () => {} }
+    : openServiceRegistry(platform);
+  const registry = registryHandle.registry;
+  const upstreams = new Upstreams(registry, settings.ejectMs);
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    GatewayModule.forRoot({ settings, platform, registry, upstreams }),
+    {
+      bodyParser: false, // bodies stream through to the services untouched
+      bufferLogs: true,
+    },
+  );
+  useStructuredLogging(app);
+  const inFlight = new InFlightRequests();
+  const webSocketProxy = new WebSocketProxy(upstreams, settings);
+  const edge = new EdgeRouter(new HttpProxy(upstreams, settings), webSocketProxy, settings);
+
+  app.use(inFlight.middleware);
+  if (settings.corsOrigins.length > 0) app.enableCors(corsOptions(settings.corsOrigins));
+  app.use(edge.http);
+  app.useStaticAssets(webClientDir, { index: 'index.html' });
+  app.useStaticAssets(join(packageDir('@stomp/stompjs'), 'bundles'), { prefix: '/vendor/stompjs/' });
+  app.useStaticAssets(packageDir('swagger-ui-dist'), { prefix: '/docs/ui/', index: false });
+  const server = app.getHttpServer();
+  server.on('upgrade', edge.upgrade);
+
+  await app.listen(settings.port, settings.host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${['0.0.0.0', '::'].includes(settings.host) ? '127.0.0.1' : settings.host}:${port}`;
+  const id = instanceName(platform, GATEWAY);
+  await registry.register({
+    id,
+    service: GATEWAY,
+    host: platform.advertiseHost,
+    port,
+    healthCheckUrl: `http://${platform.advertiseHost}:${port}/health/ready`,
+    healthCheckIntervalMs: settings.healthCheckIntervalMs,
+  });
+  new Logger('Gateway').log(`gateway ${id} listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    // Leave discovery first, then stop accepting, let in-flight requests finish (bounded), then cut what is left.
+    await registry
+      .deregister(id)
+      .catch((error: unknown) => new Logger('Gateway').warn(`deregister failed: ${String(error)}`));
+    server.close();
+    server.closeIdleConnections();
+    const drained = await inFlight.drain(settings.drainTimeoutMs);
+    if (!drained)
+      new Logger('Gateway').warn(
+        `${inFlight.size} request(s) still running after ${settings.drainTimeoutMs} ms; cutting them`,
+      );
+    webSocketProxy.closeAll();
+    server.closeAllConnections();
+    edge.close();
+    upstreams.close();
+    await app.close();
+    await registryHandle.release();
+  };
+  return { name: GATEWAY, url, port, close: () => (closing ??= close()) };
+}

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { GatewaySettings } from '../gateway.settings';
+import { RateLimiter } from '../traffic/rate-limiter';
+import { clientAddressOf } from './forwarded-headers';
+import { errorBody, sendError } from './gateway-errors';
+import type { HttpProxy } from './http-proxy';
+import { httpRouteFor, pathnameOf, websocketRoute } from './routes';
+import type { WebSocketProxy } from './websocket-proxy';
+
+/**
+ * The gateway's front door for proxied traffic: picks the route of a REST request or a WebSocket
+ * upgrade, applies the per-client rate limit, and hands it to the matching proxy. Anything that
+ * is not a proxied path goes on to the gateway's own pages (web client, docs, health).
+ */
+export class EdgeRouter {
+  private readonly log = new Logger('EdgeRouter');
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly httpProxy: HttpProxy,
+    private readonly webSocketProxy: WebSocketProxy,
+    private readonly settings: GatewaySettings,
+  ) {
+    this.limiter = new RateLimiter(settings.rateLimitPerMinute / 60, settings.rateLimitBurst);
+  }
+
+  readonly http = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const route = httpRouteFor(req.url);
+    if (!route) return next();
+    const decision = this.limiter.take(clientAddressOf(req, this.settings.trustProxy));
+    if (!decision.allowed) {
+      return sendError(res, errorBody(429, 'too many requests from this address'), {
+        'retry-after': String(decision.retryAfterSeconds),
+      });
+    }
+    this.httpProxy.handle(req, res, route).catch((error: unknown) => {
+      this.log.error(`proxying ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+      sendError(res, errorBody(500, 'the gateway failed to forward the request'));
+    });
+  };
+
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (!websocketRoute.matches(pathnameOf(req.url))) {
+      return this.webSocketProxy.refuse(
+        socket,
+        404,
+        `no WebSocket endpoint at ${pathnameOf(req.url)} (use /ws-chat)`,
+      );
+    }
+    const decision = this.limiter.take(clientAddressOf(req, this.settings.trustProxy));
+    if (!decision.allowed) {
+      return this.webSocketProxy.refuse(socket, 429, 'too many requests from this address', {
+        'retry-after': String(decision.retryAfterSeconds),
+      });
+    }
+    this.webSocketProxy.handle(req, socket, head, websocketRoute);
+  };
+
+  close(): void {
+    this.limiter.close();
+  }
+}

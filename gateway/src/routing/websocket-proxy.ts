@@ -1,0 +1,102 @@
+import { Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import type { GatewaySettings } from '../gateway.settings';
+import { errorBody, noHealthyInstance, refuseUpgrade } from './gateway-errors';
+import { setForwardedHeaders } from './forwarded-headers';
+import { instanceUrl } from './instance-pool';
+import type { Route } from './routes';
+import type { Upstreams } from './upstreams';
+
+interface Tunnel {
+  readonly target: string;
+  readonly instanceId: string;
+  readonly route: Route;
+}
+
+/**
+ * Proxies `/ws-chat` upgrades to a chat-server instance (round robin over the healthy ones) and
+ * then pipes bytes both ways; piping passes backpressure through (a slow reader pauses the
+ * writer). The two sockets of a tunnel are closed together: when either side goes, so does the
+ * other. A connection that cannot be opened is not retried here: the client's socket is already
+ * committed, so it gets closed and reconnects (stompjs does), landing on another instance.
+ */
+export class WebSocketProxy {
+  private readonly log = new Logger('WebSocketProxy');
+  private readonly tunnels = new WeakMap<IncomingMessage, Tunnel>();
+  private readonly open = new Set<Duplex>();
+  private readonly forward: RequestHandler;
+
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly settings: GatewaySettings,
+  ) {
+    this.forward = createProxyMiddleware({
+      ws: false, // we hand upgrades in ourselves, only for the WebSocket route
+      upgradeTimeout: settings.upgradeTimeoutMs,
+      router: (req) => this.tunnelOf(req).target,
+      on: {
+        proxyReqWs: (proxyReq, req, clientSocket) => {
+          proxyReq.once('upgrade', (_res, instanceSocket: Socket) => this.pair(clientSocket, instanceSocket));
+        },
+        error: (error, req, clientSocket) => {
+          const tunnel = this.tunnels.get(req);
+          if (tunnel && (error as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+            this.upstreams.pool(tunnel.route.service).eject(tunnel.instanceId);
+          }
+          this.log.warn(`WebSocket to ${tunnel?.instanceId ?? 'instance'} failed: ${error.message}`);
+          const socket = clientSocket as Duplex;
+          if (!socket.destroyed) socket.destroy();
+        },
+      },
+    });
+  }
+
+  /** How many client WebSockets are tunnelled right now. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
+    setForwardedHeaders(req, this.settings.trustProxy, true);
+    const instance = this.upstreams.pool(route.service).next();
+    if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service));
+    this.tunnels.set(req, { target: instanceUrl(instance), instanceId: instance.id, route });
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    this.forward.upgrade(req, socket as Socket, head);
+  }
+
+  /** Cuts every open tunnel (last step of a shutdown, after the grace period). */
+  closeAll(): void {
+    for (const socket of this.open) socket.destroy();
+  }
+
+  refuse(socket: Duplex, statusCode: number, message: string, headers: Record<string, string> = {}): void {
+    refuseUpgrade(socket, errorBody(statusCode, message), headers);
+  }
+
+  private tunnelOf(req: IncomingMessage): Tunnel {
+    const tunnel = this.tunnels.get(req);
+    if (!tunnel) throw new Error('upgrade reached the proxy without a chosen instance');
+    return tunnel;
+  }
+
+  private pair(client: Duplex, instance: Socket): void {
+    follow(client, instance);
+    follow(instance, client);
+  }
+}
+
+/** When `gone` closes, end `other` gracefully (pending bytes such as a close frame still flow), then cut it if it lingers. */
+function follow(gone: Duplex, other: Duplex): void {
+  gone.once('close', () => {
+    if (other.destroyed) return;
+    other.end();
+    setTimeout(() => other.destroy(), LINGER_MS).unref();
+  });
+}
+
+const LINGER_MS = 2_000;

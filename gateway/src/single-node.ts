@@ -1,0 +1,73 @@
+import { startChatServer } from '@playlist-chat/chat-server';
+import { loadSettings, platformSettings, type Env, type RunningService } from '@playlist-chat/platform';
+import { startPresenceServer } from '@playlist-chat/presence-server';
+import { startGateway } from './gateway';
+import { gatewaySettings } from './gateway.settings';
+
+export interface SingleNode {
+  readonly gateway: RunningService;
+  readonly chat: RunningService;
+  readonly presence: RunningService;
+  /** Stops the gateway, then the chat server, then the presence server (reverse start order). */
+  close(): Promise<void>;
+}
+
+export interface SingleNodeOptions {
+  /** Where the start-up banner goes (default: stdout). */
+  readonly print?: (line: string) => void;
+}
+
+/**
+ * The whole product in one process: presence server, chat server and gateway, each a Nest app on
+ * its own port, sharing the process-wide in-memory event bus, fan-out and service registry (the
+ * single-node adapters DEPLOYMENT_MODE=single selects). Every setting is validated before
+ * anything listens where possible; if one app fails to start, the ones already started are stopped.
+ */
+export async function startSingleNode(
+  env: Env = process.env,
+  options: SingleNodeOptions = {},
+): Promise<SingleNode> {
+  // Fail on a bad gateway or platform setting before the other apps open ports and files.
+  loadSettings(gatewaySettings, env);
+  const platform = loadSettings(platformSettings, env);
+
+  const started: RunningService[] = [];
+  const stopStarted = async () => {
+    for (const service of started.splice(0).reverse()) await service.close();
+  };
+  try {
+    const presence = await startPresenceServer(env);
+    started.push(presence);
+    const chat = await startChatServer(env);
+    started.push(chat);
+    const gateway = await startGateway(env);
+    started.push(gateway);
+    (options.print ?? console.log)(banner(gateway, chat, presence, platform.dataDir));
+    let closing: Promise<void> | undefined;
+    return { gateway, chat, presence, close: () => (closing ??= stopStarted()) };
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
+}
+
+function banner(
+  gateway: RunningService,
+  chat: RunningService,
+  presence: RunningService,
+  dataDir: string,
+): string {
+  const base = gateway.url.replace('://127.0.0.1', '://localhost');
+  return [
+    '',
+    'Playlist chat is running (single node).',
+    `  Web client      ${base}/`,
+    `  API docs        ${base}/docs   (STOMP API: ${base}/docs/asyncapi)`,
+    `  WebSocket       ${base.replace(/^http/, 'ws')}/ws-chat`,
+    `  Health          ${base}/health/ready`,
+    `  Chat server     ${chat.url}   Presence server ${presence.url}   (behind the gateway)`,
+    `  Data            ${dataDir}`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot } from '../../src/paths';
+
+export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
+
+/** Debian's Chromium, headless (the brief's flags; no sandbox inside containers). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export interface Person {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Uncaught errors of the page's scripts: a test fails on any. */
+  readonly pageErrors: string[];
+}
+
+/** A person in their own browser context (own storage, so their own sign-in). */
+export async function person(browser: Browser, baseUrl: string): Promise<Person> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { context, page, pageErrors };
+}
+
+export async function signIn({ page }: Person, nickName: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Nickname').fill(nickName);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My rooms' }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}
+
+/** Texts of the chat lines on screen, in order. */
+export function talkLines(page: Page): Promise<string[]> {
+  return page.locator('.messages .line.talk:not(.pending) .content').allTextContents();
+}

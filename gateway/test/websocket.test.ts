@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { TestBackend } from './support/backend';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function gatewayWith(env: Record<string, string> = {}): Promise<TestGateway> {
+  const gateway = await startTestGateway(env);
+  cleanups.push(() => gateway.stop());
+  return gateway;
+}
+
+async function backend(name: string, gateway: TestGateway): Promise<TestBackend> {
+  const instance = await TestBackend.start(name, 'chat-server');
+  cleanups.push(() => instance.stop());
+  await instance.register(gateway.registry);
+  return instance;
+}
+
+const wsUrl = (gateway: TestGateway, path = '/ws-chat') => `${gateway.url.replace('http', 'ws')}${path}`;
+
+/** Opens a client WebSocket and collects what it receives. */
+async function connect(url: string): Promise<{ ws: WebSocket; received: string[] }> {
+  const ws = new WebSocket(url);
+  const received: string[] = [];
+  ws.on('message', (data: Buffer) => received.push(data.toString()));
+  cleanups.push(async () => ws.terminate());
+  await once(ws, 'open');
+  return { ws, received };
+}
+
+/** The HTTP status of a refused upgrade, and its body. */
+async function refusal(url: string): Promise<{ status: number; body: string }> {
+  const ws = new WebSocket(url);
+  ws.on('error', () => {}); // expected: the upgrade is refused
+  const [, response] = (await once(ws, 'unexpected-response')) as [
+    unknown,
+    import('node:http').IncomingMessage,
+  ];
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  ws.terminate();
+  return { status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() };
+}
+
+describe('WebSocket proxying of /ws-chat', () => {
+  it('tunnels a WebSocket to a chat-server instance, both ways, with the forwarded client address', async () => {
+    const gateway = await gatewayWith();
+    const chat = await backend('chat-1', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+
+    const { ws, received } = await connect(wsUrl(gateway));
+    ws.send('ping');
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+
+    await expectEventually(() =>
+      expect(received).toEqual(['hello from chat-1 127.0.0.1', 'chat-1:ping', '\u0001\u0002\u0003']),
+    );
+    expect(chat.sockets.size).toBe(1);
+  });
+
+  it('spreads WebSocket connections over instances round robin', async () => {
+    const gateway = await gatewayWith();
+    const a = await backend('chat-a', gateway);
+    const b = await backend('chat-b', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+
+    for (let i = 0; i < 4; i++) await connect(wsUrl(gateway));
+
+    await expectEventually(() => {
+      expect(a.sockets.size).toBe(2);
+      expect(b.sockets.size).toBe(2);
+    });
+  });
+
+  it('closes the client side when the instance closes, and the instance side when the client goes', async () => {
+    const gateway = await gatewayWith();
+    const chat = await backend('chat-1', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+
+    const first = await connect(wsUrl(gateway));
+    await expectEventually(() => expect(chat.sockets.size).toBe(1));
+    const closedByServer = once(first.ws, 'close');
+    [...chat.sockets][0].close(4001, 'server shutting down');
+    const [code, reason] = (await closedByServer) as [number, Buffer];
+    expect(code).toBe(4001);
+    expect(String(reason)).toBe('server shutting down');
+
+    const second = await connect(wsUrl(gateway));
+    await expectEventually(() => expect(chat.sockets.size).toBe(1));
+    second.ws.terminate(); // abrupt: no close frame, just the TCP connection gone
+    await expectEventually(() => expect(chat.sockets.size).toBe(0));
+  });
+
+  it('refuses the upgrade with a JSON 503 when no chat-server instance is healthy', async () => {
+    const gateway = await gatewayWith();
+
+    const { status, body } = await refusal(wsUrl(gateway));
+
+    expect(status).toBe(503);
+    expect(JSON.parse(body)).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'no healthy chat-server instance',
+    });
+  });
+
+  it('refuses upgrades on any other path with 404', async () => {
+    const gateway = await gatewayWith();
+    await backend('chat-1', gateway);
+
+    const { status, body } = await refusal(wsUrl(gateway, '/elsewhere'));
+
+    expect(status).toBe(404);
+    expect(JSON.parse(body)).toMatchObject({
+      statusCode: 404,
+      message: 'no WebSocket endpoint at /elsewhere (use /ws-chat)',
+    });
+  });
+
+  it('passes large messages through in both directions without loss (backpressure, not buffering)', async () => {
+    const gateway = await gatewayWith();
+    await backend('chat-1', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+    const { ws, received } = await connect(wsUrl(gateway));
+
+    const big = 'x'.repeat(512 * 1024);
+    for (let i = 0; i < 8; i++) ws.send(`${i}:${big}`);
+
+    await expectEventually(() => expect(received).toHaveLength(9), { timeoutMs: 15_000 });
+    expect(received.slice(1).map((message) => message.slice(0, 11))).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `chat-1:${i}:xx`),
+    );
+    expect(received.slice(1).every((message) => message.length === big.length + 9)).toBe(true);
+  });
+});

@@ -1,0 +1,39 @@
+import type { OutboundMessage } from './outbound-message';
+import type { StompSession } from './stomp-session';
+
+/** A SEND frame routed to an `@OnSend` handler. */
+export interface SendContext<P = unknown> {
+  readonly session: StompSession<P>;
+  readonly destination: string;
+  /** From `{param}` segments of the matched pattern. */
+  readonly params: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** The body as UTF-8. */
+  text(): string;
+  /** The body parsed as JSON; throws `StompError('invalid-json', …)` when it is not. */
+  json<T = unknown>(): T;
+}
+
+/** A SUBSCRIBE frame routed to an `@OnSubscribe` authorizer. Throw to refuse. */
+export interface SubscribeContext<P = unknown> {
+  readonly session: StompSession<P>;
+  readonly destination: string;
+  readonly params: Record<string, string>;
+  /** All SUBSCRIBE headers, e.g. `last-message-id`. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly subscriptionId: string;
+}
+
+export interface SubscribeResult {
+  /**
+   * Sent to this subscription, in order, before any live message; live messages published
+   * while the handler ran are held and sent after the replay, except those whose `sequence`
+   * is <= the last replayed `sequence` (so no gap and no duplicate).
+   */
+  replay?: OutboundMessage[];
+}
+
+export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
+export type SubscribeHandler<P = unknown> = (ctx: SubscribeContext<P>) => void | SubscribeResult | Promise<void | SubscribeResult>;
+export type SessionHook<P = unknown> = (session: StompSession<P>) => unknown;

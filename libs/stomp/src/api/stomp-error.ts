@@ -1,0 +1,15 @@
+/**
+ * An expected refusal: becomes an ERROR frame with `code` and `message` headers (and
+ * `details` as the body), after which the connection closes as STOMP requires.
+ * Any other error thrown by a handler becomes `code:internal-error` with a generic message.
+ */
+export class StompError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'StompError';
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Per-connection limits. Every one is enforced while bytes arrive, so a client can never make
+ * the server buffer more than about `maxFrameBytes` of unparsed input or `maxBufferedBytes` of
+ * unsent output. Over a limit: ERROR frame naming the limit, then the connection closes.
+ */
+export interface StompLimits {
+  /** Whole frame: command, headers and body (default 64 KiB). */
+  maxFrameBytes: number;
+  /** Header lines per frame (default 32). */
+  maxHeaders: number;
+  /** One header line, and the command line (default 4 KiB). */
+  maxHeaderLineBytes: number;
+  /** Body (default 64 KiB). */
+  maxBodyBytes: number;
+  /** Socket `bufferedAmount` above which a slow subscriber is dropped (default 4 MiB). */
+  maxBufferedBytes: number;
+  /** Subscriptions one session may hold (default 256). */
+  maxSubscriptionsPerSession: number;
+  /** No CONNECT within this → ERROR + close (default 10000). */
+  connectTimeoutMs: number;
+  /** Frames one transaction may hold until COMMIT/ABORT (default 256). */
+  maxTransactionFrames: number;
+  /** Open transactions per session (default 16). */
+  maxTransactions: number;
+  /** MESSAGEs sent on `client`/`client-individual` subscriptions and not yet ACKed or NACKed (default 1024). */
+  maxUnackedMessages: number;
+  /** Live messages held for one subscription while its `@OnSubscribe` handler runs (default 10000). */
+  maxHeldMessages: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<StompLimits> = Object.freeze({
+  maxFrameBytes: 64 * 1024,
+  maxHeaders: 32,
+  maxHeaderLineBytes: 4 * 1024,
+  maxBodyBytes: 64 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxSubscriptionsPerSession: 256,
+  connectTimeoutMs: 10_000,
+  maxTransactionFrames: 256,
+  maxTransactions: 16,
+  maxUnackedMessages: 1024,
+  maxHeldMessages: 10_000,
+});
+
+/** Defaults overlaid with `partial`; throws on a value that is not a positive integer. */
+export function resolveLimits(partial: Partial<StompLimits> = {}): StompLimits {
+  const limits = { ...DEFAULT_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new Error(`STOMP limit ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return limits;
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { applyDecorators, Injectable } from '@nestjs/common';
+
+export const STOMP_CONTROLLER = 'playlist-chat:stomp-controller';
+export const STOMP_ROUTES = 'playlist-chat:stomp-routes';
+
+export type StompRoute = { kind: 'send' | 'subscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
+
+/** Marks a provider whose methods handle STOMP frames (found at bootstrap by discovery). */
+export function StompController(): ClassDecorator {
+  return applyDecorators(Injectable(), (target: object) => Reflect.defineMetadata(STOMP_CONTROLLER, true, target));
+}
+
+function route(value: StompRoute): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const method = descriptor.value as object;
+    const routes = (Reflect.getMetadata(STOMP_ROUTES, method) as StompRoute[] | undefined) ?? [];
+    Reflect.defineMetadata(STOMP_ROUTES, [...routes, value], method);
+    return descriptor;
+  };
+}
+
+/** Handles SEND frames to `pattern` (exact, or with `{param}` segments). Receives a `SendContext`. */
+export function OnSend(pattern: string): MethodDecorator {
+  return route({ kind: 'send', pattern });
+}
+
+/** Authorizes SUBSCRIBE to `pattern`; throw to refuse, return `SubscribeResult` to replay. Receives a `SubscribeContext`. */
+export function OnSubscribe(pattern: string): MethodDecorator {
+  return route({ kind: 'subscribe', pattern });
+}
+
+/** Runs after CONNECTED was sent, before the session's next frame. Receives the `StompSession`. */
+export function OnConnect(): MethodDecorator {
+  return route({ kind: 'connect' });
+}
+
+/** Runs after a connected session ends, for any reason. Receives the `StompSession`. */
+export function OnDisconnect(): MethodDecorator {
+  return route({ kind: 'disconnect' });
+}

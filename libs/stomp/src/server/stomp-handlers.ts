@@ -1,0 +1,36 @@
+import type { SendHandler, SessionHook, SubscribeHandler } from '../api/handler-contexts';
+import type { StompAuthenticator } from '../api/stomp-authenticator';
+import { RouteTable } from '../routing/route-table';
+
+/**
+ * What the application plugs into a server: SEND handlers and SUBSCRIBE authorizers by
+ * destination pattern, session hooks and the optional authenticator. The Nest module fills it
+ * from `@StompController` providers; plain code (benchmarks) can fill it directly.
+ */
+export class StompHandlers {
+  readonly send = new RouteTable<SendHandler>();
+  readonly subscribe = new RouteTable<SubscribeHandler>();
+  readonly connectHooks: SessionHook[] = [];
+  readonly disconnectHooks: SessionHook[] = [];
+  authenticator: StompAuthenticator | undefined;
+
+  onSend(pattern: string, handler: SendHandler): this {
+    this.send.add(pattern, handler);
+    return this;
+  }
+
+  onSubscribe(pattern: string, handler: SubscribeHandler): this {
+    this.subscribe.add(pattern, handler);
+    return this;
+  }
+
+  onConnect(hook: SessionHook): this {
+    this.connectHooks.push(hook);
+    return this;
+  }
+
+  onDisconnect(hook: SessionHook): this {
+    this.disconnectHooks.push(hook);
+    return this;
+  }
+}

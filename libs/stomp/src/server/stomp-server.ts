@@ -1,0 +1,162 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { resolveLimits, type StompLimits } from '../limits';
+import { SubscriptionIndex } from '../routing/subscription-index';
+import type { HeartbeatOffer } from '../session/negotiation';
+import { StompConnection, type ConnectionEnvironment } from '../session/stomp-connection';
+import { SessionRegistry } from './session-registry';
+import { MessageIds, StompBroker } from './stomp-broker';
+import { StompHandlers } from './stomp-handlers';
+
+export interface StompServerOptions {
+  /** WebSocket upgrade path on the HTTP server, e.g. `/ws-chat`. Other paths are left alone. */
+  path: string;
+  limits?: Partial<StompLimits>;
+  /** What the server offers in CONNECTED (default 10000, 10000). */
+  heartbeat?: HeartbeatOffer;
+  /** The CONNECTED `server` header (default `playlist-chat-stomp/0.1`). */
+  serverName?: string;
+  /** How long `close()` waits for clients to close after the shutdown ERROR before cutting them off (default 2000). */
+  shutdownGraceMs?: number;
+}
+
+/** WebSocket subprotocols of STOMP, in order of preference. */
+const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+
+/**
+ * The STOMP endpoint on an HTTP server: accepts WebSocket upgrades on one path and runs a
+ * `StompConnection` per socket. Independent of Nest (the Nest module wraps it), so it can be
+ * used from plain code such as the benchmarks.
+ */
+export class StompServer {
+  readonly handlers = new StompHandlers();
+  readonly broker: StompBroker;
+  readonly limits: StompLimits;
+  private readonly index: SubscriptionIndex;
+  private readonly registry = new SessionRegistry();
+  private readonly connections = new Set<StompConnection>();
+  private readonly wss: WebSocketServer;
+  private readonly env: ConnectionEnvironment;
+  private readonly sessionIdPrefix = randomBytes(3).toString('hex');
+  private sessionCounter = 0;
+  private httpServer: Server | undefined;
+  private closing = false;
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head);
+
+  constructor(
+    private readonly options: StompServerOptions,
+    private readonly logger: LoggerService = new Logger('Stomp'),
+  ) {
+    this.limits = resolveLimits(options.limits);
+    this.index = new SubscriptionIndex((error) => {
+      logger.error(`destination listener failed: ${describe(error)}`, undefined, 'Stomp');
+    });
+    const ids = new MessageIds();
+    this.broker = new StompBroker(this.index, this.registry, ids);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // ws buffers a whole WebSocket message before we see it; this bounds that. Frames over
+      // maxFrameBytes but under this get a proper STOMP ERROR from the parser.
+      maxPayload: Math.max(this.limits.maxFrameBytes * 4, 256 * 1024),
+      perMessageDeflate: false,
+      // STOMP is bytes: a text message with invalid UTF-8 gets a STOMP ERROR (or is a valid
+      // body), not a bare WebSocket close 1007. Also saves validating every inbound byte.
+      skipUTF8Validation: true,
+      handleProtocols: (offered) => SUBPROTOCOLS.find((protocol) => offered.has(protocol)) ?? false,
+    });
+    const heartbeat = options.heartbeat ?? { outgoingMs: 10_000, incomingMs: 10_000 };
+    this.env = {
+      handlers: this.handlers,
+      limits: this.limits,
+      heartbeat,
+      serverName: options.serverName ?? 'playlist-chat-stomp/0.1',
+      index: this.index,
+      logger,
+      nextMessageId: () => ids.next(),
+      nextSessionId: () => `${this.sessionIdPrefix}-${(this.sessionCounter += 1).toString(36)}`,
+      connected: (connection) => this.registry.add(connection),
+      ended: (connection) => {
+        this.registry.remove(connection);
+        this.connections.delete(connection);
+      },
+    };
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Open WebSocket connections, connected or not. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Starts answering upgrades for `path` on `server`. */
+  attach(server: Server): void {
+    if (this.httpServer) throw new Error('StompServer is already attached to an HTTP server');
+    this.httpServer = server;
+    server.on('upgrade', this.onUpgrade);
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (pathOf(request.url) !== this.options.path) return; // another upgrade listener's business
+    if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const authenticator = this.handlers.authenticator;
+    if (authenticator?.checkUpgrade) {
+      let refusal: string | undefined;
+      try {
+        refusal = authenticator.checkUpgrade(request);
+      } catch (error) {
+        refusal = `checkUpgrade failed: ${describe(error)}`;
+      }
+      if (refusal !== undefined) {
+        this.logger.warn(`WebSocket upgrade from ${request.socket.remoteAddress ?? '?'} refused: ${refusal}`, 'Stomp');
+        return refuseUpgrade(socket, 403, 'Forbidden');
+      }
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage): void {
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
+    this.connections.add(new StompConnection(ws, request, this.env));
+  }
+
+  /**
+   * Graceful stop: no new upgrades; every session gets `ERROR message:server shutting down`
+   * and is closed; sockets still open after `shutdownGraceMs` are cut off.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.httpServer?.off('upgrade', this.onUpgrade);
+    for (const connection of this.connections) connection.shutdown();
+    const deadline = Date.now() + (this.options.shutdownGraceMs ?? 2_000);
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.connections) connection.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { parse, parseChunks, view } from './support/parse';
+
+const frame = (command: string, headers: Record<string, string>, body = '') => ({ command, headers, body });
+
+describe('FrameParser', () => {
+  it('parses command, headers and a body that runs to the first NUL', () => {
+    expect(view(parse('SEND\ndestination:/a\nx:1\n\nhello\0'))).toEqual([frame('SEND', { destination: '/a', x: '1' }, 'hello')]);
+  });
+
+  it('accepts CRLF as EOL in command and header lines', () => {
+    expect(view(parse('SEND\r\ndestination:/a\r\n\r\nbody\0'))).toEqual([frame('SEND', { destination: '/a' }, 'body')]);
+  });
+
+  it('reads exactly content-length bytes, NULs included', () => {
+    expect(view(parse('SEND\ndestination:/a\ncontent-length:5\n\na\0b\0c\0'))).toEqual([
+      frame('SEND', { destination: '/a', 'content-length': '5' }, 'a\0b\0c'),
+    ]);
+  });
+
+  it('refuses a content-length body not followed by NUL', () => {
+    expect(view(parse('SEND\ncontent-length:2\n\nabc\0'))).toEqual([{ error: 'missing-frame-terminator' }]);
+  });
+
+  it('refuses a content-length that is not a non-negative integer', () => {
+    expect(view(parse('SEND\ncontent-length:-1\n\n\0'))).toEqual([{ error: 'invalid-content-length' }]);
+    expect(view(parse('SEND\ncontent-length:1e3\n\n\0'))).toEqual([{ error: 'invalid-content-length' }]);
+  });
+
+  it('keeps the first of repeated headers', () => {
+    expect(view(parse('MESSAGE\nfoo:first\nfoo:second\n\n\0'))).toEqual([frame('MESSAGE', { foo: 'first' })]);
+  });
+
+  it('reports EOLs between frames as heart-beats (LF and CRLF)', () => {
+    expect(view(parse('\n\r\nSEND\n\n\0\n\nDISCONNECT\n\n\0\r\n'))).toEqual([
+      'heartbeat',
+      'heartbeat',
+      frame('SEND', {}),
+      'heartbeat',
+      'heartbeat',
+      frame('DISCONNECT', {}),
+      'heartbeat',
+    ]);
+  });
+
+  it('keeps a value that contains a colon whole (split at the first colon only)', () => {
+    expect(view(parse('SEND\nurl:http://x:1/a\n\n\0', { version: '1.0' }))).toEqual([frame('SEND', { url: 'http://x:1/a' })]);
+  });
+
+  describe('header escaping', () => {
+    const escaped = 'SEND\nk\\cey:a\\cb\\nc\\\\d\\re\n\n\0';
+    it('STOMP 1.2 decodes \\r \\n \\c \\\\ in names and values', () => {
+      expect(view(parse(escaped, { version: '1.2' }))).toEqual([frame('SEND', { 'k:ey': 'a:b\nc\\d\re' })]);
+    });
+    it('STOMP 1.1 decodes \\n \\c \\\\ and refuses \\r', () => {
+      expect(view(parse('SEND\nk\\cey:a\\cb\\nc\\\\d\n\n\0', { version: '1.1' }))).toEqual([frame('SEND', { 'k:ey': 'a:b\nc\\d' })]);
+      expect(view(parse(escaped, { version: '1.1' }))).toEqual([{ error: 'invalid-escape' }]);
+    });
+    it('STOMP 1.0 decodes nothing', () => {
+      expect(view(parse(escaped, { version: '1.0' }))).toEqual([frame('SEND', { 'k\\cey': 'a\\cb\\nc\\\\d\\re' })]);
+    });
+    it('never decodes CONNECT or CONNECTED headers', () => {
+      expect(view(parse('CONNECT\nlogin:a\\cb\\t\n\n\0', { version: '1.2' }))).toEqual([frame('CONNECT', { login: 'a\\cb\\t' })]);
+      expect(view(parse('CONNECTED\nserver:x\\c\n\n\0', { version: '1.2' }))).toEqual([frame('CONNECTED', { server: 'x\\c' })]);
+    });
+    it('refuses an undefined escape and a trailing backslash', () => {
+      expect(view(parse('SEND\nk:a\\tb\n\n\0'))).toEqual([{ error: 'invalid-escape' }]);
+      expect(view(parse('SEND\nk:ab\\\n\n\0'))).toEqual([{ error: 'invalid-escape' }]);
+    });
+  });
+
+  it('decodes UTF-8 headers and bodies', () => {
+    expect(view(parse('SEND\nnick:정국\n\n☕\0')).map((f) => JSON.stringify(f))).toEqual([
+      JSON.stringify(frame('SEND', { nick: '정국' }, Buffer.from('☕').toString('latin1'))),
+    ]);
+  });
+
+  it('gives the same result however the input is split, down to single bytes', () => {
+    const input = Buffer.from('\nCONNECT\naccept-version:1.2\n\n\0SEND\r\ndestination:/q\r\ncontent-length:3\r\n\r\na\0b\0\nSEND\nx:y\n\nrest\0');
+    const whole = view(parseChunks([input]));
+    expect(whole).toHaveLength(5);
+    const bytes = [...input].map((b) => Buffer.from([b]));
+    expect(view(parseChunks(bytes))).toEqual(whole);
+    for (let cut = 1; cut < input.length; cut += 1) {
+      expect(view(parseChunks([input.subarray(0, cut), input.subarray(cut)]))).toEqual(whole);
+    }
+  });
+
+  it('refuses a line without a colon, and a NUL inside the headers', () => {
+    expect(view(parse('SEND\nnocolon\n\n\0'))).toEqual([{ error: 'malformed-header' }]);
+    expect(view(parse('SEND\ndestination:/a\0'))).toEqual([{ error: 'malformed-frame' }]);
+  });
+
+  it('stops at the first error and ignores what follows', () => {
+    expect(view(parseChunks([Buffer.from('SEND\n\nok\0BAD\nx\n\n\0'), Buffer.from('SEND\n\n\0')]))).toEqual([frame('SEND', {}, 'ok'), { error: 'malformed-header' }]);
+  });
+
+  describe('limits, enforced before the frame is complete', () => {
+    const limits = { maxFrameBytes: 100, maxHeaders: 3, maxHeaderLineBytes: 20, maxBodyBytes: 50 };
+    it('header count', () => {
+      expect(view(parse('SEND\na:1\nb:2\nc:3\n\n\0', { limits }))).toEqual([frame('SEND', { a: '1', b: '2', c: '3' })]);
+      expect(view(parse('SEND\na:1\nb:2\nc:3\nd:4\n', { limits }))).toEqual([{ error: 'too-many-headers' }]);
+    });
+    it('header line length, also when the line has not ended yet', () => {
+      expect(view(parse(`SEND\nk:${'x'.repeat(18)}\n\n\0`, { limits }))).toEqual([frame('SEND', { k: 'x'.repeat(18) })]);
+      expect(view(parse(`SEND\nk:${'x'.repeat(19)}`, { limits }))).toEqual([{ error: 'header-line-too-long' }]);
+      expect(view(parse(`${'X'.repeat(21)}`, { limits }))).toEqual([{ error: 'header-line-too-long' }]);
+    });
+    it('body size by content-length, before the body arrives', () => {
+      expect(view(parse('SEND\ncontent-length:51\n\n', { limits }))).toEqual([{ error: 'body-too-large' }]);
+    });
+    it('body size without content-length, as bytes arrive', () => {
+      expect(view(parse(`SEND\n\n${'b'.repeat(50)}\0`, { limits }))).toHaveLength(1);
+      expect(view(parse(`SEND\n\n${'b'.repeat(51)}`, { limits }))).toEqual([{ error: 'body-too-large' }]);
+    });
+    it('whole frame size', () => {
+      const headers = 'SEND\na:1234567890123456\nb:1234567890123456\nc:1234567890123456\n\n'; // 61 bytes
+      expect(view(parse(`${headers}${'b'.repeat(38)}\0`, { limits }))).toHaveLength(1);
+      expect(view(parse(`${headers}${'b'.repeat(39)}`, { limits }))).toEqual([{ error: 'frame-too-large' }]);
+      expect(view(parse(`${headers.replace('\n\n', '\ncontent-length:39\n\n')}`, { limits: { ...limits, maxHeaders: 4 } }))).toEqual([{ error: 'frame-too-large' }]);
+    });
+  });
+});

@@ -141,6 +141,25 @@ export const chatSettings = {
     max: 600_000,
   }),
 
+  presence: setting.oneOf(
+    'CHAT_PRESENCE',
+    ['server', 'none'],
+    'server',
+    'server: presence comes from the presence server (device events, a lookup on join, presence.changes); none: no presence server, everyone may chat and "online" means subscribed here',
+  ),
+  presenceTimeoutMs: setting.int(
+    'CHAT_PRESENCE_TIMEOUT_MS',
+    1000,
+    'Timeout of one request to the presence server (the lookup on join, idle clean-up)',
+    { min: 1, max: 60_000 },
+  ),
+  presenceHeartbeatMs: setting.int(
+    'CHAT_PRESENCE_HEARTBEAT_MS',
+    20_000,
+    "How often this instance reports its live STOMP sessions to the presence server; keep it at most a third of the presence server's PRESENCE_DEVICE_TTL_SECONDS",
+    { min: 10, max: 3_600_000 },
+  ),
+
   shutdownGraceMs: setting.int(
     'CHAT_SHUTDOWN_GRACE_MS',
     5000,

@@ -95,9 +95,7 @@ describe('web client, two people in one room', () => {
     expect(Math.abs(benPlays.at - annPlays.at)).toBeLessThanOrEqual(2);
   });
 
-  // Waits for the chat server's side of issue 4: it does not yet publish device events to the
-  // presence server nor relay `presence.changes` to the room as PRESENCE messages. Enable then.
-  it.skip("shows each other's presence in the room", async () => {
+  it("shows each other's presence in the room", async () => {
     for (const { page } of [ann, ben]) {
       await poll(() => page.locator('.member.online .member-name').allTextContents()).toEqual(
         expect.arrayContaining([expect.stringContaining('Ann'), expect.stringContaining('Ben')]),

@@ -13,8 +13,7 @@ import { ChatService } from '../messages/chat.service';
 import { ChatStompHandlers } from '../messages/chat.stomp';
 import { FanoutBridge } from '../messages/fanout-bridge';
 import { RoomFeed } from '../messages/room-feed';
-import { LocalPresenceGate } from '../presence/presence-gate.local';
-import { PresenceGate } from '../presence/presence-gate.port';
+import { presenceProviders } from '../presence/presence.providers';
 import { HousekeepingService } from '../retention/housekeeping.service';
 import { HousekeepingWorker } from '../retention/housekeeping.worker';
 import { MembershipService } from '../rooms/membership.service';
@@ -29,6 +28,7 @@ import { SearchOutboxWorker } from '../search-index/search-outbox.worker';
 import { ChatStorageModule } from '../storage/storage.module';
 import type { StorageSettings } from '../storage/storage.settings';
 import { ChatConfig } from './chat-config';
+import { ChatInstance } from './chat-instance';
 import { CHAT_SERVICE } from './service-name';
 import { WS_PATH } from './ws-path';
 
@@ -51,6 +51,7 @@ export class ChatModule {
     if (config.auth.devTokens) controllers.push(DevTokenController);
     const providers: Provider[] = [
       { provide: ChatConfig, useValue: config },
+      { provide: ChatInstance, useValue: ChatInstance.create(config.platform) },
       ...(clock ? [{ provide: Clock, useValue: clock }] : []),
       { provide: APP_FILTER, useClass: ChatErrorFilter },
       {
@@ -61,7 +62,7 @@ export class ChatModule {
       ConnectionCounter,
       ChatStompAuthenticator,
       { provide: StompAuthenticator, useExisting: ChatStompAuthenticator },
-      { provide: PresenceGate, useClass: LocalPresenceGate },
+      ...presenceProviders(config.chat.presence),
       {
         provide: SearchIndexer,
         useFactory: () => new HttpSearchIndexer(config.chat.searchUrl, config.chat.searchTimeoutMs),

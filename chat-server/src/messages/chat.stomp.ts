@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '@playlist-chat/platform';
 import {
   OnConnect,
   OnDisconnect,
@@ -18,6 +19,8 @@ import { ChatError } from '../errors/chat-error';
 import { parsePayload } from '../errors/payload';
 import { stompCall } from '../errors/stomp-errors';
 import { MESSAGE_ID_PATTERN } from '../ids/message-id';
+import { DevicePresence } from '../presence/device-presence';
+import { PresenceGate } from '../presence/presence-gate.port';
 import { MembershipService, profileOf } from '../rooms/membership.service';
 import { RoomAccess } from '../rooms/room-access';
 import { toChatMessage } from './chat-message.mapper';
@@ -39,27 +42,46 @@ export class ChatStompHandlers {
     private readonly access: RoomAccess,
     private readonly bridge: FanoutBridge,
     private readonly addresses: ConnectionCounter,
+    private readonly devices: DevicePresence,
+    private readonly presence: PresenceGate,
+    private readonly clock: Clock,
     private readonly config: ChatConfig,
   ) {}
 
   @OnConnect()
   async connected(session: StompSession<ChatPrincipal>): Promise<void> {
     this.addresses.opened(session.principal.address);
+    this.devices.connected(session);
     await this.bridge.userConnected(session.principal.identity.uid);
   }
 
   @OnDisconnect()
   async disconnected(session: StompSession<ChatPrincipal>): Promise<void> {
     this.addresses.closed(session.principal.address);
+    await this.devices.disconnected(session);
     await this.bridge.userDisconnected(session.principal.identity.uid);
   }
 
-  /** `{ roomId }`: join (ENTER line to the room; idempotent). */
+  /**
+   * `{ roomId }`: join (ENTER line to the room; idempotent). The session then counts as a
+   * device in the room, and the user gets a `presence-status` event (may I chat here?) before
+   * the RECEIPT.
+   */
   @OnSend('/chat/pub/join')
   join(ctx: SendContext<ChatPrincipal>): Promise<void> {
     return stompCall(async () => {
       const { roomId } = await parsePayload(RoomRefDto, ctx.json());
-      await this.membership.join(roomId, profileOf(ctx.session.principal.identity));
+      const identity = ctx.session.principal.identity;
+      await this.membership.join(roomId, profileOf(identity));
+      await this.devices.entered(ctx.session, roomId);
+      const { mayChat, source } = await this.presence.checkOnJoin(roomId, identity.uid);
+      this.bridge.deliverToLocalUser(identity.uid, {
+        type: 'presence-status',
+        roomId,
+        mayChat,
+        source,
+        at: this.clock.now().toISOString(),
+      });
     });
   }
 
@@ -93,7 +115,8 @@ export class ChatStompHandlers {
   /**
    * Members only. With header `last-message-id`, what was committed after it is replayed in
    * order before live messages; the fan-out is live before the store is read, and the broker
-   * drops live copies of replayed ids, so there is no gap and no duplicate.
+   * drops live copies of replayed ids, so there is no gap and no duplicate. Like a join, a
+   * subscription makes the session count as a device in the room.
    */
   @OnSubscribe('/chat/topic/room/{roomId}')
   subscribe(ctx: SubscribeContext<ChatPrincipal>): Promise<SubscribeResult | void> {
@@ -106,6 +129,7 @@ export class ChatStompHandlers {
       }
       await this.access.member(roomId, ctx.session.principal.identity.uid);
       await this.bridge.ensureRoom(roomId);
+      await this.devices.entered(ctx.session, roomId);
       if (lastMessageId === undefined) return;
       const { items, more } = await this.chat.collectAfter(
         roomId,

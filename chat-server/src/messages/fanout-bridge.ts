@@ -66,6 +66,20 @@ export class FanoutBridge implements OnModuleInit {
     await this.fanout.publish(userChannel(uid), `\n${JSON.stringify(event)}`);
   }
 
+  /**
+   * To this instance's subscribers of the room only, for events every instance receives on
+   * its own (PRESENCE from `presence.changes`): going through the fan-out would deliver them
+   * once per instance.
+   */
+  deliverToLocalRoom(message: ChatMessage): void {
+    this.broker.publish(roomTopic(message.roomId), { body: JSON.stringify(message) });
+  }
+
+  /** To this instance's sessions of `uid` only, written before the frame being handled is answered. */
+  deliverToLocalUser(uid: string, event: UserEvent): void {
+    this.broker.sendToUser(uid, USER_EVENTS, { body: JSON.stringify(event) });
+  }
+
   /** A session of `uid` opened here: its personal events must reach this instance. */
   userConnected(uid: string): Promise<void> {
     return this.fanout.subscribe(userChannel(uid));

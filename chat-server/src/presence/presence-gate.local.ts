@@ -1,8 +1,8 @@
-// Single process only, and presence-free: use the presence-server adapter (issue 4) for presence states and a cluster.
+// Single process only, and presence-free: use the presence-server adapter (CHAT_PRESENCE=server) for on/off states and a cluster.
 import { Injectable } from '@nestjs/common';
 import { StompBroker } from '@playlist-chat/stomp';
 import { roomTopic } from '../messages/destinations';
-import { PresenceGate } from './presence-gate.port';
+import { PresenceGate, type ChatPermission } from './presence-gate.port';
 
 /** Every member may chat; "online" means a live subscription to the room on this instance. */
 @Injectable()
@@ -13,6 +13,10 @@ export class LocalPresenceGate extends PresenceGate {
 
   async maySend(): Promise<boolean> {
     return true;
+  }
+
+  async checkOnJoin(): Promise<ChatPermission> {
+    return { mayChat: true, source: 'no-presence' };
   }
 
   async anyoneOnline(roomId: string): Promise<boolean> {

@@ -1,13 +1,37 @@
 /**
- * The chat server's questions about presence. The single-node default answers them locally;
- * issue 4 binds an adapter backed by the presence server without touching the handlers.
+ * Where an answer about a member's permission to chat came from:
+ * - `presence-server`: the presence server answered (on join), or told us in `presence.changed`;
+ * - `last-known`: the presence server could not be asked; this instance's last answer for the member;
+ * - `assumed`: it could not be asked and nothing is known here, so the member may chat (the
+ *   presence server itself answers so for anyone who has not chosen to appear offline);
+ * - `no-presence`: this chat server runs without a presence server (CHAT_PRESENCE=none).
+ */
+export type ChatPermissionSource = 'presence-server' | 'last-known' | 'assumed' | 'no-presence';
+
+export interface ChatPermission {
+  readonly mayChat: boolean;
+  readonly source: ChatPermissionSource;
+}
+
+/**
+ * The chat server's questions about presence. `CHAT_PRESENCE` picks the adapter: the
+ * presence-server one (`presence-gate.server.ts`) or, without a presence server, the local
+ * "everyone may chat" one (`presence-gate.local.ts`); the handlers never know which.
  *
- * Guarantees: `maySend` reflects the member's state at the time of the call (a member whose
- * presence is off is refused); `anyoneOnline` is true while any member has a live session in
- * the room (idle clean-up never closes a room someone is in).
+ * Guarantees:
+ * - `maySend` is false for a member who chose to appear offline in the room, as soon as this
+ *   instance learnt it (from the join lookup or from `presence.changed`), and never depends on
+ *   whether an event arrived before or after the lookup. When the presence server cannot be
+ *   asked, it keeps the last answer it had, and otherwise lets the member chat.
+ * - `checkOnJoin` asks afresh (so a join always reflects the member's current choice) and
+ *   seeds `maySend`.
+ * - `anyoneOnline` is true while any member is on in the room, and also when that cannot be
+ *   known: idle clean-up never closes a room where someone may be on.
  */
 export abstract class PresenceGate {
   abstract maySend(roomId: string, uid: string): Promise<boolean>;
+
+  abstract checkOnJoin(roomId: string, uid: string): Promise<ChatPermission>;
 
   abstract anyoneOnline(roomId: string): Promise<boolean>;
 }

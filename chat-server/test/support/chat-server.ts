@@ -9,6 +9,7 @@ import {
   type TokenRequest,
 } from '@playlist-chat/platform';
 import { startChatServer } from '@playlist-chat/chat-server';
+import { startPresenceServer } from '@playlist-chat/presence-server';
 import { Api } from './http';
 import { samplePlaylist, type SamplePlaylist } from './playlist';
 import type { RoomView } from './shapes';
@@ -46,11 +47,22 @@ export class TestChatServer {
     readonly server: RunningService,
     readonly dataDir: string,
     readonly env: Env,
+    /** The presence server beside it, when started with `presence` (closed with it). */
+    readonly presenceServer: RunningService | undefined,
+    private readonly clock: Clock | undefined,
+    /** False for a second instance on another's data folder: the first one removes it. */
+    private readonly ownsData = true,
   ) {}
 
+  /**
+   * A chat server, by default on its own (`CHAT_PRESENCE=none`: these suites are about chat,
+   * and a presence server would add PRESENCE messages to every room they watch). With
+   * `presence`, a presence server is started first, in-process like `npm start` does (shared
+   * bus and registry, same clock), and the chat server follows it (`CHAT_PRESENCE=server`).
+   */
   static async start(
     overrides: Env = {},
-    options: { clock?: Clock; dataDir?: string } = {},
+    options: { clock?: Clock; dataDir?: string; presence?: Env } = {},
   ): Promise<TestChatServer> {
     const dataDir = options.dataDir ?? freshDataDir();
     const env: Env = {
@@ -59,13 +71,42 @@ export class TestChatServer {
       DATA_DIR: dataDir,
       AUTH_JWT_SECRET: TEST_SECRET,
       LOG_LEVEL: 'error',
+      CHAT_PRESENCE: options.presence ? 'server' : 'none',
       ...overrides,
     };
-    return new TestChatServer(await startChatServer(env, { clock: options.clock }), dataDir, env);
+    const presence = options.presence
+      ? await startPresenceServer(
+          { ...env, PRESENCE_PORT: '0', PRESENCE_SWEEP_INTERVAL_MS: '20', ...options.presence },
+          { clock: options.clock },
+        )
+      : undefined;
+    try {
+      const server = await startChatServer(env, { clock: options.clock });
+      return new TestChatServer(server, dataDir, env, presence, options.clock);
+    } catch (error) {
+      await presence?.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Another chat-server instance on the same data folder, bus, fan-out, registry and clock:
+   * two instances of a cluster, in one process. It uses this one's presence server.
+   */
+  async startAnother(overrides: Env = {}): Promise<TestChatServer> {
+    const env = { ...this.env, ...overrides };
+    const server = await startChatServer(env, { clock: this.clock });
+    return new TestChatServer(server, this.dataDir, env, undefined, this.clock, false);
   }
 
   get url(): string {
     return this.server.url;
+  }
+
+  /** The presence server's REST API as `user` (needs `presence`). */
+  presenceApi(user: TestUser): Api {
+    if (!this.presenceServer) throw new Error('started without a presence server');
+    return new Api(this.presenceServer.url, user.token);
   }
 
   get wsUrl(): string {
@@ -115,6 +156,7 @@ export class TestChatServer {
   async close({ keepData = false } = {}): Promise<void> {
     await Promise.allSettled(this.clients.map((client) => client.disconnect()));
     await this.server.close();
-    if (!keepData) rmSync(this.dataDir, { recursive: true, force: true });
+    await this.presenceServer?.close();
+    if (!keepData && this.ownsData) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -33,6 +33,10 @@ export class Api {
     return this.request('PUT', path, body);
   }
 
+  patch<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request('PATCH', path, body);
+  }
+
   /** `body` as a string is sent as is (e.g. malformed JSON). */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};

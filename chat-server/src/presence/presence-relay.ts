@@ -1,0 +1,64 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { ChatMessage, PresenceEvent } from '@playlist-chat/contracts';
+import { EventBus, type EventSubscription } from '@playlist-chat/platform';
+import { ChatInstance } from '../app/chat-instance';
+import { FanoutBridge } from '../messages/fanout-bridge';
+import { ServerPresenceGate } from './presence-gate.server';
+
+/** Consumer group of one chat-server instance: every instance needs every change. */
+export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:${instance.id}`;
+
+/**
+ * Consumes `presence.changes` with a group of this instance's own, so every instance sees
+ * every change: it updates this instance's gate (`mayChat`) and hands the change, as a
+ * PRESENCE message, to this instance's subscribers of the room, and only those (each
+ * instance does the same for its own, so nobody gets it twice). A new group starts at the
+ * end of the log: what happened before is known from the join lookup, not from replays.
+ * Delivery is at least once; a repeated PRESENCE says what the client already knows.
+ */
+@Injectable()
+export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(PresenceRelay.name);
+  private subscription: EventSubscription | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly gate: ServerPresenceGate,
+    private readonly bridge: FanoutBridge,
+    private readonly instance: ChatInstance,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.bus.subscribe(
+      'presence.changes',
+      presenceGroupOf(this.instance),
+      (event) => this.relay(event),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  async relay(event: PresenceEvent): Promise<void> {
+    if (event.version !== 1 || event.type !== 'presence.changed') {
+      this.logger.warn(`ignoring event ${String(event.type)} v${String(event.version)}`);
+      return;
+    }
+    const { roomId, uid, nickName, state, mayChat } = event.payload;
+    // Producers older than `mayChat` leave it out: the gate keeps what it knew.
+    if (typeof mayChat === 'boolean') this.gate.learn(roomId, uid, mayChat);
+    const message: ChatMessage = {
+      type: 'PRESENCE',
+      roomId,
+      messageId: null,
+      clientMessageId: null,
+      sender: { uid, nickName, profileImage: null },
+      content: '',
+      createdAt: event.occurredAt,
+      state,
+    };
+    this.bridge.deliverToLocalRoom(message);
+  }
+}

@@ -1,0 +1,523 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceEvent, PresenceState } from '@playlist-chat/contracts';
+import {
+  ConfigError,
+  ManualClock,
+  sharedInMemoryEventBus,
+  type Env,
+  type EventSubscription,
+} from '@playlist-chat/platform';
+import { startChatServer } from '@playlist-chat/chat-server';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { freshDataDir, TestChatServer, type TestUser } from './support/chat-server';
+import { historyOf, type Api } from './support/http';
+import type { ErrorBody, UserEvent } from './support/shapes';
+import { StompErrorFrame, type Inbox, type TestStompClient } from './support/stomp-client';
+
+const GRACE_SECONDS = 5;
+const TTL_SECONDS = 60;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The presence server's settings in these suites (the product's defaults, spelled out). */
+const presenceEnv = (extra: Env = {}): Env => ({
+  PRESENCE_DEVICE_TTL_SECONDS: String(TTL_SECONDS),
+  PRESENCE_DISCONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+  ...extra,
+});
+
+/** No heart-beat within a test unless the test is about them. */
+const NO_HEARTBEATS: Env = { CHAT_PRESENCE_HEARTBEAT_MS: String(HOUR_MS) };
+
+/** The states PRESENCE messages announced for `uid`, in order. */
+const statesOf = (inbox: Inbox, uid: string): (PresenceState | undefined)[] =>
+  inbox
+    .ofType('PRESENCE')
+    .filter((message) => message.sender.uid === uid)
+    .map((message) => message.state);
+
+/** Uids on the presence server's `on` or `off` list of the room, as a member reads it. */
+async function listed(api: Api, roomId: string, state: PresenceState): Promise<string[]> {
+  const response = await api.get<{ members: { uid: string }[] }>(`/api/v1/presence/${roomId}/${state}`);
+  if (response.status !== 200) throw new Error(`GET ${state}: ${response.status}`);
+  return response.body.members.map((member) => member.uid);
+}
+
+async function expectRefused(attempt: Promise<unknown>, code: string): Promise<StompErrorFrame> {
+  const error = await attempt.then(
+    () => {
+      throw new Error(`expected ERROR ${code}`);
+    },
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(StompErrorFrame);
+  expect((error as StompErrorFrame).code).toBe(code);
+  return error as StompErrorFrame;
+}
+
+/** Device events the chat servers publish, seen from a group of the test's own. */
+function watchDevices(): { events: DeviceEvent[]; start(): Promise<void>; stop(): Promise<void> } {
+  const events: DeviceEvent[] = [];
+  let subscription: EventSubscription | undefined;
+  return {
+    events,
+    async start() {
+      subscription = await sharedInMemoryEventBus().subscribe(
+        'chat.devices',
+        `test-devices-${randomUUID()}`,
+        async (event) => {
+          events.push(event);
+        },
+      );
+    },
+    stop: async () => subscription?.close(),
+  };
+}
+
+const ofType = <T extends DeviceEvent['type']>(events: DeviceEvent[], type: T, uid: string) =>
+  events.filter(
+    (event): event is Extract<DeviceEvent, { type: T }> => event.type === type && event.payload.uid === uid,
+  );
+
+async function joinWithEvents(chat: TestChatServer, user: TestUser, roomId: string) {
+  const client = await chat.connect(user);
+  const personal = await client.subscribe('/user/queue/events');
+  await client.send('/chat/pub/join', { roomId });
+  return { client, personal };
+}
+
+const presenceStatuses = (personal: Inbox) =>
+  personal.bodies<UserEvent>().filter((event) => event.type === 'presence-status');
+
+describe('chat that follows presence (chat server and presence server in one process)', () => {
+  const clock = new ManualClock('2026-05-01T10:00:00.000Z');
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv() });
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  /** A room whose owner watches it; the owner's subscription makes them on. */
+  async function roomWithWatcher() {
+    const owner = await chat.user({ nickName: 'Owner' });
+    const room = await chat.createRoom(owner);
+    const watcher = await chat.connect(owner);
+    const inbox = await watcher.subscribe(`/chat/topic/room/${room.id}`);
+    await expectEventually(() => expect(statesOf(inbox, owner.uid)).toEqual(['on']));
+    return { owner, room, watcher, inbox, lists: chat.presenceApi(owner) };
+  }
+
+  it('a join makes the member on: they are told they may chat, the room hears PRESENCE, the lists follow', async () => {
+    const { owner, room, inbox, lists } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client, personal } = await joinWithEvents(chat, bob, room.id);
+
+    // The answer to "may I chat here?" arrives before the join's RECEIPT.
+    expect(presenceStatuses(personal)).toEqual([
+      {
+        type: 'presence-status',
+        roomId: room.id,
+        mayChat: true,
+        source: 'presence-server',
+        at: clock.now().toISOString(),
+      },
+    ]);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    expect(inbox.ofType('PRESENCE').find((message) => message.sender.uid === bob.uid)).toEqual({
+      type: 'PRESENCE',
+      roomId: room.id,
+      messageId: null,
+      clientMessageId: null,
+      sender: { uid: bob.uid, nickName: 'Bob', profileImage: null },
+      content: '',
+      createdAt: clock.now().toISOString(),
+      state: 'on',
+    });
+    expect(await listed(lists, room.id, 'on')).toEqual([bob.uid, owner.uid]); // Bob, Owner: by nickname
+    expect(await listed(lists, room.id, 'off')).toEqual([]);
+    expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toEqual([
+      expect.objectContaining({ payload: { roomId: room.id, uid: bob.uid, deviceId: expect.any(String) } }),
+    ]);
+
+    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hi', content: 'hi all' });
+    await expectEventually(() =>
+      expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['hi all']),
+    );
+  });
+
+  it('multi-device: on while any device is connected, off once the last one is gone and the grace has passed', async () => {
+    const { room, inbox, lists } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    const phone = await chat.member(room.id, bob);
+    const laptop = await chat.member(room.id, bob);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    const deviceIds = ofType(devices.events, 'presence.device-connected', bob.uid).map(
+      (event) => event.payload.deviceId,
+    );
+    expect(new Set(deviceIds).size).toBe(2); // one device per STOMP session
+
+    await phone.client.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // the laptop is still connected
+
+    await laptop.client.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
+    );
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+  });
+
+  it('a reconnect within the grace period (a page reload) does not flash the member off', async () => {
+    const { room, inbox } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    const first = await chat.member(room.id, bob);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+    await first.client.disconnect();
+    const reloaded = await chat.connect(bob);
+    await reloaded.subscribe(`/chat/topic/room/${room.id}`); // subscribing counts like joining
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toHaveLength(2),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await reloaded.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    // Events are in order per room: the final off proves there was no off before it.
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+  });
+
+  it('PATCH off: the member appears offline and cannot send (presence-off, nothing stored) until PATCH on', async () => {
+    const { owner, room, watcher, inbox, lists } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(room.id, bob);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+    const off = await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({ state: 'off', mayChat: false, changed: true });
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+
+    const before = await historyOf(owner.api, room.id);
+    const error = await expectRefused(
+      client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hidden', content: 'psst' }),
+      'presence-off',
+    );
+    expect(error.frame.headers.message).toMatch(/presence in this room is off/);
+    const rest = await bob.api.post<ErrorBody>('/v1/api/chat/api/v1/message', {
+      roomId: room.id,
+      clientMessageId: 'hidden-rest',
+      content: 'psst',
+    });
+    expect(rest.status).toBe(403);
+    expect(rest.body.code).toBe('presence-off');
+    expect(await historyOf(owner.api, room.id)).toEqual(before);
+
+    // Joining again tells the member the same, before anything is sent.
+    const again = await joinWithEvents(chat, bob, room.id);
+    expect(presenceStatuses(again.personal)).toEqual([
+      expect.objectContaining({ roomId: room.id, mayChat: false, source: 'presence-server' }),
+    ]);
+    // The others carry on.
+    await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'o1', content: 'owner talks' });
+
+    const on = await chat.presenceApi(bob).patch('/api/v1/presence/on', { roomId: room.id });
+    expect(on.body).toMatchObject({ state: 'on', mayChat: true, changed: true });
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+    await again.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b1', content: 'back' });
+    const talk = (await historyOf(owner.api, room.id)).filter((line) => line.type === 'TALK');
+    expect(talk.map((line) => line.content)).toEqual(['owner talks', 'back']);
+  });
+
+  it('an instance that started after the PATCH off still refuses: it asks the presence server', async () => {
+    const { room, inbox } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob);
+    await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+    // A new instance's consumer group starts at the end of the log: it never sees that event.
+    const late = await chat.startAnother();
+    try {
+      // A send with no join first: the member is looked up on their first send.
+      const direct = await late.connect(bob);
+      await expectRefused(
+        direct.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'd', content: 'x' }),
+        'presence-off',
+      );
+      const joined = await joinWithEvents(late, bob, room.id);
+      expect(presenceStatuses(joined.personal)).toEqual([
+        expect.objectContaining({ mayChat: false, source: 'presence-server' }),
+      ]);
+      await expectRefused(
+        joined.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'j', content: 'x' }),
+        'presence-off',
+      );
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('in a cluster every instance hears every change and tells its own subscribers, once each', async () => {
+    const { owner, room, watcher, inbox } = await roomWithWatcher();
+    const other = await chat.startAnother();
+    try {
+      const carol = await chat.user({ nickName: 'Carol' });
+      const carolOnOther = await other.connect(carol);
+      await carolOnOther.send('/chat/pub/join', { roomId: room.id });
+      const otherInbox = await carolOnOther.subscribe(`/chat/topic/room/${room.id}`);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const bobOnOther: TestStompClient = (await other.member(room.id, bob)).client;
+      await expectEventually(() => {
+        expect(statesOf(inbox, bob.uid)).toEqual(['on']);
+        expect(statesOf(otherInbox, bob.uid)).toEqual(['on']);
+      });
+
+      await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+      await expectEventually(() => {
+        expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']);
+        expect(statesOf(otherInbox, bob.uid)).toEqual(['on', 'off']);
+      });
+      // The instance Bob is on learnt it from its own consumer group.
+      await expectRefused(
+        bobOnOther.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b', content: 'x' }),
+        'presence-off',
+      );
+      // A line sent afterwards arrives everywhere; no second copy of a PRESENCE came before it.
+      await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'mark', content: 'mark' });
+      await expectEventually(() => {
+        expect(inbox.ofType('TALK')).toHaveLength(1);
+        expect(otherInbox.ofType('TALK')).toHaveLength(1);
+      });
+      expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']);
+      expect(statesOf(otherInbox, bob.uid)).toEqual(['on', 'off']);
+      expect(statesOf(otherInbox, owner.uid)).toEqual([]); // the owner went on before Carol subscribed
+    } finally {
+      await other.close();
+    }
+  });
+
+  // Last in this suite: it moves the clock past the TTL of every device above.
+  it('drops a session the presence server stops hearing from after the TTL (here: no heart-beats are sent)', async () => {
+    const { room, inbox, lists } = await roomWithWatcher();
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(room.id, bob);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+    clock.advance((TTL_SECONDS - 1) * 1000);
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+    clock.advance(2000);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    expect(await listed(lists, room.id, 'off')).toContain(bob.uid);
+    expect(client.isClosed).toBe(false); // the session is still there; only its presence lapsed
+  });
+});
+
+describe('heart-beats keep a connected member on past the TTL', () => {
+  const clock = new ManualClock('2026-05-02T10:00:00.000Z');
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start(
+      { CHAT_PRESENCE_HEARTBEAT_MS: '50' },
+      { clock, presence: presenceEnv() },
+    );
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  it('sends one heart-beat per user with their sessions and rooms, and the member stays on', async () => {
+    const owner = await chat.user({ nickName: 'Owner' });
+    const room = await chat.createRoom(owner);
+    const inbox = await (await chat.connect(owner)).subscribe(`/chat/topic/room/${room.id}`);
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob);
+    await chat.member(room.id, bob);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    const bobsDevices = ofType(devices.events, 'presence.device-connected', bob.uid).map(
+      (event) => event.payload.deviceId,
+    );
+
+    // Five steps of a third of the TTL: 100 s in all, each followed by fresh heart-beats.
+    for (let step = 0; step < 5; step++) {
+      clock.advance((TTL_SECONDS / 3) * 1000);
+      const seen = ofType(devices.events, 'presence.devices-heartbeat', bob.uid).length;
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.devices-heartbeat', bob.uid).length).toBeGreaterThan(
+          seen + 1,
+        ),
+      );
+      expect(await listed(chat.presenceApi(owner), room.id, 'on')).toEqual([bob.uid, owner.uid]);
+    }
+    const last = ofType(devices.events, 'presence.devices-heartbeat', bob.uid).at(-1)!;
+    expect(last.payload.uid).toBe(bob.uid);
+    expect([...last.payload.deviceIds].sort()).toEqual([...bobsDevices].sort());
+    expect(last.payload.roomIds).toEqual([room.id]);
+    expect(statesOf(inbox, bob.uid)).toEqual(['on']);
+  });
+});
+
+describe('idle clean-up asks the presence server who is on', () => {
+  const clock = new ManualClock('2026-05-03T10:00:00.000Z');
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start(
+      { ...NO_HEARTBEATS, CHAT_HOUSEKEEPING_INTERVAL_MS: '20', ROOM_IDLE_MINUTES: '60' },
+      // Devices outlive the idle hour here, so only connects and disconnects decide.
+      { clock, presence: presenceEnv({ PRESENCE_DEVICE_TTL_SECONDS: String(DAY_MS / 1000) }) },
+    );
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  it('keeps a room open while a member is on without watching it here, and closes it once nobody is', async () => {
+    const owner = await chat.user();
+    const busy = await chat.createRoom(owner);
+    const quiet = await chat.createRoom(await chat.user());
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(busy.id, bob); // joined, subscribed to nothing
+    await expectEventually(async () =>
+      expect(await listed(chat.presenceApi(owner), busy.id, 'on')).toEqual([bob.uid]),
+    );
+
+    clock.advance(61 * 60_000);
+    await expectEventually(async () =>
+      expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(404),
+    );
+    expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(200);
+
+    await client.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await expectEventually(async () =>
+      expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(404),
+    );
+  });
+});
+
+describe('when the presence server cannot be asked', () => {
+  const clock = new ManualClock('2026-05-04T10:00:00.000Z');
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start(
+      {
+        ...NO_HEARTBEATS,
+        CHAT_HOUSEKEEPING_INTERVAL_MS: '20',
+        ROOM_IDLE_MINUTES: '60',
+        CHAT_PRESENCE_TIMEOUT_MS: '300',
+      },
+      { clock, presence: presenceEnv() },
+    );
+  });
+  afterAll(() => chat?.close());
+
+  it('keeps what it last heard, lets members it knows nothing of chat, and closes no room on a guess', async () => {
+    const owner = await chat.user({ nickName: 'Owner' });
+    const room = await chat.createRoom(owner);
+    const watcher = await chat.connect(owner);
+    const inbox = await watcher.subscribe(`/chat/topic/room/${room.id}`);
+    const quiet = await chat.createRoom(await chat.user());
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob);
+    await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+    await chat.presenceServer!.close(); // deregistered: no instance left to ask
+
+    const bobAgain = await joinWithEvents(chat, bob, room.id);
+    expect(presenceStatuses(bobAgain.personal)).toEqual([
+      expect.objectContaining({ mayChat: false, source: 'last-known' }),
+    ]);
+    await expectRefused(
+      bobAgain.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b', content: 'x' }),
+      'presence-off',
+    );
+    const carol = await chat.user({ nickName: 'Carol' });
+    const carolJoined = await joinWithEvents(chat, carol, room.id);
+    expect(presenceStatuses(carolJoined.personal)).toEqual([
+      expect.objectContaining({ mayChat: true, source: 'assumed' }),
+    ]);
+    await carolJoined.client.send('/chat/pub/send', {
+      roomId: room.id,
+      clientMessageId: 'c',
+      content: 'still chatting',
+    });
+    await expectEventually(() =>
+      expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['still chatting']),
+    );
+
+    // Housekeeping passes never overlap and purge before they close rooms: two purges of lines
+    // older than the retention mean a whole pass ran with the quiet room idle for far over an hour.
+    for (const id of ['old-1', 'old-2']) {
+      await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: id, content: id });
+      clock.advance(181 * DAY_MS);
+      await expectEventually(async () =>
+        expect((await historyOf(owner.api, room.id)).map((line) => line.clientMessageId)).not.toContain(id),
+      );
+    }
+    expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(200);
+  });
+});
+
+describe('a chat server without a presence server (CHAT_PRESENCE=none)', () => {
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start({ CHAT_PRESENCE: 'none' });
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  it('lets every member chat, says so on join, and publishes no device events', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const bob = await chat.user();
+    const { client, personal } = await joinWithEvents(chat, bob, room.id);
+    expect(presenceStatuses(personal)).toEqual([
+      expect.objectContaining({ roomId: room.id, mayChat: true, source: 'no-presence' }),
+    ]);
+    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'n', content: 'fine' });
+    expect((await historyOf(owner.api, room.id)).map((line) => line.content)).toContain('fine');
+    expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toEqual([]);
+  });
+
+  it('refuses an unknown CHAT_PRESENCE, naming it', async () => {
+    const error = await startChatServer({ CHAT_PRESENCE: 'maybe', DATA_DIR: freshDataDir() }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('CHAT_PRESENCE');
+  });
+});

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../../src/paths';
 
-export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
+/**
+ * Screenshots of the main views: into `test-output/screenshots` (ignored by git) on every run,
+ * or over the committed ones in `docs/screenshots` with `UPDATE_DOCS=1`, like the other
+ * generated docs, so a test run leaves the work tree clean.
+ */
+export const screenshotDir = process.env.UPDATE_DOCS
+  ? join(repoRoot, 'docs', 'screenshots')
+  : join(repoRoot, 'test-output', 'screenshots');
 
 /** Debian's Chromium, headless (the brief's flags; no sandbox inside containers). */
 export function launchChromium(): Promise<Browser> {

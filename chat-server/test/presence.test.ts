@@ -90,6 +90,24 @@ async function joinWithEvents(chat: TestChatServer, user: TestUser, roomId: stri
 const presenceStatuses = (personal: Inbox) =>
   personal.bodies<UserEvent>().filter((event) => event.type === 'presence-status');
 
+/** A room whose owner watches it; the owner's subscription makes them on. */
+async function watchedRoom(chat: TestChatServer) {
+  const owner = await chat.user({ nickName: 'Owner' });
+  const room = await chat.createRoom(owner);
+  const watcher = await chat.connect(owner);
+  const inbox = await watcher.subscribe(`/chat/topic/room/${room.id}`);
+  await expectEventually(() => expect(statesOf(inbox, owner.uid)).toEqual(['on']));
+  return { owner, room, watcher, inbox, lists: chat.presenceApi(owner) };
+}
+
+/** UNSUBSCRIBE with a receipt: resolves once the server has handled it. */
+function unsubscribe(client: TestStompClient, inbox: Inbox): Promise<void> {
+  const receipt = `unsubscribe-${randomUUID()}`;
+  const done = new Promise<void>((resolve) => client.client.watchForReceipt(receipt, () => resolve()));
+  inbox.subscription.unsubscribe({ receipt });
+  return done;
+}
+
 describe('chat that follows presence (chat server and presence server in one process)', () => {
   const clock = new ManualClock('2026-05-01T10:00:00.000Z');
   const devices = watchDevices();
@@ -104,15 +122,7 @@ describe('chat that follows presence (chat server and presence server in one pro
     await devices.stop();
   });
 
-  /** A room whose owner watches it; the owner's subscription makes them on. */
-  async function roomWithWatcher() {
-    const owner = await chat.user({ nickName: 'Owner' });
-    const room = await chat.createRoom(owner);
-    const watcher = await chat.connect(owner);
-    const inbox = await watcher.subscribe(`/chat/topic/room/${room.id}`);
-    await expectEventually(() => expect(statesOf(inbox, owner.uid)).toEqual(['on']));
-    return { owner, room, watcher, inbox, lists: chat.presenceApi(owner) };
-  }
+  const roomWithWatcher = () => watchedRoom(chat);
 
   it('a join makes the member on: they are told they may chat, the room hears PRESENCE, the lists follow', async () => {
     const { owner, room, inbox, lists } = await roomWithWatcher();
@@ -329,6 +339,175 @@ describe('chat that follows presence (chat server and presence server in one pro
   });
 });
 
+describe('presence ends when the member leaves the room view, and counts again when they come back', () => {
+  const clock = new ManualClock('2026-05-05T10:00:00.000Z');
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv() });
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  const topic = (roomId: string) => `/chat/topic/room/${roomId}`;
+  const connectsOf = (uid: string) => ofType(devices.events, 'presence.device-connected', uid);
+  const disconnectsOf = (uid: string) =>
+    ofType(devices.events, 'presence.device-disconnected', uid).map((event) => event.payload);
+  /** Device ids of `uid` in the order they first connected. */
+  const deviceIdsOf = (uid: string) => [...new Set(connectsOf(uid).map((event) => event.payload.deviceId))];
+  const passTheGrace = () => clock.advance((GRACE_SECONDS + 1) * 1000);
+
+  /** What the web client does on opening a room: join, then follow the room's topic. */
+  async function openRoomView(user: TestUser, roomId: string) {
+    const client = await chat.connect(user);
+    await client.send('/chat/pub/join', { roomId });
+    const view = await client.subscribe(topic(roomId));
+    return { client, view };
+  }
+
+  it('unsubscribing the room topic ends that session’s presence: off once the grace has passed; subscribing again is on', async () => {
+    const { room, inbox, lists } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client, view } = await openRoomView(bob, room.id);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    const [deviceId] = deviceIdsOf(bob.uid);
+
+    await unsubscribe(client, view);
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
+    );
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
+    passTheGrace();
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+    expect(client.isClosed).toBe(false); // only the presence ended, not the connection
+
+    await client.subscribe(topic(room.id));
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+    expect(deviceIdsOf(bob.uid)).toEqual([deviceId]); // the same device, back in the room
+  });
+
+  it('a second device still subscribed keeps the member on, and so does a second subscription of one session', async () => {
+    const { room, inbox, lists } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const phone = await openRoomView(bob, room.id);
+    const laptop = await chat.connect(bob);
+    const laptopView = await laptop.subscribe(topic(room.id));
+    const laptopSecondView = await laptop.subscribe(topic(room.id));
+    await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+    const [phoneId, laptopId] = deviceIdsOf(bob.uid);
+
+    await unsubscribe(laptop, laptopView); // the laptop still follows the room once
+    await unsubscribe(phone.client, phone.view);
+    // Device events of a room are in order: the phone's end shows the laptop's unsubscribe ended nothing.
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: phoneId }]),
+    );
+    passTheGrace();
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+
+    await unsubscribe(laptop, laptopSecondView);
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([phoneId, laptopId]),
+    );
+    passTheGrace();
+    // Events are in order per room: the final off proves there was no off before it.
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+  });
+
+  it('leaving for now (PUT /v1/api/rooms/leave) ends the presence of a session that only joined; joining again is on', async () => {
+    const { room, inbox, lists } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(room.id, bob); // joined over STOMP, follows no topic
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+    const left = await bob.api.put('/v1/api/rooms/leave', { roomId: room.id });
+    expect(left.status).toBe(200);
+    await expectEventually(() => expect(disconnectsOf(bob.uid)).toHaveLength(1));
+    passTheGrace();
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+    expect((await bob.api.get('/v1/api/rooms/joined')).body).toEqual([
+      expect.objectContaining({ id: room.id }), // still a member: only the presence ended
+    ]);
+
+    await client.send('/chat/pub/join', { roomId: room.id });
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'back', content: 'back again' });
+    await expectEventually(() =>
+      expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['back again']),
+    );
+  });
+
+  it('going back to the lobby on one device (unsubscribe and leave) keeps the member on while another shows the room', async () => {
+    const { room, inbox, lists } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const phone = await openRoomView(bob, room.id);
+    const laptop = await openRoomView(bob, room.id);
+    await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+    const [phoneId, laptopId] = deviceIdsOf(bob.uid);
+
+    // The web client's order: UNSUBSCRIBE, then the REST leave.
+    await unsubscribe(laptop.client, laptop.view);
+    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+    // Also in the other order: the phone's leave comes first, while it still shows the room.
+    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+    passTheGrace();
+    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+
+    await unsubscribe(phone.client, phone.view);
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([laptopId, phoneId]),
+    );
+    passTheGrace();
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+  });
+
+  it('leave refused (not a member) changes nobody’s presence', async () => {
+    const { room, inbox } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(room.id, bob);
+    const stranger = await chat.user();
+    const otherRoom = await chat.createRoom(stranger);
+
+    const refused = await bob.api.put<ErrorBody>('/v1/api/rooms/leave', { roomId: otherRoom.id });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('not-a-member');
+    // A marker after the refusal: bob's own leave of the room he is in is the first disconnect.
+    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid)).toEqual([expect.objectContaining({ roomId: room.id })]),
+    );
+    expect(client.isClosed).toBe(false);
+    expect(statesOf(inbox, bob.uid)).toEqual(['on']);
+  });
+
+  it('exiting for good ends the presence of every session of the member; joining again counts again', async () => {
+    const { room, inbox } = await watchedRoom(chat);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client, view } = await openRoomView(bob, room.id);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    const [deviceId] = deviceIdsOf(bob.uid);
+
+    expect((await bob.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
+    await expectEventually(() =>
+      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
+    );
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+    await unsubscribe(client, view); // the session had already stopped counting: nothing more to end
+    await client.send('/chat/pub/join', { roomId: room.id });
+    await expectEventually(() => expect(connectsOf(bob.uid)).toHaveLength(3)); // join, subscribe, join again
+    expect(disconnectsOf(bob.uid)).toHaveLength(1);
+    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+  });
+});
+
 describe('heart-beats keep a connected member on past the TTL', () => {
   const clock = new ManualClock('2026-05-02T10:00:00.000Z');
   const devices = watchDevices();
@@ -484,6 +663,59 @@ describe('when the presence server cannot be asked', () => {
       );
     }
     expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(200);
+  });
+});
+
+describe('PRESENCE_INTERNAL_TOKEN set for both servers', () => {
+  const token = `internal-${randomUUID()}`;
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    // One variable, read by both: the presence server checks it, the chat server sends it.
+    chat = await TestChatServer.start(
+      { ...NO_HEARTBEATS, PRESENCE_INTERNAL_TOKEN: token },
+      { presence: presenceEnv() },
+    );
+  });
+  afterAll(() => chat?.close());
+
+  it('the chat server’s lookups carry it and work; a request without it (or with another) is refused', async () => {
+    const owner = await chat.user({ nickName: 'Owner' });
+    const room = await chat.createRoom(owner);
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob);
+    const off = await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+    expect(off.body).toMatchObject({ mayChat: false, changed: true });
+
+    // A new instance has heard nothing: only a lookup can tell it that Bob appears offline.
+    const late = await chat.startAnother();
+    try {
+      const joined = await joinWithEvents(late, bob, room.id);
+      expect(presenceStatuses(joined.personal)).toEqual([
+        expect.objectContaining({ roomId: room.id, mayChat: false, source: 'presence-server' }),
+      ]);
+    } finally {
+      await late.close();
+    }
+
+    const internal = `${chat.presenceServer!.url}/internal/v1/presence/${room.id}/members/${bob.uid}`;
+    const without = await fetch(internal);
+    expect(without.status).toBe(401);
+    expect(await without.json()).toMatchObject({ code: 'internal-only' });
+    const withToken = await fetch(internal, { headers: { 'x-internal-token': token } });
+    expect(withToken.status).toBe(200);
+    expect(await withToken.json()).toMatchObject({ uid: bob.uid, mayChat: false });
+
+    // An instance with another token is refused too: it falls back as when nobody answers.
+    const mistaken = await chat.startAnother({ PRESENCE_INTERNAL_TOKEN: 'not-the-token' });
+    try {
+      const joined = await joinWithEvents(mistaken, bob, room.id);
+      expect(presenceStatuses(joined.personal)).toEqual([
+        expect.objectContaining({ roomId: room.id, mayChat: true, source: 'assumed' }),
+      ]);
+    } finally {
+      await mistaken.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { isSingleNode, setting, type SettingsOf } from '@playlist-chat/platform';
 
-/** The presence server's own variables (shared ones — REDIS_URL, bus, registry, auth — live in the platform groups). */
+/** The presence server's own variables (shared ones — REDIS_URL, bus, registry, auth, PRESENCE_INTERNAL_TOKEN — live in the platform groups). */
 export const presenceSettings = {
   port: setting.port('PRESENCE_PORT', 18010, 'HTTP port of the presence server (0 = any free port)'),
   host: setting.string(
@@ -45,11 +45,6 @@ export const presenceSettings = {
     1000,
     'Members swept per store call (a sweep repeats until no more are due)',
     { min: 1, max: 100_000 },
-  ),
-  internalToken: setting.string(
-    'PRESENCE_INTERNAL_TOKEN',
-    '',
-    'Shared secret the chat server sends as x-internal-token to /internal/** (empty = not checked; keep /internal off the public network)',
   ),
 };
 

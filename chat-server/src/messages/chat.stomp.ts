@@ -5,12 +5,14 @@ import {
   OnDisconnect,
   OnSend,
   OnSubscribe,
+  OnUnsubscribe,
   StompController,
   type OutboundMessage,
   type SendContext,
   type StompSession,
   type SubscribeContext,
   type SubscribeResult,
+  type UnsubscribeContext,
 } from '@playlist-chat/stomp';
 import { ChatConfig } from '../app/chat-config';
 import type { ChatPrincipal } from '../auth/chat-principal';
@@ -73,7 +75,7 @@ export class ChatStompHandlers {
       const { roomId } = await parsePayload(RoomRefDto, ctx.json());
       const identity = ctx.session.principal.identity;
       await this.membership.join(roomId, profileOf(identity));
-      await this.devices.entered(ctx.session, roomId);
+      await this.devices.joined(ctx.session, roomId);
       const { mayChat, source } = await this.presence.checkOnJoin(roomId, identity.uid);
       this.bridge.deliverToLocalUser(identity.uid, {
         type: 'presence-status',
@@ -116,7 +118,7 @@ export class ChatStompHandlers {
    * Members only. With header `last-message-id`, what was committed after it is replayed in
    * order before live messages; the fan-out is live before the store is read, and the broker
    * drops live copies of replayed ids, so there is no gap and no duplicate. Like a join, a
-   * subscription makes the session count as a device in the room.
+   * subscription makes the session count as a device in the room (until it unsubscribes).
    */
   @OnSubscribe('/chat/topic/room/{roomId}')
   subscribe(ctx: SubscribeContext<ChatPrincipal>): Promise<SubscribeResult | void> {
@@ -129,7 +131,7 @@ export class ChatStompHandlers {
       }
       await this.access.member(roomId, ctx.session.principal.identity.uid);
       await this.bridge.ensureRoom(roomId);
-      await this.devices.entered(ctx.session, roomId);
+      await this.devices.subscribed(ctx.session, roomId, ctx.subscriptionId);
       if (lastMessageId === undefined) return;
       const { items, more } = await this.chat.collectAfter(
         roomId,
@@ -147,5 +149,11 @@ export class ChatStompHandlers {
       });
       return { replay };
     });
+  }
+
+  /** Leaving the room view: without another subscription to the room, the session stops counting there. */
+  @OnUnsubscribe('/chat/topic/room/{roomId}')
+  unsubscribed(ctx: UnsubscribeContext<ChatPrincipal>): Promise<void> {
+    return this.devices.unsubscribed(ctx.session, ctx.params.roomId, ctx.subscriptionId);
   }
 }

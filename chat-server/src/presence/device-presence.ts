@@ -11,8 +11,10 @@ type Of<T extends DeviceEvent['type']> = Extract<DeviceEvent, { type: T }>;
 interface TrackedSession {
   readonly uid: string;
   readonly deviceId: string;
-  /** Rooms the session joined or subscribed to, in this session. */
+  /** Rooms the session counts for now. */
   readonly rooms: Set<string>;
+  /** Ids of the session's live subscriptions to each room's topic. */
+  readonly subscriptions: Map<string, Set<string>>;
   /** Rooms whose `device-connected` the bus refused: sent again with the next heart-beat. */
   readonly unannounced: Set<string>;
 }
@@ -20,20 +22,24 @@ interface TrackedSession {
 /**
  * Tells the presence server which STOMP sessions (devices) are live in which rooms, on
  * `chat.devices` (docs/presence.md, "What the chat server should do"):
- * - a session counts for a room from its first `SEND /chat/pub/join` or room SUBSCRIBE
- *   (`device-connected`) until the session ends (`device-disconnected`; the presence server
- *   applies the reconnect grace). Unsubscribing does not end it: the STOMP library has no
- *   UNSUBSCRIBE hook, and the heart-beats keep such a session on like any other;
+ * - a session counts for a room from a `SEND /chat/pub/join` or room SUBSCRIBE
+ *   (`device-connected`) until the first of: the session ends; it unsubscribes its last
+ *   subscription to the room's topic; the member leaves the room for now (REST) while this
+ *   session is not subscribed to it; the member exits the room or is evicted from it. Each end
+ *   is one `device-disconnected` (the presence server applies the reconnect grace). A later
+ *   join or SUBSCRIBE counts again;
  * - every CHAT_PRESENCE_HEARTBEAT_MS, one `devices-heartbeat` per user with this instance's
  *   live sessions and their rooms, so the presence server drops the devices of an instance
  *   that died without saying goodbye after its TTL.
  * Device id: `${instance id}:${session id}`. A bus failure is logged, never turned into a
  * failed frame; a refused connect is retried on the next heart-beat.
+ * What a member does over REST reaches only their sessions on the instance that served the call.
  */
 @Injectable()
 export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DevicePresence.name);
   private readonly sessions = new Map<string, TrackedSession>();
+  private readonly sessionsOfUser = new Map<string, Set<TrackedSession>>();
   private readonly enabled: boolean;
   private timer: NodeJS.Timeout | undefined;
 
@@ -58,39 +64,86 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
 
   connected(session: StompSession<ChatPrincipal>): void {
     if (!this.enabled) return;
-    this.sessions.set(session.id, {
+    const tracked: TrackedSession = {
       uid: session.principal.identity.uid,
       deviceId: `${this.instance.id}:${session.id}`,
       rooms: new Set(),
+      subscriptions: new Map(),
       unannounced: new Set(),
-    });
+    };
+    this.sessions.set(session.id, tracked);
+    const ofUser = this.sessionsOfUser.get(tracked.uid) ?? new Set<TrackedSession>();
+    ofUser.add(tracked);
+    this.sessionsOfUser.set(tracked.uid, ofUser);
   }
 
-  /** The session joined or subscribed to the room (a member's session only). */
-  async entered(session: StompSession<ChatPrincipal>, roomId: string): Promise<void> {
+  /** The session joined the room (`SEND /chat/pub/join`, a member's session only). */
+  async joined(session: StompSession<ChatPrincipal>, roomId: string): Promise<void> {
     const tracked = this.sessions.get(session.id);
     if (!tracked) return; // presence is off, or the session already ended: never revive it
-    tracked.rooms.add(roomId);
-    await this.announceConnected(tracked, roomId);
+    await this.enter(tracked, roomId);
+  }
+
+  /** The session subscribed to the room's topic (a member's session, after the membership check). */
+  async subscribed(
+    session: StompSession<ChatPrincipal>,
+    roomId: string,
+    subscriptionId: string,
+  ): Promise<void> {
+    const tracked = this.sessions.get(session.id);
+    if (!tracked) return;
+    const ids = tracked.subscriptions.get(roomId) ?? new Set<string>();
+    ids.add(subscriptionId);
+    tracked.subscriptions.set(roomId, ids);
+    await this.enter(tracked, roomId);
+  }
+
+  /** The session unsubscribed from the room's topic: with no other subscription to it left, it stops counting there. */
+  async unsubscribed(
+    session: StompSession<ChatPrincipal>,
+    roomId: string,
+    subscriptionId: string,
+  ): Promise<void> {
+    const tracked = this.sessions.get(session.id);
+    const ids = tracked?.subscriptions.get(roomId);
+    if (!tracked || !ids?.delete(subscriptionId)) return; // presence is off, or not a subscription counted here
+    if (ids.size > 0) return;
+    tracked.subscriptions.delete(roomId);
+    await this.stopCounting(tracked, roomId);
+  }
+
+  /**
+   * The member left the room for now (`PUT /v1/api/rooms/leave`). Their sessions here that are
+   * not subscribed to the room's topic stop counting for it. A session still subscribed shows
+   * the room (another tab or device, or this one before its UNSUBSCRIBE arrives) and keeps
+   * counting until it unsubscribes: one device going back to the lobby must not turn off the
+   * member's other device that still has the room open.
+   */
+  async left(uid: string, roomId: string): Promise<void> {
+    const idle = [...(this.sessionsOfUser.get(uid) ?? [])].filter(
+      (tracked) => !tracked.subscriptions.has(roomId),
+    );
+    await Promise.all(idle.map((tracked) => this.stopCounting(tracked, roomId)));
+  }
+
+  /** The member exited the room for good (or was evicted by the room limit): none of their sessions here counts for it. */
+  async exited(uid: string, roomId: string): Promise<void> {
+    const sessions = [...(this.sessionsOfUser.get(uid) ?? [])];
+    for (const tracked of sessions) tracked.subscriptions.delete(roomId);
+    await Promise.all(sessions.map((tracked) => this.stopCounting(tracked, roomId)));
   }
 
   async disconnected(session: StompSession<ChatPrincipal>): Promise<void> {
     const tracked = this.sessions.get(session.id);
     if (!tracked) return;
     this.sessions.delete(session.id);
-    const { uid, deviceId } = tracked;
-    await Promise.all(
-      [...tracked.rooms].map((roomId) =>
-        this.publish(
-          roomId,
-          makeEvent<Of<'presence.device-disconnected'>>(
-            'presence.device-disconnected',
-            { roomId, uid, deviceId },
-            this.clock.now(),
-          ),
-        ),
-      ),
-    );
+    const ofUser = this.sessionsOfUser.get(tracked.uid);
+    ofUser?.delete(tracked);
+    if (ofUser?.size === 0) this.sessionsOfUser.delete(tracked.uid);
+    const rooms = [...tracked.rooms];
+    tracked.rooms.clear();
+    tracked.unannounced.clear();
+    await Promise.all(rooms.map((roomId) => this.announceDisconnected(tracked, roomId)));
   }
 
   /** One event per user: every (device, room) pair of theirs here that the presence server knows is refreshed. */
@@ -120,6 +173,18 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
+  private async enter(tracked: TrackedSession, roomId: string): Promise<void> {
+    tracked.rooms.add(roomId);
+    await this.announceConnected(tracked, roomId);
+  }
+
+  /** The state changes before the first await, so a join or subscribe handled after this one is never undone by it. */
+  private async stopCounting(tracked: TrackedSession, roomId: string): Promise<void> {
+    if (!tracked.rooms.delete(roomId)) return;
+    tracked.unannounced.delete(roomId);
+    await this.announceDisconnected(tracked, roomId);
+  }
+
   private async announceConnected(tracked: TrackedSession, roomId: string): Promise<boolean> {
     const { uid, deviceId } = tracked;
     const published = await this.publish(
@@ -130,9 +195,22 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
         this.clock.now(),
       ),
     );
-    if (published) tracked.unannounced.delete(roomId);
+    // Still counting (no leave or disconnect meanwhile): a refused connect is retried.
+    if (published || !tracked.rooms.has(roomId)) tracked.unannounced.delete(roomId);
     else tracked.unannounced.add(roomId);
     return published;
+  }
+
+  private async announceDisconnected(tracked: TrackedSession, roomId: string): Promise<void> {
+    const { uid, deviceId } = tracked;
+    await this.publish(
+      roomId,
+      makeEvent<Of<'presence.device-disconnected'>>(
+        'presence.device-disconnected',
+        { roomId, uid, deviceId },
+        this.clock.now(),
+      ),
+    );
   }
 
   private async publish(key: string, event: DeviceEvent): Promise<boolean> {

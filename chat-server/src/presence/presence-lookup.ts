@@ -14,6 +14,9 @@ export interface RoomPresenceSummary {
   readonly onCount: number;
 }
 
+/** The presence server checks PRESENCE_INTERNAL_TOKEN in this header on `/internal/**`. */
+export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
+
 /** A failing instance is followed by at most one other, so a lookup costs at most two timeouts. */
 const MAX_ATTEMPTS = 2;
 /** Failed lookups are logged at most this often (idle clean-up asks once per room per pass). */
@@ -27,8 +30,9 @@ const isRoomSummary = (body: unknown): body is RoomPresenceSummary =>
 
 /**
  * The presence server's internal API, over HTTP. Instances come from the ServiceRegistry
- * (healthy `presence-server` instances, taken in turn); each request has CHAT_PRESENCE_TIMEOUT_MS.
- * Every method answers `null` when no instance could answer: callers decide the fallback.
+ * (healthy `presence-server` instances, taken in turn); each request has CHAT_PRESENCE_TIMEOUT_MS
+ * and carries PRESENCE_INTERNAL_TOKEN when it is set. Every method answers `null` when no instance
+ * could answer (a refused token included, logged like any failure): callers decide the fallback.
  */
 @Injectable()
 export class PresenceLookup {
@@ -36,11 +40,15 @@ export class PresenceLookup {
   private turn = 0;
   private failuresSinceWarning = 0;
   private lastWarningAt = 0;
+  private readonly headers: Record<string, string>;
 
   constructor(
     private readonly registry: ServiceRegistry,
     private readonly config: ChatConfig,
-  ) {}
+  ) {
+    const token = config.platform.presenceInternalToken;
+    this.headers = token ? { [INTERNAL_TOKEN_HEADER]: token } : {};
+  }
 
   memberStatus(roomId: string, uid: string): Promise<MemberPresenceStatus | null> {
     return this.get(
@@ -71,6 +79,7 @@ export class PresenceLookup {
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
       try {
         const response = await fetch(url, {
+          headers: this.headers,
           signal: AbortSignal.timeout(this.config.chat.presenceTimeoutMs),
         });
         if (!response.ok) {

@@ -4,6 +4,7 @@ import { ChatError } from '../errors/chat-error';
 import { FanoutBridge } from '../messages/fanout-bridge';
 import { RoomFeed } from '../messages/room-feed';
 import { ChatConfig } from '../app/chat-config';
+import { DevicePresence } from '../presence/device-presence';
 import { RoomAccess } from './room-access';
 import { RoomEvents } from './room-events';
 import type { Room } from './room.model';
@@ -24,7 +25,8 @@ export const profileOf = (identity: Identity): MemberProfile => ({
 /**
  * Joining and leaving rooms, with what the room and the user see: ENTER/EXIT lines, the
  * 4-room rule (the oldest-joined room is exited for good and the user is told on
- * `/user/queue/events`), and `chat.rooms` events for the presence server.
+ * `/user/queue/events`), `chat.rooms` events for the presence server, and the end of the
+ * member's presence there when they leave or exit (their sessions on this instance).
  */
 @Injectable()
 export class MembershipService {
@@ -34,6 +36,7 @@ export class MembershipService {
     private readonly feed: RoomFeed,
     private readonly bridge: FanoutBridge,
     private readonly events: RoomEvents,
+    private readonly devices: DevicePresence,
     private readonly config: ChatConfig,
     private readonly clock: Clock,
   ) {}
@@ -79,13 +82,21 @@ export class MembershipService {
     return room;
   }
 
-  /** Leave for now: membership stays, the read position is saved (forward only). */
+  /**
+   * Leave for now: membership stays, the read position is saved (forward only), and the
+   * member's sessions here that do not show the room (no subscription to it) stop counting
+   * for their presence in it.
+   */
   async leave(roomId: string, uid: string, lastReadMessageId: string | undefined): Promise<string | null> {
     const { member } = await this.access.member(roomId, uid);
-    if (!lastReadMessageId) return member.lastReadMessageId;
-    const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId);
-    if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
-    return updated.lastReadMessageId;
+    let saved = member.lastReadMessageId;
+    if (lastReadMessageId) {
+      const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId);
+      if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
+      saved = updated.lastReadMessageId;
+    }
+    await this.devices.left(uid, roomId);
+    return saved;
   }
 
   private async announceExit(
@@ -101,5 +112,6 @@ export class MembershipService {
       clientMessageId: null,
     });
     await this.events.memberExited(roomId, profile.uid, reason);
+    await this.devices.exited(profile.uid, roomId);
   }
 }

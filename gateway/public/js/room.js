@@ -30,6 +30,7 @@ export class RoomView {
   #detachConnect;
   #subscription;
   #roomRefresh;
+  #joinedHere = false; // this view sent /chat/pub/join: the connection counts for my presence in the room
   #destroyed = false;
 
   constructor({ api, connection, session, roomId, leaveToLobby }) {
@@ -53,7 +54,14 @@ export class RoomView {
       let room = await this.api.room(this.roomId);
       if (!room.users[this.session.uid]) {
         await this.#whenConnected();
+        if (this.#destroyed) return;
         await this.connection.request('/chat/pub/join', { roomId: this.roomId });
+        this.#joinedHere = true;
+        if (this.#destroyed) {
+          // Gone back while the join was under way: end the presence it began.
+          this.#saveReadPosition(false);
+          return;
+        }
         room = await this.api.room(this.roomId);
       }
       const [reentry, page, presence] = await Promise.all([
@@ -84,7 +92,10 @@ export class RoomView {
     }
   }
 
-  /** Leave for now: stop listening and save how far I have read. */
+  /**
+   * Leave for now: stop listening and save how far I have read. Both end my presence in the
+   * room for this connection (UNSUBSCRIBE of the room topic, then PUT /v1/api/rooms/leave).
+   */
   destroy() {
     this.#destroyed = true;
     this.#detachConnect?.();
@@ -94,7 +105,7 @@ export class RoomView {
     clearInterval(this.#typingTimer);
     clearTimeout(this.#roomRefresh);
     window.removeEventListener('pagehide', this.onPageHide);
-    if (this.room) this.#saveReadPosition(true);
+    if (this.room || this.#joinedHere) this.#saveReadPosition(true);
   }
 
   #whenConnected() {
@@ -536,7 +547,8 @@ export class RoomView {
     if (!confirm(`Leave “${this.room.roomName}” for good? It will leave your rooms.`)) return;
     try {
       await this.api.exit(this.roomId);
-      this.room = null; // nothing to save
+      this.room = null; // nothing to save, and no presence left to end
+      this.#joinedHere = false;
       this.leaveToLobby();
       showInfo('You left the room.');
     } catch (error) {

@@ -5,13 +5,14 @@ import { PresenceConfig } from '../presence-config';
 
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
 
-/** `/internal/**` is for other services: when PRESENCE_INTERNAL_TOKEN is set, callers must send it. */
+/** `/internal/**` is for other services: when PRESENCE_INTERNAL_TOKEN (a platform setting) is set, callers must send it. */
 @Injectable()
 export class InternalTokenGuard implements CanActivate {
   private readonly expected: Buffer | null;
 
   constructor(config: PresenceConfig) {
-    this.expected = config.presence.internalToken ? Buffer.from(config.presence.internalToken) : null;
+    const token = config.platform.presenceInternalToken;
+    this.expected = token ? Buffer.from(token) : null;
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -31,6 +31,12 @@ export const platformSettings = {
     hint: 'a duration like 90s or 1m',
   }),
   advertiseHost: setting.string('ADVERTISE_HOST', '127.0.0.1', 'Host name other services use to reach this instance'),
+  // Shared here because two services read it: the presence server checks it, the chat server sends it.
+  presenceInternalToken: setting.string(
+    'PRESENCE_INTERNAL_TOKEN',
+    '',
+    'Secret of the presence server\'s /internal/** API; the chat server sends it as x-internal-token (empty = not checked)',
+  ),
 };
 
 export type PlatformSettings = SettingsOf<typeof platformSettings>;

@@ -25,6 +25,22 @@ export interface SubscribeContext<P = unknown> {
   readonly subscriptionId: string;
 }
 
+/**
+ * An UNSUBSCRIBE of a subscription whose destination matches an `@OnUnsubscribe` pattern. The
+ * subscription is already gone when the handler runs (nothing more is delivered to it, and
+ * `StompBroker.hasSubscribers` no longer counts it). Only an explicit UNSUBSCRIBE frame leads
+ * here: subscriptions that end with their session are reported by `@OnDisconnect` alone.
+ */
+export interface UnsubscribeContext<P = unknown> {
+  readonly session: StompSession<P>;
+  /** The destination the subscription was made to (UNSUBSCRIBE itself names only the id). */
+  readonly destination: string;
+  readonly params: Record<string, string>;
+  /** The UNSUBSCRIBE frame's headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly subscriptionId: string;
+}
+
 export interface SubscribeResult {
   /**
    * Sent to this subscription, in order, before any live message; live messages published
@@ -36,4 +52,5 @@ export interface SubscribeResult {
 
 export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
 export type SubscribeHandler<P = unknown> = (ctx: SubscribeContext<P>) => void | SubscribeResult | Promise<void | SubscribeResult>;
+export type UnsubscribeHandler<P = unknown> = (ctx: UnsubscribeContext<P>) => unknown;
 export type SessionHook<P = unknown> = (session: StompSession<P>) => unknown;

@@ -46,6 +46,9 @@ export class StompExplorer {
           case 'subscribe':
             handlers.onSubscribe(route.pattern, bound as SubscribeHandler);
             break;
+          case 'unsubscribe':
+            handlers.onUnsubscribe(route.pattern, bound);
+            break;
           case 'connect':
             handlers.onConnect(bound);
             break;

@@ -4,7 +4,7 @@ import { applyDecorators, Injectable } from '@nestjs/common';
 export const STOMP_CONTROLLER = 'playlist-chat:stomp-controller';
 export const STOMP_ROUTES = 'playlist-chat:stomp-routes';
 
-export type StompRoute = { kind: 'send' | 'subscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
+export type StompRoute = { kind: 'send' | 'subscribe' | 'unsubscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
 
 /** Marks a provider whose methods handle STOMP frames (found at bootstrap by discovery). */
 export function StompController(): ClassDecorator {
@@ -28,6 +28,16 @@ export function OnSend(pattern: string): MethodDecorator {
 /** Authorizes SUBSCRIBE to `pattern`; throw to refuse, return `SubscribeResult` to replay. Receives a `SubscribeContext`. */
 export function OnSubscribe(pattern: string): MethodDecorator {
   return route({ kind: 'subscribe', pattern });
+}
+
+/**
+ * Runs after an UNSUBSCRIBE frame removed a subscription whose destination matches `pattern`
+ * (exact, or with `{param}` segments), before the RECEIPT. Receives an `UnsubscribeContext`.
+ * Not called for subscriptions that end with their session (`@OnDisconnect` covers those), nor
+ * for a SUBSCRIBE its `@OnSubscribe` refused.
+ */
+export function OnUnsubscribe(pattern: string): MethodDecorator {
+  return route({ kind: 'unsubscribe', pattern });
 }
 
 /** Runs after CONNECTED was sent, before the session's next frame. Receives the `StompSession`. */

@@ -1,15 +1,16 @@
-import type { SendHandler, SessionHook, SubscribeHandler } from '../api/handler-contexts';
+import type { SendHandler, SessionHook, SubscribeHandler, UnsubscribeHandler } from '../api/handler-contexts';
 import type { StompAuthenticator } from '../api/stomp-authenticator';
 import { RouteTable } from '../routing/route-table';
 
 /**
- * What the application plugs into a server: SEND handlers and SUBSCRIBE authorizers by
- * destination pattern, session hooks and the optional authenticator. The Nest module fills it
+ * What the application plugs into a server: SEND handlers, SUBSCRIBE authorizers and
+ * UNSUBSCRIBE hooks by destination pattern, session hooks and the optional authenticator. The Nest module fills it
  * from `@StompController` providers; plain code (benchmarks) can fill it directly.
  */
 export class StompHandlers {
   readonly send = new RouteTable<SendHandler>();
   readonly subscribe = new RouteTable<SubscribeHandler>();
+  readonly unsubscribe = new RouteTable<UnsubscribeHandler>();
   readonly connectHooks: SessionHook[] = [];
   readonly disconnectHooks: SessionHook[] = [];
   authenticator: StompAuthenticator | undefined;
@@ -21,6 +22,11 @@ export class StompHandlers {
 
   onSubscribe(pattern: string, handler: SubscribeHandler): this {
     this.subscribe.add(pattern, handler);
+    return this;
+  }
+
+  onUnsubscribe(pattern: string, handler: UnsubscribeHandler): this {
+    this.unsubscribe.add(pattern, handler);
     return this;
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
-import type { SendContext, SubscribeContext, SubscribeResult } from '../api/handler-contexts';
+import type { SendContext, SubscribeContext, SubscribeResult, UnsubscribeContext } from '../api/handler-contexts';
 import type { StompErrorCode } from '../api/error-codes';
 import { StompError } from '../api/stomp-error';
 import type { StompSession } from '../api/stomp-session';
@@ -417,12 +417,23 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     }
   }
 
-  private unsubscribe(frame: StompFrame): void {
+  /** Removes the subscription first, then runs the matching `@OnUnsubscribe` (if any). */
+  private async unsubscribe(frame: StompFrame): Promise<void> {
     const id = this.version === '1.0' ? (frame.headers.id ?? frame.headers.destination) : frame.headers.id;
     if (id === undefined) throw new Refusal('missing-header', 'UNSUBSCRIBE requires an id header');
     const subscription = this.subscriptions.get(id);
     if (!subscription) throw new Refusal('unknown-subscription', `no subscription with id ${id}`);
     this.removeSubscription(subscription);
+    const route = this.env.handlers.unsubscribe.match(subscription.destination);
+    if (!route) return;
+    const context: UnsubscribeContext = {
+      session: this,
+      destination: subscription.destination,
+      params: route.params,
+      headers: frame.headers,
+      subscriptionId: id,
+    };
+    await route.handler(context);
   }
 
   private addSubscription(subscription: Subscription): void {

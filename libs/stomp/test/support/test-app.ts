@@ -8,6 +8,7 @@ import {
   OnDisconnect,
   OnSend,
   OnSubscribe,
+  OnUnsubscribe,
   StompAuthenticator,
   StompBroker,
   StompController,
@@ -18,6 +19,7 @@ import {
   type StompSession,
   type SubscribeContext,
   type SubscribeResult,
+  type UnsubscribeContext,
 } from '@playlist-chat/stomp';
 
 export interface Principal {
@@ -29,10 +31,14 @@ export class Probe {
   readonly sent: { destination: string; params: Record<string, string>; body: string; headers: Record<string, string> }[] = [];
   readonly connected: string[] = [];
   readonly disconnected: string[] = [];
+  /** Every `@OnUnsubscribe('/topic/{name}')` call, in order. */
+  readonly unsubscribed: { user: string; destination: string; params: Record<string, string>; subscriptionId: string; headers: Record<string, string> }[] = [];
   /** Runs inside `@OnSend('/app/hook')`. */
   onHook: (ctx: SendContext<Principal>) => unknown = () => undefined;
   /** Runs inside `@OnSubscribe('/topic/{name}')`. */
   onSubscribe: (ctx: SubscribeContext<Principal>) => void | SubscribeResult | Promise<void | SubscribeResult> = () => undefined;
+  /** Runs inside `@OnUnsubscribe('/topic/{name}')`, after the call was recorded. */
+  onUnsubscribe: (ctx: UnsubscribeContext<Principal>) => unknown = () => undefined;
 }
 
 class TestAuthenticator extends StompAuthenticator<Principal> {
@@ -100,6 +106,13 @@ class TestStompController {
   canSubscribe(ctx: SubscribeContext<Principal>): void | SubscribeResult | Promise<void | SubscribeResult> {
     if (ctx.params.name === 'forbidden') throw new StompError('forbidden', `${ctx.session.principal.user} may not subscribe`);
     return this.probe.onSubscribe(ctx);
+  }
+
+  @OnUnsubscribe('/topic/{name}')
+  unsubscribed(ctx: UnsubscribeContext<Principal>): unknown {
+    const { destination, params, subscriptionId, headers } = ctx;
+    this.probe.unsubscribed.push({ user: ctx.session.principal.user, destination, params, subscriptionId, headers: { ...headers } });
+    return this.probe.onUnsubscribe(ctx);
   }
 
   @OnConnect()

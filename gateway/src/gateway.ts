@@ -3,15 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
-  instanceName,
   loadSettings,
   platformSettings,
+  serveAndRegister,
   ServiceRegistry,
   useStructuredLogging,
   type Env,
   type RunningService,
 } from '@playlist-chat/platform';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gatewaySettings } from './gateway.settings';
 import { GatewayModule } from './gateway.module';
@@ -70,39 +69,27 @@ export async function startGateway(
   const server = app.getHttpServer();
   server.on('upgrade', edge.upgrade);
 
-  await app.listen(settings.port, settings.host);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${['0.0.0.0', '::'].includes(settings.host) ? '127.0.0.1' : settings.host}:${port}`;
-  const id = instanceName(platform, GATEWAY);
-  await registry.register({
-    id,
+  return serveAndRegister(app, {
     service: GATEWAY,
-    host: platform.advertiseHost,
-    port,
-    healthCheckUrl: `http://${platform.advertiseHost}:${port}/health/ready`,
+    port: settings.port,
+    host: settings.host,
+    platform,
+    registry,
     healthCheckIntervalMs: settings.healthCheckIntervalMs,
+    // After leaving discovery: stop accepting, let in-flight requests finish (bounded), then cut what is left.
+    beforeAppClose: async () => {
+      server.close();
+      server.closeIdleConnections();
+      const drained = await inFlight.drain(settings.drainTimeoutMs);
+      if (!drained)
+        new Logger('Gateway').warn(
+          `${inFlight.size} request(s) still running after ${settings.drainTimeoutMs} ms; cutting them`,
+        );
+      webSocketProxy.closeAll();
+      server.closeAllConnections();
+      edge.close();
+      upstreams.close();
+    },
+    afterAppClose: () => registryHandle.release(),
   });
-  new Logger('Gateway').log(`gateway ${id} listening on ${url}`);
-
-  let closing: Promise<void> | undefined;
-  const close = async () => {
-    // Leave discovery first, then stop accepting, let in-flight requests finish (bounded), then cut what is left.
-    await registry
-      .deregister(id)
-      .catch((error: unknown) => new Logger('Gateway').warn(`deregister failed: ${String(error)}`));
-    server.close();
-    server.closeIdleConnections();
-    const drained = await inFlight.drain(settings.drainTimeoutMs);
-    if (!drained)
-      new Logger('Gateway').warn(
-        `${inFlight.size} request(s) still running after ${settings.drainTimeoutMs} ms; cutting them`,
-      );
-    webSocketProxy.closeAll();
-    server.closeAllConnections();
-    edge.close();
-    upstreams.close();
-    await app.close();
-    await registryHandle.release();
-  };
-  return { name: GATEWAY, url, port, close: () => (closing ??= close()) };
 }

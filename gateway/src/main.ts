@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { ConfigError, loadSettings } from '@playlist-chat/platform';
+import { exitOnStartFailure, loadSettings, stopOnSignals } from '@playlist-chat/platform';
 import { gatewaySettings } from './gateway.settings';
 import { repoRoot } from './paths';
-import { startSingleNode, type SingleNode } from './single-node';
+import { startSingleNode } from './single-node';
 
 /** `.env` at the repository root fills in what the real environment does not set (real variables win). */
 function loadDotEnv(): void {
@@ -15,41 +15,7 @@ function loadDotEnv(): void {
   }
 }
 
-const REPEAT_GRACE_MS = 1_000;
 const ORPHAN_CHECK_MS = 500;
-
-/** Stops on the first SIGINT/SIGTERM: exit 0 when everything stopped in time, 1 when it had to be forced. */
-function stopOnSignals(node: SingleNode, timeoutMs: number): void {
-  let stoppingSince: number | undefined;
-  const stop = (signal: string) => {
-    if (stoppingSince !== undefined) {
-      // `npm start` forwards the terminal's Ctrl+C, so one press arrives twice: only a later one forces.
-      if (Date.now() - stoppingSince < REPEAT_GRACE_MS) return;
-      console.log(`${signal} again: exiting now`);
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
-    console.log(`${signal}: stopping (new connections refused, in-flight work finishing, deregistering)…`);
-    const force = setTimeout(() => {
-      console.error(`still stopping after ${timeoutMs} ms; exiting anyway`);
-      process.exit(1);
-    }, timeoutMs);
-    force.unref();
-    node.close().then(
-      () => {
-        console.log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error('stopping failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  stopWhenOrphaned(() => stop('parent process gone'));
-}
 
 /**
  * `npm start` runs us under `sh -c`, and a SIGTERM sent to npm (a supervisor, `kill <npm pid>`)
@@ -70,10 +36,9 @@ async function main(): Promise<void> {
   loadDotEnv();
   const { shutdownTimeoutMs } = loadSettings(gatewaySettings, process.env);
   const node = await startSingleNode(process.env);
-  stopOnSignals(node, shutdownTimeoutMs);
+  // Exit 0 once everything stopped in time, 1 when forced; npm's forwarded copy of a Ctrl+C is ignored.
+  const stop = stopOnSignals(node, { timeoutMs: shutdownTimeoutMs });
+  stopWhenOrphaned(() => stop('parent process gone'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

@@ -1,18 +1,14 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  instanceName,
-  ServiceRegistry,
+  CatalogueErrorFilter,
+  createValidationPipe,
+  serveAndRegister,
   useStructuredLogging,
   type Env,
   type RunningService,
 } from '@playlist-chat/platform';
 import { PRESENCE_SERVICE, PresenceAppModule, type PresenceAppOptions } from './app.module';
-import { PresenceErrorFilter } from './errors/presence-error.filter';
-import { presenceValidationPipe } from './errors/validation.pipe';
 import { loadPresenceConfig } from './presence-config';
 import { setUpSwagger } from './swagger';
 
@@ -44,41 +40,16 @@ export async function startPresenceServer(
   options: PresenceAppOptions = {},
 ): Promise<RunningService> {
   const config = loadPresenceConfig(env);
-  const logger = new Logger('PresenceServer');
   const app = await NestFactory.create(PresenceAppModule.forRoot(config, options), { bufferLogs: true });
   useStructuredLogging(app);
-  app.useGlobalPipes(presenceValidationPipe());
-  app.useGlobalFilters(new PresenceErrorFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new CatalogueErrorFilter());
   setUpSwagger(app);
-  await app.listen(config.presence.port, config.presence.host);
-
-  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
-  const localHost = ['0.0.0.0', '::', ''].includes(config.presence.host) ? '127.0.0.1' : config.presence.host;
-  const advertised = config.platform.advertiseHost;
-  const registry = app.get(ServiceRegistry);
-  const id = `${instanceName(config.platform, PRESENCE_SERVICE)}-${port}`;
-  await registry.register({
-    id,
+  return serveAndRegister(app, {
     service: PRESENCE_SERVICE,
-    host: advertised,
-    port,
-    healthCheckUrl: `http://${advertised}:${port}/health/ready`,
+    port: config.presence.port,
+    host: config.presence.host,
+    platform: config.platform,
+    describe: `store: ${config.presence.store}, docs at /docs`,
   });
-  logger.log(
-    `presence server ${id} listening on http://${localHost}:${port} (store: ${config.presence.store}, docs at /docs)`,
-  );
-
-  let closing: Promise<void> | undefined;
-  return {
-    name: PRESENCE_SERVICE,
-    url: `http://${localHost}:${port}`,
-    port,
-    close: () =>
-      (closing ??= (async () => {
-        await registry
-          .deregister(id)
-          .catch((error: unknown) => logger.warn(`deregistering ${id} failed: ${String(error)}`));
-        await app.close();
-      })()),
-  };
 }

@@ -1,7 +1,7 @@
 import {
   authSettings,
-  ConfigError,
   loadSettings,
+  loadSettingsGroups,
   platformSettings,
   type AuthOptions,
   type Env,
@@ -20,25 +20,19 @@ export class PresenceConfig {
 
 /** Loads and checks all groups; throws one ConfigError naming every bad variable. */
 export function loadPresenceConfig(env: Env): PresenceConfig {
-  const problems: string[] = [];
-  const load = <T>(read: () => T): T | undefined => {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
-  const presence = load(() => loadSettings(presenceSettings, env));
-  const platform = load(() => loadSettings(platformSettings, env));
-  const auth = load(() => loadSettings(authSettings, env));
-  // The platform group only sees an explicit PRESENCE_STORE=redis; the cluster default needs the same check.
-  if (presence?.store === 'redis' && platform && platform.redisUrl === '') {
-    problems.push(
-      'REDIS_URL is required when PRESENCE_STORE is redis (Redis URL (redis://host:port/db) for fan-out and presence)',
-    );
-  }
-  if (problems.length > 0 || !presence || !platform || !auth) throw new ConfigError(problems);
+  const { presence, platform, auth } = loadSettingsGroups(
+    {
+      presence: () => loadSettings(presenceSettings, env),
+      platform: () => loadSettings(platformSettings, env),
+      auth: () => loadSettings(authSettings, env),
+    },
+    // The platform group only sees an explicit PRESENCE_STORE=redis; the cluster default needs the same check.
+    (groups) =>
+      groups.presence?.store === 'redis' && groups.platform?.redisUrl === ''
+        ? [
+            'REDIS_URL is required when PRESENCE_STORE is redis (Redis URL (redis://host:port/db) for fan-out and presence)',
+          ]
+        : [],
+  );
   return new PresenceConfig(presence, platform, { ...auth, mode: platform.mode, dataDir: platform.dataDir });
 }

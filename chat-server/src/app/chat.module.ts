@@ -1,11 +1,17 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuthModule, Clock, HealthModule, LoggingModule, PlatformModule } from '@playlist-chat/platform';
+import {
+  AuthModule,
+  CatalogueErrorFilter,
+  Clock,
+  HealthModule,
+  LoggingModule,
+  PlatformModule,
+} from '@playlist-chat/platform';
 import { StompAuthenticator, StompModule } from '@playlist-chat/stomp';
 import { ChatStompAuthenticator } from '../auth/chat-stomp.authenticator';
 import { ConnectionCounter } from '../auth/connection-counter';
 import { DevTokenController } from '../auth/dev-token.controller';
-import { ChatErrorFilter } from '../errors/http-error.filter';
 import { StoreReadiness } from '../health/store.readiness';
 import { MessageIdGenerator } from '../ids/message-id';
 import { ChatController } from '../messages/chat.controller';
@@ -53,7 +59,7 @@ export class ChatModule {
       { provide: ChatConfig, useValue: config },
       { provide: ChatInstance, useValue: ChatInstance.create(config.platform) },
       ...(clock ? [{ provide: Clock, useValue: clock }] : []),
-      { provide: APP_FILTER, useClass: ChatErrorFilter },
+      { provide: APP_FILTER, useClass: CatalogueErrorFilter },
       {
         provide: MessageIdGenerator,
         inject: [Clock],

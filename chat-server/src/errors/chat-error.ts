@@ -1,6 +1,13 @@
+import {
+  CatalogueError,
+  PAYLOAD_ERRORS,
+  type ErrorCatalogue,
+  type FieldProblem,
+} from '@playlist-chat/platform';
+
 /**
- * The one catalogue of expected refusals. Services throw `ChatError(code)`; the HTTP filter
- * (`http-error.filter.ts`) and the STOMP mapping (`stomp-errors.ts`) turn a code into a
+ * The one catalogue of expected refusals. Services throw `ChatError(code)`; the platform's
+ * `CatalogueErrorFilter` and the STOMP mapping (`stomp-errors.ts`) turn a code into a
  * status or an ERROR frame, so both surfaces always say the same thing for the same rule.
  */
 export const CHAT_ERRORS = {
@@ -10,31 +17,16 @@ export const CHAT_ERRORS = {
   'presence-off': { status: 403, message: 'your presence in this room is off; turn it on to chat' },
   'unknown-room': { status: 404, message: 'room not found' },
   'invalid-json': { status: 400, message: 'body is not valid JSON' },
-  'invalid-payload': { status: 400, message: 'body does not match the expected shape' },
+  ...PAYLOAD_ERRORS,
   'content-too-long': { status: 400, message: 'content is too long' },
   'rate-limited': { status: 429, message: 'too many messages' },
   'too-many-connections': { status: 429, message: 'too many open connections' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type ChatErrorCode = keyof typeof CHAT_ERRORS;
 
-export class ChatError extends Error {
-  constructor(
-    readonly code: ChatErrorCode,
-    message: string = CHAT_ERRORS[code].message,
-    /** Field-level problems for invalid-payload: `{ field, reason }`. */
-    readonly fields: readonly FieldProblem[] = [],
-  ) {
-    super(message);
-    this.name = 'ChatError';
+export class ChatError extends CatalogueError<ChatErrorCode> {
+  constructor(code: ChatErrorCode, message?: string, fields?: readonly FieldProblem[]) {
+    super(CHAT_ERRORS, code, message, fields);
   }
-
-  get status(): number {
-    return CHAT_ERRORS[this.code].status;
-  }
-}
-
-export interface FieldProblem {
-  readonly field: string;
-  readonly reason: string;
 }

@@ -1,7 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
+import { describeProblems, fieldProblems } from '@playlist-chat/platform';
 import { ChatError } from './chat-error';
-import { describeProblems, fieldProblems } from './validation-problems';
 
 /** STOMP bodies get the same DTO rules as REST bodies: unknown fields refused, each problem named. */
 export async function parsePayload<T extends object>(dto: ClassConstructor<T>, value: unknown): Promise<T> {

@@ -1,40 +1,32 @@
 import {
   Injectable,
   Logger,
-  type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
 import { HousekeepingService } from './housekeeping.service';
 
 /** Runs housekeeping every CHAT_HOUSEKEEPING_INTERVAL_MS; passes never overlap. */
 @Injectable()
 export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(HousekeepingWorker.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
-  constructor(
-    private readonly housekeeping: HousekeepingService,
-    private readonly config: ChatConfig,
-  ) {}
+  constructor(housekeeping: HousekeepingService, config: ChatConfig) {
+    this.task = new PeriodicTask({
+      name: 'housekeeping',
+      intervalMs: config.chat.housekeepingIntervalMs,
+      run: () => housekeeping.run(),
+      logger: new Logger(HousekeepingWorker.name),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.chat.housekeepingIntervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): Promise<void> {
-    this.running ??= this.housekeeping
-      .run()
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.error(`housekeeping failed: ${String(error)}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -4,7 +4,7 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { Clock } from '@playlist-chat/platform';
+import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
 import { roomThumbnail } from '../rooms/room.views';
 import { RoomStore } from '../rooms/room-store.port';
@@ -21,8 +21,7 @@ const BATCH = 50;
 @Injectable()
 export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchOutboxWorker.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private toldDisabled = false;
 
   constructor(
@@ -30,64 +29,64 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly indexer: SearchIndexer,
     private readonly clock: Clock,
     private readonly config: ChatConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.chat.searchOutboxIntervalMs);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask({
+      name: 'search outbox pass',
+      intervalMs: config.chat.searchOutboxIntervalMs,
+      run: () => this.deliverDue(),
+      logger: this.logger,
+    });
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass over what is due; passes never overlap. */
   tick(): Promise<void> {
-    this.running ??= this.deliverDue().finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.runNow();
   }
 
   private async deliverDue(): Promise<void> {
-    try {
-      const due = await this.rooms.duePendingIndexRequests(this.clock.now(), BATCH);
-      if (due.length === 0) return;
-      if (!this.indexer.enabled) {
-        if (!this.toldDisabled)
-          this.logger.warn('SEARCH_URL is empty: room index requests stay queued until it is set');
-        this.toldDisabled = true;
-        return;
+    const due = await this.rooms.duePendingIndexRequests(this.clock.now(), BATCH);
+    if (due.length === 0) return;
+    if (!this.indexer.enabled) {
+      if (!this.toldDisabled)
+        this.logger.warn('SEARCH_URL is empty: room index requests stay queued until it is set');
+      this.toldDisabled = true;
+      return;
+    }
+    for (const request of due) {
+      const room = await this.rooms.get(request.roomId);
+      // A room closed before it was indexed has nothing left to find.
+      if (!room) {
+        await this.rooms.completeIndexRequest(request.roomId);
+        continue;
       }
-      for (const request of due) {
-        const room = await this.rooms.get(request.roomId);
-        // A room closed before it was indexed has nothing left to find.
-        if (!room) {
-          await this.rooms.completeIndexRequest(request.roomId);
-          continue;
-        }
-        try {
-          await this.indexer.deliver({
-            roomId: room.id,
-            roomName: room.roomName,
-            playlistId: room.playlist.id,
-            playlistName: room.playlist.name,
-            thumbnail: roomThumbnail(room),
-            createdAt: room.createdAt.toISOString(),
-            musics: room.playlist.musics.map(({ title, artist }) => ({ title, artist })),
-          });
-          await this.rooms.completeIndexRequest(room.id);
-        } catch (error) {
-          const { searchRetryBaseMs, searchRetryMaxMs } = this.config.chat;
-          const delay = Math.min(searchRetryMaxMs, searchRetryBaseMs * 2 ** Math.min(request.attempts, 30));
-          const reason = error instanceof Error ? error.message : String(error);
-          await this.rooms.retryIndexRequest(room.id, new Date(this.clock.now().getTime() + delay), reason);
-          this.logger.warn(
-            `indexing room ${room.id} failed (attempt ${request.attempts + 1}, next in ${delay} ms): ${reason}`,
-          );
-        }
+      try {
+        await this.indexer.deliver({
+          roomId: room.id,
+          roomName: room.roomName,
+          playlistId: room.playlist.id,
+          playlistName: room.playlist.name,
+          thumbnail: roomThumbnail(room),
+          createdAt: room.createdAt.toISOString(),
+          musics: room.playlist.musics.map(({ title, artist }) => ({ title, artist })),
+        });
+        await this.rooms.completeIndexRequest(room.id);
+      } catch (error) {
+        const { searchRetryBaseMs, searchRetryMaxMs } = this.config.chat;
+        const delay = Math.min(searchRetryMaxMs, searchRetryBaseMs * 2 ** Math.min(request.attempts, 30));
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.rooms.retryIndexRequest(room.id, new Date(this.clock.now().getTime() + delay), reason);
+        this.logger.warn(
+          `indexing room ${room.id} failed (attempt ${request.attempts + 1}, next in ${delay} ms): ${reason}`,
+        );
       }
-    } catch (error) {
-      this.logger.error(`search outbox pass failed: ${String(error)}`);
     }
   }
 }

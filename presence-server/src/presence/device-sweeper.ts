@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Clock } from '@playlist-chat/platform';
+import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { PresenceConfig } from '../presence-config';
 import { PresenceAnnouncer } from './presence-announcer';
 import { PresenceStore } from './presence-store.port';
@@ -12,29 +12,28 @@ import { PresenceStore } from './presence-store.port';
  */
 @Injectable()
 export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(DeviceSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly store: PresenceStore,
     private readonly announcer: PresenceAnnouncer,
     private readonly clock: Clock,
     private readonly config: PresenceConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((error: unknown) => this.logger.error(`sweeping lapsed devices failed: ${String(error)}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.presence.sweepIntervalMs);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask({
+      name: 'sweeping lapsed devices',
+      intervalMs: config.presence.sweepIntervalMs,
+      run: () => this.sweep(),
+      logger: new Logger(DeviceSweeper.name),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep: repeats store calls until fewer than a batch were due. */

@@ -1,16 +1,19 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { PresenceError } from './presence-error';
+import { CatalogueError } from './catalogue-error';
 
 interface HttpResponse {
   status(code: number): HttpResponse;
   json(body: unknown): void;
 }
 
-/** PresenceError → status from the catalogue, body `{ statusCode, error, code, message, errors? }`. */
-@Catch(PresenceError)
-export class PresenceErrorFilter implements ExceptionFilter<PresenceError> {
-  catch(error: PresenceError, host: ArgumentsHost): void {
+/**
+ * Any app's CatalogueError → its catalogue status and the body every REST refusal has:
+ * `{ statusCode, error, code, message, errors? }` (`errors` only when fields were named).
+ */
+@Catch(CatalogueError)
+export class CatalogueErrorFilter implements ExceptionFilter<CatalogueError> {
+  catch(error: CatalogueError, host: ArgumentsHost): void {
     const body: Record<string, unknown> = {
       statusCode: error.status,
       error: STATUS_CODES[error.status],

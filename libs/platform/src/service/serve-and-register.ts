@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger, type INestApplication } from '@nestjs/common';
+import type { PlatformSettings } from '../config/platform.settings';
+import { ServiceRegistry } from '../service-registry/service-registry.port';
+import { instanceName } from './instance-name';
+import type { RunningService } from './running-service';
+
+export interface ServeAndRegisterOptions {
+  /** Logical name in discovery and logs: `chat-server`, `presence-server`, `gateway`. */
+  readonly service: string;
+  /** Port to listen on; 0 takes any free one (the real one is registered and returned). */
+  readonly port: number;
+  /** Interface to listen on; a wildcard (`0.0.0.0`, `::`, empty) is reached locally at 127.0.0.1. */
+  readonly host: string;
+  readonly platform: Pick<PlatformSettings, 'instanceId' | 'advertiseHost'>;
+  /** Registry to join; default: the app's own `ServiceRegistry` provider. */
+  readonly registry?: ServiceRegistry;
+  /** How often discovery polls `/health/ready`; default: the registry's. */
+  readonly healthCheckIntervalMs?: number;
+  /** Appended to the start-up log line, e.g. `STOMP at /ws-chat, docs at /docs`. */
+  readonly describe?: string;
+  /** Runs on close after leaving discovery and before the app closes: drain what the app does not own. */
+  readonly beforeAppClose?: () => Promise<void>;
+  /** Runs on close after the app closed: release what was opened outside it. */
+  readonly afterAppClose?: () => Promise<void>;
+}
+
+const wildcardHosts = ['0.0.0.0', '::', ''];
+
+/**
+ * The common tail of every app's start-up: listen, register in discovery as
+ * `<instance name>-<port>` with `/health/ready` as its check, and hand back a RunningService.
+ * Its `close()` leaves discovery first (a failure there is logged, not fatal), so no new
+ * traffic is routed here while the app stops; calling it again returns the same stop.
+ */
+export async function serveAndRegister(
+  app: INestApplication,
+  options: ServeAndRegisterOptions,
+): Promise<RunningService> {
+  const { service, host, platform } = options;
+  await app.listen(options.port, host);
+
+  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  const url = `http://${wildcardHosts.includes(host) ? '127.0.0.1' : host}:${port}`;
+  const registry = options.registry ?? app.get<ServiceRegistry>(ServiceRegistry);
+  // The port keeps apart instances that share a host and process (tests, several apps per node).
+  const id = `${instanceName(platform, service)}-${port}`;
+  await registry.register({
+    id,
+    service,
+    host: platform.advertiseHost,
+    port,
+    healthCheckUrl: `http://${platform.advertiseHost}:${port}/health/ready`,
+    healthCheckIntervalMs: options.healthCheckIntervalMs,
+  });
+  const logger = new Logger(service);
+  logger.log(`${id} listening on ${url}${options.describe ? ` (${options.describe})` : ''}`);
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await registry
+      .deregister(id)
+      .catch((error: unknown) => logger.warn(`deregistering ${id} failed: ${String(error)}`));
+    await options.beforeAppClose?.();
+    await app.close();
+    await options.afterAppClose?.();
+  };
+  return { name: service, url, port, close: () => (closing ??= close()) };
+}

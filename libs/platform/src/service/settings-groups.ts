@@ -1,0 +1,27 @@
+import { ConfigError } from '../config/settings';
+
+type Loaded<L extends Record<string, () => unknown>> = { readonly [K in keyof L]: ReturnType<L[K]> };
+
+/**
+ * Loads every settings group a service reads at start-up, so that one ConfigError names every
+ * bad variable of all groups instead of stopping at the first bad group. `crossCheck` adds
+ * rules that span groups; it sees the groups that loaded (a group that failed is absent).
+ */
+export function loadSettingsGroups<L extends Record<string, () => unknown>>(
+  loaders: L,
+  crossCheck: (groups: Partial<Loaded<L>>) => readonly string[] = () => [],
+): Loaded<L> {
+  const problems: string[] = [];
+  const groups: Partial<Record<keyof L, unknown>> = {};
+  for (const [name, load] of Object.entries(loaders) as [keyof L, () => unknown][]) {
+    try {
+      groups[name] = load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  problems.push(...crossCheck(groups as Partial<Loaded<L>>));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return groups as Loaded<L>;
+}

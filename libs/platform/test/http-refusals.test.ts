@@ -1,0 +1,169 @@
+import { Body, Controller, Get, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsString, Min, ValidateNested } from 'class-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CatalogueError,
+  CatalogueErrorFilter,
+  createValidationPipe,
+  type ErrorCatalogue,
+  type FieldProblem,
+} from '@playlist-chat/platform';
+
+const SHELF_ERRORS = {
+  'unknown-shelf': { status: 404, message: 'shelf not found' },
+  'shelf-full': { status: 409, message: 'the shelf is full' },
+} as const satisfies ErrorCatalogue;
+
+type ShelfErrorCode = keyof typeof SHELF_ERRORS;
+
+/** An app's own catalogue, declared the way the chat and presence servers declare theirs. */
+class ShelfError extends CatalogueError<ShelfErrorCode> {
+  constructor(code: ShelfErrorCode, message?: string, fields?: readonly FieldProblem[]) {
+    super(SHELF_ERRORS, code, message, fields);
+  }
+}
+
+class BookDto {
+  @IsString()
+  @IsNotEmpty()
+  title!: string;
+
+  @IsInt()
+  @Min(1)
+  pages!: number;
+}
+
+class ShelveDto {
+  @IsString()
+  shelf!: string;
+
+  @ValidateNested()
+  @Type(() => BookDto)
+  book!: BookDto;
+}
+
+@Controller('shelves')
+class ShelvesController {
+  readonly shelved: ShelveDto[] = [];
+
+  @Post()
+  shelve(@Body() body: ShelveDto): { shelved: number } {
+    if (body.shelf === 'full')
+      throw new ShelfError('shelf-full', undefined, [{ field: 'shelf', reason: 'no room left' }]);
+    this.shelved.push(body);
+    return { shelved: this.shelved.length };
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string): never {
+    throw new ShelfError('unknown-shelf', `shelf ${id} not found`);
+  }
+}
+
+@Module({ controllers: [ShelvesController] })
+class ShelvesModule {}
+
+describe('REST refusals: createValidationPipe and CatalogueErrorFilter', () => {
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    app = await NestFactory.create(ShelvesModule, { logger: false });
+    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalFilters(new CatalogueErrorFilter());
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const send = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('accepts a valid body, converted to its DTO', async () => {
+    const response = await send('POST', '/shelves', { shelf: 'a', book: { title: 'Dune', pages: 412 } });
+
+    expect(response).toEqual({ status: 201, body: { shelved: 1 } });
+  });
+
+  it('answers a broken body with 400 naming each field, nested ones by dotted path', async () => {
+    const response = await send('POST', '/shelves', { shelf: 7, book: { title: '', pages: '412' } });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'invalid-payload',
+      message: expect.any(String),
+      errors: expect.arrayContaining([
+        { field: 'shelf', reason: 'shelf must be a string' },
+        { field: 'book.title', reason: 'title should not be empty' },
+        { field: 'book.pages', reason: 'pages must be an integer number' },
+      ]),
+    });
+    // The message lists the same problems, for clients that show one line.
+    expect(response.body.message).toContain('book.title: title should not be empty');
+    expect(response.body.message).toContain('book.pages: pages must be an integer number');
+  });
+
+  it('refuses unknown fields instead of dropping them', async () => {
+    const response = await send('POST', '/shelves', {
+      shelf: 'a',
+      book: { title: 'Dune', pages: 1 },
+      owner: 'mallory',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'owner', reason: 'property owner should not exist' }]);
+  });
+
+  it('turns a catalogue error into its status, code and message, with fields when it names some', async () => {
+    expect(await send('GET', '/shelves/s-9')).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', code: 'unknown-shelf', message: 'shelf s-9 not found' },
+    });
+    expect(await send('POST', '/shelves', { shelf: 'full', book: { title: 'Dune', pages: 1 } })).toEqual({
+      status: 409,
+      body: {
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'shelf-full',
+        message: 'the shelf is full',
+        errors: [{ field: 'shelf', reason: 'no room left' }],
+      },
+    });
+  });
+
+  it('leaves other errors to Nest: an unknown route is still a plain 404', async () => {
+    const response = await send('GET', '/nowhere');
+
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBeUndefined();
+  });
+});
+
+describe('CatalogueError', () => {
+  it('takes status and default message from its catalogue and is named after its class', () => {
+    const error = new ShelfError('shelf-full');
+
+    expect(error).toBeInstanceOf(CatalogueError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      name: 'ShelfError',
+      code: 'shelf-full',
+      status: 409,
+      message: 'the shelf is full',
+      fields: [],
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import type { Server } from 'node:http';
+import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  InMemoryServiceRegistry,
+  serveAndRegister,
+  ServiceRegistry,
+  type RunningService,
+} from '@playlist-chat/platform';
+import { expectEventually } from '@playlist-chat/platform/testing';
+
+@Controller('health')
+class ReadyController {
+  @Get('ready')
+  ready(): { status: string } {
+    return { status: 'ok' };
+  }
+}
+
+/** An app with a readiness route and, like the real apps, its registry as a provider. */
+@Module({})
+class TinyAppModule {
+  static with(registry: ServiceRegistry): DynamicModule {
+    return {
+      module: TinyAppModule,
+      controllers: [ReadyController],
+      providers: [{ provide: ServiceRegistry, useValue: registry }],
+    };
+  }
+}
+
+const platform = { instanceId: 'unit', advertiseHost: '127.0.0.1' };
+
+describe('serveAndRegister', () => {
+  const registries: InMemoryServiceRegistry[] = [];
+  const services: RunningService[] = [];
+
+  const tinyApp = async (): Promise<{ app: INestApplication; registry: InMemoryServiceRegistry }> => {
+    const registry = new InMemoryServiceRegistry();
+    registries.push(registry);
+    return { app: await NestFactory.create(TinyAppModule.with(registry), { logger: false }), registry };
+  };
+
+  afterEach(async () => {
+    for (const service of services.splice(0)) await service.close();
+    for (const registry of registries.splice(0)) await registry.close();
+  });
+
+  it('listens, registers <instance>-<port> with its readiness URL, and returns where it serves', async () => {
+    const { app, registry } = await tinyApp();
+
+    const service = await serveAndRegister(app, { service: 'tiny', port: 0, host: '127.0.0.1', platform });
+    services.push(service);
+
+    expect(service.name).toBe('tiny');
+    expect(service.port).toBeGreaterThan(0);
+    expect(service.url).toBe(`http://127.0.0.1:${service.port}`);
+    expect(await registry.healthy('tiny')).toEqual([
+      { id: `tiny-unit-${service.port}`, service: 'tiny', host: '127.0.0.1', port: service.port },
+    ]);
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(await ready.json()).toEqual({ status: 'ok' });
+  });
+
+  it('gives a wildcard listener a local URL and registers the advertised host', async () => {
+    const { app, registry } = await tinyApp();
+
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '0.0.0.0',
+      platform: { instanceId: '', advertiseHost: 'localhost' },
+    });
+    services.push(service);
+
+    expect(service.url).toBe(`http://127.0.0.1:${service.port}`);
+    expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+    const [instance] = await registry.healthy('tiny');
+    expect(instance).toMatchObject({ host: 'localhost', port: service.port });
+    expect(instance.id).toMatch(new RegExp(`^tiny-.+-${process.pid}-${service.port}$`));
+  });
+
+  it('joins the registry it is given instead of the app’s own', async () => {
+    const { app, registry: own } = await tinyApp();
+    const given = new InMemoryServiceRegistry();
+    registries.push(given);
+
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      platform,
+      registry: given,
+    });
+    services.push(service);
+
+    expect(await given.healthy('tiny')).toHaveLength(1);
+    expect(await own.healthy('tiny')).toEqual([]);
+  });
+
+  it('on close leaves discovery first, then runs the drain, closes the app, then releases; once', async () => {
+    const { app, registry } = await tinyApp();
+    const seen: string[] = [];
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      platform,
+      beforeAppClose: async () => {
+        const listed = await registry.healthy('tiny');
+        const serving = (await fetch(`${service.url}/health/ready`)).status;
+        seen.push(`drain: listed ${listed.length}, serving ${serving}`);
+      },
+      afterAppClose: async () => {
+        const serving = await fetch(`${service.url}/health/ready`).then(
+          () => true,
+          () => false,
+        );
+        seen.push(`release: serving ${serving}`);
+      },
+    });
+
+    const first = service.close();
+    const second = service.close();
+    await Promise.all([first, second]);
+    await service.close();
+
+    expect(second).toBe(first);
+    expect(seen).toEqual(['drain: listed 0, serving 200', 'release: serving false']);
+    expect(await registry.healthy('tiny')).toEqual([]);
+  });
+
+  it('has discovery poll its readiness at the interval given', async () => {
+    const { app, registry } = await tinyApp();
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      platform,
+      healthCheckIntervalMs: 20,
+    });
+    services.push(service);
+    expect(await registry.healthy('tiny')).toHaveLength(1);
+
+    // Stop answering without leaving discovery: only the registry's own checks can notice.
+    const server = app.getHttpServer() as Server;
+    server.close();
+    server.closeAllConnections();
+
+    await expectEventually(async () => expect(await registry.healthy('tiny')).toEqual([]));
+  });
+});

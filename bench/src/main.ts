@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const options = {
     subscribers: Number(process.env.FANOUT_SUBSCRIBERS ?? 1000),
     messages: Number(process.env.FANOUT_MESSAGES ?? 200),
-    rounds: Number(process.env.FANOUT_ROUNDS ?? 5),
+    rounds: Number(process.env.FANOUT_ROUNDS ?? 9),
     burst: 10,
   };
   console.log(`fan-out: 1 destination × ${options.subscribers} subscribers over loopback, ${options.messages} messages per run, ${options.rounds} alternating rounds`);

@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint';
 // Engine clients belong to adapter files only (named after their engine), so that
 // application code can never depend on which column of the architecture it runs in.
 const engineImports = ['kafkajs', 'mongoose', 'ioredis', 'consul', 'node:sqlite'];
-const adapterFiles = ['**/*.kafka.ts', '**/*.mongo.ts', '**/*.redis.ts', '**/*.consul.ts', '**/*.sqlite.ts', '**/testing/**', '**/test/**'];
+const adapterFiles = [
+  '**/*.kafka.ts',
+  '**/*.mongo.ts',
+  '**/*.redis.ts',
+  '**/*.consul.ts',
+  '**/*.sqlite.ts',
+  '**/testing/**',
+  '**/test/**',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'gateway/public/**', 'eslint.config.mjs'] },
@@ -20,7 +28,16 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off',
-      'no-restricted-imports': ['error', { paths: engineImports.map((name) => ({ name, message: 'Only adapter files (*.kafka.ts, *.mongo.ts, *.redis.ts, *.consul.ts, *.sqlite.ts) import engine clients.' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: engineImports.map((name) => ({
+            name,
+            message:
+              'Only adapter files (*.kafka.ts, *.mongo.ts, *.redis.ts, *.consul.ts, *.sqlite.ts) import engine clients.',
+          })),
+        },
+      ],
     },
   },
   { files: adapterFiles, rules: { 'no-restricted-imports': 'off' } },

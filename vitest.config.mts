@@ -10,9 +10,15 @@ export default defineConfig({
   plugins: [swc.vite({ tsconfigFile: here('./tsconfig.base.json'), module: { type: 'es6' } })],
   resolve: {
     alias: [
-      { find: /^@playlist-chat\/platform\/testing$/, replacement: here('./libs/platform/src/testing/index.ts') },
+      {
+        find: /^@playlist-chat\/platform\/testing$/,
+        replacement: here('./libs/platform/src/testing/index.ts'),
+      },
       { find: /^@playlist-chat\/(contracts|platform|stomp)$/, replacement: here('./libs/$1/src/index.ts') },
-      { find: /^@playlist-chat\/(chat-server|presence-server|gateway)$/, replacement: here('./$1/src/index.ts') },
+      {
+        find: /^@playlist-chat\/(chat-server|presence-server|gateway)$/,
+        replacement: here('./$1/src/index.ts'),
+      },
     ],
   },
   test: {

@@ -5,7 +5,15 @@
 import WebSocket from 'ws';
 
 export type ClientCommand =
-  | { kind: 'open'; name: string; url: string; sockets: number; stomp: boolean; distinctIds: boolean; destination: string }
+  | {
+      kind: 'open';
+      name: string;
+      url: string;
+      sockets: number;
+      stomp: boolean;
+      distinctIds: boolean;
+      destination: string;
+    }
   | { kind: 'expect'; name: string; messages: number }
   | { kind: 'close' };
 
@@ -29,14 +37,18 @@ async function open(command: Extract<ClientCommand, { kind: 'open' }>): Promise<
   groups.set(command.name, group);
   const connectOne = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(command.url, command.stomp ? ['v12.stomp'] : [], { perMessageDeflate: false, skipUTF8Validation: true });
+      const ws = new WebSocket(command.url, command.stomp ? ['v12.stomp'] : [], {
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+      });
       ws.binaryType = 'nodebuffer';
       let ready = !command.stomp;
       ws.on('message', (data: Buffer) => {
         // Minimal parse: every MESSAGE frame arrives as one WebSocket message starting with 'M'.
         if (data[0] === 0x4d) {
           group.received += 1;
-          if (group.received === group.target) report({ kind: 'received', name: command.name, messages: group.received });
+          if (group.received === group.target)
+            report({ kind: 'received', name: command.name, messages: group.received });
         } else if (!ready && data.includes('RECEIPT')) {
           ready = true;
           resolve();
@@ -45,7 +57,9 @@ async function open(command: Extract<ClientCommand, { kind: 'open' }>): Promise<
       ws.once('open', () => {
         if (command.stomp) {
           const id = command.distinctIds ? `sub-${i}` : 'sub-0';
-          ws.send(`CONNECT\naccept-version:1.2\nhost:bench\nheart-beat:0,0\n\n\0SUBSCRIBE\nid:${id}\ndestination:${command.destination}\nreceipt:ready\n\n\0`);
+          ws.send(
+            `CONNECT\naccept-version:1.2\nhost:bench\nheart-beat:0,0\n\n\0SUBSCRIBE\nid:${id}\ndestination:${command.destination}\nreceipt:ready\n\n\0`,
+          );
         } else {
           resolve();
         }

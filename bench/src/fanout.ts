@@ -38,11 +38,22 @@ const BODY = JSON.stringify({
 
 /** The bytes a STOMP subscriber `sub-0` receives for one message: the bare server sends exactly these. */
 function sameFrameBytes(): Buffer {
-  return encodeFrame('MESSAGE', { subscription: 'sub-0', 'message-id': '5f1c2d3e-1', destination: '/topic/stomp-shared-id', 'content-type': 'application/json' }, BODY);
+  return encodeFrame(
+    'MESSAGE',
+    {
+      subscription: 'sub-0',
+      'message-id': '5f1c2d3e-1',
+      destination: '/topic/stomp-shared-id',
+      'content-type': 'application/json',
+    },
+    BODY,
+  );
 }
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 class Clients {
@@ -50,7 +61,10 @@ class Clients {
   private readonly waiters = new Map<string, (report: ClientReport) => void>();
 
   constructor() {
-    this.child = fork(join(__dirname, 'fanout-clients.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    this.child = fork(join(__dirname, 'fanout-clients.js'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     this.child.on('message', (report: ClientReport) => {
       if (report.kind === 'failed') throw new Error(`benchmark clients failed: ${report.error}`);
       this.waiters.get(`${report.kind}:${report.name}`)?.(report);
@@ -61,7 +75,13 @@ class Clients {
     return new Promise((resolve) => this.waiters.set(key, resolve));
   }
 
-  async open(name: string, url: string, sockets: number, stomp: boolean, distinctIds: boolean): Promise<void> {
+  async open(
+    name: string,
+    url: string,
+    sockets: number,
+    stomp: boolean,
+    distinctIds: boolean,
+  ): Promise<void> {
     const opened = this.next(`opened:${name}`);
     this.send({ kind: 'open', name, url, sockets, stomp, distinctIds, destination: `/topic/${name}` });
     await opened;
@@ -87,7 +107,7 @@ class Clients {
 
 /** Publishes `count` messages in bursts, yielding to the event loop between bursts. */
 async function publishAll(count: number, burst: number, publishOne: () => void): Promise<void> {
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     for (let i = 0; i < burst && sent < count; i += 1, sent += 1) publishOne();
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -117,8 +137,20 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
   const bare = new WebSocketServer({ server: bareHttp, perMessageDeflate: false });
   const barePort = await listen(bareHttp);
 
-  await clients.open('stomp-shared-id', `ws://127.0.0.1:${stompPort}/stomp`, options.subscribers, true, false);
-  await clients.open('stomp-distinct-ids', `ws://127.0.0.1:${stompPort}/stomp`, options.subscribers, true, true);
+  await clients.open(
+    'stomp-shared-id',
+    `ws://127.0.0.1:${stompPort}/stomp`,
+    options.subscribers,
+    true,
+    false,
+  );
+  await clients.open(
+    'stomp-distinct-ids',
+    `ws://127.0.0.1:${stompPort}/stomp`,
+    options.subscribers,
+    true,
+    true,
+  );
   await clients.open('bare-ws', `ws://127.0.0.1:${barePort}/`, options.subscribers, false, false);
 
   const frame = sameFrameBytes();
@@ -157,7 +189,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
       cpu.get(scenario.name)!.push(((cpuUsed.user + cpuUsed.system) * 1000) / total);
     }
     if (round === 0) continue;
-    for (const scenario of scenarios) ratios.get(scenario.name)!.push(roundRates.get(scenario.name)! / roundRates.get('bare-ws')!);
+    for (const scenario of scenarios)
+      ratios.get(scenario.name)!.push(roundRates.get(scenario.name)! / roundRates.get('bare-ws')!);
   }
 
   clients.close();

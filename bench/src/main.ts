@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     rounds: Number(process.env.FANOUT_ROUNDS ?? 9),
     burst: 10,
   };
-  console.log(`fan-out: 1 destination × ${options.subscribers} subscribers over loopback, ${options.messages} messages per run, ${options.rounds} alternating rounds`);
+  console.log(
+    `fan-out: 1 destination × ${options.subscribers} subscribers over loopback, ${options.messages} messages per run, ${options.rounds} alternating rounds`,
+  );
   console.log(`node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}`);
   const started = Date.now();
   const results = await runFanout(options);

@@ -30,9 +30,13 @@ export function aMessage(roomId: string, n: number, overrides: Partial<StoredMes
 }
 
 const contents = (messages: readonly StoredMessage[]): string[] => messages.map((message) => message.content);
-const messageIds = (messages: readonly StoredMessage[]): string[] => messages.map((message) => message.messageId);
+const messageIds = (messages: readonly StoredMessage[]): string[] =>
+  messages.map((message) => message.messageId);
 
-export function messageStoreContract(name: string, makeFixture: () => Promise<StoreFixture<MessageStore>>): void {
+export function messageStoreContract(
+  name: string,
+  makeFixture: () => Promise<StoreFixture<MessageStore>>,
+): void {
   describe(`MessageStore contract: ${name}`, () => {
     let fixture: StoreFixture<MessageStore>;
     let store: MessageStore;
@@ -65,7 +69,11 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
 
     describe('append', () => {
       it('stores the message and makes it readable', async () => {
-        const message = aMessage(room, 1, { sender: { uid: 'bob', nickName: 'Bob', profileImage: null }, type: 'ENTER', content: 'Bob has entered' });
+        const message = aMessage(room, 1, {
+          sender: { uid: 'bob', nickName: 'Bob', profileImage: null },
+          type: 'ENTER',
+          content: 'Bob has entered',
+        });
         expect(await store.append(message)).toEqual({ message, duplicate: false });
         expect(await store.listAfter(room, null, 10)).toEqual([message]);
         expect(await store.latest(room)).toEqual(message);
@@ -74,7 +82,9 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
       it('stores a resend with the same client message id once and returns the earlier message', async () => {
         const first = aMessage(room, 1, { clientMessageId: 'c-1', content: 'hello' });
         await store.append(first);
-        const resend = await store.append(aMessage(room, 2, { clientMessageId: 'c-1', content: 'hello again' }));
+        const resend = await store.append(
+          aMessage(room, 2, { clientMessageId: 'c-1', content: 'hello again' }),
+        );
         expect(resend).toEqual({ message: first, duplicate: true });
         expect(await store.listAfter(room, null, 10)).toEqual([first]);
       });
@@ -87,13 +97,18 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
       });
 
       it('never deduplicates messages without a client message id', async () => {
-        await appendAll([aMessage(room, 1, { clientMessageId: null, type: 'ENTER' }), aMessage(room, 2, { clientMessageId: null, type: 'ENTER' })]);
+        await appendAll([
+          aMessage(room, 1, { clientMessageId: null, type: 'ENTER' }),
+          aMessage(room, 2, { clientMessageId: null, type: 'ENTER' }),
+        ]);
         expect(messageIds(await store.listAfter(room, null, 10))).toEqual([messageId(1), messageId(2)]);
       });
 
       it('stores concurrent resends once', async () => {
         const results = await Promise.all(
-          Array.from({ length: 10 }, (_, index) => store.append(aMessage(room, index + 1, { clientMessageId: 'c-same' }))),
+          Array.from({ length: 10 }, (_, index) =>
+            store.append(aMessage(room, index + 1, { clientMessageId: 'c-same' })),
+          ),
         );
         expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
         const stored = await store.listAfter(room, null, 20);
@@ -148,7 +163,12 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
 
     describe('countAfter', () => {
       it('counts messages after each read position, for many rooms at once', async () => {
-        const [a, b, empty, unknown] = [room, `room-${randomUUID()}`, `room-${randomUUID()}`, `room-${randomUUID()}`];
+        const [a, b, empty, unknown] = [
+          room,
+          `room-${randomUUID()}`,
+          `room-${randomUUID()}`,
+          `room-${randomUUID()}`,
+        ];
         await appendAll([...numbered(a, 5), ...numbered(b, 3, 6)]);
         const counts = await store.countAfter([
           { roomId: a, afterMessageId: messageId(2) },
@@ -164,18 +184,31 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
             [unknown, 0],
           ]),
         );
-        expect(await store.countAfter([{ roomId: a, afterMessageId: messageId(5) }])).toEqual(new Map([[a, 0]]));
+        expect(await store.countAfter([{ roomId: a, afterMessageId: messageId(5) }])).toEqual(
+          new Map([[a, 0]]),
+        );
         expect(await store.countAfter([])).toEqual(new Map());
       });
     });
 
     describe('search', () => {
-      const lines = ['rock and roll', 'Café au lait', 'hello world', 'helloworld', 'near the stage', 'jazz tonight', 'Rock the jazz'];
+      const lines = [
+        'rock and roll',
+        'Café au lait',
+        'hello world',
+        'helloworld',
+        'near the stage',
+        'jazz tonight',
+        'Rock the jazz',
+      ];
       const seed = async (): Promise<void> => {
         await appendAll(lines.map((content, index) => aMessage(room, index + 1, { content })));
-        await store.append(aMessage(`room-${randomUUID()}`, 100, { content: 'rock and roll in another room' }));
+        await store.append(
+          aMessage(`room-${randomUUID()}`, 100, { content: 'rock and roll in another room' }),
+        );
       };
-      const find = async (query: string, limit = 50): Promise<string[]> => contents((await store.search(room, query, null, limit)).items);
+      const find = async (query: string, limit = 50): Promise<string[]> =>
+        contents((await store.search(room, query, null, limit)).items);
 
       it('matches whole words, any case and accents, newest first', async () => {
         await seed();
@@ -197,7 +230,11 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
       });
 
       it('pages newest first with a cursor', async () => {
-        await appendAll(Array.from({ length: 5 }, (_, index) => aMessage(room, index + 1, { content: `encore ${index + 1}` })));
+        await appendAll(
+          Array.from({ length: 5 }, (_, index) =>
+            aMessage(room, index + 1, { content: `encore ${index + 1}` }),
+          ),
+        );
         const first = await store.search(room, 'encore', null, 2);
         expect(contents(first.items)).toEqual(['encore 5', 'encore 4']);
         const second = await store.search(room, 'encore', first.nextCursor, 2);
@@ -227,13 +264,35 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
           ['rock\u0000jazz', ['Rock the jazz']],
           ['🎵', []],
         ];
-        for (const [query, expected] of cases) expect({ query, found: await find(query) }).toEqual({ query, found: expected });
+        for (const [query, expected] of cases)
+          expect({ query, found: await find(query) }).toEqual({ query, found: expected });
       });
 
       it('answers any input with matches from this room or nothing, never an error', async () => {
         await seed();
         const operatorSoup = fc.string({
-          unit: fc.constantFrom('"', "'", '*', '(', ')', '-', '+', ':', '^', '{', '}', ' ', 'AND', 'OR', 'NOT', 'NEAR', 'rock', 'jazz', '\u0000', '\\'),
+          unit: fc.constantFrom(
+            '"',
+            "'",
+            '*',
+            '(',
+            ')',
+            '-',
+            '+',
+            ':',
+            '^',
+            '{',
+            '}',
+            ' ',
+            'AND',
+            'OR',
+            'NOT',
+            'NEAR',
+            'rock',
+            'jazz',
+            '\u0000',
+            '\\',
+          ),
         });
         await fc.assert(
           fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary' }), operatorSoup), async (query) => {
@@ -278,13 +337,21 @@ export function messageStoreContract(name: string, makeFixture: () => Promise<St
 
     describe('restart', () => {
       it('keeps messages, search and resend detection across close and reopen', async () => {
-        const written = await appendAll([aMessage(room, 1, { clientMessageId: 'c-1', content: 'before the restart' }), aMessage(room, 2)]);
+        const written = await appendAll([
+          aMessage(room, 1, { clientMessageId: 'c-1', content: 'before the restart' }),
+          aMessage(room, 2),
+        ]);
         await store.close();
 
         const reopened = await open();
         expect(await reopened.listAfter(room, null, 10)).toEqual(written);
-        expect(contents((await reopened.search(room, 'restart', null, 10)).items)).toEqual(['before the restart']);
-        expect(await reopened.append(aMessage(room, 3, { clientMessageId: 'c-1' }))).toEqual({ message: written[0], duplicate: true });
+        expect(contents((await reopened.search(room, 'restart', null, 10)).items)).toEqual([
+          'before the restart',
+        ]);
+        expect(await reopened.append(aMessage(room, 3, { clientMessageId: 'c-1' }))).toEqual({
+          message: written[0],
+          duplicate: true,
+        });
       });
     });
   });

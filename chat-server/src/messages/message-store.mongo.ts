@@ -42,7 +42,11 @@ export class MongoMessageStore extends MessageStore {
         roomId: message.roomId,
         ...(message.clientMessageId === null ? {} : { clientMessageId: message.clientMessageId }),
         type: message.type,
-        sender: { uid: message.sender.uid, nickName: message.sender.nickName, profileImage: message.sender.profileImage },
+        sender: {
+          uid: message.sender.uid,
+          nickName: message.sender.nickName,
+          profileImage: message.sender.profileImage,
+        },
         content: message.content,
         createdAt: message.createdAt,
         words: [...new Set(searchWords(message.content))],
@@ -54,9 +58,14 @@ export class MongoMessageStore extends MessageStore {
       const earlier =
         (message.clientMessageId === null
           ? null
-          : await this.messages.findOne({ roomId: message.roomId, clientMessageId: message.clientMessageId }).lean<MessageDocument>()) ??
-        (await this.messages.findOne({ _id: message.messageId, roomId: message.roomId }).lean<MessageDocument>());
-      if (!earlier) throw new Error(`Message id ${message.messageId} is already used in another room`, { cause: error });
+          : await this.messages
+              .findOne({ roomId: message.roomId, clientMessageId: message.clientMessageId })
+              .lean<MessageDocument>()) ??
+        (await this.messages
+          .findOne({ _id: message.messageId, roomId: message.roomId })
+          .lean<MessageDocument>());
+      if (!earlier)
+        throw new Error(`Message id ${message.messageId} is already used in another room`, { cause: error });
       return { message: toMessage(earlier), duplicate: true };
     }
   }
@@ -72,19 +81,30 @@ export class MongoMessageStore extends MessageStore {
     return docs.map(toMessage);
   }
 
-  async listBefore(roomId: string, beforeMessageId: string | null, limit: number): Promise<Page<StoredMessage>> {
+  async listBefore(
+    roomId: string,
+    beforeMessageId: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
-    return this.page({ roomId, ...(beforeMessageId === null ? {} : { _id: { $lt: beforeMessageId } }) }, limit);
+    return this.page(
+      { roomId, ...(beforeMessageId === null ? {} : { _id: { $lt: beforeMessageId } }) },
+      limit,
+    );
   }
 
-  async countAfter(positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>): Promise<Map<string, number>> {
+  async countAfter(
+    positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>,
+  ): Promise<Map<string, number>> {
     if (positions.length === 0) return new Map();
     const counts = new Map(positions.map((position) => [position.roomId, 0]));
     // One aggregation for every room: match each room past its own position, then count per room.
     const rows = await this.messages.aggregate<{ _id: string; count: number }>([
       {
         $match: {
-          $or: positions.map(({ roomId, afterMessageId }) => (afterMessageId === null ? { roomId } : { roomId, _id: { $gt: afterMessageId } })),
+          $or: positions.map(({ roomId, afterMessageId }) =>
+            afterMessageId === null ? { roomId } : { roomId, _id: { $gt: afterMessageId } },
+          ),
         },
       },
       { $group: { _id: '$roomId', count: { $sum: 1 } } },
@@ -93,7 +113,12 @@ export class MongoMessageStore extends MessageStore {
     return counts;
   }
 
-  async search(roomId: string, query: string, before: string | null, limit: number): Promise<Page<StoredMessage>> {
+  async search(
+    roomId: string,
+    query: string,
+    before: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
     const exact: string[] = [];
     const prefixes: string[] = [];
@@ -108,7 +133,10 @@ export class MongoMessageStore extends MessageStore {
       ...(exact.length > 0 ? [{ words: { $all: [...new Set(exact)] } }] : []),
       ...prefixes.map((prefix) => ({ words: { $regex: `^${escapeRegExp(prefix)}` } })),
     ];
-    return this.page({ roomId, ...(before === null ? {} : { _id: { $lt: before } }), $and: conditions }, limit);
+    return this.page(
+      { roomId, ...(before === null ? {} : { _id: { $lt: before } }), $and: conditions },
+      limit,
+    );
   }
 
   async latest(roomId: string): Promise<StoredMessage | null> {
@@ -142,7 +170,8 @@ export class MongoMessageStore extends MessageStore {
 }
 
 function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
 }
 
 function escapeRegExp(text: string): string {
@@ -159,7 +188,11 @@ function toMessage(doc: MessageDocument): StoredMessage {
     roomId: doc.roomId,
     clientMessageId: doc.clientMessageId ?? null,
     type: doc.type,
-    sender: { uid: doc.sender.uid, nickName: doc.sender.nickName, profileImage: doc.sender.profileImage ?? null },
+    sender: {
+      uid: doc.sender.uid,
+      nickName: doc.sender.nickName,
+      profileImage: doc.sender.profileImage ?? null,
+    },
     content: doc.content,
     createdAt: new Date(doc.createdAt),
   };

@@ -25,12 +25,23 @@ export abstract class MessageStore {
   abstract listAfter(roomId: string, afterMessageId: string | null, limit: number): Promise<StoredMessage[]>;
 
   /** Messages before `beforeMessageId` (the newest when null), newest first, at most `limit`. */
-  abstract listBefore(roomId: string, beforeMessageId: string | null, limit: number): Promise<Page<StoredMessage>>;
+  abstract listBefore(
+    roomId: string,
+    beforeMessageId: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>>;
 
   /** Unread counts: for each room, how many messages come after the given id (all when null). */
-  abstract countAfter(positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>): Promise<Map<string, number>>;
+  abstract countAfter(
+    positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>,
+  ): Promise<Map<string, number>>;
 
-  abstract search(roomId: string, query: string, before: string | null, limit: number): Promise<Page<StoredMessage>>;
+  abstract search(
+    roomId: string,
+    query: string,
+    before: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>>;
 
   abstract latest(roomId: string): Promise<StoredMessage | null>;
 

@@ -23,7 +23,11 @@ const messageSchema = new Schema<MessageDocument>(
     type: { type: String, required: true, enum: ['ENTER', 'TALK', 'EXIT'] },
     sender: {
       type: new Schema(
-        { uid: { type: String, required: true }, nickName: { type: String, default: '' }, profileImage: { type: String, default: null } },
+        {
+          uid: { type: String, required: true },
+          nickName: { type: String, default: '' },
+          profileImage: { type: String, default: null },
+        },
         { _id: false },
       ),
       required: true,
@@ -38,7 +42,11 @@ const messageSchema = new Schema<MessageDocument>(
 // A resend with the same client id is stored once; messages without one are not constrained.
 messageSchema.index(
   { roomId: 1, clientMessageId: 1 },
-  { unique: true, partialFilterExpression: { clientMessageId: { $type: 'string' } }, name: 'one_message_per_client_id' },
+  {
+    unique: true,
+    partialFilterExpression: { clientMessageId: { $type: 'string' } },
+    name: 'one_message_per_client_id',
+  },
 );
 messageSchema.index({ roomId: 1, _id: 1 }, { name: 'room_order' });
 // Retention purge scans by age (no TTL index: the purge is explicit and counted).
@@ -48,5 +56,8 @@ messageSchema.index({ roomId: 1, words: 1, _id: -1 }, { name: 'room_words' });
 
 /** The model on `connection` (registered once per connection). */
 export function messageModel(connection: Connection): Model<MessageDocument> {
-  return (connection.models.Message as Model<MessageDocument> | undefined) ?? connection.model<MessageDocument>('Message', messageSchema);
+  return (
+    (connection.models.Message as Model<MessageDocument> | undefined) ??
+    connection.model<MessageDocument>('Message', messageSchema)
+  );
 }

@@ -19,7 +19,8 @@ interface MessageRow {
   created_at: number;
 }
 
-const columns = 'm.message_id, m.room_id, m.client_message_id, m.type, m.sender_uid, m.sender_nick_name, m.sender_profile_image, m.content, m.created_at';
+const columns =
+  'm.message_id, m.room_id, m.client_message_id, m.type, m.sender_uid, m.sender_nick_name, m.sender_profile_image, m.content, m.created_at';
 
 /** Rows deleted per transaction by `purgeOlderThan`, so other callers get the connection in between. */
 const purgeBatchSize = 2_000;
@@ -56,8 +57,16 @@ export class SqliteMessageStore extends MessageStore {
       const earlier =
         (message.clientMessageId === null
           ? undefined
-          : this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`, message.roomId, message.clientMessageId)) ??
-        this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.message_id = ? AND m.room_id = ?`, message.messageId, message.roomId);
+          : this.db.get<MessageRow>(
+              `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
+              message.roomId,
+              message.clientMessageId,
+            )) ??
+        this.db.get<MessageRow>(
+          `SELECT ${columns} FROM messages m WHERE m.message_id = ? AND m.room_id = ?`,
+          message.messageId,
+          message.roomId,
+        );
       if (!earlier) throw new Error(`Message id ${message.messageId} is already used in another room`);
       return { message: toMessage(earlier), duplicate: true };
     });
@@ -67,7 +76,11 @@ export class SqliteMessageStore extends MessageStore {
     checkLimit(limit);
     const rows =
       afterMessageId === null
-        ? this.db.all<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id LIMIT ?`, roomId, limit)
+        ? this.db.all<MessageRow>(
+            `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id LIMIT ?`,
+            roomId,
+            limit,
+          )
         : this.db.all<MessageRow>(
             `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id > ? ORDER BY m.message_id LIMIT ?`,
             roomId,
@@ -77,11 +90,19 @@ export class SqliteMessageStore extends MessageStore {
     return rows.map(toMessage);
   }
 
-  async listBefore(roomId: string, beforeMessageId: string | null, limit: number): Promise<Page<StoredMessage>> {
+  async listBefore(
+    roomId: string,
+    beforeMessageId: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
     const rows =
       beforeMessageId === null
-        ? this.db.all<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT ?`, roomId, limit + 1)
+        ? this.db.all<MessageRow>(
+            `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT ?`,
+            roomId,
+            limit + 1,
+          )
         : this.db.all<MessageRow>(
             `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id < ? ORDER BY m.message_id DESC LIMIT ?`,
             roomId,
@@ -91,7 +112,9 @@ export class SqliteMessageStore extends MessageStore {
     return toPage(rows, limit);
   }
 
-  async countAfter(positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>): Promise<Map<string, number>> {
+  async countAfter(
+    positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>,
+  ): Promise<Map<string, number>> {
     if (positions.length === 0) return new Map();
     // One statement for any number of rooms: the positions travel as one JSON array parameter.
     const rows = this.db.all<{ room_id: string; unread: number }>(
@@ -105,7 +128,12 @@ export class SqliteMessageStore extends MessageStore {
     return new Map(rows.map((row) => [row.room_id, row.unread]));
   }
 
-  async search(roomId: string, query: string, before: string | null, limit: number): Promise<Page<StoredMessage>> {
+  async search(
+    roomId: string,
+    query: string,
+    before: string | null,
+    limit: number,
+  ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
     const match = toFts5Query(parseSearchTerms(query));
     if (match === null) return { items: [], nextCursor: null };
@@ -123,7 +151,10 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   async latest(roomId: string): Promise<StoredMessage | null> {
-    const row = this.db.get<MessageRow>(`SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT 1`, roomId);
+    const row = this.db.get<MessageRow>(
+      `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT 1`,
+      roomId,
+    );
     return row ? toMessage(row) : null;
   }
 
@@ -151,13 +182,17 @@ export class SqliteMessageStore extends MessageStore {
 }
 
 function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
 }
 
 /** `rows` holds up to `limit + 1` rows, newest first: the extra one only says an older page exists. */
 function toPage(rows: MessageRow[], limit: number): Page<StoredMessage> {
   const items = rows.slice(0, limit).map(toMessage);
-  return { items, nextCursor: rows.length > limit && items.length > 0 ? items[items.length - 1].messageId : null };
+  return {
+    items,
+    nextCursor: rows.length > limit && items.length > 0 ? items[items.length - 1].messageId : null,
+  };
 }
 
 function toMessage(row: MessageRow): StoredMessage {

@@ -13,7 +13,14 @@ const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const at = (minutes: number): Date => new Date(t0 + minutes * minute);
 
 export function aMember(uid: string, overrides: Partial<Member> = {}): Member {
-  return { uid, nickName: `nick-${uid}`, profileImage: `https://img.test/${uid}.png`, lastReadMessageId: null, enteredAt: at(0), ...overrides };
+  return {
+    uid,
+    nickName: `nick-${uid}`,
+    profileImage: `https://img.test/${uid}.png`,
+    lastReadMessageId: null,
+    enteredAt: at(0),
+    ...overrides,
+  };
 }
 
 /** A room with test defaults; ids are unique per call so tests never collide. */
@@ -29,8 +36,18 @@ export function aRoom(overrides: Partial<Room> & { playlistId?: string } = {}): 
       id: playlistId ?? `playlist-${randomUUID()}`,
       name: 'Late night jazz',
       musics: [
-        { title: 'So What', artist: 'Miles Davis', playtime: '9:22', thumbnail: 'https://img.test/so-what.jpg' },
-        { title: 'Naima', artist: 'John Coltrane', playtime: '4:21', thumbnail: 'https://img.test/naima.jpg' },
+        {
+          title: 'So What',
+          artist: 'Miles Davis',
+          playtime: '9:22',
+          thumbnail: 'https://img.test/so-what.jpg',
+        },
+        {
+          title: 'Naima',
+          artist: 'John Coltrane',
+          playtime: '4:21',
+          thumbnail: 'https://img.test/naima.jpg',
+        },
       ],
     },
     users: { [ownerUid]: aMember(ownerUid, { enteredAt: createdAt }) },
@@ -90,7 +107,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const again = await store.create(aRoom({ playlistId: first.playlist.id, roomName: 'other name' }));
         expect(again.created).toBe(false);
         expect(again.room).toEqual(first);
-        expect((await store.listAll()).filter((room) => room.playlist.id === first.playlist.id)).toHaveLength(1);
+        expect((await store.listAll()).filter((room) => room.playlist.id === first.playlist.id)).toHaveLength(
+          1,
+        );
       });
 
       it('opens a new room for a playlist whose earlier room was closed', async () => {
@@ -104,7 +123,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('keeps only one live room when the same playlist is created concurrently', async () => {
         const playlistId = `playlist-${randomUUID()}`;
-        const results = await Promise.all(Array.from({ length: 8 }, () => store.create(aRoom({ playlistId }))));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => store.create(aRoom({ playlistId }))),
+        );
         expect(results.filter((result) => result.created)).toHaveLength(1);
         expect(new Set(results.map((result) => result.room.id)).size).toBe(1);
         expect((await store.listAll()).filter((room) => room.playlist.id === playlistId)).toHaveLength(1);
@@ -115,7 +136,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         await store.create(room);
         await store.create(aRoom({ playlistId: room.playlist.id }));
         const due = await store.duePendingIndexRequests(at(0), 100);
-        expect(due).toEqual([{ roomId: room.id, attempts: 0, nextAttemptAt: room.createdAt, lastError: null }]);
+        expect(due).toEqual([
+          { roomId: room.id, attempts: 0, nextAttemptAt: room.createdAt, lastError: null },
+        ]);
       });
 
       it('stores neither room nor index request when creation fails', async () => {
@@ -162,7 +185,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const again = await store.join(room.id, { ...joinAs('ann', 9), nickName: 'renamed' }, 4);
         expect(again?.joined).toBe(false);
         expect(again?.evictedRoomIds).toEqual([]);
-        expect(again?.room.users.ann).toEqual(aMember('ann', { enteredAt: at(1), lastReadMessageId: 'm-0001' }));
+        expect(again?.room.users.ann).toEqual(
+          aMember('ann', { enteredAt: at(1), lastReadMessageId: 'm-0001' }),
+        );
       });
 
       it('returns null for an unknown or closed room', async () => {
@@ -185,7 +210,12 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       });
 
       it('evicts by join time, not by room age, oldest-joined first', async () => {
-        const rooms = await created(aRoom({ createdAt: at(0) }), aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(2) }), aRoom({ createdAt: at(3) }));
+        const rooms = await created(
+          aRoom({ createdAt: at(0) }),
+          aRoom({ createdAt: at(1) }),
+          aRoom({ createdAt: at(2) }),
+          aRoom({ createdAt: at(3) }),
+        );
         // Joined in the order 2, 0, 3, 1.
         await store.join(rooms[2].id, joinAs('ann', 10), 4);
         await store.join(rooms[0].id, joinAs('ann', 11), 4);
@@ -199,7 +229,8 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('counts only live rooms towards the limit', async () => {
         const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
-        for (const [index, room] of rooms.slice(0, 4).entries()) await store.join(room.id, joinAs('ann', index + 1), 4);
+        for (const [index, room] of rooms.slice(0, 4).entries())
+          await store.join(room.id, joinAs('ann', index + 1), 4);
         await store.close(rooms[0].id, at(10));
         const result = await store.join(rooms[4].id, joinAs('ann', 11), 4);
         expect(result?.evictedRoomIds).toEqual([]);
@@ -209,7 +240,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('applies the limit to a member who was added when the room was created', async () => {
         const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom());
         for (const [index, room] of rooms.entries()) await store.join(room.id, joinAs('ann', index + 1), 4);
-        const [own] = await created(aRoom({ ownerUid: 'ann', users: { ann: aMember('ann', { enteredAt: at(20) }) } }));
+        const [own] = await created(
+          aRoom({ ownerUid: 'ann', users: { ann: aMember('ann', { enteredAt: at(20) }) } }),
+        );
         const result = await store.join(own.id, joinAs('ann', 20), 4);
         expect(result?.joined).toBe(false);
         expect(result?.evictedRoomIds).toEqual([rooms[0].id]);
@@ -218,7 +251,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('never leaves a user in more rooms than the limit under concurrent joins', async () => {
         const rooms = await created(...Array.from({ length: 8 }, () => aRoom()));
-        const results = await Promise.all(rooms.map((room, index) => store.join(room.id, joinAs('ann', index), 4)));
+        const results = await Promise.all(
+          rooms.map((room, index) => store.join(room.id, joinAs('ann', index), 4)),
+        );
         expect(results.every((result) => result?.joined)).toBe(true);
         const joined = await store.listJoined('ann');
         expect(joined).toHaveLength(4);
@@ -230,9 +265,12 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
         for (const [index, room] of rooms.entries()) {
           await store.join(room.id, joinAs(`user-${index}`, index), 4);
-          expect((await store.join(room.id, joinAs('bob', index), 4))?.evictedRoomIds).toEqual(index < 4 ? [] : [rooms[0].id]);
+          expect((await store.join(room.id, joinAs('bob', index), 4))?.evictedRoomIds).toEqual(
+            index < 4 ? [] : [rooms[0].id],
+          );
         }
-        for (const [index, room] of rooms.entries()) expect((await store.get(room.id))?.users[`user-${index}`]).toBeDefined();
+        for (const [index, room] of rooms.entries())
+          expect((await store.get(room.id))?.users[`user-${index}`]).toBeDefined();
       });
     });
 
@@ -262,7 +300,8 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('frees a place under the room limit', async () => {
         const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
-        for (const [index, room] of rooms.slice(0, 4).entries()) await store.join(room.id, joinAs('ann', index), 4);
+        for (const [index, room] of rooms.slice(0, 4).entries())
+          await store.join(room.id, joinAs('ann', index), 4);
         await store.exit(rooms[2].id, 'ann');
         expect((await store.join(rooms[4].id, joinAs('ann', 9), 4))?.evictedRoomIds).toEqual([]);
       });
@@ -289,7 +328,11 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
     describe('lists', () => {
       it('list every live room, newest first, ties broken by id', async () => {
-        const [a, b, c] = await created(aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(3) }), aRoom({ createdAt: at(2) }));
+        const [a, b, c] = await created(
+          aRoom({ createdAt: at(1) }),
+          aRoom({ createdAt: at(3) }),
+          aRoom({ createdAt: at(2) }),
+        );
         const [tie1, tie2] = await created(aRoom({ createdAt: at(5) }), aRoom({ createdAt: at(5) }));
         const [gone] = await created(aRoom({ createdAt: at(9) }));
         await store.close(gone.id, at(10));
@@ -350,10 +393,24 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
     describe('search-index outbox', () => {
       it('hands out due requests oldest first, up to the limit', async () => {
-        const [a, b, c] = await created(aRoom({ createdAt: at(3) }), aRoom({ createdAt: at(1) }), aRoom({ createdAt: at(2) }));
-        expect((await store.duePendingIndexRequests(at(5), 2)).map((request) => request.roomId)).toEqual([b.id, c.id]);
-        expect((await store.duePendingIndexRequests(at(2), 10)).map((request) => request.roomId)).toEqual([b.id, c.id]);
-        expect((await store.duePendingIndexRequests(at(5), 10)).map((request) => request.roomId)).toEqual([b.id, c.id, a.id]);
+        const [a, b, c] = await created(
+          aRoom({ createdAt: at(3) }),
+          aRoom({ createdAt: at(1) }),
+          aRoom({ createdAt: at(2) }),
+        );
+        expect((await store.duePendingIndexRequests(at(5), 2)).map((request) => request.roomId)).toEqual([
+          b.id,
+          c.id,
+        ]);
+        expect((await store.duePendingIndexRequests(at(2), 10)).map((request) => request.roomId)).toEqual([
+          b.id,
+          c.id,
+        ]);
+        expect((await store.duePendingIndexRequests(at(5), 10)).map((request) => request.roomId)).toEqual([
+          b.id,
+          c.id,
+          a.id,
+        ]);
       });
 
       it('a retried request waits until its next attempt and records the error', async () => {
@@ -364,13 +421,17 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
           { roomId: room.id, attempts: 1, nextAttemptAt: at(10), lastError: 'search service unavailable' },
         ]);
         await store.retryIndexRequest(room.id, at(30), 'timeout');
-        expect(await store.duePendingIndexRequests(at(30), 10)).toEqual([{ roomId: room.id, attempts: 2, nextAttemptAt: at(30), lastError: 'timeout' }]);
+        expect(await store.duePendingIndexRequests(at(30), 10)).toEqual([
+          { roomId: room.id, attempts: 2, nextAttemptAt: at(30), lastError: 'timeout' },
+        ]);
       });
 
       it('a completed request is never handed out again', async () => {
         const [room, other] = await created(aRoom(), aRoom());
         await store.completeIndexRequest(room.id);
-        expect((await store.duePendingIndexRequests(at(100), 10)).map((request) => request.roomId)).toEqual([other.id]);
+        expect((await store.duePendingIndexRequests(at(100), 10)).map((request) => request.roomId)).toEqual([
+          other.id,
+        ]);
       });
     });
 
@@ -390,7 +451,9 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(await reopened.get(room.id)).toEqual(before);
         expect(await reopened.get(closed.id)).toBeNull();
         expect((await reopened.get(room.id))?.users.ann.lastReadMessageId).toBe('m-0007');
-        expect(await reopened.duePendingIndexRequests(at(20), 10)).toEqual([{ roomId: room.id, attempts: 1, nextAttemptAt: at(15), lastError: 'down' }]);
+        expect(await reopened.duePendingIndexRequests(at(20), 10)).toEqual([
+          { roomId: room.id, attempts: 1, nextAttemptAt: at(15), lastError: 'down' },
+        ]);
         expect((await reopened.create(aRoom({ playlistId: room.playlist.id }))).created).toBe(false);
       });
     });

@@ -3,7 +3,13 @@ import type { MongoConnection } from '../storage/connection.mongo';
 import type { CreateRoomResult, JoinResult } from './room-store.port';
 import { RoomStore } from './room-store.port';
 import type { Member, PendingIndexRequest, Room } from './room.model';
-import { memberKey, roomModels, type MemberDocument, type MembershipDocument, type RoomDocument } from './room-store.schema.mongo';
+import {
+  memberKey,
+  roomModels,
+  type MemberDocument,
+  type MembershipDocument,
+  type RoomDocument,
+} from './room-store.schema.mongo';
 
 /** Compare-and-set rounds one join may take before giving up (each lost round means another join of the same user won). */
 const maxJoinRounds = 20;
@@ -49,8 +55,14 @@ export class MongoRoomStore extends RoomStore {
         _id: room.id,
         roomName: room.roomName,
         ownerUid: room.ownerUid,
-        playlist: { id: room.playlist.id, name: room.playlist.name, musics: room.playlist.musics.map((music) => ({ ...music })) },
-        users: Object.fromEntries(Object.values(room.users).map((member) => [memberKey(member.uid), toMemberDocument(member)])),
+        playlist: {
+          id: room.playlist.id,
+          name: room.playlist.name,
+          musics: room.playlist.musics.map((music) => ({ ...music })),
+        },
+        users: Object.fromEntries(
+          Object.values(room.users).map((member) => [memberKey(member.uid), toMemberDocument(member)]),
+        ),
         createdAt: room.createdAt,
         lastActivityAt: room.lastActivityAt,
         closedAt: null,
@@ -59,20 +71,24 @@ export class MongoRoomStore extends RoomStore {
       });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const live = await this.rooms.findOne({ 'playlist.id': room.playlist.id, live: true }).lean<RoomDocument>();
+      const live = await this.rooms
+        .findOne({ 'playlist.id': room.playlist.id, live: true })
+        .lean<RoomDocument>();
       if (!live) throw new Error(`Room id ${room.id} is already taken by another room`, { cause: error });
       return { room: toRoom(live), created: false };
     }
     // The members' own lists follow the room; a crash here is repaired by their next join.
     for (const member of Object.values(room.users)) {
-      await this.memberships.updateOne(
-        { _id: member.uid, 'rooms.roomId': { $ne: room.id } },
-        { $push: { rooms: { roomId: room.id, enteredAt: member.enteredAt } }, $inc: { version: 1 } },
-        { upsert: true },
-      ).catch((error: unknown) => {
-        // The upsert races with an existing document that already lists the room: nothing to do.
-        if (!isDuplicateKey(error)) throw error;
-      });
+      await this.memberships
+        .updateOne(
+          { _id: member.uid, 'rooms.roomId': { $ne: room.id } },
+          { $push: { rooms: { roomId: room.id, enteredAt: member.enteredAt } }, $inc: { version: 1 } },
+          { upsert: true },
+        )
+        .catch((error: unknown) => {
+          // The upsert races with an existing document that already lists the room: nothing to do.
+          if (!isDuplicateKey(error)) throw error;
+        });
     }
     const stored = await this.findLive(room.id);
     if (!stored) throw new Error(`Room ${room.id} was closed while it was being created`);
@@ -83,22 +99,34 @@ export class MongoRoomStore extends RoomStore {
     return this.findLive(roomId);
   }
 
-  async join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null> {
-    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+  async join(
+    roomId: string,
+    member: Omit<Member, 'lastReadMessageId'>,
+    maxRooms: number,
+  ): Promise<JoinResult | null> {
+    if (!Number.isInteger(maxRooms) || maxRooms < 1)
+      throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
     const key = memberKey(member.uid);
     for (let round = 0; round < maxJoinRounds; round += 1) {
-      const room = await this.rooms.findOne({ _id: roomId, live: true }, { [`users.${key}`]: 1 }).lean<Pick<RoomDocument, '_id' | 'users'>>();
+      const room = await this.rooms
+        .findOne({ _id: roomId, live: true }, { [`users.${key}`]: 1 })
+        .lean<Pick<RoomDocument, '_id' | 'users'>>();
       if (!room) return null;
       const current = await this.memberships.findOne({ _id: member.uid }).lean<MembershipDocument>();
       const version = current?.version ?? 0;
       const listed = current?.rooms ?? [];
       const liveIds = new Set(
-        (await this.rooms.find({ _id: { $in: listed.map((entry) => entry.roomId) }, live: true }, { _id: 1 }).lean<{ _id: string }[]>()).map(
-          (doc) => doc._id,
-        ),
+        (
+          await this.rooms
+            .find({ _id: { $in: listed.map((entry) => entry.roomId) }, live: true }, { _id: 1 })
+            .lean<{ _id: string }[]>()
+        ).map((doc) => doc._id),
       );
       const existing = room.users?.[key];
-      const target = listed.find((entry) => entry.roomId === roomId) ?? { roomId, enteredAt: existing?.enteredAt ?? member.enteredAt };
+      const target = listed.find((entry) => entry.roomId === roomId) ?? {
+        roomId,
+        enteredAt: existing?.enteredAt ?? member.enteredAt,
+      };
       // Others, oldest-joined first (a stable sort keeps list order for equal times); closed rooms drop out.
       const others = listed
         .filter((entry) => entry.roomId !== roomId && liveIds.has(entry.roomId))
@@ -113,7 +141,8 @@ export class MongoRoomStore extends RoomStore {
         { _id: roomId, live: true, [`users.${key}`]: { $exists: false } },
         { $set: { [`users.${key}`]: toMemberDocument({ ...member, lastReadMessageId: null }) } },
       );
-      for (const entry of evicted) await this.rooms.updateOne({ _id: entry.roomId }, { $unset: { [`users.${key}`]: 1 } });
+      for (const entry of evicted)
+        await this.rooms.updateOne({ _id: entry.roomId }, { $unset: { [`users.${key}`]: 1 } });
       // A concurrent join of the same user may have evicted this room between our compare-and-set
       // and our $set (its $unset then ran first): the membership document decides, so undo ours.
       if (!(await this.memberships.exists({ _id: member.uid, 'rooms.roomId': roomId }))) {
@@ -121,14 +150,23 @@ export class MongoRoomStore extends RoomStore {
       }
       const after = await this.findLive(roomId);
       if (!after) return null;
-      return { room: after, joined: added.modifiedCount > 0, evictedRoomIds: evicted.map((entry) => entry.roomId) };
+      return {
+        room: after,
+        joined: added.modifiedCount > 0,
+        evictedRoomIds: evicted.map((entry) => entry.roomId),
+      };
     }
-    throw new Error(`Joining room ${roomId} as ${member.uid} lost ${maxJoinRounds} races with other joins of the same user`);
+    throw new Error(
+      `Joining room ${roomId} as ${member.uid} lost ${maxJoinRounds} races with other joins of the same user`,
+    );
   }
 
   async exit(roomId: string, uid: string): Promise<Room | null> {
     if (!(await this.rooms.exists({ _id: roomId, live: true }))) return null;
-    await this.memberships.updateOne({ _id: uid, 'rooms.roomId': roomId }, { $pull: { rooms: { roomId } }, $inc: { version: 1 } });
+    await this.memberships.updateOne(
+      { _id: uid, 'rooms.roomId': roomId },
+      { $pull: { rooms: { roomId } }, $inc: { version: 1 } },
+    );
     await this.rooms.updateOne({ _id: roomId }, { $unset: { [`users.${memberKey(uid)}`]: 1 } });
     return this.findLive(roomId);
   }
@@ -136,7 +174,12 @@ export class MongoRoomStore extends RoomStore {
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
     const path = `users.${memberKey(uid)}.lastReadMessageId`;
     await this.rooms.updateOne(
-      { _id: roomId, live: true, [`users.${memberKey(uid)}`]: { $exists: true }, $or: [{ [path]: null }, { [path]: { $lt: messageId } }] },
+      {
+        _id: roomId,
+        live: true,
+        [`users.${memberKey(uid)}`]: { $exists: true },
+        $or: [{ [path]: null }, { [path]: { $lt: messageId } }],
+      },
       { $set: { [path]: messageId } },
     );
     const room = await this.findLive(roomId);
@@ -188,7 +231,10 @@ export class MongoRoomStore extends RoomStore {
   async retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void> {
     await this.rooms.updateOne(
       { _id: roomId, 'searchIndex.pending': true },
-      { $inc: { 'searchIndex.attempts': 1 }, $set: { 'searchIndex.nextAttemptAt': nextAttemptAt, 'searchIndex.lastError': error } },
+      {
+        $inc: { 'searchIndex.attempts': 1 },
+        $set: { 'searchIndex.nextAttemptAt': nextAttemptAt, 'searchIndex.lastError': error },
+      },
     );
   }
 
@@ -202,11 +248,18 @@ export class MongoRoomStore extends RoomStore {
       await this.connection.release();
       return;
     }
-    await this.rooms.updateOne({ _id: roomId, live: true }, { $set: { closedAt: at ?? new Date() }, $unset: { live: 1 } });
+    await this.rooms.updateOne(
+      { _id: roomId, live: true },
+      { $set: { closedAt: at ?? new Date() }, $unset: { live: 1 } },
+    );
   }
 
   /** Replaces the user's room list if nobody changed it since `version` was read; false when someone did. */
-  private async compareAndSetMemberships(uid: string, version: number, rooms: MembershipDocument['rooms']): Promise<boolean> {
+  private async compareAndSetMemberships(
+    uid: string,
+    version: number,
+    rooms: MembershipDocument['rooms'],
+  ): Promise<boolean> {
     try {
       const result = await this.memberships.updateOne(
         { _id: uid, version },
@@ -251,15 +304,13 @@ function toMemberDocument(member: Member): MemberDocument {
 
 function toRoom(doc: RoomDocument): Room {
   const members = Object.values(doc.users ?? {})
-    .map(
-      (member): Member => ({
-        uid: member.uid,
-        nickName: member.nickName,
-        profileImage: member.profileImage ?? null,
-        lastReadMessageId: member.lastReadMessageId ?? null,
-        enteredAt: new Date(member.enteredAt),
-      }),
-    )
+    .map((member): Member => ({
+      uid: member.uid,
+      nickName: member.nickName,
+      profileImage: member.profileImage ?? null,
+      lastReadMessageId: member.lastReadMessageId ?? null,
+      enteredAt: new Date(member.enteredAt),
+    }))
     .sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
   return {
     id: doc._id,
@@ -268,7 +319,12 @@ function toRoom(doc: RoomDocument): Room {
     playlist: {
       id: doc.playlist.id,
       name: doc.playlist.name,
-      musics: doc.playlist.musics.map(({ title, artist, playtime, thumbnail }) => ({ title, artist, playtime, thumbnail })),
+      musics: doc.playlist.musics.map(({ title, artist, playtime, thumbnail }) => ({
+        title,
+        artist,
+        playtime,
+        thumbnail,
+      })),
     },
     // fromEntries defines own properties, so a uid like "__proto__" stays an ordinary key.
     users: Object.fromEntries(members.map((member) => [member.uid, member])),

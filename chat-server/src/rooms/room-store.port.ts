@@ -29,7 +29,11 @@ export abstract class RoomStore {
 
   abstract get(roomId: string): Promise<Room | null>;
 
-  abstract join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null>;
+  abstract join(
+    roomId: string,
+    member: Omit<Member, 'lastReadMessageId'>,
+    maxRooms: number,
+  ): Promise<JoinResult | null>;
 
   /** Removes the member for good; returns the room after removal, or null if the room is unknown. */
   abstract exit(roomId: string, uid: string): Promise<Room | null>;

@@ -53,7 +53,8 @@ export interface MembershipDocument {
  * tokens we do not control: those characters (and the escape `%` itself) are percent-encoded.
  * The real uid is stored inside the member.
  */
-export const memberKey = (uid: string): string => uid.replace(/[%.$]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+export const memberKey = (uid: string): string =>
+  uid.replace(/[%.$]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 
 // Free text may be empty (mongoose's `required` refuses ''); the API validates it, the store keeps what it is given.
 const text = { type: String, default: '' };
@@ -85,7 +86,10 @@ const roomSchema = new Schema<RoomDocument>(
     roomName: text,
     ownerUid: { type: String, required: true },
     playlist: {
-      type: new Schema({ id: { type: String, required: true }, name: text, musics: [musicSchema] }, { _id: false }),
+      type: new Schema(
+        { id: { type: String, required: true }, name: text, musics: [musicSchema] },
+        { _id: false },
+      ),
       required: true,
     },
     users: { type: Map, of: memberSchema, default: {} },
@@ -109,7 +113,10 @@ const roomSchema = new Schema<RoomDocument>(
   { collection: 'rooms', versionKey: false, minimize: false },
 );
 // One live room per playlist: closed rooms lose `live` and drop out of this index.
-roomSchema.index({ 'playlist.id': 1 }, { unique: true, partialFilterExpression: { live: true }, name: 'one_live_room_per_playlist' });
+roomSchema.index(
+  { 'playlist.id': 1 },
+  { unique: true, partialFilterExpression: { live: true }, name: 'one_live_room_per_playlist' },
+);
 roomSchema.index({ live: 1, createdAt: -1, _id: -1 }, { name: 'live_newest_first' });
 roomSchema.index({ live: 1, lastActivityAt: 1 }, { name: 'live_by_activity' });
 roomSchema.index(
@@ -120,7 +127,12 @@ roomSchema.index(
 const membershipSchema = new Schema<MembershipDocument>(
   {
     _id: { type: String, required: true },
-    rooms: [new Schema({ roomId: { type: String, required: true }, enteredAt: { type: Date, required: true } }, { _id: false })],
+    rooms: [
+      new Schema(
+        { roomId: { type: String, required: true }, enteredAt: { type: Date, required: true } },
+        { _id: false },
+      ),
+    ],
     version: { type: Number, required: true },
   },
   { collection: 'room_memberships', versionKey: false },
@@ -133,8 +145,11 @@ export interface RoomModels {
 
 /** The models on `connection` (registered once per connection). */
 export function roomModels(connection: Connection): RoomModels {
-  const rooms = (connection.models.Room as Model<RoomDocument> | undefined) ?? connection.model<RoomDocument>('Room', roomSchema);
+  const rooms =
+    (connection.models.Room as Model<RoomDocument> | undefined) ??
+    connection.model<RoomDocument>('Room', roomSchema);
   const memberships =
-    (connection.models.RoomMembership as Model<MembershipDocument> | undefined) ?? connection.model<MembershipDocument>('RoomMembership', membershipSchema);
+    (connection.models.RoomMembership as Model<MembershipDocument> | undefined) ??
+    connection.model<MembershipDocument>('RoomMembership', membershipSchema);
   return { rooms, memberships };
 }

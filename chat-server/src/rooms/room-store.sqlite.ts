@@ -31,7 +31,8 @@ interface OutboxRow {
   last_error: string | null;
 }
 
-const roomColumns = 'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
+const roomColumns =
+  'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
 const newestFirst = 'ORDER BY r.created_at DESC, r.id DESC';
 const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message_id, entered_at';
 
@@ -61,7 +62,10 @@ export class SqliteRoomStore extends RoomStore {
         room.lastActivityAt.getTime(),
       );
       if (inserted.changes === 0) {
-        const live = this.db.get<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.playlist_id = ? AND r.closed_at IS NULL`, room.playlist.id);
+        const live = this.db.get<RoomRow>(
+          `SELECT ${roomColumns} FROM rooms r WHERE r.playlist_id = ? AND r.closed_at IS NULL`,
+          room.playlist.id,
+        );
         if (!live) throw new Error(`Room id ${room.id} is already taken by another room`);
         return { room: this.withMembers([live])[0], created: false };
       }
@@ -79,8 +83,13 @@ export class SqliteRoomStore extends RoomStore {
     return this.findLive(roomId);
   }
 
-  async join(roomId: string, member: Omit<Member, 'lastReadMessageId'>, maxRooms: number): Promise<JoinResult | null> {
-    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+  async join(
+    roomId: string,
+    member: Omit<Member, 'lastReadMessageId'>,
+    maxRooms: number,
+  ): Promise<JoinResult | null> {
+    if (!Number.isInteger(maxRooms) || maxRooms < 1)
+      throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
     return this.db.transaction(() => {
       if (!this.isLive(roomId)) return null;
       const joined = this.insertMember(roomId, { ...member, lastReadMessageId: null }) > 0;
@@ -123,7 +132,11 @@ export class SqliteRoomStore extends RoomStore {
         uid,
         messageId,
       );
-      const row = this.db.get<MemberRow>(`SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`, roomId, uid);
+      const row = this.db.get<MemberRow>(
+        `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
+        roomId,
+        uid,
+      );
       return row ? toMember(row) : null;
     });
   }
@@ -150,17 +163,26 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   async listAll(): Promise<Room[]> {
-    return this.withMembers(this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${newestFirst}`));
+    return this.withMembers(
+      this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${newestFirst}`),
+    );
   }
 
   async touch(roomId: string, at: Date): Promise<void> {
     // max(): activity only moves forward, whatever order concurrent touches arrive in.
-    this.db.run('UPDATE rooms SET last_activity_at = max(last_activity_at, ?) WHERE id = ? AND closed_at IS NULL', at.getTime(), roomId);
+    this.db.run(
+      'UPDATE rooms SET last_activity_at = max(last_activity_at, ?) WHERE id = ? AND closed_at IS NULL',
+      at.getTime(),
+      roomId,
+    );
   }
 
   async listIdleSince(cutoff: Date): Promise<Room[]> {
     return this.withMembers(
-      this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`, cutoff.getTime()),
+      this.db.all<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`,
+        cutoff.getTime(),
+      ),
     );
   }
 
@@ -205,7 +227,11 @@ export class SqliteRoomStore extends RoomStore {
       this.db.release();
       return;
     }
-    this.db.run('UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL', (at ?? new Date()).getTime(), roomId);
+    this.db.run(
+      'UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL',
+      (at ?? new Date()).getTime(),
+      roomId,
+    );
   }
 
   /** Returns 1 when the member was added, 0 when they were already in the room. */
@@ -223,11 +249,19 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   private isLive(roomId: string): boolean {
-    return this.db.get<{ one: number }>('SELECT 1 AS one FROM rooms WHERE id = ? AND closed_at IS NULL', roomId) !== undefined;
+    return (
+      this.db.get<{ one: number }>(
+        'SELECT 1 AS one FROM rooms WHERE id = ? AND closed_at IS NULL',
+        roomId,
+      ) !== undefined
+    );
   }
 
   private findLive(roomId: string): Room | null {
-    const row = this.db.get<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`, roomId);
+    const row = this.db.get<RoomRow>(
+      `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
+      roomId,
+    );
     return row ? this.withMembers([row])[0] : null;
   }
 

@@ -167,10 +167,13 @@ function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): voi
     applied_at INTEGER NOT NULL
   )`);
   const latestKnown = all.reduce((max, migration) => Math.max(max, migration.version), 0);
-  const currentVersion = () => Number(db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get()?.v ?? 0);
+  const currentVersion = () =>
+    Number(db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get()?.v ?? 0);
   const current = currentVersion();
   if (current > latestKnown) {
-    throw new Error(`SQLite database ${path} has schema version ${current}, newer than this build knows (${latestKnown}); upgrade the server`);
+    throw new Error(
+      `SQLite database ${path} has schema version ${current}, newer than this build knows (${latestKnown}); upgrade the server`,
+    );
   }
   for (const migration of [...all].filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
     db.exec('BEGIN IMMEDIATE');
@@ -178,12 +181,19 @@ function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): voi
       // Checked again under the write lock: another process may have migrated meanwhile.
       if (migration.version > currentVersion()) {
         db.exec(migration.sql);
-        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          Date.now(),
+        );
       }
       db.exec('COMMIT');
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
-      throw new Error(`SQLite migration ${migration.version} (${migration.name}) failed on ${path}: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `SQLite migration ${migration.version} (${migration.name}) failed on ${path}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

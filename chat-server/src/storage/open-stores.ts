@@ -29,7 +29,10 @@ export async function openChatStores(options: ChatStorageOptions): Promise<ChatS
       if (!options.mongoUrl) throw new Error('CHAT_STORE=mongo needs MONGO_URL');
       const connection = await MongoConnection.open(options.mongoUrl);
       try {
-        return { rooms: await MongoRoomStore.open(connection), messages: await MongoMessageStore.open(connection) };
+        return {
+          rooms: await MongoRoomStore.open(connection),
+          messages: await MongoMessageStore.open(connection),
+        };
       } catch (error) {
         await connection.close();
         throw error;

@@ -7,5 +7,8 @@ import { mongoFixture } from './mongo-fixture';
 const url = externalService('MONGO_URL', 'MessageStore contract: mongo');
 
 describe.skipIf(!url)('MongoDB message store', () => {
-  messageStoreContract('mongo', mongoFixture(url ?? '', (connection) => MongoMessageStore.open(connection)));
+  messageStoreContract(
+    'mongo',
+    mongoFixture(url ?? '', (connection) => MongoMessageStore.open(connection)),
+  );
 });

@@ -3,7 +3,10 @@ import { MongoConnection } from '../../src/storage/connection.mongo';
 import type { StoreFixture } from '../../src/storage/store-fixture';
 
 /** A fresh database per fixture on the MongoDB at `url`; each `open()` connects anew, `destroy()` drops it. */
-export function mongoFixture<S>(url: string, makeStore: (connection: MongoConnection) => Promise<S>): () => Promise<StoreFixture<S>> {
+export function mongoFixture<S>(
+  url: string,
+  makeStore: (connection: MongoConnection) => Promise<S>,
+): () => Promise<StoreFixture<S>> {
   return async () => {
     const dbName = `chat_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     return {

@@ -7,5 +7,8 @@ import { mongoFixture } from './mongo-fixture';
 const url = externalService('MONGO_URL', 'RoomStore contract: mongo');
 
 describe.skipIf(!url)('MongoDB room store', () => {
-  roomStoreContract('mongo', mongoFixture(url ?? '', (connection) => MongoRoomStore.open(connection)));
+  roomStoreContract(
+    'mongo',
+    mongoFixture(url ?? '', (connection) => MongoRoomStore.open(connection)),
+  );
 });

@@ -17,11 +17,15 @@ describe('search terms', () => {
   });
 
   it('quote every word so FTS5 operators stay plain text', () => {
-    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "x* -y col:z'))).toBe('"NEAR(a" "b)" "OR" """x"* "-y" "col:z"');
+    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "x* -y col:z'))).toBe(
+      '"NEAR(a" "b)" "OR" """x"* "-y" "col:z"',
+    );
   });
 
   it(`keep at most ${maxSearchTerms} words`, () => {
-    expect(parseSearchTerms(Array.from({ length: 40 }, (_, index) => `w${index}`).join(' '))).toHaveLength(maxSearchTerms);
+    expect(parseSearchTerms(Array.from({ length: 40 }, (_, index) => `w${index}`).join(' '))).toHaveLength(
+      maxSearchTerms,
+    );
   });
 
   it('turn any input into a query SQLite FTS5 accepts', () => {
@@ -40,6 +44,15 @@ describe('search terms', () => {
   });
 
   it('normalise words like the unicode61 tokenizer: lower case, no accents, split at punctuation', () => {
-    expect(searchWords("Café au LAIT, don't-stop! naïve 日本語 🎵")).toEqual(['cafe', 'au', 'lait', 'don', 't', 'stop', 'naive', '日本語']);
+    expect(searchWords("Café au LAIT, don't-stop! naïve 日本語 🎵")).toEqual([
+      'cafe',
+      'au',
+      'lait',
+      'don',
+      't',
+      'stop',
+      'naive',
+      '日本語',
+    ]);
   });
 });

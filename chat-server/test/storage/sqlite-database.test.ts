@@ -41,28 +41,47 @@ describe('SQLite database', () => {
   it('applies every migration once and records it', () => {
     open(dataDir).close();
     const db = open(dataDir);
-    expect(db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version').map((row) => row.version)).toEqual(
-      migrations.map((migration) => migration.version),
-    );
+    expect(
+      db
+        .all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+        .map((row) => row.version),
+    ).toEqual(migrations.map((migration) => migration.version));
   });
 
   it('applies only the new migrations to an existing file', () => {
     open(dataDir, { migrations: migrations.slice(0, 1) }).close();
     const db = open(dataDir);
-    expect(db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).toHaveLength(migrations.length);
-    expect(db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'messages_fts'")?.n).toBe(1);
+    expect(
+      db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'),
+    ).toHaveLength(migrations.length);
+    expect(
+      db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'messages_fts'")?.n,
+    ).toBe(1);
   });
 
   it('leaves the file unchanged when a migration fails, and says which one', () => {
-    const broken = [...migrations, { version: 99, name: 'broken on purpose', sql: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;' }];
+    const broken = [
+      ...migrations,
+      {
+        version: 99,
+        name: 'broken on purpose',
+        sql: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;',
+      },
+    ];
     expect(() => open(dataDir, { migrations: broken })).toThrow(/migration 99 \(broken on purpose\)/);
     const db = open(dataDir);
-    expect(db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'")?.n).toBe(0);
-    expect(db.get<{ v: number }>('SELECT max(version) AS v FROM schema_migrations')?.v).toBe(migrations.at(-1)?.version);
+    expect(db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'")?.n).toBe(
+      0,
+    );
+    expect(db.get<{ v: number }>('SELECT max(version) AS v FROM schema_migrations')?.v).toBe(
+      migrations.at(-1)?.version,
+    );
   });
 
   it('refuses a file written by a newer build', () => {
-    open(dataDir, { migrations: [...migrations, { version: 50, name: 'from the future', sql: 'CREATE TABLE future (x)' }] }).close();
+    open(dataDir, {
+      migrations: [...migrations, { version: 50, name: 'from the future', sql: 'CREATE TABLE future (x)' }],
+    }).close();
     expect(() => open(dataDir)).toThrow(/schema version 50, newer than this build knows/);
   });
 
@@ -137,10 +156,16 @@ describe('SQLite database', () => {
         );
       }
     });
-    await messages.append(aMessage('bulk', 9_999, { content: 'fresh line', createdAt: new Date(Date.UTC(2026, 0, 1)) }));
+    await messages.append(
+      aMessage('bulk', 9_999, { content: 'fresh line', createdAt: new Date(Date.UTC(2026, 0, 1)) }),
+    );
     expect(await messages.purgeOlderThan(new Date(Date.UTC(2025, 6, 1)))).toBe(4_500);
-    expect((await messages.search('bulk', 'line', null, 10)).items.map((message) => message.content)).toEqual(['fresh line']);
+    expect((await messages.search('bulk', 'line', null, 10)).items.map((message) => message.content)).toEqual(
+      ['fresh line'],
+    );
     // The FTS index agrees with its content table (FTS5's own consistency check).
-    expect(() => db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+    expect(() =>
+      db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"),
+    ).not.toThrow();
   });
 });

@@ -21,7 +21,10 @@ class UsesStores {
 }
 
 function appModule(dataDir: string) {
-  @Module({ imports: [ChatStorageModule.forRoot({ store: 'sqlite', dataDir, mongoUrl: '' })], providers: [UsesStores] })
+  @Module({
+    imports: [ChatStorageModule.forRoot({ store: 'sqlite', dataDir, mongoUrl: '' })],
+    providers: [UsesStores],
+  })
   class AppModule {}
   return AppModule;
 }
@@ -63,7 +66,12 @@ describe('storage settings', () => {
   });
 
   it('read MongoDB settings', () => {
-    expect(loadSettings(storageSettings, { CHAT_STORE: 'mongo', MONGO_URL: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0' })).toEqual({
+    expect(
+      loadSettings(storageSettings, {
+        CHAT_STORE: 'mongo',
+        MONGO_URL: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
+      }),
+    ).toEqual({
       store: 'mongo',
       dataDir: './data',
       mongoUrl: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
@@ -73,7 +81,10 @@ describe('storage settings', () => {
   it.each([
     [{ CHAT_STORE: 'mongo' }, /MONGO_URL is required when CHAT_STORE=mongo/],
     [{ CHAT_STORE: 'postgres' }, /CHAT_STORE must be one of sqlite, mongo/],
-    [{ CHAT_STORE: 'mongo', MONGO_URL: 'http://mongo:27017' }, /MONGO_URL must be a mongodb:\/\/ or mongodb\+srv:\/\/ connection string/],
+    [
+      { CHAT_STORE: 'mongo', MONGO_URL: 'http://mongo:27017' },
+      /MONGO_URL must be a mongodb:\/\/ or mongodb\+srv:\/\/ connection string/,
+    ],
   ])('refuse %o naming the variable', (env, message) => {
     expect(() => loadSettings(storageSettings, env)).toThrow(ConfigError);
     expect(() => loadSettings(storageSettings, env)).toThrow(message);

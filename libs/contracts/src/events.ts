@@ -50,7 +50,14 @@ export type PresenceChangeCause = 'device' | 'expiry' | 'manual' | 'membership';
  */
 export type PresenceEvent = EventEnvelope<
   'presence.changed',
-  { roomId: string; uid: string; nickName: string; state: PresenceState; mayChat?: boolean; cause?: PresenceChangeCause }
+  {
+    roomId: string;
+    uid: string;
+    nickName: string;
+    state: PresenceState;
+    mayChat?: boolean;
+    cause?: PresenceChangeCause;
+  }
 >;
 
 /**
@@ -73,7 +80,14 @@ export interface MemberPresenceStatus {
 /** Request to the search service to index a room (key: roomId). */
 export type SearchIndexEvent = EventEnvelope<
   'search.index-room',
-  { roomId: string; roomName: string; playlistId: string; playlistName: string; thumbnail: string | null; createdAt: string }
+  {
+    roomId: string;
+    roomName: string;
+    playlistId: string;
+    playlistName: string;
+    thumbnail: string | null;
+    createdAt: string;
+  }
 >;
 
 /** Topic name → event type: every publish and subscribe is type-checked against this map. */

@@ -1,4 +1,11 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { PlatformSettings } from './config/platform.settings';
 import { KafkaEventBus, kafkaEventBusOptions } from './event-bus/event-bus.kafka';
 import { sharedInMemoryEventBus } from './event-bus/event-bus.memory';

@@ -8,7 +8,11 @@ import { InMemoryEventBus, sharedInMemoryEventBus } from '../src/event-bus/event
 eventBusContract('in-memory', async (retryPolicy) => new InMemoryEventBus(retryPolicy));
 
 const opened = (roomId: string): RoomEvent =>
-  makeEvent<RoomEvent>('room.opened', { roomId, roomName: 'r', owner: { uid: 'u', nickName: 'U', profileImage: null } });
+  makeEvent<RoomEvent>('room.opened', {
+    roomId,
+    roomName: 'r',
+    owner: { uid: 'u', nickName: 'U', profileImage: null },
+  });
 
 describe('InMemoryEventBus', () => {
   it('hands a group’s events to its members in turn', async () => {

@@ -23,7 +23,8 @@ class StoreReadiness extends ReadinessIndicator {
 
   async check(signal: AbortSignal): Promise<void> {
     if (this.dependency.state === 'down') throw new Error('disk gone');
-    if (this.dependency.state === 'hanging') await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    if (this.dependency.state === 'hanging')
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
   }
 }
 
@@ -34,7 +35,15 @@ class BusReadiness extends ReadinessIndicator {
   async check(): Promise<void> {}
 }
 
-@Module({ imports: [HealthModule.forRoot({ readiness: [StoreReadiness, BusReadiness], imports: [DependencyModule], timeoutMs: 200 })] })
+@Module({
+  imports: [
+    HealthModule.forRoot({
+      readiness: [StoreReadiness, BusReadiness],
+      imports: [DependencyModule],
+      timeoutMs: 200,
+    }),
+  ],
+})
 class AppModule {}
 
 describe('HealthModule', () => {
@@ -58,7 +67,10 @@ describe('HealthModule', () => {
   };
 
   it('answers liveness while the process runs, outside the global prefix', async () => {
-    expect(await get('/health/live')).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) });
+    expect(await get('/health/live')).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'ok' }),
+    });
   });
 
   it('is ready when every indicator passes, naming each', async () => {
@@ -67,7 +79,10 @@ describe('HealthModule', () => {
     const { status, body } = await get('/health/ready');
 
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', info: { store: { status: 'up' }, 'event-bus': { status: 'up' } } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      info: { store: { status: 'up' }, 'event-bus': { status: 'up' } },
+    });
   });
 
   it('is not ready (503) when an indicator fails, with its reason, while liveness holds', async () => {
@@ -76,7 +91,11 @@ describe('HealthModule', () => {
     const { status, body } = await get('/health/ready');
 
     expect(status).toBe(503);
-    expect(body).toMatchObject({ status: 'error', error: { store: { status: 'down', message: 'disk gone' } }, info: { 'event-bus': { status: 'up' } } });
+    expect(body).toMatchObject({
+      status: 'error',
+      error: { store: { status: 'down', message: 'disk gone' } },
+      info: { 'event-bus': { status: 'up' } },
+    });
     expect((await get('/health/live')).status).toBe(200);
   });
 
@@ -86,6 +105,8 @@ describe('HealthModule', () => {
     const { status, body } = await get('/health/ready');
 
     expect(status).toBe(503);
-    expect(body).toMatchObject({ error: { store: { status: 'down', message: 'timeout of 200ms exceeded' } } });
+    expect(body).toMatchObject({
+      error: { store: { status: 'down', message: 'timeout of 200ms exceeded' } },
+    });
   });
 });

@@ -31,7 +31,13 @@ async function startApp(service: string): Promise<{ app: INestApplication; url: 
   }
 
   @Module({
-    imports: [LoggingModule.forRoot({ service, settings: { logLevel: 'info', instanceId: 'test-1' }, destination: capture })],
+    imports: [
+      LoggingModule.forRoot({
+        service,
+        settings: { logLevel: 'info', instanceId: 'test-1' },
+        destination: capture,
+      }),
+    ],
     controllers: [HelloController],
   })
   class AppModule {}
@@ -60,11 +66,21 @@ describe('LoggingModule', () => {
     const response = await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'trace-42' } });
 
     expect(response.headers.get('x-request-id')).toBe('trace-42');
-    const line = await expectEventually(() => lines.find((candidate) => candidate.msg === 'hello from chat-server') ?? false);
-    expect(line).toMatchObject({ service: 'chat-server', instance: 'chat-server-test-1', level: 30, context: 'HelloController', req: { id: 'trace-42' } });
+    const line = await expectEventually(
+      () => lines.find((candidate) => candidate.msg === 'hello from chat-server') ?? false,
+    );
+    expect(line).toMatchObject({
+      service: 'chat-server',
+      instance: 'chat-server-test-1',
+      level: 30,
+      context: 'HelloController',
+      req: { id: 'trace-42' },
+    });
     expect(typeof line.time).toBe('string');
     await expectEventually(() =>
-      expect(lines.find((candidate) => candidate.msg === 'request completed' && candidate.req?.id === 'trace-42')).toMatchObject({
+      expect(
+        lines.find((candidate) => candidate.msg === 'request completed' && candidate.req?.id === 'trace-42'),
+      ).toMatchObject({
         service: 'chat-server',
       }),
     );
@@ -75,15 +91,24 @@ describe('LoggingModule', () => {
     const missing = await fetch(`${chat.url}/hello`);
 
     const ids = [forged.headers.get('x-request-id'), missing.headers.get('x-request-id')];
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(ids[0]).not.toBe(ids[1]);
-    await expectEventually(() => expect(ids.every((id) => lines.some((candidate) => candidate.req?.id === id))).toBe(true));
+    await expectEventually(() =>
+      expect(ids.every((id) => lines.some((candidate) => candidate.req?.id === id))).toBe(true),
+    );
   });
 
   it('names the right app on request lines when several apps share the process (single node)', async () => {
     await fetch(`${presence.url}/hello`, { headers: { 'x-request-id': 'presence-1' } });
 
-    const line = await expectEventually(() => lines.find((candidate) => candidate.msg === 'hello from presence-server') ?? false);
-    expect(line).toMatchObject({ service: 'presence-server', instance: 'presence-server-test-1', req: { id: 'presence-1' } });
+    const line = await expectEventually(
+      () => lines.find((candidate) => candidate.msg === 'hello from presence-server') ?? false,
+    );
+    expect(line).toMatchObject({
+      service: 'presence-server',
+      instance: 'presence-server-test-1',
+      req: { id: 'presence-1' },
+    });
   });
 });

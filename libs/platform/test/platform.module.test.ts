@@ -58,7 +58,11 @@ describe('PlatformModule', () => {
     await chat.get(EventBus).publish(
       'chat.rooms',
       roomId,
-      makeEvent<RoomEvent>('room.opened', { roomId, roomName: 'r', owner: { uid: 'u', nickName: 'U', profileImage: null } }),
+      makeEvent<RoomEvent>('room.opened', {
+        roomId,
+        roomName: 'r',
+        owner: { uid: 'u', nickName: 'U', profileImage: null },
+      }),
     );
     await expectEventually(() => expect(heard).toEqual([roomId]));
 

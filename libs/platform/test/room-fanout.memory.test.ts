@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { roomFanoutContract } from '../src/room-fanout/room-fanout.contract';
-import { InMemoryFanoutHub, InMemoryRoomFanout, sharedInMemoryFanoutHub } from '../src/room-fanout/room-fanout.memory';
+import {
+  InMemoryFanoutHub,
+  InMemoryRoomFanout,
+  sharedInMemoryFanoutHub,
+} from '../src/room-fanout/room-fanout.memory';
 
 roomFanoutContract('in-memory', async () => {
   const hub = new InMemoryFanoutHub();

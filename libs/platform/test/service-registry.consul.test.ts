@@ -6,11 +6,15 @@ import { ConsulServiceRegistry } from '../src/service-registry/service-registry.
 const consulUrl = externalService('CONSUL_URL', 'ServiceRegistry contract: Consul');
 
 describe.skipIf(!consulUrl)('ConsulServiceRegistry', () => {
-  serviceRegistryContract('Consul', async () => new ConsulServiceRegistry({ url: consulUrl ?? '', deregisterCriticalAfter: '1m' }), {
-    // Consul runs checks at most once a second.
-    healthCheckIntervalMs: 1_000,
-    // The agent must reach this process's test servers: from a Consul container that is e.g. host.docker.internal.
-    advertiseHost: process.env.TEST_ADVERTISE_HOST ?? '127.0.0.1',
-    timeoutMs: 20_000,
-  });
+  serviceRegistryContract(
+    'Consul',
+    async () => new ConsulServiceRegistry({ url: consulUrl ?? '', deregisterCriticalAfter: '1m' }),
+    {
+      // Consul runs checks at most once a second.
+      healthCheckIntervalMs: 1_000,
+      // The agent must reach this process's test servers: from a Consul container that is e.g. host.docker.internal.
+      advertiseHost: process.env.TEST_ADVERTISE_HOST ?? '127.0.0.1',
+      timeoutMs: 20_000,
+    },
+  );
 });

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { serviceRegistryContract } from '../src/service-registry/service-registry.contract';
-import { InMemoryServiceRegistry, sharedInMemoryServiceRegistry } from '../src/service-registry/service-registry.memory';
+import {
+  InMemoryServiceRegistry,
+  sharedInMemoryServiceRegistry,
+} from '../src/service-registry/service-registry.memory';
 
-serviceRegistryContract('in-memory', async () => new InMemoryServiceRegistry(), { healthCheckIntervalMs: 50 });
+serviceRegistryContract('in-memory', async () => new InMemoryServiceRegistry(), {
+  healthCheckIntervalMs: 50,
+});
 
 describe('InMemoryServiceRegistry', () => {
   it('is one registry per process for every app that asks, until it is closed', async () => {

@@ -28,17 +28,23 @@ describe('loadSettings', () => {
   });
 
   it('requires a variable only when the adapter that needs it is chosen', () => {
-    expect(() => loadSettings(platformSettings, { EVENT_BUS: 'kafka' })).toThrow(/KAFKA_BROKERS is required when EVENT_BUS=kafka/);
-    expect(loadSettings(platformSettings, { EVENT_BUS: 'kafka', KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafkaBrokers).toEqual([
-      'k1:9092',
-      'k2:9092',
-    ]);
+    expect(() => loadSettings(platformSettings, { EVENT_BUS: 'kafka' })).toThrow(
+      /KAFKA_BROKERS is required when EVENT_BUS=kafka/,
+    );
+    expect(
+      loadSettings(platformSettings, { EVENT_BUS: 'kafka', KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafkaBrokers,
+    ).toEqual(['k1:9092', 'k2:9092']);
   });
 
   it('takes a plain boolean as a flag’s default and parses the usual spellings', () => {
-    const flags = { on: setting.bool('TEST_ON', true, 'on by default'), off: setting.bool('TEST_OFF', false, 'off by default') };
+    const flags = {
+      on: setting.bool('TEST_ON', true, 'on by default'),
+      off: setting.bool('TEST_OFF', false, 'off by default'),
+    };
     expect(loadSettings(flags, {})).toEqual({ on: true, off: false });
     expect(loadSettings(flags, { TEST_ON: 'no', TEST_OFF: 'YES' })).toEqual({ on: false, off: true });
-    expect(() => loadSettings(flags, { TEST_ON: 'maybe' })).toThrow(/TEST_ON must be true or false \(got "maybe"\)/);
+    expect(() => loadSettings(flags, { TEST_ON: 'maybe' })).toThrow(
+      /TEST_ON must be true or false \(got "maybe"\)/,
+    );
   });
 });

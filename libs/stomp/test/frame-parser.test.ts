@@ -5,11 +5,15 @@ const frame = (command: string, headers: Record<string, string>, body = '') => (
 
 describe('FrameParser', () => {
   it('parses command, headers and a body that runs to the first NUL', () => {
-    expect(view(parse('SEND\ndestination:/a\nx:1\n\nhello\0'))).toEqual([frame('SEND', { destination: '/a', x: '1' }, 'hello')]);
+    expect(view(parse('SEND\ndestination:/a\nx:1\n\nhello\0'))).toEqual([
+      frame('SEND', { destination: '/a', x: '1' }, 'hello'),
+    ]);
   });
 
   it('accepts CRLF as EOL in command and header lines', () => {
-    expect(view(parse('SEND\r\ndestination:/a\r\n\r\nbody\0'))).toEqual([frame('SEND', { destination: '/a' }, 'body')]);
+    expect(view(parse('SEND\r\ndestination:/a\r\n\r\nbody\0'))).toEqual([
+      frame('SEND', { destination: '/a' }, 'body'),
+    ]);
   });
 
   it('reads exactly content-length bytes, NULs included', () => {
@@ -44,7 +48,9 @@ describe('FrameParser', () => {
   });
 
   it('keeps a value that contains a colon whole (split at the first colon only)', () => {
-    expect(view(parse('SEND\nurl:http://x:1/a\n\n\0', { version: '1.0' }))).toEqual([frame('SEND', { url: 'http://x:1/a' })]);
+    expect(view(parse('SEND\nurl:http://x:1/a\n\n\0', { version: '1.0' }))).toEqual([
+      frame('SEND', { url: 'http://x:1/a' }),
+    ]);
   });
 
   describe('header escaping', () => {
@@ -53,15 +59,23 @@ describe('FrameParser', () => {
       expect(view(parse(escaped, { version: '1.2' }))).toEqual([frame('SEND', { 'k:ey': 'a:b\nc\\d\re' })]);
     });
     it('STOMP 1.1 decodes \\n \\c \\\\ and refuses \\r', () => {
-      expect(view(parse('SEND\nk\\cey:a\\cb\\nc\\\\d\n\n\0', { version: '1.1' }))).toEqual([frame('SEND', { 'k:ey': 'a:b\nc\\d' })]);
+      expect(view(parse('SEND\nk\\cey:a\\cb\\nc\\\\d\n\n\0', { version: '1.1' }))).toEqual([
+        frame('SEND', { 'k:ey': 'a:b\nc\\d' }),
+      ]);
       expect(view(parse(escaped, { version: '1.1' }))).toEqual([{ error: 'invalid-escape' }]);
     });
     it('STOMP 1.0 decodes nothing', () => {
-      expect(view(parse(escaped, { version: '1.0' }))).toEqual([frame('SEND', { 'k\\cey': 'a\\cb\\nc\\\\d\\re' })]);
+      expect(view(parse(escaped, { version: '1.0' }))).toEqual([
+        frame('SEND', { 'k\\cey': 'a\\cb\\nc\\\\d\\re' }),
+      ]);
     });
     it('never decodes CONNECT or CONNECTED headers', () => {
-      expect(view(parse('CONNECT\nlogin:a\\cb\\t\n\n\0', { version: '1.2' }))).toEqual([frame('CONNECT', { login: 'a\\cb\\t' })]);
-      expect(view(parse('CONNECTED\nserver:x\\c\n\n\0', { version: '1.2' }))).toEqual([frame('CONNECTED', { server: 'x\\c' })]);
+      expect(view(parse('CONNECT\nlogin:a\\cb\\t\n\n\0', { version: '1.2' }))).toEqual([
+        frame('CONNECT', { login: 'a\\cb\\t' }),
+      ]);
+      expect(view(parse('CONNECTED\nserver:x\\c\n\n\0', { version: '1.2' }))).toEqual([
+        frame('CONNECTED', { server: 'x\\c' }),
+      ]);
     });
     it('refuses an undefined escape and a trailing backslash', () => {
       expect(view(parse('SEND\nk:a\\tb\n\n\0'))).toEqual([{ error: 'invalid-escape' }]);
@@ -76,7 +90,9 @@ describe('FrameParser', () => {
   });
 
   it('gives the same result however the input is split, down to single bytes', () => {
-    const input = Buffer.from('\nCONNECT\naccept-version:1.2\n\n\0SEND\r\ndestination:/q\r\ncontent-length:3\r\n\r\na\0b\0\nSEND\nx:y\n\nrest\0');
+    const input = Buffer.from(
+      '\nCONNECT\naccept-version:1.2\n\n\0SEND\r\ndestination:/q\r\ncontent-length:3\r\n\r\na\0b\0\nSEND\nx:y\n\nrest\0',
+    );
     const whole = view(parseChunks([input]));
     expect(whole).toHaveLength(5);
     const bytes = [...input].map((b) => Buffer.from([b]));
@@ -92,18 +108,27 @@ describe('FrameParser', () => {
   });
 
   it('stops at the first error and ignores what follows', () => {
-    expect(view(parseChunks([Buffer.from('SEND\n\nok\0BAD\nx\n\n\0'), Buffer.from('SEND\n\n\0')]))).toEqual([frame('SEND', {}, 'ok'), { error: 'malformed-header' }]);
+    expect(view(parseChunks([Buffer.from('SEND\n\nok\0BAD\nx\n\n\0'), Buffer.from('SEND\n\n\0')]))).toEqual([
+      frame('SEND', {}, 'ok'),
+      { error: 'malformed-header' },
+    ]);
   });
 
   describe('limits, enforced before the frame is complete', () => {
     const limits = { maxFrameBytes: 100, maxHeaders: 3, maxHeaderLineBytes: 20, maxBodyBytes: 50 };
     it('header count', () => {
-      expect(view(parse('SEND\na:1\nb:2\nc:3\n\n\0', { limits }))).toEqual([frame('SEND', { a: '1', b: '2', c: '3' })]);
+      expect(view(parse('SEND\na:1\nb:2\nc:3\n\n\0', { limits }))).toEqual([
+        frame('SEND', { a: '1', b: '2', c: '3' }),
+      ]);
       expect(view(parse('SEND\na:1\nb:2\nc:3\nd:4\n', { limits }))).toEqual([{ error: 'too-many-headers' }]);
     });
     it('header line length, also when the line has not ended yet', () => {
-      expect(view(parse(`SEND\nk:${'x'.repeat(18)}\n\n\0`, { limits }))).toEqual([frame('SEND', { k: 'x'.repeat(18) })]);
-      expect(view(parse(`SEND\nk:${'x'.repeat(19)}`, { limits }))).toEqual([{ error: 'header-line-too-long' }]);
+      expect(view(parse(`SEND\nk:${'x'.repeat(18)}\n\n\0`, { limits }))).toEqual([
+        frame('SEND', { k: 'x'.repeat(18) }),
+      ]);
+      expect(view(parse(`SEND\nk:${'x'.repeat(19)}`, { limits }))).toEqual([
+        { error: 'header-line-too-long' },
+      ]);
       expect(view(parse(`${'X'.repeat(21)}`, { limits }))).toEqual([{ error: 'header-line-too-long' }]);
     });
     it('body size by content-length, before the body arrives', () => {
@@ -117,7 +142,13 @@ describe('FrameParser', () => {
       const headers = 'SEND\na:1234567890123456\nb:1234567890123456\nc:1234567890123456\n\n'; // 61 bytes
       expect(view(parse(`${headers}${'b'.repeat(38)}\0`, { limits }))).toHaveLength(1);
       expect(view(parse(`${headers}${'b'.repeat(39)}`, { limits }))).toEqual([{ error: 'frame-too-large' }]);
-      expect(view(parse(`${headers.replace('\n\n', '\ncontent-length:39\n\n')}`, { limits: { ...limits, maxHeaders: 4 } }))).toEqual([{ error: 'frame-too-large' }]);
+      expect(
+        view(
+          parse(`${headers.replace('\n\n', '\ncontent-length:39\n\n')}`, {
+            limits: { ...limits, maxHeaders: 4 },
+          }),
+        ),
+      ).toEqual([{ error: 'frame-too-large' }]);
     });
   });
 });

@@ -27,29 +27,76 @@ function wellFormed(results: Parsed[]): boolean {
   return errors.length === 0 || (errors.length === 1 && 'error' in results[results.length - 1]);
 }
 
-const COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT'];
-const HEADER_NAMES = ['destination', 'id', 'receipt', 'ack', 'transaction', 'content-type', 'content-length', 'accept-version', 'heart-beat', 'x'];
-const DESTINATIONS = ['/app/record/fuzz', '/app/publish/fuzz', '/topic/fuzz', '/app/refuse', '/app/crash', '/app/json', '/user/queue/events', '/nowhere'];
+const COMMANDS = [
+  'CONNECT',
+  'STOMP',
+  'SEND',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'ACK',
+  'NACK',
+  'BEGIN',
+  'COMMIT',
+  'ABORT',
+  'DISCONNECT',
+];
+const HEADER_NAMES = [
+  'destination',
+  'id',
+  'receipt',
+  'ack',
+  'transaction',
+  'content-type',
+  'content-length',
+  'accept-version',
+  'heart-beat',
+  'x',
+];
+const DESTINATIONS = [
+  '/app/record/fuzz',
+  '/app/publish/fuzz',
+  '/topic/fuzz',
+  '/app/refuse',
+  '/app/crash',
+  '/app/json',
+  '/user/queue/events',
+  '/nowhere',
+];
 
 /** Frames that look like what clients send: known commands, headers and destinations, random values. */
 const plausibleFrame = fc.record({
   command: fc.oneof(fc.constantFrom(...COMMANDS), fc.string({ maxLength: 8 })),
   headers: fc.array(
-    fc.tuple(fc.oneof(fc.constantFrom(...HEADER_NAMES), fc.string({ maxLength: 6 })), fc.oneof(fc.constantFrom(...DESTINATIONS, '1', 'client', '0,0'), fc.string({ maxLength: 12 }))),
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...HEADER_NAMES), fc.string({ maxLength: 6 })),
+      fc.oneof(fc.constantFrom(...DESTINATIONS, '1', 'client', '0,0'), fc.string({ maxLength: 12 })),
+    ),
     { maxLength: 6 },
   ),
   body: fc.uint8Array({ maxLength: 64 }),
   withLength: fc.boolean(),
 });
 
-function rawFrame(frame: { command: string; headers: [string, string][]; body: Uint8Array; withLength: boolean }): Buffer {
+function rawFrame(frame: {
+  command: string;
+  headers: [string, string][];
+  body: Uint8Array;
+  withLength: boolean;
+}): Buffer {
   const lines = frame.headers.map(([k, v]) => `${k}:${v}\n`).join('');
   const length = frame.withLength ? `content-length:${frame.body.length}\n` : '';
-  return Buffer.concat([Buffer.from(`${frame.command}\n${lines}${length}\n`), Buffer.from(frame.body), Buffer.from([0])]);
+  return Buffer.concat([
+    Buffer.from(`${frame.command}\n${lines}${length}\n`),
+    Buffer.from(frame.body),
+    Buffer.from([0]),
+  ]);
 }
 
 /** Random edits: flip, insert or delete bytes at random places. */
-const mutations = fc.array(fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 });
+const mutations = fc.array(
+  fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 })),
+  { maxLength: 6 },
+);
 
 function mutate(bytes: Buffer, edits: [string, number, number][]): Buffer {
   const out = [...bytes];
@@ -63,15 +110,28 @@ function mutate(bytes: Buffer, edits: [string, number, number][]): Buffer {
 }
 
 const stream = fc
-  .tuple(fc.array(plausibleFrame, { maxLength: 5 }), fc.array(fc.constantFrom('\n', '\r\n'), { maxLength: 2 }), mutations)
-  .map(([frames, eols, edits]) => mutate(Buffer.concat(frames.flatMap((f) => [rawFrame(f), Buffer.from(eols.join(''))])), edits));
+  .tuple(
+    fc.array(plausibleFrame, { maxLength: 5 }),
+    fc.array(fc.constantFrom('\n', '\r\n'), { maxLength: 2 }),
+    mutations,
+  )
+  .map(([frames, eols, edits]) =>
+    mutate(Buffer.concat(frames.flatMap((f) => [rawFrame(f), Buffer.from(eols.join(''))])), edits),
+  );
 
 describe('parser fuzz (fast-check)', () => {
   it('never throws on random bytes split anywhere; ends in frames or one final error; never holds more than a frame', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.array(fc.nat(), { maxLength: 20 }), (bytes, cuts) => {
         const out: Parsed[] = [];
-        const parser = new FrameParser({ frame: (frame) => out.push({ frame }), heartbeat: () => out.push({ heartbeat: true }), error: (error) => out.push({ error }) }, SMALL_LIMITS);
+        const parser = new FrameParser(
+          {
+            frame: (frame) => out.push({ frame }),
+            heartbeat: () => out.push({ heartbeat: true }),
+            error: (error) => out.push({ error }),
+          },
+          SMALL_LIMITS,
+        );
         for (const chunk of split(Buffer.from(bytes), cuts)) {
           parser.push(chunk);
           expect(parser.bufferedBytes).toBeLessThanOrEqual(SMALL_LIMITS.maxFrameBytes);
@@ -84,11 +144,18 @@ describe('parser fuzz (fast-check)', () => {
 
   it('gives the same result for plausible and mutated streams however they are split', () => {
     fc.assert(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 30 }), fc.constantFrom<StompVersion>('1.0', '1.1', '1.2'), (bytes, cuts, version) => {
-        const whole = parseChunks([bytes], { version, limits: SMALL_LIMITS });
-        expect(wellFormed(whole)).toBe(true);
-        expect(view(parseChunks(split(bytes, cuts), { version, limits: SMALL_LIMITS }))).toEqual(view(whole));
-      }),
+      fc.property(
+        stream,
+        fc.array(fc.nat(), { maxLength: 30 }),
+        fc.constantFrom<StompVersion>('1.0', '1.1', '1.2'),
+        (bytes, cuts, version) => {
+          const whole = parseChunks([bytes], { version, limits: SMALL_LIMITS });
+          expect(wellFormed(whole)).toBe(true);
+          expect(view(parseChunks(split(bytes, cuts), { version, limits: SMALL_LIMITS }))).toEqual(
+            view(whole),
+          );
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -100,7 +167,9 @@ describe('parser fuzz (fast-check)', () => {
       const command = fc.constantFrom('SEND', 'MESSAGE', 'ERROR', 'CONNECTED', 'RECEIPT');
       return command.chain((cmd) => {
         const plain = version === '1.0' || cmd === 'CONNECTED';
-        const text = fc.string({ unit: 'grapheme', maxLength: 20 }).filter((s) => (plain ? !/[\r\n]/.test(s) : version === '1.1' ? !s.includes('\r') : true));
+        const text = fc
+          .string({ unit: 'grapheme', maxLength: 20 })
+          .filter((s) => (plain ? !/[\r\n]/.test(s) : version === '1.1' ? !s.includes('\r') : true));
         const name = text.filter((s) => s !== 'content-length' && (!plain || !s.includes(':')));
         return fc.record({
           version: fc.constant(version),
@@ -115,8 +184,13 @@ describe('parser fuzz (fast-check)', () => {
         const encoded = encodeFrame(command, headers, Buffer.from(body), version);
         const results = parseChunks([encoded], { version });
         expect(results).toHaveLength(1);
-        const expected = { ...headers, ...(body.length > 0 ? { 'content-length': String(body.length) } : {}) };
-        expect(view(results)).toEqual([{ command, headers: expected, body: Buffer.from(body).toString('latin1') }]);
+        const expected = {
+          ...headers,
+          ...(body.length > 0 ? { 'content-length': String(body.length) } : {}),
+        };
+        expect(view(results)).toEqual([
+          { command, headers: expected, body: Buffer.from(body).toString('latin1') },
+        ]);
       }),
       { numRuns: 1000 },
     );
@@ -142,34 +216,43 @@ describe('live session fuzz (fast-check over real sockets)', () => {
     const flush = Buffer.from(`${'x'.repeat(2048)}\0\nDISCONNECT\nreceipt:fuzz-end\n\n\0`);
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), stream, fc.array(fc.nat(), { maxLength: 12 }), async (connectFirst, bytes, cuts) => {
-        round += 1;
-        const client = await RawClient.open(app.url);
-        if (connectFirst) client.send('CONNECT\naccept-version:1.2,1.1\nheart-beat:0,0\n\n\0');
-        for (const chunk of split(bytes, cuts)) if (chunk.length > 0) client.send(chunk, round % 2 === 0);
-        client.send(flush);
-        await expectEventually(() => expect(client.isClosed).toBe(true));
+      fc.asyncProperty(
+        fc.boolean(),
+        stream,
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (connectFirst, bytes, cuts) => {
+          round += 1;
+          const client = await RawClient.open(app.url);
+          if (connectFirst) client.send('CONNECT\naccept-version:1.2,1.1\nheart-beat:0,0\n\n\0');
+          for (const chunk of split(bytes, cuts)) if (chunk.length > 0) client.send(chunk, round % 2 === 0);
+          client.send(flush);
+          await expectEventually(() => expect(client.isClosed).toBe(true));
 
-        // What the server sent parses cleanly and ends with ERROR or the final RECEIPT.
-        const received = parseChunks(client.messages.map((m) => m.data), { limits: { maxFrameBytes: 1 << 20, maxBodyBytes: 1 << 20 } });
-        expect(received.every((r) => !('error' in r))).toBe(true);
-        const frames = received.flatMap((r) => ('frame' in r ? [r.frame] : []));
-        const last = frames[frames.length - 1];
-        const { code } = await client.closed;
-        if (code === 1000) {
-          // Ended by a DISCONNECT (the fuzz's own, or the final one with its RECEIPT): no ERROR.
-          expect(frames.some((f) => f.command === 'ERROR')).toBe(false);
-        } else {
-          expect(last?.command).toBe('ERROR');
-          expect(last.headers.message).toBeTruthy();
-        }
+          // What the server sent parses cleanly and ends with ERROR or the final RECEIPT.
+          const received = parseChunks(
+            client.messages.map((m) => m.data),
+            { limits: { maxFrameBytes: 1 << 20, maxBodyBytes: 1 << 20 } },
+          );
+          expect(received.every((r) => !('error' in r))).toBe(true);
+          const frames = received.flatMap((r) => ('frame' in r ? [r.frame] : []));
+          const last = frames[frames.length - 1];
+          const { code } = await client.closed;
+          if (code === 1000) {
+            // Ended by a DISCONNECT (the fuzz's own, or the final one with its RECEIPT): no ERROR.
+            expect(frames.some((f) => f.command === 'ERROR')).toBe(false);
+          } else {
+            expect(last?.command).toBe('ERROR');
+            expect(last.headers.message).toBeTruthy();
+          }
 
-        // Everyone else is still served.
-        bystander.send(`SEND\ndestination:/app/record/bystander\nreceipt:alive-${round}\n\n\0`);
-        await bystander.waitFor(`receipt-id:alive-${round}\n`);
-      }),
+          // Everyone else is still served.
+          bystander.send(`SEND\ndestination:/app/record/bystander\nreceipt:alive-${round}\n\n\0`);
+          await bystander.waitFor(`receipt-id:alive-${round}\n`);
+        },
+      ),
       { numRuns: 60 },
     );
     expect(bystander.isClosed).toBe(false);
-  });
+    // 60 real sessions: ~5 s on an idle 2-core box, several times that when other suites load it.
+  }, 120_000);
 });

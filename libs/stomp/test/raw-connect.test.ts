@@ -6,7 +6,9 @@ import { RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const CONNECTED = (version: string, heartbeat = '0,0') =>
-  new RegExp(`^CONNECTED\\nversion:${version.replace('.', '\\.')}\\nheart-beat:${heartbeat}\\nserver:playlist-chat-stomp/0\\.1\\nsession:[0-9a-f]+-[0-9a-z]+\\n\\n\\0$`);
+  new RegExp(
+    `^CONNECTED\\nversion:${version.replace('.', '\\.')}\\nheart-beat:${heartbeat}\\nserver:playlist-chat-stomp/0\\.1\\nsession:[0-9a-f]+-[0-9a-z]+\\n\\n\\0$`,
+  );
 
 describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)', () => {
   let app: TestApp;
@@ -29,7 +31,11 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
   });
 
   it('negotiates the newest common version; no accept-version means 1.0', async () => {
-    for (const [offered, agreed] of [['1.0,1.1', '1.1'], ['1.1,1.2,2.0', '1.2'], ['1.0', '1.0']]) {
+    for (const [offered, agreed] of [
+      ['1.0,1.1', '1.1'],
+      ['1.1,1.2,2.0', '1.2'],
+      ['1.0', '1.0'],
+    ]) {
       const client = await RawClient.open(app.url);
       expect(await client.connect({}, offered)).toMatch(CONNECTED(agreed));
       client.close();
@@ -44,7 +50,9 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
     const client = await RawClient.open(app.url);
     client.send('CONNECT\naccept-version:2.0,3.1\nreceipt:c1\n\n\0');
     const closed = await client.closed;
-    expect(client.text).toBe('ERROR\nmessage:supported protocol versions are 1.2,1.1,1.0\ncode:unsupported-version\nreceipt-id:c1\nversion:1.2,1.1,1.0\n\n\0');
+    expect(client.text).toBe(
+      'ERROR\nmessage:supported protocol versions are 1.2,1.1,1.0\ncode:unsupported-version\nreceipt-id:c1\nversion:1.2,1.1,1.0\n\n\0',
+    );
     expect(closed.code).toBe(1002);
   });
 
@@ -52,7 +60,9 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
     const client = await RawClient.open(app.url);
     client.send('SEND\ndestination:/app/record/x\nreceipt:early\n\nhi\0');
     await client.closed;
-    expect(client.text).toBe('ERROR\nmessage:expected a CONNECT or STOMP frame first, got "SEND"\ncode:not-connected\nreceipt-id:early\n\n\0');
+    expect(client.text).toBe(
+      'ERROR\nmessage:expected a CONNECT or STOMP frame first, got "SEND"\ncode:not-connected\nreceipt-id:early\n\n\0',
+    );
   });
 
   it('refuses a second CONNECT', async () => {
@@ -60,14 +70,29 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
     await client.connect();
     client.send('CONNECT\naccept-version:1.2\n\n\0');
     await client.closed;
-    expect(client.text).toMatch(/\0ERROR\nmessage:this session is already connected\ncode:already-connected\n\n\0$/);
+    expect(client.text).toMatch(
+      /\0ERROR\nmessage:this session is already connected\ncode:already-connected\n\n\0$/,
+    );
   });
 
   it('refuses a malformed heart-beat header', async () => {
     const client = await RawClient.open(app.url);
     client.send('CONNECT\naccept-version:1.2\nheart-beat:soon\n\n\0');
     await client.closed;
-    expect(client.text).toBe('ERROR\nmessage:heart-beat header "soon" is not "<cx>,<cy>"\ncode:invalid-heart-beat\n\n\0');
+    expect(client.text).toBe(
+      'ERROR\nmessage:heart-beat header "soon" is not "<cx>,<cy>"\ncode:invalid-heart-beat\n\n\0',
+    );
+  });
+
+  // Found by the live-session fuzz: the quoted value once carried a backslash (`"\""`), an
+  // undefined escape to a 1.1/1.2 parser, in an ERROR that is written unescaped before CONNECT.
+  it('quotes client text in a pre-CONNECT ERROR without backslashes, so any client can decode it', async () => {
+    const client = await RawClient.open(app.url);
+    client.send('CONNECT\ncontent-length:"\\x\n\n\0');
+    await client.closed;
+    expect(client.text).toBe(
+      'ERROR\nmessage:content-length "??x" is not a non-negative integer\ncode:invalid-content-length\n\n\0',
+    );
   });
 
   it('refuses CONNECT when the authenticator throws StompError', async () => {
@@ -96,7 +121,11 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
   });
 
   it('selects a STOMP subprotocol, and accepts clients that offer none', async () => {
-    for (const [offered, selected] of [[['v11.stomp', 'v10.stomp'], 'v11.stomp'], [['v10.stomp', 'v12.stomp'], 'v12.stomp'], [[], '']] as const) {
+    for (const [offered, selected] of [
+      [['v11.stomp', 'v10.stomp'], 'v11.stomp'],
+      [['v10.stomp', 'v12.stomp'], 'v12.stomp'],
+      [[], ''],
+    ] as const) {
       const client = await RawClient.open(app.url, [...offered]);
       expect(client.ws.protocol).toBe(selected);
       expect(await client.connect()).toMatch(CONNECTED('1.2'));
@@ -107,8 +136,13 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
   it('leaves upgrades on other paths to other listeners', async () => {
     const other = new WebSocketServer({ noServer: true });
     const server = app.app.getHttpServer() as import('node:http').Server;
-    const onUpgrade = (request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-      if (request.url === '/other') other.handleUpgrade(request, socket, head, (ws) => ws.send('other endpoint'));
+    const onUpgrade = (
+      request: import('node:http').IncomingMessage,
+      socket: import('node:stream').Duplex,
+      head: Buffer,
+    ) => {
+      if (request.url === '/other')
+        other.handleUpgrade(request, socket, head, (ws) => ws.send('other endpoint'));
     };
     server.on('upgrade', onUpgrade);
     try {
@@ -166,7 +200,9 @@ describe('heart-beats (raw frames)', () => {
     const client = await RawClient.open(app.url);
     await client.connect({ 'heart-beat': '40,0' });
     const closed = await client.closed;
-    expect(client.text).toMatch(/\0ERROR\nmessage:no heart-beat or frame for \d+ ms \(agreed 40 ms\)\ncode:heart-beat-timeout\n\n\0$/);
+    expect(client.text).toMatch(
+      /\0ERROR\nmessage:no heart-beat or frame for \d+ ms \(agreed 40 ms\)\ncode:heart-beat-timeout\n\n\0$/,
+    );
     expect(closed.code).toBe(1002);
   });
 

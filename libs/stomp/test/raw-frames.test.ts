@@ -4,7 +4,12 @@ import { afterConnected, RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** A connected raw client of `version` subscribed to `destination` (with a receipt, so it is live). */
-async function subscriber(app: TestApp, destination: string, version = '1.2', id = 'sub-0'): Promise<RawClient> {
+async function subscriber(
+  app: TestApp,
+  destination: string,
+  version = '1.2',
+  id = 'sub-0',
+): Promise<RawClient> {
   const client = await RawClient.open(app.url);
   await client.connect({}, version);
   client.send(`SUBSCRIBE\nid:${id}\ndestination:${destination}\nreceipt:ready\n\n\0`);
@@ -37,18 +42,27 @@ describe('frame encoding on the wire (raw frames)', () => {
   });
 
   it('answers an undefined escape (\\r in 1.1, \\t anywhere) with ERROR and closes', async () => {
-    for (const [version, header] of [['1.1', 'x:a\\rb'], ['1.2', 'x:a\\tb']]) {
+    for (const [version, header] of [
+      ['1.1', 'x:a\\rb'],
+      ['1.2', 'x:a\\tb'],
+    ]) {
       const client = await RawClient.open(app.url);
       await client.connect({}, version);
       client.send(`SEND\ndestination:/app/record/bad-esc\n${header}\n\n\0`);
       await client.closed;
-      expect(afterConnected(client.text)).toMatch(/^ERROR\nmessage:undefined escape sequence \\\\[rt] in header \(STOMP 1\.[12]\)\ncode:invalid-escape\n\n\0$/);
+      expect(afterConnected(client.text)).toMatch(
+        /^ERROR\nmessage:undefined escape sequence \\\\[rt] in header \(STOMP 1\.[12]\)\ncode:invalid-escape\n\n\0$/,
+      );
     }
   });
 
   it('escapes MESSAGE headers per subscriber version (one publish, three encodings)', async () => {
     const destination = '/topic/escape-out';
-    const clients = { '1.2': await subscriber(app, destination, '1.2'), '1.1': await subscriber(app, destination, '1.1'), '1.0': await subscriber(app, destination, '1.0') };
+    const clients = {
+      '1.2': await subscriber(app, destination, '1.2'),
+      '1.1': await subscriber(app, destination, '1.1'),
+      '1.0': await subscriber(app, destination, '1.0'),
+    };
     app.broker.publish(destination, { body: 'x', headers: { note: 'a:b\nc\\d\re' } });
     const expectedNote = { '1.2': 'a\\cb\\nc\\\\d\\re', '1.1': 'a\\cb\\nc\\\\d e', '1.0': 'a:b c\\d e' };
     for (const [version, client] of Object.entries(clients) as [keyof typeof expectedNote, RawClient][]) {
@@ -68,7 +82,12 @@ describe('frame encoding on the wire (raw frames)', () => {
     const listener = await subscriber(app, destination);
     const sender = await RawClient.open(app.url);
     await sender.connect();
-    sender.send(Buffer.from(`SEND\ndestination:/app/publish/nul-body\ncontent-type:application/octet-stream\ncontent-length:5\nreceipt:n\n\na\0b\0c\0`, 'latin1'));
+    sender.send(
+      Buffer.from(
+        `SEND\ndestination:/app/publish/nul-body\ncontent-type:application/octet-stream\ncontent-length:5\nreceipt:n\n\na\0b\0c\0`,
+        'latin1',
+      ),
+    );
     await sender.waitFor('receipt-id:n');
     await listener.waitFor('MESSAGE');
     const message = Buffer.concat(listener.messages.map((m) => m.data)).toString('latin1');
@@ -81,13 +100,20 @@ describe('frame encoding on the wire (raw frames)', () => {
 
   it('reads a frame split across many WebSocket messages, and many frames from one message', async () => {
     const client = await RawClient.open(app.url);
-    const stream = 'CONNECT\naccept-version:1.2\n\n\0\nSEND\ndestination:/app/record/split-1\nreceipt:s1\n\nfirst\0\n\nSEND\r\ndestination:/app/record/split-2\r\nreceipt:s2\r\n\r\nsecond\0';
+    const stream =
+      'CONNECT\naccept-version:1.2\n\n\0\nSEND\ndestination:/app/record/split-1\nreceipt:s1\n\nfirst\0\n\nSEND\r\ndestination:/app/record/split-2\r\nreceipt:s2\r\n\r\nsecond\0';
     for (const ch of stream) client.send(ch, false);
     await client.waitFor('receipt-id:s2');
-    client.send('SEND\ndestination:/app/record/split-3\n\nthird\0SEND\ndestination:/app/record/split-4\nreceipt:s4\n\nfourth\0\n');
+    client.send(
+      'SEND\ndestination:/app/record/split-3\n\nthird\0SEND\ndestination:/app/record/split-4\nreceipt:s4\n\nfourth\0\n',
+    );
     await client.waitFor('receipt-id:s4');
-    expect(afterConnected(client.text)).toBe('RECEIPT\nreceipt-id:s1\n\n\0RECEIPT\nreceipt-id:s2\n\n\0RECEIPT\nreceipt-id:s4\n\n\0');
-    const bodies = app.probe.sent.filter((s) => s.params.key.startsWith('split-')).map((s) => `${s.params.key}=${s.body}`);
+    expect(afterConnected(client.text)).toBe(
+      'RECEIPT\nreceipt-id:s1\n\n\0RECEIPT\nreceipt-id:s2\n\n\0RECEIPT\nreceipt-id:s4\n\n\0',
+    );
+    const bodies = app.probe.sent
+      .filter((s) => s.params.key.startsWith('split-'))
+      .map((s) => `${s.params.key}=${s.body}`);
     expect(bodies).toEqual(['split-1=first', 'split-2=second', 'split-3=third', 'split-4=fourth']);
     client.close();
   });
@@ -108,8 +134,13 @@ describe('frame encoding on the wire (raw frames)', () => {
     const client = await subscriber(app, destination);
     app.broker.publish(destination, { body: '{"a":"정"}' });
     app.broker.publish(destination, { body: Buffer.from([0xc3, 0x28]) });
-    await expectEventually(() => expect(client.messages.filter((m) => m.data.includes('MESSAGE'))).toHaveLength(2));
-    expect(client.messages.filter((m) => m.data.includes('MESSAGE')).map((m) => m.binary)).toEqual([false, true]);
+    await expectEventually(() =>
+      expect(client.messages.filter((m) => m.data.includes('MESSAGE'))).toHaveLength(2),
+    );
+    expect(client.messages.filter((m) => m.data.includes('MESSAGE')).map((m) => m.binary)).toEqual([
+      false,
+      true,
+    ]);
     client.close();
   });
 });
@@ -117,17 +148,43 @@ describe('frame encoding on the wire (raw frames)', () => {
 describe('limits (raw frames)', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ limits: { maxFrameBytes: 300, maxHeaders: 4, maxHeaderLineBytes: 64, maxBodyBytes: 100 } });
+    app = await startTestApp({
+      limits: { maxFrameBytes: 300, maxHeaders: 4, maxHeaderLineBytes: 64, maxBodyBytes: 100 },
+    });
   });
   afterAll(() => app.close());
 
   const cases: [string, string, string][] = [
-    ['too many headers', 'SEND\ndestination:/app/record/l\na:1\nb:2\nc:3\nd:4\n\n\0', 'ERROR\nmessage:frame has more than 4 headers\ncode:too-many-headers\n\n\0'],
-    ['a long header line', `SEND\ndestination:/app/record/l\nx:${'y'.repeat(80)}\n\n\0`, 'ERROR\nmessage:a header line is longer than 64 bytes\ncode:header-line-too-long\n\n\0'],
-    ['a large declared body', 'SEND\ndestination:/app/record/l\ncontent-length:101\n\n', 'ERROR\nmessage:body of 101 bytes is larger than 100 bytes\ncode:body-too-large\n\n\0'],
-    ['a large body', `SEND\ndestination:/app/record/l\n\n${'b'.repeat(120)}`, 'ERROR\nmessage:body of 120 bytes is larger than 100 bytes\ncode:body-too-large\n\n\0'],
-    ['a large frame', `SEND\ndestination:/app/record/l\na:${'1'.repeat(60)}\nb:${'2'.repeat(60)}\nc:${'3'.repeat(60)}\n\n${'b'.repeat(99)}\0`, 'ERROR\nmessage:frame is larger than 300 bytes\ncode:frame-too-large\n\n\0'],
-    ['a malformed header', 'SEND\ndestination:/app/record/l\nno-colon\n\n\0', 'ERROR\nmessage:header line without a colon\ncode:malformed-header\n\n\0'],
+    [
+      'too many headers',
+      'SEND\ndestination:/app/record/l\na:1\nb:2\nc:3\nd:4\n\n\0',
+      'ERROR\nmessage:frame has more than 4 headers\ncode:too-many-headers\n\n\0',
+    ],
+    [
+      'a long header line',
+      `SEND\ndestination:/app/record/l\nx:${'y'.repeat(80)}\n\n\0`,
+      'ERROR\nmessage:a header line is longer than 64 bytes\ncode:header-line-too-long\n\n\0',
+    ],
+    [
+      'a large declared body',
+      'SEND\ndestination:/app/record/l\ncontent-length:101\n\n',
+      'ERROR\nmessage:body of 101 bytes is larger than 100 bytes\ncode:body-too-large\n\n\0',
+    ],
+    [
+      'a large body',
+      `SEND\ndestination:/app/record/l\n\n${'b'.repeat(120)}`,
+      'ERROR\nmessage:body of 120 bytes is larger than 100 bytes\ncode:body-too-large\n\n\0',
+    ],
+    [
+      'a large frame',
+      `SEND\ndestination:/app/record/l\na:${'1'.repeat(60)}\nb:${'2'.repeat(60)}\nc:${'3'.repeat(60)}\n\n${'b'.repeat(99)}\0`,
+      'ERROR\nmessage:frame is larger than 300 bytes\ncode:frame-too-large\n\n\0',
+    ],
+    [
+      'a malformed header',
+      'SEND\ndestination:/app/record/l\nno-colon\n\n\0',
+      'ERROR\nmessage:header line without a colon\ncode:malformed-header\n\n\0',
+    ],
   ];
 
   it.each(cases)('answers %s with ERROR and closes; other connections go on', async (_name, frame, error) => {
@@ -151,6 +208,8 @@ describe('limits (raw frames)', () => {
     offender.send('SEND\ndestination:/app/record/l\n\n');
     for (let i = 0; i < 150 && !offender.isClosed; i += 1) offender.send('b');
     await offender.closed;
-    expect(afterConnected(offender.text)).toMatch(/^ERROR\nmessage:body of 10\d bytes is larger than 100 bytes\ncode:body-too-large\n\n\0$/);
+    expect(afterConnected(offender.text)).toMatch(
+      /^ERROR\nmessage:body of 10\d bytes is larger than 100 bytes\ncode:body-too-large\n\n\0$/,
+    );
   });
 });

@@ -5,7 +5,11 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 const MESSAGE_ID = '[0-9a-f]+-[0-9a-z]+';
 
-async function connectedClient(app: TestApp, headers: Record<string, string> = {}, version = '1.2'): Promise<RawClient> {
+async function connectedClient(
+  app: TestApp,
+  headers: Record<string, string> = {},
+  version = '1.2',
+): Promise<RawClient> {
   const client = await RawClient.open(app.url);
   await client.connect(headers, version);
   return client;
@@ -34,7 +38,9 @@ describe('session rules (raw frames)', () => {
     );
     await client.waitFor('r-unsub');
     expect(afterConnected(client.text)).toBe(
-      ['r-sub', 'r-send', 'r-begin', 'r-abort', 'r-unsub'].map((id) => `RECEIPT\nreceipt-id:${id}\n\n\0`).join(''),
+      ['r-sub', 'r-send', 'r-begin', 'r-abort', 'r-unsub']
+        .map((id) => `RECEIPT\nreceipt-id:${id}\n\n\0`)
+        .join(''),
     );
     client.close();
   });
@@ -48,7 +54,9 @@ describe('session rules (raw frames)', () => {
       await gate;
     };
     const client = await connectedClient(app);
-    client.send('SEND\ndestination:/app/hook\nreceipt:h\n\n\0SEND\ndestination:/app/record/after-hook\nreceipt:r\n\n\0');
+    client.send(
+      'SEND\ndestination:/app/hook\nreceipt:h\n\n\0SEND\ndestination:/app/record/after-hook\nreceipt:r\n\n\0',
+    );
     await expectEventually(() => expect(started).toEqual(['hook']));
     expect(app.probe.sent.some((s) => s.params.key === 'after-hook')).toBe(false);
     expect(afterConnected(client.text)).toBe('');
@@ -86,7 +94,9 @@ describe('session rules (raw frames)', () => {
       const bystander = await connectedClient(app);
       client.send('SEND\ndestination:/app/crash\nreceipt:boom\n\n\0');
       await client.closed;
-      expect(afterConnected(client.text)).toBe('ERROR\nmessage:internal server error\ncode:internal-error\nreceipt-id:boom\n\n\0');
+      expect(afterConnected(client.text)).toBe(
+        'ERROR\nmessage:internal server error\ncode:internal-error\nreceipt-id:boom\n\n\0',
+      );
       bystander.send('SEND\ndestination:/app/record/after-crash\nreceipt:ok\n\n\0');
       await bystander.waitFor('receipt-id:ok');
       bystander.close();
@@ -100,25 +110,87 @@ describe('session rules (raw frames)', () => {
     const client = await connectedClient(app);
     client.send('SEND\ndestination:/app/json\nreceipt:j\n\n{oops\0');
     await client.closed;
-    expect(afterConnected(client.text)).toMatch(/^ERROR\nmessage:body is not valid JSON\ncode:invalid-json\nreceipt-id:j\ncontent-type:text\/plain\ncontent-length:\d+\n\n[^\0]+\0$/);
+    expect(afterConnected(client.text)).toMatch(
+      /^ERROR\nmessage:body is not valid JSON\ncode:invalid-json\nreceipt-id:j\ncontent-type:text\/plain\ncontent-length:\d+\n\n[^\0]+\0$/,
+    );
   });
 
   it.each([
-    ['SEND without destination', 'SEND\nreceipt:e\n\n\0', 'ERROR\nmessage:SEND requires a destination header\ncode:missing-header\nreceipt-id:e\n\n\0'],
-    ['SEND to an unknown destination', 'SEND\ndestination:/nowhere\nreceipt:e\n\n\0', 'ERROR\nmessage:no handler for SEND to /nowhere\ncode:unknown-destination\nreceipt-id:e\n\n\0'],
-    ['SUBSCRIBE without id', 'SUBSCRIBE\ndestination:/topic/a\nreceipt:e\n\n\0', 'ERROR\nmessage:SUBSCRIBE requires a id header\ncode:missing-header\nreceipt-id:e\n\n\0'],
-    ['SUBSCRIBE without destination', 'SUBSCRIBE\nid:1\nreceipt:e\n\n\0', 'ERROR\nmessage:SUBSCRIBE requires a destination header\ncode:missing-header\nreceipt-id:e\n\n\0'],
-    ['SUBSCRIBE to an unknown destination', 'SUBSCRIBE\nid:1\ndestination:/queue/x\n\n\0', 'ERROR\nmessage:no subscriptions allowed to /queue/x\ncode:unknown-destination\n\n\0'],
-    ['SUBSCRIBE refused by the authorizer', 'SUBSCRIBE\nid:1\ndestination:/topic/forbidden\nreceipt:e\n\n\0', 'ERROR\nmessage:anonymous may not subscribe\ncode:forbidden\nreceipt-id:e\n\n\0'],
-    ['SUBSCRIBE with a bad ack mode', 'SUBSCRIBE\nid:1\ndestination:/topic/a\nack:sometimes\n\n\0', 'ERROR\nmessage:ack must be one of auto, client, client-individual\ncode:invalid-header\n\n\0'],
-    ['a duplicate subscription id', 'SUBSCRIBE\nid:1\ndestination:/topic/a\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/b\nreceipt:dup\n\n\0', 'ERROR\nmessage:subscription id 1 is already in use on this connection\ncode:duplicate-subscription\nreceipt-id:dup\n\n\0'],
-    ['too many subscriptions', [1, 2, 3, 4].map((i) => `SUBSCRIBE\nid:${i}\ndestination:/topic/m${i}\n\n\0`).join(''), 'ERROR\nmessage:more than 3 subscriptions\ncode:too-many-subscriptions\n\n\0'],
-    ['UNSUBSCRIBE of an unknown id', 'UNSUBSCRIBE\nid:9\n\n\0', 'ERROR\nmessage:no subscription with id 9\ncode:unknown-subscription\n\n\0'],
-    ['UNSUBSCRIBE without id', 'UNSUBSCRIBE\n\n\0', 'ERROR\nmessage:UNSUBSCRIBE requires an id header\ncode:missing-header\n\n\0'],
-    ['ACK of an unknown id', 'ACK\nid:77\nreceipt:a\n\n\0', 'ERROR\nmessage:ACK of 77, which is not a message awaiting acknowledgement\ncode:unknown-ack-id\nreceipt-id:a\n\n\0'],
-    ['SEND in an unknown transaction', 'SEND\ndestination:/app/record/t\ntransaction:nope\n\n\0', 'ERROR\nmessage:no open transaction nope\ncode:unknown-transaction\n\n\0'],
-    ['COMMIT of an unknown transaction', 'COMMIT\ntransaction:nope\n\n\0', 'ERROR\nmessage:no open transaction nope\ncode:unknown-transaction\n\n\0'],
-    ['BEGIN twice', 'BEGIN\ntransaction:t\n\n\0BEGIN\ntransaction:t\n\n\0', 'ERROR\nmessage:transaction t is already open\ncode:duplicate-transaction\n\n\0'],
+    [
+      'SEND without destination',
+      'SEND\nreceipt:e\n\n\0',
+      'ERROR\nmessage:SEND requires a destination header\ncode:missing-header\nreceipt-id:e\n\n\0',
+    ],
+    [
+      'SEND to an unknown destination',
+      'SEND\ndestination:/nowhere\nreceipt:e\n\n\0',
+      'ERROR\nmessage:no handler for SEND to /nowhere\ncode:unknown-destination\nreceipt-id:e\n\n\0',
+    ],
+    [
+      'SUBSCRIBE without id',
+      'SUBSCRIBE\ndestination:/topic/a\nreceipt:e\n\n\0',
+      'ERROR\nmessage:SUBSCRIBE requires a id header\ncode:missing-header\nreceipt-id:e\n\n\0',
+    ],
+    [
+      'SUBSCRIBE without destination',
+      'SUBSCRIBE\nid:1\nreceipt:e\n\n\0',
+      'ERROR\nmessage:SUBSCRIBE requires a destination header\ncode:missing-header\nreceipt-id:e\n\n\0',
+    ],
+    [
+      'SUBSCRIBE to an unknown destination',
+      'SUBSCRIBE\nid:1\ndestination:/queue/x\n\n\0',
+      'ERROR\nmessage:no subscriptions allowed to /queue/x\ncode:unknown-destination\n\n\0',
+    ],
+    [
+      'SUBSCRIBE refused by the authorizer',
+      'SUBSCRIBE\nid:1\ndestination:/topic/forbidden\nreceipt:e\n\n\0',
+      'ERROR\nmessage:anonymous may not subscribe\ncode:forbidden\nreceipt-id:e\n\n\0',
+    ],
+    [
+      'SUBSCRIBE with a bad ack mode',
+      'SUBSCRIBE\nid:1\ndestination:/topic/a\nack:sometimes\n\n\0',
+      'ERROR\nmessage:ack must be one of auto, client, client-individual\ncode:invalid-header\n\n\0',
+    ],
+    [
+      'a duplicate subscription id',
+      'SUBSCRIBE\nid:1\ndestination:/topic/a\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/b\nreceipt:dup\n\n\0',
+      'ERROR\nmessage:subscription id 1 is already in use on this connection\ncode:duplicate-subscription\nreceipt-id:dup\n\n\0',
+    ],
+    [
+      'too many subscriptions',
+      [1, 2, 3, 4].map((i) => `SUBSCRIBE\nid:${i}\ndestination:/topic/m${i}\n\n\0`).join(''),
+      'ERROR\nmessage:more than 3 subscriptions\ncode:too-many-subscriptions\n\n\0',
+    ],
+    [
+      'UNSUBSCRIBE of an unknown id',
+      'UNSUBSCRIBE\nid:9\n\n\0',
+      'ERROR\nmessage:no subscription with id 9\ncode:unknown-subscription\n\n\0',
+    ],
+    [
+      'UNSUBSCRIBE without id',
+      'UNSUBSCRIBE\n\n\0',
+      'ERROR\nmessage:UNSUBSCRIBE requires an id header\ncode:missing-header\n\n\0',
+    ],
+    [
+      'ACK of an unknown id',
+      'ACK\nid:77\nreceipt:a\n\n\0',
+      'ERROR\nmessage:ACK of 77, which is not a message awaiting acknowledgement\ncode:unknown-ack-id\nreceipt-id:a\n\n\0',
+    ],
+    [
+      'SEND in an unknown transaction',
+      'SEND\ndestination:/app/record/t\ntransaction:nope\n\n\0',
+      'ERROR\nmessage:no open transaction nope\ncode:unknown-transaction\n\n\0',
+    ],
+    [
+      'COMMIT of an unknown transaction',
+      'COMMIT\ntransaction:nope\n\n\0',
+      'ERROR\nmessage:no open transaction nope\ncode:unknown-transaction\n\n\0',
+    ],
+    [
+      'BEGIN twice',
+      'BEGIN\ntransaction:t\n\n\0BEGIN\ntransaction:t\n\n\0',
+      'ERROR\nmessage:transaction t is already open\ncode:duplicate-transaction\n\n\0',
+    ],
     ['an unknown command', 'FLY\n\n\0', 'ERROR\nmessage:unknown command "FLY"\ncode:unknown-command\n\n\0'],
   ])('answers %s with ERROR and closes', async (_name, frames, error) => {
     const client = await connectedClient(app);
@@ -159,7 +231,11 @@ describe('session rules (raw frames)', () => {
     await client.waitFor('receipt-id:n1');
     client.send(`ACK\nid:${first}\nreceipt:again\n\n\0`);
     await client.closed;
-    expect(client.text).toMatch(new RegExp(`RECEIPT\\nreceipt-id:a2\\n\\n\\0RECEIPT\\nreceipt-id:n1\\n\\n\\0ERROR\\nmessage:ACK of ${first}, which is not a message awaiting acknowledgement\\ncode:unknown-ack-id\\nreceipt-id:again\\n\\n\\0$`));
+    expect(client.text).toMatch(
+      new RegExp(
+        `RECEIPT\\nreceipt-id:a2\\n\\n\\0RECEIPT\\nreceipt-id:n1\\n\\n\\0ERROR\\nmessage:ACK of ${first}, which is not a message awaiting acknowledgement\\ncode:unknown-ack-id\\nreceipt-id:again\\n\\n\\0$`,
+      ),
+    );
   });
 
   it('client: ACK is cumulative, releasing the earlier messages too', async () => {
@@ -172,7 +248,9 @@ describe('session rules (raw frames)', () => {
     const [first, second] = [...(await client.waitFor('m2\0')).matchAll(/\nack:(\d+)\n/g)].map((m) => m[1]);
     client.send(`ACK\nid:${second}\nreceipt:all\n\n\0ACK\nid:${first}\n\n\0`);
     await client.closed;
-    expect(afterConnected(client.text)).toMatch(/RECEIPT\nreceipt-id:all\n\n\0ERROR\nmessage:ACK of \d+, which is not a message awaiting acknowledgement\ncode:unknown-ack-id\n\n\0$/);
+    expect(afterConnected(client.text)).toMatch(
+      /RECEIPT\nreceipt-id:all\n\n\0ERROR\nmessage:ACK of \d+, which is not a message awaiting acknowledgement\ncode:unknown-ack-id\n\n\0$/,
+    );
   });
 
   it('STOMP 1.1 acknowledges by subscription and message-id', async () => {
@@ -191,21 +269,31 @@ describe('session rules (raw frames)', () => {
 
   it('applies a transaction’s frames on COMMIT and drops them on ABORT', async () => {
     const client = await connectedClient(app);
-    client.send('BEGIN\ntransaction:dropped\n\n\0SEND\ndestination:/app/record/tx-dropped\ntransaction:dropped\n\n\0ABORT\ntransaction:dropped\n\n\0');
-    client.send('BEGIN\ntransaction:kept\n\n\0SEND\ndestination:/app/record/tx-kept\ntransaction:kept\nreceipt:enlisted\n\n1\0SEND\ndestination:/app/record/tx-kept\ntransaction:kept\n\n2\0');
+    client.send(
+      'BEGIN\ntransaction:dropped\n\n\0SEND\ndestination:/app/record/tx-dropped\ntransaction:dropped\n\n\0ABORT\ntransaction:dropped\n\n\0',
+    );
+    client.send(
+      'BEGIN\ntransaction:kept\n\n\0SEND\ndestination:/app/record/tx-kept\ntransaction:kept\nreceipt:enlisted\n\n1\0SEND\ndestination:/app/record/tx-kept\ntransaction:kept\n\n2\0',
+    );
     await client.waitFor('receipt-id:enlisted');
     expect(app.probe.sent.filter((s) => s.params.key.startsWith('tx-'))).toEqual([]);
     client.send('COMMIT\ntransaction:kept\nreceipt:committed\n\n\0');
     await client.waitFor('receipt-id:committed');
-    expect(app.probe.sent.filter((s) => s.params.key.startsWith('tx-')).map((s) => `${s.params.key}:${s.body}`)).toEqual(['tx-kept:1', 'tx-kept:2']);
+    expect(
+      app.probe.sent.filter((s) => s.params.key.startsWith('tx-')).map((s) => `${s.params.key}:${s.body}`),
+    ).toEqual(['tx-kept:1', 'tx-kept:2']);
     client.close();
   });
 
   it('reports a failure during COMMIT with the COMMIT’s receipt-id', async () => {
     const client = await connectedClient(app);
-    client.send('BEGIN\ntransaction:t\n\n\0SEND\ndestination:/app/refuse\ntransaction:t\n\n\0COMMIT\ntransaction:t\nreceipt:c\n\n\0');
+    client.send(
+      'BEGIN\ntransaction:t\n\n\0SEND\ndestination:/app/refuse\ntransaction:t\n\n\0COMMIT\ntransaction:t\nreceipt:c\n\n\0',
+    );
     await client.closed;
-    expect(afterConnected(client.text)).toMatch(/^ERROR\nmessage:not allowed here\ncode:refused\nreceipt-id:c\n/);
+    expect(afterConnected(client.text)).toMatch(
+      /^ERROR\nmessage:not allowed here\ncode:refused\nreceipt-id:c\n/,
+    );
   });
 
   it('sends user destinations only to that user’s sessions, without an authorizer', async () => {
@@ -221,7 +309,9 @@ describe('session rules (raw frames)', () => {
     await frank.waitFor('receipt-id:sent');
     for (const client of [erin, erinPhone]) {
       expect(afterConnected(await client.waitFor('for erin'))).toMatch(
-        new RegExp(`MESSAGE\\nsubscription:u\\nmessage-id:${MESSAGE_ID}\\ndestination:/user/queue/events\\ncontent-type:text/plain\\ncontent-length:8\\n\\nfor erin\\0$`),
+        new RegExp(
+          `MESSAGE\\nsubscription:u\\nmessage-id:${MESSAGE_ID}\\ndestination:/user/queue/events\\ncontent-type:text/plain\\ncontent-length:8\\n\\nfor erin\\0$`,
+        ),
       );
     }
     expect(app.broker.publish('/user/queue/events', { body: 'broadcast?' })).toBe(0);
@@ -329,7 +419,9 @@ describe('shutdown', () => {
     const client = await connectedClient(app);
     await app.close();
     const closed = await client.closed;
-    expect(afterConnected(client.text)).toBe('ERROR\nmessage:server shutting down\ncode:server-shutting-down\n\n\0');
+    expect(afterConnected(client.text)).toBe(
+      'ERROR\nmessage:server shutting down\ncode:server-shutting-down\n\n\0',
+    );
     expect(closed.code).toBe(1001);
   });
 });

@@ -5,7 +5,11 @@ import WebSocket from 'ws';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** A real @stomp/stompjs client over `ws`, as the web client uses it. */
-function stompClient(app: TestApp, login: string, extra: Partial<ConstructorParameters<typeof Client>[0]> = {}): Client {
+function stompClient(
+  app: TestApp,
+  login: string,
+  extra: Partial<ConstructorParameters<typeof Client>[0]> = {},
+): Client {
   return new Client({
     webSocketFactory: () => new WebSocket(app.url, ['v12.stomp', 'v11.stomp', 'v10.stomp']),
     connectHeaders: { login },
@@ -37,7 +41,11 @@ describe('STOMP 1.2 with the @stomp/stompjs client', () => {
     const received: IMessage[] = [];
     client.subscribe('/topic/conformance-1', (message) => received.push(message), { receipt: 'sub-receipt' });
     const receipted = new Promise<void>((resolve) => client.watchForReceipt('send-1', () => resolve()));
-    client.publish({ destination: '/app/publish/conformance-1', body: '{"text":"hello"}', headers: { receipt: 'send-1', 'content-type': 'application/json' } });
+    client.publish({
+      destination: '/app/publish/conformance-1',
+      body: '{"text":"hello"}',
+      headers: { receipt: 'send-1', 'content-type': 'application/json' },
+    });
     await receipted;
     await expectEventually(() => expect(received).toHaveLength(1));
     expect(received[0].body).toBe('{"text":"hello"}');
@@ -58,7 +66,11 @@ describe('STOMP 1.2 with the @stomp/stompjs client', () => {
 
   it('exchanges heart-beats both ways and the session stays up', async () => {
     const log: string[] = [];
-    const client = stompClient(app, 'carol', { heartbeatIncoming: 100, heartbeatOutgoing: 100, debug: (line) => log.push(line) });
+    const client = stompClient(app, 'carol', {
+      heartbeatIncoming: 100,
+      heartbeatOutgoing: 100,
+      debug: (line) => log.push(line),
+    });
     let disconnects = 0;
     client.onWebSocketClose = () => (disconnects += 1);
     await connected(client);

@@ -90,7 +90,9 @@ describe('@OnUnsubscribe (raw frames)', () => {
 
   it('is not run for a destination no @OnUnsubscribe pattern matches', async () => {
     const { client, user } = await connectedAs(app);
-    client.send('SUBSCRIBE\nid:mine\ndestination:/user/queue/events\n\n\0UNSUBSCRIBE\nid:mine\nreceipt:out\n\n\0');
+    client.send(
+      'SUBSCRIBE\nid:mine\ndestination:/user/queue/events\n\n\0UNSUBSCRIBE\nid:mine\nreceipt:out\n\n\0',
+    );
     await client.waitFor('receipt-id:out');
     expect(app.broker.sendToUser(user, '/user/queue/events', { body: 'gone' })).toBe(0);
     expect(callsOf(app, user)).toEqual([]);
@@ -101,7 +103,9 @@ describe('@OnUnsubscribe (raw frames)', () => {
     const { client, user } = await connectedAs(app);
     client.send('SUBSCRIBE\nid:f\ndestination:/topic/forbidden\nreceipt:in\n\n\0');
     await client.closed;
-    expect(afterConnected(client.text)).toMatch(/^ERROR\nmessage:[^\n]* may not subscribe\ncode:forbidden\nreceipt-id:in\n/);
+    expect(afterConnected(client.text)).toMatch(
+      /^ERROR\nmessage:[^\n]* may not subscribe\ncode:forbidden\nreceipt-id:in\n/,
+    );
     await expectEventually(() => expect(app.probe.disconnected).toContain(user));
     expect(callsOf(app, user)).toEqual([]);
   });
@@ -120,16 +124,24 @@ describe('@OnUnsubscribe (raw frames)', () => {
     expect(afterConnected(client.text)).toBe(
       'ERROR\nmessage:internal server error\ncode:internal-error\nreceipt-id:out\n\n\0',
     );
-    await expectEventually(() => expect(app.probe.disconnected.filter((gone) => gone === user)).toHaveLength(1));
+    await expectEventually(() =>
+      expect(app.probe.disconnected.filter((gone) => gone === user)).toHaveLength(1),
+    );
     expect(callsOf(app, user).map((call) => call.subscriptionId)).toEqual(['y']);
   });
 
   it('STOMP 1.0: an UNSUBSCRIBE by destination reports the subscription that used it as its id', async () => {
     const { client, user } = await connectedAs(app, '1.0');
-    client.send('SUBSCRIBE\ndestination:/topic/old-style\n\n\0UNSUBSCRIBE\ndestination:/topic/old-style\nreceipt:out\n\n\0');
+    client.send(
+      'SUBSCRIBE\ndestination:/topic/old-style\n\n\0UNSUBSCRIBE\ndestination:/topic/old-style\nreceipt:out\n\n\0',
+    );
     await client.waitFor('receipt-id:out');
     expect(callsOf(app, user)).toEqual([
-      expect.objectContaining({ destination: '/topic/old-style', params: { name: 'old-style' }, subscriptionId: '/topic/old-style' }),
+      expect.objectContaining({
+        destination: '/topic/old-style',
+        params: { name: 'old-style' },
+        subscriptionId: '/topic/old-style',
+      }),
     ]);
     client.close();
   });
@@ -154,7 +166,8 @@ describe('@OnUnsubscribe with the @stomp/stompjs client', () => {
     const ready = new Promise<void>((resolve) => (client.onConnect = () => resolve()));
     client.activate();
     await ready;
-    const receipt = (id: string) => new Promise<void>((resolve) => client.watchForReceipt(id, () => resolve()));
+    const receipt = (id: string) =>
+      new Promise<void>((resolve) => client.watchForReceipt(id, () => resolve()));
 
     const subscribed = receipt('in-2');
     const first = client.subscribe('/topic/shared-room', () => undefined, { receipt: 'in-1' });

@@ -5,37 +5,102 @@ export const isSingleNode = (env: Env): boolean => (env.DEPLOYMENT_MODE ?? 'sing
 
 /** Which column of the architecture this process runs in, and the adapter behind each shared port. */
 export const platformSettings = {
-  mode: setting.oneOf('DEPLOYMENT_MODE', ['single', 'cluster'], 'single', 'single: one process, embedded adapters; cluster: external services'),
-  dataDir: setting.string('DATA_DIR', './data', 'Folder for single-node data (SQLite files, generated secrets)'),
-  instanceId: setting.string('INSTANCE_ID', '', 'Name of this instance in logs and discovery (empty: host name and pid)'),
-  logLevel: setting.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'Minimum level of log lines'),
-  eventBus: setting.oneOf('EVENT_BUS', ['memory', 'kafka'], 'memory', 'EventBus adapter: in-process (single node) or Kafka'),
+  mode: setting.oneOf(
+    'DEPLOYMENT_MODE',
+    ['single', 'cluster'],
+    'single',
+    'single: one process, embedded adapters; cluster: external services',
+  ),
+  dataDir: setting.string(
+    'DATA_DIR',
+    './data',
+    'Folder for single-node data (SQLite files, generated secrets)',
+  ),
+  instanceId: setting.string(
+    'INSTANCE_ID',
+    '',
+    'Name of this instance in logs and discovery (empty: host name and pid)',
+  ),
+  logLevel: setting.oneOf(
+    'LOG_LEVEL',
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    'info',
+    'Minimum level of log lines',
+  ),
+  eventBus: setting.oneOf(
+    'EVENT_BUS',
+    ['memory', 'kafka'],
+    'memory',
+    'EventBus adapter: in-process (single node) or Kafka',
+  ),
   kafkaBrokers: setting.list('KAFKA_BROKERS', '', 'Kafka bootstrap brokers, comma-separated host:port', {
     requiredWhen: requiredWhenEquals('EVENT_BUS', 'kafka'),
   }),
   kafkaClientId: setting.string('KAFKA_CLIENT_ID', 'playlist-chat', 'Kafka client id prefix'),
-  kafkaPartitions: setting.int('KAFKA_PARTITIONS', 6, 'Partitions of each topic the event bus creates (upper bound of consumers per group)', { min: 1, max: 10_000 }),
-  kafkaReplication: setting.int('KAFKA_REPLICATION', 1, 'Replication factor of each topic the event bus creates (3 on a 3+ broker cluster)', { min: 1, max: 32 }),
-  eventMaxAttempts: setting.int('EVENT_MAX_ATTEMPTS', 5, 'Deliveries of one event before it is parked in the dead-letter topic', { min: 1, max: 100 }),
-  eventRetryBaseMs: setting.int('EVENT_RETRY_BASE_MS', 200, 'First retry delay of a failed event handler; doubles each attempt', { min: 1, max: 600_000 }),
-  fanout: setting.oneOf('ROOM_FANOUT', ['memory', 'redis'], 'memory', 'RoomFanout adapter: in-process (single node) or Redis pub/sub'),
+  kafkaPartitions: setting.int(
+    'KAFKA_PARTITIONS',
+    6,
+    'Partitions of each topic the event bus creates (upper bound of consumers per group)',
+    { min: 1, max: 10_000 },
+  ),
+  kafkaReplication: setting.int(
+    'KAFKA_REPLICATION',
+    1,
+    'Replication factor of each topic the event bus creates (3 on a 3+ broker cluster)',
+    { min: 1, max: 32 },
+  ),
+  eventMaxAttempts: setting.int(
+    'EVENT_MAX_ATTEMPTS',
+    5,
+    'Deliveries of one event before it is parked in the dead-letter topic',
+    { min: 1, max: 100 },
+  ),
+  eventRetryBaseMs: setting.int(
+    'EVENT_RETRY_BASE_MS',
+    200,
+    'First retry delay of a failed event handler; doubles each attempt',
+    { min: 1, max: 600_000 },
+  ),
+  fanout: setting.oneOf(
+    'ROOM_FANOUT',
+    ['memory', 'redis'],
+    'memory',
+    'RoomFanout adapter: in-process (single node) or Redis pub/sub',
+  ),
   redisUrl: setting.string('REDIS_URL', '', 'Redis URL (redis://host:port/db) for fan-out and presence', {
-    requiredWhen: (env) => (env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis' ? 'ROOM_FANOUT or PRESENCE_STORE is redis' : undefined),
+    requiredWhen: (env) =>
+      env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis'
+        ? 'ROOM_FANOUT or PRESENCE_STORE is redis'
+        : undefined,
   }),
-  registry: setting.oneOf('SERVICE_REGISTRY', ['memory', 'consul'], 'memory', 'ServiceRegistry adapter: in-process (single node) or Consul'),
+  registry: setting.oneOf(
+    'SERVICE_REGISTRY',
+    ['memory', 'consul'],
+    'memory',
+    'ServiceRegistry adapter: in-process (single node) or Consul',
+  ),
   consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
     requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'consul'),
   }),
-  consulDeregisterAfter: setting.string('CONSUL_DEREGISTER_CRITICAL_AFTER', '1m', 'Consul removes an instance whose health check stayed critical this long', {
-    pattern: /^\d+(ms|s|m|h)$/,
-    hint: 'a duration like 90s or 1m',
-  }),
-  advertiseHost: setting.string('ADVERTISE_HOST', '127.0.0.1', 'Host name other services use to reach this instance'),
+  consulDeregisterAfter: setting.string(
+    'CONSUL_DEREGISTER_CRITICAL_AFTER',
+    '1m',
+    'Consul removes an instance whose health check stayed critical this long',
+    {
+      pattern: /^\d+(ms|s|m|h)$/,
+      hint: 'a duration like 90s or 1m',
+    },
+  ),
+  advertiseHost: setting.string(
+    'ADVERTISE_HOST',
+    '127.0.0.1',
+    'Host name other services use to reach this instance',
+  ),
   // Shared here because two services read it: the presence server checks it, the chat server sends it.
   presenceInternalToken: setting.string(
     'PRESENCE_INTERNAL_TOKEN',
     '',
-    'Secret of the presence server\'s /internal/** API; the chat server sends it as x-internal-token (empty = not checked)',
+    "Secret of the presence server's /internal/** API; the chat server sends it as x-internal-token (empty = not checked)",
   ),
 };
 

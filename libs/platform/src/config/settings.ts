@@ -17,7 +17,9 @@ export interface Setting<T> {
 }
 
 export type SettingsSpec = Record<string, Setting<unknown>>;
-export type SettingsOf<S extends SettingsSpec> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+export type SettingsOf<S extends SettingsSpec> = {
+  readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -50,14 +52,20 @@ export const setting = {
       defaultValue,
       description,
       (raw) => {
-        if (opts.pattern && !opts.pattern.test(raw)) throw new Invalid(`must be ${opts.hint ?? `like ${opts.pattern}`}`);
+        if (opts.pattern && !opts.pattern.test(raw))
+          throw new Invalid(`must be ${opts.hint ?? `like ${opts.pattern}`}`);
         return raw;
       },
       opts.requiredWhen,
     );
   },
 
-  int(env: string, defaultValue: number, description: string, range: { min?: number; max?: number } = {}): Setting<number> {
+  int(
+    env: string,
+    defaultValue: number,
+    description: string,
+    range: { min?: number; max?: number } = {},
+  ): Setting<number> {
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
     const max = range.max ?? Number.MAX_SAFE_INTEGER;
     return define(env, String(defaultValue), description, (raw) => {
@@ -73,13 +81,22 @@ export const setting = {
     return setting.int(env, defaultValue, description, { min: 0, max: 65535 });
   },
 
-  bool(env: string, defaultValue: boolean | Setting<boolean>['defaultValue'], description: string): Setting<boolean> {
-    return define(env, typeof defaultValue === 'function' ? defaultValue : String(defaultValue), description, (raw) => {
-      const value = raw.trim().toLowerCase();
-      if (value === 'true' || value === '1' || value === 'yes') return true;
-      if (value === 'false' || value === '0' || value === 'no') return false;
-      throw new Invalid('must be true or false');
-    });
+  bool(
+    env: string,
+    defaultValue: boolean | Setting<boolean>['defaultValue'],
+    description: string,
+  ): Setting<boolean> {
+    return define(
+      env,
+      typeof defaultValue === 'function' ? defaultValue : String(defaultValue),
+      description,
+      (raw) => {
+        const value = raw.trim().toLowerCase();
+        if (value === 'true' || value === '1' || value === 'yes') return true;
+        if (value === 'false' || value === '0' || value === 'no') return false;
+        throw new Invalid('must be true or false');
+      },
+    );
   },
 
   oneOf<const V extends string>(
@@ -89,7 +106,8 @@ export const setting = {
     description: string,
   ): Setting<V> {
     return define(env, defaultValue, description, (raw) => {
-      if (!(values as readonly string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(', ')}`);
+      if (!(values as readonly string[]).includes(raw))
+        throw new Invalid(`must be one of ${values.join(', ')}`);
       return raw as V;
     });
   },
@@ -99,7 +117,10 @@ export const setting = {
     env: string,
     defaultValue: Setting<string[]>['defaultValue'],
     description: string,
-    opts: { requiredWhen?: Setting<string[]>['requiredWhen']; item?: (value: string) => string | undefined } = {},
+    opts: {
+      requiredWhen?: Setting<string[]>['requiredWhen'];
+      item?: (value: string) => string | undefined;
+    } = {},
   ): Setting<string[]> {
     return define(
       env,

@@ -16,7 +16,11 @@ export interface EventBusContractOptions {
 const topic = 'chat.rooms' satisfies TopicName;
 
 const opened = (roomId: string, roomName = 'a playlist'): RoomEvent =>
-  makeEvent<RoomEvent>('room.opened', { roomId, roomName, owner: { uid: 'owner', nickName: 'Owner', profileImage: null } });
+  makeEvent<RoomEvent>('room.opened', {
+    roomId,
+    roomName,
+    owner: { uid: 'owner', nickName: 'Owner', profileImage: null },
+  });
 
 const roomIdOf = (event: RoomEvent): string => event.payload.roomId;
 const roomNameOf = (event: RoomEvent): string => (event.type === 'room.opened' ? event.payload.roomName : '');
@@ -25,7 +29,11 @@ const roomNameOf = (event: RoomEvent): string => (event.type === 'room.opened' ?
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One suite that every EventBus adapter runs: the guarantees written on the port, seen from outside. */
-export function eventBusContract(name: string, makeBus: EventBusFactory, options: EventBusContractOptions = {}): void {
+export function eventBusContract(
+  name: string,
+  makeBus: EventBusFactory,
+  options: EventBusContractOptions = {},
+): void {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const eventually = <T>(check: () => T | Promise<T>) => expectEventually(check, { timeoutMs });
 
@@ -75,7 +83,8 @@ export function eventBusContract(name: string, makeBus: EventBusFactory, options
 
       await Promise.all(
         keys.map(async (key) => {
-          for (let index = 0; index < perKey; index++) await bus.publish(topic, key, opened(key, String(index)));
+          for (let index = 0; index < perKey; index++)
+            await bus.publish(topic, key, opened(key, String(index)));
         }),
       );
 
@@ -153,7 +162,11 @@ export function eventBusContract(name: string, makeBus: EventBusFactory, options
       await eventually(() => expect(parked).toHaveLength(1));
       expect(parked[0].event).toEqual(poison);
       expect(parked[0].info).toMatchObject({ topic: deadLetterTopic(topic), key: roomId });
-      expect(parked[0].info.deadLetter).toMatchObject({ originalTopic: topic, error: 'cannot handle poison', attempts: 3 });
+      expect(parked[0].info.deadLetter).toMatchObject({
+        originalTopic: topic,
+        error: 'cannot handle poison',
+        attempts: 3,
+      });
       expect(Number.isNaN(Date.parse(parked[0].info.deadLetter!.failedAt))).toBe(false);
       expect(attemptsOnPoison).toEqual([1, 2, 3]);
       await eventually(() => expect(handled).toEqual([{ roomName: 'next', attempt: 1 }]));

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
-import { Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type IHeaders, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type EachMessagePayload,
+  type IHeaders,
+  type Producer,
+} from 'kafkajs';
 import type { PlatformSettings } from '../config/platform.settings';
 import {
   deadLetterTopic,
@@ -99,14 +107,23 @@ export class KafkaEventBus extends EventBus {
   private readonly topicsReady = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<EventSubscription>();
   private readonly publishing = new Set<Promise<unknown>>();
-  private readonly outbox: Array<{ topic: string; message: OutgoingMessage; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly outbox: Array<{
+    topic: string;
+    message: OutgoingMessage;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
   private flushing = false;
   private closed = false;
 
   constructor(private readonly options: KafkaEventBusOptions) {
     super();
     this.namespace = options.namespace ?? '';
-    this.kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.WARN });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+    });
   }
 
   async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
@@ -118,7 +135,11 @@ export class KafkaEventBus extends EventBus {
     });
   }
 
-  async subscribe<T extends TopicName>(topic: T, group: string, handler: EventHandler<EventTopics[T]>): Promise<EventSubscription> {
+  async subscribe<T extends TopicName>(
+    topic: T,
+    group: string,
+    handler: EventHandler<EventTopics[T]>,
+  ): Promise<EventSubscription> {
     this.assertOpen();
     await this.ensureTopics(topic);
     const groupId = this.name(group);
@@ -135,10 +156,18 @@ export class KafkaEventBus extends EventBus {
       // fromBeginning applies only to partitions without a committed offset, i.e. when the
       // group was already running and so could not be moved to the end: read them all.
       await consumer.subscribe({ topics: [this.name(topic)], fromBeginning: true });
-      await consumer.run({ eachMessage: (payload) => this.handle(topic, payload, handler as EventHandler<unknown>) });
+      await consumer.run({
+        eachMessage: (payload) => this.handle(topic, payload, handler as EventHandler<unknown>),
+      });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`)), groupJoinTimeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`),
+            ),
+          groupJoinTimeoutMs,
+        );
       });
       await Promise.race([joined, timedOut]).finally(() => clearTimeout(timer));
     } catch (error) {
@@ -171,7 +200,9 @@ export class KafkaEventBus extends EventBus {
     const admin = await this.connectedAdmin();
     const dlqName = this.name(deadLetterTopic(topic));
     const ends = new Map(
-      (await admin.fetchTopicOffsets(dlqName)).filter((entry) => BigInt(entry.high) > BigInt(entry.low)).map((entry) => [entry.partition, BigInt(entry.high)]),
+      (await admin.fetchTopicOffsets(dlqName))
+        .filter((entry) => BigInt(entry.high) > BigInt(entry.low))
+        .map((entry) => [entry.partition, BigInt(entry.high)]),
     );
     if (ends.size === 0) return 0;
     const groupId = this.name(`${this.options.clientId}.replay.${randomUUID()}`);
@@ -201,7 +232,11 @@ export class KafkaEventBus extends EventBus {
           // Records parked after the replay started wait for the next replay.
           if (end === undefined || offset >= end) return;
           try {
-            await this.send(topic, { key: message.key, value: message.value, headers: withoutDeadLetterHeaders(message.headers) });
+            await this.send(topic, {
+              key: message.key,
+              value: message.value,
+              headers: withoutDeadLetterHeaders(message.headers),
+            });
           } catch (error) {
             fail(error);
             throw error;
@@ -237,7 +272,11 @@ export class KafkaEventBus extends EventBus {
     if (admin.status === 'fulfilled' && admin.value) await admin.value.disconnect();
   }
 
-  private async handle(topic: string, { message, heartbeat }: EachMessagePayload, handler: EventHandler<unknown>): Promise<void> {
+  private async handle(
+    topic: string,
+    { message, heartbeat }: EachMessagePayload,
+    handler: EventHandler<unknown>,
+  ): Promise<void> {
     const key = message.key?.toString() ?? '';
     const deadLetter = deadLetterOf(message.headers);
     const { maxAttempts } = this.options.retryPolicy;
@@ -257,13 +296,21 @@ export class KafkaEventBus extends EventBus {
         return;
       } catch (error) {
         lastError = error;
-        if (attempt < maxAttempts) await this.backoff(retryDelayMs(this.options.retryPolicy, attempt), heartbeat);
+        if (attempt < maxAttempts)
+          await this.backoff(retryDelayMs(this.options.retryPolicy, attempt), heartbeat);
       }
     }
     await this.park(topic, message.key, message.value, message.headers, lastError, maxAttempts);
   }
 
-  private async park(topic: string, key: Buffer | null, value: Buffer | null, headers: IHeaders | undefined, error: unknown, attempts: number): Promise<void> {
+  private async park(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: IHeaders | undefined,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
     await this.send(deadLetterTopic(topic), {
       key,
       value,
@@ -315,7 +362,10 @@ export class KafkaEventBus extends EventBus {
         for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
         try {
           const producer = await this.connectedProducer();
-          await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          });
           for (const entry of batch) entry.resolve();
         } catch (error) {
           for (const entry of batch) entry.reject(error);
@@ -354,7 +404,11 @@ export class KafkaEventBus extends EventBus {
     if (committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
     const ends = await admin.fetchTopicOffsets(topicName);
     try {
-      await admin.setOffsets({ groupId, topic: topicName, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+      await admin.setOffsets({
+        groupId,
+        topic: topicName,
+        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+      });
     } catch {
       // The group already has running members (it cannot be moved): they own its offsets.
     }

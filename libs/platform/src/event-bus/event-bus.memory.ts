@@ -94,7 +94,12 @@ class Group {
     for (let attempt = 1; ; attempt++) {
       const member = await this.memberOrWait();
       if (!member) return;
-      const info: DeliveryInfo = { topic: this.topic, key: event.key, attempt, ...(event.deadLetter ? { deadLetter: event.deadLetter } : {}) };
+      const info: DeliveryInfo = {
+        topic: this.topic,
+        key: event.key,
+        attempt,
+        ...(event.deadLetter ? { deadLetter: event.deadLetter } : {}),
+      };
       try {
         await member.handle(JSON.parse(event.json) as unknown, info);
         return;
@@ -145,7 +150,11 @@ export class InMemoryEventBus extends EventBus {
     this.append(topic, { key, json: JSON.stringify(event) });
   }
 
-  async subscribe<T extends TopicName>(topic: T, group: string, handler: EventHandler<EventTopics[T]>): Promise<EventSubscription> {
+  async subscribe<T extends TopicName>(
+    topic: T,
+    group: string,
+    handler: EventHandler<EventTopics[T]>,
+  ): Promise<EventSubscription> {
     this.assertOpen();
     const groups = this.topics.get(topic) ?? new Map<string, Group>();
     this.topics.set(topic, groups);
@@ -189,7 +198,12 @@ export class InMemoryEventBus extends EventBus {
 
   /** Called by a group whose handler gave up: keeps the event for replay and publishes it to the dead-letter topic. */
   park(topic: string, event: LoggedEvent, error: unknown, attempts: number): void {
-    const deadLetter: DeadLetterInfo = { originalTopic: topic, error: errorMessage(error), attempts, failedAt: this.clock.now().toISOString() };
+    const deadLetter: DeadLetterInfo = {
+      originalTopic: topic,
+      error: errorMessage(error),
+      attempts,
+      failedAt: this.clock.now().toISOString(),
+    };
     const parked = this.parked.get(topic) ?? [];
     parked.push({ key: event.key, json: event.json });
     this.parked.set(topic, parked);

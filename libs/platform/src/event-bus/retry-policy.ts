@@ -8,7 +8,9 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
 }
 
-export function retryPolicyFrom(settings: Pick<PlatformSettings, 'eventMaxAttempts' | 'eventRetryBaseMs'>): RetryPolicy {
+export function retryPolicyFrom(
+  settings: Pick<PlatformSettings, 'eventMaxAttempts' | 'eventRetryBaseMs'>,
+): RetryPolicy {
   return { maxAttempts: settings.eventMaxAttempts, baseDelayMs: settings.eventRetryBaseMs };
 }
 

@@ -38,7 +38,11 @@ export class HealthModule {
       controllers: [HealthController],
       providers: [
         ...readiness,
-        { provide: READINESS_INDICATORS, useFactory: (...indicators: ReadinessIndicator[]) => indicators, inject: readiness },
+        {
+          provide: READINESS_INDICATORS,
+          useFactory: (...indicators: ReadinessIndicator[]) => indicators,
+          inject: readiness,
+        },
         { provide: READINESS_TIMEOUT_MS, useValue: options.timeoutMs ?? 3_000 },
       ],
     };

@@ -1,4 +1,12 @@
-import { Inject, Injectable, Module, type DynamicModule, type MiddlewareConsumer, type NestMiddleware, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestMiddleware,
+  type NestModule,
+} from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { stdTimeFunctions, type DestinationStream } from 'pino';
@@ -63,7 +71,10 @@ class ServiceBindingMiddleware implements NestMiddleware {
 @Module({})
 export class LoggingModule implements NestModule {
   static forRoot(options: LoggingOptions): DynamicModule {
-    const bindings: ServiceBindings = { service: options.service, instance: instanceName(options.settings, options.service) };
+    const bindings: ServiceBindings = {
+      service: options.service,
+      instance: instanceName(options.settings, options.service),
+    };
     const pinoHttp: Options = {
       level: options.settings.logLevel,
       base: { pid: process.pid, ...bindings },

@@ -83,7 +83,9 @@ export function roomFanoutContract(name: string, makeCluster: FanoutClusterFacto
       await listener.fanout.unsubscribe(room);
       await publisher.fanout.publish(room, 'gone');
       await publisher.fanout.publish(sentinel, 'after gone');
-      await expectEventually(() => expect(listener.received).toEqual([`${room}|still here`, `${sentinel}|after gone`]));
+      await expectEventually(() =>
+        expect(listener.received).toEqual([`${room}|still here`, `${sentinel}|after gone`]),
+      );
     });
 
     it('receives again after unsubscribing and subscribing back', async () => {

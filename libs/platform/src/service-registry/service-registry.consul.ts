@@ -106,7 +106,9 @@ export class ConsulServiceRegistry extends ServiceRegistry {
         this.logger.error(`watcher of ${service} failed: ${String(error)}`);
       }
     });
-    watch.on('error', (error: Error) => this.logger.warn(`watch of ${service} failed, retrying: ${error.message}`));
+    watch.on('error', (error: Error) =>
+      this.logger.warn(`watch of ${service} failed, retrying: ${error.message}`),
+    );
     this.watches.add(watch);
     return () => {
       this.watches.delete(watch);

@@ -44,13 +44,19 @@ async function startInstance(): Promise<FakeInstance> {
   };
 }
 
-const ids = (instances: readonly ServiceInstance[]): string[] => instances.map((instance) => instance.id).sort();
+const ids = (instances: readonly ServiceInstance[]): string[] =>
+  instances.map((instance) => instance.id).sort();
 
 /** One suite that every ServiceRegistry adapter runs, against real HTTP servers as instances. */
-export function serviceRegistryContract(name: string, makeRegistry: () => Promise<ServiceRegistry>, options: ServiceRegistryContractOptions): void {
+export function serviceRegistryContract(
+  name: string,
+  makeRegistry: () => Promise<ServiceRegistry>,
+  options: ServiceRegistryContractOptions,
+): void {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const host = options.advertiseHost ?? '127.0.0.1';
-  const eventually = <T>(check: () => T | Promise<T>) => expectEventually(check, { timeoutMs, intervalMs: 25 });
+  const eventually = <T>(check: () => T | Promise<T>) =>
+    expectEventually(check, { timeoutMs, intervalMs: 25 });
 
   describe(`ServiceRegistry contract: ${name}`, () => {
     const cleanups: Array<() => Promise<void>> = [];
@@ -63,7 +69,10 @@ export function serviceRegistryContract(name: string, makeRegistry: () => Promis
     };
 
     /** Starts an instance of `service` and registers it; deregistered after the test. */
-    const launch = async (service: string, meta?: Record<string, string>): Promise<{ instance: FakeInstance; registration: Registration }> => {
+    const launch = async (
+      service: string,
+      meta?: Record<string, string>,
+    ): Promise<{ instance: FakeInstance; registration: Registration }> => {
       const instance = await startInstance();
       const registration: Registration = {
         id: `${service}-${instance.port}`,
@@ -100,7 +109,13 @@ export function serviceRegistryContract(name: string, makeRegistry: () => Promis
         return found;
       });
 
-      expect(healthy[0]).toEqual({ id: registration.id, service: chat, host, port: registration.port, meta: { version: '1' } });
+      expect(healthy[0]).toEqual({
+        id: registration.id,
+        service: chat,
+        host,
+        port: registration.port,
+        meta: { version: '1' },
+      });
     });
 
     it('resolves only the instances of the service asked for', async () => {
@@ -111,8 +126,12 @@ export function serviceRegistryContract(name: string, makeRegistry: () => Promis
       const second = await launch(chat);
       const other = await launch(presence);
 
-      await eventually(async () => expect(ids(await registry.healthy(chat))).toEqual(ids([first.registration, second.registration])));
-      await eventually(async () => expect(ids(await registry.healthy(presence))).toEqual([other.registration.id]));
+      await eventually(async () =>
+        expect(ids(await registry.healthy(chat))).toEqual(ids([first.registration, second.registration])),
+      );
+      await eventually(async () =>
+        expect(ids(await registry.healthy(presence))).toEqual([other.registration.id]),
+      );
     });
 
     it('drops an instance whose health check fails and takes it back once it passes again', async () => {
@@ -120,13 +139,19 @@ export function serviceRegistryContract(name: string, makeRegistry: () => Promis
       const chat = serviceName('chat-server');
       const steady = await launch(chat);
       const flaky = await launch(chat);
-      await eventually(async () => expect(ids(await registry.healthy(chat))).toEqual(ids([steady.registration, flaky.registration])));
+      await eventually(async () =>
+        expect(ids(await registry.healthy(chat))).toEqual(ids([steady.registration, flaky.registration])),
+      );
 
       flaky.instance.healthy = false;
-      await eventually(async () => expect(ids(await registry.healthy(chat))).toEqual([steady.registration.id]));
+      await eventually(async () =>
+        expect(ids(await registry.healthy(chat))).toEqual([steady.registration.id]),
+      );
 
       flaky.instance.healthy = true;
-      await eventually(async () => expect(ids(await registry.healthy(chat))).toEqual(ids([steady.registration, flaky.registration])));
+      await eventually(async () =>
+        expect(ids(await registry.healthy(chat))).toEqual(ids([steady.registration, flaky.registration])),
+      );
     });
 
     it('removes a deregistered instance at once', async () => {
@@ -145,7 +170,9 @@ export function serviceRegistryContract(name: string, makeRegistry: () => Promis
       await open();
       const chat = serviceName('chat-server');
       const first = await launch(chat);
-      await eventually(async () => expect(ids(await registry.healthy(chat))).toEqual([first.registration.id]));
+      await eventually(async () =>
+        expect(ids(await registry.healthy(chat))).toEqual([first.registration.id]),
+      );
       const seen: string[][] = [];
       const witness: string[][] = [];
       const stop = registry.watch(chat, (instances) => seen.push(ids(instances)));

@@ -20,7 +20,13 @@ interface Watcher {
   last?: string;
 }
 
-const toInstance = ({ id, service, host, port, meta }: Registration): ServiceInstance => ({ id, service, host, port, ...(meta ? { meta } : {}) });
+const toInstance = ({ id, service, host, port, meta }: Registration): ServiceInstance => ({
+  id,
+  service,
+  host,
+  port,
+  ...(meta ? { meta } : {}),
+});
 
 /**
  * Discovery inside one process. Like a Consul agent, it polls each registration's health
@@ -88,7 +94,9 @@ export class InMemoryServiceRegistry extends ServiceRegistry {
     entry.checking = true;
     let healthy: boolean;
     try {
-      const response = await fetch(entry.registration.healthCheckUrl, { signal: AbortSignal.timeout(Math.min(interval, maxCheckTimeoutMs)) });
+      const response = await fetch(entry.registration.healthCheckUrl, {
+        signal: AbortSignal.timeout(Math.min(interval, maxCheckTimeoutMs)),
+      });
       await response.arrayBuffer();
       healthy = response.ok;
     } catch {

@@ -51,6 +51,8 @@ export interface SubscribeResult {
 }
 
 export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
-export type SubscribeHandler<P = unknown> = (ctx: SubscribeContext<P>) => void | SubscribeResult | Promise<void | SubscribeResult>;
+export type SubscribeHandler<P = unknown> = (
+  ctx: SubscribeContext<P>,
+) => void | SubscribeResult | Promise<void | SubscribeResult>;
 export type UnsubscribeHandler<P = unknown> = (ctx: UnsubscribeContext<P>) => unknown;
 export type SessionHook<P = unknown> = (session: StompSession<P>) => unknown;

@@ -6,7 +6,12 @@ import { escapeHeader } from './header-escape';
  * CONNECTED), `content-length` added whenever there is a body, NUL terminator appended.
  * Header order is the object's insertion order.
  */
-export function encodeFrame(command: string, headers: Readonly<Record<string, string>>, body: Buffer | string = EMPTY_BODY, version: StompVersion = '1.2'): Buffer {
+export function encodeFrame(
+  command: string,
+  headers: Readonly<Record<string, string>>,
+  body: Buffer | string = EMPTY_BODY,
+  version: StompVersion = '1.2',
+): Buffer {
   const mode = isUnescapedCommand(command) ? 'none' : version;
   const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   let head = `${command}\n`;

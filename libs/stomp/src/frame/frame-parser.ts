@@ -2,6 +2,7 @@ import type { StompLimits } from '../limits';
 import { isUnescapedCommand, type StompFrame, type StompHeaders, type StompVersion } from './frame';
 import { unescapeHeader, type EscapeMode } from './header-escape';
 import { StompProtocolError } from './protocol-error';
+import { quoteClientText } from './quote-client-text';
 
 /** Where the parser sends what it finds, synchronously and in stream order. */
 export interface FrameSink {
@@ -12,7 +13,10 @@ export interface FrameSink {
   error(error: StompProtocolError): void;
 }
 
-export type ParserLimits = Pick<StompLimits, 'maxFrameBytes' | 'maxHeaders' | 'maxHeaderLineBytes' | 'maxBodyBytes'>;
+export type ParserLimits = Pick<
+  StompLimits,
+  'maxFrameBytes' | 'maxHeaders' | 'maxHeaderLineBytes' | 'maxBodyBytes'
+>;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -89,7 +93,11 @@ export class FrameParser {
     try {
       this.scan();
     } catch (error) {
-      this.fail(error instanceof StompProtocolError ? error : new StompProtocolError('malformed-frame', String(error)));
+      this.fail(
+        error instanceof StompProtocolError
+          ? error
+          : new StompProtocolError('malformed-frame', String(error)),
+      );
     }
     if (this.frameStart === this.end && !this.stopped) {
       // Everything consumed: drop references so an idle connection holds no input bytes.
@@ -112,7 +120,8 @@ export class FrameParser {
     const needed = kept + chunk.length;
     if (this.data !== this.store || this.frameStart !== 0 || this.store.length < needed) {
       // Compact the unfinished frame to the start of an owned buffer (copy is overlap-safe).
-      const target = this.store.length >= needed ? this.store : Buffer.allocUnsafe(Math.max(needed * 2, 1024));
+      const target =
+        this.store.length >= needed ? this.store : Buffer.allocUnsafe(Math.max(needed * 2, 1024));
       this.data.copy(target, 0, this.frameStart, this.end);
       this.shift(this.frameStart);
       this.store = target;
@@ -170,7 +179,10 @@ export class FrameParser {
           }
           const nul = this.firstNul();
           if (nul !== -1 && nul < lf) {
-            throw new StompProtocolError('malformed-frame', 'frame ended (NUL) before the blank line that ends the headers');
+            throw new StompProtocolError(
+              'malformed-frame',
+              'frame ended (NUL) before the blank line that ends the headers',
+            );
           }
           let lineEnd = lf;
           if (lineEnd > this.lineStart && data[lineEnd - 1] === CR) lineEnd -= 1;
@@ -196,7 +208,10 @@ export class FrameParser {
               return;
             }
             if (data[terminator] !== NUL) {
-              throw new StompProtocolError('missing-frame-terminator', `no NUL after the ${this.contentLength}-byte body given by content-length`);
+              throw new StompProtocolError(
+                'missing-frame-terminator',
+                `no NUL after the ${this.contentLength}-byte body given by content-length`,
+              );
             }
             this.emit(terminator);
             continue;
@@ -204,7 +219,8 @@ export class FrameParser {
           const nul = this.firstNul();
           if (nul === -1) {
             this.pos = this.end;
-            if (this.end - this.bodyStart > this.limits.maxBodyBytes) this.bodyTooLarge(this.end - this.bodyStart);
+            if (this.end - this.bodyStart > this.limits.maxBodyBytes)
+              this.bodyTooLarge(this.end - this.bodyStart);
             if (this.end - this.frameStart > this.limits.maxFrameBytes) this.frameTooLarge();
             return;
           }
@@ -239,7 +255,11 @@ export class FrameParser {
     if (length > this.limits.maxHeaderLineBytes) this.lineTooLong();
     if (this.end - this.frameStart > this.limits.maxFrameBytes) this.frameTooLarge();
     const nul = this.firstNul();
-    if (nul !== -1) throw new StompProtocolError('malformed-frame', 'frame ended (NUL) before the blank line that ends the headers');
+    if (nul !== -1)
+      throw new StompProtocolError(
+        'malformed-frame',
+        'frame ended (NUL) before the blank line that ends the headers',
+      );
   }
 
   private startFrame(command: string): void {
@@ -254,7 +274,10 @@ export class FrameParser {
   private header(lineEnd: number): void {
     this.headerCount += 1;
     if (this.headerCount > this.limits.maxHeaders) {
-      throw new StompProtocolError('too-many-headers', `frame has more than ${this.limits.maxHeaders} headers`);
+      throw new StompProtocolError(
+        'too-many-headers',
+        `frame has more than ${this.limits.maxHeaders} headers`,
+      );
     }
     const colon = this.data.indexOf(COLON, this.lineStart);
     if (colon === -1 || colon >= lineEnd) {
@@ -272,7 +295,10 @@ export class FrameParser {
     const declared = this.headers['content-length'];
     if (declared === undefined) return;
     if (!CONTENT_LENGTH.test(declared)) {
-      throw new StompProtocolError('invalid-content-length', `content-length ${JSON.stringify(declared)} is not a non-negative integer`);
+      throw new StompProtocolError(
+        'invalid-content-length',
+        `content-length ${quoteClientText(declared)} is not a non-negative integer`,
+      );
     }
     const length = Number(declared);
     if (length > this.limits.maxBodyBytes) this.bodyTooLarge(length);
@@ -281,7 +307,8 @@ export class FrameParser {
   }
 
   private emit(terminator: number): void {
-    const body = terminator === this.bodyStart ? EMPTY : Buffer.from(this.data.subarray(this.bodyStart, terminator));
+    const body =
+      terminator === this.bodyStart ? EMPTY : Buffer.from(this.data.subarray(this.bodyStart, terminator));
     const frame: StompFrame = { command: this.command, headers: this.headers, body };
     this.pos = this.frameStart = terminator + 1;
     this.state = State.Between;
@@ -294,14 +321,23 @@ export class FrameParser {
   }
 
   private lineTooLong(): never {
-    throw new StompProtocolError('header-line-too-long', `a header line is longer than ${this.limits.maxHeaderLineBytes} bytes`);
+    throw new StompProtocolError(
+      'header-line-too-long',
+      `a header line is longer than ${this.limits.maxHeaderLineBytes} bytes`,
+    );
   }
 
   private frameTooLarge(): never {
-    throw new StompProtocolError('frame-too-large', `frame is larger than ${this.limits.maxFrameBytes} bytes`);
+    throw new StompProtocolError(
+      'frame-too-large',
+      `frame is larger than ${this.limits.maxFrameBytes} bytes`,
+    );
   }
 
   private bodyTooLarge(length: number): never {
-    throw new StompProtocolError('body-too-large', `body of ${length} bytes is larger than ${this.limits.maxBodyBytes} bytes`);
+    throw new StompProtocolError(
+      'body-too-large',
+      `body of ${length} bytes is larger than ${this.limits.maxBodyBytes} bytes`,
+    );
   }
 }

@@ -20,7 +20,10 @@ export function unescapeHeader(raw: string, mode: EscapeMode): string {
     else if (next === 0x72 /* r */ && mode === '1.2') out += '\r';
     else {
       const shown = Number.isNaN(next) ? 'a trailing \\' : raw.slice(i, i + 2);
-      throw new StompProtocolError('invalid-escape', `undefined escape sequence ${shown} in header (STOMP ${mode})`);
+      throw new StompProtocolError(
+        'invalid-escape',
+        `undefined escape sequence ${shown} in header (STOMP ${mode})`,
+      );
     }
     from = i + 2;
   }
@@ -39,12 +42,18 @@ export function escapeHeader(value: string, mode: EscapeMode): string {
   switch (mode) {
     case '1.2':
       if (!NEEDS_ESCAPE_12.test(value)) return value;
-      return value.replace(/[\\\r\n:]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\r' ? '\\r' : ch === '\n' ? '\\n' : '\\c'));
+      return value.replace(/[\\\r\n:]/g, (ch) =>
+        ch === '\\' ? '\\\\' : ch === '\r' ? '\\r' : ch === '\n' ? '\\n' : '\\c',
+      );
     case '1.1':
       if (!NEEDS_ESCAPE_11.test(value) && value.indexOf('\r') === -1) return value;
-      return value.replace(/\r/g, ' ').replace(/[\\\n:]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : '\\c'));
+      return value
+        .replace(/\r/g, ' ')
+        .replace(/[\\\n:]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : '\\c'));
     case '1.0':
     case 'none':
-      return value.indexOf('\n') === -1 && value.indexOf('\r') === -1 ? value : value.replace(LINE_BREAKS, ' ');
+      return value.indexOf('\n') === -1 && value.indexOf('\r') === -1
+        ? value
+        : value.replace(LINE_BREAKS, ' ');
   }
 }

@@ -12,7 +12,14 @@ export interface MessageTarget {
 }
 
 /** Headers a publisher may not set: the library owns them. */
-const RESERVED = new Set(['subscription', 'message-id', 'ack', 'destination', 'content-length', 'content-type']);
+const RESERVED = new Set([
+  'subscription',
+  'message-id',
+  'ack',
+  'destination',
+  'content-length',
+  'content-type',
+]);
 const VERSION_SLOT: Record<StompVersion, number> = { '1.2': 0, '1.1': 1, '1.0': 2 };
 
 export interface MessageContent {
@@ -76,7 +83,8 @@ export class MessageTemplate {
     const extra = this.content.headers;
     if (extra) {
       for (const name of Object.keys(extra)) {
-        if (!RESERVED.has(name)) head += `${escapeHeader(name, version)}:${escapeHeader(extra[name], version)}\n`;
+        if (!RESERVED.has(name))
+          head += `${escapeHeader(name, version)}:${escapeHeader(extra[name], version)}\n`;
       }
     }
     head += '\n';
@@ -98,6 +106,7 @@ export function encodeMessagePrefix(subscriptionId: string, version: StompVersio
 function defaultContentType(body: Buffer, text: boolean): string {
   if (!text) return 'application/octet-stream';
   let i = 0;
-  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i += 1;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09))
+    i += 1;
   return body[i] === 0x7b || body[i] === 0x5b ? 'application/json' : 'text/plain';
 }

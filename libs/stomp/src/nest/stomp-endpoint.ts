@@ -1,12 +1,20 @@
 import type { Server } from 'node:http';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { StompServer } from '../server/stomp-server';
 import { StompExplorer } from './stomp-explorer';
 
 /** Ties the STOMP server to the Nest app's lifecycle and HTTP server. */
 @Injectable()
-export class StompEndpoint implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class StompEndpoint
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Stomp');
 
   constructor(
@@ -18,10 +26,13 @@ export class StompEndpoint implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     this.explorer.explore(this.server.handlers);
     const httpServer = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (!httpServer) throw new Error('StompModule needs an HTTP application (NestFactory.create), not a standalone context');
+    if (!httpServer)
+      throw new Error('StompModule needs an HTTP application (NestFactory.create), not a standalone context');
     this.server.attach(httpServer);
     const { send, subscribe } = this.server.handlers;
-    this.logger.log(`STOMP endpoint ${this.server.path}: ${send.size} SEND handler(s), ${subscribe.size} SUBSCRIBE authorizer(s)`);
+    this.logger.log(
+      `STOMP endpoint ${this.server.path}: ${send.size} SEND handler(s), ${subscribe.size} SUBSCRIBE authorizer(s)`,
+    );
   }
 
   /**

@@ -20,13 +20,22 @@ export class StompExplorer {
     const authenticators = new Set<StompAuthenticator>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
-      if (!instance || typeof instance !== 'object' || seen.has(instance) || !wrapper.isDependencyTreeStatic()) continue;
+      if (
+        !instance ||
+        typeof instance !== 'object' ||
+        seen.has(instance) ||
+        !wrapper.isDependencyTreeStatic()
+      )
+        continue;
       seen.add(instance);
-      if (wrapper.token === StompAuthenticator || instance instanceof StompAuthenticator) authenticators.add(instance as StompAuthenticator);
+      if (wrapper.token === StompAuthenticator || instance instanceof StompAuthenticator)
+        authenticators.add(instance as StompAuthenticator);
       if (Reflect.getMetadata(STOMP_CONTROLLER, instance.constructor)) this.register(instance, handlers);
     }
     if (authenticators.size > 1) {
-      throw new Error(`More than one StompAuthenticator provider: ${[...authenticators].map((a) => a.constructor.name).join(', ')}`);
+      throw new Error(
+        `More than one StompAuthenticator provider: ${[...authenticators].map((a) => a.constructor.name).join(', ')}`,
+      );
     }
     handlers.authenticator = [...authenticators][0];
   }

@@ -4,11 +4,14 @@ import { applyDecorators, Injectable } from '@nestjs/common';
 export const STOMP_CONTROLLER = 'playlist-chat:stomp-controller';
 export const STOMP_ROUTES = 'playlist-chat:stomp-routes';
 
-export type StompRoute = { kind: 'send' | 'subscribe' | 'unsubscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
+export type StompRoute =
+  { kind: 'send' | 'subscribe' | 'unsubscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
 
 /** Marks a provider whose methods handle STOMP frames (found at bootstrap by discovery). */
 export function StompController(): ClassDecorator {
-  return applyDecorators(Injectable(), (target: object) => Reflect.defineMetadata(STOMP_CONTROLLER, true, target));
+  return applyDecorators(Injectable(), (target: object) =>
+    Reflect.defineMetadata(STOMP_CONTROLLER, true, target),
+  );
 }
 
 function route(value: StompRoute): MethodDecorator {

@@ -8,7 +8,9 @@ import { STOMP_MODULE_OPTIONS, type StompModuleOptions } from './stomp-module-op
 
 export interface StompModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
-  inject?: (string | symbol | (abstract new (...args: never[]) => unknown) | (new (...args: never[]) => unknown))[];
+  inject?: (
+    string | symbol | (abstract new (...args: never[]) => unknown) | (new (...args: never[]) => unknown)
+  )[];
   useFactory: (...args: never[]) => StompModuleOptions | Promise<StompModuleOptions>;
 }
 
@@ -25,19 +27,28 @@ export class StompModule {
   static forRootAsync(options: StompModuleAsyncOptions): DynamicModule {
     return StompModule.build(options.imports ?? [], {
       provide: STOMP_MODULE_OPTIONS,
-      useFactory: options.useFactory as (...args: unknown[]) => StompModuleOptions | Promise<StompModuleOptions>,
+      useFactory: options.useFactory as (
+        ...args: unknown[]
+      ) => StompModuleOptions | Promise<StompModuleOptions>,
       inject: options.inject ?? [],
     });
   }
 
-  private static build(imports: NonNullable<ModuleMetadata['imports']>, optionsProvider: NonNullable<ModuleMetadata['providers']>[number]): DynamicModule {
+  private static build(
+    imports: NonNullable<ModuleMetadata['imports']>,
+    optionsProvider: NonNullable<ModuleMetadata['providers']>[number],
+  ): DynamicModule {
     return {
       module: StompModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
       providers: [
         optionsProvider,
-        { provide: StompServer, useFactory: (options: StompModuleOptions) => new StompServer(options), inject: [STOMP_MODULE_OPTIONS] },
+        {
+          provide: StompServer,
+          useFactory: (options: StompModuleOptions) => new StompServer(options),
+          inject: [STOMP_MODULE_OPTIONS],
+        },
         { provide: StompBroker, useFactory: (server: StompServer) => server.broker, inject: [StompServer] },
         StompExplorer,
         StompEndpoint,

@@ -7,14 +7,16 @@ export class DestinationPattern {
   private readonly regex: RegExp | undefined;
 
   constructor(readonly pattern: string) {
-    if (!pattern.startsWith('/')) throw new Error(`STOMP destination pattern must start with "/": ${JSON.stringify(pattern)}`);
+    if (!pattern.startsWith('/'))
+      throw new Error(`STOMP destination pattern must start with "/": ${JSON.stringify(pattern)}`);
     const names: string[] = [];
     const source = pattern
       .split('/')
       .map((segment) => {
         const param = /^\{([A-Za-z_$][\w$]*)\}$/.exec(segment);
         if (param) {
-          if (names.includes(param[1])) throw new Error(`STOMP destination pattern ${pattern} repeats {${param[1]}}`);
+          if (names.includes(param[1]))
+            throw new Error(`STOMP destination pattern ${pattern} repeats {${param[1]}}`);
           names.push(param[1]);
           return '([^/]+)';
         }

@@ -26,7 +26,8 @@ export class SubscriptionIndex {
   add(subscription: Subscription): void {
     if (subscription.userKey !== undefined) {
       let destinations = this.byUser.get(subscription.userKey);
-      if (!destinations) this.byUser.set(subscription.userKey, (destinations = new Map<string, Set<Subscription>>()));
+      if (!destinations)
+        this.byUser.set(subscription.userKey, (destinations = new Map<string, Set<Subscription>>()));
       let set = destinations.get(subscription.destination);
       if (!set) destinations.set(subscription.destination, (set = new Set()));
       set.add(subscription);

@@ -45,7 +45,9 @@ export class StompBroker {
    * A destination without the `/user` prefix gets it (`/queue/events` → `/user/queue/events`).
    */
   sendToUser(userKey: string, destination: string, message: OutboundMessage): number {
-    const userDestination = destination.startsWith('/user/') ? destination : `/user${destination.startsWith('/') ? '' : '/'}${destination}`;
+    const userDestination = destination.startsWith('/user/')
+      ? destination
+      : `/user${destination.startsWith('/') ? '' : '/'}${destination}`;
     const subscriptions = this.index.userSubscribers(userKey, userDestination);
     if (subscriptions === undefined) return 0;
     return this.deliver(subscriptions, userDestination, message);
@@ -78,7 +80,11 @@ export class StompBroker {
     this.index.onIdle(listener);
   }
 
-  private deliver(subscriptions: ReadonlySet<Subscription>, destination: string, message: OutboundMessage): number {
+  private deliver(
+    subscriptions: ReadonlySet<Subscription>,
+    destination: string,
+    message: OutboundMessage,
+  ): number {
     const template = new MessageTemplate(destination, this.ids.next(), message, message.sequence);
     const now = Date.now();
     let count = 0;

@@ -44,7 +44,8 @@ export class StompServer {
   private sessionCounter = 0;
   private httpServer: Server | undefined;
   private closing = false;
-  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head);
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    this.upgrade(request, socket, head);
 
   constructor(
     private readonly options: StompServerOptions,
@@ -113,7 +114,10 @@ export class StompServer {
         refusal = `checkUpgrade failed: ${describe(error)}`;
       }
       if (refusal !== undefined) {
-        this.logger.warn(`WebSocket upgrade from ${request.socket.remoteAddress ?? '?'} refused: ${refusal}`, 'Stomp');
+        this.logger.warn(
+          `WebSocket upgrade from ${request.socket.remoteAddress ?? '?'} refused: ${refusal}`,
+          'Stomp',
+        );
         return refuseUpgrade(socket, 403, 'Forbidden');
       }
     }

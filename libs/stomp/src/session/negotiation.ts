@@ -27,7 +27,10 @@ const HEART_BEAT = /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/;
  * STOMP heart-beat negotiation: each direction runs at the larger of what the sender can do
  * and what the receiver wants, and not at all if either side says 0. Undefined on a malformed header.
  */
-export function negotiateHeartbeat(clientHeader: string | undefined, server: HeartbeatOffer): AgreedHeartbeat | undefined {
+export function negotiateHeartbeat(
+  clientHeader: string | undefined,
+  server: HeartbeatOffer,
+): AgreedHeartbeat | undefined {
   if (clientHeader === undefined) return { sendEveryMs: 0, expectEveryMs: 0 };
   const parsed = HEART_BEAT.exec(clientHeader);
   if (!parsed) return undefined;
@@ -35,6 +38,7 @@ export function negotiateHeartbeat(clientHeader: string | undefined, server: Hea
   const clientWants = Number(parsed[2]);
   return {
     sendEveryMs: server.outgoingMs > 0 && clientWants > 0 ? Math.max(server.outgoingMs, clientWants) : 0,
-    expectEveryMs: clientCanSend > 0 && server.incomingMs > 0 ? Math.max(clientCanSend, server.incomingMs) : 0,
+    expectEveryMs:
+      clientCanSend > 0 && server.incomingMs > 0 ? Math.max(clientCanSend, server.incomingMs) : 0,
   };
 }

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
-import type { SendContext, SubscribeContext, SubscribeResult, UnsubscribeContext } from '../api/handler-contexts';
+import type {
+  SendContext,
+  SubscribeContext,
+  SubscribeResult,
+  UnsubscribeContext,
+} from '../api/handler-contexts';
 import type { StompErrorCode } from '../api/error-codes';
 import { StompError } from '../api/stomp-error';
 import type { StompSession } from '../api/stomp-session';
@@ -16,6 +21,7 @@ import type { SubscriptionIndex } from '../routing/subscription-index';
 import type { StompHandlers } from '../server/stomp-handlers';
 import { negotiateHeartbeat, negotiateVersion, type HeartbeatOffer } from './negotiation';
 import { ACK_MODES, Subscription, type AckMode, type Subscriber } from './subscription';
+import { quoteClientText } from '../frame/quote-client-text';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionEnvironment {
@@ -102,7 +108,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       env.logger.debug?.(`session ${this.id}: socket error ${error.message}`, 'Stomp');
     });
     this.connectTimer = setTimeout(() => {
-      if (this.state === State.AwaitingConnect) this.fail(new Refusal('connect-timeout', `no CONNECT frame within ${env.limits.connectTimeoutMs} ms`));
+      if (this.state === State.AwaitingConnect)
+        this.fail(
+          new Refusal('connect-timeout', `no CONNECT frame within ${env.limits.connectTimeoutMs} ms`),
+        );
     }, env.limits.connectTimeoutMs);
     this.connectTimer.unref();
   }
@@ -136,7 +145,9 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   deliver(subscription: Subscription, message: MessageTemplate, now: number): void {
     if (subscription.held !== undefined) {
       if (subscription.held.length >= this.env.limits.maxHeldMessages) {
-        this.dropSlowConsumer(`more than ${this.env.limits.maxHeldMessages} messages held while the subscription was authorized`);
+        this.dropSlowConsumer(
+          `more than ${this.env.limits.maxHeldMessages} messages held while the subscription was authorized`,
+        );
       } else {
         subscription.held.push(message);
       }
@@ -157,7 +168,12 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       frame = message.frameFor(subscription);
     } else {
       if (unacked.size >= this.env.limits.maxUnackedMessages) {
-        this.fail(new Refusal('too-many-unacked', `more than ${this.env.limits.maxUnackedMessages} messages not acknowledged`));
+        this.fail(
+          new Refusal(
+            'too-many-unacked',
+            `more than ${this.env.limits.maxUnackedMessages} messages not acknowledged`,
+          ),
+        );
         return;
       }
       if (this.version === '1.2') {
@@ -175,10 +191,16 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private dropSlowConsumer(reason: string): void {
     if (this.state !== State.Connected) return;
-    this.env.logger.warn(`session ${this.id} (${this.userKey}) dropped as a slow consumer: ${reason}`, 'Stomp');
+    this.env.logger.warn(
+      `session ${this.id} (${this.userKey}) dropped as a slow consumer: ${reason}`,
+      'Stomp',
+    );
     this.release();
     try {
-      this.ws.send(this.errorFrame(new Refusal('slow-consumer', `slow consumer: ${reason}`), undefined), TEXT);
+      this.ws.send(
+        this.errorFrame(new Refusal('slow-consumer', `slow consumer: ${reason}`), undefined),
+        TEXT,
+      );
     } catch {
       // best effort: the socket is being dropped anyway
     }
@@ -190,7 +212,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private onMessage(data: RawData): void {
     if (this.state >= State.Closing) return;
     this.lastInboundAt = Date.now();
-    const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const chunk = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     this.parser.push(chunk);
   }
 
@@ -247,7 +273,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     try {
       if (this.state === State.AwaitingConnect) {
         if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
-          throw new Refusal('not-connected', `expected a CONNECT or STOMP frame first, got ${printable(frame.command)}`);
+          throw new Refusal(
+            'not-connected',
+            `expected a CONNECT or STOMP frame first, got ${quoteClientText(frame.command)}`,
+          );
         }
         await this.connect(frame);
         return;
@@ -277,9 +306,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
         return this.acknowledge(frame);
       case 'BEGIN': {
         const name = required(frame, 'transaction');
-        if (this.transactions.has(name)) throw new Refusal('duplicate-transaction', `transaction ${name} is already open`);
+        if (this.transactions.has(name))
+          throw new Refusal('duplicate-transaction', `transaction ${name} is already open`);
         if (this.transactions.size >= this.env.limits.maxTransactions) {
-          throw new Refusal('too-many-transactions', `more than ${this.env.limits.maxTransactions} open transactions`);
+          throw new Refusal(
+            'too-many-transactions',
+            `more than ${this.env.limits.maxTransactions} open transactions`,
+          );
         }
         this.transactions.set(name, []);
         return;
@@ -301,7 +334,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       case 'STOMP':
         throw new Refusal('already-connected', 'this session is already connected');
       default:
-        throw new Refusal('unknown-command', `unknown command ${printable(frame.command)}`);
+        throw new Refusal('unknown-command', `unknown command ${quoteClientText(frame.command)}`);
     }
   }
 
@@ -311,12 +344,18 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     clearTimeout(this.connectTimer);
     const version = negotiateVersion(frame.headers['accept-version']);
     if (!version) {
-      throw new Refusal('unsupported-version', `supported protocol versions are ${SUPPORTED_VERSIONS}`, { version: SUPPORTED_VERSIONS });
+      throw new Refusal('unsupported-version', `supported protocol versions are ${SUPPORTED_VERSIONS}`, {
+        version: SUPPORTED_VERSIONS,
+      });
     }
     this.version = version;
     this.versionAgreed = true;
     const heartbeat = negotiateHeartbeat(frame.headers['heart-beat'], this.env.heartbeat);
-    if (!heartbeat) throw new Refusal('invalid-heart-beat', `heart-beat header ${printable(frame.headers['heart-beat'] ?? '')} is not "<cx>,<cy>"`);
+    if (!heartbeat)
+      throw new Refusal(
+        'invalid-heart-beat',
+        `heart-beat header ${quoteClientText(frame.headers['heart-beat'] ?? '')} is not "<cx>,<cy>"`,
+      );
     // STOMP 1.2 makes `host` mandatory; one endpoint serves one virtual host, so any value is accepted.
     const authenticator = this.env.handlers.authenticator;
     if (authenticator) {
@@ -359,7 +398,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
         try {
           return JSON.parse(frame.body.toString('utf8')) as T;
         } catch (error) {
-          throw new StompError('invalid-json', 'body is not valid JSON', error instanceof Error ? error.message : undefined);
+          throw new StompError(
+            'invalid-json',
+            'body is not valid JSON',
+            error instanceof Error ? error.message : undefined,
+          );
         }
       },
     };
@@ -371,17 +414,33 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private async subscribe(frame: StompFrame): Promise<void> {
     const destination = required(frame, 'destination');
     const id = this.version === '1.0' ? (frame.headers.id ?? destination) : required(frame, 'id');
-    if (this.subscriptions.has(id)) throw new Refusal('duplicate-subscription', `subscription id ${id} is already in use on this connection`);
+    if (this.subscriptions.has(id))
+      throw new Refusal(
+        'duplicate-subscription',
+        `subscription id ${id} is already in use on this connection`,
+      );
     if (this.subscriptions.size >= this.env.limits.maxSubscriptionsPerSession) {
-      throw new Refusal('too-many-subscriptions', `more than ${this.env.limits.maxSubscriptionsPerSession} subscriptions`);
+      throw new Refusal(
+        'too-many-subscriptions',
+        `more than ${this.env.limits.maxSubscriptionsPerSession} subscriptions`,
+      );
     }
     const ack = (frame.headers.ack ?? 'auto') as AckMode;
-    if (!ACK_MODES.includes(ack)) throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
+    if (!ACK_MODES.includes(ack))
+      throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
     const isUserDestination = destination.startsWith('/user/');
     const route = this.env.handlers.subscribe.match(destination);
-    if (!route && !isUserDestination) throw new Refusal('unknown-destination', `no subscriptions allowed to ${destination}`);
+    if (!route && !isUserDestination)
+      throw new Refusal('unknown-destination', `no subscriptions allowed to ${destination}`);
 
-    const subscription = new Subscription(this, id, destination, ack, this.version, isUserDestination ? this.userKey : undefined);
+    const subscription = new Subscription(
+      this,
+      id,
+      destination,
+      ack,
+      this.version,
+      isUserDestination ? this.userKey : undefined,
+    );
     if (!route) {
       this.addSubscription(subscription);
       return;
@@ -392,7 +451,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.addSubscription(subscription);
     let result: void | SubscribeResult;
     try {
-      const context: SubscribeContext = { session: this, destination, params: route.params, headers: frame.headers, subscriptionId: id };
+      const context: SubscribeContext = {
+        session: this,
+        destination,
+        params: route.params,
+        headers: frame.headers,
+        subscriptionId: id,
+      };
       result = await route.handler(context);
     } catch (error) {
       this.removeSubscription(subscription);
@@ -408,11 +473,20 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     const now = Date.now();
     let lastSequence: string | undefined;
     for (const message of replay) {
-      this.write(subscription, new MessageTemplate(subscription.destination, this.env.nextMessageId(), message, message.sequence), now);
+      this.write(
+        subscription,
+        new MessageTemplate(subscription.destination, this.env.nextMessageId(), message, message.sequence),
+        now,
+      );
       if (message.sequence !== undefined) lastSequence = message.sequence;
     }
     for (const message of held) {
-      if (lastSequence !== undefined && message.sequence !== undefined && compareSequence(message.sequence, lastSequence) <= 0) continue;
+      if (
+        lastSequence !== undefined &&
+        message.sequence !== undefined &&
+        compareSequence(message.sequence, lastSequence) <= 0
+      )
+        continue;
       this.write(subscription, message, now);
     }
   }
@@ -456,7 +530,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       candidates = this.subscriptions.values();
     } else {
       key = required(frame, 'message-id');
-      const subscriptionId = this.version === '1.1' ? required(frame, 'subscription') : frame.headers.subscription;
+      const subscriptionId =
+        this.version === '1.1' ? required(frame, 'subscription') : frame.headers.subscription;
       const one = subscriptionId === undefined ? undefined : this.subscriptions.get(subscriptionId);
       candidates = subscriptionId === undefined ? this.subscriptions.values() : one ? [one] : [];
     }
@@ -475,7 +550,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       // NACK: the message is not redelivered (live fan-out keeps no copies); it is only released.
       return;
     }
-    throw new Refusal('unknown-ack-id', `${frame.command} of ${key}, which is not a message awaiting acknowledgement`);
+    throw new Refusal(
+      'unknown-ack-id',
+      `${frame.command} of ${key}, which is not a message awaiting acknowledgement`,
+    );
   }
 
   // ---- transactions ----
@@ -484,7 +562,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     const frames = this.transactions.get(transaction);
     if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${transaction}`);
     if (frames.length >= this.env.limits.maxTransactionFrames) {
-      throw new Refusal('transaction-too-large', `more than ${this.env.limits.maxTransactionFrames} frames in transaction ${transaction}`);
+      throw new Refusal(
+        'transaction-too-large',
+        `more than ${this.env.limits.maxTransactionFrames} frames in transaction ${transaction}`,
+      );
     }
     frames.push(frame);
   }
@@ -524,7 +605,12 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       if (this.state !== State.Connected) return;
       const silent = Date.now() - this.lastInboundAt;
       if (silent > allowed) {
-        this.fail(new Refusal('heart-beat-timeout', `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`));
+        this.fail(
+          new Refusal(
+            'heart-beat-timeout',
+            `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`,
+          ),
+        );
       } else {
         this.scheduleSilenceCheck(allowed, allowed - silent + 1);
       }
@@ -556,7 +642,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     if (error instanceof StompError) {
       refusal = error;
     } else {
-      this.env.logger.error(`session ${this.id}: handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, undefined, 'Stomp');
+      this.env.logger.error(
+        `session ${this.id}: handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        undefined,
+        'Stomp',
+      );
       refusal = new StompError('internal-error', 'internal server error');
     }
     try {
@@ -607,7 +697,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       try {
         await hook(this);
       } catch (error) {
-        this.env.logger.error(`session ${this.id}: @OnDisconnect handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, undefined, 'Stomp');
+        this.env.logger.error(
+          `session ${this.id}: @OnDisconnect handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          undefined,
+          'Stomp',
+        );
       }
     }
   }
@@ -615,16 +709,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
 function required(frame: StompFrame, header: string): string {
   const value = frame.headers[header];
-  if (value === undefined) throw new Refusal('missing-header', `${frame.command} requires a ${header} header`);
+  if (value === undefined)
+    throw new Refusal('missing-header', `${frame.command} requires a ${header} header`);
   return value;
-}
-
-/**
- * Client-supplied text quoted in an ERROR message: short, and without control characters or
- * backslashes, which a client of unknown version (before CONNECT) could not decode reliably.
- */
-function printable(text: string): string {
-  const short = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  // eslint-disable-next-line no-control-regex
-  return `"${short.replace(/[\x00-\x1f\x7f\\"]/g, '?')}"`;
 }

@@ -1,12 +1,26 @@
-import { DEFAULT_LIMITS, FrameParser, type ParserLimits, type StompFrame, type StompProtocolError, type StompVersion } from '@playlist-chat/stomp';
+import {
+  DEFAULT_LIMITS,
+  FrameParser,
+  type ParserLimits,
+  type StompFrame,
+  type StompProtocolError,
+  type StompVersion,
+} from '@playlist-chat/stomp';
 
 export type Parsed = { frame: StompFrame } | { heartbeat: true } | { error: StompProtocolError };
 
 /** Feeds `chunks` to a fresh parser and returns everything it reported, in order. */
-export function parseChunks(chunks: Buffer[], options: { version?: StompVersion; limits?: Partial<ParserLimits> } = {}): Parsed[] {
+export function parseChunks(
+  chunks: Buffer[],
+  options: { version?: StompVersion; limits?: Partial<ParserLimits> } = {},
+): Parsed[] {
   const out: Parsed[] = [];
   const parser = new FrameParser(
-    { frame: (frame) => out.push({ frame }), heartbeat: () => out.push({ heartbeat: true }), error: (error) => out.push({ error }) },
+    {
+      frame: (frame) => out.push({ frame }),
+      heartbeat: () => out.push({ heartbeat: true }),
+      error: (error) => out.push({ error }),
+    },
     { ...DEFAULT_LIMITS, ...options.limits },
   );
   if (options.version) parser.version = options.version;

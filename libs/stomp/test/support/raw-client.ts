@@ -41,7 +41,9 @@ export class RawClient {
   get text(): string {
     if (this.decodedUpTo < this.messages.length) {
       // Frames never end mid-message from this server, so messages decode one by one.
-      this.decoded += Buffer.concat(this.messages.slice(this.decodedUpTo).map((m) => m.data)).toString('utf8');
+      this.decoded += Buffer.concat(this.messages.slice(this.decodedUpTo).map((m) => m.data)).toString(
+        'utf8',
+      );
       this.decodedUpTo = this.messages.length;
     }
     return this.decoded;
@@ -68,7 +70,11 @@ export class RawClient {
   /** CONNECT with `accept-version` (and any other headers); resolves with the CONNECTED frame. */
   async connect(headers: Record<string, string> = {}, acceptVersion = '1.2'): Promise<string> {
     const all = { 'accept-version': acceptVersion, host: 'test', ...headers };
-    this.send(`CONNECT\n${Object.entries(all).map(([k, v]) => `${k}:${v}\n`).join('')}\n\0`);
+    this.send(
+      `CONNECT\n${Object.entries(all)
+        .map(([k, v]) => `${k}:${v}\n`)
+        .join('')}\n\0`,
+    );
     const text = await this.waitFor(/CONNECTED\n[^\0]*\0/);
     return /CONNECTED\n[^\0]*\0/.exec(text)![0];
   }

@@ -28,15 +28,28 @@ export interface Principal {
 
 /** What the test controller saw, and hooks a test may set to change what it does. */
 export class Probe {
-  readonly sent: { destination: string; params: Record<string, string>; body: string; headers: Record<string, string> }[] = [];
+  readonly sent: {
+    destination: string;
+    params: Record<string, string>;
+    body: string;
+    headers: Record<string, string>;
+  }[] = [];
   readonly connected: string[] = [];
   readonly disconnected: string[] = [];
   /** Every `@OnUnsubscribe('/topic/{name}')` call, in order. */
-  readonly unsubscribed: { user: string; destination: string; params: Record<string, string>; subscriptionId: string; headers: Record<string, string> }[] = [];
+  readonly unsubscribed: {
+    user: string;
+    destination: string;
+    params: Record<string, string>;
+    subscriptionId: string;
+    headers: Record<string, string>;
+  }[] = [];
   /** Runs inside `@OnSend('/app/hook')`. */
   onHook: (ctx: SendContext<Principal>) => unknown = () => undefined;
   /** Runs inside `@OnSubscribe('/topic/{name}')`. */
-  onSubscribe: (ctx: SubscribeContext<Principal>) => void | SubscribeResult | Promise<void | SubscribeResult> = () => undefined;
+  onSubscribe: (
+    ctx: SubscribeContext<Principal>,
+  ) => void | SubscribeResult | Promise<void | SubscribeResult> = () => undefined;
   /** Runs inside `@OnUnsubscribe('/topic/{name}')`, after the call was recorded. */
   onUnsubscribe: (ctx: UnsubscribeContext<Principal>) => unknown = () => undefined;
 }
@@ -66,13 +79,21 @@ class TestStompController {
   /** Publishes the body to `/topic/{room}`. */
   @OnSend('/app/publish/{room}')
   publish(ctx: SendContext<Principal>): void {
-    this.broker.publish(`/topic/${ctx.params.room}`, { body: ctx.body, contentType: ctx.headers['content-type'] });
+    this.broker.publish(`/topic/${ctx.params.room}`, {
+      body: ctx.body,
+      contentType: ctx.headers['content-type'],
+    });
   }
 
   /** Records the frame. */
   @OnSend('/app/record/{key}')
   record(ctx: SendContext<Principal>): void {
-    this.probe.sent.push({ destination: ctx.destination, params: ctx.params, body: ctx.text(), headers: { ...ctx.headers } });
+    this.probe.sent.push({
+      destination: ctx.destination,
+      params: ctx.params,
+      body: ctx.text(),
+      headers: { ...ctx.headers },
+    });
   }
 
   @OnSend('/app/json')
@@ -104,14 +125,21 @@ class TestStompController {
 
   @OnSubscribe('/topic/{name}')
   canSubscribe(ctx: SubscribeContext<Principal>): void | SubscribeResult | Promise<void | SubscribeResult> {
-    if (ctx.params.name === 'forbidden') throw new StompError('forbidden', `${ctx.session.principal.user} may not subscribe`);
+    if (ctx.params.name === 'forbidden')
+      throw new StompError('forbidden', `${ctx.session.principal.user} may not subscribe`);
     return this.probe.onSubscribe(ctx);
   }
 
   @OnUnsubscribe('/topic/{name}')
   unsubscribed(ctx: UnsubscribeContext<Principal>): unknown {
     const { destination, params, subscriptionId, headers } = ctx;
-    this.probe.unsubscribed.push({ user: ctx.session.principal.user, destination, params, subscriptionId, headers: { ...headers } });
+    this.probe.unsubscribed.push({
+      user: ctx.session.principal.user,
+      destination,
+      params,
+      subscriptionId,
+      headers: { ...headers },
+    });
     return this.probe.onUnsubscribe(ctx);
   }
 
@@ -141,7 +169,11 @@ export async function startTestApp(options: Partial<StompModuleOptions> = {}): P
 
   @Module({
     imports: [StompModule.forRoot({ path: '/ws', heartbeat: { outgoingMs: 0, incomingMs: 0 }, ...options })],
-    providers: [{ provide: Probe, useValue: probe }, { provide: StompAuthenticator, useClass: TestAuthenticator }, TestStompController],
+    providers: [
+      { provide: Probe, useValue: probe },
+      { provide: StompAuthenticator, useClass: TestAuthenticator },
+      TestStompController,
+    ],
   })
   class TestModule {}
 

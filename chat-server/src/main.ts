@@ -2,4 +2,4 @@ import { runStandalone } from '@playlist-chat/platform';
 import { startChatServer } from './index';
 
 // Runs the chat server on its own (the single-node launcher in gateway/ starts it in-process instead).
-runStandalone('chat-server', () => startChatServer(process.env));
+runStandalone(() => startChatServer(process.env), { name: 'chat-server' });

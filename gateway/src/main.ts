@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { exitOnStartFailure, loadSettings, stopOnSignals } from '@playlist-chat/platform';
+import { exitOnStartFailure, loadSettings, runStandalone } from '@playlist-chat/platform';
 import { gatewaySettings } from './gateway.settings';
 import { repoRoot } from './paths';
 import { startSingleNode } from './single-node';
@@ -32,13 +32,18 @@ function stopWhenOrphaned(stop: () => void): void {
   timer.unref();
 }
 
-async function main(): Promise<void> {
+function main(): void {
   loadDotEnv();
   const { shutdownTimeoutMs } = loadSettings(gatewaySettings, process.env);
-  const node = await startSingleNode(process.env);
   // Exit 0 once everything stopped in time, 1 when forced; npm's forwarded copy of a Ctrl+C is ignored.
-  const stop = stopOnSignals(node, { timeoutMs: shutdownTimeoutMs });
-  stopWhenOrphaned(() => stop('parent process gone'));
+  runStandalone(() => startSingleNode(process.env), {
+    timeoutMs: shutdownTimeoutMs,
+    onRunning: (stop) => stopWhenOrphaned(() => stop('parent process gone')),
+  });
 }
 
-main().catch(exitOnStartFailure);
+try {
+  main();
+} catch (error) {
+  exitOnStartFailure(error);
+}

@@ -2,4 +2,4 @@ import { runStandalone } from '@playlist-chat/platform';
 import { startPresenceServer } from './index';
 
 // Runs the presence server on its own (the single-node launcher in gateway/ starts it in-process instead).
-runStandalone('presence-server', () => startPresenceServer(process.env));
+runStandalone(() => startPresenceServer(process.env), { name: 'presence-server' });

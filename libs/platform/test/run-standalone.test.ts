@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { compilePlatform, runNodeScript, type NodeProcess } from './support/node-script';
@@ -14,9 +15,17 @@ const http = require('node:http');
 const { runStandalone } = require('./service/run-standalone');
 const { ConfigError } = require('./config/settings');
 const mode = process.argv[2];
-runStandalone('tiny-app', async () => {
+runStandalone(async () => {
   if (mode === 'bad-config') throw new ConfigError(['TINY_PORT must be an integer from 0 to 65535 (got "eighty")']);
   if (mode === 'crash') throw new Error('disk on fire');
+  if (mode === 'slow') {
+    // Still starting when the signal comes: goes on only once the test saw the signal arrive.
+    process.on('SIGTERM', () => console.log('signal seen'));
+    console.log('starting');
+    await new Promise((resolve) => {
+      const poll = setInterval(() => require('node:fs').existsSync('go') && (clearInterval(poll), resolve()), 10);
+    });
+  }
   const server = http.createServer((request, response) => response.end('hi'));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   console.log('ready');
@@ -26,7 +35,7 @@ runStandalone('tiny-app', async () => {
       return mode === 'hang' ? new Promise(() => {}) : new Promise((resolve) => server.close(resolve));
     },
   };
-}, { timeoutMs: Number(process.argv[3]) });
+}, { name: 'tiny-app', timeoutMs: Number(process.argv[3]) });
 `;
 
 describe('runStandalone', () => {
@@ -63,6 +72,19 @@ describe('runStandalone', () => {
     expect(child.output()).toContain('SIGTERM: stopping tiny-app (new connections refused');
     expect(child.output()).toContain('closing');
     expect(child.output()).toMatch(/\nstopped\n$/);
+  });
+
+  it('catches a signal that arrives while the app is starting, and stops it once it is up', async () => {
+    const child = runNodeScript(dir, app, ['slow', '60000']);
+    started.push(child);
+    await expectEventually(() => expect(child.output()).toContain('starting'));
+
+    child.kill('SIGTERM');
+    await expectEventually(() => expect(child.output()).toContain('signal seen'));
+    writeFileSync(join(dir, 'go'), '');
+
+    expect(await child.exited).toBe(0);
+    expect(child.output()).toMatch(/ready\n[^]*SIGTERM: stopping tiny-app[^]*closing\n[^]*stopped\n$/);
   });
 
   it('stops the same way on SIGINT', async () => {

@@ -10,17 +10,30 @@ export function exitOnStartFailure(error: unknown): never {
   process.exit(1);
 }
 
+export interface RunStandaloneOptions extends StopOnSignalsOptions {
+  /** Called once the app is up, with the graceful stop, for other triggers (e.g. the parent is gone). */
+  readonly onRunning?: (stop: (reason: string) => void) => void;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
- * The `main` of an app run on its own (`node chat-server/dist/main.js`): starts it, then stops
- * it gracefully on SIGINT/SIGTERM (see `stopOnSignals` for the exit codes); a failed start
- * exits 1 (see `exitOnStartFailure`).
+ * The `main` of a process (`node chat-server/dist/main.js`, `npm start`): starts the app, then
+ * stops it gracefully on SIGINT/SIGTERM (see `stopOnSignals` for the exit codes); a failed
+ * start exits 1 (see `exitOnStartFailure`). Signals are caught from the first moment: one that
+ * arrives while the app is starting (a supervisor stopping a slow boot) stops it as soon as it
+ * is up, instead of killing it half-started.
  */
-export function runStandalone(
-  name: string,
-  start: () => Promise<Stoppable>,
-  options: Omit<StopOnSignalsOptions, 'name'> = {},
-): void {
+export function runStandalone(start: () => Promise<Stoppable>, options: RunStandaloneOptions = {}): void {
+  let early: string | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals) => (early ??= signal);
+  for (const signal of SIGNALS) process.on(signal, onEarlySignal);
   Promise.resolve()
     .then(start)
-    .then((service) => void stopOnSignals(service, { ...options, name }), exitOnStartFailure);
+    .then((service) => {
+      const stop = stopOnSignals(service, options);
+      for (const signal of SIGNALS) process.off(signal, onEarlySignal);
+      options.onRunning?.(stop);
+      if (early !== undefined) stop(early);
+    }, exitOnStartFailure);
 }

@@ -71,7 +71,16 @@ export class ChatController {
     type: ChatMessageView,
     description: 'Committed and broadcast (or the stored line, for a resent clientMessageId)',
   })
-  @ApiTooManyRequestsResponse({ type: ErrorView, description: 'Per-user send rate limit' })
+  @ApiBadRequestResponse({
+    type: ErrorView,
+    description:
+      'Invalid body (field and reason listed), or content longer than the limit (content-too-long)',
+  })
+  @ApiForbiddenResponse({
+    type: ErrorView,
+    description: 'Not a member of the room, or your presence in it is off (presence-off)',
+  })
+  @ApiTooManyRequestsResponse({ type: ErrorView, description: 'Per-user send rate limit (rate-limited)' })
   send(@CurrentUser() caller: Identity, @Body() dto: SendMessageDto): Promise<ChatMessage> {
     return this.chat.send(caller, dto);
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from './dto/error-response.dto';
 import { MemberPresenceStatusDto, RoomPresenceSummaryDto } from './dto/presence-responses.dto';
 import { INTERNAL_TOKEN_HEADER, InternalTokenGuard } from './internal-token.guard';
 import { PresenceService } from './presence.service';
@@ -14,7 +15,7 @@ import { PresenceService } from './presence.service';
   required: false,
   description: 'Required when PRESENCE_INTERNAL_TOKEN is set',
 })
-@ApiUnauthorizedResponse({ description: 'Wrong or missing x-internal-token' })
+@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong or missing x-internal-token' })
 @UseGuards(InternalTokenGuard)
 @Controller('internal/v1/presence')
 export class PresenceInternalController {

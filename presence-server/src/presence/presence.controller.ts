@@ -11,13 +11,14 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { ChangePresenceDto } from './dto/change-presence.dto';
+import { ErrorResponseDto } from './dto/error-response.dto';
 import { PresenceChangeResultDto, PresenceListDto } from './dto/presence-responses.dto';
 import { PresenceService } from './presence.service';
 
 /** The public presence API (routed by the gateway). Every route needs a member's access token. */
 @ApiTags('presence')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, expired or forged access token' })
+@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Missing, expired or forged access token' })
 @UseGuards(JwtAuthGuard)
 @Controller('api/v1/presence')
 export class PresenceController {
@@ -29,8 +30,8 @@ export class PresenceController {
     description: 'Complete, sorted by nickname then uid. Members of the room only (or scope presence:read).',
   })
   @ApiOkResponse({ type: PresenceListDto })
-  @ApiForbiddenResponse({ description: 'You are not a member of this room' })
-  @ApiNotFoundResponse({ description: 'Unknown room' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   listOn(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<PresenceListDto> {
     return this.presence.list(roomId, 'on', caller);
   }
@@ -41,8 +42,8 @@ export class PresenceController {
     description: 'Complete, sorted by nickname then uid. Members of the room only (or scope presence:read).',
   })
   @ApiOkResponse({ type: PresenceListDto })
-  @ApiForbiddenResponse({ description: 'You are not a member of this room' })
-  @ApiNotFoundResponse({ description: 'Unknown room' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   listOff(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<PresenceListDto> {
     return this.presence.list(roomId, 'off', caller);
   }
@@ -55,9 +56,9 @@ export class PresenceController {
       'Clears "appear offline" and keeps you on for one device TTL even without a chat connection; call again to stay on (a heart-beat). Announced to the room when something changed.',
   })
   @ApiOkResponse({ type: PresenceChangeResultDto })
-  @ApiBadRequestResponse({ description: 'Body is not { roomId: string }' })
-  @ApiForbiddenResponse({ description: 'You are not a member of this room' })
-  @ApiNotFoundResponse({ description: 'Unknown room' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Body is not { roomId: string }' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   turnOn(@Body() body: ChangePresenceDto, @CurrentUser() caller: Identity): Promise<PresenceChangeResultDto> {
     return this.presence.turn(body.roomId, caller, 'on');
   }
@@ -70,9 +71,9 @@ export class PresenceController {
       'You stay off on every device, across reconnects, until PATCH on or until you leave the room; while off the chat server refuses your messages.',
   })
   @ApiOkResponse({ type: PresenceChangeResultDto })
-  @ApiBadRequestResponse({ description: 'Body is not { roomId: string }' })
-  @ApiForbiddenResponse({ description: 'You are not a member of this room' })
-  @ApiNotFoundResponse({ description: 'Unknown room' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Body is not { roomId: string }' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   turnOff(
     @Body() body: ChangePresenceDto,
     @CurrentUser() caller: Identity,

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { makeEvent, type SearchIndexEvent } from '@playlist-chat/contracts';
 import { Clock, EventBus } from '@playlist-chat/platform';
-import { roomThumbnail } from '../rooms/room.views';
 import type { Room } from '../rooms/room.model';
+import { roomIndexRequest } from './room-index-request';
 
 /**
  * The search service also takes index requests as events (topic `search.index`, key roomId).
@@ -19,18 +19,8 @@ export class SearchIndexEvents {
   ) {}
 
   async roomOpened(room: Room): Promise<void> {
-    const event = makeEvent<SearchIndexEvent>(
-      'search.index-room',
-      {
-        roomId: room.id,
-        roomName: room.roomName,
-        playlistId: room.playlist.id,
-        playlistName: room.playlist.name,
-        thumbnail: roomThumbnail(room),
-        createdAt: room.createdAt.toISOString(),
-      },
-      this.clock.now(),
-    );
+    const { musics: _tracks, ...fields } = roomIndexRequest(room);
+    const event = makeEvent<SearchIndexEvent>('search.index-room', fields, this.clock.now());
     try {
       await this.bus.publish('search.index', room.id, event);
     } catch (error) {

@@ -6,8 +6,8 @@ import {
 } from '@nestjs/common';
 import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
-import { roomThumbnail } from '../rooms/room.views';
 import { RoomStore } from '../rooms/room-store.port';
+import { roomIndexRequest } from './room-index-request';
 import { SearchIndexer } from './search-indexer.port';
 
 const BATCH = 50;
@@ -68,15 +68,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
         continue;
       }
       try {
-        await this.indexer.deliver({
-          roomId: room.id,
-          roomName: room.roomName,
-          playlistId: room.playlist.id,
-          playlistName: room.playlist.name,
-          thumbnail: roomThumbnail(room),
-          createdAt: room.createdAt.toISOString(),
-          musics: room.playlist.musics.map(({ title, artist }) => ({ title, artist })),
-        });
+        await this.indexer.deliver(roomIndexRequest(room));
         await this.rooms.completeIndexRequest(room.id);
       } catch (error) {
         const { searchRetryBaseMs, searchRetryMaxMs } = this.config.chat;

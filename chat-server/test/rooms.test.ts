@@ -215,8 +215,8 @@ describe('rooms over REST', () => {
 
     const joined = (await bob.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body;
     expect(joined).toHaveLength(1);
-    // Bob's own line counts as unread until he reads; his ENTER line does not.
-    expect(joined[0]).toMatchObject({ id: first.id, userCount: 2, unreadCount: 3 });
+    // Sending 'hi' moved Bob's read position to it: only Alice's two later lines are unread.
+    expect(joined[0]).toMatchObject({ id: first.id, userCount: 2, unreadCount: 2 });
     const aliceJoined = (await alice.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body;
     expect(aliceJoined.map((room) => room.id)).toEqual([second.id, first.id]);
     expect(

@@ -63,6 +63,8 @@ export class ChatService {
       content: dto.content,
       clientMessageId: dto.clientMessageId,
     });
+    // Sending means having read the room up to one's own line: it never counts as unread.
+    await this.rooms.markRead(dto.roomId, caller.uid, message.messageId);
     return toChatMessage(message);
   }
 

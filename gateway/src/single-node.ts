@@ -35,12 +35,14 @@ export async function startSingleNode(
   const stopStarted = async () => {
     for (const service of started.splice(0).reverse()) await service.close();
   };
+  // Three apps share this process and its root logger: lines outside a request name the product.
+  const appEnv: Env = { ...env, LOG_PROCESS_NAME: env.LOG_PROCESS_NAME || 'playlist-chat' };
   try {
-    const presence = await startPresenceServer(env);
+    const presence = await startPresenceServer(appEnv);
     started.push(presence);
-    const chat = await startChatServer(env);
+    const chat = await startChatServer(appEnv);
     started.push(chat);
-    const gateway = await startGateway(env);
+    const gateway = await startGateway(appEnv);
     started.push(gateway);
     (options.print ?? console.log)(banner(gateway, chat, presence, platform.dataDir));
     let closing: Promise<void> | undefined;

@@ -27,6 +27,11 @@ export const platformSettings = {
     'info',
     'Minimum level of log lines',
   ),
+  logProcessName: setting.string(
+    'LOG_PROCESS_NAME',
+    '',
+    'Service name on log lines that belong to no request (empty: the app itself; npm start, three apps in one process, uses playlist-chat)',
+  ),
   eventBus: setting.oneOf(
     'EVENT_BUS',
     ['memory', 'kafka'],

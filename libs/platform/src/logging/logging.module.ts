@@ -18,7 +18,8 @@ import { requestId } from './request-id';
 export interface LoggingOptions {
   /** Logical service name: `chat-server`, `presence-server`, `gateway`. */
   readonly service: string;
-  readonly settings: Pick<PlatformSettings, 'logLevel' | 'instanceId'>;
+  readonly settings: Pick<PlatformSettings, 'logLevel' | 'instanceId'> &
+    Partial<Pick<PlatformSettings, 'logProcessName'>>;
   /** Where lines go (default stdout); tests pass a stream to read them. */
   readonly destination?: DestinationStream;
 }
@@ -75,9 +76,16 @@ export class LoggingModule implements NestModule {
       service: options.service,
       instance: instanceName(options.settings, options.service),
     };
+    // Lines outside a request name the process: in single node one process hosts three apps, and
+    // nestjs-pino's root logger (like Nest's Logger) is shared by them, so no app's name is right.
+    const processName = options.settings.logProcessName || options.service;
+    const processBindings: ServiceBindings = {
+      service: processName,
+      instance: instanceName(options.settings, processName),
+    };
     const pinoHttp: Options = {
       level: options.settings.logLevel,
-      base: { pid: process.pid, ...bindings },
+      base: { pid: process.pid, ...processBindings },
       timestamp: stdTimeFunctions.isoTime,
       genReqId: requestId,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],

@@ -1,0 +1,48 @@
+/**
+ * "Seen by …" under the newest line on screen that each other member has read. Only one line
+ * per reader carries their name, so the log does not fill up with receipts.
+ */
+export class ReadReceipts {
+  #readers = new Map(); // uid → messageIdRead (other members)
+
+  /** @param nameOf `(uid) => nickName | undefined`, from the room's current member list. */
+  constructor({ messages, myUid, nameOf }) {
+    this.messages = messages;
+    this.myUid = myUid;
+    this.nameOf = nameOf;
+  }
+
+  /** Where each other member had read to, from the room as fetched on entry. */
+  seed(users) {
+    for (const member of Object.values(users)) {
+      if (member.uid !== this.myUid && member.lastReadMessageId)
+        this.#readers.set(member.uid, member.lastReadMessageId);
+    }
+  }
+
+  /** A READ from another member (`messageId` may be missing: nothing moves then). */
+  read(uid, messageId) {
+    if (messageId) this.#readers.set(uid, messageId);
+    this.render();
+  }
+
+  /** Redraws every receipt; call when readers or the lines on screen change. */
+  render() {
+    const list = this.messages.list;
+    for (const receipts of list.querySelectorAll('.receipts')) receipts.textContent = '';
+    const byMessage = new Map();
+    const ids = this.messages.ids();
+    for (const [uid, readId] of this.#readers) {
+      // The newest line this reader has read that is on screen.
+      let seen = null;
+      for (const id of ids) if (id <= readId) seen = id;
+      if (!seen) continue;
+      const name = this.nameOf(uid);
+      if (name) byMessage.set(seen, [...(byMessage.get(seen) ?? []), name]);
+    }
+    for (const [id, names] of byMessage) {
+      const receipts = list.querySelector(`[data-id="${CSS.escape(id)}"] .receipts`);
+      if (receipts) receipts.textContent = `Seen by ${names.sort().join(', ')}`;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { freePort } from '@playlist-chat/platform/testing';
+import { startSingleNode, type SingleNode } from '../src/single-node';
+import { launchChromium, person, signIn, talkLines, type Person } from './support/browser';
+
+describe('web client: presence toggle, refused lines, typing expiry, leaving for good', () => {
+  let dataDir: string;
+  let node: SingleNode;
+  let browser: Browser;
+  let ann: Person;
+  let ben: Person;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'web-client-actions-'));
+    const port = await freePort();
+    node = await startSingleNode(
+      {
+        GATEWAY_PORT: String(port),
+        GATEWAY_HOST: '127.0.0.1',
+        CHAT_PORT: '0',
+        PRESENCE_PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
+      { print: () => {} },
+    );
+    browser = await launchChromium();
+    ann = await person(browser, node.gateway.url);
+    ben = await person(browser, node.gateway.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await node?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
+
+  it('shows appear-offline to the others, keeps a refused line with Retry, clears typing, and tells the room when someone leaves for good', async () => {
+    await signIn(ann, 'Ann');
+    await ann.page
+      .getByRole('listitem')
+      .filter({ hasText: 'Night Drive' })
+      .getByRole('button', { name: 'Start chat' })
+      .click();
+    await ann.page.getByRole('heading', { name: 'Night Drive', level: 1 }).waitFor();
+    await signIn(ben, 'Ben');
+    const card = ben.page
+      .locator('section', { has: ben.page.getByRole('heading', { name: 'Live rooms' }) })
+      .getByRole('link', { name: /Night Drive/ });
+    await card.click();
+    await ben.page.getByRole('heading', { name: 'Night Drive', level: 1 }).waitFor();
+    await poll(() => ann.page.locator('.room-meta').textContent()).toBe('2 participants · 2 online');
+
+    // presence toggle: Ben appears offline, Ann sees it; then back online
+    await ben.page.getByRole('button', { name: 'Appear offline' }).click();
+    await poll(() => ben.page.getByRole('button', { name: 'Go online' }).isVisible()).toBe(true);
+    await poll(() => ann.page.locator('.member:not(.online) .member-name').allTextContents()).toEqual([
+      'Ben',
+    ]);
+    await poll(() => ann.page.locator('.room-meta').textContent()).toBe('2 participants · 1 online');
+    await ben.page.getByRole('button', { name: 'Go online' }).click();
+    await poll(() => ann.page.locator('.member.online .member-name').allTextContents()).toEqual(
+      expect.arrayContaining(['Ben']),
+    );
+
+    // typing indicator clears by itself after the sender stops
+    await ben.page.getByRole('textbox', { name: 'Message' }).pressSequentially('abc');
+    await poll(() => ann.page.locator('.typing').textContent()).toBe('Ben is typing…');
+    await poll(() => ann.page.locator('.typing').textContent()).toBe('');
+    await ben.page.getByRole('textbox', { name: 'Message' }).fill('');
+
+    // refused line → failed with Retry; Retry goes back to Sending… and fails again
+    await ben.page.getByRole('textbox', { name: 'Message' }).fill('x'.repeat(2100));
+    await ben.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const failed = ben.page.locator('.line.failed');
+    await poll(() => failed.getByRole('alert').textContent()).toContain('Not sent:');
+    await poll(() => ben.page.getByRole('button', { name: 'Connected' }).count()).toBe(0);
+    await poll(() => ben.page.locator('#connection').getAttribute('data-state')).toBe('connected');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await poll(() => ben.page.locator('.line.failed').count()).toBe(1);
+    await poll(() => ben.page.locator('.line.failed .status').textContent()).toContain('Not sent:');
+    await ben.page.getByRole('textbox', { name: 'Message' }).fill('ok now');
+    await ben.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await poll(() => talkLines(ann.page)).toEqual(['ok now']);
+    // the failed pending line stays below the stored one
+    await poll(() => ben.page.locator('.messages > li').last().getAttribute('class')).toContain('failed');
+
+    // leave for good: Ann sees the EXIT and the count drop
+    ben.page.once('dialog', (dialog) => void dialog.accept());
+    await ben.page.getByRole('button', { name: 'Leave room' }).click();
+    await ben.page.getByRole('heading', { name: 'My rooms' }).waitFor();
+    await poll(() => ann.page.locator('.line.system').allTextContents()).toEqual([
+      expect.stringContaining('Ann has entered'),
+      expect.stringContaining('Ben has entered'),
+      expect.stringContaining('Ben has left'),
+    ]);
+    await poll(() => ann.page.locator('.room-meta').textContent()).toBe('1 participant · 1 online');
+    expect(ann.pageErrors).toEqual([]);
+    expect(ben.pageErrors).toEqual([]);
+  });
+});

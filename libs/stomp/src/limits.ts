@@ -22,7 +22,7 @@ export interface StompLimits {
   maxTransactionFrames: number;
   /** Open transactions per session (default 16). */
   maxTransactions: number;
-  /** MESSAGEs sent on `client`/`client-individual` subscriptions and not yet ACKed or NACKed (default 1024). */
+  /** MESSAGEs not yet ACKed or NACKed, per `client`/`client-individual` subscription (default 1024). */
   maxUnackedMessages: number;
   /** Live messages held for one subscription while its `@OnSubscribe` handler runs (default 10000). */
   maxHeldMessages: number;

@@ -1,26 +1,27 @@
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
-import type {
-  SendContext,
-  SubscribeContext,
-  SubscribeResult,
-  UnsubscribeContext,
-} from '../api/handler-contexts';
-import type { StompErrorCode } from '../api/error-codes';
+import type { SubscribeContext, SubscribeResult, UnsubscribeContext } from '../api/handler-contexts';
 import { StompError } from '../api/stomp-error';
 import type { StompSession } from '../api/stomp-session';
 import type { StompFrame, StompVersion } from '../frame/frame';
-import { encodeFrame, HEARTBEAT_FRAME } from '../frame/frame-encoder';
+import { encodeFrame } from '../frame/frame-encoder';
 import { FrameParser, type FrameSink } from '../frame/frame-parser';
 import { MessageTemplate } from '../frame/message-template';
-import { StompProtocolError } from '../frame/protocol-error';
+import type { StompProtocolError } from '../frame/protocol-error';
 import type { StompLimits } from '../limits';
 import { compareSequence } from '../routing/sequence';
 import type { SubscriptionIndex } from '../routing/subscription-index';
 import type { StompHandlers } from '../server/stomp-handlers';
+import { AckTracker } from './ack-tracker';
+import { Heartbeats } from './heartbeats';
+import { InboundQueue } from './inbound-queue';
 import { negotiateHeartbeat, negotiateVersion, type HeartbeatOffer } from './negotiation';
+import { Refusal, requireHeader } from './refusal';
+import { sendContext } from './send-context';
+import { SessionSubscriptions } from './session-subscriptions';
 import { ACK_MODES, Subscription, type AckMode, type Subscriber } from './subscription';
+import { Transactions } from './transactions';
 import { quoteClientText } from '../frame/quote-client-text';
 
 /** What a connection needs from the server that owns it. */
@@ -46,29 +47,19 @@ const enum State {
   Closed,
 }
 
-type QueueItem = StompFrame | StompProtocolError;
-
-/** Refusal with a code from the library's catalogue. */
-class Refusal extends StompError {
-  constructor(
-    code: StompErrorCode,
-    message: string,
-    readonly extraHeaders: Record<string, string> = {},
-  ) {
-    super(code, message);
-  }
-}
-
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
-/** Inbound frames queued behind a slow handler before the socket stops being read. */
-const PAUSE_AT_QUEUED_FRAMES = 32;
 const SUPPORTED_VERSIONS = '1.2,1.1,1.0';
 
 /**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled strictly
  * in arrival order, one at a time (a handler's promise settles before the next frame starts).
  * Any ERROR is followed by closing the socket, as STOMP requires.
+ *
+ * This class holds the state, dispatches frames, runs CONNECT, SEND, SUBSCRIBE and UNSUBSCRIBE,
+ * delivers MESSAGEs and turns errors into ERROR + close. Each other concern of the session sits
+ * beside it in its own file: the inbound queue, heart-beats, the session's subscriptions, ACK/NACK
+ * tracking, transactions, refusals and the SEND handler's context.
  */
 export class StompConnection implements StompSession<unknown>, FrameSink, Subscriber {
   id: string;
@@ -80,18 +71,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private state = State.AwaitingConnect;
   private readonly parser: FrameParser;
-  private readonly queue: QueueItem[] = [];
-  private draining = false;
-  private paused = false;
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly transactions = new Map<string, StompFrame[]>();
-  private nextAck = 0;
+  private readonly inbound: InboundQueue;
+  private readonly heartbeats: Heartbeats;
+  private readonly subscriptions: SessionSubscriptions;
+  private readonly acks: AckTracker;
+  private readonly transactions: Transactions;
   private versionAgreed = false;
-  private lastInboundAt = Date.now();
-  private lastOutboundAt = Date.now();
   private connectTimer: NodeJS.Timeout | undefined;
-  private sendTimer: NodeJS.Timeout | undefined;
-  private checkTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -102,6 +88,20 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.parser = new FrameParser(this, env.limits);
     this.parser.version = '1.0'; // until CONNECT: frames other than CONNECT are refused anyway, undecoded
+    this.inbound = new InboundQueue(
+      ws,
+      () => this.state < State.Closing,
+      (frame) => this.handle(frame),
+      (error) => this.fail(new Refusal(error.code, error.message)),
+    );
+    this.heartbeats = new Heartbeats(
+      ws,
+      () => this.state === State.Connected,
+      (refusal) => this.fail(refusal),
+    );
+    this.subscriptions = new SessionSubscriptions(env.index, env.limits.maxSubscriptionsPerSession);
+    this.acks = new AckTracker(env.limits.maxUnackedMessages);
+    this.transactions = new Transactions(env.limits);
     ws.on('message', (data) => this.onMessage(data));
     ws.once('close', () => this.onClose());
     ws.on('error', (error) => {
@@ -167,26 +167,15 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     if (unacked === undefined) {
       frame = message.frameFor(subscription);
     } else {
-      if (unacked.size >= this.env.limits.maxUnackedMessages) {
-        this.fail(
-          new Refusal(
-            'too-many-unacked',
-            `more than ${this.env.limits.maxUnackedMessages} messages not acknowledged`,
-          ),
-        );
+      const tracked = this.acks.frameAwaitingAck(subscription, unacked, message, this.version);
+      if (tracked instanceof Refusal) {
+        this.fail(tracked);
         return;
       }
-      if (this.version === '1.2') {
-        const ackId = String((this.nextAck += 1));
-        unacked.add(ackId);
-        frame = message.frameWithAck(subscription, ackId);
-      } else {
-        unacked.add(message.messageId); // 1.0/1.1 clients acknowledge by message-id
-        frame = message.frameFor(subscription);
-      }
+      frame = tracked;
     }
     this.ws.send(frame, message.binary ? BINARY : TEXT);
-    this.lastOutboundAt = now;
+    this.heartbeats.lastOutboundAt = now;
   }
 
   private dropSlowConsumer(reason: string): void {
@@ -211,7 +200,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private onMessage(data: RawData): void {
     if (this.state >= State.Closing) return;
-    this.lastInboundAt = Date.now();
+    this.heartbeats.lastInboundAt = Date.now();
     const chunk = Buffer.isBuffer(data)
       ? data
       : Array.isArray(data)
@@ -228,7 +217,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       const version = negotiateVersion(frame.headers['accept-version']);
       if (version) this.parser.version = version;
     }
-    this.enqueue(frame);
+    this.inbound.push(frame);
   }
 
   heartbeat(): void {
@@ -236,36 +225,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   }
 
   error(error: StompProtocolError): void {
-    this.enqueue(error);
-  }
-
-  private enqueue(item: QueueItem): void {
-    this.queue.push(item);
-    if (this.queue.length >= PAUSE_AT_QUEUED_FRAMES && !this.paused) {
-      this.paused = true;
-      this.ws.pause();
-    }
-    if (!this.draining) void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0 && this.state < State.Closing) {
-        const item = this.queue.shift()!;
-        if (item instanceof StompProtocolError) {
-          this.fail(new Refusal(item.code, item.message));
-          break;
-        }
-        await this.handle(item);
-        if (this.paused && this.queue.length === 0 && this.state < State.Closing) {
-          this.paused = false;
-          this.ws.resume();
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    this.inbound.push(error);
   }
 
   private async handle(frame: StompFrame): Promise<void> {
@@ -294,7 +254,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private async dispatch(frame: StompFrame, transaction: string | undefined): Promise<'disconnect' | void> {
     switch (frame.command) {
       case 'SEND':
-        if (transaction !== undefined) return this.enlist(transaction, frame);
+        if (transaction !== undefined) return this.transactions.enlist(transaction, frame);
         return this.send(frame);
       case 'SUBSCRIBE':
         return this.subscribe(frame);
@@ -302,23 +262,12 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
         return this.unsubscribe(frame);
       case 'ACK':
       case 'NACK':
-        if (transaction !== undefined) return this.enlist(transaction, frame);
-        return this.acknowledge(frame);
-      case 'BEGIN': {
-        const name = required(frame, 'transaction');
-        if (this.transactions.has(name))
-          throw new Refusal('duplicate-transaction', `transaction ${name} is already open`);
-        if (this.transactions.size >= this.env.limits.maxTransactions) {
-          throw new Refusal(
-            'too-many-transactions',
-            `more than ${this.env.limits.maxTransactions} open transactions`,
-          );
-        }
-        this.transactions.set(name, []);
-        return;
-      }
+        if (transaction !== undefined) return this.transactions.enlist(transaction, frame);
+        return this.acks.acknowledge(frame, this.version, this.subscriptions);
+      case 'BEGIN':
+        return this.transactions.begin(requireHeader(frame, 'transaction'));
       case 'COMMIT': {
-        const frames = this.takeTransaction(required(frame, 'transaction'));
+        const frames = this.transactions.end(requireHeader(frame, 'transaction'));
         for (const enlisted of frames) {
           await this.dispatch(enlisted, undefined);
           if (this.state !== State.Connected) return;
@@ -326,7 +275,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
         return;
       }
       case 'ABORT':
-        this.takeTransaction(required(frame, 'transaction'));
+        this.transactions.end(requireHeader(frame, 'transaction'));
         return;
       case 'DISCONNECT':
         return 'disconnect';
@@ -374,7 +323,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       session: this.id,
     });
     this.env.connected(this);
-    this.startHeartbeats(heartbeat.sendEveryMs, heartbeat.expectEveryMs);
+    this.heartbeats.start(heartbeat);
     for (const hook of this.env.handlers.connectHooks) {
       await hook(this);
       if (this.state !== State.Connected) return;
@@ -384,47 +333,18 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   // ---- SEND ----
 
   private async send(frame: StompFrame): Promise<void> {
-    const destination = required(frame, 'destination');
+    const destination = requireHeader(frame, 'destination');
     const route = this.env.handlers.send.match(destination);
     if (!route) throw new Refusal('unknown-destination', `no handler for SEND to ${destination}`);
-    const context: SendContext = {
-      session: this,
-      destination,
-      params: route.params,
-      headers: frame.headers,
-      body: frame.body,
-      text: () => frame.body.toString('utf8'),
-      json: <T>() => {
-        try {
-          return JSON.parse(frame.body.toString('utf8')) as T;
-        } catch (error) {
-          throw new StompError(
-            'invalid-json',
-            'body is not valid JSON',
-            error instanceof Error ? error.message : undefined,
-          );
-        }
-      },
-    };
-    await route.handler(context);
+    await route.handler(sendContext(this, destination, route.params, frame));
   }
 
   // ---- SUBSCRIBE / UNSUBSCRIBE ----
 
   private async subscribe(frame: StompFrame): Promise<void> {
-    const destination = required(frame, 'destination');
-    const id = this.version === '1.0' ? (frame.headers.id ?? destination) : required(frame, 'id');
-    if (this.subscriptions.has(id))
-      throw new Refusal(
-        'duplicate-subscription',
-        `subscription id ${id} is already in use on this connection`,
-      );
-    if (this.subscriptions.size >= this.env.limits.maxSubscriptionsPerSession) {
-      throw new Refusal(
-        'too-many-subscriptions',
-        `more than ${this.env.limits.maxSubscriptionsPerSession} subscriptions`,
-      );
-    }
+    const destination = requireHeader(frame, 'destination');
+    const id = this.version === '1.0' ? (frame.headers.id ?? destination) : requireHeader(frame, 'id');
+    this.subscriptions.checkCanAdd(id);
     const ack = (frame.headers.ack ?? 'auto') as AckMode;
     if (!ACK_MODES.includes(ack))
       throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
@@ -442,13 +362,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       isUserDestination ? this.userKey : undefined,
     );
     if (!route) {
-      this.addSubscription(subscription);
+      this.subscriptions.add(subscription);
       return;
     }
     // Indexed before the authorizer runs, so nothing published meanwhile is lost: it is held
     // and sent after the replay (see SubscribeResult).
     subscription.held = [];
-    this.addSubscription(subscription);
+    this.subscriptions.add(subscription);
     let result: void | SubscribeResult;
     try {
       const context: SubscribeContext = {
@@ -460,7 +380,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       };
       result = await route.handler(context);
     } catch (error) {
-      this.removeSubscription(subscription);
+      this.subscriptions.remove(subscription);
       throw error;
     }
     if (this.state !== State.Connected) return;
@@ -497,7 +417,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     if (id === undefined) throw new Refusal('missing-header', 'UNSUBSCRIBE requires an id header');
     const subscription = this.subscriptions.get(id);
     if (!subscription) throw new Refusal('unknown-subscription', `no subscription with id ${id}`);
-    this.removeSubscription(subscription);
+    this.subscriptions.remove(subscription);
     const route = this.env.handlers.unsubscribe.match(subscription.destination);
     if (!route) return;
     const context: UnsubscribeContext = {
@@ -510,119 +430,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     await route.handler(context);
   }
 
-  private addSubscription(subscription: Subscription): void {
-    this.subscriptions.set(subscription.id, subscription);
-    this.env.index.add(subscription);
-  }
-
-  private removeSubscription(subscription: Subscription): void {
-    this.subscriptions.delete(subscription.id);
-    this.env.index.remove(subscription);
-  }
-
-  // ---- ACK / NACK ----
-
-  private acknowledge(frame: StompFrame): void {
-    let key: string;
-    let candidates: Iterable<Subscription>;
-    if (this.version === '1.2') {
-      key = required(frame, 'id');
-      candidates = this.subscriptions.values();
-    } else {
-      key = required(frame, 'message-id');
-      const subscriptionId =
-        this.version === '1.1' ? required(frame, 'subscription') : frame.headers.subscription;
-      const one = subscriptionId === undefined ? undefined : this.subscriptions.get(subscriptionId);
-      candidates = subscriptionId === undefined ? this.subscriptions.values() : one ? [one] : [];
-    }
-    for (const subscription of candidates) {
-      const unacked = subscription.unacked;
-      if (!unacked?.has(key)) continue;
-      if (subscription.ackMode === 'client') {
-        // Cumulative: this message and every earlier one of the subscription.
-        for (const pending of unacked) {
-          unacked.delete(pending);
-          if (pending === key) break;
-        }
-      } else {
-        unacked.delete(key);
-      }
-      // NACK: the message is not redelivered (live fan-out keeps no copies); it is only released.
-      return;
-    }
-    throw new Refusal(
-      'unknown-ack-id',
-      `${frame.command} of ${key}, which is not a message awaiting acknowledgement`,
-    );
-  }
-
-  // ---- transactions ----
-
-  private enlist(transaction: string, frame: StompFrame): void {
-    const frames = this.transactions.get(transaction);
-    if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${transaction}`);
-    if (frames.length >= this.env.limits.maxTransactionFrames) {
-      throw new Refusal(
-        'transaction-too-large',
-        `more than ${this.env.limits.maxTransactionFrames} frames in transaction ${transaction}`,
-      );
-    }
-    frames.push(frame);
-  }
-
-  private takeTransaction(name: string): StompFrame[] {
-    const frames = this.transactions.get(name);
-    if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
-    this.transactions.delete(name);
-    return frames;
-  }
-
-  // ---- heart-beats ----
-
-  private startHeartbeats(sendEveryMs: number, expectEveryMs: number): void {
-    if (sendEveryMs > 0) this.scheduleHeartbeat(sendEveryMs, sendEveryMs);
-    if (expectEveryMs > 0) this.scheduleSilenceCheck(expectEveryMs * 2, expectEveryMs * 2 + 1);
-  }
-
-  private scheduleHeartbeat(interval: number, delay: number): void {
-    this.sendTimer = setTimeout(() => {
-      if (this.state !== State.Connected) return;
-      const now = Date.now();
-      const idle = now - this.lastOutboundAt;
-      if (idle >= interval) {
-        this.ws.send(HEARTBEAT_FRAME, TEXT);
-        this.lastOutboundAt = now;
-        this.scheduleHeartbeat(interval, interval);
-      } else {
-        this.scheduleHeartbeat(interval, interval - idle);
-      }
-    }, delay);
-    this.sendTimer.unref();
-  }
-
-  private scheduleSilenceCheck(allowed: number, delay: number): void {
-    this.checkTimer = setTimeout(() => {
-      if (this.state !== State.Connected) return;
-      const silent = Date.now() - this.lastInboundAt;
-      if (silent > allowed) {
-        this.fail(
-          new Refusal(
-            'heart-beat-timeout',
-            `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`,
-          ),
-        );
-      } else {
-        this.scheduleSilenceCheck(allowed, allowed - silent + 1);
-      }
-    }, delay);
-    this.checkTimer.unref();
-  }
-
   // ---- outbound and closing ----
 
   private sendFrame(command: string, headers: Record<string, string>, body?: string): void {
     this.ws.send(encodeFrame(command, headers, body, this.version), TEXT);
-    this.lastOutboundAt = Date.now();
+    this.heartbeats.lastOutboundAt = Date.now();
   }
 
   private errorFrame(error: StompError, receipt: string | undefined): Buffer {
@@ -667,19 +479,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     }
   }
 
-  private clearTimers(): void {
-    clearTimeout(this.connectTimer);
-    clearTimeout(this.sendTimer);
-    clearTimeout(this.checkTimer);
-  }
-
   /** Stops all activity of a closing session: no more input, timers, subscriptions or transactions. */
   private release(): void {
     this.state = State.Closing;
     this.parser.stop();
-    this.queue.length = 0;
-    this.clearTimers();
-    for (const subscription of this.subscriptions.values()) this.env.index.remove(subscription);
+    this.inbound.clear();
+    clearTimeout(this.connectTimer);
+    this.heartbeats.stop();
     this.subscriptions.clear();
     this.transactions.clear(); // open transactions are aborted
   }
@@ -705,11 +511,4 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       }
     }
   }
-}
-
-function required(frame: StompFrame, header: string): string {
-  const value = frame.headers[header];
-  if (value === undefined)
-    throw new Refusal('missing-header', `${frame.command} requires a ${header} header`);
-  return value;
 }

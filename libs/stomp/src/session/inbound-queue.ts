@@ -1,0 +1,64 @@
+import type { WebSocket } from 'ws';
+import type { StompFrame } from '../frame/frame';
+import { StompProtocolError } from '../frame/protocol-error';
+
+/** Inbound frames queued behind a slow handler before the socket stops being read. */
+const PAUSE_AT_QUEUED_FRAMES = 32;
+
+type QueueItem = StompFrame | StompProtocolError;
+
+/**
+ * What the parser reported for one session, handled strictly in arrival order and one at a
+ * time: a frame's work (handlers included) settles before the next frame starts. A parser error
+ * waits its turn too, so frames before the bad bytes are still answered first. With
+ * `PAUSE_AT_QUEUED_FRAMES` waiting the socket is paused until the queue drains, so a client
+ * cannot make the server buffer an unbounded backlog behind a slow handler.
+ */
+export class InboundQueue {
+  private readonly items: QueueItem[] = [];
+  private draining = false;
+  private paused = false;
+
+  constructor(
+    private readonly ws: Pick<WebSocket, 'pause' | 'resume'>,
+    /** False once the session is closing: nothing more is taken from the queue. */
+    private readonly accepting: () => boolean,
+    private readonly handleFrame: (frame: StompFrame) => Promise<void>,
+    /** The stream is broken at this point; nothing after it is handled. */
+    private readonly handleError: (error: StompProtocolError) => void,
+  ) {}
+
+  push(item: QueueItem): void {
+    this.items.push(item);
+    if (this.items.length >= PAUSE_AT_QUEUED_FRAMES && !this.paused) {
+      this.paused = true;
+      this.ws.pause();
+    }
+    if (!this.draining) void this.drain();
+  }
+
+  /** Drops everything still waiting (the session is closing). */
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.items.length > 0 && this.accepting()) {
+        const item = this.items.shift()!;
+        if (item instanceof StompProtocolError) {
+          this.handleError(item);
+          break;
+        }
+        await this.handleFrame(item);
+        if (this.paused && this.items.length === 0 && this.accepting()) {
+          this.paused = false;
+          this.ws.resume();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}

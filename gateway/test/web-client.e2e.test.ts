@@ -1,47 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { freePort } from '@playlist-chat/platform/testing';
-import { startSingleNode, type SingleNode } from '../src/single-node';
-import { launchChromium, person, screenshot, signIn, talkLines, type Person } from './support/browser';
+import type { Page } from 'playwright-core';
+import { screenshot, signIn, talkLines, type Person } from './support/browser';
+import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 /**
  * The web client against the real product in one process (presence, chat, gateway), driven in
  * Chromium by two people in separate browser contexts. Tests run in order and share the room.
  */
 describe('web client, two people in one room', () => {
-  let dataDir: string;
-  let node: SingleNode;
-  let browser: Browser;
+  let people: TwoPeople;
   let ann: Person;
   let ben: Person;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'web-client-'));
-    const port = await freePort();
-    node = await startSingleNode(
-      {
-        GATEWAY_PORT: String(port),
-        GATEWAY_HOST: '127.0.0.1',
-        CHAT_PORT: '0',
-        PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      },
-      { print: () => {} },
-    );
-    browser = await launchChromium();
-    ann = await person(browser, node.gateway.url);
-    ben = await person(browser, node.gateway.url);
+    people = await twoPeopleOnSingleNode();
+    ({ ann, ben } = people);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await node?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => people?.close());
 
   /** Polls like expect.poll, with a deadline long enough for a reconnect. */
   const poll = <T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) =>

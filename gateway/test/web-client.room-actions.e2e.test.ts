@@ -1,41 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { freePort } from '@playlist-chat/platform/testing';
-import { startSingleNode, type SingleNode } from '../src/single-node';
-import { launchChromium, person, signIn, talkLines, type Person } from './support/browser';
+import { signIn, talkLines, type Person } from './support/browser';
+import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 describe('web client: presence toggle, refused lines, typing expiry, leaving for good', () => {
-  let dataDir: string;
-  let node: SingleNode;
-  let browser: Browser;
+  let people: TwoPeople;
   let ann: Person;
   let ben: Person;
+
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'web-client-actions-'));
-    const port = await freePort();
-    node = await startSingleNode(
-      {
-        GATEWAY_PORT: String(port),
-        GATEWAY_HOST: '127.0.0.1',
-        CHAT_PORT: '0',
-        PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-      { print: () => {} },
-    );
-    browser = await launchChromium();
-    ann = await person(browser, node.gateway.url);
-    ben = await person(browser, node.gateway.url);
+    people = await twoPeopleOnSingleNode();
+    ({ ann, ben } = people);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await node?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+
+  afterAll(() => people?.close());
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
 
   it('shows appear-offline to the others, keeps a refused line with Retry, clears typing, and tells the room when someone leaves for good', async () => {

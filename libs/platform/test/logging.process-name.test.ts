@@ -1,55 +1,16 @@
-import { Writable } from 'node:stream';
-import { Controller, Get, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { LoggingModule } from '../src/logging/logging.module';
-import { useStructuredLogging } from '../src/logging/structured-logging';
+import { captureLines, startLoggingApp } from './support/logging-app';
 
 // A file of its own: nestjs-pino's root logger is per process, and this one names the process.
-type Line = Record<string, unknown> & { req?: { id?: string } };
-const lines: Line[] = [];
-const capture = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const text of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(text) as Line);
-    done();
-  },
-});
-
-async function startApp(service: string): Promise<{ app: INestApplication; url: string }> {
-  @Controller('hello')
-  class HelloController implements OnApplicationBootstrap {
-    private readonly logger = new Logger('HelloController');
-
-    onApplicationBootstrap(): void {
-      this.logger.log(`${service} booted`);
-    }
-
-    @Get()
-    hello(): { service: string } {
-      this.logger.log(`hello from ${service}`);
-      return { service };
-    }
-  }
-
-  @Module({
-    imports: [
-      LoggingModule.forRoot({
-        service,
-        settings: { logLevel: 'info', instanceId: 'test-2', logProcessName: 'playlist-chat' },
-        destination: capture,
-      }),
-    ],
-    controllers: [HelloController],
-  })
-  class AppModule {}
-
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
-  useStructuredLogging(app);
-  await app.listen(0, '127.0.0.1');
-  return { app, url: await app.getUrl() };
-}
+const { stream: capture, lines } = captureLines();
+const startApp = (service: string) =>
+  startLoggingApp(
+    service,
+    { logLevel: 'info', instanceId: 'test-2', logProcessName: 'playlist-chat' },
+    capture,
+  );
 
 describe('LoggingModule with LOG_PROCESS_NAME (several apps in one process)', () => {
   const apps: { app: INestApplication; url: string }[] = [];

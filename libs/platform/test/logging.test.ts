@@ -1,52 +1,11 @@
-import { Writable } from 'node:stream';
-import { Controller, Get, Logger, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { LoggingModule } from '../src/logging/logging.module';
-import { useStructuredLogging } from '../src/logging/structured-logging';
+import { captureLines, startLoggingApp } from './support/logging-app';
 
-type Line = Record<string, unknown> & { req?: { id?: string; url?: string } };
-
-/** Every JSON line the apps of this file wrote (nestjs-pino keeps one root logger per process). */
-const lines: Line[] = [];
-const capture = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const text of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(text) as Line);
-    done();
-  },
-});
-
-async function startApp(service: string): Promise<{ app: INestApplication; url: string }> {
-  @Controller('hello')
-  class HelloController {
-    private readonly logger = new Logger('HelloController');
-
-    @Get()
-    hello(): { service: string } {
-      this.logger.log(`hello from ${service}`);
-      return { service };
-    }
-  }
-
-  @Module({
-    imports: [
-      LoggingModule.forRoot({
-        service,
-        settings: { logLevel: 'info', instanceId: 'test-1' },
-        destination: capture,
-      }),
-    ],
-    controllers: [HelloController],
-  })
-  class AppModule {}
-
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
-  useStructuredLogging(app);
-  await app.listen(0, '127.0.0.1');
-  return { app, url: await app.getUrl() };
-}
+const { stream: capture, lines } = captureLines();
+const startApp = (service: string) =>
+  startLoggingApp(service, { logLevel: 'info', instanceId: 'test-1' }, capture);
 
 describe('LoggingModule', () => {
   let chat: { app: INestApplication; url: string };

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { Controller, Get, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { LoggingModule, type LoggingOptions } from '../../src/logging/logging.module';
+import { useStructuredLogging } from '../../src/logging/structured-logging';
+
+export type LogLine = Record<string, unknown> & { req?: { id?: string; url?: string } };
+
+/** A stream that parses every JSON line written to it into `lines`. */
+export function captureLines(): { stream: Writable; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(text) as LogLine);
+      done();
+    },
+  });
+  return { stream, lines };
+}
+
+/**
+ * A tiny Nest app with structured logging: it logs `<service> booted` at start (outside any
+ * request) and `hello from <service>` on `GET /hello`.
+ */
+export async function startLoggingApp(
+  service: string,
+  settings: LoggingOptions['settings'],
+  destination: Writable,
+): Promise<{ app: INestApplication; url: string }> {
+  @Controller('hello')
+  class HelloController implements OnApplicationBootstrap {
+    private readonly logger = new Logger('HelloController');
+
+    onApplicationBootstrap(): void {
+      this.logger.log(`${service} booted`);
+    }
+
+    @Get()
+    hello(): { service: string } {
+      this.logger.log(`hello from ${service}`);
+      return { service };
+    }
+  }
+
+  @Module({
+    imports: [LoggingModule.forRoot({ service, settings, destination })],
+    controllers: [HelloController],
+  })
+  class AppModule {}
+
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  useStructuredLogging(app);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: await app.getUrl() };
+}

@@ -1,7 +1,7 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
 import type { CreateRoomResult, JoinResult } from './room-store.port';
-import { RoomStore } from './room-store.port';
+import { assertRoomLimit, RoomStore } from './room-store.port';
 import type { Member, PendingIndexRequest, Room } from './room.model';
 import {
   memberKey,
@@ -104,8 +104,7 @@ export class MongoRoomStore extends RoomStore {
     member: Omit<Member, 'lastReadMessageId'>,
     maxRooms: number,
   ): Promise<JoinResult | null> {
-    if (!Number.isInteger(maxRooms) || maxRooms < 1)
-      throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+    assertRoomLimit(maxRooms);
     const key = memberKey(member.uid);
     for (let round = 0; round < maxJoinRounds; round += 1) {
       const room = await this.rooms

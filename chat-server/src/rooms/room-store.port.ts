@@ -65,3 +65,9 @@ export abstract class RoomStore {
   /** Releases the store's connection. */
   abstract close(): Promise<void>;
 }
+
+/** `join`'s precondition, shared by every adapter: the room limit is a positive whole number. */
+export function assertRoomLimit(maxRooms: number): void {
+  if (!Number.isInteger(maxRooms) || maxRooms < 1)
+    throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+}

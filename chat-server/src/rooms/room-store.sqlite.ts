@@ -1,7 +1,7 @@
 // Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import type { CreateRoomResult, JoinResult } from './room-store.port';
-import { RoomStore } from './room-store.port';
+import { assertRoomLimit, RoomStore } from './room-store.port';
 import type { Member, PendingIndexRequest, PlaylistSnapshot, Room } from './room.model';
 
 interface RoomRow {
@@ -88,8 +88,7 @@ export class SqliteRoomStore extends RoomStore {
     member: Omit<Member, 'lastReadMessageId'>,
     maxRooms: number,
   ): Promise<JoinResult | null> {
-    if (!Number.isInteger(maxRooms) || maxRooms < 1)
-      throw new RangeError(`maxRooms must be a positive integer, got ${maxRooms}`);
+    assertRoomLimit(maxRooms);
     return this.db.transaction(() => {
       if (!this.isLive(roomId)) return null;
       const joined = this.insertMember(roomId, { ...member, lastReadMessageId: null }) > 0;

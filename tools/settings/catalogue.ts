@@ -3,10 +3,12 @@ import { platformSettings } from '../../libs/platform/src/config/platform.settin
 import { loadSettings, type Env, type SettingsSpec } from '../../libs/platform/src/config/settings';
 import { chatSettings, loadChatSettings } from '../../chat-server/src/chat.settings';
 import { storageSettings } from '../../chat-server/src/storage/storage.settings';
+import { stompSettings } from '../../chat-server/src/stomp-limits.settings';
 import { presenceSettings } from '../../presence-server/src/presence.settings';
 import { gatewaySettings } from '../../gateway/src/gateway.settings';
 
-export type GroupName = 'Platform' | 'Auth' | 'Chat server' | 'Storage' | 'Presence server' | 'Gateway';
+export type GroupName =
+  'Platform' | 'Auth' | 'Chat server' | 'STOMP endpoint' | 'Storage' | 'Presence server' | 'Gateway';
 
 export interface SettingsGroup {
   readonly group: GroupName;
@@ -36,9 +38,15 @@ export const catalogue: readonly SettingsGroup[] = [
   },
   {
     group: 'Chat server',
-    readBy: 'chat server (these include the limits of its STOMP endpoint)',
+    readBy: 'chat server',
     spec: chatSettings,
     load: loadChatSettings,
+  },
+  {
+    group: 'STOMP endpoint',
+    readBy: 'chat server (per-session limits of /ws-chat)',
+    spec: stompSettings,
+    load: (env) => loadSettings(stompSettings, env),
   },
   {
     group: 'Storage',

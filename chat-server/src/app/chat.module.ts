@@ -33,6 +33,7 @@ import { SearchIndexer } from '../search-index/search-indexer.port';
 import { SearchOutboxWorker } from '../search-index/search-outbox.worker';
 import { ChatStorageModule } from '../storage/storage.module';
 import type { StorageSettings } from '../storage/storage.settings';
+import { stompOptionsFrom } from '../stomp-limits.settings';
 import { ChatConfig } from './chat-config';
 import { ChatInstance } from './chat-instance';
 import { CHAT_SERVICE } from './service-name';
@@ -100,7 +101,7 @@ export class ChatModule {
         AuthModule.forRoot(config.auth),
         storageModule,
         HealthModule.forRoot({ readiness: [StoreReadiness], imports: [storageModule] }),
-        StompModule.forRoot({ path: WS_PATH }),
+        StompModule.forRoot({ path: WS_PATH, ...stompOptionsFrom(config.stomp) }),
       ],
       controllers,
       providers,

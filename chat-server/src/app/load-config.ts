@@ -6,19 +6,26 @@ import {
   type Env,
 } from '@playlist-chat/platform';
 import { loadChatSettings } from '../chat.settings';
+import { stompSettings } from '../stomp-limits.settings';
 import { storageSettings, type StorageSettings } from '../storage/storage.settings';
 import { ChatConfig } from './chat-config';
 
 /** Every group the chat server reads, validated together: one ConfigError lists every bad variable. */
 export function loadChatConfig(env: Env): { config: ChatConfig; storage: StorageSettings } {
-  const { platform, auth, chat, storage } = loadSettingsGroups({
+  const { platform, auth, chat, storage, stomp } = loadSettingsGroups({
     platform: () => loadSettings(platformSettings, env),
     auth: () => loadSettings(authSettings, env),
     chat: () => loadChatSettings(env),
     storage: () => loadSettings(storageSettings, env),
+    stomp: () => loadSettings(stompSettings, env),
   });
   return {
-    config: new ChatConfig(chat, platform, { ...auth, mode: platform.mode, dataDir: platform.dataDir }),
+    config: new ChatConfig(
+      chat,
+      platform,
+      { ...auth, mode: platform.mode, dataDir: platform.dataDir },
+      stomp,
+    ),
     storage,
   };
 }

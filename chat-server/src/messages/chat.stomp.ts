@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ClassConstructor } from 'class-transformer';
 import { Clock } from '@playlist-chat/platform';
 import {
   OnConnect,
@@ -29,6 +30,11 @@ import { toChatMessage } from './chat-message.mapper';
 import { ChatService } from './chat.service';
 import { ReadDto, RoomRefDto, SendMessageDto } from './dto/message-payloads.dto';
 import { FanoutBridge } from './fanout-bridge';
+
+/** A SEND's payload check, run before COMMIT runs any frame of a transaction (so a COMMIT is refused whole). */
+function payloadOf(dto: ClassConstructor<object>): (ctx: SendContext) => Promise<unknown> {
+  return (ctx) => stompCall(() => parsePayload(dto, ctx.json()));
+}
 
 /**
  * The STOMP API (docs/api.md). A RECEIPT means the work is done: for `send`, the line is
@@ -69,7 +75,7 @@ export class ChatStompHandlers {
    * device in the room, and the user gets a `presence-status` event (may I chat here?) before
    * the RECEIPT.
    */
-  @OnSend('/chat/pub/join')
+  @OnSend('/chat/pub/join', { validate: payloadOf(RoomRefDto) })
   join(ctx: SendContext<ChatPrincipal>): Promise<void> {
     return stompCall(async () => {
       const { roomId } = await parsePayload(RoomRefDto, ctx.json());
@@ -88,7 +94,7 @@ export class ChatStompHandlers {
   }
 
   /** `{ roomId, clientMessageId, content }`: RECEIPT once committed. */
-  @OnSend('/chat/pub/send')
+  @OnSend('/chat/pub/send', { validate: payloadOf(SendMessageDto) })
   send(ctx: SendContext<ChatPrincipal>): Promise<void> {
     return stompCall(async () => {
       const dto = await parsePayload(SendMessageDto, ctx.json());
@@ -97,7 +103,7 @@ export class ChatStompHandlers {
   }
 
   /** `{ roomId }`: ephemeral TYPING to the room, throttled. */
-  @OnSend('/chat/pub/typing')
+  @OnSend('/chat/pub/typing', { validate: payloadOf(RoomRefDto) })
   typing(ctx: SendContext<ChatPrincipal>): Promise<void> {
     return stompCall(async () => {
       const { roomId } = await parsePayload(RoomRefDto, ctx.json());
@@ -106,7 +112,7 @@ export class ChatStompHandlers {
   }
 
   /** `{ roomId, messageId }`: saves the read position and sends READ to the room. */
-  @OnSend('/chat/pub/read')
+  @OnSend('/chat/pub/read', { validate: payloadOf(ReadDto) })
   read(ctx: SendContext<ChatPrincipal>): Promise<void> {
     return stompCall(async () => {
       const { roomId, messageId } = await parsePayload(ReadDto, ctx.json());

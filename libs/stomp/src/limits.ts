@@ -12,8 +12,17 @@ export interface StompLimits {
   maxHeaderLineBytes: number;
   /** Body (default 64 KiB). */
   maxBodyBytes: number;
-  /** Socket `bufferedAmount` above which a slow subscriber is dropped (default 4 MiB). */
+  /**
+   * Socket `bufferedAmount` above which the session is dropped as a slow consumer (default 4 MiB).
+   * Every frame the server writes counts (MESSAGE, RECEIPT, heart-beats alike), and inbound
+   * frames stop being read while output waits above half of it.
+   */
   maxBufferedBytes: number;
+  /**
+   * Identifier headers a client chooses (`receipt`, `id`, `transaction`, `ack`): longest value
+   * (default 128). They are echoed back or kept per session, so their size is bounded too.
+   */
+  maxIdHeaderBytes: number;
   /** Subscriptions one session may hold (default 256). */
   maxSubscriptionsPerSession: number;
   /** No CONNECT within this → ERROR + close (default 10000). */
@@ -22,6 +31,8 @@ export interface StompLimits {
   maxTransactionFrames: number;
   /** Open transactions per session (default 16). */
   maxTransactions: number;
+  /** Bytes (bodies and headers) held by all of a session's open transactions together (default 1 MiB). */
+  maxTransactionBytes: number;
   /** MESSAGEs not yet ACKed or NACKed, per `client`/`client-individual` subscription (default 1024). */
   maxUnackedMessages: number;
   /** Live messages held for one subscription while its `@OnSubscribe` handler runs (default 10000). */
@@ -34,10 +45,12 @@ export const DEFAULT_LIMITS: Readonly<StompLimits> = Object.freeze({
   maxHeaderLineBytes: 4 * 1024,
   maxBodyBytes: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxIdHeaderBytes: 128,
   maxSubscriptionsPerSession: 256,
   connectTimeoutMs: 10_000,
   maxTransactionFrames: 256,
   maxTransactions: 16,
+  maxTransactionBytes: 1024 * 1024,
   maxUnackedMessages: 1024,
   maxHeldMessages: 10_000,
 });

@@ -21,7 +21,11 @@ function refusal(act: () => unknown): { code: string; message: string } {
 
 describe('Transactions', () => {
   it('hands back the enlisted frames in order on end, and then the name is free again', () => {
-    const transactions = new Transactions({ maxTransactions: 2, maxTransactionFrames: 3 });
+    const transactions = new Transactions({
+      maxTransactions: 2,
+      maxTransactionFrames: 3,
+      maxTransactionBytes: 1 << 20,
+    });
     transactions.begin('t');
     const frames = [send('1'), send('2'), send('3')];
     for (const frame of frames) transactions.enlist('t', frame);
@@ -35,7 +39,11 @@ describe('Transactions', () => {
   });
 
   it('refuses a name already open and more open transactions than allowed', () => {
-    const transactions = new Transactions({ maxTransactions: 2, maxTransactionFrames: 3 });
+    const transactions = new Transactions({
+      maxTransactions: 2,
+      maxTransactionFrames: 3,
+      maxTransactionBytes: 1 << 20,
+    });
     transactions.begin('a');
     expect(refusal(() => transactions.begin('a'))).toEqual({
       code: 'duplicate-transaction',
@@ -51,7 +59,11 @@ describe('Transactions', () => {
   });
 
   it('refuses one frame more than a transaction may hold, keeping those it has', () => {
-    const transactions = new Transactions({ maxTransactions: 2, maxTransactionFrames: 2 });
+    const transactions = new Transactions({
+      maxTransactions: 2,
+      maxTransactionFrames: 2,
+      maxTransactionBytes: 1 << 20,
+    });
     transactions.begin('t');
     transactions.enlist('t', send('1'));
     transactions.enlist('t', send('2'));
@@ -63,7 +75,11 @@ describe('Transactions', () => {
   });
 
   it('refuses to end a transaction that was never begun', () => {
-    const transactions = new Transactions({ maxTransactions: 2, maxTransactionFrames: 2 });
+    const transactions = new Transactions({
+      maxTransactions: 2,
+      maxTransactionFrames: 2,
+      maxTransactionBytes: 1 << 20,
+    });
     expect(refusal(() => transactions.end('nope'))).toEqual({
       code: 'unknown-transaction',
       message: 'no open transaction nope',
@@ -71,7 +87,11 @@ describe('Transactions', () => {
   });
 
   it('clear aborts every open transaction', () => {
-    const transactions = new Transactions({ maxTransactions: 2, maxTransactionFrames: 2 });
+    const transactions = new Transactions({
+      maxTransactions: 2,
+      maxTransactionFrames: 2,
+      maxTransactionBytes: 1 << 20,
+    });
     transactions.begin('a');
     transactions.begin('b');
     transactions.enlist('a', { command: 'ACK', headers: { id: '1' }, body: EMPTY_BODY });

@@ -15,6 +15,7 @@ export type StompErrorCode =
   | 'unknown-command'
   | 'missing-header'
   | 'invalid-header'
+  | 'header-too-long' // an identifier header (receipt, id, transaction, ack) over `maxIdHeaderBytes`
   | 'unknown-destination' // no handler for a SEND, no authorizer for a SUBSCRIBE
   | 'duplicate-subscription'
   | 'unknown-subscription'

@@ -51,6 +51,11 @@ export interface SubscribeResult {
 }
 
 export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
+/**
+ * Checks a SEND without doing its work (throw a `StompError` to refuse). Runs before the handler,
+ * and for a transaction's SENDs before COMMIT runs any of them, so a COMMIT is refused whole.
+ */
+export type SendValidator<P = unknown> = (ctx: SendContext<P>) => unknown;
 export type SubscribeHandler<P = unknown> = (
   ctx: SubscribeContext<P>,
 ) => void | SubscribeResult | Promise<void | SubscribeResult>;

@@ -50,7 +50,7 @@ export class StompExplorer {
       for (const route of routes) {
         switch (route.kind) {
           case 'send':
-            handlers.onSend(route.pattern, bound);
+            handlers.onSend(route.pattern, bound, route.validate);
             break;
           case 'subscribe':
             handlers.onSubscribe(route.pattern, bound as SubscribeHandler);

@@ -1,11 +1,23 @@
 import 'reflect-metadata';
 import { applyDecorators, Injectable } from '@nestjs/common';
+import type { SendValidator } from '../api/handler-contexts';
 
 export const STOMP_CONTROLLER = 'playlist-chat:stomp-controller';
 export const STOMP_ROUTES = 'playlist-chat:stomp-routes';
 
 export type StompRoute =
-  { kind: 'send' | 'subscribe' | 'unsubscribe'; pattern: string } | { kind: 'connect' | 'disconnect' };
+  | { kind: 'send'; pattern: string; validate?: SendValidator }
+  | { kind: 'subscribe' | 'unsubscribe'; pattern: string }
+  | { kind: 'connect' | 'disconnect' };
+
+export interface OnSendOptions {
+  /**
+   * Checks a frame without doing its work (for example, parses the payload). Runs before the
+   * handler, and before COMMIT runs any frame of a transaction, so a bad frame refuses the
+   * COMMIT whole. A plain function: it gets the `SendContext`, not the controller instance.
+   */
+  readonly validate?: SendValidator;
+}
 
 /** Marks a provider whose methods handle STOMP frames (found at bootstrap by discovery). */
 export function StompController(): ClassDecorator {
@@ -24,8 +36,8 @@ function route(value: StompRoute): MethodDecorator {
 }
 
 /** Handles SEND frames to `pattern` (exact, or with `{param}` segments). Receives a `SendContext`. */
-export function OnSend(pattern: string): MethodDecorator {
-  return route({ kind: 'send', pattern });
+export function OnSend(pattern: string, options: OnSendOptions = {}): MethodDecorator {
+  return route({ kind: 'send', pattern, validate: options.validate });
 }
 
 /** Authorizes SUBSCRIBE to `pattern`; throw to refuse, return `SubscribeResult` to replay. Receives a `SubscribeContext`. */

@@ -1,6 +1,18 @@
-import type { SendHandler, SessionHook, SubscribeHandler, UnsubscribeHandler } from '../api/handler-contexts';
+import type {
+  SendHandler,
+  SendValidator,
+  SessionHook,
+  SubscribeHandler,
+  UnsubscribeHandler,
+} from '../api/handler-contexts';
 import type { StompAuthenticator } from '../api/stomp-authenticator';
 import { RouteTable } from '../routing/route-table';
+
+/** A SEND destination's handler and the optional check that may refuse a frame before any work. */
+export interface SendRoute {
+  readonly handler: SendHandler;
+  readonly validate?: SendValidator;
+}
 
 /**
  * What the application plugs into a server: SEND handlers, SUBSCRIBE authorizers and
@@ -8,15 +20,15 @@ import { RouteTable } from '../routing/route-table';
  * from `@StompController` providers; plain code (benchmarks) can fill it directly.
  */
 export class StompHandlers {
-  readonly send = new RouteTable<SendHandler>();
+  readonly send = new RouteTable<SendRoute>();
   readonly subscribe = new RouteTable<SubscribeHandler>();
   readonly unsubscribe = new RouteTable<UnsubscribeHandler>();
   readonly connectHooks: SessionHook[] = [];
   readonly disconnectHooks: SessionHook[] = [];
   authenticator: StompAuthenticator | undefined;
 
-  onSend(pattern: string, handler: SendHandler): this {
-    this.send.add(pattern, handler);
+  onSend(pattern: string, handler: SendHandler, validate?: SendValidator): this {
+    this.send.add(pattern, { handler, validate });
     return this;
   }
 

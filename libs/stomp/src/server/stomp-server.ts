@@ -12,16 +12,29 @@ import { MessageIds, StompBroker } from './stomp-broker';
 import { StompHandlers } from './stomp-handlers';
 
 export interface StompServerOptions {
-  /** WebSocket upgrade path on the HTTP server, e.g. `/ws-chat`. Other paths are left alone. */
+  /**
+   * WebSocket upgrade path on the HTTP server, e.g. `/ws-chat`. An upgrade to another path is
+   * answered 404 and its socket destroyed, unless another `upgrade` listener on the server may
+   * want it (then it is that listener's business).
+   */
   path: string;
   limits?: Partial<StompLimits>;
-  /** What the server offers in CONNECTED (default 10000, 10000). */
+  /**
+   * What the server offers in CONNECTED: the least interval it sends heart-beats at and the one
+   * it wants them at (default 1000, 1000). Each direction then runs at the larger of this and
+   * what the client asks, so a client asking for 1 s gets 1 s and one asking for 10 s gets 10 s.
+   */
   heartbeat?: HeartbeatOffer;
   /** The CONNECTED `server` header (default `playlist-chat-stomp/0.1`). */
   serverName?: string;
   /** How long `close()` waits for clients to close after the shutdown ERROR before cutting them off (default 2000). */
   shutdownGraceMs?: number;
 }
+
+export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOffer> = Object.freeze({
+  outgoingMs: 1_000,
+  incomingMs: 1_000,
+});
 
 /** WebSocket subprotocols of STOMP, in order of preference. */
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -60,7 +73,8 @@ export class StompServer {
     this.wss = new WebSocketServer({
       noServer: true,
       // ws buffers a whole WebSocket message before we see it; this bounds that. Frames over
-      // maxFrameBytes but under this get a proper STOMP ERROR from the parser.
+      // maxFrameBytes but under this get a STOMP ERROR from the parser; larger messages get the
+      // same ERROR from StompConnection before ws closes with 1009.
       maxPayload: Math.max(this.limits.maxFrameBytes * 4, 256 * 1024),
       perMessageDeflate: false,
       // STOMP is bytes: a text message with invalid UTF-8 gets a STOMP ERROR (or is a valid
@@ -68,7 +82,7 @@ export class StompServer {
       skipUTF8Validation: true,
       handleProtocols: (offered) => SUBPROTOCOLS.find((protocol) => offered.has(protocol)) ?? false,
     });
-    const heartbeat = options.heartbeat ?? { outgoingMs: 10_000, incomingMs: 10_000 };
+    const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT;
     this.env = {
       handlers: this.handlers,
       limits: this.limits,
@@ -103,7 +117,12 @@ export class StompServer {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (pathOf(request.url) !== this.options.path) return; // another upgrade listener's business
+    if (pathOf(request.url) !== this.options.path) {
+      // Alone on the server nobody else will answer: without this the socket would hang open.
+      if (this.httpServer && this.httpServer.listenerCount('upgrade') === 1)
+        refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
     if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const authenticator = this.handlers.authenticator;
     if (authenticator?.checkUpgrade) {

@@ -4,6 +4,8 @@ import { StompProtocolError } from '../frame/protocol-error';
 
 /** Inbound frames queued behind a slow handler before the socket stops being read. */
 const PAUSE_AT_QUEUED_FRAMES = 32;
+/** How often a session whose output is backlogged looks again whether the client read it. */
+const OUTPUT_POLL_MS = 10;
 
 type QueueItem = StompFrame | StompProtocolError;
 
@@ -12,17 +14,22 @@ type QueueItem = StompFrame | StompProtocolError;
  * time: a frame's work (handlers included) settles before the next frame starts. A parser error
  * waits its turn too, so frames before the bad bytes are still answered first. With
  * `PAUSE_AT_QUEUED_FRAMES` waiting the socket is paused until the queue drains, so a client
- * cannot make the server buffer an unbounded backlog behind a slow handler.
+ * cannot make the server buffer an unbounded backlog behind a slow handler. Likewise, while the
+ * session's output is backlogged (the client is not reading what it asked for, e.g. RECEIPTs of
+ * pipelined frames) no further frame is handled and the socket is not read.
  */
 export class InboundQueue {
   private readonly items: QueueItem[] = [];
   private draining = false;
-  private paused = false;
+  private pausedForQueue = false;
+  private pausedForOutput = false;
 
   constructor(
     private readonly ws: Pick<WebSocket, 'pause' | 'resume'>,
     /** False once the session is closing: nothing more is taken from the queue. */
     private readonly accepting: () => boolean,
+    /** True while the session's unsent output is too large to take on more work. */
+    private readonly outputBacklogged: () => boolean,
     private readonly handleFrame: (frame: StompFrame) => Promise<void>,
     /** The stream is broken at this point; nothing after it is handled. */
     private readonly handleError: (error: StompProtocolError) => void,
@@ -30,9 +37,9 @@ export class InboundQueue {
 
   push(item: QueueItem): void {
     this.items.push(item);
-    if (this.items.length >= PAUSE_AT_QUEUED_FRAMES && !this.paused) {
-      this.paused = true;
-      this.ws.pause();
+    if (this.items.length >= PAUSE_AT_QUEUED_FRAMES && !this.pausedForQueue) {
+      this.pausedForQueue = true;
+      if (!this.pausedForOutput) this.ws.pause();
     }
     if (!this.draining) void this.drain();
   }
@@ -52,13 +59,24 @@ export class InboundQueue {
           break;
         }
         await this.handleFrame(item);
-        if (this.paused && this.items.length === 0 && this.accepting()) {
-          this.paused = false;
-          this.ws.resume();
+        if (this.outputBacklogged()) await this.waitForOutput();
+        if (this.pausedForQueue && this.items.length === 0 && this.accepting()) {
+          this.pausedForQueue = false;
+          if (!this.pausedForOutput) this.ws.resume();
         }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  private async waitForOutput(): Promise<void> {
+    this.pausedForOutput = true;
+    if (!this.pausedForQueue) this.ws.pause();
+    while (this.outputBacklogged() && this.accepting()) {
+      await new Promise((resolve) => setTimeout(resolve, OUTPUT_POLL_MS));
+    }
+    this.pausedForOutput = false;
+    if (!this.pausedForQueue && this.accepting()) this.ws.resume();
   }
 }

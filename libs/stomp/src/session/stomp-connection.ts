@@ -50,6 +50,8 @@ const enum State {
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 const SUPPORTED_VERSIONS = '1.2,1.1,1.0';
+/** Headers whose values the client chooses and the server keeps or echoes: bounded by `maxIdHeaderBytes`. */
+const ID_HEADERS = ['receipt', 'id', 'transaction', 'ack'] as const;
 
 /**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled strictly
@@ -91,6 +93,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.inbound = new InboundQueue(
       ws,
       () => this.state < State.Closing,
+      // Reading stops while our output to this client waits; past the whole limit the session is dropped.
+      () => ws.bufferedAmount > env.limits.maxBufferedBytes / 2,
       (frame) => this.handle(frame),
       (error) => this.fail(new Refusal(error.code, error.message)),
     );
@@ -107,6 +111,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     ws.on('error', (error) => {
       env.logger.debug?.(`session ${this.id}: socket error ${error.message}`, 'Stomp');
     });
+    this.refuseOversizeMessages(ws);
     this.connectTimer = setTimeout(() => {
       if (this.state === State.AwaitingConnect)
         this.fail(
@@ -196,6 +201,29 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.ws.terminate();
   }
 
+  /**
+   * A WebSocket message larger than ws's `maxPayload` never reaches the parser: ws closes with
+   * 1009 as soon as the length is read. Its receiver reports that before ws closes, so the client
+   * still gets a STOMP ERROR naming the limit first. (`_receiver` is ws's own; without it the
+   * close alone remains.)
+   */
+  private refuseOversizeMessages(ws: WebSocket): void {
+    const receiver = (ws as unknown as { _receiver?: NodeJS.EventEmitter })._receiver;
+    receiver?.prependListener('error', (error: Error & { code?: string }) => {
+      if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || this.state >= State.Closing) return;
+      const refusal = new Refusal(
+        'frame-too-large',
+        `frame is larger than ${this.env.limits.maxFrameBytes} bytes`,
+      );
+      try {
+        ws.send(this.errorFrame(refusal, undefined), TEXT);
+      } catch {
+        // ws is closing the socket anyway
+      }
+      this.release();
+    });
+  }
+
   // ---- inbound ----
 
   private onMessage(data: RawData): void {
@@ -229,8 +257,16 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   }
 
   private async handle(frame: StompFrame): Promise<void> {
-    const receipt = frame.headers.receipt;
+    const overlong = this.overlongIdHeader(frame);
+    // An over-long receipt is not echoed back in the ERROR.
+    const receipt = overlong === 'receipt' ? undefined : frame.headers.receipt;
     try {
+      if (overlong !== undefined) {
+        throw new Refusal(
+          'header-too-long',
+          `${overlong} header is longer than ${this.env.limits.maxIdHeaderBytes} bytes`,
+        );
+      }
       if (this.state === State.AwaitingConnect) {
         if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
           throw new Refusal(
@@ -248,6 +284,17 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     } catch (error) {
       this.fail(error, receipt);
     }
+  }
+
+  /** The first client-chosen identifier header over `maxIdHeaderBytes`, if any. */
+  private overlongIdHeader(frame: StompFrame): string | undefined {
+    const max = this.env.limits.maxIdHeaderBytes;
+    for (const name of ID_HEADERS) {
+      const value = frame.headers[name];
+      // UTF-8 is at most 3 bytes per UTF-16 unit: measure only when the length could be over.
+      if (value !== undefined && value.length * 3 > max && Buffer.byteLength(value) > max) return name;
+    }
+    return undefined;
   }
 
   /** Runs one frame; `transaction` is the frame's own header, absent when a COMMIT replays it. */
@@ -268,6 +315,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
         return this.transactions.begin(requireHeader(frame, 'transaction'));
       case 'COMMIT': {
         const frames = this.transactions.end(requireHeader(frame, 'transaction'));
+        // All or nothing: every frame is checked before the first one runs.
+        for (const enlisted of frames) await this.validate(enlisted);
         for (const enlisted of frames) {
           await this.dispatch(enlisted, undefined);
           if (this.state !== State.Connected) return;
@@ -334,9 +383,28 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private async send(frame: StompFrame): Promise<void> {
     const destination = requireHeader(frame, 'destination');
+    const route = this.sendRoute(destination);
+    await route.handler.handler(sendContext(this, destination, route.params, frame));
+  }
+
+  private sendRoute(destination: string) {
     const route = this.env.handlers.send.match(destination);
     if (!route) throw new Refusal('unknown-destination', `no handler for SEND to ${destination}`);
-    await route.handler(sendContext(this, destination, route.params, frame));
+    return route;
+  }
+
+  /**
+   * What COMMIT checks of an enlisted frame before running any: a SEND needs a known destination
+   * and passes its route's validator; ACK/NACK need their id header.
+   */
+  private async validate(frame: StompFrame): Promise<void> {
+    if (frame.command !== 'SEND') {
+      requireHeader(frame, this.version === '1.2' ? 'id' : 'message-id');
+      return;
+    }
+    const destination = requireHeader(frame, 'destination');
+    const route = this.sendRoute(destination);
+    await route.handler.validate?.(sendContext(this, destination, route.params, frame));
   }
 
   // ---- SUBSCRIBE / UNSUBSCRIBE ----
@@ -432,7 +500,12 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   // ---- outbound and closing ----
 
+  /** RECEIPT, CONNECTED: like MESSAGEs, they count against `maxBufferedBytes`. */
   private sendFrame(command: string, headers: Record<string, string>, body?: string): void {
+    if (this.ws.bufferedAmount > this.env.limits.maxBufferedBytes) {
+      this.dropSlowConsumer(`more than ${this.env.limits.maxBufferedBytes} bytes waiting to be sent`);
+      return;
+    }
     this.ws.send(encodeFrame(command, headers, body, this.version), TEXT);
     this.heartbeats.lastOutboundAt = Date.now();
   }

@@ -1,14 +1,35 @@
 import type { StompFrame } from '../frame/frame';
 import { Refusal } from './refusal';
 
+export interface TransactionLimits {
+  maxTransactions: number;
+  maxTransactionFrames: number;
+  maxTransactionBytes: number;
+}
+
+/** What holding `frame` costs: its body and header bytes (a close bound of its size on the wire). */
+export function heldBytes(frame: StompFrame): number {
+  let bytes = frame.body.length + frame.command.length;
+  for (const name in frame.headers) bytes += name.length + frame.headers[name].length + 2;
+  return bytes;
+}
+
 /**
  * The open transactions of one session: the SEND, ACK and NACK frames enlisted in each, held
- * until COMMIT hands them back to be run in order, or ABORT drops them.
+ * until COMMIT hands them back to be run in order, or ABORT drops them. What they hold is bounded
+ * three ways — open transactions, frames per transaction, and bytes across all of them — so a
+ * client that never commits cannot grow the server's memory.
  */
 export class Transactions {
   private readonly open = new Map<string, StompFrame[]>();
+  private bytes = 0;
 
-  constructor(private readonly limits: { maxTransactions: number; maxTransactionFrames: number }) {}
+  constructor(private readonly limits: TransactionLimits) {}
+
+  /** Bytes held by every open transaction of the session. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
 
   /** BEGIN: refuses a name already open and more than `maxTransactions` at once. */
   begin(name: string): void {
@@ -23,7 +44,10 @@ export class Transactions {
     this.open.set(name, []);
   }
 
-  /** Holds `frame` until the transaction ends; refuses more than `maxTransactionFrames` in one. */
+  /**
+   * Holds `frame` until the transaction ends; refuses more than `maxTransactionFrames` in one,
+   * and a frame that would take the session's open transactions past `maxTransactionBytes`.
+   */
   enlist(name: string, frame: StompFrame): void {
     const frames = this.open.get(name);
     if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
@@ -33,6 +57,14 @@ export class Transactions {
         `more than ${this.limits.maxTransactionFrames} frames in transaction ${name}`,
       );
     }
+    const size = heldBytes(frame);
+    if (this.bytes + size > this.limits.maxTransactionBytes) {
+      throw new Refusal(
+        'transaction-too-large',
+        `open transactions would hold more than ${this.limits.maxTransactionBytes} bytes`,
+      );
+    }
+    this.bytes += size;
     frames.push(frame);
   }
 
@@ -41,11 +73,13 @@ export class Transactions {
     const frames = this.open.get(name);
     if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
     this.open.delete(name);
+    for (const frame of frames) this.bytes -= heldBytes(frame);
     return frames;
   }
 
   /** Aborts every open transaction (the session is closing). */
   clear(): void {
     this.open.clear();
+    this.bytes = 0;
   }
 }

@@ -96,7 +96,8 @@ class TestStompController {
     });
   }
 
-  @OnSend('/app/json')
+  /** The validator makes a transaction holding a non-JSON SEND here refuse its COMMIT whole. */
+  @OnSend('/app/json', { validate: (ctx) => ctx.json() })
   json(ctx: SendContext<Principal>): void {
     const value = ctx.json<{ text: string }>();
     this.probe.sent.push({ destination: ctx.destination, params: {}, body: value.text, headers: {} });

@@ -3,6 +3,7 @@ import {
   isSingleNode,
   loadSettings,
   setting,
+  trustedProxyProblem,
   type Env,
   type SettingsOf,
 } from '@playlist-chat/platform';
@@ -17,10 +18,12 @@ export const chatSettings = {
     (env) => (isSingleNode(env) ? '*' : ''),
     'Browser Origins allowed to open /ws-chat, comma-separated ("*" = any, single node only; requests without Origin are always allowed)',
   ),
-  trustProxy: setting.bool(
-    'CHAT_TRUST_PROXY',
-    'true',
-    'Take the client address from the last X-Forwarded-For hop (the gateway) for per-address limits',
+  trustedProxies: setting.list(
+    'CHAT_TRUSTED_PROXIES',
+    (env) =>
+      isSingleNode(env) ? '127.0.0.1,::1' : '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,127.0.0.1,::1',
+    'Proxies (the gateway) whose X-Real-IP header names the client address for per-address limits: addresses or CIDR ranges, comma-separated; anyone else is counted by its own address. Narrow it to the gateways in production',
+    { item: trustedProxyProblem },
   ),
   maxConnectionsPerUser: setting.int(
     'CHAT_MAX_CONNECTIONS_PER_USER',

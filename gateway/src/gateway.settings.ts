@@ -1,4 +1,4 @@
-import { setting, type SettingsOf } from '@playlist-chat/platform';
+import { setting, trustedProxyProblem, type SettingsOf } from '@playlist-chat/platform';
 
 /** Every variable the gateway reads, declared once; `loadSettings(gatewaySettings, env)` validates them at start-up. */
 export const gatewaySettings = {
@@ -37,10 +37,11 @@ export const gatewaySettings = {
       max: 1_000_000,
     },
   ),
-  trustProxy: setting.bool(
-    'GATEWAY_TRUST_PROXY',
-    false,
-    'Trust X-Forwarded-For/Proto/Host from a load balancer in front (client address for rate limits, forwarded chain)',
+  trustedProxies: setting.list(
+    'GATEWAY_TRUSTED_PROXIES',
+    '',
+    'Load balancers in front of the gateway (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For/Proto/Host are believed; the client is the right-most hop that is not one of them. Empty: the socket peer is the client',
+    { item: trustedProxyProblem },
   ),
   proxyTimeoutMs: setting.int(
     'GATEWAY_PROXY_TIMEOUT_MS',

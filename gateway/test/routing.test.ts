@@ -220,6 +220,7 @@ describe('gateway routing by discovery', () => {
     );
 
     expect(generated.seen.headers).toMatchObject({
+      'x-real-ip': '127.0.0.1', // the client's own X-Forwarded-For is not believed
       'x-forwarded-for': '127.0.0.1',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': host,
@@ -232,7 +233,7 @@ describe('gateway routing by discovery', () => {
   });
 
   it('keeps the forwarded chain from a trusted load balancer', async () => {
-    const gateway = await gatewayWith({ GATEWAY_TRUST_PROXY: 'true' });
+    const gateway = await gatewayWith({ GATEWAY_TRUSTED_PROXIES: '127.0.0.1,::1' });
     await backend('chat-1', 'chat-server', gateway);
 
     const seen = await expectEventually(async () =>
@@ -248,6 +249,7 @@ describe('gateway routing by discovery', () => {
     );
 
     expect(seen.headers).toMatchObject({
+      'x-real-ip': '203.0.113.7',
       'x-forwarded-for': '203.0.113.7, 127.0.0.1',
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'chat.example.com',

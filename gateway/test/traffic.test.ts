@@ -30,7 +30,7 @@ describe('per-client rate limit', () => {
   const limited = {
     GATEWAY_RATE_LIMIT_PER_MIN: '1',
     GATEWAY_RATE_LIMIT_BURST: '3',
-    GATEWAY_TRUST_PROXY: 'true',
+    GATEWAY_TRUSTED_PROXIES: '127.0.0.1,::1',
   };
 
   it('answers 429 with Retry-After once a client used its burst, forwarding nothing more', async () => {
@@ -65,8 +65,26 @@ describe('per-client rate limit', () => {
     expect(other.status).toBe(200);
   });
 
+  it('takes the right-most hop that is not a trusted proxy: rotating the left-most one does not help', async () => {
+    const { gateway, chat } = await gatewayWithChat(limited);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const forged = `203.0.113.${i}, 198.51.100.9`; // the client writes the first hop, the balancer appends its peer
+      statuses.push(
+        (await fetch(`${gateway.url}/v1/api/rooms/joined`, { headers: { 'x-forwarded-for': forged } }))
+          .status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(chat.seen.map((request) => request.headers['x-real-ip'])).toEqual([
+      '198.51.100.9',
+      '198.51.100.9',
+      '198.51.100.9',
+    ]);
+  });
+
   it('limits WebSocket upgrades too', async () => {
-    const { gateway } = await gatewayWithChat({ ...limited, GATEWAY_TRUST_PROXY: 'false' });
+    const { gateway } = await gatewayWithChat({ ...limited, GATEWAY_TRUSTED_PROXIES: '' });
     for (let i = 0; i < 3; i++) await fetch(`${gateway.url}/v1/api/rooms/joined`);
 
     const ws = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws-chat`);

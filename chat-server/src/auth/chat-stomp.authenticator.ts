@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuthError, TokenVerifier } from '@playlist-chat/platform';
+import { AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
 import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
 import { ChatConfig } from '../app/chat-config';
 import type { ChatPrincipal } from './chat-principal';
@@ -18,6 +18,7 @@ import { OriginPolicy } from './origin-policy';
 export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
   private readonly logger = new Logger('StompAdmission');
   private readonly origins: OriginPolicy;
+  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly verifier: TokenVerifier,
@@ -27,15 +28,22 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
   ) {
     super();
     this.origins = new OriginPolicy(config.chat.allowedOrigins);
+    this.proxies = new TrustedProxies(config.chat.trustedProxies);
   }
 
+  /**
+   * Admits the socket and counts it against its address from now until it closes, whether or
+   * not it ever sends CONNECT: sockets that only sit there hold resources too.
+   */
   override checkUpgrade(request: IncomingMessage): string | undefined {
     const origin = request.headers.origin;
-    if (!this.origins.allows(origin)) return `origin ${origin} is not allowed`;
-    const address = clientAddress(request, this.config.chat.trustProxy);
+    if (!this.origins.allows(origin)) return `origin ${quoted(origin)} is not allowed`;
+    const address = clientAddress(request, this.proxies);
     const max = this.config.chat.maxConnectionsPerAddress;
     if (this.addresses.count(address) >= max)
       return `address ${address} already has ${max} connections (CHAT_MAX_CONNECTIONS_PER_ADDRESS)`;
+    this.addresses.opened(address);
+    request.socket.once('close', () => this.addresses.closed(address));
     return undefined;
   }
 
@@ -43,7 +51,7 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
     headers: Readonly<Record<string, string>>,
     request: IncomingMessage,
   ): Promise<ChatPrincipal> {
-    const address = clientAddress(request, this.config.chat.trustProxy);
+    const address = clientAddress(request, this.proxies);
     const authorization = headers.Authorization ?? headers.authorization;
     const token = TokenVerifier.bearer(authorization) ?? (authorization || headers.passcode);
     let identity;
@@ -68,4 +76,9 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
   userKey(principal: ChatPrincipal): string {
     return principal.identity.uid;
   }
+}
+
+/** An Origin for the log: bounded, since it is the client's text. */
+function quoted(origin: string | undefined): string {
+  return JSON.stringify(origin?.slice(0, 80) ?? '');
 }

@@ -1,3 +1,6 @@
+/** Longest Origin header considered; a real one is a scheme, a host and maybe a port. */
+export const MAX_ORIGIN_LENGTH = 256;
+
 /** Browser Origins allowed to open the WebSocket; `*` allows any (settings refuse it outside single node). */
 export class OriginPolicy {
   private readonly anyOrigin: boolean;
@@ -10,8 +13,15 @@ export class OriginPolicy {
 
   /** Non-browser clients send no Origin: the token check still applies to them. */
   allows(origin: string | undefined): boolean {
-    return origin === undefined || this.anyOrigin || this.allowed.has(normalize(origin));
+    if (origin === undefined || this.anyOrigin) return true;
+    return origin.length <= MAX_ORIGIN_LENGTH && this.allowed.has(normalize(origin));
   }
 }
 
-const normalize = (origin: string): string => origin.trim().toLowerCase().replace(/\/+$/, '');
+/** Lower case, without trailing slashes; a plain loop, since a backtracking regex is quadratic on `////…`. */
+function normalize(origin: string): string {
+  const trimmed = origin.trim().toLowerCase();
+  let end = trimmed.length;
+  while (end > 0 && trimmed.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return trimmed.slice(0, end);
+}

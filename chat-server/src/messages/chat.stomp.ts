@@ -17,7 +17,6 @@ import {
 } from '@playlist-chat/stomp';
 import { ChatConfig } from '../app/chat-config';
 import type { ChatPrincipal } from '../auth/chat-principal';
-import { ConnectionCounter } from '../auth/connection-counter';
 import { ChatError } from '../errors/chat-error';
 import { parsePayload } from '../errors/payload';
 import { stompCall } from '../errors/stomp-errors';
@@ -49,7 +48,6 @@ export class ChatStompHandlers {
     private readonly membership: MembershipService,
     private readonly access: RoomAccess,
     private readonly bridge: FanoutBridge,
-    private readonly addresses: ConnectionCounter,
     private readonly devices: DevicePresence,
     private readonly presence: PresenceGate,
     private readonly clock: Clock,
@@ -58,14 +56,12 @@ export class ChatStompHandlers {
 
   @OnConnect()
   async connected(session: StompSession<ChatPrincipal>): Promise<void> {
-    this.addresses.opened(session.principal.address);
     this.devices.connected(session);
     await this.bridge.userConnected(session.principal.identity.uid);
   }
 
   @OnDisconnect()
   async disconnected(session: StompSession<ChatPrincipal>): Promise<void> {
-    this.addresses.closed(session.principal.address);
     await this.devices.disconnected(session);
     await this.bridge.userDisconnected(session.principal.identity.uid);
   }

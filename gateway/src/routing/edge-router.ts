@@ -1,3 +1,4 @@
+import { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,19 +18,21 @@ import type { WebSocketProxy } from './websocket-proxy';
 export class EdgeRouter {
   private readonly log = new Logger('EdgeRouter');
   private readonly limiter: RateLimiter;
+  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly httpProxy: HttpProxy,
     private readonly webSocketProxy: WebSocketProxy,
     private readonly settings: GatewaySettings,
   ) {
+    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.limiter = new RateLimiter(settings.rateLimitPerMinute / 60, settings.rateLimitBurst);
   }
 
   readonly http = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const route = httpRouteFor(req.url);
     if (!route) return next();
-    const decision = this.limiter.take(clientAddressOf(req, this.settings.trustProxy));
+    const decision = this.limiter.take(clientAddressOf(req, this.proxies));
     if (!decision.allowed) {
       return sendError(res, errorBody(429, 'too many requests from this address'), {
         'retry-after': String(decision.retryAfterSeconds),
@@ -50,7 +53,7 @@ export class EdgeRouter {
         `no WebSocket endpoint at ${pathnameOf(req.url)} (use /ws-chat)`,
       );
     }
-    const decision = this.limiter.take(clientAddressOf(req, this.settings.trustProxy));
+    const decision = this.limiter.take(clientAddressOf(req, this.proxies));
     if (!decision.allowed) {
       return this.webSocketProxy.refuse(socket, 429, 'too many requests from this address', {
         'retry-after': String(decision.retryAfterSeconds),

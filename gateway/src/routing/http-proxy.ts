@@ -1,3 +1,4 @@
+import { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -32,11 +33,13 @@ export class HttpProxy {
   private readonly log = new Logger('HttpProxy');
   private readonly attempts = new WeakMap<IncomingMessage, Attempt>();
   private readonly forward: RequestHandler;
+  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly upstreams: Upstreams,
     private readonly settings: GatewaySettings,
   ) {
+    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.forward = createProxyMiddleware({
       // `on.error` replaces the default plain-text error responses with our own handling.
       proxyTimeout: settings.proxyTimeoutMs,
@@ -63,7 +66,7 @@ export class HttpProxy {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
-    const requestId = setForwardedHeaders(req, this.settings.trustProxy);
+    const requestId = setForwardedHeaders(req, this.proxies);
     res.setHeader('x-request-id', requestId);
     const pool = this.upstreams.pool(route.service);
     if (pool.size === 0) return sendError(res, noHealthyInstance(route.service));

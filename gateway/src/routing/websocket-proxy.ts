@@ -1,3 +1,4 @@
+import { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -28,11 +29,13 @@ export class WebSocketProxy {
   private readonly tunnels = new WeakMap<IncomingMessage, Tunnel>();
   private readonly open = new Set<Duplex>();
   private readonly forward: RequestHandler;
+  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly upstreams: Upstreams,
     private readonly settings: GatewaySettings,
   ) {
+    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.forward = createProxyMiddleware({
       ws: false, // we hand upgrades in ourselves, only for the WebSocket route
       upgradeTimeout: settings.upgradeTimeoutMs,
@@ -60,7 +63,7 @@ export class WebSocketProxy {
   }
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
-    setForwardedHeaders(req, this.settings.trustProxy, true);
+    setForwardedHeaders(req, this.proxies, true);
     const instance = this.upstreams.pool(route.service).next();
     if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service));
     this.tunnels.set(req, { target: instanceUrl(instance), instanceId: instance.id, route });

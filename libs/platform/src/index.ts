@@ -29,4 +29,5 @@ export * from './http/field-problems';
 export * from './http/catalogue-error';
 export * from './http/catalogue-error.filter';
 export * from './http/validation.pipe';
+export * from './http/trusted-proxies';
 export * from './auth';

@@ -2,6 +2,7 @@ import {
   ConfigError,
   isSingleNode,
   loadSettings,
+  defaultListenHost,
   setting,
   trustedProxyProblem,
   type Env,
@@ -11,7 +12,11 @@ import {
 /** Every variable the chat server reads (besides the platform, auth and storage groups). */
 export const chatSettings = {
   port: setting.port('CHAT_PORT', 18000, 'HTTP + WebSocket port of the chat server (0 = any free port)'),
-  host: setting.string('CHAT_HOST', '0.0.0.0', 'Interface the chat server listens on'),
+  host: setting.string(
+    'CHAT_HOST',
+    defaultListenHost,
+    'Interface the chat server listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
+  ),
 
   allowedOrigins: setting.list(
     'CHAT_ALLOWED_ORIGINS',

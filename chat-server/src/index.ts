@@ -43,7 +43,7 @@ export async function startChatServer(
   setUpSwagger(app);
   if (config.auth.devTokens) {
     logger.warn(
-      'AUTH_DEV_TOKENS is on: POST /v1/api/auth/dev-token hands out tokens for any user. Turn it off in production.',
+      `AUTH_DEV_TOKENS is on: POST /v1/api/auth/dev-token hands out tokens for any user (scopes: ${config.auth.devTokenScopes.join(', ') || 'none'}). Listening on ${config.chat.host}${config.chat.host === '127.0.0.1' ? ' only (set CHAT_HOST to serve others)' : ''}. Turn it off in production.`,
     );
   }
   return serveAndRegister(app, {

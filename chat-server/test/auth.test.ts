@@ -33,6 +33,7 @@ describe('identity and admission', () => {
       CHAT_MAX_CONNECTIONS_PER_USER: '2',
       CHAT_MAX_CONNECTIONS_PER_ADDRESS: '6',
       CHAT_TRUSTED_PROXIES: '127.0.0.1,::1',
+      AUTH_DEV_TOKEN_SCOPES: 'rooms:admin',
     });
   });
   afterAll(() => chat.close());

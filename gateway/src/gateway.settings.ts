@@ -1,4 +1,4 @@
-import { setting, trustedProxyProblem, type SettingsOf } from '@playlist-chat/platform';
+import { defaultListenHost, setting, trustedProxyProblem, type SettingsOf } from '@playlist-chat/platform';
 
 /** Every variable the gateway reads, declared once; `loadSettings(gatewaySettings, env)` validates them at start-up. */
 export const gatewaySettings = {
@@ -7,7 +7,11 @@ export const gatewaySettings = {
     8080,
     'Port of the gateway: public REST, /ws-chat, /docs and the web client (0 = any free port)',
   ),
-  host: setting.string('GATEWAY_HOST', '0.0.0.0', 'Interface the gateway listens on'),
+  host: setting.string(
+    'GATEWAY_HOST',
+    defaultListenHost,
+    'Interface the gateway listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, so only this machine can mint tokens; else 0.0.0.0)',
+  ),
   corsOrigins: setting.list(
     'GATEWAY_CORS_ORIGINS',
     '',

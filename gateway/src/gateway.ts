@@ -22,6 +22,7 @@ import { Upstreams } from './routing/upstreams';
 import { WebSocketProxy } from './routing/websocket-proxy';
 import { corsOptions } from './traffic/cors-options';
 import { InFlightRequests } from './traffic/in-flight';
+import { securityHeaders } from './traffic/security-headers';
 
 export const GATEWAY = 'gateway';
 
@@ -61,6 +62,7 @@ export async function startGateway(
   const edge = new EdgeRouter(new HttpProxy(upstreams, settings), webSocketProxy, settings);
 
   app.use(inFlight.middleware);
+  app.use(securityHeaders());
   if (settings.corsOrigins.length > 0) app.enableCors(corsOptions(settings.corsOrigins));
   app.use(edge.http);
   app.useStaticAssets(webClientDir, { index: 'index.html' });

@@ -1,5 +1,11 @@
 import { startChatServer } from '@playlist-chat/chat-server';
-import { loadSettings, platformSettings, type Env, type RunningService } from '@playlist-chat/platform';
+import {
+  devTokensOn,
+  loadSettings,
+  platformSettings,
+  type Env,
+  type RunningService,
+} from '@playlist-chat/platform';
 import { startPresenceServer } from '@playlist-chat/presence-server';
 import { startGateway } from './gateway';
 import { gatewaySettings } from './gateway.settings';
@@ -28,7 +34,7 @@ export async function startSingleNode(
   options: SingleNodeOptions = {},
 ): Promise<SingleNode> {
   // Fail on a bad gateway or platform setting before the other apps open ports and files.
-  loadSettings(gatewaySettings, env);
+  const gatewayHost = loadSettings(gatewaySettings, env).host;
   const platform = loadSettings(platformSettings, env);
 
   const started: RunningService[] = [];
@@ -44,7 +50,9 @@ export async function startSingleNode(
     started.push(chat);
     const gateway = await startGateway(appEnv);
     started.push(gateway);
-    (options.print ?? console.log)(banner(gateway, chat, presence, platform.dataDir));
+    (options.print ?? console.log)(
+      banner(gateway, chat, presence, platform.dataDir, devTokensOn(env) ? gatewayHost : undefined),
+    );
     let closing: Promise<void> | undefined;
     return { gateway, chat, presence, close: () => (closing ??= stopStarted()) };
   } catch (error) {
@@ -58,6 +66,8 @@ function banner(
   chat: RunningService,
   presence: RunningService,
   dataDir: string,
+  /** Set while anyone may mint tokens: where the gateway listens. */
+  devTokensHost: string | undefined,
 ): string {
   const base = gateway.url.replace('://127.0.0.1', '://localhost');
   return [
@@ -69,6 +79,11 @@ function banner(
     `  Health          ${base}/health/ready`,
     `  Chat server     ${chat.url}   Presence server ${presence.url}   (behind the gateway)`,
     `  Data            ${dataDir}`,
+    ...(devTokensHost === undefined
+      ? []
+      : [
+          `  Dev sign-in     on (AUTH_DEV_TOKENS): anyone who reaches ${devTokensHost} can sign in as anyone${devTokensHost === '127.0.0.1' ? '; only this machine can (set GATEWAY_HOST to change that)' : ''}`,
+        ]),
     'Press Ctrl+C to stop.',
     '',
   ].join('\n');

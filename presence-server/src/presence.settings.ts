@@ -1,12 +1,12 @@
-import { isSingleNode, setting, type SettingsOf } from '@playlist-chat/platform';
+import { defaultListenHost, isSingleNode, setting, type SettingsOf } from '@playlist-chat/platform';
 
 /** The presence server's own variables (shared ones — REDIS_URL, bus, registry, auth, PRESENCE_INTERNAL_TOKEN — live in the platform groups). */
 export const presenceSettings = {
   port: setting.port('PRESENCE_PORT', 18010, 'HTTP port of the presence server (0 = any free port)'),
   host: setting.string(
     'PRESENCE_HOST',
-    (env) => (isSingleNode(env) ? '127.0.0.1' : '0.0.0.0'),
-    'Address the presence server listens on',
+    (env) => (isSingleNode(env) ? '127.0.0.1' : defaultListenHost(env)),
+    'Address the presence server listens on (default: 127.0.0.1 in single node or while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
   ),
   store: setting.oneOf(
     'PRESENCE_STORE',

@@ -57,6 +57,7 @@ describe('presence server start-up and configuration', () => {
       PRESENCE_PORT: '0',
       DEPLOYMENT_MODE: 'cluster',
       AUTH_JWT_SECRET: 'x'.repeat(32),
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
     }).catch((e: unknown) => e);
     expect(cluster).toBeInstanceOf(ConfigError);
     expect((cluster as ConfigError).problems).toContainEqual(
@@ -198,5 +199,20 @@ describe('presence server shutdown', () => {
     await harness.server.close();
     expect(await registered()).toBe(false);
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+  });
+});
+
+describe('the internal API in a cluster', () => {
+  it('refuses to start without PRESENCE_INTERNAL_TOKEN, naming it', async () => {
+    const error = await startPresenceServer({
+      PRESENCE_PORT: '0',
+      DEPLOYMENT_MODE: 'cluster',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      PRESENCE_STORE: 'memory',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toContainEqual(
+      expect.stringContaining('PRESENCE_INTERNAL_TOKEN is required when DEPLOYMENT_MODE=cluster'),
+    );
   });
 });

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TokenIssuer } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
+import { ChatError } from '../errors/chat-error';
 import { ErrorView } from '../rooms/dto/room.views';
 import { DevTokenRequest, DevTokenResponse } from './dev-token.dto';
 
@@ -22,12 +23,20 @@ export class DevTokenController {
   @ApiOkResponse({ type: DevTokenResponse })
   @ApiBadRequestResponse({ type: ErrorView })
   async issue(@Body() request: DevTokenRequest): Promise<DevTokenResponse> {
+    const scopes = request.scope?.split(' ') ?? [];
+    const allowed = this.config.auth.devTokenScopes;
+    const refused = scopes.filter((scope) => !allowed.includes(scope));
+    if (refused.length > 0) {
+      // Anyone can call this endpoint: a scope here would let anyone act as the playlist service or an operator.
+      const reason = `dev tokens may not carry ${refused.join(', ')} (AUTH_DEV_TOKEN_SCOPES allows ${allowed.length > 0 ? allowed.join(', ') : 'none'})`;
+      throw new ChatError('invalid-payload', `scope: ${reason}`, [{ field: 'scope', reason }]);
+    }
     const accessToken = await this.issuer.issue(
       {
         uid: request.uid,
         nickName: request.nickName,
         profileImage: request.profileImage,
-        scopes: request.scope?.split(' '),
+        scopes,
       },
       this.config.auth.devTokenTtlSeconds,
     );

@@ -1,3 +1,4 @@
+import { IsSafeName } from '@playlist-chat/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 
@@ -12,6 +13,7 @@ export class DevTokenRequest {
   @ApiProperty({ example: 'Ann', maxLength: 64 })
   @IsString()
   @Length(1, 64)
+  @IsSafeName()
   nickName!: string;
 
   @ApiPropertyOptional({ example: 'https://img.example.com/ann.png' })

@@ -1,12 +1,20 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
-import { describeProblems, fieldProblems } from '@playlist-chat/platform';
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  describeProblems,
+  fieldProblems,
+  nestedDeeperThan,
+} from '@playlist-chat/platform';
 import { ChatError } from './chat-error';
 
 /** STOMP bodies get the same DTO rules as REST bodies: unknown fields refused, each problem named. */
 export async function parsePayload<T extends object>(dto: ClassConstructor<T>, value: unknown): Promise<T> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ChatError('invalid-payload', 'body must be a JSON object');
+  }
+  if (nestedDeeperThan(value, DEFAULT_MAX_JSON_DEPTH)) {
+    throw new ChatError('invalid-payload', `body is nested deeper than ${DEFAULT_MAX_JSON_DEPTH} levels`);
   }
   const instance = plainToInstance(dto, value);
   const problems = fieldProblems(await validate(instance, { whitelist: true, forbidNonWhitelisted: true }));

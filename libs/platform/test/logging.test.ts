@@ -45,6 +45,26 @@ describe('LoggingModule', () => {
     );
   });
 
+  it('never writes a token from the URL, the Authorization header or a passcode header', async () => {
+    await fetch(`${chat.url}/hello?access_token=url-secret-1&room=a`, {
+      headers: {
+        authorization: 'Bearer header-secret-2',
+        passcode: 'passcode-secret-3',
+        'x-request-id': 'redact-1',
+      },
+    });
+    const line = await expectEventually(
+      () =>
+        lines.find(
+          (candidate) => candidate.msg === 'request completed' && candidate.req?.id === 'redact-1',
+        ) ?? false,
+    );
+    const text = JSON.stringify(lines);
+    for (const secret of ['url-secret-1', 'header-secret-2', 'passcode-secret-3'])
+      expect(text).not.toContain(secret);
+    expect(line.req?.url).toBe('/hello?access_token=[Redacted]&room=a');
+  });
+
   it('makes up a request id when the caller gives none, or one that is not a plain token', async () => {
     const forged = await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'bad id", "level": 60' } });
     const missing = await fetch(`${chat.url}/hello`);

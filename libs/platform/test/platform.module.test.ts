@@ -79,7 +79,12 @@ describe('PlatformModule', () => {
   });
 
   it('binds Redis fan-out when chosen and closes its connections with the app', async () => {
-    const app = await startApp({ DEPLOYMENT_MODE: 'cluster', ROOM_FANOUT: 'redis', REDIS_URL: redis.url });
+    const app = await startApp({
+      DEPLOYMENT_MODE: 'cluster',
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
+      ROOM_FANOUT: 'redis',
+      REDIS_URL: redis.url,
+    });
     const fanout = app.get(RoomFanout);
     expect(fanout).toBeInstanceOf(RedisRoomFanout);
     const channel = `room:${randomUUID()}`;
@@ -97,6 +102,7 @@ describe('PlatformModule', () => {
   it('binds the Kafka bus and the Consul registry when chosen, connecting only on first use', async () => {
     const app = await startApp({
       DEPLOYMENT_MODE: 'cluster',
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
       EVENT_BUS: 'kafka',
       KAFKA_BROKERS: '127.0.0.1:1',
       SERVICE_REGISTRY: 'consul',

@@ -1,3 +1,4 @@
+import { IsSafeName } from '@playlist-chat/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -70,6 +71,7 @@ export class CreateRoomDto {
   @ApiProperty({ example: 'Ann', description: "Owner's nickname", maxLength: 64 })
   @IsString()
   @Length(1, 64)
+  @IsSafeName()
   userName!: string;
 
   @ApiPropertyOptional({

@@ -17,6 +17,8 @@ export interface AuthKeys {
   readonly rsaPublicKey: CryptoKey | null;
   readonly issuer: string | null;
   readonly clockToleranceSeconds: number;
+  /** Longest a token may still be valid for (exp − now), in seconds (default 7 days). */
+  readonly maxLifetimeSeconds?: number;
 }
 
 export const AUTH_SECRET_FILE = 'auth-secret';
@@ -56,5 +58,6 @@ export async function resolveAuthKeys(options: AuthOptions): Promise<AuthKeys> {
     rsaPublicKey: pem ? await importSPKI(pem, 'RS256') : null,
     issuer: options.jwtIssuer || null,
     clockToleranceSeconds: options.clockToleranceSeconds,
+    maxLifetimeSeconds: options.maxTokenLifetimeSeconds,
   };
 }

@@ -1,6 +1,19 @@
 import { isSingleNode } from '../config/platform.settings';
 import { setting, type Env, type SettingsOf } from '../config/settings';
 
+/**
+ * Whether AUTH_DEV_TOKENS is on in `env` (on by default in single node). Read leniently, for
+ * defaults that depend on it; the setting itself is validated where it is loaded.
+ */
+export function devTokensOn(env: Env): boolean {
+  const raw = (env.AUTH_DEV_TOKENS ?? '').trim().toLowerCase();
+  if (raw === '') return isSingleNode(env);
+  return raw === 'true' || raw === '1' || raw === 'yes';
+}
+
+/** Where a service listens by default: loopback while anyone may mint tokens, every interface otherwise. */
+export const defaultListenHost = (env: Env): string => (devTokensOn(env) ? '127.0.0.1' : '0.0.0.0');
+
 /** A cluster has no shared data folder to keep a generated secret in, so it needs real keys. */
 const keyRequired = (env: Env): string | undefined => {
   if (isSingleNode(env)) return undefined;
@@ -45,6 +58,18 @@ export const authSettings = {
     min: 1,
     max: 31_536_000,
   }),
+  devTokenScopes: setting.list(
+    'AUTH_DEV_TOKEN_SCOPES',
+    '',
+    'Scopes a dev token may carry (e.g. rooms:create, rooms:admin), comma-separated; empty = dev tokens carry no scope',
+    { item: (scope) => (/^[a-z:-]+$/.test(scope) ? undefined : 'is not a scope name') },
+  ),
+  maxTokenLifetimeSeconds: setting.int(
+    'AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+    604_800,
+    'Longest an access token may still be valid for (exp − now); tokens without exp, or valid for longer, are refused',
+    { min: 60, max: 31_536_000 },
+  ),
 };
 
 export type AuthSettings = SettingsOf<typeof authSettings>;

@@ -1,7 +1,15 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthError } from './auth.error';
 import type { AuthKeys } from './auth-keys';
-import type { Identity } from './identity';
+import {
+  hasUnsafeCharacters,
+  MAX_NICKNAME_LENGTH,
+  pictureUrlProblem,
+  UID_PATTERN,
+  type Identity,
+} from './identity';
+
+const DEFAULT_MAX_LIFETIME_SECONDS = 7 * 24 * 3600;
 
 /** Turns a bearer token into an Identity, or throws AuthError with a reason for the caller. */
 export class TokenVerifier {
@@ -19,11 +27,16 @@ export class TokenVerifier {
         algorithms: this.algorithms,
         issuer: this.keys.issuer ?? undefined,
         clockTolerance: this.keys.clockToleranceSeconds,
-        requiredClaims: ['sub'],
+        requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
       throw new AuthError(describe(error));
     }
+    // A token that never expires, or only in years, is a stolen credential waiting to happen.
+    const maxLifetime = this.keys.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+    const remaining = (payload.exp ?? 0) - Math.floor(Date.now() / 1000);
+    if (remaining > maxLifetime + this.keys.clockToleranceSeconds)
+      throw new AuthError(`access token is valid for longer than ${maxLifetime} seconds`);
     return identityOf(payload);
   }
 
@@ -50,15 +63,27 @@ function describe(error: unknown): string {
   throw error;
 }
 
+/** The identity a verified token names; its claims end up in chat lines, so each is checked. */
 function identityOf(payload: JWTPayload): Identity {
-  const uid = payload.sub;
-  if (!uid) throw new AuthError('access token has no "sub" claim');
-  const text = (value: unknown): string | null =>
-    typeof value === 'string' && value.length > 0 ? value : null;
+  const uid: unknown = payload.sub;
+  if (typeof uid !== 'string' || !UID_PATTERN.test(uid))
+    throw new AuthError('access token "sub" claim must be 1 to 128 visible ASCII characters');
+  const name: unknown = payload.name;
+  if (name !== undefined && name !== '') {
+    if (typeof name !== 'string' || name.length > MAX_NICKNAME_LENGTH || hasUnsafeCharacters(name))
+      throw new AuthError(
+        `access token "name" claim must be text of at most ${MAX_NICKNAME_LENGTH} characters without control characters`,
+      );
+  }
+  const picture: unknown = payload.picture;
+  if (picture !== undefined && picture !== '') {
+    const problem = typeof picture === 'string' ? pictureUrlProblem(picture) : 'must be a string';
+    if (problem) throw new AuthError(`access token "picture" claim ${problem}`);
+  }
   return {
     uid,
-    nickName: text(payload.name) ?? uid,
-    profileImage: text(payload.picture),
+    nickName: typeof name === 'string' && name.length > 0 ? name : uid,
+    profileImage: typeof picture === 'string' && picture.length > 0 ? picture : null,
     scopes: scopesOf(payload),
   };
 }

@@ -105,7 +105,11 @@ export const platformSettings = {
   presenceInternalToken: setting.string(
     'PRESENCE_INTERNAL_TOKEN',
     '',
-    "Secret of the presence server's /internal/** API; the chat server sends it as x-internal-token (empty = not checked)",
+    "Secret of the presence server's /internal/** API; the chat server sends it as x-internal-token (empty = not checked: single node only, where the API listens on loopback)",
+    {
+      // Every instance in a cluster network could otherwise read anyone's presence.
+      requiredWhen: requiredWhenEquals('DEPLOYMENT_MODE', 'cluster'),
+    },
   ),
 };
 

@@ -1,4 +1,5 @@
-import { BadRequestException, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { DEFAULT_MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 import type { ErrorCatalogue } from './catalogue-error';
 import { describeProblems, fieldProblems } from './field-problems';
 
@@ -13,8 +14,8 @@ export const PAYLOAD_ERRORS = {
  * its reason: `{ statusCode: 400, error: 'Bad Request', code: 'invalid-payload', message,
  * errors: [{ field, reason }] }` — the same shape as a catalogue refusal.
  */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+export function createValidationPipe(maxDepth = DEFAULT_MAX_JSON_DEPTH): ValidationPipe {
+  return new DepthLimitedValidationPipe(maxDepth, {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -30,4 +31,28 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/** Refuses a body nested deeper than `maxDepth` with the same 400 shape, before class-transformer recurses into it. */
+class DepthLimitedValidationPipe extends ValidationPipe {
+  constructor(
+    private readonly maxDepth: number,
+    options: ConstructorParameters<typeof ValidationPipe>[0],
+  ) {
+    super(options);
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && nestedDeeperThan(value, this.maxDepth)) {
+      const reason = `is nested deeper than ${this.maxDepth} levels`;
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'invalid-payload',
+        message: `body ${reason}`,
+        errors: [{ field: 'body', reason }],
+      });
+    }
+    return super.transform(value, metadata);
+  }
 }

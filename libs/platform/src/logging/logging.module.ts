@@ -1,3 +1,4 @@
+import { REDACTED, REDACTED_PATHS, scrubUrl } from './redaction';
 import {
   Inject,
   Injectable,
@@ -88,7 +89,12 @@ export class LoggingModule implements NestModule {
       base: { pid: process.pid, ...processBindings },
       timestamp: stdTimeFunctions.isoTime,
       genReqId: requestId,
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
+      // Request lines carry the URL: a token passed as ?access_token= must not land in the logs.
+      serializers: {
+        req: (req: { url?: string }) =>
+          typeof req.url === 'string' ? { ...req, url: scrubUrl(req.url) } : req,
+      },
       autoLogging: { ignore: (request) => request.url?.startsWith('/health/') ?? false },
     };
     return {

@@ -39,6 +39,8 @@ export async function serveAndRegister(
   options: ServeAndRegisterOptions,
 ): Promise<RunningService> {
   const { service, host, platform } = options;
+  // No `X-Powered-By: Express`: it tells an attacker what to try, and the gateway would pass it on.
+  (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
   await app.listen(options.port, host);
 
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;

@@ -1,0 +1,120 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '@playlist-chat/platform';
+import { chatSettings } from '../src/chat.settings';
+import { TestChatServer, TEST_SECRET } from './support/chat-server';
+import { samplePlaylist } from './support/playlist';
+import { fieldsOf, type ErrorBody } from './support/shapes';
+
+const secret = new TextEncoder().encode(TEST_SECRET);
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A token signed with the server's secret, with exactly the claims given. */
+async function tokenWith(claims: Record<string, unknown>, expiresIn: number | null = 3600): Promise<string> {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  if (expiresIn !== null) jwt.setExpirationTime(now() + expiresIn);
+  return jwt.sign(secret);
+}
+
+describe('what the chat server refuses to take in', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start();
+  });
+  afterAll(() => chat.close());
+
+  describe('access tokens', () => {
+    it.each([
+      ['without exp', { sub: 'u-noexp' }, null, /claim "exp"/],
+      ['valid for a year', { sub: 'u-year' }, 365 * 24 * 3600, /valid for longer than 604800 seconds/],
+      ['with a numeric sub', { sub: 42 }, 3600, /"sub" claim/],
+      [
+        'with a 5 KB sub holding NUL and newlines',
+        { sub: `a\u0000b\n${'x'.repeat(5000)}` },
+        3600,
+        /"sub" claim/,
+      ],
+      [
+        'with a javascript: picture',
+        { sub: 'u-pic', picture: 'javascript:alert(1)' },
+        3600,
+        /"picture" claim/,
+      ],
+      [
+        'with a bidi override in its name',
+        { sub: 'u-name', name: 'evil\u202Etxt.exe' },
+        3600,
+        /"name" claim/,
+      ],
+    ])('refuses a token %s with 401 naming the claim', async (_what, claims, expiresIn, reason) => {
+      const token = await tokenWith(claims, expiresIn);
+      const response = await chat.anonymous.as(token).get<ErrorBody>('/v1/api/rooms/joined');
+      expect(response.status).toBe(401);
+      expect(response.body.message).toMatch(reason);
+    });
+
+    it('still takes a well-formed token', async () => {
+      const token = await tokenWith({ sub: 'u-fine', name: 'Ann', picture: 'https://img.example.com/a.png' });
+      expect((await chat.anonymous.as(token).get('/v1/api/rooms/joined')).status).toBe(200);
+    });
+  });
+
+  describe('names', () => {
+    it.each([
+      ['a NUL', 'Ann\u0000'],
+      ['a right-to-left override', 'Ann\u202Egnp.exe'],
+      ['a newline', 'Ann\nAdmin'],
+    ])('refuses a dev-token nickname holding %s with 400 naming nickName', async (_what, nickName) => {
+      const response = await chat.anonymous.post('/v1/api/auth/dev-token', { uid: 'u-x', nickName });
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response.body)).toEqual(['nickName']);
+    });
+
+    it("refuses a room owner's name holding a control character with 400 naming userName", async () => {
+      const owner = await chat.user();
+      const response = await owner.api.post('/v1/api/rooms/create', {
+        uid: owner.uid,
+        userName: 'Owner\u0007',
+        playlist: samplePlaylist(),
+      });
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response.body)).toEqual(['userName']);
+    });
+  });
+
+  describe('dev tokens', () => {
+    it('carry no scope unless AUTH_DEV_TOKEN_SCOPES allows it: 400 naming scope', async () => {
+      const response = await chat.anonymous.post('/v1/api/auth/dev-token', {
+        uid: 'u-admin',
+        nickName: 'Admin',
+        scope: 'rooms:admin',
+      });
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response.body)).toEqual(['scope']);
+    });
+
+    it('make every service listen on loopback by default while they are on', () => {
+      expect(loadSettings(chatSettings, {}).host).toBe('127.0.0.1');
+      expect(loadSettings(chatSettings, { AUTH_DEV_TOKENS: 'false' }).host).toBe('0.0.0.0');
+      expect(loadSettings(chatSettings, { AUTH_DEV_TOKENS: 'true', CHAT_HOST: '0.0.0.0' }).host).toBe(
+        '0.0.0.0',
+      );
+    });
+  });
+
+  describe('request bodies', () => {
+    it('refuses a body nested 50,000 levels deep with 400, and keeps serving', async () => {
+      const owner = await chat.user();
+      const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+      const response = await fetch(`${chat.url}/v1/api/rooms/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` },
+        body: `{"uid":"${owner.uid}","userName":"Ann","playlist":${deep}}`,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as ErrorBody).code).toBe('invalid-payload');
+      expect((await owner.api.get('/v1/api/rooms/joined')).status).toBe(200);
+    });
+  });
+});

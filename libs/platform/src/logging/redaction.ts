@@ -1,0 +1,30 @@
+/** Query parameters that carry credentials (`?access_token=` is how browsers pass a token to a WebSocket). */
+const SECRET_QUERY = /([?&](?:access_token|token|passcode|password)=)[^&#]*/gi;
+
+export const REDACTED = '[Redacted]';
+
+/** `url` with the values of credential-bearing query parameters replaced. */
+export function scrubUrl(url: string): string {
+  return url.replace(SECRET_QUERY, `$1${REDACTED}`);
+}
+
+/** pino `redact` paths: credentials in headers, bodies and log objects, wherever a log line holds them. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers.passcode',
+  'req.query.access_token',
+  'req.query.token',
+  'req.query.passcode',
+  'res.headers["set-cookie"]',
+  'authorization',
+  'passcode',
+  'accessToken',
+  'access_token',
+  '*.authorization',
+  '*.Authorization',
+  '*.passcode',
+  '*.accessToken',
+  '*.access_token',
+];

@@ -78,6 +78,7 @@ export class ChatService {
   /** Saves the read position (forward only) and tells the room, for read receipts. */
   async read(caller: Identity, roomId: string, messageId: string): Promise<void> {
     await this.access.member(roomId, caller.uid);
+    await this.access.messageOf(roomId, messageId);
     const member = await this.rooms.markRead(roomId, caller.uid, messageId);
     if (!member) throw new ChatError('not-a-member');
     await this.feed.emit({

@@ -7,6 +7,8 @@ import type { UserEvent } from './user-events';
 
 const ROOM_PREFIX = roomChannel('');
 const USER_PREFIX = userChannel('');
+/** First line of a user-channel payload that ends the user's subscriptions to a room instead of carrying an event. */
+const END_ROOM = 'end-room:';
 
 /**
  * Joins the cross-instance RoomFanout to this instance's STOMP sessions. Room and user payloads
@@ -14,7 +16,9 @@ const USER_PREFIX = userChannel('');
  * subscribed to the channel) to be handed to local subscribers.
  *
  * Wire format on the fan-out: `{sequence}\n{json}`; the sequence (message id, empty for
- * ephemeral events) lets the broker replay without gap or duplicate.
+ * ephemeral events) lets the broker replay without gap or duplicate. On a user channel the
+ * first line may instead be `end-room:{roomId}` (no body): that user lost the room, and every
+ * instance ends their subscriptions to it.
  */
 @Injectable()
 export class FanoutBridge implements OnModuleInit {
@@ -67,6 +71,14 @@ export class FanoutBridge implements OnModuleInit {
   }
 
   /**
+   * The user is no longer a member of the room (exit, eviction): their subscriptions to it end
+   * on every instance where they are connected, so nothing more of the room reaches them.
+   */
+  async endRoomForUser(uid: string, roomId: string): Promise<void> {
+    await this.fanout.publish(userChannel(uid), `${END_ROOM}${roomId}\n`);
+  }
+
+  /**
    * To this instance's subscribers of the room only, for events every instance receives on
    * its own (PRESENCE from `presence.changes`): going through the fan-out would deliver them
    * once per instance.
@@ -108,7 +120,10 @@ export class FanoutBridge implements OnModuleInit {
         sequence ? { body, sequence } : { body },
       );
     } else if (channel.startsWith(USER_PREFIX)) {
-      this.broker.sendToUser(channel.slice(USER_PREFIX.length), USER_EVENTS, { body });
+      const uid = channel.slice(USER_PREFIX.length);
+      if (sequence.startsWith(END_ROOM))
+        this.broker.endSubscriptions(uid, roomTopic(sequence.slice(END_ROOM.length)));
+      else this.broker.sendToUser(uid, USER_EVENTS, { body });
     }
   }
 }

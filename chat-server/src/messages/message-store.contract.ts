@@ -335,6 +335,16 @@ export function messageStoreContract(
       });
     });
 
+    describe('has', () => {
+      it('knows the messages of the room, and no id of another room or none at all', async () => {
+        const other = `room-${randomUUID()}`;
+        await appendAll([aMessage(room, 1), aMessage(other, 2)]);
+        expect(await store.has(room, messageId(1))).toBe(true);
+        expect(await store.has(room, messageId(2))).toBe(false);
+        expect(await store.has(room, messageId(3))).toBe(false);
+      });
+    });
+
     describe('restart', () => {
       it('keeps messages, search and resend detection across close and reopen', async () => {
         const written = await appendAll([

@@ -144,6 +144,10 @@ export class MongoMessageStore extends MessageStore {
     return doc ? toMessage(doc) : null;
   }
 
+  async has(roomId: string, messageId: string): Promise<boolean> {
+    return (await this.messages.exists({ _id: messageId, roomId })) !== null;
+  }
+
   async purgeOlderThan(cutoff: Date): Promise<number> {
     const result = await this.messages.deleteMany({ createdAt: { $lt: cutoff } });
     return result.deletedCount;

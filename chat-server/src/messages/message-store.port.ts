@@ -45,6 +45,9 @@ export abstract class MessageStore {
 
   abstract latest(roomId: string): Promise<StoredMessage | null>;
 
+  /** Whether `messageId` is a message of `roomId` (an id from another room, or none, is not). */
+  abstract has(roomId: string, messageId: string): Promise<boolean>;
+
   /** Deletes messages created before `cutoff`; returns how many. */
   abstract purgeOlderThan(cutoff: Date): Promise<number>;
 

@@ -150,6 +150,16 @@ export class SqliteMessageStore extends MessageStore {
     return toPage(rows, limit);
   }
 
+  async has(roomId: string, messageId: string): Promise<boolean> {
+    return (
+      this.db.get<{ found: number }>(
+        'SELECT 1 AS found FROM messages WHERE message_id = ? AND room_id = ?',
+        messageId,
+        roomId,
+      ) !== undefined
+    );
+  }
+
   async latest(roomId: string): Promise<StoredMessage | null> {
     const row = this.db.get<MessageRow>(
       `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT 1`,

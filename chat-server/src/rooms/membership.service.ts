@@ -91,6 +91,7 @@ export class MembershipService {
     const { member } = await this.access.member(roomId, uid);
     let saved = member.lastReadMessageId;
     if (lastReadMessageId) {
+      await this.access.messageOf(roomId, lastReadMessageId, 'lastReadMessageId');
       const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId);
       if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
       saved = updated.lastReadMessageId;
@@ -113,5 +114,6 @@ export class MembershipService {
     });
     await this.events.memberExited(roomId, profile.uid, reason);
     await this.devices.exited(profile.uid, roomId);
+    await this.bridge.endRoomForUser(profile.uid, roomId);
   }
 }

@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../errors/chat-error';
 import type { Member, Room } from './room.model';
+import { MessageStore } from '../messages/message-store.port';
 import { RoomStore } from './room-store.port';
 
-/** The two checks almost every request makes, with the catalogue's errors. */
+/** The checks almost every request makes, with the catalogue's errors. */
 @Injectable()
 export class RoomAccess {
-  constructor(private readonly rooms: RoomStore) {}
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly messages: MessageStore,
+  ) {}
 
   async room(roomId: string): Promise<Room> {
     const room = await this.rooms.get(roomId);
@@ -19,5 +23,15 @@ export class RoomAccess {
     const member = room.users[uid];
     if (!member) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
     return { room, member };
+  }
+
+  /**
+   * Refuses a message id that is not one of the room's messages: a read position or receipt
+   * must point at a real line (a made-up id would freeze unread counts and fake receipts).
+   */
+  async messageOf(roomId: string, messageId: string, field = 'messageId'): Promise<void> {
+    if (await this.messages.has(roomId, messageId)) return;
+    const reason = `is not a message of room ${roomId}`;
+    throw new ChatError('invalid-payload', `${field} ${reason}`, [{ field, reason }]);
   }
 }

@@ -109,11 +109,14 @@ export class RoomsController {
   }
 
   @Get(':roomId')
-  @ApiOperation({ summary: "One room's info, with what plays now" })
+  @ApiOperation({
+    summary:
+      "One room's info, with what plays now; `users` lists the members for members only (empty for anyone else)",
+  })
   @ApiOkResponse({ type: RoomView })
   @ApiBadRequestResponse({ type: ErrorView })
   @ApiNotFoundResponse({ type: ErrorView, description: 'Unknown or closed room' })
-  get(@Param() { roomId }: RoomIdParam): Promise<RoomView> {
-    return this.rooms.get(roomId);
+  get(@CurrentUser() caller: Identity, @Param() { roomId }: RoomIdParam): Promise<RoomView> {
+    return this.rooms.get(roomId, caller);
   }
 }

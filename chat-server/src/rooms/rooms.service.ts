@@ -75,8 +75,11 @@ export class RoomsService {
     return { room: roomView(await this.access.room(result.room.id), this.clock), created: result.created };
   }
 
-  async get(roomId: string): Promise<RoomView> {
-    return roomView(await this.access.room(roomId), this.clock);
+  /** Members see who is in the room; anyone else sees the room without its member list. */
+  async get(roomId: string, caller: Identity): Promise<RoomView> {
+    const room = await this.access.room(roomId);
+    const view = roomView(room, this.clock);
+    return room.users[caller.uid] ? view : { ...view, users: {} };
   }
 
   async listJoined(uid: string): Promise<RoomSummaryView[]> {

@@ -12,4 +12,10 @@ export interface StompSession<P = unknown> {
   readonly connectedAt: Date;
   /** Closes with an ERROR frame (`code:closed`, `message:<reason>`). */
   close(reason: string): void;
+  /**
+   * Ends this session's subscriptions to `destination` (the right to receive it was withdrawn,
+   * e.g. the user left a room for good): nothing more is delivered to them, without any frame
+   * and without running `@OnUnsubscribe`. The session stays open. Returns how many ended.
+   */
+  endSubscriptions(destination: string): number;
 }

@@ -70,6 +70,13 @@ export class StompBroker {
     return this.sessions.ofUser(userKey);
   }
 
+  /** Ends every local subscription of `userKey` to `destination` (see `StompSession.endSubscriptions`). */
+  endSubscriptions(userKey: string, destination: string): number {
+    let ended = 0;
+    for (const session of this.sessions.ofUser(userKey)) ended += session.endSubscriptions(destination);
+    return ended;
+  }
+
   /** First local subscription to a destination appears: hook for cross-instance fan-out. Called synchronously. */
   onDestinationActive(listener: (destination: string) => void): void {
     this.index.onActive(listener);

@@ -79,6 +79,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private readonly acks: AckTracker;
   private readonly transactions: Transactions;
   private versionAgreed = false;
+  /** Ids of subscriptions the server ended (`endSubscriptions`), until the client unsubscribes or reuses them. */
+  private readonly endedSubscriptionIds = new Set<string>();
   private connectTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -133,6 +135,26 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   close(reason: string): void {
     this.fail(new Refusal('closed', reason));
+  }
+
+  endSubscriptions(destination: string): number {
+    let ended = 0;
+    for (const subscription of [...this.subscriptions.values()]) {
+      if (subscription.destination !== destination) continue;
+      this.subscriptions.remove(subscription);
+      this.rememberEnded(subscription.id);
+      ended += 1;
+    }
+    return ended;
+  }
+
+  /** The client does not know its subscription ended: its later UNSUBSCRIBE of that id is still answered normally. */
+  private rememberEnded(id: string): void {
+    this.endedSubscriptionIds.add(id);
+    if (this.endedSubscriptionIds.size > this.env.limits.maxSubscriptionsPerSession) {
+      const oldest = this.endedSubscriptionIds.values().next().value;
+      if (oldest !== undefined) this.endedSubscriptionIds.delete(oldest);
+    }
   }
 
   /** Ends the session for a server shutdown: ERROR, then close. */
@@ -413,6 +435,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     const destination = requireHeader(frame, 'destination');
     const id = this.version === '1.0' ? (frame.headers.id ?? destination) : requireHeader(frame, 'id');
     this.subscriptions.checkCanAdd(id);
+    this.endedSubscriptionIds.delete(id);
     const ack = (frame.headers.ack ?? 'auto') as AckMode;
     if (!ACK_MODES.includes(ack))
       throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
@@ -484,7 +507,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     const id = this.version === '1.0' ? (frame.headers.id ?? frame.headers.destination) : frame.headers.id;
     if (id === undefined) throw new Refusal('missing-header', 'UNSUBSCRIBE requires an id header');
     const subscription = this.subscriptions.get(id);
-    if (!subscription) throw new Refusal('unknown-subscription', `no subscription with id ${id}`);
+    if (!subscription) {
+      if (this.endedSubscriptionIds.delete(id)) return; // already ended by the server
+      throw new Refusal('unknown-subscription', `no subscription with id ${id}`);
+    }
     this.subscriptions.remove(subscription);
     const route = this.env.handlers.unsubscribe.match(subscription.destination);
     if (!route) return;

@@ -59,6 +59,62 @@ export const chatSettings = {
     'Window of the per-user send rate limit',
     { min: 1, max: 86_400 },
   ),
+  readRateLimit: setting.int(
+    'CHAT_READ_RATE_LIMIT',
+    10,
+    'READ receipts one member may send per room per CHAT_READ_RATE_WINDOW_SECONDS; extra ones are dropped (the next one carries the position)',
+    { min: 1, max: 100_000 },
+  ),
+  readRateWindowSeconds: setting.int('CHAT_READ_RATE_WINDOW_SECONDS', 2, 'Window of the READ rate limit', {
+    min: 1,
+    max: 86_400,
+  }),
+  joinRateLimit: setting.int(
+    'CHAT_JOIN_RATE_LIMIT',
+    20,
+    'Joins one user may make per CHAT_JOIN_RATE_WINDOW_SECONDS (each new join stores an ENTER line)',
+    { min: 1, max: 100_000 },
+  ),
+  joinRateWindowSeconds: setting.int('CHAT_JOIN_RATE_WINDOW_SECONDS', 60, 'Window of the join rate limit', {
+    min: 1,
+    max: 86_400,
+  }),
+  createRateLimit: setting.int(
+    'CHAT_CREATE_RATE_LIMIT',
+    10,
+    'Rooms one user may open per CHAT_CREATE_RATE_WINDOW_SECONDS (callers with scope rooms:create, the playlist service, are not limited)',
+    { min: 1, max: 100_000 },
+  ),
+  createRateWindowSeconds: setting.int(
+    'CHAT_CREATE_RATE_WINDOW_SECONDS',
+    60,
+    'Window of the room-creation rate limit',
+    {
+      min: 1,
+      max: 86_400,
+    },
+  ),
+  searchRateLimit: setting.int(
+    'CHAT_SEARCH_RATE_LIMIT',
+    10,
+    'Searches one user may make per CHAT_SEARCH_RATE_WINDOW_SECONDS',
+    { min: 1, max: 100_000 },
+  ),
+  searchRateWindowSeconds: setting.int(
+    'CHAT_SEARCH_RATE_WINDOW_SECONDS',
+    10,
+    'Window of the search rate limit',
+    {
+      min: 1,
+      max: 86_400,
+    },
+  ),
+  maxPlaylistBytes: setting.int(
+    'CHAT_MAX_PLAYLIST_BYTES',
+    64 * 1024,
+    'Largest playlist snapshot a room may hold, as JSON bytes (a larger one is a 400)',
+    { min: 1_024, max: 16 * 1024 * 1024 },
+  ),
   typingThrottleMs: setting.int(
     'CHAT_TYPING_THROTTLE_MS',
     1000,
@@ -72,6 +128,24 @@ export const chatSettings = {
     { min: 1, max: 1000 },
   ),
 
+  roomPageDefault: setting.int(
+    'CHAT_ROOM_PAGE_DEFAULT',
+    20,
+    'Rooms per page of a room list when the client does not say',
+    {
+      min: 1,
+      max: 1_000,
+    },
+  ),
+  roomPageMax: setting.int(
+    'CHAT_ROOM_PAGE_MAX',
+    100,
+    'Most rooms one page of a room list may hold (more is a 400)',
+    {
+      min: 1,
+      max: 1_000,
+    },
+  ),
   historyPageDefault: setting.int(
     'CHAT_HISTORY_PAGE_DEFAULT',
     12,

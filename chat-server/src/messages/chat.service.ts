@@ -15,13 +15,15 @@ import type { SendMessageDto } from './dto/message-payloads.dto';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
 import { RoomFeed } from './room-feed';
-import { SendRateLimiter } from './send-rate-limiter';
+import { ActionLimit } from './rate-limiter';
 import { TypingThrottle } from './typing-throttle';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()
 export class ChatService {
-  private readonly rateLimiter: SendRateLimiter;
+  private readonly sendLimit: ActionLimit;
+  private readonly readLimit: ActionLimit;
+  private readonly searchLimit: ActionLimit;
   private readonly typingThrottle: TypingThrottle;
 
   constructor(
@@ -33,14 +35,16 @@ export class ChatService {
     private readonly presence: PresenceGate,
     private readonly clock: Clock,
   ) {
-    const { sendRateLimit, sendRateWindowSeconds, typingThrottleMs } = config.chat;
-    this.rateLimiter = new SendRateLimiter(clock, sendRateLimit, sendRateWindowSeconds * 1000);
-    this.typingThrottle = new TypingThrottle(clock, typingThrottleMs);
+    const chat = config.chat;
+    this.sendLimit = new ActionLimit(clock, 'messages', chat.sendRateLimit, chat.sendRateWindowSeconds);
+    this.readLimit = new ActionLimit(clock, 'READs', chat.readRateLimit, chat.readRateWindowSeconds);
+    this.searchLimit = new ActionLimit(clock, 'searches', chat.searchRateLimit, chat.searchRateWindowSeconds);
+    this.typingThrottle = new TypingThrottle(clock, chat.typingThrottleMs);
   }
 
   /** Resolves once the line is committed (and broadcast); a resend of its clientMessageId returns the stored line. */
   async send(caller: Identity, dto: SendMessageDto): Promise<ChatMessage> {
-    const { maxContentLength, sendRateLimit, sendRateWindowSeconds } = this.config.chat;
+    const { maxContentLength } = this.config.chat;
     const length = [...dto.content].length;
     if (length > maxContentLength) {
       throw new ChatError(
@@ -50,12 +54,7 @@ export class ChatService {
     }
     await this.access.member(dto.roomId, caller.uid);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
-    if (!this.rateLimiter.tryTake(caller.uid)) {
-      throw new ChatError(
-        'rate-limited',
-        `at most ${sendRateLimit} messages per ${sendRateWindowSeconds} s; slow down`,
-      );
-    }
+    this.sendLimit.take(caller.uid);
     const { message } = await this.feed.post({
       roomId: dto.roomId,
       type: 'TALK',
@@ -75,10 +74,14 @@ export class ChatService {
     await this.feed.emit(this.ephemeral('TYPING', roomId, caller));
   }
 
-  /** Saves the read position (forward only) and tells the room, for read receipts. */
+  /**
+   * Saves the read position (forward only) and tells the room, for read receipts. Beyond
+   * CHAT_READ_RATE_LIMIT per member and room, READs are dropped: the next one carries the position.
+   */
   async read(caller: Identity, roomId: string, messageId: string): Promise<void> {
     await this.access.member(roomId, caller.uid);
     await this.access.messageOf(roomId, messageId);
+    if (!this.readLimit.allows(`${roomId}\u0000${caller.uid}`)) return;
     const member = await this.rooms.markRead(roomId, caller.uid, messageId);
     if (!member) throw new ChatError('not-a-member');
     await this.feed.emit({
@@ -99,6 +102,7 @@ export class ChatService {
 
   async search(caller: Identity, query: SearchQuery): Promise<MessagePageView> {
     await this.access.member(query.roomId, caller.uid);
+    this.searchLimit.take(caller.uid);
     const page = await this.messages.search(
       query.roomId,
       query.q,

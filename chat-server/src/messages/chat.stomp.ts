@@ -76,7 +76,7 @@ export class ChatStompHandlers {
     return stompCall(async () => {
       const { roomId } = await parsePayload(RoomRefDto, ctx.json());
       const identity = ctx.session.principal.identity;
-      await this.membership.join(roomId, profileOf(identity));
+      await this.membership.joinAsUser(roomId, profileOf(identity));
       await this.devices.joined(ctx.session, roomId);
       const { mayChat, source } = await this.presence.checkOnJoin(roomId, identity.uid);
       this.bridge.deliverToLocalUser(identity.uid, {

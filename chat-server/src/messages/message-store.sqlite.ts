@@ -135,7 +135,8 @@ export class SqliteMessageStore extends MessageStore {
     limit: number,
   ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
-    const match = toFts5Query(parseSearchTerms(query));
+    // The room is matched inside the index; the room_id test below only guards against tokenizer look-alikes.
+    const match = toFts5Query(parseSearchTerms(query), roomId);
     if (match === null) return { items: [], nextCursor: null };
     const rows = this.db.all<MessageRow>(
       `SELECT ${columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock, type Identity } from '@playlist-chat/platform';
 import { ChatError } from '../errors/chat-error';
 import { FanoutBridge } from '../messages/fanout-bridge';
+import { ActionLimit } from '../messages/rate-limiter';
 import { RoomFeed } from '../messages/room-feed';
 import { ChatConfig } from '../app/chat-config';
 import { DevicePresence } from '../presence/device-presence';
@@ -30,6 +31,8 @@ export const profileOf = (identity: Identity): MemberProfile => ({
  */
 @Injectable()
 export class MembershipService {
+  private readonly joinLimit: ActionLimit;
+
   constructor(
     private readonly rooms: RoomStore,
     private readonly access: RoomAccess,
@@ -39,7 +42,16 @@ export class MembershipService {
     private readonly devices: DevicePresence,
     private readonly config: ChatConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const chat = config.chat;
+    this.joinLimit = new ActionLimit(clock, 'joins', chat.joinRateLimit, chat.joinRateWindowSeconds);
+  }
+
+  /** A person joining over STOMP: limited to CHAT_JOIN_RATE_LIMIT per window, then as `join`. */
+  async joinAsUser(roomId: string, profile: MemberProfile): Promise<JoinResult> {
+    this.joinLimit.take(profile.uid);
+    return this.join(roomId, profile);
+  }
 
   /** Idempotent: joining a room one is in changes nothing and says nothing. */
   async join(roomId: string, profile: MemberProfile): Promise<JoinResult> {

@@ -340,6 +340,25 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(ids(await store.listAll())).toEqual([...tied, b.id, c.id, a.id]);
       });
 
+      it('page every list with a cursor: each room once, in the same order as unpaged', async () => {
+        const rooms = await created(
+          ...Array.from({ length: 7 }, (_, index) => aRoom({ createdAt: at(index % 3) })),
+        );
+        const whole = ids(await store.listAll()).filter((id) => ids(rooms).includes(id));
+        const paged: string[] = [];
+        let after: { createdAt: Date; id: string } | undefined;
+        for (;;) {
+          const page = await store.listAll({ after, limit: 3 });
+          paged.push(...ids(page).filter((id) => ids(rooms).includes(id)));
+          const last = page.at(-1);
+          if (page.length < 3 || !last) break;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(paged).toEqual(whole);
+        const unjoined = await store.listUnjoined('nobody-here', { limit: 2 });
+        expect(unjoined).toHaveLength(2);
+      });
+
       it('list the rooms a user is in, and the live rooms they are not in', async () => {
         const [mine1, other, mine2, closedMine] = await created(
           aRoom({ createdAt: at(1) }),

@@ -1,7 +1,7 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
 import type { CreateRoomResult, JoinResult } from './room-store.port';
-import { assertRoomLimit, RoomStore } from './room-store.port';
+import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import type { Member, PendingIndexRequest, Room } from './room.model';
 import {
   memberKey,
@@ -185,19 +185,19 @@ export class MongoRoomStore extends RoomStore {
     return room?.users[uid] ?? null;
   }
 
-  async listJoined(uid: string): Promise<Room[]> {
+  async listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
     const membership = await this.memberships.findOne({ _id: uid }).lean<MembershipDocument>();
     const roomIds = membership?.rooms.map((entry) => entry.roomId) ?? [];
     if (roomIds.length === 0) return [];
-    return this.listLive({ _id: { $in: roomIds }, [`users.${memberKey(uid)}`]: { $exists: true } });
+    return this.listLive({ _id: { $in: roomIds }, [`users.${memberKey(uid)}`]: { $exists: true } }, page);
   }
 
-  async listUnjoined(uid: string): Promise<Room[]> {
-    return this.listLive({ [`users.${memberKey(uid)}`]: { $exists: false } });
+  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+    return this.listLive({ [`users.${memberKey(uid)}`]: { $exists: false } }, page);
   }
 
-  async listAll(): Promise<Room[]> {
-    return this.listLive({});
+  async listAll(page?: RoomPageRequest): Promise<Room[]> {
+    return this.listLive({}, page);
   }
 
   async touch(roomId: string, at: Date): Promise<void> {
@@ -278,11 +278,22 @@ export class MongoRoomStore extends RoomStore {
     return doc ? toRoom(doc) : null;
   }
 
-  private async listLive(filter: Record<string, unknown>): Promise<Room[]> {
-    const docs = await this.rooms
-      .find({ ...filter, live: true })
-      .sort({ createdAt: -1, _id: -1 })
-      .lean<RoomDocument[]>();
+  private async listLive(filter: Record<string, unknown>, page?: RoomPageRequest): Promise<Room[]> {
+    const after = page?.after;
+    const query = this.rooms
+      .find({
+        ...filter,
+        live: true,
+        ...(after && {
+          $or: [
+            { createdAt: { $lt: after.createdAt } },
+            { createdAt: after.createdAt, _id: { $lt: after.id } },
+          ],
+        }),
+      })
+      .sort({ createdAt: -1, _id: -1 });
+    if (page) query.limit(page.limit);
+    const docs = await query.lean<RoomDocument[]>();
     return docs.map(toRoom);
   }
 }

@@ -14,6 +14,18 @@ export interface JoinResult {
   readonly evictedRoomIds: readonly string[];
 }
 
+/** Where a page of a room list starts: after this room, in newest-first order. */
+export interface RoomCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** One page of a room list: at most `limit` rooms, after `after` when given. */
+export interface RoomPageRequest {
+  readonly after?: RoomCursor;
+  readonly limit: number;
+}
+
 /**
  * Rooms and their members. Guarantees, for every adapter:
  * - `create` is atomic with its search-index request (outbox): both are stored or neither;
@@ -41,12 +53,12 @@ export abstract class RoomStore {
   /** Saves the last read message id (forward only); returns the member after the change. */
   abstract markRead(roomId: string, uid: string, messageId: string): Promise<Member | null>;
 
-  abstract listJoined(uid: string): Promise<Room[]>;
+  abstract listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]>;
 
   /** Live rooms `uid` is not a member of. */
-  abstract listUnjoined(uid: string): Promise<Room[]>;
+  abstract listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]>;
 
-  abstract listAll(): Promise<Room[]>;
+  abstract listAll(page?: RoomPageRequest): Promise<Room[]>;
 
   abstract touch(roomId: string, at: Date): Promise<void>;
 

@@ -1,7 +1,7 @@
 // Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import type { CreateRoomResult, JoinResult } from './room-store.port';
-import { assertRoomLimit, RoomStore } from './room-store.port';
+import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import type { Member, PendingIndexRequest, PlaylistSnapshot, Room } from './room.model';
 
 interface RoomRow {
@@ -34,6 +34,23 @@ interface OutboxRow {
 const roomColumns =
   'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
 const newestFirst = 'ORDER BY r.created_at DESC, r.id DESC';
+
+/** SQL for one page in `newestFirst` order: rooms strictly after the cursor, at most `limit`. */
+function pageClause(page: RoomPageRequest | undefined): {
+  where: string;
+  limit: string;
+  params: (string | number)[];
+} {
+  if (!page) return { where: '', limit: '', params: [] };
+  const after = page.after;
+  if (!after) return { where: '', limit: 'LIMIT ?', params: [page.limit] };
+  const at = after.createdAt.getTime();
+  return {
+    where: 'AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))',
+    limit: 'LIMIT ?',
+    params: [at, at, after.id, page.limit],
+  };
+}
 const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message_id, entered_at';
 
 /**
@@ -140,30 +157,38 @@ export class SqliteRoomStore extends RoomStore {
     });
   }
 
-  async listJoined(uid: string): Promise<Room[]> {
+  async listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+    const { where, limit, params } = pageClause(page);
     return this.withMembers(
       this.db.all<RoomRow>(
         `SELECT ${roomColumns} FROM rooms r JOIN room_members m ON m.room_id = r.id
-         WHERE m.uid = ? AND r.closed_at IS NULL ${newestFirst}`,
+         WHERE m.uid = ? AND r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
         uid,
+        ...params,
       ),
     );
   }
 
-  async listUnjoined(uid: string): Promise<Room[]> {
+  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+    const { where, limit, params } = pageClause(page);
     return this.withMembers(
       this.db.all<RoomRow>(
         `SELECT ${roomColumns} FROM rooms r
          WHERE r.closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.uid = ?)
-         ${newestFirst}`,
+         ${where} ${newestFirst} ${limit}`,
         uid,
+        ...params,
       ),
     );
   }
 
-  async listAll(): Promise<Room[]> {
+  async listAll(page?: RoomPageRequest): Promise<Room[]> {
+    const { where, limit, params } = pageClause(page);
     return this.withMembers(
-      this.db.all<RoomRow>(`SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${newestFirst}`),
+      this.db.all<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
+        ...params,
+      ),
     );
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -13,7 +13,8 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { CreateRoomDto } from './dto/create-room.dto';
-import { LeaveRoomDto, RoomIdParam } from './dto/room-params.dto';
+import { LeaveRoomDto, RoomIdParam, RoomListQuery } from './dto/room-params.dto';
+import type { RoomListPage } from './room-list-page';
 import {
   ErrorView,
   ExitResultView,
@@ -25,8 +26,19 @@ import {
 import { MembershipService, profileOf } from './membership.service';
 import { RoomsService } from './rooms.service';
 
+const NEXT_CURSOR_HEADER = {
+  'X-Next-Cursor': {
+    description: 'Present when more rooms follow: pass it as `cursor` for the next page',
+    schema: { type: 'string' },
+  },
+};
+
 interface StatusResponse {
   status(code: number): unknown;
+}
+
+interface HeaderResponse {
+  setHeader(name: string, value: string): unknown;
 }
 
 @ApiTags('rooms')
@@ -64,25 +76,42 @@ export class RoomsController {
   }
 
   @Get('joined')
-  @ApiOperation({ summary: 'Rooms I am in, newest first, with unread counts' })
-  @ApiOkResponse({ type: [RoomSummaryView] })
-  joined(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
-    return this.rooms.listJoined(caller.uid);
+  @ApiOperation({ summary: 'Rooms I am in, newest first, with unread counts; paged (X-Next-Cursor)' })
+  @ApiOkResponse({ type: [RoomSummaryView], headers: NEXT_CURSOR_HEADER })
+  @ApiBadRequestResponse({ type: ErrorView })
+  async joined(
+    @CurrentUser() caller: Identity,
+    @Query() query: RoomListQuery,
+    @Res({ passthrough: true }) response: HeaderResponse,
+  ): Promise<RoomSummaryView[]> {
+    return withNextCursor(response, await this.rooms.listJoined(caller.uid, query));
   }
 
   @Get('unjoined')
-  @ApiOperation({ summary: 'Live rooms I can join, newest first' })
-  @ApiOkResponse({ type: [RoomSummaryView] })
-  unjoined(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
-    return this.rooms.listUnjoined(caller.uid);
+  @ApiOperation({ summary: 'Live rooms I can join, newest first; paged (X-Next-Cursor)' })
+  @ApiOkResponse({ type: [RoomSummaryView], headers: NEXT_CURSOR_HEADER })
+  @ApiBadRequestResponse({ type: ErrorView })
+  async unjoined(
+    @CurrentUser() caller: Identity,
+    @Query() query: RoomListQuery,
+    @Res({ passthrough: true }) response: HeaderResponse,
+  ): Promise<RoomSummaryView[]> {
+    return withNextCursor(response, await this.rooms.listUnjoined(caller.uid, query));
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every live room, newest first (operators: scope rooms:admin)' })
-  @ApiOkResponse({ type: [RoomSummaryView] })
+  @ApiOperation({
+    summary: 'Every live room, newest first (operators: scope rooms:admin); paged (X-Next-Cursor)',
+  })
+  @ApiOkResponse({ type: [RoomSummaryView], headers: NEXT_CURSOR_HEADER })
+  @ApiBadRequestResponse({ type: ErrorView })
   @ApiForbiddenResponse({ type: ErrorView, description: 'Token lacks scope rooms:admin' })
-  all(@CurrentUser() caller: Identity): Promise<RoomSummaryView[]> {
-    return this.rooms.listAll(caller);
+  async all(
+    @CurrentUser() caller: Identity,
+    @Query() query: RoomListQuery,
+    @Res({ passthrough: true }) response: HeaderResponse,
+  ): Promise<RoomSummaryView[]> {
+    return withNextCursor(response, await this.rooms.listAll(caller, query));
   }
 
   @Put('leave')
@@ -119,4 +148,10 @@ export class RoomsController {
   get(@CurrentUser() caller: Identity, @Param() { roomId }: RoomIdParam): Promise<RoomView> {
     return this.rooms.get(roomId, caller);
   }
+}
+
+/** The page's rooms as the body (an array, as before paging); where the next page starts in a header. */
+function withNextCursor(response: HeaderResponse, page: RoomListPage<RoomSummaryView>): RoomSummaryView[] {
+  if (page.nextCursor !== null) response.setHeader('X-Next-Cursor', page.nextCursor);
+  return page.items;
 }

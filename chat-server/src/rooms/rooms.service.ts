@@ -10,7 +10,11 @@ import { MembershipService } from './membership.service';
 import { RoomAccess } from './room-access';
 import { RoomEvents } from './room-events';
 import type { Room } from './room.model';
-import { RoomStore } from './room-store.port';
+import { ChatConfig } from '../app/chat-config';
+import { ActionLimit } from '../messages/rate-limiter';
+import type { RoomListQuery } from './dto/room-params.dto';
+import { decodeRoomCursor, encodeRoomCursor, roomPageSize, type RoomListPage } from './room-list-page';
+import { RoomStore, type RoomPageRequest } from './room-store.port';
 import { roomSummary, roomView } from './room.views';
 
 /** The operators' view of every room needs this scope. */
@@ -18,6 +22,8 @@ export const ROOMS_ADMIN_SCOPE = 'rooms:admin';
 
 @Injectable()
 export class RoomsService {
+  private readonly createLimit: ActionLimit;
+
   constructor(
     private readonly rooms: RoomStore,
     private readonly messages: MessageStore,
@@ -26,7 +32,16 @@ export class RoomsService {
     private readonly events: RoomEvents,
     private readonly searchEvents: SearchIndexEvents,
     private readonly clock: Clock,
-  ) {}
+    private readonly config: ChatConfig,
+  ) {
+    const chat = config.chat;
+    this.createLimit = new ActionLimit(
+      clock,
+      'new rooms',
+      chat.createRateLimit,
+      chat.createRateWindowSeconds,
+    );
+  }
 
   /**
    * Opens a room for a playlist with a frozen snapshot of it, and the owner joins first.
@@ -40,6 +55,14 @@ export class RoomsService {
         `only the playlist owner (or a caller with scope ${ROOMS_CREATE_SCOPE}) may open this room`,
       );
     }
+    const playlistBytes = Buffer.byteLength(JSON.stringify(dto.playlist));
+    const { maxPlaylistBytes } = this.config.chat;
+    if (playlistBytes > maxPlaylistBytes) {
+      const reason = `is ${playlistBytes} bytes; the limit is ${maxPlaylistBytes} (CHAT_MAX_PLAYLIST_BYTES)`;
+      throw new ChatError('invalid-payload', `playlist ${reason}`, [{ field: 'playlist', reason }]);
+    }
+    // The playlist service opens rooms for everyone: only people opening their own are limited.
+    if (!hasScope(caller, ROOMS_CREATE_SCOPE)) this.createLimit.take(caller.uid);
     const now = this.clock.now();
     const room: Room = {
       id: randomUUID(),
@@ -82,21 +105,37 @@ export class RoomsService {
     return room.users[caller.uid] ? view : { ...view, users: {} };
   }
 
-  async listJoined(uid: string): Promise<RoomSummaryView[]> {
-    const rooms = await this.rooms.listJoined(uid);
+  async listJoined(uid: string, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {
+    const { rooms, nextCursor } = await this.page(query, (page) => this.rooms.listJoined(uid, page));
     const unread = await this.messages.countAfter(
       rooms.map((room) => ({ roomId: room.id, afterMessageId: room.users[uid]?.lastReadMessageId ?? null })),
     );
-    return rooms.map((room) => roomSummary(room, unread.get(room.id) ?? 0));
+    return { items: rooms.map((room) => roomSummary(room, unread.get(room.id) ?? 0)), nextCursor };
   }
 
-  async listUnjoined(uid: string): Promise<RoomSummaryView[]> {
-    return (await this.rooms.listUnjoined(uid)).map((room) => roomSummary(room));
+  async listUnjoined(uid: string, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {
+    const { rooms, nextCursor } = await this.page(query, (page) => this.rooms.listUnjoined(uid, page));
+    return { items: rooms.map((room) => roomSummary(room)), nextCursor };
   }
 
-  async listAll(caller: Identity): Promise<RoomSummaryView[]> {
+  async listAll(caller: Identity, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {
     if (!hasScope(caller, ROOMS_ADMIN_SCOPE))
       throw new ChatError('forbidden', `listing every room needs scope ${ROOMS_ADMIN_SCOPE}`);
-    return (await this.rooms.listAll()).map((room) => roomSummary(room));
+    const { rooms, nextCursor } = await this.page(query, (page) => this.rooms.listAll(page));
+    return { items: rooms.map((room) => roomSummary(room)), nextCursor };
+  }
+
+  /** Reads one more room than the page holds, to know whether another page follows. */
+  private async page(
+    query: RoomListQuery,
+    list: (page: RoomPageRequest) => Promise<Room[]>,
+  ): Promise<{ rooms: Room[]; nextCursor: string | null }> {
+    const { roomPageDefault, roomPageMax } = this.config.chat;
+    const size = roomPageSize(query.size, roomPageDefault, roomPageMax);
+    const after = query.cursor === undefined ? undefined : decodeRoomCursor(query.cursor);
+    const rooms = await list({ after, limit: size + 1 });
+    if (rooms.length <= size) return { rooms, nextCursor: null };
+    const shown = rooms.slice(0, size);
+    return { rooms: shown, nextCursor: encodeRoomCursor(shown[shown.length - 1]) };
   }
 }

@@ -90,4 +90,38 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: 'search restricted to the room inside FTS, with a prefix index',
+    sql: `
+      -- The room id becomes an indexed column, so a search matches within its room inside the
+      -- index instead of matching every room's messages first; prefix='3' answers the shortest
+      -- prefix queries we accept from the index alone.
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        room_id,
+        content,
+        content = 'messages',
+        content_rowid = 'seq',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+      );
+      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, room_id, content) VALUES (new.seq, new.room_id, new.content);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_id, content)
+          VALUES ('delete', old.seq, old.room_id, old.content);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_id, content)
+          VALUES ('delete', old.seq, old.room_id, old.content);
+        INSERT INTO messages_fts (rowid, room_id, content) VALUES (new.seq, new.room_id, new.content);
+      END;
+    `,
+  },
 ];

@@ -15,6 +15,15 @@ export interface SearchTerm {
 /** Words beyond this many are ignored, to bound the work one query can ask for. */
 export const maxSearchTerms = 16;
 
+/**
+ * A prefix (`abc*`) must be at least this long: a shorter one names most of the index, so it is
+ * searched as the whole word instead.
+ */
+export const minPrefixLength = 3;
+
+/** At most this many prefix terms per query (each may expand to many words); later ones count as whole words. */
+export const maxPrefixTerms = 2;
+
 // Tokens of SQLite's unicode61 tokenizer are made of letters, numbers and private-use characters;
 // a word without any of those can never match anything, so it is dropped rather than sent.
 const tokenCharacter = /[\p{L}\p{N}\p{Co}]/u;
@@ -22,13 +31,25 @@ const tokenCharacter = /[\p{L}\p{N}\p{Co}]/u;
 // eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001f\u007f]/g;
 
-/** Splits `input` into search terms; an empty result means "nothing can match". */
+/**
+ * Splits `input` into search terms; an empty result means "nothing can match". Repeated words
+ * count once; prefixes shorter than `minPrefixLength`, and those beyond `maxPrefixTerms`, are
+ * searched as whole words, so no query costs more than a few index lookups.
+ */
 export function parseSearchTerms(input: string): SearchTerm[] {
   const terms: SearchTerm[] = [];
+  const seen = new Set<string>();
+  let prefixes = 0;
   for (const word of input.replace(controlCharacters, ' ').split(/\s+/u)) {
     const text = word.replace(/\*+$/u, '');
     if (!tokenCharacter.test(text)) continue;
-    terms.push({ text, prefix: text.length < word.length });
+    const prefix =
+      text.length < word.length && [...text].length >= minPrefixLength && prefixes < maxPrefixTerms;
+    const key = `${prefix ? '*' : ' '}${text.toLowerCase()}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (prefix) prefixes += 1;
+    terms.push({ text, prefix });
     if (terms.length === maxSearchTerms) break;
   }
   return terms;
@@ -39,10 +60,14 @@ export function parseSearchTerms(input: string): SearchTerm[] {
  * (so `AND`, `NEAR(`, `-`, `:` are plain text), with `*` after the quotes for a prefix term.
  * Returns null when there is nothing to search for.
  */
-export function toFts5Query(terms: readonly SearchTerm[]): string | null {
+export function toFts5Query(terms: readonly SearchTerm[], roomId?: string): string | null {
   if (terms.length === 0) return null;
-  return terms.map((term) => `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`).join(' ');
+  const words = terms.map((term) => `${quoted(term.text)}${term.prefix ? '*' : ''}`).join(' ');
+  // Column filters keep the words to the text and the room id to its own column.
+  return roomId === undefined ? words : `room_id : ${quoted(roomId)} AND content : (${words})`;
 }
+
+const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 
 /**
  * The words of `text` as SQLite's `unicode61 remove_diacritics 2` tokenizer sees them: lower

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { maxSearchTerms, parseSearchTerms, searchWords, toFts5Query } from '../../src/storage/search-terms';
+import {
+  maxPrefixTerms,
+  maxSearchTerms,
+  minPrefixLength,
+  parseSearchTerms,
+  searchWords,
+  toFts5Query,
+} from '../../src/storage/search-terms';
 
 describe('search terms', () => {
   it('cut input into words, a trailing * marking a prefix', () => {
@@ -17,8 +24,38 @@ describe('search terms', () => {
   });
 
   it('quote every word so FTS5 operators stay plain text', () => {
-    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "x* -y col:z'))).toBe(
-      '"NEAR(a" "b)" "OR" """x"* "-y" "col:z"',
+    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "xy* -y col:z'))).toBe(
+      '"NEAR(a" "b)" "OR" """xy"* "-y" "col:z"',
+    );
+  });
+
+  it('count a repeated word once, so sixteen copies of one prefix cost one lookup', () => {
+    expect(parseSearchTerms(Array.from({ length: 16 }, () => 'abc*').join(' '))).toEqual([
+      { text: 'abc', prefix: true },
+    ]);
+    expect(parseSearchTerms('Jazz jazz JAZZ')).toEqual([{ text: 'Jazz', prefix: false }]);
+  });
+
+  it(`search a prefix shorter than ${minPrefixLength} characters as the whole word`, () => {
+    expect(parseSearchTerms('a* ab* abc*')).toEqual([
+      { text: 'a', prefix: false },
+      { text: 'ab', prefix: false },
+      { text: 'abc', prefix: true },
+    ]);
+  });
+
+  it(`take at most ${maxPrefixTerms} prefix terms; later ones are whole words`, () => {
+    expect(parseSearchTerms('one* two* six* ten*').map((term) => term.prefix)).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('restrict the match to the room inside the index when given one', () => {
+    expect(toFts5Query(parseSearchTerms('hello wor*'), 'room-1')).toBe(
+      'room_id : "room-1" AND content : ("hello" "wor"*)',
     );
   });
 

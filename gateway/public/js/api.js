@@ -11,7 +11,8 @@ export class ApiError extends Error {
 
 /** The REST API through the gateway. `session()` gives the current token; a 401 calls `onUnauthorized`. */
 export function createApi(session, onUnauthorized) {
-  async function request(method, path, body, { keepalive = false } = {}) {
+  /** The parsed body; with `paged`, `{ items, nextCursor }` where nextCursor comes from the X-Next-Cursor header. */
+  async function request(method, path, body, { keepalive = false, paged = false } = {}) {
     const headers = { accept: 'application/json' };
     const token = session()?.token;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -41,7 +42,7 @@ export function createApi(session, onUnauthorized) {
       if (response.status === 401 && token) onUnauthorized(error);
       throw error;
     }
-    return data;
+    return paged ? { items: data, nextCursor: response.headers.get('x-next-cursor') } : data;
   }
 
   const query = (params) =>
@@ -52,7 +53,9 @@ export function createApi(session, onUnauthorized) {
   return {
     devToken: (uid, nickName) => request('POST', '/v1/api/auth/dev-token', { uid, nickName }),
     joinedRooms: () => request('GET', '/v1/api/rooms/joined'),
-    liveRooms: () => request('GET', '/v1/api/rooms/unjoined'),
+    /** One page of live rooms (newest first): `{ items, nextCursor }`. */
+    liveRooms: (cursor) =>
+      request('GET', `/v1/api/rooms/unjoined?${query({ cursor })}`, undefined, { paged: true }),
     createRoom: (body) => request('POST', '/v1/api/rooms/create', body),
     room: (roomId) => request('GET', `/v1/api/rooms/${encodeURIComponent(roomId)}`),
     reentry: (roomId) => request('GET', `/v1/api/chat/api/v1/rooms/joined/${encodeURIComponent(roomId)}`),

@@ -8,6 +8,9 @@ const REFRESH_MS = 5000;
 export class LobbyView {
   #timer;
   #lists = {};
+  /** Pages of live rooms the person has opened with "Show more rooms"; refreshes reload that many. */
+  #livePages = 1;
+  #moreLive;
 
   constructor({ api, session, openRoom }) {
     this.api = api;
@@ -18,6 +21,11 @@ export class LobbyView {
   mount(main) {
     this.#lists.joined = h('ul', { class: 'room-grid', 'aria-labelledby': 'my-rooms-heading' });
     this.#lists.live = h('ul', { class: 'room-grid', 'aria-labelledby': 'live-rooms-heading' });
+    this.#moreLive = h('button', { type: 'button', class: 'more-rooms', hidden: true }, 'Show more rooms');
+    this.#moreLive.addEventListener('click', () => {
+      this.#livePages += 1;
+      void this.refresh();
+    });
     main.append(
       h('h1', { class: 'visually-hidden' }, 'Rooms'),
       h(
@@ -31,6 +39,7 @@ export class LobbyView {
         { class: 'lobby-section' },
         h('h2', { id: 'live-rooms-heading' }, 'Live rooms'),
         this.#lists.live,
+        this.#moreLive,
       ),
       h(
         'section',
@@ -60,7 +69,7 @@ export class LobbyView {
 
   async refresh() {
     try {
-      const [joined, live] = await Promise.all([this.api.joinedRooms(), this.api.liveRooms()]);
+      const [joined, live] = await Promise.all([this.api.joinedRooms(), this.#liveRooms()]);
       this.#fill(
         this.#lists.joined,
         joined,
@@ -70,6 +79,20 @@ export class LobbyView {
     } catch (error) {
       showError('Could not load the rooms.', describeError(error));
     }
+  }
+
+  /** The live rooms of the pages opened so far; shows "Show more rooms" while more follow. */
+  async #liveRooms() {
+    const rooms = [];
+    let cursor;
+    for (let page = 0; page < this.#livePages; page++) {
+      const { items, nextCursor } = await this.api.liveRooms(cursor);
+      rooms.push(...items);
+      cursor = nextCursor;
+      if (!cursor) break;
+    }
+    this.#moreLive.hidden = !cursor;
+    return rooms;
   }
 
   #fill(list, rooms, empty) {

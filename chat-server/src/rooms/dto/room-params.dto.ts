@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsUUID, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
 import { MESSAGE_ID_PATTERN } from '../../ids/message-id';
 
 export class RoomIdParam {
@@ -20,4 +21,22 @@ export class LeaveRoomDto {
   @IsOptional()
   @Matches(MESSAGE_ID_PATTERN, { message: '$property must be a message id (26 hex digits)' })
   lastReadMessageId?: string;
+}
+
+export class RoomListQuery {
+  @ApiPropertyOptional({
+    description:
+      'Rooms per page: default 20, at most 100 (CHAT_ROOM_PAGE_DEFAULT / _MAX); more is a 400. The next page starts at the `X-Next-Cursor` response header',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  size?: number;
+
+  @ApiPropertyOptional({ description: 'Where the page starts: the previous answer’s `X-Next-Cursor` header' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
 }

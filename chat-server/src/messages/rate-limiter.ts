@@ -1,10 +1,12 @@
 import type { Clock } from '@playlist-chat/platform';
+import { ChatError } from '../errors/chat-error';
 
 /**
- * Token bucket per user: `limit` sends at once, refilled evenly over `windowMs`. Kept in this
+ * Token bucket per key (a user; a user and a room): `limit` actions at once, refilled evenly over
+ * `windowMs`. Kept in this
  * process: a cluster applies it per instance (a user's sessions usually share one instance).
  */
-export class SendRateLimiter {
+export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly refillPerMs: number;
 
@@ -16,7 +18,7 @@ export class SendRateLimiter {
     this.refillPerMs = limit / windowMs;
   }
 
-  /** Takes one token; false when the user is over the limit. */
+  /** Takes one token; false when `key` is over the limit. */
   tryTake(uid: string): boolean {
     const now = this.clock.now().getTime();
     const bucket = this.buckets.get(uid) ?? { tokens: this.limit, at: now };
@@ -37,5 +39,34 @@ export class SendRateLimiter {
     for (const [uid, bucket] of this.buckets) {
       if (bucket.tokens + (now - bucket.at) * this.refillPerMs >= this.limit) this.buckets.delete(uid);
     }
+  }
+}
+
+/** A named per-key limit from two settings (how many per how many seconds), refused with the catalogue's `rate-limited`. */
+export class ActionLimit {
+  private readonly bucket: RateLimiter;
+
+  constructor(
+    clock: Clock,
+    /** What is counted, for the refusal: "messages", "searches", … */
+    private readonly what: string,
+    private readonly limit: number,
+    private readonly windowSeconds: number,
+  ) {
+    this.bucket = new RateLimiter(clock, limit, windowSeconds * 1000);
+  }
+
+  /** False when `key` is over the limit (for actions dropped silently). */
+  allows(key: string): boolean {
+    return this.bucket.tryTake(key);
+  }
+
+  /** Throws `rate-limited` (429 / STOMP ERROR) when `key` is over the limit. */
+  take(key: string): void {
+    if (!this.bucket.tryTake(key))
+      throw new ChatError(
+        'rate-limited',
+        `at most ${this.limit} ${this.what} per ${this.windowSeconds} s; slow down`,
+      );
   }
 }

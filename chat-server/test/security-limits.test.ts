@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { TestChatServer, type TestUser } from './support/chat-server';
+import { historyOf } from './support/http';
+import { samplePlaylist } from './support/playlist';
+import { fieldsOf, type ErrorBody, type RoomSummaryView } from './support/shapes';
+import { StompErrorFrame } from './support/stomp-client';
+
+/** Per-user and per-member rates, page sizes and snapshot sizes: what one account can make the server do. */
+describe('limits on what one user can make the chat server do', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start({
+      CHAT_READ_RATE_LIMIT: '3',
+      CHAT_READ_RATE_WINDOW_SECONDS: '60',
+      CHAT_JOIN_RATE_LIMIT: '3',
+      CHAT_JOIN_RATE_WINDOW_SECONDS: '60',
+      CHAT_CREATE_RATE_LIMIT: '3',
+      CHAT_CREATE_RATE_WINDOW_SECONDS: '60',
+      CHAT_SEARCH_RATE_LIMIT: '3',
+      CHAT_SEARCH_RATE_WINDOW_SECONDS: '60',
+      CHAT_MAX_ROOMS_PER_USER: '10',
+      CHAT_MAX_PLAYLIST_BYTES: '4096',
+    });
+  });
+  afterAll(() => chat.close());
+
+  it('passes at most CHAT_READ_RATE_LIMIT READs per member and room to the room; the rest are dropped', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const watcher = await (await chat.connect(owner)).subscribe(`/chat/topic/room/${room.id}`);
+    const { client } = await chat.member(room.id);
+    const [line] = await historyOf(owner.api, room.id);
+    for (let i = 0; i < 20; i++)
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: line.messageId });
+    await client.send('/chat/pub/typing', { roomId: room.id }); // a marker after the READs
+    await expectEventually(() => expect(watcher.ofType('TYPING')).toHaveLength(1));
+    expect(watcher.ofType('READ')).toHaveLength(3);
+  });
+
+  it('refuses joins beyond CHAT_JOIN_RATE_LIMIT with rate-limited', async () => {
+    const user = await chat.user();
+    const client = await chat.connect(user);
+    const rooms = [...(await roomsOf(await chat.user(), 2)), ...(await roomsOf(await chat.user(), 2))];
+    for (const room of rooms.slice(0, 3)) await client.send('/chat/pub/join', { roomId: room.id });
+    const refused = await client.send('/chat/pub/join', { roomId: rooms[3].id }).catch((e: unknown) => e);
+    expect((refused as StompErrorFrame).code).toBe('rate-limited');
+  });
+
+  it('refuses room creation beyond CHAT_CREATE_RATE_LIMIT with 429, but not for the playlist service', async () => {
+    const owner = await chat.user();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await create(owner)).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const service = await chat.user({ scopes: ['rooms:create'] });
+    for (let i = 0; i < 4; i++) expect((await create(service, (await chat.user()).uid)).status).toBe(201);
+  });
+
+  it('refuses a playlist snapshot over CHAT_MAX_PLAYLIST_BYTES with 400 naming playlist', async () => {
+    const owner = await chat.user();
+    const big = samplePlaylist();
+    big.musics = Array.from({ length: 60 }, (_, i) => ({
+      ...big.musics[0],
+      title: `Track ${i} ${'x'.repeat(40)}`,
+    }));
+    const response = await owner.api.post('/v1/api/rooms/create', {
+      uid: owner.uid,
+      userName: 'Big',
+      playlist: big,
+    });
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response.body)).toEqual(['playlist']);
+  });
+
+  it('refuses searches beyond CHAT_SEARCH_RATE_LIMIT with 429', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=hello`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('pages the live-room list: default 20, a cursor in X-Next-Cursor, no room twice', async () => {
+    const viewer = await chat.user();
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    await roomsOf(await chat.user(), 3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await fetch(
+        `${chat.url}/v1/api/rooms/unjoined${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { headers: { authorization: `Bearer ${viewer.token}` } },
+      );
+      const rooms = (await response.json()) as RoomSummaryView[];
+      expect(rooms.length).toBeLessThanOrEqual(20);
+      seen.push(...rooms.map((room) => room.id));
+      cursor = response.headers.get('x-next-cursor');
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = await viewer.api.get<RoomSummaryView[]>('/v1/api/rooms/unjoined?size=100');
+    expect(seen).toEqual(all.body.map((room) => room.id));
+  });
+
+  it('refuses a page size over CHAT_ROOM_PAGE_MAX and a made-up cursor with 400 naming them', async () => {
+    const viewer = await chat.user();
+    const tooBig = await viewer.api.get<ErrorBody>('/v1/api/rooms/unjoined?size=101');
+    expect(tooBig.status).toBe(400);
+    expect(fieldsOf(tooBig.body)).toEqual(['size']);
+    const forged = await viewer.api.get<ErrorBody>('/v1/api/rooms/unjoined?cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(fieldsOf(forged.body)).toEqual(['cursor']);
+  });
+
+  async function create(caller: TestUser, uid = caller.uid) {
+    return caller.api.post('/v1/api/rooms/create', { uid, userName: 'Owner', playlist: samplePlaylist() });
+  }
+
+  /** `count` rooms opened by `owner` (within the creation limit of 3). */
+  async function roomsOf(owner: TestUser, count: number) {
+    const rooms = [];
+    for (let i = 0; i < count; i++) rooms.push(await chat.createRoom(owner));
+    return rooms;
+  }
+});

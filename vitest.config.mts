@@ -16,13 +16,15 @@ export default defineConfig({
       },
       { find: /^@playlist-chat\/(contracts|platform|stomp)$/, replacement: here('./libs/$1/src/index.ts') },
       {
-        find: /^@playlist-chat\/(chat-server|presence-server|gateway)$/,
+        find: /^@playlist-chat\/(chat-server|presence-server|gateway|single-node)$/,
         replacement: here('./$1/src/index.ts'),
       },
     ],
   },
   test: {
-    include: ['{libs/*,chat-server,presence-server,gateway,bench}/{src,test}/**/*.{test,spec}.ts'],
+    include: [
+      '{libs/*,chat-server,presence-server,gateway,single-node,bench}/{src,test}/**/*.{test,spec}.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     testTimeout: 30_000,

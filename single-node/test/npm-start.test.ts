@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, type IMessage } from '@stomp/stompjs';
 import { WebSocket } from 'ws';
 import { expectEventually, freePort } from '@playlist-chat/platform/testing';
-import { repoRoot } from '../src/paths';
+import { repoRoot } from './support/repo-root';
 
 interface Started {
   readonly child: ChildProcess;
@@ -165,7 +165,7 @@ describe('npm start (README: "npm install", then "npm start")', () => {
   });
 });
 
-describe('node gateway/dist/main.js (what npm start runs, after its build)', () => {
+describe('node single-node/dist/main.js (what npm start runs, after its build)', () => {
   let dataDir: string;
   let app: Started | undefined;
 
@@ -180,7 +180,7 @@ describe('node gateway/dist/main.js (what npm start runs, after its build)', () 
 
   it('exits 0 on SIGTERM once stopped, within SHUTDOWN_TIMEOUT_MS (past it, it exits 1)', async () => {
     let base: string;
-    ({ app, base } = await startApp('node', ['gateway/dist/main.js'], dataDir));
+    ({ app, base } = await startApp('node', ['single-node/dist/main.js'], dataDir));
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
     app.child.kill('SIGTERM');
@@ -191,9 +191,51 @@ describe('node gateway/dist/main.js (what npm start runs, after its build)', () 
   }, 60_000);
 
   it('refuses a bad setting at start-up with a message naming it, exit code 1', async () => {
-    const bad = run('node', ['gateway/dist/main.js'], { GATEWAY_PORT: 'eighty', DATA_DIR: dataDir });
+    const bad = run('node', ['single-node/dist/main.js'], { GATEWAY_PORT: 'eighty', DATA_DIR: dataDir });
 
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toContain('GATEWAY_PORT must be an integer from 0 to 65535 (got "eighty")');
   });
+});
+
+describe('each app alone: node <app>/dist/main.js', () => {
+  const started: Started[] = [];
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'alone-'));
+  });
+
+  afterAll(() => {
+    for (const app of started) killGroup(app.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['chat-server', 'CHAT_PORT', '/health/ready'],
+    ['presence-server', 'PRESENCE_PORT', '/health/ready'],
+    ['gateway', 'GATEWAY_PORT', '/health/live'],
+  ])(
+    'runs %s as its own process, healthy on its port, and stops it with exit 0 on SIGTERM',
+    async (name, portVariable, health) => {
+      const port = await freePort();
+      const app = run('node', [`${name}/dist/main.js`], {
+        [portVariable]: String(port),
+        DATA_DIR: join(dataDir, name),
+        LOG_LEVEL: 'warn',
+      });
+      started.push(app);
+      const base = `http://127.0.0.1:${port}`;
+      await expectEventually(async () => expect((await fetch(`${base}${health}`)).status).toBe(200), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+
+      app.child.kill('SIGTERM');
+
+      expect(await app.exited).toBe(0);
+      await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+    },
+    60_000,
+  );
 });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../../src/paths';
+import { repoRoot } from './repo-root';
 
 /**
  * Screenshots of the main views: into `test-output/screenshots` (ignored by git) on every run,

@@ -7,8 +7,7 @@ import {
   type RunningService,
 } from '@playlist-chat/platform';
 import { startPresenceServer } from '@playlist-chat/presence-server';
-import { startGateway } from './gateway';
-import { gatewaySettings } from './gateway.settings';
+import { gatewaySettings, startGateway } from '@playlist-chat/gateway';
 
 export interface SingleNode {
   readonly gateway: RunningService;

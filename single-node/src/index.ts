@@ -1,0 +1,1 @@
+export { startSingleNode, type SingleNode, type SingleNodeOptions } from './single-node';

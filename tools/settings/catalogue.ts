@@ -82,6 +82,7 @@ export const requirementProbes: readonly Env[] = [
   clusterEnv,
   { ...clusterEnv, AUTH_DEV_TOKENS: 'true' },
   { EVENT_BUS: 'kafka' },
+  { EVENT_BUS: 'redis' },
   { ROOM_FANOUT: 'redis' },
   { PRESENCE_STORE: 'redis' },
   { SERVICE_REGISTRY: 'consul' },

@@ -4,6 +4,7 @@ export * from './event-bus/event-bus.port';
 export * from './event-bus/retry-policy';
 export * from './event-bus/event-bus.memory';
 export * from './event-bus/event-bus.kafka';
+export * from './event-bus/event-bus.redis';
 export * from './room-fanout/room-fanout.port';
 export * from './room-fanout/room-fanout.memory';
 export * from './room-fanout/room-fanout.redis';

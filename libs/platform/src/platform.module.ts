@@ -9,6 +9,7 @@ import {
 import type { PlatformSettings } from './config/platform.settings';
 import { KafkaEventBus, kafkaEventBusOptions } from './event-bus/event-bus.kafka';
 import { sharedInMemoryEventBus } from './event-bus/event-bus.memory';
+import { RedisEventBus } from './event-bus/event-bus.redis';
 import { EventBus } from './event-bus/event-bus.port';
 import { retryPolicyFrom } from './event-bus/retry-policy';
 import { InMemoryRoomFanout, sharedInMemoryFanoutHub } from './room-fanout/room-fanout.memory';
@@ -65,6 +66,15 @@ function eventBusFor(settings: PlatformSettings, owned: OwnedClients): EventBus 
       return sharedInMemoryEventBus(retryPolicyFrom(settings));
     case 'kafka':
       return owned.own(new KafkaEventBus(kafkaEventBusOptions(settings)));
+    case 'redis':
+      return owned.own(
+        new RedisEventBus({
+          redisUrl: settings.redisUrl,
+          retryPolicy: retryPolicyFrom(settings),
+          maxStreamLength: settings.eventStreamMaxLength,
+          leaseMs: settings.eventLeaseMs,
+        }),
+      );
     default:
       return unknownAdapter('EVENT_BUS', settings.eventBus);
   }

@@ -13,6 +13,7 @@ import {
   PLATFORM_SETTINGS,
   PlatformModule,
   platformSettings,
+  RedisEventBus,
   RedisRoomFanout,
   RoomFanout,
   ServiceRegistry,
@@ -97,6 +98,42 @@ describe('PlatformModule', () => {
     await app.close();
 
     await expect(fanout.publish(channel, 'after close')).rejects.toThrow(/closed/);
+  });
+
+  it('binds the Redis Streams bus when chosen: events cross apps through Redis, closed with the app', async () => {
+    const env = {
+      DEPLOYMENT_MODE: 'cluster',
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
+      EVENT_BUS: 'redis',
+      REDIS_URL: redis.url,
+    };
+    const publisher = await startApp(env);
+    const consumer = await startApp(env);
+    expect(publisher.get(EventBus)).toBeInstanceOf(RedisEventBus);
+    expect(consumer.get(EventBus)).not.toBe(publisher.get(EventBus));
+    const received: string[] = [];
+    await consumer.get(EventBus).subscribe('chat.rooms', `g-${randomUUID()}`, async (event) => {
+      received.push(event.payload.roomId);
+    });
+    const roomId = randomUUID();
+    await publisher
+      .get(EventBus)
+      .publish(
+        'chat.rooms',
+        roomId,
+        makeEvent<RoomEvent>('room.opened', {
+          roomId,
+          roomName: 'r',
+          owner: { uid: 'u', nickName: 'U', profileImage: null },
+        }),
+      );
+    await expectEventually(() => expect(received).toEqual([roomId]));
+    const bus = publisher.get(EventBus);
+    await publisher.close();
+    await consumer.close();
+    await expect(
+      bus.publish('chat.rooms', roomId, makeEvent<RoomEvent>('room.closed', { roomId })),
+    ).rejects.toThrow(/closed/);
   });
 
   it('binds the Kafka bus and the Consul registry when chosen, connecting only on first use', async () => {

@@ -34,9 +34,21 @@ export const platformSettings = {
   ),
   eventBus: setting.oneOf(
     'EVENT_BUS',
-    ['memory', 'kafka'],
+    ['memory', 'kafka', 'redis'],
     'memory',
-    'EventBus adapter: in-process (single node) or Kafka',
+    'EventBus adapter: in-process (single node), Kafka, or Redis Streams (small clusters, no Kafka)',
+  ),
+  eventStreamMaxLength: setting.int(
+    'EVENT_STREAM_MAX_LENGTH',
+    100_000,
+    'Redis Streams bus: entries each topic stream keeps (approximately); older ones are trimmed',
+    { min: 1_000, max: 100_000_000 },
+  ),
+  eventLeaseMs: setting.int(
+    'EVENT_LEASE_MS',
+    5_000,
+    'Redis Streams bus: how long a group reader may go silent before another instance takes the group over',
+    { min: 500, max: 600_000 },
   ),
   kafkaBrokers: setting.list('KAFKA_BROKERS', '', 'Kafka bootstrap brokers, comma-separated host:port', {
     requiredWhen: requiredWhenEquals('EVENT_BUS', 'kafka'),
@@ -72,12 +84,17 @@ export const platformSettings = {
     'memory',
     'RoomFanout adapter: in-process (single node) or Redis pub/sub',
   ),
-  redisUrl: setting.string('REDIS_URL', '', 'Redis URL (redis://host:port/db) for fan-out and presence', {
-    requiredWhen: (env) =>
-      env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis'
-        ? 'ROOM_FANOUT or PRESENCE_STORE is redis'
-        : undefined,
-  }),
+  redisUrl: setting.string(
+    'REDIS_URL',
+    '',
+    'Redis URL (redis://host:port/db) for fan-out, presence and the Redis Streams bus',
+    {
+      requiredWhen: (env) =>
+        env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis' || env.EVENT_BUS === 'redis'
+          ? 'ROOM_FANOUT, PRESENCE_STORE or EVENT_BUS is redis'
+          : undefined,
+    },
+  ),
   registry: setting.oneOf(
     'SERVICE_REGISTRY',
     ['memory', 'consul'],

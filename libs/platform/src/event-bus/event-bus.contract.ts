@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { makeEvent, type RoomEvent, type TopicName } from '@playlist-chat/contracts';
+import { makeEvent, type DeviceEvent, type RoomEvent, type TopicName } from '@playlist-chat/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectEventually } from '../testing/eventually';
 import { deadLetterTopic, type DeliveryInfo, type EventBus } from './event-bus.port';
@@ -21,6 +21,9 @@ const opened = (roomId: string, roomName = 'a playlist'): RoomEvent =>
     roomName,
     owner: { uid: 'owner', nickName: 'Owner', profileImage: null },
   });
+
+const connected = (roomId: string): DeviceEvent =>
+  makeEvent<DeviceEvent>('presence.device-connected', { roomId, uid: 'u', deviceId: `d-${roomId}` });
 
 const roomIdOf = (event: RoomEvent): string => event.payload.roomId;
 const roomNameOf = (event: RoomEvent): string => (event.type === 'room.opened' ? event.payload.roomName : '');
@@ -150,6 +153,10 @@ export function eventBusContract(
         }
         handled.push({ roomName, attempt: info.attempt });
       });
+      const relaxed: string[] = [];
+      await bus.subscribe(topic, 'relaxed', async (event) => {
+        relaxed.push(roomNameOf(event));
+      });
       const parked: Array<{ event: RoomEvent; info: DeliveryInfo }> = [];
       // Dead-letter topics are not in the typed topic map: operators' tools subscribe to them by name.
       await bus.subscribe(deadLetterTopic(topic) as TopicName, 'operators', async (event, info) => {
@@ -164,6 +171,7 @@ export function eventBusContract(
       expect(parked[0].info).toMatchObject({ topic: deadLetterTopic(topic), key: roomId });
       expect(parked[0].info.deadLetter).toMatchObject({
         originalTopic: topic,
+        group: 'strict',
         error: 'cannot handle poison',
         attempts: 3,
       });
@@ -181,6 +189,49 @@ export function eventBusContract(
         ]),
       );
       expect(await bus.replayDeadLetters(topic)).toBe(0);
+      // The replay went to the group that had failed it only: the others had handled it already.
+      expect(relaxed).toEqual(['poison', 'next']);
+    });
+
+    it('keeps one group name on two topics apart: each topic delivers all its events to it', async () => {
+      const bus = await open();
+      const rooms: string[] = [];
+      const devices: string[] = [];
+      await bus.subscribe(topic, 'presence-server', async (event) => {
+        rooms.push(roomIdOf(event));
+      });
+      await bus.subscribe('chat.devices', 'presence-server', async (event) => {
+        if (event.type === 'presence.device-connected') devices.push(event.payload.deviceId);
+      });
+      const roomIds = Array.from({ length: 6 }, () => randomUUID());
+      for (const roomId of roomIds) {
+        await bus.publish(topic, roomId, opened(roomId));
+        await bus.publish('chat.devices', roomId, connected(roomId));
+      }
+
+      await eventually(() => expect([...rooms].sort()).toEqual([...roomIds].sort()));
+      await eventually(() => expect([...devices].sort()).toEqual(roomIds.map((id) => `d-${id}`).sort()));
+    });
+
+    it('starts a new group at the end of the log: it sees only what is published after it subscribed', async () => {
+      const bus = await open();
+      const before = randomUUID();
+      const warm: string[] = [];
+      await bus.subscribe(topic, 'early', async (event) => {
+        warm.push(roomIdOf(event));
+      });
+      await bus.publish(topic, before, opened(before));
+      await eventually(() => expect(warm).toEqual([before]));
+
+      const late: string[] = [];
+      await bus.subscribe(topic, 'late-joiner', async (event) => {
+        late.push(roomIdOf(event));
+      });
+      const after = randomUUID();
+      await bus.publish(topic, after, opened(after));
+
+      await eventually(() => expect(late).toEqual([after]));
+      await eventually(() => expect(warm).toEqual([before, after]));
     });
 
     it('lets in-flight handling finish when a subscription closes, then delivers nothing more to it', async () => {

@@ -58,6 +58,7 @@ const replayIdleMs = 10_000;
 /** Headers of a dead-lettered record; the rest of its headers and its key and value are the original's. */
 const dlqHeader = {
   originalTopic: 'dlq-original-topic',
+  group: 'dlq-group',
   error: 'dlq-error',
   attempts: 'dlq-attempts',
   failedAt: 'dlq-failed-at',
@@ -74,6 +75,7 @@ function deadLetterOf(headers: IHeaders | undefined): DeadLetterInfo | undefined
   if (originalTopic === undefined) return undefined;
   return {
     originalTopic,
+    group: headerText(headers, dlqHeader.group),
     error: headerText(headers, dlqHeader.error) ?? '',
     attempts: Number(headerText(headers, dlqHeader.attempts) ?? 0),
     failedAt: headerText(headers, dlqHeader.failedAt) ?? '',
@@ -157,7 +159,7 @@ export class KafkaEventBus extends EventBus {
       // group was already running and so could not be moved to the end: read them all.
       await consumer.subscribe({ topics: [this.name(topic)], fromBeginning: true });
       await consumer.run({
-        eachMessage: (payload) => this.handle(topic, payload, handler as EventHandler<unknown>),
+        eachMessage: (payload) => this.handle(topic, group, payload, handler as EventHandler<unknown>),
       });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_resolve, reject) => {
@@ -274,6 +276,7 @@ export class KafkaEventBus extends EventBus {
 
   private async handle(
     topic: string,
+    group: string,
     { message, heartbeat }: EachMessagePayload,
     handler: EventHandler<unknown>,
   ): Promise<void> {
@@ -286,7 +289,7 @@ export class KafkaEventBus extends EventBus {
       event = JSON.parse(message.value?.toString() ?? 'null');
     } catch (error) {
       // Unreadable records cannot get better by retrying: straight to the dead-letter topic.
-      await this.park(topic, message.key, message.value, message.headers, error, 0);
+      await this.park(topic, group, message.key, message.value, message.headers, error, 0);
       return;
     }
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -300,11 +303,12 @@ export class KafkaEventBus extends EventBus {
           await this.backoff(retryDelayMs(this.options.retryPolicy, attempt), heartbeat);
       }
     }
-    await this.park(topic, message.key, message.value, message.headers, lastError, maxAttempts);
+    await this.park(topic, group, message.key, message.value, message.headers, lastError, maxAttempts);
   }
 
   private async park(
     topic: string,
+    group: string,
     key: Buffer | null,
     value: Buffer | null,
     headers: IHeaders | undefined,
@@ -317,6 +321,7 @@ export class KafkaEventBus extends EventBus {
       headers: {
         ...withoutDeadLetterHeaders(headers),
         [dlqHeader.originalTopic]: topic,
+        [dlqHeader.group]: group,
         [dlqHeader.error]: errorMessage(error),
         [dlqHeader.attempts]: String(attempts),
         [dlqHeader.failedAt]: new Date().toISOString(),

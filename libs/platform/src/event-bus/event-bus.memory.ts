@@ -53,6 +53,7 @@ class Group {
 
   constructor(
     private readonly topic: string,
+    private readonly name: string,
     private readonly bus: InMemoryEventBus,
   ) {}
 
@@ -105,7 +106,7 @@ class Group {
         return;
       } catch (error) {
         if (attempt >= policy.maxAttempts) {
-          this.bus.park(this.topic, event, error, attempt);
+          this.bus.park(this.topic, this.name, event, error, attempt);
           return;
         }
         if (!(await this.bus.pause(retryDelayMs(policy, attempt)))) return;
@@ -129,8 +130,8 @@ class Group {
  */
 export class InMemoryEventBus extends EventBus {
   private readonly topics = new Map<string, Map<string, Group>>();
-  /** Parked events by original topic, waiting for `replayDeadLetters`. */
-  private readonly parked = new Map<string, LoggedEvent[]>();
+  /** Parked events by original topic, with the group that gave up on each, waiting for `replayDeadLetters`. */
+  private readonly parked = new Map<string, Array<LoggedEvent & { readonly group: string }>>();
   private readonly pauses = new Set<{ timer: NodeJS.Timeout; resume: (resumed: boolean) => void }>();
   private closed = false;
 
@@ -158,7 +159,7 @@ export class InMemoryEventBus extends EventBus {
     this.assertOpen();
     const groups = this.topics.get(topic) ?? new Map<string, Group>();
     this.topics.set(topic, groups);
-    const lane = groups.get(group) ?? new Group(topic, this);
+    const lane = groups.get(group) ?? new Group(topic, group, this);
     groups.set(group, lane);
     const member = new Member(handler as EventHandler<unknown>);
     lane.join(member);
@@ -177,7 +178,9 @@ export class InMemoryEventBus extends EventBus {
     this.assertOpen();
     const events = this.parked.get(topic) ?? [];
     this.parked.delete(topic);
-    for (const event of events) this.append(topic, { key: event.key, json: event.json });
+    // Back to the group that failed each one only: the others handled it already.
+    for (const event of events)
+      this.topics.get(topic)?.get(event.group)?.enqueue({ key: event.key, json: event.json });
     return events.length;
   }
 
@@ -197,15 +200,16 @@ export class InMemoryEventBus extends EventBus {
   }
 
   /** Called by a group whose handler gave up: keeps the event for replay and publishes it to the dead-letter topic. */
-  park(topic: string, event: LoggedEvent, error: unknown, attempts: number): void {
+  park(topic: string, group: string, event: LoggedEvent, error: unknown, attempts: number): void {
     const deadLetter: DeadLetterInfo = {
       originalTopic: topic,
+      group,
       error: errorMessage(error),
       attempts,
       failedAt: this.clock.now().toISOString(),
     };
     const parked = this.parked.get(topic) ?? [];
-    parked.push({ key: event.key, json: event.json });
+    parked.push({ key: event.key, json: event.json, group });
     this.parked.set(topic, parked);
     this.append(deadLetterTopic(topic), { key: event.key, json: event.json, deadLetter });
   }

@@ -12,6 +12,8 @@ export interface DeliveryInfo {
 export interface DeadLetterInfo {
   /** The topic whose handler gave up on the event. */
   readonly originalTopic: string;
+  /** The consumer group whose handler gave up: a replay goes back to that group only. */
+  readonly group?: string;
   /** Message of the last error the handler threw. */
   readonly error: string;
   /** Deliveries made before the event was parked. */

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import { eventBusContract } from '../src/event-bus/event-bus.contract';
+import type { DeliveryInfo } from '../src/event-bus/event-bus.port';
+import { RedisEventBus } from '../src/event-bus/event-bus.redis';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => redis?.stop());
+
+/** Each bus has its own key prefix: its own streams, groups and leases on the shared server. */
+const busOn = (prefix: string, retryPolicy = { maxAttempts: 3, baseDelayMs: 5 }) =>
+  new RedisEventBus({ redisUrl: redis.url, retryPolicy, keyPrefix: prefix, leaseMs: 600, blockMs: 100 });
+
+eventBusContract('Redis Streams', async (retryPolicy) => busOn(`t-${randomUUID()}`, retryPolicy));
+
+const opened = (roomId: string, roomName: string): RoomEvent =>
+  makeEvent<RoomEvent>('room.opened', {
+    roomId,
+    roomName,
+    owner: { uid: 'o', nickName: 'O', profileImage: null },
+  });
+
+describe('RedisEventBus across processes', () => {
+  it('hands a group over when its reader is killed with SIGKILL: the event it held is handled by the other', async () => {
+    const prefix = `t-${randomUUID()}`;
+    // The first reader: another process that dies, unacknowledged, as soon as it is handed an event.
+    const dying = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { RedisEventBus } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'event-bus', 'event-bus.redis.js'))});
+         const bus = new RedisEventBus({ redisUrl: ${JSON.stringify(redis.url)}, retryPolicy: { maxAttempts: 3, baseDelayMs: 5 }, keyPrefix: ${JSON.stringify(prefix)}, leaseMs: 600, blockMs: 100 });
+         bus.subscribe('chat.rooms', 'workers', async () => { process.stdout.write('took\\n'); process.kill(process.pid, 'SIGKILL'); })
+           .then(() => process.stdout.write('ready\\n'));`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    dying.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const died = new Promise<string | null>((resolve) =>
+      dying.once('exit', (_code, signal) => resolve(signal)),
+    );
+    await expectEventually(() => expect(output).toContain('ready'), { timeoutMs: 10_000 });
+
+    const bus = busOn(prefix);
+    const handled: Array<{ roomName: string; info: DeliveryInfo }> = [];
+    try {
+      await bus.subscribe('chat.rooms', 'workers', async (event, info) => {
+        handled.push({ roomName: event.type === 'room.opened' ? event.payload.roomName : '', info });
+      });
+      // The first process holds the group's lease: it gets the event, and dies holding it.
+      const roomId = randomUUID();
+      await bus.publish('chat.rooms', roomId, opened(roomId, 'held by the dead'));
+      expect(await died).toBe('SIGKILL');
+      expect(output).toContain('took');
+
+      await expectEventually(() => expect(handled.map((h) => h.roomName)).toEqual(['held by the dead']), {
+        timeoutMs: 10_000,
+      });
+      expect(handled[0].info.attempt).toBeGreaterThan(1); // a redelivery, not a first delivery
+      const next = randomUUID();
+      await bus.publish('chat.rooms', next, opened(next, 'after the take-over'));
+      await expectEventually(() =>
+        expect(handled.map((h) => h.roomName)).toEqual(['held by the dead', 'after the take-over']),
+      );
+    } finally {
+      dying.kill('SIGKILL');
+      await bus.close();
+    }
+  });
+
+  it('keeps each stream bounded by maxStreamLength', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const bus = new RedisEventBus({
+      redisUrl: redis.url,
+      retryPolicy: { maxAttempts: 1, baseDelayMs: 1 },
+      keyPrefix: prefix,
+      maxStreamLength: 100,
+    });
+    try {
+      for (let i = 0; i < 1_000; i++)
+        await bus.publish('chat.rooms', `k${i % 7}`, opened(`r${i}`, String(i)));
+      const length = await bus.commands.xlen(bus.streamKey('chat.rooms'));
+      expect(length).toBeLessThan(300); // approximate trimming (MAXLEN ~) keeps it near 100
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   loadSettings,
+  openServiceRegistry,
   platformSettings,
   serveAndRegister,
   ServiceRegistry,
@@ -15,7 +16,6 @@ import { join } from 'node:path';
 import { gatewaySettings } from './gateway.settings';
 import { GatewayModule } from './gateway.module';
 import { packageDir, webClientDir } from './paths';
-import { openServiceRegistry } from './registry';
 import { EdgeRouter } from './routing/edge-router';
 import { HttpProxy } from './routing/http-proxy';
 import { Upstreams } from './routing/upstreams';

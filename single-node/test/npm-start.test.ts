@@ -239,3 +239,46 @@ describe('each app alone: node <app>/dist/main.js', () => {
     60_000,
   );
 });
+
+describe('apps as separate processes, found through a static registry', () => {
+  const started: Started[] = [];
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'static-'));
+  });
+
+  afterAll(() => {
+    for (const app of started) killGroup(app.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('routes through a lone gateway process to a lone chat-server process listed in STATIC_SERVICES', async () => {
+    const [chatPort, gatewayPort] = [await freePort(), await freePort()];
+    const chat = run('node', ['chat-server/dist/main.js'], {
+      CHAT_PORT: String(chatPort),
+      DATA_DIR: join(dataDir, 'chat'),
+      LOG_LEVEL: 'warn',
+    });
+    const gateway = run('node', ['gateway/dist/main.js'], {
+      GATEWAY_PORT: String(gatewayPort),
+      SERVICE_REGISTRY: 'static',
+      STATIC_SERVICES: `chat-server=http://127.0.0.1:${chatPort}`,
+      LOG_LEVEL: 'warn',
+    });
+    started.push(chat, gateway);
+    // Routed to the chat server, which asks for a token: 401 from it, not the gateway's 503.
+    await expectEventually(
+      async () =>
+        expect((await fetch(`http://127.0.0.1:${gatewayPort}/v1/api/rooms/joined`)).status).toBe(401),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    chat.child.kill('SIGKILL');
+    await chat.exited;
+    await expectEventually(
+      async () =>
+        expect((await fetch(`http://127.0.0.1:${gatewayPort}/v1/api/rooms/joined`)).status).toBe(503),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  }, 90_000);
+});

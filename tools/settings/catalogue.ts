@@ -86,5 +86,6 @@ export const requirementProbes: readonly Env[] = [
   { ROOM_FANOUT: 'redis' },
   { PRESENCE_STORE: 'redis' },
   { SERVICE_REGISTRY: 'consul' },
+  { SERVICE_REGISTRY: 'static' },
   { CHAT_STORE: 'mongo' },
 ];

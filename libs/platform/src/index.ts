@@ -11,6 +11,8 @@ export * from './room-fanout/room-fanout.redis';
 export * from './service-registry/service-registry.port';
 export * from './service-registry/service-registry.memory';
 export * from './service-registry/service-registry.consul';
+export * from './service-registry/service-registry.static';
+export * from './service-registry/open-service-registry';
 export * from './service/running-service';
 export * from './service/instance-name';
 export * from './service/serve-and-register';

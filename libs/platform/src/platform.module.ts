@@ -15,8 +15,7 @@ import { retryPolicyFrom } from './event-bus/retry-policy';
 import { InMemoryRoomFanout, sharedInMemoryFanoutHub } from './room-fanout/room-fanout.memory';
 import { RoomFanout } from './room-fanout/room-fanout.port';
 import { RedisRoomFanout } from './room-fanout/room-fanout.redis';
-import { ConsulServiceRegistry, consulRegistryOptions } from './service-registry/service-registry.consul';
-import { sharedInMemoryServiceRegistry } from './service-registry/service-registry.memory';
+import { openServiceRegistry } from './service-registry/open-service-registry';
 import { ServiceRegistry } from './service-registry/service-registry.port';
 import { Clock, SystemClock } from './time/clock';
 
@@ -93,14 +92,9 @@ function roomFanoutFor(settings: PlatformSettings, owned: OwnedClients): RoomFan
 }
 
 function serviceRegistryFor(settings: PlatformSettings, owned: OwnedClients): ServiceRegistry {
-  switch (settings.registry) {
-    case 'memory':
-      return sharedInMemoryServiceRegistry();
-    case 'consul':
-      return owned.own(new ConsulServiceRegistry(consulRegistryOptions(settings)));
-    default:
-      return unknownAdapter('SERVICE_REGISTRY', settings.registry);
-  }
+  const { registry, release } = openServiceRegistry(settings);
+  owned.own({ close: release });
+  return registry;
 }
 
 /**

@@ -116,17 +116,15 @@ describe('PlatformModule', () => {
       received.push(event.payload.roomId);
     });
     const roomId = randomUUID();
-    await publisher
-      .get(EventBus)
-      .publish(
-        'chat.rooms',
+    await publisher.get(EventBus).publish(
+      'chat.rooms',
+      roomId,
+      makeEvent<RoomEvent>('room.opened', {
         roomId,
-        makeEvent<RoomEvent>('room.opened', {
-          roomId,
-          roomName: 'r',
-          owner: { uid: 'u', nickName: 'U', profileImage: null },
-        }),
-      );
+        roomName: 'r',
+        owner: { uid: 'u', nickName: 'U', profileImage: null },
+      }),
+    );
     await expectEventually(() => expect(received).toEqual([roomId]));
     const bus = publisher.get(EventBus);
     await publisher.close();

@@ -97,9 +97,19 @@ export const platformSettings = {
   ),
   registry: setting.oneOf(
     'SERVICE_REGISTRY',
-    ['memory', 'consul'],
+    ['memory', 'consul', 'static'],
     'memory',
-    'ServiceRegistry adapter: in-process (single node) or Consul',
+    'ServiceRegistry adapter: in-process (single node), Consul, or a static list (STATIC_SERVICES)',
+  ),
+  staticServices: setting.string(
+    'STATIC_SERVICES',
+    '',
+    'Static registry: service=url,url;service=url… e.g. chat-server=http://10.0.0.5:18000,http://10.0.0.6:18000;presence-server=http://10.0.0.7:18010 (health-checked at /health/ready)',
+    {
+      requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'static'),
+      pattern: /^[^=;]+=[^;]*(;[^=;]+=[^;]*)*;?$|^$/,
+      hint: 'service=http://host:port,http://host:port;service=…',
+    },
   ),
   consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
     requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'consul'),

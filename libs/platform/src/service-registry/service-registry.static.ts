@@ -1,0 +1,61 @@
+// For hosts and DNS-based platforms without Consul: the instances are listed in STATIC_SERVICES.
+import { InMemoryServiceRegistry } from './service-registry.memory';
+import type { Registration } from './service-registry.port';
+
+/** `STATIC_SERVICES` parsed: service name → base URLs of its instances. */
+export type StaticServices = ReadonlyMap<string, readonly URL[]>;
+
+/**
+ * `chat-server=http://10.0.0.5:18000,http://10.0.0.6:18000;presence-server=http://10.0.0.7:18010`
+ * → a map, or the reason it is not one (for the settings check at start-up).
+ */
+export function parseStaticServices(text: string): StaticServices | string {
+  const services = new Map<string, URL[]>();
+  for (const part of text
+    .split(';')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const [name, urls] = part.split('=', 2);
+    if (!name?.trim() || urls === undefined) return `"${part}" is not service=url,url`;
+    const parsed: URL[] = [];
+    for (const raw of urls
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean)) {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return `"${raw}" is not a URL`;
+      }
+      if (url.protocol !== 'http:' || !url.port) return `"${raw}" must be http://host:port`;
+      parsed.push(url);
+    }
+    services.set(name.trim(), parsed);
+  }
+  return services;
+}
+
+/**
+ * Discovery from a fixed list: every listed instance is polled at its `/health/ready` like a
+ * Consul agent would, and only those answering 2xx resolve. Instances of this process that
+ * register themselves are added too (they are usually in the list already, under their URL).
+ */
+export class StaticServiceRegistry extends InMemoryServiceRegistry {
+  constructor(services: StaticServices, healthCheckIntervalMs = 5_000) {
+    super();
+    for (const [service, urls] of services) {
+      for (const url of urls) {
+        const registration: Registration = {
+          id: `${service}-${url.hostname}-${url.port}`,
+          service,
+          host: url.hostname,
+          port: Number(url.port),
+          healthCheckUrl: new URL('/health/ready', url).toString(),
+          healthCheckIntervalMs,
+        };
+        void this.register(registration);
+      }
+    }
+  }
+}

@@ -126,7 +126,7 @@ export const platformSettings = {
   advertiseHost: setting.string(
     'ADVERTISE_HOST',
     '127.0.0.1',
-    'Host name other services use to reach this instance',
+    'Host name other services use to reach this instance; auto = its first non-loopback IPv4 address (replicas that share one configuration, e.g. docker compose --scale)',
   ),
   // Shared here because two services read it: the presence server checks it, the chat server sends it.
   presenceInternalToken: setting.string(

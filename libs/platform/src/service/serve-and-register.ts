@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication } from '@nestjs/common';
@@ -51,9 +52,9 @@ export async function serveAndRegister(
   await registry.register({
     id,
     service,
-    host: platform.advertiseHost,
+    host: advertisedHost(platform.advertiseHost),
     port,
-    healthCheckUrl: `http://${platform.advertiseHost}:${port}/health/ready`,
+    healthCheckUrl: `http://${advertisedHost(platform.advertiseHost)}:${port}/health/ready`,
     healthCheckIntervalMs: options.healthCheckIntervalMs,
   });
   const logger = new Logger(service);
@@ -69,4 +70,17 @@ export async function serveAndRegister(
     await options.afterAppClose?.();
   };
   return { name: service, url, port, close: () => (closing ??= close()) };
+}
+
+/**
+ * The address others reach this instance at. `auto`: the first non-loopback IPv4 address, so that
+ * replicas started from one configuration (docker compose --scale) each advertise their own.
+ */
+export function advertisedHost(setting: string): string {
+  if (setting !== 'auto') return setting;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const address = addresses?.find((candidate) => candidate.family === 'IPv4' && !candidate.internal);
+    if (address) return address.address;
+  }
+  return '127.0.0.1';
 }

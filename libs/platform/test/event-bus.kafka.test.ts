@@ -19,6 +19,6 @@ describe.skipIf(!brokers)('KafkaEventBus', () => {
         retryPolicy,
         namespace: `test-${randomUUID().slice(0, 8)}.`,
       }),
-    { timeoutMs: 60_000 },
+    { timeoutMs: 60_000, testTimeoutMs: 180_000 },
   );
 });

@@ -76,6 +76,29 @@ describe('RedisEventBus across processes', () => {
     }
   });
 
+  it('connects again after a failed first connection: publishing works once Redis is up', async () => {
+    const late = await startRedisServer();
+    const port = late.port;
+    await late.stop();
+    const bus = new RedisEventBus({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      retryPolicy: { maxAttempts: 1, baseDelayMs: 1 },
+      keyPrefix: `t-${randomUUID()}`,
+    });
+    let revived: TestRedis | undefined;
+    try {
+      await expect(bus.publish('chat.rooms', 'k', opened('r1', 'while down'))).rejects.toThrow();
+      revived = await startRedisServer({ port });
+      await expectEventually(() => bus.publish('chat.rooms', 'k', opened('r2', 'once up')), {
+        timeoutMs: 10_000,
+      });
+      expect(await bus.commands.xlen(bus.streamKey('chat.rooms'))).toBe(1);
+    } finally {
+      await bus.close();
+      await revived?.stop();
+    }
+  });
+
   it('keeps each stream bounded by maxStreamLength', async () => {
     const prefix = `t-${randomUUID()}`;
     const bus = new RedisEventBus({

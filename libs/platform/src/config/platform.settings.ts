@@ -66,6 +66,12 @@ export const platformSettings = {
     'Replication factor of each topic the event bus creates (3 on a 3+ broker cluster)',
     { min: 1, max: 32 },
   ),
+  kafkaPublishTimeoutMs: setting.int(
+    'KAFKA_PUBLISH_TIMEOUT_MS',
+    30_000,
+    'Longest one publish to Kafka may take (connection, bounded retries, acks) before it fails',
+    { min: 1_000, max: 600_000 },
+  ),
   eventMaxAttempts: setting.int(
     'EVENT_MAX_ATTEMPTS',
     5,

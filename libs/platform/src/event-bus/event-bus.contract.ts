@@ -11,6 +11,8 @@ export type EventBusFactory = (retryPolicy: RetryPolicy) => Promise<EventBus>;
 export interface EventBusContractOptions {
   /** How long to wait for an effect; engines with slow group joins need more than the default. */
   readonly timeoutMs?: number;
+  /** Each test's own time limit (vitest's default is 30 s; Kafka group joins alone can take longer). */
+  readonly testTimeoutMs?: number;
 }
 
 const topic = 'chat.rooms' satisfies TopicName;
@@ -40,7 +42,7 @@ export function eventBusContract(
   const timeoutMs = options.timeoutMs ?? 5_000;
   const eventually = <T>(check: () => T | Promise<T>) => expectEventually(check, { timeoutMs });
 
-  describe(`EventBus contract: ${name}`, () => {
+  describe(`EventBus contract: ${name}`, { timeout: options.testTimeoutMs }, () => {
     const buses: EventBus[] = [];
     const open = async (retryPolicy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5 }): Promise<EventBus> => {
       const bus = await makeBus(retryPolicy);

@@ -29,10 +29,22 @@ export interface KafkaEventBusOptions {
   readonly retryPolicy: RetryPolicy;
   /** Prefix of every topic and group name on the cluster, so environments (or test runs) can share one. */
   readonly namespace?: string;
+  /** Longest a publish (connection, retries and acks included) may take before it rejects (default 30 s). */
+  readonly publishTimeoutMs?: number;
+}
+
+/** Rejects with "<what> timed out" when `promise` takes longer than `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function kafkaEventBusOptions(settings: PlatformSettings): KafkaEventBusOptions {
   return {
+    publishTimeoutMs: settings.kafkaPublishTimeoutMs,
     brokers: settings.kafkaBrokers,
     clientId: settings.kafkaClientId,
     partitions: settings.kafkaPartitions,
@@ -93,7 +105,8 @@ function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
  *   `publish` resolves only once the event is durable and retries never reorder or duplicate.
  *   Publishes queue behind the one request in flight and go out together in the next
  *   (see `flush`), so records keep the order of the `publish` calls.
- * - One consumer per `subscribe` in group `group`: Kafka gives each partition (so each key) to
+ * - One consumer per `subscribe` in Kafka group `<group>.<topic>` (a group is (topic, group) on
+ *   every adapter): Kafka gives each partition (so each key) to
  *   one member and `eachMessage` handles a partition's records one at a time, which is the
  *   per-key order. Retries with backoff happen inside `eachMessage` (heart-beating while it
  *   waits), so the partition does not move on until the event was handled or dead-lettered.
@@ -144,7 +157,10 @@ export class KafkaEventBus extends EventBus {
   ): Promise<EventSubscription> {
     this.assertOpen();
     await this.ensureTopics(topic);
-    const groupId = this.name(group);
+    // One kafkajs group per (topic, group): members of one Kafka group must all subscribe the same
+    // topics, or the round-robin assigner hands out only the leader's (kafkajs: "Consumer group
+    // received unsubscribed topics") and the other topic is never read.
+    const groupId = this.name(`${group}.${topic}`);
     await this.startAtEndIfNew(groupId, this.name(topic));
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
     const joined = new Promise<void>((resolve) => {
@@ -367,10 +383,15 @@ export class KafkaEventBus extends EventBus {
         for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
         try {
           const producer = await this.connectedProducer();
-          await producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          });
+          await withTimeout(
+            producer.sendBatch({
+              acks: -1,
+              timeout: this.publishTimeoutMs,
+              topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+            }),
+            this.publishTimeoutMs,
+            'Kafka publish',
+          );
           for (const entry of batch) entry.resolve();
         } catch (error) {
           for (const entry of batch) entry.reject(error);
@@ -414,32 +435,57 @@ export class KafkaEventBus extends EventBus {
         topic: topicName,
         partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
       });
-    } catch {
-      // The group already has running members (it cannot be moved): they own its offsets.
+    } catch (error) {
+      // Running members (another instance joined first) own the offsets, and they committed
+      // the end already. Anything else must not fall back to reading the whole retained log.
+      const [now] = await admin.fetchOffsets({ groupId, topics: [topicName] });
+      if (now && now.partitions.some((partition) => partition.offset !== '-1')) return;
+      throw new Error(
+        `could not start Kafka group ${groupId} at the end of ${topicName}: ${errorMessage(error)}`,
+      );
     }
   }
 
   private connectedProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+    if (!this.producer) {
+      const connecting = (async () => {
+        const producer = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          // Bounded: without it an idempotent producer retries retriable errors for ever.
+          retry: { retries: 5, maxRetryTime: this.publishTimeoutMs },
+        });
+        await producer.connect();
+        return producer;
+      })();
+      // A failed connection is not kept: the next publish connects again.
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = undefined;
       });
-      await producer.connect();
-      return producer;
-    })();
+      this.producer = connecting;
+    }
     return this.producer;
   }
 
   private connectedAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
+    if (!this.admin) {
+      const connecting = (async () => {
+        const admin = this.kafka.admin({ retry: { retries: 5, maxRetryTime: this.publishTimeoutMs } });
+        await admin.connect();
+        return admin;
+      })();
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = undefined;
+      });
+      this.admin = connecting;
+    }
     return this.admin;
+  }
+
+  private get publishTimeoutMs(): number {
+    return this.options.publishTimeoutMs ?? 30_000;
   }
 
   private name(topicOrGroup: string): string {

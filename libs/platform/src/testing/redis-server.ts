@@ -16,8 +16,8 @@ export interface TestRedis {
  * never share state with a machine-wide Redis. Fails loudly when no
  * `redis-server` binary is installed, the spawn fails and the error says so.
  */
-export async function startRedisServer(): Promise<TestRedis> {
-  const port = await freePort();
+export async function startRedisServer(options: { port?: number } = {}): Promise<TestRedis> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',

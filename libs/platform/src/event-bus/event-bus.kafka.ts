@@ -442,6 +442,7 @@ export class KafkaEventBus extends EventBus {
       if (now && now.partitions.some((partition) => partition.offset !== '-1')) return;
       throw new Error(
         `could not start Kafka group ${groupId} at the end of ${topicName}: ${errorMessage(error)}`,
+        { cause: error },
       );
     }
   }

@@ -1,5 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AuthModule, HealthModule, LoggingModule, PlatformModule, type Clock } from '@playlist-chat/platform';
+import {
+  AuthModule,
+  EventBusReadiness,
+  HealthModule,
+  LoggingModule,
+  PlatformModule,
+  ServiceRegistryReadiness,
+  type Clock,
+} from '@playlist-chat/platform';
 import { StoreReadiness } from './health/store.readiness';
 import { PresenceConfig } from './presence-config';
 import { PresenceModule } from './presence/presence.module';
@@ -36,7 +44,10 @@ export class PresenceAppModule {
         LoggingModule.forRoot({ service: PRESENCE_SERVICE, settings: config.platform }),
         AuthModule.forRoot(config.auth),
         PresenceModule.forRoot(options.clock),
-        HealthModule.forRoot({ readiness: [StoreReadiness], imports: [PresenceStoreModule] }),
+        HealthModule.forRoot({
+          readiness: [StoreReadiness, EventBusReadiness, ServiceRegistryReadiness],
+          imports: [PresenceStoreModule],
+        }),
       ],
     };
   }

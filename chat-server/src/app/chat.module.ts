@@ -4,9 +4,12 @@ import {
   AuthModule,
   CatalogueErrorFilter,
   Clock,
+  EventBusReadiness,
   HealthModule,
   LoggingModule,
   PlatformModule,
+  RoomFanoutReadiness,
+  ServiceRegistryReadiness,
 } from '@playlist-chat/platform';
 import { StompAuthenticator, StompModule } from '@playlist-chat/stomp';
 import { ChatStompAuthenticator } from '../auth/chat-stomp.authenticator';
@@ -100,7 +103,10 @@ export class ChatModule {
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
         storageModule,
-        HealthModule.forRoot({ readiness: [StoreReadiness], imports: [storageModule] }),
+        HealthModule.forRoot({
+          readiness: [StoreReadiness, EventBusReadiness, RoomFanoutReadiness, ServiceRegistryReadiness],
+          imports: [storageModule],
+        }),
         StompModule.forRoot({ path: WS_PATH, ...stompOptionsFrom(config.stomp) }),
       ],
       controllers,

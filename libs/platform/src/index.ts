@@ -29,6 +29,7 @@ export * from './logging/structured-logging';
 export * from './logging/redaction';
 export * from './health/readiness-indicator';
 export * from './health/health.module';
+export * from './health/platform.readiness';
 export * from './http/field-problems';
 export * from './http/catalogue-error';
 export * from './http/catalogue-error.filter';

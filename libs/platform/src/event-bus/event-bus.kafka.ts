@@ -280,6 +280,11 @@ export class KafkaEventBus extends EventBus {
     return replayed;
   }
 
+  /** Reachable while the admin client can describe the cluster (a failed connection is retried next time). */
+  override async ping(): Promise<void> {
+    await (await this.connectedAdmin()).describeCluster();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

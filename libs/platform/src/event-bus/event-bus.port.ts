@@ -59,4 +59,7 @@ export abstract class EventBus {
 
   /** Flushes what is in flight and releases connections. */
   abstract close(): Promise<void>;
+
+  /** Resolves while the log is reachable (readiness); in-process buses always are. */
+  async ping(): Promise<void> {}
 }

@@ -122,6 +122,11 @@ export class RedisEventBus extends EventBus {
     }
   }
 
+  override async ping(): Promise<void> {
+    await this.ready();
+    await this.client.ping();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -23,6 +23,9 @@ export abstract class RoomFanout {
   abstract onMessage(handler: FanoutHandler): void;
 
   abstract close(): Promise<void>;
+
+  /** Resolves while the fan-out is reachable (readiness); the in-process one always is. */
+  async ping(): Promise<void> {}
 }
 
 export const roomChannel = (roomId: string): string => `room:${roomId}`;

@@ -70,6 +70,11 @@ export class RedisRoomFanout extends RoomFanout {
     this.handler = handler;
   }
 
+  override async ping(): Promise<void> {
+    if (this.publisher.status === 'wait') await this.publisher.connect();
+    await this.publisher.ping();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -116,6 +116,10 @@ export class ConsulServiceRegistry extends ServiceRegistry {
     };
   }
 
+  override async ping(): Promise<void> {
+    await this.consul.agent.self();
+  }
+
   async close(): Promise<void> {
     for (const watch of this.watches) watch.end();
     this.watches.clear();

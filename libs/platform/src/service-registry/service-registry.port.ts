@@ -33,4 +33,7 @@ export abstract class ServiceRegistry {
   abstract watch(service: string, onChange: (instances: ServiceInstance[]) => void): () => void;
 
   abstract close(): Promise<void>;
+
+  /** Resolves while the registry is reachable (readiness); in-process and static ones always are. */
+  async ping(): Promise<void> {}
 }

@@ -1,5 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, LoggingModule, ServiceRegistry, type PlatformSettings } from '@playlist-chat/platform';
+import {
+  HealthModule,
+  LoggingModule,
+  MetricsModule,
+  ServiceRegistry,
+  type PlatformSettings,
+} from '@playlist-chat/platform';
 import { DocsController } from './docs/docs.controller';
 import { GATEWAY_SETTINGS } from './gateway.tokens';
 import type { GatewaySettings } from './gateway.settings';
@@ -40,6 +46,7 @@ export class GatewayModule {
       imports: [
         GatewayDepsModule.forRoot(deps),
         LoggingModule.forRoot({ service: 'gateway', settings: deps.platform }),
+        MetricsModule.forRoot({ service: 'gateway' }),
         HealthModule.forRoot({ readiness: [RegistryReadiness] }),
       ],
       controllers: [DocsController],

@@ -4,6 +4,7 @@ import {
   EventBusReadiness,
   HealthModule,
   LoggingModule,
+  MetricsModule,
   PlatformModule,
   ServiceRegistryReadiness,
   type Clock,
@@ -42,6 +43,7 @@ export class PresenceAppModule {
         PresenceConfigModule.forRoot(config),
         PlatformModule.forRoot(config.platform),
         LoggingModule.forRoot({ service: PRESENCE_SERVICE, settings: config.platform }),
+        MetricsModule.forRoot({ service: PRESENCE_SERVICE }),
         AuthModule.forRoot(config.auth),
         PresenceModule.forRoot(options.clock),
         HealthModule.forRoot({

@@ -7,6 +7,7 @@ import {
   EventBusReadiness,
   HealthModule,
   LoggingModule,
+  MetricsModule,
   PlatformModule,
   RoomFanoutReadiness,
   ServiceRegistryReadiness,
@@ -39,6 +40,7 @@ import type { StorageSettings } from '../storage/storage.settings';
 import { stompOptionsFrom } from '../stomp-limits.settings';
 import { ChatConfig } from './chat-config';
 import { ChatInstance } from './chat-instance';
+import { StompMetrics } from './stomp-metrics';
 import { CHAT_SERVICE } from './service-name';
 import { WS_PATH } from './ws-path';
 
@@ -89,6 +91,7 @@ export class ChatModule {
       SearchOutboxWorker,
       HousekeepingService,
       HousekeepingWorker,
+      StompMetrics,
     ];
     // One instance, imported by this module and by the health checks that read the store.
     const storageModule = ChatStorageModule.forRoot({
@@ -100,6 +103,7 @@ export class ChatModule {
       module: ChatModule,
       imports: [
         LoggingModule.forRoot({ service: CHAT_SERVICE, settings: config.platform }),
+        MetricsModule.forRoot({ service: CHAT_SERVICE }),
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
         storageModule,

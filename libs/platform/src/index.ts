@@ -30,6 +30,7 @@ export * from './logging/redaction';
 export * from './health/readiness-indicator';
 export * from './health/health.module';
 export * from './health/platform.readiness';
+export * from './metrics/metrics.module';
 export * from './http/field-problems';
 export * from './http/catalogue-error';
 export * from './http/catalogue-error.filter';

@@ -15,6 +15,8 @@ import { retryPolicyFrom } from './event-bus/retry-policy';
 import { InMemoryRoomFanout, sharedInMemoryFanoutHub } from './room-fanout/room-fanout.memory';
 import { RoomFanout } from './room-fanout/room-fanout.port';
 import { RedisRoomFanout } from './room-fanout/room-fanout.redis';
+import { MeteredEventBus } from './metrics/metered-event-bus';
+import { MetricsRegistry } from './metrics/metrics.module';
 import { openServiceRegistry } from './service-registry/open-service-registry';
 import { ServiceRegistry } from './service-registry/service-registry.port';
 import { Clock, SystemClock } from './time/clock';
@@ -122,7 +124,15 @@ export class PlatformModule {
       providers: [
         { provide: PLATFORM_SETTINGS, useValue: settings },
         { provide: OwnedClients, useValue: owned },
-        { provide: EventBus, useFactory: () => eventBusFor(settings, owned) },
+        {
+          provide: EventBus,
+          // Counted when the app exposes metrics (MetricsModule), as is.
+          useFactory: (registry?: MetricsRegistry) => {
+            const bus = eventBusFor(settings, owned);
+            return registry ? new MeteredEventBus(bus, registry) : bus;
+          },
+          inject: [{ token: MetricsRegistry, optional: true }],
+        },
         { provide: RoomFanout, useFactory: () => roomFanoutFor(settings, owned) },
         { provide: ServiceRegistry, useFactory: () => serviceRegistryFor(settings, owned) },
         { provide: Clock, useClass: SystemClock },

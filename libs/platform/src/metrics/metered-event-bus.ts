@@ -1,0 +1,70 @@
+import type { EventTopics, TopicName } from '@playlist-chat/contracts';
+import { Counter, type Registry } from 'prom-client';
+import { EventBus, type EventHandler, type EventSubscription } from '../event-bus/event-bus.port';
+
+/**
+ * The chosen EventBus, counted: `event_bus_published_total{topic, outcome}` and
+ * `event_bus_consumed_total{topic, group, outcome}` (outcome ok / failed; a failed handling is
+ * retried, then dead-lettered). Topics and groups are a fixed, small set, so labels stay bounded.
+ */
+export class MeteredEventBus extends EventBus {
+  private readonly published: Counter<'topic' | 'outcome'>;
+  private readonly consumed: Counter<'topic' | 'group' | 'outcome'>;
+
+  constructor(
+    private readonly bus: EventBus,
+    registry: Registry,
+  ) {
+    super();
+    this.published = new Counter({
+      name: 'event_bus_published_total',
+      help: 'Events published to the event bus, by topic and outcome',
+      labelNames: ['topic', 'outcome'],
+      registers: [registry],
+    });
+    this.consumed = new Counter({
+      name: 'event_bus_consumed_total',
+      help: 'Event deliveries handled from the event bus, by topic, group and outcome (failed ones are retried, then dead-lettered)',
+      labelNames: ['topic', 'group', 'outcome'],
+      registers: [registry],
+    });
+  }
+
+  async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
+    try {
+      await this.bus.publish(topic, key, event);
+      this.published.inc({ topic, outcome: 'ok' });
+    } catch (error) {
+      this.published.inc({ topic, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  subscribe<T extends TopicName>(
+    topic: T,
+    group: string,
+    handler: EventHandler<EventTopics[T]>,
+  ): Promise<EventSubscription> {
+    return this.bus.subscribe(topic, group, async (event, info) => {
+      try {
+        await handler(event, info);
+        this.consumed.inc({ topic: info.topic, group, outcome: 'ok' });
+      } catch (error) {
+        this.consumed.inc({ topic: info.topic, group, outcome: 'failed' });
+        throw error;
+      }
+    });
+  }
+
+  replayDeadLetters(topic: TopicName): Promise<number> {
+    return this.bus.replayDeadLetters(topic);
+  }
+
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+
+  override ping(): Promise<void> {
+    return this.bus.ping();
+  }
+}

@@ -81,8 +81,6 @@ describe('PlatformModule', () => {
 
   it('binds Redis fan-out when chosen and closes its connections with the app', async () => {
     const app = await startApp({
-      DEPLOYMENT_MODE: 'cluster',
-      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
       ROOM_FANOUT: 'redis',
       REDIS_URL: redis.url,
     });
@@ -101,12 +99,7 @@ describe('PlatformModule', () => {
   });
 
   it('binds the Redis Streams bus when chosen: events cross apps through Redis, closed with the app', async () => {
-    const env = {
-      DEPLOYMENT_MODE: 'cluster',
-      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
-      EVENT_BUS: 'redis',
-      REDIS_URL: redis.url,
-    };
+    const env = { EVENT_BUS: 'redis', REDIS_URL: redis.url };
     const publisher = await startApp(env);
     const consumer = await startApp(env);
     expect(publisher.get(EventBus)).toBeInstanceOf(RedisEventBus);
@@ -136,8 +129,6 @@ describe('PlatformModule', () => {
 
   it('binds the Kafka bus and the Consul registry when chosen, connecting only on first use', async () => {
     const app = await startApp({
-      DEPLOYMENT_MODE: 'cluster',
-      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
       EVENT_BUS: 'kafka',
       KAFKA_BROKERS: '127.0.0.1:1',
       SERVICE_REGISTRY: 'consul',

@@ -4,6 +4,18 @@ import { requiredWhenEquals, setting, type Env, type SettingsOf } from './settin
 export const isSingleNode = (env: Env): boolean => (env.DEPLOYMENT_MODE ?? 'single') === 'single';
 
 /** Which column of the architecture this process runs in, and the adapter behind each shared port. */
+/** The adapter an adapter switch selects, set or by default (memory in single node, `clusterDefault` in a cluster). */
+function adapterOf(env: Env, variable: string, clusterDefault: string): string {
+  return env[variable] || (isSingleNode(env) ? 'memory' : clusterDefault);
+}
+
+/** An in-process adapter in a cluster would give each instance its own bus, fan-out or registry. */
+function notInCluster(value: string, env: Env): string | undefined {
+  return value === 'memory' && env.DEPLOYMENT_MODE === 'cluster'
+    ? 'must not be memory when DEPLOYMENT_MODE=cluster: each instance would have its own; choose a shared adapter'
+    : undefined;
+}
+
 export const platformSettings = {
   mode: setting.oneOf(
     'DEPLOYMENT_MODE',
@@ -35,8 +47,9 @@ export const platformSettings = {
   eventBus: setting.oneOf(
     'EVENT_BUS',
     ['memory', 'kafka', 'redis'],
-    'memory',
+    (env) => (isSingleNode(env) ? 'memory' : 'kafka'),
     'EventBus adapter: in-process (single node), Kafka, or Redis Streams (small clusters, no Kafka)',
+    { refuse: notInCluster },
   ),
   eventStreamMaxLength: setting.int(
     'EVENT_STREAM_MAX_LENGTH',
@@ -51,7 +64,7 @@ export const platformSettings = {
     { min: 500, max: 600_000 },
   ),
   kafkaBrokers: setting.list('KAFKA_BROKERS', '', 'Kafka bootstrap brokers, comma-separated host:port', {
-    requiredWhen: requiredWhenEquals('EVENT_BUS', 'kafka'),
+    requiredWhen: (env) => (adapterOf(env, 'EVENT_BUS', 'kafka') === 'kafka' ? 'EVENT_BUS=kafka' : undefined),
   }),
   kafkaClientId: setting.string('KAFKA_CLIENT_ID', 'playlist-chat', 'Kafka client id prefix'),
   kafkaPartitions: setting.int(
@@ -87,25 +100,32 @@ export const platformSettings = {
   fanout: setting.oneOf(
     'ROOM_FANOUT',
     ['memory', 'redis'],
-    'memory',
+    (env) => (isSingleNode(env) ? 'memory' : 'redis'),
     'RoomFanout adapter: in-process (single node) or Redis pub/sub',
+    { refuse: notInCluster },
   ),
   redisUrl: setting.string(
     'REDIS_URL',
     '',
     'Redis URL (redis://host:port/db) for fan-out, presence and the Redis Streams bus',
     {
+      // Names the first switch that needs it.
       requiredWhen: (env) =>
-        env.ROOM_FANOUT === 'redis' || env.PRESENCE_STORE === 'redis' || env.EVENT_BUS === 'redis'
-          ? 'ROOM_FANOUT, PRESENCE_STORE or EVENT_BUS is redis'
-          : undefined,
+        [
+          ['PRESENCE_STORE', adapterOf(env, 'PRESENCE_STORE', 'redis')],
+          ['ROOM_FANOUT', adapterOf(env, 'ROOM_FANOUT', 'redis')],
+          ['EVENT_BUS', adapterOf(env, 'EVENT_BUS', 'kafka')],
+        ]
+          .filter(([, adapter]) => adapter === 'redis')
+          .map(([variable]) => `${variable} is redis`)[0],
     },
   ),
   registry: setting.oneOf(
     'SERVICE_REGISTRY',
     ['memory', 'consul', 'static'],
-    'memory',
+    (env) => (isSingleNode(env) ? 'memory' : 'consul'),
     'ServiceRegistry adapter: in-process (single node), Consul, or a static list (STATIC_SERVICES)',
+    { refuse: notInCluster },
   ),
   staticServices: setting.string(
     'STATIC_SERVICES',
@@ -118,7 +138,8 @@ export const platformSettings = {
     },
   ),
   consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
-    requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'consul'),
+    requiredWhen: (env) =>
+      adapterOf(env, 'SERVICE_REGISTRY', 'consul') === 'consul' ? 'SERVICE_REGISTRY=consul' : undefined,
   }),
   consulDeregisterAfter: setting.string(
     'CONSUL_DEREGISTER_CRITICAL_AFTER',

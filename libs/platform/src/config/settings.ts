@@ -104,10 +104,14 @@ export const setting = {
     values: readonly V[],
     defaultValue: V | ((env: Env) => V),
     description: string,
+    /** A value the rest of the configuration rules out, and why (e.g. in-process adapters in a cluster). */
+    opts: { refuse?: (value: V, env: Env) => string | undefined } = {},
   ): Setting<V> {
-    return define(env, defaultValue, description, (raw) => {
+    return define(env, defaultValue, description, (raw, environment) => {
       if (!(values as readonly string[]).includes(raw))
         throw new Invalid(`must be one of ${values.join(', ')}`);
+      const refusal = opts.refuse?.(raw as V, environment);
+      if (refusal) throw new Invalid(refusal);
       return raw as V;
     });
   },

@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { TestBackend } from './support/backend';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { gatewaysPerTest, startTestGateway } from './support/gateway';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function gateway(): Promise<TestGateway> {
-  const started = await startTestGateway();
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-async function backend(name: string, service: string, on: TestGateway): Promise<TestBackend> {
-  const instance = await TestBackend.start(name, service);
-  cleanups.push(() => instance.stop());
-  await instance.register(on.registry);
-  return instance;
-}
+const { gateway, backend } = gatewaysPerTest();
 
 describe('/docs', () => {
   it('serves one Swagger UI that lists every service', async () => {

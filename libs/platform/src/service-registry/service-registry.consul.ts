@@ -41,6 +41,9 @@ function toInstances(entries: unknown): ServiceInstance[] {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** How often an instance checks that the agent still lists it. */
+const reconcileIntervalMs = 15_000;
+
 /**
  * Discovery through the local Consul agent. Registration carries an HTTP check run by the
  * agent at the registration's interval; it starts as passing (a fresh instance counts as
@@ -48,11 +51,16 @@ function toInstances(entries: unknown): ServiceInstance[] {
  * Consul itself, so a crashed process does not linger. `healthy` asks for passing entries
  * only; `watch` is a blocking query on the same endpoint (the package's `watch` helper,
  * which re-connects with backoff) and reports a list only when it differs from the last.
+ * Every `reconcileIntervalMs` an instance checks that the agent still lists it and registers
+ * again if not (an agent restarted without its data forgets everyone).
  */
 export class ConsulServiceRegistry extends ServiceRegistry {
   private readonly logger = new Logger(ConsulServiceRegistry.name);
   private readonly consul: Consul;
   private readonly watches = new Set<ReturnType<Consul['watch']>>();
+  /** What this process registered, to register again when the agent forgot it (restarted without its data). */
+  private readonly registered = new Map<string, Registration>();
+  private reconcileTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConsulRegistryOptions) {
     super();
@@ -62,6 +70,27 @@ export class ConsulServiceRegistry extends ServiceRegistry {
   }
 
   async register(registration: Registration): Promise<void> {
+    await this.registerWithAgent(registration);
+    this.registered.set(registration.id, registration);
+    this.reconcileTimer ??= setInterval(() => void this.reRegisterForgotten(), reconcileIntervalMs);
+    this.reconcileTimer.unref();
+  }
+
+  /** An agent that restarted without its data no longer lists us: register again rather than stay invisible. */
+  private async reRegisterForgotten(): Promise<void> {
+    try {
+      const known = (await this.consul.agent.service.list()) as Record<string, unknown>;
+      for (const [id, registration] of this.registered) {
+        if (known[id] !== undefined) continue;
+        this.logger.warn(`Consul no longer lists ${id}; registering it again`);
+        await this.registerWithAgent(registration);
+      }
+    } catch (error) {
+      this.logger.warn(`could not check the Consul registration: ${String(error)}`);
+    }
+  }
+
+  private async registerWithAgent(registration: Registration): Promise<void> {
     const interval = registration.healthCheckIntervalMs ?? defaultIntervalMs;
     await this.consul.agent.service.register({
       id: registration.id,
@@ -81,6 +110,7 @@ export class ConsulServiceRegistry extends ServiceRegistry {
   }
 
   async deregister(instanceId: string): Promise<void> {
+    this.registered.delete(instanceId);
     await this.consul.agent.service.deregister(instanceId);
   }
 
@@ -121,6 +151,7 @@ export class ConsulServiceRegistry extends ServiceRegistry {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.reconcileTimer);
     for (const watch of this.watches) watch.end();
     this.watches.clear();
     this.consul.destroy();

@@ -29,6 +29,21 @@ export interface RedisEventBusOptions {
 }
 
 type Fields = Record<string, string>;
+
+/** Which parked events an operator means: one group's (or all), the oldest `limit`. */
+export interface DeadLetterFilter {
+  readonly group?: string;
+  readonly limit?: number;
+}
+
+/** One parked event as the dead-letter stream holds it. */
+export interface ParkedEvent extends DeadLetterInfo {
+  readonly id: string;
+  readonly key: string;
+  readonly group: string;
+  /** The event as published (JSON). */
+  readonly event: string;
+}
 type StreamEntry = [id: string, fields: string[]];
 
 const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -103,23 +118,45 @@ export class RedisEventBus extends EventBus {
     };
   }
 
-  /** Moves every parked event of `topic` back to the group that failed it (its replay stream); returns how many. */
-  async replayDeadLetters(topic: TopicName): Promise<number> {
+  /**
+   * Moves parked events of `topic` back to the group that failed each (its replay stream), oldest
+   * first: all of them, or only `group`'s, at most `limit`; returns how many.
+   */
+  async replayDeadLetters(topic: TopicName, filter: DeadLetterFilter = {}): Promise<number> {
+    let moved = 0;
+    for (const parked of await this.deadLetters(topic, filter)) {
+      await this.append(replayTopic(topic, parked.group), { key: parked.key, event: parked.event });
+      await this.client.xdel(this.streamKey(deadLetterTopic(topic)), parked.id);
+      moved += 1;
+    }
+    return moved;
+  }
+
+  /** Parked events of `topic`, oldest first: all, or only `group`'s, at most `limit` (operators' `npm run dlt -- list`). */
+  async deadLetters(topic: TopicName, filter: DeadLetterFilter = {}): Promise<ParkedEvent[]> {
     const dlq = this.streamKey(deadLetterTopic(topic));
     await this.ready();
-    let moved = 0;
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    const found: ParkedEvent[] = [];
     let from = '-';
-    for (;;) {
-      const fresh = (await this.client.xrange(dlq, from, '+', 'COUNT', BATCH)) as StreamEntry[];
-      if (fresh.length === 0) return moved;
-      for (const [id, flat] of fresh) {
+    while (found.length < limit) {
+      const entries = (await this.client.xrange(dlq, from, '+', 'COUNT', BATCH)) as StreamEntry[];
+      if (entries.length === 0) break;
+      for (const [id, flat] of entries) {
         const fields = fieldsOf(flat);
-        await this.append(replayTopic(topic, fields.group ?? ''), { key: fields.key, event: fields.event });
-        await this.client.xdel(dlq, id);
-        moved += 1;
+        if (filter.group !== undefined && fields.group !== filter.group) continue;
+        found.push({
+          id,
+          key: fields.key,
+          event: fields.event,
+          ...deadLetterInfoOf(fields),
+          group: fields.group ?? '',
+        });
+        if (found.length >= limit) break;
       }
-      from = `(${fresh[fresh.length - 1][0]}`; // exclusive: that entry is gone now
+      from = `(${entries[entries.length - 1][0]}`; // exclusive: after the last one read
     }
+    return found;
   }
 
   override async ping(): Promise<void> {

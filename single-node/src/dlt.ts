@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import type { TopicName } from '@playlist-chat/contracts';
+import {
+  exitOnStartFailure,
+  KafkaEventBus,
+  kafkaEventBusOptions,
+  loadSettings,
+  platformSettings,
+  RedisEventBus,
+  retryPolicyFrom,
+} from '@playlist-chat/platform';
+
+const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group>] [--limit <n>]
+  list    prints the parked events of <topic> (one JSON object a line), oldest first
+  replay  gives them back to the group that failed each (Redis Streams), or re-publishes them
+          to <topic> for every group (Kafka, which cannot target one group; --group is refused)
+The bus is the one EVENT_BUS and its settings (REDIS_URL, KAFKA_BROKERS…) name.`;
+
+/** `npm run dlt`: the operator's view of dead letters (docs/operations.md). */
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { topic: { type: 'string' }, group: { type: 'string' }, limit: { type: 'string' } },
+  });
+  const [command] = positionals;
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (
+    (command !== 'list' && command !== 'replay') ||
+    !values.topic ||
+    (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+  ) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const topic = values.topic as TopicName;
+  const filter = { group: values.group, limit };
+  const settings = loadSettings(platformSettings, process.env);
+  switch (settings.eventBus) {
+    case 'memory':
+      console.error(
+        'EVENT_BUS=memory: dead letters live inside the running app and end with it; nothing to do here.',
+      );
+      process.exit(2);
+      break;
+    case 'redis': {
+      const bus = new RedisEventBus({ redisUrl: settings.redisUrl, retryPolicy: retryPolicyFrom(settings) });
+      try {
+        if (command === 'list')
+          for (const parked of await bus.deadLetters(topic, filter)) console.log(JSON.stringify(parked));
+        else console.log(`replayed ${await bus.replayDeadLetters(topic, filter)}`);
+      } finally {
+        await bus.close();
+      }
+      break;
+    }
+    case 'kafka': {
+      if (command === 'list' || values.group !== undefined || limit !== undefined) {
+        console.error(
+          'With Kafka, read the dead letters with kafka-console-consumer.sh (docs/operations.md); replay takes --topic only.',
+        );
+        process.exit(2);
+      }
+      const bus = new KafkaEventBus(kafkaEventBusOptions(settings));
+      try {
+        console.log(`replayed ${await bus.replayDeadLetters(topic)}`);
+      } finally {
+        await bus.close();
+      }
+      break;
+    }
+  }
+}
+
+main().catch(exitOnStartFailure);

@@ -77,4 +77,37 @@ describe('room index requests through the outbox', () => {
     cleanup.push(() => online.close());
     await expectEventually(() => expect(search.received.map((request) => request.roomId)).toEqual([room.id]));
   });
+
+  it('delivers each request once with two instances on one store, and the other takes over when the holder stops', async () => {
+    const search = new FakeSearchService();
+    await search.listen(0);
+    cleanup.push(() => search.close());
+    const env = {
+      ...FAST_RETRY,
+      SEARCH_OUTBOX_INTERVAL_MS: '10',
+      CHAT_CREATE_RATE_LIMIT: '100',
+      SEARCH_URL: `http://127.0.0.1:${search.port}`,
+    };
+    const first = await TestChatServer.start(env);
+    const second = await first.startAnother(env);
+    cleanup.push(() => first.close());
+    cleanup.push(() => second.close());
+    const owners = { first: await first.user(), second: await second.user() };
+
+    const rooms: RoomView[] = [];
+    for (let i = 0; i < 30; i++)
+      rooms.push(await (i % 2 ? second.createRoom(owners.second) : first.createRoom(owners.first)));
+    await expectEventually(() =>
+      expect(new Set(search.received.map((request) => request.roomId)).size).toBe(rooms.length),
+    );
+    expect(search.received).toHaveLength(rooms.length); // each once, not once per instance
+
+    // The holder stops (and releases the lease): the other instance delivers from now on.
+    await first.server.close();
+    const later = await second.createRoom(owners.second);
+    await expectEventually(() =>
+      expect(search.received.map((request) => request.roomId)).toContain(later.id),
+    );
+    expect(search.received).toHaveLength(rooms.length + 1);
+  });
 });

@@ -4,20 +4,40 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { PeriodicTask } from '@playlist-chat/platform';
+import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
+import { ChatInstance } from '../app/chat-instance';
+import { LeaseStore } from '../storage/lease-store.port';
+import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
 import { HousekeepingService } from './housekeeping.service';
 
-/** Runs housekeeping every CHAT_HOUSEKEEPING_INTERVAL_MS; passes never overlap. */
+const LEASE = 'housekeeping';
+
+/**
+ * Runs housekeeping (retention, idle-room close) every CHAT_HOUSEKEEPING_INTERVAL_MS; passes
+ * never overlap, and in a cluster only the instance holding the `housekeeping` lease runs them.
+ */
 @Injectable()
 export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly task: PeriodicTask;
 
-  constructor(housekeeping: HousekeepingService, config: ChatConfig) {
+  constructor(
+    housekeeping: HousekeepingService,
+    config: ChatConfig,
+    clock: Clock,
+    private readonly leases: LeaseStore,
+    private readonly instance: ChatInstance,
+  ) {
+    const intervalMs = config.chat.housekeepingIntervalMs;
     this.task = new PeriodicTask({
       name: 'housekeeping',
-      intervalMs: config.chat.housekeepingIntervalMs,
-      run: () => housekeeping.run(),
+      intervalMs,
+      run: () =>
+        runWhileLeased(
+          leases,
+          { name: LEASE, owner: instance.id, ttlMs: leaseTtlFor(intervalMs), now: clock.now() },
+          () => housekeeping.run(),
+        ),
       logger: new Logger(HousekeepingWorker.name),
     });
   }
@@ -26,7 +46,8 @@ export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplica
     this.task.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.task.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.task.stop();
+    await this.leases.release(LEASE, this.instance.id).catch(() => undefined);
   }
 }

@@ -6,17 +6,22 @@ import {
 } from '@nestjs/common';
 import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../app/chat-config';
+import { ChatInstance } from '../app/chat-instance';
+import { LeaseStore } from '../storage/lease-store.port';
+import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
 import { RoomStore } from '../rooms/room-store.port';
 import { roomIndexRequest } from './room-index-request';
 import { SearchIndexer } from './search-indexer.port';
 
 const BATCH = 50;
+const LEASE = 'search-outbox';
 
 /**
  * Delivers the search-index outbox on an interval: each due request goes to the
  * SearchIndexer; success removes it, failure reschedules it with exponential backoff
  * (SEARCH_RETRY_BASE_MS doubling, capped at SEARCH_RETRY_MAX_MS). With no SEARCH_URL the
- * requests stay queued, and that is logged once.
+ * requests stay queued, and that is logged once. One instance of a cluster delivers at a time:
+ * the one holding the `search-outbox` lease.
  */
 @Injectable()
 export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,11 +34,19 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly indexer: SearchIndexer,
     private readonly clock: Clock,
     private readonly config: ChatConfig,
+    private readonly leases: LeaseStore,
+    private readonly instance: ChatInstance,
   ) {
+    const intervalMs = config.chat.searchOutboxIntervalMs;
     this.task = new PeriodicTask({
       name: 'search outbox pass',
-      intervalMs: config.chat.searchOutboxIntervalMs,
-      run: () => this.deliverDue(),
+      intervalMs,
+      run: () =>
+        runWhileLeased(
+          leases,
+          { name: LEASE, owner: instance.id, ttlMs: leaseTtlFor(intervalMs), now: clock.now() },
+          () => this.deliverDue(),
+        ),
       logger: this.logger,
     });
   }
@@ -42,8 +55,10 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
     this.task.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.task.stop();
+  /** Stops, then lets another instance take the outbox over at once. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.task.stop();
+    await this.leases.release(LEASE, this.instance.id).catch(() => undefined);
   }
 
   /** One pass over what is due; passes never overlap. */

@@ -124,4 +124,16 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'leases for singleton work',
+    sql: `
+      -- Which instance runs the search outbox and housekeeping now (LeaseStore).
+      CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

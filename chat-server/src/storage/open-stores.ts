@@ -6,6 +6,9 @@ import type { RoomStore } from '../rooms/room-store.port';
 import { SqliteRoomStore } from '../rooms/room-store.sqlite';
 import { MongoConnection } from './connection.mongo';
 import { SqliteDatabase } from './database.sqlite';
+import { MongoLeaseStore } from './lease-store.mongo';
+import type { LeaseStore } from './lease-store.port';
+import { SqliteLeaseStore } from './lease-store.sqlite';
 import type { StorageSettings } from './storage.settings';
 
 export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'>;
@@ -13,6 +16,7 @@ export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mo
 export interface ChatStores {
   readonly rooms: RoomStore;
   readonly messages: MessageStore;
+  readonly leases: LeaseStore;
 }
 
 /**
@@ -23,7 +27,11 @@ export async function openChatStores(options: ChatStorageOptions): Promise<ChatS
   switch (options.store) {
     case 'sqlite': {
       const db = SqliteDatabase.open(options.dataDir);
-      return { rooms: new SqliteRoomStore(db), messages: new SqliteMessageStore(db) };
+      return {
+        rooms: new SqliteRoomStore(db),
+        messages: new SqliteMessageStore(db),
+        leases: new SqliteLeaseStore(db),
+      };
     }
     case 'mongo': {
       if (!options.mongoUrl) throw new Error('CHAT_STORE=mongo needs MONGO_URL');
@@ -32,6 +40,7 @@ export async function openChatStores(options: ChatStorageOptions): Promise<ChatS
         return {
           rooms: await MongoRoomStore.open(connection),
           messages: await MongoMessageStore.open(connection),
+          leases: await MongoLeaseStore.open(connection),
         };
       } catch (error) {
         await connection.close();

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { MessageStore } from '../messages/message-store.port';
 import { RoomStore } from '../rooms/room-store.port';
+import { LeaseStore } from './lease-store.port';
 import { openChatStores, type ChatStorageOptions, type ChatStores } from './open-stores';
 
 const CHAT_STORES = Symbol('CHAT_STORES');
@@ -16,6 +17,7 @@ export class ChatStorageModule implements OnApplicationShutdown {
   constructor(
     private readonly rooms: RoomStore,
     private readonly messages: MessageStore,
+    private readonly leases: LeaseStore,
   ) {}
 
   static forRoot(options: ChatStorageOptions): DynamicModule {
@@ -25,12 +27,13 @@ export class ChatStorageModule implements OnApplicationShutdown {
         { provide: CHAT_STORES, useFactory: () => openChatStores(options) },
         { provide: RoomStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.rooms },
         { provide: MessageStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.messages },
+        { provide: LeaseStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.leases },
       ],
-      exports: [RoomStore, MessageStore],
+      exports: [RoomStore, MessageStore, LeaseStore],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.rooms.close(), this.messages.close()]);
+    await Promise.allSettled([this.rooms.close(), this.messages.close(), this.leases.close()]);
   }
 }

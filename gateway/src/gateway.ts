@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   loadSettings,
   openServiceRegistry,
+  TrustedProxies,
   platformSettings,
   serveAndRegister,
   ServiceRegistry,
@@ -58,8 +59,9 @@ export async function startGateway(
   );
   useStructuredLogging(app);
   const inFlight = new InFlightRequests();
-  const webSocketProxy = new WebSocketProxy(upstreams, settings);
-  const edge = new EdgeRouter(new HttpProxy(upstreams, settings), webSocketProxy, settings);
+  const proxies = new TrustedProxies(settings.trustedProxies);
+  const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies);
+  const edge = new EdgeRouter(new HttpProxy(upstreams, settings, proxies), webSocketProxy, settings, proxies);
 
   app.use(inFlight.middleware);
   app.use(securityHeaders());

@@ -1,4 +1,4 @@
-import { TrustedProxies } from '@playlist-chat/platform';
+import type { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,14 +18,14 @@ import type { WebSocketProxy } from './websocket-proxy';
 export class EdgeRouter {
   private readonly log = new Logger('EdgeRouter');
   private readonly limiter: RateLimiter;
-  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly httpProxy: HttpProxy,
     private readonly webSocketProxy: WebSocketProxy,
     private readonly settings: GatewaySettings,
+    /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
+    private readonly proxies: TrustedProxies,
   ) {
-    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.limiter = new RateLimiter(settings.rateLimitPerMinute / 60, settings.rateLimitBurst);
   }
 

@@ -1,4 +1,4 @@
-import { TrustedProxies } from '@playlist-chat/platform';
+import type { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -33,13 +33,13 @@ export class HttpProxy {
   private readonly log = new Logger('HttpProxy');
   private readonly attempts = new WeakMap<IncomingMessage, Attempt>();
   private readonly forward: RequestHandler;
-  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly upstreams: Upstreams,
     private readonly settings: GatewaySettings,
+    /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
+    private readonly proxies: TrustedProxies,
   ) {
-    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.forward = createProxyMiddleware({
       // `on.error` replaces the default plain-text error responses with our own handling.
       proxyTimeout: settings.proxyTimeoutMs,

@@ -1,4 +1,4 @@
-import { TrustedProxies } from '@playlist-chat/platform';
+import type { TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -29,13 +29,13 @@ export class WebSocketProxy {
   private readonly tunnels = new WeakMap<IncomingMessage, Tunnel>();
   private readonly open = new Set<Duplex>();
   private readonly forward: RequestHandler;
-  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly upstreams: Upstreams,
     private readonly settings: GatewaySettings,
+    /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
+    private readonly proxies: TrustedProxies,
   ) {
-    this.proxies = new TrustedProxies(settings.trustedProxies);
     this.forward = createProxyMiddleware({
       ws: false, // we hand upgrades in ourselves, only for the WebSocket route
       upgradeTimeout: settings.upgradeTimeoutMs,

@@ -303,7 +303,7 @@ class GroupReader {
           'COUNT',
           BATCH,
         )) as [string, StreamEntry[], string[]];
-        for (const [id, flat] of entries) await this.hand(stream, id, fieldsOf(flat), 2);
+        for (const [id, flat] of entries) this.hand(stream, id, fieldsOf(flat), 2);
         cursor = next;
       } while (cursor !== '0-0' && !this.stopping);
     }
@@ -325,11 +325,11 @@ class GroupReader {
       ...this.streams.map(() => '>'),
     )) as [string, StreamEntry[]][] | null;
     for (const [stream, entries] of result ?? [])
-      for (const [id, flat] of entries) await this.hand(stream, id, fieldsOf(flat), 1);
+      for (const [id, flat] of entries) this.hand(stream, id, fieldsOf(flat), 1);
   }
 
   /** Queues the entry behind its key's earlier events; acknowledges it once handled or parked. */
-  private async hand(stream: string, id: string, fields: Fields, firstAttempt: number): Promise<void> {
+  private hand(stream: string, id: string, fields: Fields, firstAttempt: number): void {
     if (this.inHand.has(id)) return;
     this.inHand.add(id);
     void this.queue

@@ -11,8 +11,8 @@ import {
   type RunningService,
 } from '@playlist-chat/platform';
 import { ChatModule } from './app/chat.module';
-import { loadChatConfig } from './app/load-config';
-import { CHAT_SERVICE } from './app/service-name';
+import { loadChatConfig } from './config/load-config';
+import { CHAT_SERVICE } from './config/service-name';
 import { setUpSwagger } from './app/swagger';
 
 export { CHAT_SERVICE };

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '@playlist-chat/platform';
-import { chatSettings } from '../src/chat.settings';
+import { chatSettings } from '../src/config/chat.settings';
 import { TestChatServer, TEST_SECRET } from './support/chat-server';
 import { samplePlaylist } from './support/playlist';
 import { fieldsOf, type ErrorBody } from './support/shapes';

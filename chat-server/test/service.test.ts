@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, sharedInMemoryServiceRegistry } from '@playlist-chat/platform';
 import { startChatServer } from '@playlist-chat/chat-server';
-import { chatSettings } from '../src/chat.settings';
+import { chatSettings } from '../src/config/chat.settings';
 import { freshDataDir, TestChatServer } from './support/chat-server';
 
 interface OpenApi {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
 import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
-import { ChatConfig } from '../app/chat-config';
+import { ChatConfig } from '../config/chat-config';
 import type { ChatPrincipal } from './chat-principal';
 import { clientAddress } from './client-address';
 import { ConnectionCounter } from './connection-counter';

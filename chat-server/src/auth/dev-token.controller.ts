@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TokenIssuer } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
+import { ChatConfig } from '../config/chat-config';
 import { ChatError } from '../errors/chat-error';
-import { ErrorView } from '../rooms/dto/room.views';
+import { ErrorView } from '../errors/error.view';
 import { DevTokenRequest, DevTokenResponse } from './dev-token.dto';
 
 /** Mints tokens for anyone who asks: mounted only when AUTH_DEV_TOKENS=true (a warning is logged at start). */

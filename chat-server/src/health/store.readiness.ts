@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ReadinessIndicator } from '@playlist-chat/platform';
-import { RoomStore } from '../rooms/room-store.port';
+import { RoomStore } from '../room-store/room-store.port';
 
 /** Ready while the room store answers a read. */
 @Injectable()

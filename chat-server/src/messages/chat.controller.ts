@@ -14,7 +14,7 @@ import {
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { RoomIdParam } from '../rooms/dto/room-params.dto';
-import { ErrorView } from '../rooms/dto/room.views';
+import { ErrorView } from '../errors/error.view';
 import { ChatService } from './chat.service';
 import { HistoryQuery, SearchQuery } from './dto/history-query.dto';
 import { SendMessageDto } from './dto/message-payloads.dto';

@@ -1,22 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { Clock, type Identity } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
+import { ChatConfig } from '../config/chat-config';
 import { ChatError } from '../errors/chat-error';
 import { PresenceGate } from '../presence/presence-gate.port';
 import { profileOf } from '../rooms/membership.service';
 import { nowPlaying } from '../rooms/now-playing';
 import { RoomAccess } from '../rooms/room-access';
-import { RoomStore } from '../rooms/room-store.port';
-import { toChatMessage } from './chat-message.mapper';
+import { RoomStore } from '../room-store/room-store.port';
+import { toChatMessage } from '../message-store/chat-message.mapper';
 import type { HistoryQuery, SearchQuery } from './dto/history-query.dto';
 import type { FullHistoryView, MessagePageView, ReentryView } from './dto/message.views';
 import type { SendMessageDto } from './dto/message-payloads.dto';
-import { MessageStore } from './message-store.port';
-import type { StoredMessage } from './message.model';
-import { RoomFeed } from './room-feed';
-import { ActionLimit } from './rate-limiter';
-import { TypingThrottle } from './typing-throttle';
+import { MessageStore } from '../message-store/message-store.port';
+import { RoomFeed } from '../delivery/room-feed';
+import { ActionLimit } from '../throttling/rate-limiter';
+import { TypingThrottle } from '../throttling/typing-throttle';
+import { RoomReplay } from './room-replay';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()
@@ -32,6 +32,7 @@ export class ChatService {
     private readonly rooms: RoomStore,
     private readonly messages: MessageStore,
     private readonly feed: RoomFeed,
+    private readonly replay: RoomReplay,
     private readonly presence: PresenceGate,
     private readonly clock: Clock,
   ) {
@@ -128,26 +129,8 @@ export class ChatService {
 
   async fullHistory(caller: Identity, roomId: string): Promise<FullHistoryView> {
     await this.access.member(roomId, caller.uid);
-    const { items, more } = await this.collectAfter(roomId, null, this.config.chat.historyExportMax);
+    const { items, more } = await this.replay.collectAfter(roomId, null, this.config.chat.historyExportMax);
     return { roomId, messages: items.map(toChatMessage), truncated: more };
-  }
-
-  /** Messages after `afterMessageId`, oldest first, up to `max`, read in batches. */
-  async collectAfter(
-    roomId: string,
-    afterMessageId: string | null,
-    max: number,
-  ): Promise<{ items: StoredMessage[]; more: boolean }> {
-    const items: StoredMessage[] = [];
-    let cursor = afterMessageId;
-    for (;;) {
-      const want = Math.min(500, max - items.length + 1);
-      const batch = await this.messages.listAfter(roomId, cursor, want);
-      items.push(...batch);
-      if (batch.length < want || items.length > max) break;
-      cursor = batch[batch.length - 1].messageId;
-    }
-    return { items: items.slice(0, max), more: items.length > max };
   }
 
   private pageSize(requested: number | undefined): number {

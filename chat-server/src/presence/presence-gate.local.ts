@@ -1,7 +1,7 @@
 // Single process only, and presence-free: use the presence-server adapter (CHAT_PRESENCE=server) for on/off states and a cluster.
 import { Injectable } from '@nestjs/common';
 import { StompBroker } from '@playlist-chat/stomp';
-import { roomTopic } from '../messages/destinations';
+import { roomTopic } from '../delivery/destinations';
 import { PresenceGate, type ChatPermission } from './presence-gate.port';
 
 /** Every member may chat; "online" means a live subscription to the room on this instance. */

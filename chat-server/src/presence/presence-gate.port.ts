@@ -1,12 +1,6 @@
-/**
- * Where an answer about a member's permission to chat came from:
- * - `presence-server`: the presence server answered (on join), or told us in `presence.changed`;
- * - `last-known`: the presence server could not be asked; this instance's last answer for the member;
- * - `assumed`: it could not be asked and nothing is known here, so the member may chat (the
- *   presence server itself answers so for anyone who has not chosen to appear offline);
- * - `no-presence`: this chat server runs without a presence server (CHAT_PRESENCE=none).
- */
-export type ChatPermissionSource = 'presence-server' | 'last-known' | 'assumed' | 'no-presence';
+import type { ChatPermissionSource } from '../delivery/user-events';
+
+export type { ChatPermissionSource };
 
 export interface ChatPermission {
   readonly mayChat: boolean;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
-import { roomTopic } from '../messages/destinations';
+import { roomTopic } from '../delivery/destinations';
 import { MayChatCache } from './may-chat-cache';
 import { PresenceLookup } from './presence-lookup';
 import { PresenceGate, type ChatPermission } from './presence-gate.port';

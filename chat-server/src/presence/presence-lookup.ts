@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { MemberPresenceStatus } from '@playlist-chat/contracts';
 import { ServiceRegistry, type ServiceInstance } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
+import { ChatConfig } from '../config/chat-config';
 
 /** Name the presence server registers under in discovery. */
 export const PRESENCE_SERVER = 'presence-server';

@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ChatMessage, PresenceEvent } from '@playlist-chat/contracts';
 import { EventBus, type EventSubscription } from '@playlist-chat/platform';
-import { ChatInstance } from '../app/chat-instance';
-import { FanoutBridge } from '../messages/fanout-bridge';
+import { ChatInstance } from '../config/chat-instance';
+import { FanoutBridge } from '../delivery/fanout-bridge';
 import { ServerPresenceGate } from './presence-gate.server';
 
 /** Consumer group of one chat-server instance: every instance needs every change. */

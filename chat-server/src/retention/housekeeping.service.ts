@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
-import { MessageStore } from '../messages/message-store.port';
+import { ChatConfig } from '../config/chat-config';
+import { MessageStore } from '../message-store/message-store.port';
 import { PresenceGate } from '../presence/presence-gate.port';
-import { RoomEvents } from '../rooms/room-events';
-import { RoomStore } from '../rooms/room-store.port';
+import { ChatEvents } from '../domain-events/chat-events';
+import { RoomStore } from '../room-store/room-store.port';
 
 const DAY_MS = 86_400_000;
 /** Rooms with more lines than this before the first TALK are rare; treating them as "has messages" is the safe side. */
@@ -28,7 +28,7 @@ export class HousekeepingService {
     private readonly rooms: RoomStore,
     private readonly messages: MessageStore,
     private readonly presence: PresenceGate,
-    private readonly events: RoomEvents,
+    private readonly events: ChatEvents,
     private readonly clock: Clock,
     private readonly config: ChatConfig,
   ) {}
@@ -41,8 +41,8 @@ export class HousekeepingService {
     for (const room of await this.rooms.listIdleSince(new Date(now - roomIdleMinutes * 60_000))) {
       if (await this.hasChatLines(room.id)) continue;
       if (await this.presence.anyoneOnline(room.id)) continue;
-      await this.rooms.close(room.id, this.clock.now());
-      await this.events.closed(room.id);
+      await this.rooms.closeRoom(room.id, this.clock.now());
+      await this.events.emit({ type: 'room.closed', roomId: room.id });
       closedRoomIds.push(room.id);
     }
     if (purgedMessages > 0 || closedRoomIds.length > 0) {

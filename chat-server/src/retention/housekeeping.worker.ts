@@ -5,8 +5,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Clock, PeriodicTask } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
-import { ChatInstance } from '../app/chat-instance';
+import { ChatConfig } from '../config/chat-config';
+import { ChatInstance } from '../config/chat-instance';
 import { LeaseStore } from '../storage/lease-store.port';
 import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
 import { HousekeepingService } from './housekeeping.service';

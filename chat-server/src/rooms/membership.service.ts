@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, type Identity } from '@playlist-chat/platform';
+import { ChatConfig } from '../config/chat-config';
+import { FanoutBridge } from '../delivery/fanout-bridge';
+import { RoomFeed } from '../delivery/room-feed';
+import { ChatEvents } from '../domain-events/chat-events';
 import { ChatError } from '../errors/chat-error';
-import { FanoutBridge } from '../messages/fanout-bridge';
-import { ActionLimit } from '../messages/rate-limiter';
-import { RoomFeed } from '../messages/room-feed';
-import { ChatConfig } from '../app/chat-config';
-import { DevicePresence } from '../presence/device-presence';
+import { RoomStore, type JoinResult } from '../room-store/room-store.port';
+import type { Room } from '../room-store/room.model';
+import { ActionLimit } from '../throttling/rate-limiter';
 import { RoomAccess } from './room-access';
-import { RoomEvents } from './room-events';
-import type { Room } from './room.model';
-import { RoomStore, type JoinResult } from './room-store.port';
 
 export interface MemberProfile {
   readonly uid: string;
@@ -24,10 +23,10 @@ export const profileOf = (identity: Identity): MemberProfile => ({
 });
 
 /**
- * Joining and leaving rooms, with what the room and the user see: ENTER/EXIT lines, the
+ * Joining and leaving rooms, with what the room and the user see: ENTER/EXIT lines and the
  * 4-room rule (the oldest-joined room is exited for good and the user is told on
- * `/user/queue/events`), `chat.rooms` events for the presence server, and the end of the
- * member's presence there when they leave or exit (their sessions on this instance).
+ * `/user/queue/events`). Each change is then told as a chat event (`member.joined`,
+ * `member.exited`, `member.left`): the event log, presence and delivery react to it.
  */
 @Injectable()
 export class MembershipService {
@@ -38,8 +37,7 @@ export class MembershipService {
     private readonly access: RoomAccess,
     private readonly feed: RoomFeed,
     private readonly bridge: FanoutBridge,
-    private readonly events: RoomEvents,
-    private readonly devices: DevicePresence,
+    private readonly events: ChatEvents,
     private readonly config: ChatConfig,
     private readonly clock: Clock,
   ) {
@@ -71,7 +69,7 @@ export class MembershipService {
     });
     // Unread counts start at one's own entrance, not at the room's first message.
     await this.rooms.markRead(roomId, profile.uid, enter.message.messageId);
-    await this.events.memberJoined(roomId, profile);
+    await this.events.emit({ type: 'member.joined', roomId, member: profile });
     for (const evictedRoomId of result.evictedRoomIds) {
       await this.announceExit(evictedRoomId, profile, 'evicted');
       await this.bridge.publishToUser(profile.uid, {
@@ -96,8 +94,8 @@ export class MembershipService {
 
   /**
    * Leave for now: membership stays, the read position is saved (forward only), and the
-   * member's sessions here that do not show the room (no subscription to it) stop counting
-   * for their presence in it.
+   * member's sessions that do not show the room (no subscription to it) stop counting for
+   * their presence in it (`member.left`).
    */
   async leave(roomId: string, uid: string, lastReadMessageId: string | undefined): Promise<string | null> {
     const { member } = await this.access.member(roomId, uid);
@@ -108,7 +106,7 @@ export class MembershipService {
       if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
       saved = updated.lastReadMessageId;
     }
-    await this.devices.left(uid, roomId);
+    await this.events.emit({ type: 'member.left', roomId, uid });
     return saved;
   }
 
@@ -124,8 +122,6 @@ export class MembershipService {
       content: `${profile.nickName} has left`,
       clientMessageId: null,
     });
-    await this.events.memberExited(roomId, profile.uid, reason);
-    await this.devices.exited(profile.uid, roomId);
-    await this.bridge.endRoomForUser(profile.uid, roomId);
+    await this.events.emit({ type: 'member.exited', roomId, uid: profile.uid, reason });
   }
 }

@@ -1,4 +1,4 @@
-import type { PlaylistSnapshot } from './room.model';
+import type { PlaylistSnapshot } from '../room-store/room.model';
 import { parsePlaytime } from './playtime';
 
 export interface NowPlaying {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../errors/chat-error';
-import type { Member, Room } from './room.model';
-import { MessageStore } from '../messages/message-store.port';
-import { RoomStore } from './room-store.port';
+import { MessageStore } from '../message-store/message-store.port';
+import { RoomStore, type RoomHeader } from '../room-store/room-store.port';
+import type { Member, Room } from '../room-store/room.model';
 
 /** The checks almost every request makes, with the catalogue's errors. */
 @Injectable()
@@ -18,11 +18,12 @@ export class RoomAccess {
     return room;
   }
 
-  async member(roomId: string, uid: string): Promise<{ room: Room; member: Member }> {
-    const room = await this.room(roomId);
-    const member = room.users[uid];
-    if (!member) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
-    return { room, member };
+  /** Reads only this member, whatever the room's size. */
+  async member(roomId: string, uid: string): Promise<{ room: RoomHeader; member: Member }> {
+    const found = await this.rooms.membership(roomId, uid);
+    if (!found) throw new ChatError('unknown-room', `room ${roomId} not found`);
+    if (!found.member) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
+    return { room: found.room, member: found.member };
   }
 
   /**

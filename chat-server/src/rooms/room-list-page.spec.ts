@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../errors/chat-error';
 import { decodeRoomCursor, encodeRoomCursor, roomPageSize } from './room-list-page';
-import type { Room } from './room.model';
+import type { Room } from '../room-store/room.model';
 
 const room = {
   id: '3f0c4a8e-0000-4000-8000-000000000001',

@@ -1,6 +1,6 @@
 import { ChatError } from '../errors/chat-error';
-import type { RoomCursor } from './room-store.port';
-import type { Room } from './room.model';
+import type { RoomCursor } from '../room-store/room-store.port';
+import type { Room } from '../room-store/room.model';
 
 /**
  * Room lists come a page at a time, newest first. The cursor is opaque to clients: the last

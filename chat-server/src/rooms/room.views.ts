@@ -1,7 +1,7 @@
 import type { Clock } from '@playlist-chat/platform';
 import type { RoomSummaryView, RoomView } from './dto/room.views';
 import { nowPlaying } from './now-playing';
-import type { Room } from './room.model';
+import type { Room } from '../room-store/room.model';
 
 export const roomThumbnail = (room: Room): string | null => room.playlist.musics[0]?.thumbnail ?? null;
 

@@ -15,14 +15,8 @@ import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platfor
 import { CreateRoomDto } from './dto/create-room.dto';
 import { LeaveRoomDto, RoomIdParam, RoomListQuery } from './dto/room-params.dto';
 import type { RoomListPage } from './room-list-page';
-import {
-  ErrorView,
-  ExitResultView,
-  LeaveResultView,
-  MemberView,
-  RoomSummaryView,
-  RoomView,
-} from './dto/room.views';
+import { ErrorView } from '../errors/error.view';
+import { ExitResultView, LeaveResultView, MemberView, RoomSummaryView, RoomView } from './dto/room.views';
 import { MembershipService, profileOf } from './membership.service';
 import { RoomsService } from './rooms.service';
 

@@ -2,19 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock, hasScope, ROOMS_CREATE_SCOPE, type Identity } from '@playlist-chat/platform';
 import { ChatError } from '../errors/chat-error';
-import { MessageStore } from '../messages/message-store.port';
-import { SearchIndexEvents } from '../search-index/search-index.events';
+import { MessageStore } from '../message-store/message-store.port';
 import type { CreateRoomDto } from './dto/create-room.dto';
 import type { RoomSummaryView, RoomView } from './dto/room.views';
 import { MembershipService } from './membership.service';
 import { RoomAccess } from './room-access';
-import { RoomEvents } from './room-events';
-import type { Room } from './room.model';
-import { ChatConfig } from '../app/chat-config';
-import { ActionLimit } from '../messages/rate-limiter';
+import { ChatEvents } from '../domain-events/chat-events';
+import type { Room } from '../room-store/room.model';
+import { ChatConfig } from '../config/chat-config';
+import { ActionLimit } from '../throttling/rate-limiter';
 import type { RoomListQuery } from './dto/room-params.dto';
 import { decodeRoomCursor, encodeRoomCursor, roomPageSize, type RoomListPage } from './room-list-page';
-import { RoomStore, type RoomPageRequest } from './room-store.port';
+import { RoomStore, type RoomPageRequest } from '../room-store/room-store.port';
 import { roomSummary, roomView } from './room.views';
 
 /** The operators' view of every room needs this scope. */
@@ -29,8 +28,7 @@ export class RoomsService {
     private readonly messages: MessageStore,
     private readonly access: RoomAccess,
     private readonly membership: MembershipService,
-    private readonly events: RoomEvents,
-    private readonly searchEvents: SearchIndexEvents,
+    private readonly events: ChatEvents,
     private readonly clock: Clock,
     private readonly config: ChatConfig,
   ) {
@@ -89,10 +87,7 @@ export class RoomsService {
       nickName: dto.userName,
       profileImage: dto.profileImage ?? (caller.uid === dto.uid ? caller.profileImage : null),
     };
-    if (result.created) {
-      await this.events.opened(result.room.id, result.room.roomName, owner);
-      await this.searchEvents.roomOpened(result.room);
-    }
+    if (result.created) await this.events.emit({ type: 'room.opened', room: result.room, owner });
     // Also on a retry: a first attempt that stopped between the two steps still ends with the owner in.
     await this.membership.join(result.room.id, owner);
     return { room: roomView(await this.access.room(result.room.id), this.clock), created: result.created };
@@ -102,7 +97,7 @@ export class RoomsService {
   async get(roomId: string, caller: Identity): Promise<RoomView> {
     const room = await this.access.room(roomId);
     const view = roomView(room, this.clock);
-    return room.users[caller.uid] ? view : { ...view, users: {} };
+    return Object.hasOwn(room.users, caller.uid) ? view : { ...view, users: {} };
   }
 
   async listJoined(uid: string, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {

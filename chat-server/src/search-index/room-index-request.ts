@@ -1,5 +1,5 @@
 import { roomThumbnail } from '../rooms/room.views';
-import type { Room } from '../rooms/room.model';
+import type { Room } from '../room-store/room.model';
 import type { RoomIndexRequest } from './search-indexer.port';
 
 /** What the search service is told about a room, over HTTP (all of it) and as an event (without the tracks). */

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { makeEvent, type SearchIndexEvent } from '@playlist-chat/contracts';
 import { Clock, EventBus } from '@playlist-chat/platform';
-import type { Room } from '../rooms/room.model';
+import { ChatEvents } from '../domain-events/chat-events';
+import type { Room } from '../room-store/room.model';
 import { roomIndexRequest } from './room-index-request';
 
 /**
@@ -10,15 +11,20 @@ import { roomIndexRequest } from './room-index-request';
  * it succeeds, so a bus failure here is logged, not a failed room creation.
  */
 @Injectable()
-export class SearchIndexEvents {
+export class SearchIndexEvents implements OnModuleInit {
   private readonly logger = new Logger(SearchIndexEvents.name);
 
   constructor(
     private readonly bus: EventBus,
     private readonly clock: Clock,
+    private readonly events: ChatEvents,
   ) {}
 
-  async roomOpened(room: Room): Promise<void> {
+  onModuleInit(): void {
+    this.events.on('room.opened', ({ room }) => this.roomOpened(room));
+  }
+
+  private async roomOpened(room: Room): Promise<void> {
     const { musics: _tracks, ...fields } = roomIndexRequest(room);
     const event = makeEvent<SearchIndexEvent>('search.index-room', fields, this.clock.now());
     try {

@@ -5,13 +5,14 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { Clock, PeriodicTask } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
-import { ChatInstance } from '../app/chat-instance';
+import { ChatConfig } from '../config/chat-config';
+import { ChatInstance } from '../config/chat-instance';
 import { LeaseStore } from '../storage/lease-store.port';
 import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
-import { RoomStore } from '../rooms/room-store.port';
+import { RoomStore } from '../room-store/room-store.port';
 import { roomIndexRequest } from './room-index-request';
 import { SearchIndexer } from './search-indexer.port';
+import { SearchOutbox } from './search-outbox.port';
 
 const BATCH = 50;
 const LEASE = 'search-outbox';
@@ -31,6 +32,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     private readonly rooms: RoomStore,
+    private readonly outbox: SearchOutbox,
     private readonly indexer: SearchIndexer,
     private readonly clock: Clock,
     private readonly config: ChatConfig,
@@ -67,7 +69,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async deliverDue(): Promise<void> {
-    const due = await this.rooms.duePendingIndexRequests(this.clock.now(), BATCH);
+    const due = await this.outbox.due(this.clock.now(), BATCH);
     if (due.length === 0) return;
     if (!this.indexer.enabled) {
       if (!this.toldDisabled)
@@ -79,17 +81,17 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
       const room = await this.rooms.get(request.roomId);
       // A room closed before it was indexed has nothing left to find.
       if (!room) {
-        await this.rooms.completeIndexRequest(request.roomId);
+        await this.outbox.complete(request.roomId);
         continue;
       }
       try {
         await this.indexer.deliver(roomIndexRequest(room));
-        await this.rooms.completeIndexRequest(room.id);
+        await this.outbox.complete(room.id);
       } catch (error) {
         const { searchRetryBaseMs, searchRetryMaxMs } = this.config.chat;
         const delay = Math.min(searchRetryMaxMs, searchRetryBaseMs * 2 ** Math.min(request.attempts, 30));
         const reason = error instanceof Error ? error.message : String(error);
-        await this.rooms.retryIndexRequest(room.id, new Date(this.clock.now().getTime() + delay), reason);
+        await this.outbox.retry(room.id, new Date(this.clock.now().getTime() + delay), reason);
         this.logger.warn(
           `indexing room ${room.id} failed (attempt ${request.attempts + 1}, next in ${delay} ms): ${reason}`,
         );

@@ -1,4 +1,2 @@
-export * from './storage.settings';
 export * from './storage.module';
-export * from './open-stores';
-export type { StoreFixture } from './store-fixture';
+export * from './store-connection';

@@ -1,39 +1,26 @@
-import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { MessageStore } from '../messages/message-store.port';
-import { RoomStore } from '../rooms/room-store.port';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LeaseStore } from './lease-store.port';
-import { openChatStores, type ChatStorageOptions, type ChatStores } from './open-stores';
-
-const CHAT_STORES = Symbol('CHAT_STORES');
+import { openLeaseStore } from './open-lease-store';
+import { openStoreConnection, STORE_CONNECTION, type ChatStorageOptions } from './store-connection';
+import { OpenedStores, storeProvider } from './store-provider';
 
 /**
- * Binds `RoomStore` and `MessageStore` to the adapters of the configured engine
- * (`CHAT_STORE`: sqlite or mongo), opened once on a shared connection, and closes them when
- * the application shuts down — after every other provider's shutdown hooks, since this
- * module is imported by the modules that use the stores.
+ * The shared store connection of the configured engine (`CHAT_STORE`: sqlite or mongo), the
+ * `LeaseStore`, and the closing of every store at shutdown. Global: each store port's module
+ * (`RoomStoreModule`, `MessageStoreModule`, …) opens its adapter on this connection.
  */
+@Global()
 @Module({})
-export class ChatStorageModule implements OnApplicationShutdown {
-  constructor(
-    private readonly rooms: RoomStore,
-    private readonly messages: MessageStore,
-    private readonly leases: LeaseStore,
-  ) {}
-
+export class StorageModule {
   static forRoot(options: ChatStorageOptions): DynamicModule {
     return {
-      module: ChatStorageModule,
+      module: StorageModule,
       providers: [
-        { provide: CHAT_STORES, useFactory: () => openChatStores(options) },
-        { provide: RoomStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.rooms },
-        { provide: MessageStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.messages },
-        { provide: LeaseStore, inject: [CHAT_STORES], useFactory: (stores: ChatStores) => stores.leases },
+        { provide: STORE_CONNECTION, useFactory: () => openStoreConnection(options) },
+        OpenedStores,
+        storeProvider(LeaseStore, openLeaseStore),
       ],
-      exports: [RoomStore, MessageStore, LeaseStore],
+      exports: [STORE_CONNECTION, OpenedStores, LeaseStore],
     };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.rooms.close(), this.messages.close(), this.leases.close()]);
   }
 }

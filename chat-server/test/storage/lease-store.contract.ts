@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LeaseStore } from '../../src/storage/lease-store.port';
-import type { StoreFixture } from '../../src/storage/store-fixture';
+import type { StoreFixture } from './store-fixture';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
 

@@ -1,7 +1,7 @@
 import { externalService } from '@playlist-chat/platform/testing';
 import { describe } from 'vitest';
-import { messageStoreContract } from '../../src/messages/message-store.contract';
-import { MongoMessageStore } from '../../src/messages/message-store.mongo';
+import { messageStoreContract } from './message-store.contract';
+import { MongoMessageStore } from '../../src/message-store/message-store.mongo';
 import { mongoFixture } from './mongo-fixture';
 
 const url = externalService('MONGO_URL', 'MessageStore contract: mongo');

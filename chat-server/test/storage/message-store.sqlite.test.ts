@@ -1,5 +1,5 @@
-import { SqliteMessageStore } from '../../src/messages/message-store.sqlite';
-import { messageStoreContract } from '../../src/messages/message-store.contract';
+import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
+import { messageStoreContract } from './message-store.contract';
 import { sqliteFixture } from './sqlite-fixture';
 
 messageStoreContract(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MongoConnection } from '../../src/storage/connection.mongo';
-import type { StoreFixture } from '../../src/storage/store-fixture';
+import type { StoreFixture } from './store-fixture';
 
 /** A fresh database per fixture on the MongoDB at `url`; each `open()` connects anew, `destroy()` drops it. */
 export function mongoFixture<S>(

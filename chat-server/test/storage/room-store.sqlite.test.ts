@@ -1,8 +1,9 @@
-import { SqliteRoomStore } from '../../src/rooms/room-store.sqlite';
-import { roomStoreContract } from '../../src/rooms/room-store.contract';
+import { SqliteRoomStore } from '../../src/room-store/room-store.sqlite';
+import { SqliteSearchOutbox } from '../../src/search-index/search-outbox.sqlite';
+import { roomStoreContract } from './room-store.contract';
 import { sqliteFixture } from './sqlite-fixture';
 
 roomStoreContract(
   'sqlite',
-  sqliteFixture((db) => new SqliteRoomStore(db)),
+  sqliteFixture((db) => ({ rooms: new SqliteRoomStore(db), outbox: new SqliteSearchOutbox(db) })),
 );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteMessageStore } from '../../src/messages/message-store.sqlite';
+import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
 import { SqliteDatabase } from '../../src/storage/database.sqlite';
 
 const OTHER_MESSAGES = 300_000;

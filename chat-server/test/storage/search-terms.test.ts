@@ -8,7 +8,7 @@ import {
   parseSearchTerms,
   searchWords,
   toFts5Query,
-} from '../../src/storage/search-terms';
+} from '../../src/message-store/search-terms';
 
 describe('search terms', () => {
   it('cut input into words, a trailing * marking a prefix', () => {

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aMessage } from '../../src/messages/message-store.contract';
-import { SqliteMessageStore } from '../../src/messages/message-store.sqlite';
-import { aRoom } from '../../src/rooms/room-store.contract';
-import { SqliteRoomStore } from '../../src/rooms/room-store.sqlite';
+import { aMessage } from './message-store.contract';
+import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
+import { aRoom } from './room-store.contract';
+import { SqliteRoomStore } from '../../src/room-store/room-store.sqlite';
 import { SqliteDatabase } from '../../src/storage/database.sqlite';
 import { migrations } from '../../src/storage/migrations.sqlite';
 

@@ -5,12 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aMessage } from '../../src/messages/message-store.contract';
-import { MessageStore } from '../../src/messages/message-store.port';
-import { aRoom } from '../../src/rooms/room-store.contract';
-import { RoomStore } from '../../src/rooms/room-store.port';
-import { ChatStorageModule } from '../../src/storage/storage.module';
-import { storageSettings } from '../../src/storage/storage.settings';
+import { aMessage } from './message-store.contract';
+import { MessageStore } from '../../src/message-store/message-store.port';
+import { aRoom } from './room-store.contract';
+import { RoomStore } from '../../src/room-store/room-store.port';
+import { MessageStoreModule } from '../../src/message-store/message-store.module';
+import { RoomStoreModule } from '../../src/room-store/room-store.module';
+import { StorageModule } from '../../src/storage/storage.module';
+import { storageSettings } from '../../src/config/storage.settings';
 
 @Injectable()
 class UsesStores {
@@ -22,14 +24,18 @@ class UsesStores {
 
 function appModule(dataDir: string) {
   @Module({
-    imports: [ChatStorageModule.forRoot({ store: 'sqlite', dataDir, mongoUrl: '' })],
+    imports: [
+      StorageModule.forRoot({ store: 'sqlite', dataDir, mongoUrl: '' }),
+      RoomStoreModule,
+      MessageStoreModule,
+    ],
     providers: [UsesStores],
   })
   class AppModule {}
   return AppModule;
 }
 
-describe('ChatStorageModule', () => {
+describe('StorageModule and the store modules', () => {
   let dataDir: string;
 
   beforeEach(() => {

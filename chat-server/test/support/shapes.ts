@@ -7,7 +7,7 @@ export type {
   RoomView,
 } from '../../src/rooms/dto/room.views';
 export type { FullHistoryView, MessagePageView, ReentryView } from '../../src/messages/dto/message.views';
-export type { UserEvent } from '../../src/messages/user-events';
+export type { UserEvent } from '../../src/delivery/user-events';
 
 export interface ErrorBody {
   readonly statusCode: number;

@@ -116,7 +116,8 @@ function serviceRegistryFor(settings: PlatformSettings, owned: OwnedClients): Se
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(settings: PlatformSettings): DynamicModule {
+  /** `clock`: replaces the system clock for the whole app (tests pass a `ManualClock`). */
+  static forRoot(settings: PlatformSettings, { clock }: { clock?: Clock } = {}): DynamicModule {
     const owned = new OwnedClients();
     return {
       module: PlatformModule,
@@ -135,7 +136,7 @@ export class PlatformModule {
         },
         { provide: RoomFanout, useFactory: () => roomFanoutFor(settings, owned) },
         { provide: ServiceRegistry, useFactory: () => serviceRegistryFor(settings, owned) },
-        { provide: Clock, useClass: SystemClock },
+        clock ? { provide: Clock, useValue: clock } : { provide: Clock, useClass: SystemClock },
         PlatformShutdown,
       ],
       exports: [PLATFORM_SETTINGS, EventBus, RoomFanout, ServiceRegistry, Clock],

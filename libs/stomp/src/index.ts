@@ -4,6 +4,7 @@ export * from './api/handler-contexts';
 export * from './api/outbound-message';
 export * from './api/stomp-authenticator';
 export * from './api/stomp-error';
+export * from './api/stomp-exception-filter';
 export * from './api/stomp-session';
 export * from './frame/frame';
 export * from './frame/frame-encoder';

@@ -13,6 +13,8 @@ export interface SendContext<P = unknown> {
   text(): string;
   /** The body parsed as JSON; throws `StompError('invalid-json', …)` when it is not. */
   json<T = unknown>(): T;
+  /** What the route's validator returned (the parsed payload); undefined without a validator. */
+  readonly payload: unknown;
 }
 
 /** A SUBSCRIBE frame routed to an `@OnSubscribe` authorizer. Throw to refuse. */
@@ -52,8 +54,9 @@ export interface SubscribeResult {
 
 export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
 /**
- * Checks a SEND without doing its work (throw a `StompError` to refuse). Runs before the handler,
- * and for a transaction's SENDs before COMMIT runs any of them, so a COMMIT is refused whole.
+ * Checks a SEND without doing its work (throw a `StompError` to refuse) and returns its parsed
+ * payload, which the handler gets as `ctx.payload`. Runs before the handler, and for a
+ * transaction's SENDs before COMMIT runs any of them, so a COMMIT is refused whole.
  */
 export type SendValidator<P = unknown> = (ctx: SendContext<P>) => unknown;
 export type SubscribeHandler<P = unknown> = (

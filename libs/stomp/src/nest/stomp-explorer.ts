@@ -3,10 +3,28 @@ import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { SubscribeHandler } from '../api/handler-contexts';
 import { StompAuthenticator } from '../api/stomp-authenticator';
+import { StompExceptionFilter } from '../api/stomp-exception-filter';
 import type { StompHandlers } from '../server/stomp-handlers';
 import { STOMP_CONTROLLER, STOMP_ROUTES, type StompRoute } from './stomp.decorators';
 
-/** Finds `@StompController` providers and the app's `StompAuthenticator` in the Nest container. */
+type Handler = (...args: never[]) => unknown;
+
+/** `handler`, with what it throws passed through the app's exception filter. */
+function filtered<H extends Handler>(handler: H, filter: StompExceptionFilter | undefined): H {
+  if (!filter) return handler;
+  return (async (...args: Parameters<H>) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      throw filter.catch(error);
+    }
+  }) as H;
+}
+
+/**
+ * Finds `@StompController` providers, the app's `StompAuthenticator` and its
+ * `StompExceptionFilter` in the Nest container.
+ */
 @Injectable()
 export class StompExplorer {
   constructor(
@@ -18,6 +36,8 @@ export class StompExplorer {
   explore(handlers: StompHandlers): void {
     const seen = new Set<object>();
     const authenticators = new Set<StompAuthenticator>();
+    const filters = new Set<StompExceptionFilter>();
+    const controllers: object[] = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
       if (
@@ -30,8 +50,17 @@ export class StompExplorer {
       seen.add(instance);
       if (wrapper.token === StompAuthenticator || instance instanceof StompAuthenticator)
         authenticators.add(instance as StompAuthenticator);
-      if (Reflect.getMetadata(STOMP_CONTROLLER, instance.constructor)) this.register(instance, handlers);
+      if (wrapper.token === StompExceptionFilter || instance instanceof StompExceptionFilter)
+        filters.add(instance as StompExceptionFilter);
+      if (Reflect.getMetadata(STOMP_CONTROLLER, instance.constructor)) controllers.push(instance);
     }
+    if (filters.size > 1) {
+      throw new Error(
+        `More than one StompExceptionFilter provider: ${[...filters].map((f) => f.constructor.name).join(', ')}`,
+      );
+    }
+    const filter = [...filters][0];
+    for (const instance of controllers) this.register(instance, handlers, filter);
     if (authenticators.size > 1) {
       throw new Error(
         `More than one StompAuthenticator provider: ${[...authenticators].map((a) => a.constructor.name).join(', ')}`,
@@ -40,17 +69,21 @@ export class StompExplorer {
     handlers.authenticator = [...authenticators][0];
   }
 
-  private register(instance: object, handlers: StompHandlers): void {
+  private register(
+    instance: object,
+    handlers: StompHandlers,
+    filter: StompExceptionFilter | undefined,
+  ): void {
     const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
     for (const name of this.scanner.getAllMethodNames(prototype)) {
       const method = prototype[name];
       if (typeof method !== 'function') continue;
       const routes = (Reflect.getMetadata(STOMP_ROUTES, method) as StompRoute[] | undefined) ?? [];
-      const bound = (method as (...args: unknown[]) => unknown).bind(instance);
+      const bound = filtered((method as (...args: unknown[]) => unknown).bind(instance), filter);
       for (const route of routes) {
         switch (route.kind) {
           case 'send':
-            handlers.onSend(route.pattern, bound, route.validate);
+            handlers.onSend(route.pattern, bound, route.validate && filtered(route.validate, filter));
             break;
           case 'subscribe':
             handlers.onSubscribe(route.pattern, bound as SubscribeHandler);

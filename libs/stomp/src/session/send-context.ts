@@ -9,8 +9,10 @@ export function sendContext(
   destination: string,
   params: Record<string, string>,
   frame: StompFrame,
+  payload?: unknown,
 ): SendContext {
   return {
+    payload,
     session,
     destination,
     params,

@@ -406,7 +406,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private async send(frame: StompFrame): Promise<void> {
     const destination = requireHeader(frame, 'destination');
     const route = this.sendRoute(destination);
-    await route.handler.handler(sendContext(this, destination, route.params, frame));
+    const { handler, validate } = route.handler;
+    const payload = validate
+      ? await validate(sendContext(this, destination, route.params, frame))
+      : undefined;
+    await handler(sendContext(this, destination, route.params, frame, payload));
   }
 
   private sendRoute(destination: string) {

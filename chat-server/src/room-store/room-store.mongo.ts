@@ -1,8 +1,8 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
-import type { CreateRoomResult, JoinResult } from './room-store.port';
+import type { CreateRoomResult, JoinResult, MembershipView } from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
-import type { Member, PendingIndexRequest, Room } from './room.model';
+import type { Member, Room } from './room.model';
 import {
   memberKey,
   roomModels,
@@ -97,6 +97,28 @@ export class MongoRoomStore extends RoomStore {
 
   async get(roomId: string): Promise<Room | null> {
     return this.findLive(roomId);
+  }
+
+  async membership(roomId: string, uid: string): Promise<MembershipView | null> {
+    const key = memberKey(uid);
+    // Every field the header needs, and of the member map only this user's entry.
+    const doc = await this.rooms
+      .findOne(
+        { _id: roomId, live: true },
+        {
+          roomName: 1,
+          ownerUid: 1,
+          playlist: 1,
+          createdAt: 1,
+          lastActivityAt: 1,
+          closedAt: 1,
+          [`users.${key}`]: 1,
+        },
+      )
+      .lean<RoomDocument>();
+    if (!doc) return null;
+    const { users, ...room } = toRoom(doc);
+    return { room, member: Object.hasOwn(users, uid) ? users[uid] : null };
   }
 
   async join(
@@ -208,49 +230,14 @@ export class MongoRoomStore extends RoomStore {
     return this.listLive({ lastActivityAt: { $lt: cutoff } });
   }
 
-  async duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]> {
-    if (limit <= 0) return [];
-    const docs = await this.rooms
-      .find({ 'searchIndex.pending': true, 'searchIndex.nextAttemptAt': { $lte: now } }, { searchIndex: 1 })
-      .sort({ 'searchIndex.nextAttemptAt': 1, _id: 1 })
-      .limit(limit)
-      .lean<Pick<RoomDocument, '_id' | 'searchIndex'>[]>();
-    return docs.map((doc) => ({
-      roomId: doc._id,
-      attempts: doc.searchIndex.attempts,
-      nextAttemptAt: new Date(doc.searchIndex.nextAttemptAt),
-      lastError: doc.searchIndex.lastError ?? null,
-    }));
+  async closeRoom(roomId: string, at: Date): Promise<void> {
+    await this.rooms.updateOne({ _id: roomId, live: true }, { $set: { closedAt: at }, $unset: { live: 1 } });
   }
 
-  async completeIndexRequest(roomId: string): Promise<void> {
-    await this.rooms.updateOne({ _id: roomId }, { $set: { 'searchIndex.pending': false } });
-  }
-
-  async retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void> {
-    await this.rooms.updateOne(
-      { _id: roomId, 'searchIndex.pending': true },
-      {
-        $inc: { 'searchIndex.attempts': 1 },
-        $set: { 'searchIndex.nextAttemptAt': nextAttemptAt, 'searchIndex.lastError': error },
-      },
-    );
-  }
-
-  /** Closes a room (it stops being live), or with no arguments, releases the connection. */
-  override close(roomId: string, at: Date): Promise<void>;
-  override close(): Promise<void>;
-  override async close(roomId?: string, at?: Date): Promise<void> {
-    if (roomId === undefined) {
-      if (this.closed) return;
-      this.closed = true;
-      await this.connection.release();
-      return;
-    }
-    await this.rooms.updateOne(
-      { _id: roomId, live: true },
-      { $set: { closedAt: at ?? new Date() }, $unset: { live: 1 } },
-    );
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.release();
   }
 
   /** Replaces the user's room list if nobody changed it since `version` was read; false when someone did. */

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { RoomFanout, roomChannel, userChannel } from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
+import { ChatEvents } from '../domain-events/chat-events';
 import { roomIdOfTopic, roomTopic, USER_EVENTS } from './destinations';
 import type { UserEvent } from './user-events';
 
@@ -28,9 +29,11 @@ export class FanoutBridge implements OnModuleInit {
   constructor(
     private readonly fanout: RoomFanout,
     private readonly broker: StompBroker,
+    private readonly events: ChatEvents,
   ) {}
 
   onModuleInit(): void {
+    this.events.on('member.exited', ({ uid, roomId }) => this.endRoomForUser(uid, roomId));
     this.fanout.onMessage((channel, payload) => this.deliver(channel, payload));
     this.broker.onDestinationActive((destination) => {
       const roomId = roomIdOfTopic(destination);
@@ -71,10 +74,11 @@ export class FanoutBridge implements OnModuleInit {
   }
 
   /**
-   * The user is no longer a member of the room (exit, eviction): their subscriptions to it end
-   * on every instance where they are connected, so nothing more of the room reaches them.
+   * The user is no longer a member of the room (`member.exited`: exit, eviction): their
+   * subscriptions to it end on every instance where they are connected, so nothing more of the
+   * room reaches them.
    */
-  async endRoomForUser(uid: string, roomId: string): Promise<void> {
+  private async endRoomForUser(uid: string, roomId: string): Promise<void> {
     await this.fanout.publish(userChannel(uid), `${END_ROOM}${roomId}\n`);
   }
 

@@ -1,12 +1,12 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ChatMessage, MessageSender, StoredMessageType } from '@playlist-chat/contracts';
 import { Clock, KeyedSerialQueue } from '@playlist-chat/platform';
-import { ChatConfig } from '../app/chat-config';
+import { ChatConfig } from '../config/chat-config';
 import { MessageIdGenerator } from '../ids/message-id';
-import { RoomStore } from '../rooms/room-store.port';
-import { toChatMessage } from './chat-message.mapper';
+import { RoomStore } from '../room-store/room-store.port';
+import { toChatMessage } from '../message-store/chat-message.mapper';
 import { FanoutBridge } from './fanout-bridge';
-import { MessageStore, type AppendResult } from './message-store.port';
+import { MessageStore, type AppendResult } from '../message-store/message-store.port';
 
 export interface NewMessage {
   readonly roomId: string;

@@ -4,9 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreFixture } from '../storage/store-fixture';
-import type { RoomStore } from './room-store.port';
-import type { Member, Room } from './room.model';
+import type { StoreFixture } from './store-fixture';
+import type { RoomStore } from '../../src/room-store/room-store.port';
+import type { SearchOutbox } from '../../src/search-index/search-outbox.port';
+import type { Member, Room } from '../../src/room-store/room.model';
+
+/** A room store and the search outbox its `create` writes to, on one fixture's data. */
+export interface RoomStores {
+  readonly rooms: RoomStore;
+  readonly outbox: SearchOutbox;
+}
 
 const minute = 60_000;
 const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -64,12 +71,13 @@ const joinAs = (uid: string, minutes: number): Omit<Member, 'lastReadMessageId'>
   return member;
 };
 
-export function roomStoreContract(name: string, makeFixture: () => Promise<StoreFixture<RoomStore>>): void {
-  describe(`RoomStore contract: ${name}`, () => {
-    let fixture: StoreFixture<RoomStore>;
+export function roomStoreContract(name: string, makeFixture: () => Promise<StoreFixture<RoomStores>>): void {
+  describe(`RoomStore and SearchOutbox contract: ${name}`, () => {
+    let fixture: StoreFixture<RoomStores>;
     let store: RoomStore;
-    const opened: RoomStore[] = [];
-    const open = async (): Promise<RoomStore> => {
+    let outbox: SearchOutbox;
+    const opened: RoomStores[] = [];
+    const open = async (): Promise<RoomStores> => {
       const next = await fixture.open();
       opened.push(next);
       return next;
@@ -77,11 +85,11 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
     beforeEach(async () => {
       fixture = await makeFixture();
-      store = await open();
+      ({ rooms: store, outbox } = await open());
     });
 
     afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
+      for (const each of opened.splice(0)) await Promise.all([each.rooms.close(), each.outbox.close()]);
       await fixture.destroy();
     });
 
@@ -115,7 +123,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('opens a new room for a playlist whose earlier room was closed', async () => {
         const first = aRoom();
         await store.create(first);
-        await store.close(first.id, at(30));
+        await store.closeRoom(first.id, at(30));
         const second = aRoom({ playlistId: first.playlist.id });
         const result = await store.create(second);
         expect(result).toEqual({ room: second, created: true });
@@ -135,7 +143,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const room = aRoom();
         await store.create(room);
         await store.create(aRoom({ playlistId: room.playlist.id }));
-        const due = await store.duePendingIndexRequests(at(0), 100);
+        const due = await outbox.due(at(0), 100);
         expect(due).toEqual([
           { roomId: room.id, attempts: 0, nextAttemptAt: room.createdAt, lastError: null },
         ]);
@@ -144,11 +152,11 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('stores neither room nor index request when creation fails', async () => {
         const room = aRoom();
         await store.create(room);
-        await store.completeIndexRequest(room.id);
+        await outbox.complete(room.id);
         // Same room id, another playlist: the id is taken, so the whole creation fails.
         const clash = aRoom({ id: room.id, playlistId: `playlist-${randomUUID()}` });
         await expect(store.create(clash)).rejects.toThrow();
-        expect(await store.duePendingIndexRequests(at(60), 100)).toEqual([]);
+        expect(await outbox.due(at(60), 100)).toEqual([]);
         expect(await store.get(room.id)).toEqual(room);
         const retry = await store.create(aRoom({ playlistId: clash.playlist.id }));
         expect(retry.created).toBe(true);
@@ -163,8 +171,37 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('returns null for a closed room', async () => {
         const room = aRoom();
         await store.create(room);
-        await store.close(room.id, at(5));
+        await store.closeRoom(room.id, at(5));
         expect(await store.get(room.id)).toBeNull();
+      });
+    });
+
+    describe('membership', () => {
+      it('returns the room without its members and the one member asked for', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.markRead(room.id, 'ann', 'm-0003');
+        const { users: _all, ...header } = (await store.get(room.id))!;
+        const found = await store.membership(room.id, 'ann');
+        expect(found?.room).toEqual(header);
+        expect(found?.member).toEqual({
+          ...aMember('ann', { enteredAt: at(1) }),
+          lastReadMessageId: 'm-0003',
+        });
+      });
+
+      it('gives no member for a non-member, even one named like an object property', async () => {
+        const [room] = await created(aRoom());
+        expect((await store.membership(room.id, 'stranger'))?.member).toBeNull();
+        expect((await store.membership(room.id, 'constructor'))?.member).toBeNull();
+        expect((await store.membership(room.id, '__proto__'))?.member).toBeNull();
+      });
+
+      it('returns null for an unknown or closed room', async () => {
+        const [room] = await created(aRoom());
+        expect(await store.membership(randomUUID(), room.ownerUid)).toBeNull();
+        await store.closeRoom(room.id, at(5));
+        expect(await store.membership(room.id, room.ownerUid)).toBeNull();
       });
     });
 
@@ -192,7 +229,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('returns null for an unknown or closed room', async () => {
         const [room] = await created(aRoom());
-        await store.close(room.id, at(1));
+        await store.closeRoom(room.id, at(1));
         expect(await store.join(room.id, joinAs('ann', 2), 4)).toBeNull();
         expect(await store.join(randomUUID(), joinAs('ann', 2), 4)).toBeNull();
       });
@@ -231,7 +268,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const rooms = await created(aRoom(), aRoom(), aRoom(), aRoom(), aRoom());
         for (const [index, room] of rooms.slice(0, 4).entries())
           await store.join(room.id, joinAs('ann', index + 1), 4);
-        await store.close(rooms[0].id, at(10));
+        await store.closeRoom(rooms[0].id, at(10));
         const result = await store.join(rooms[4].id, joinAs('ann', 11), 4);
         expect(result?.evictedRoomIds).toEqual([]);
         expect(ids(await store.listJoined('ann')).sort()).toEqual(ids(rooms.slice(1)).sort());
@@ -321,7 +358,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const [room] = await created(aRoom());
         expect(await store.markRead(room.id, 'stranger', 'm-0001')).toBeNull();
         expect(await store.markRead(randomUUID(), room.ownerUid, 'm-0001')).toBeNull();
-        await store.close(room.id, at(1));
+        await store.closeRoom(room.id, at(1));
         expect(await store.markRead(room.id, room.ownerUid, 'm-0001')).toBeNull();
       });
     });
@@ -335,7 +372,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         );
         const [tie1, tie2] = await created(aRoom({ createdAt: at(5) }), aRoom({ createdAt: at(5) }));
         const [gone] = await created(aRoom({ createdAt: at(9) }));
-        await store.close(gone.id, at(10));
+        await store.closeRoom(gone.id, at(10));
         const tied = [tie1.id, tie2.id].sort().reverse();
         expect(ids(await store.listAll())).toEqual([...tied, b.id, c.id, a.id]);
       });
@@ -367,7 +404,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
           aRoom({ createdAt: at(4) }),
         );
         for (const room of [mine1, mine2, closedMine]) await store.join(room.id, joinAs('ann', 5), 4);
-        await store.close(closedMine.id, at(6));
+        await store.closeRoom(closedMine.id, at(6));
         expect(ids(await store.listJoined('ann'))).toEqual([mine2.id, mine1.id]);
         const unjoined = ids(await store.listUnjoined('ann'));
         expect(unjoined).toContain(other.id);
@@ -390,7 +427,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const [quiet, busy, closedQuiet] = await created(aRoom(), aRoom(), aRoom());
         await store.touch(busy.id, at(50));
         await store.touch(busy.id, at(20));
-        await store.close(closedQuiet.id, at(1));
+        await store.closeRoom(closedQuiet.id, at(1));
         expect(ids(await store.listIdleSince(at(40)))).toEqual([quiet.id]);
         expect((await store.get(busy.id))?.lastActivityAt).toEqual(at(50));
         expect(ids(await store.listIdleSince(at(60))).sort()).toEqual([quiet.id, busy.id].sort());
@@ -399,8 +436,8 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('a closed room leaves every list and ignores mutations', async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        await store.close(room.id, at(2));
-        await store.close(room.id, at(3));
+        await store.closeRoom(room.id, at(2));
+        await store.closeRoom(room.id, at(3));
         expect(ids(await store.listAll())).not.toContain(room.id);
         expect(await store.listJoined('ann')).toEqual([]);
         expect(ids(await store.listUnjoined('bob'))).not.toContain(room.id);
@@ -417,40 +454,28 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
           aRoom({ createdAt: at(1) }),
           aRoom({ createdAt: at(2) }),
         );
-        expect((await store.duePendingIndexRequests(at(5), 2)).map((request) => request.roomId)).toEqual([
-          b.id,
-          c.id,
-        ]);
-        expect((await store.duePendingIndexRequests(at(2), 10)).map((request) => request.roomId)).toEqual([
-          b.id,
-          c.id,
-        ]);
-        expect((await store.duePendingIndexRequests(at(5), 10)).map((request) => request.roomId)).toEqual([
-          b.id,
-          c.id,
-          a.id,
-        ]);
+        expect((await outbox.due(at(5), 2)).map((request) => request.roomId)).toEqual([b.id, c.id]);
+        expect((await outbox.due(at(2), 10)).map((request) => request.roomId)).toEqual([b.id, c.id]);
+        expect((await outbox.due(at(5), 10)).map((request) => request.roomId)).toEqual([b.id, c.id, a.id]);
       });
 
       it('a retried request waits until its next attempt and records the error', async () => {
         const [room] = await created(aRoom());
-        await store.retryIndexRequest(room.id, at(10), 'search service unavailable');
-        expect(await store.duePendingIndexRequests(at(9), 10)).toEqual([]);
-        expect(await store.duePendingIndexRequests(at(10), 10)).toEqual([
+        await outbox.retry(room.id, at(10), 'search service unavailable');
+        expect(await outbox.due(at(9), 10)).toEqual([]);
+        expect(await outbox.due(at(10), 10)).toEqual([
           { roomId: room.id, attempts: 1, nextAttemptAt: at(10), lastError: 'search service unavailable' },
         ]);
-        await store.retryIndexRequest(room.id, at(30), 'timeout');
-        expect(await store.duePendingIndexRequests(at(30), 10)).toEqual([
+        await outbox.retry(room.id, at(30), 'timeout');
+        expect(await outbox.due(at(30), 10)).toEqual([
           { roomId: room.id, attempts: 2, nextAttemptAt: at(30), lastError: 'timeout' },
         ]);
       });
 
       it('a completed request is never handed out again', async () => {
         const [room, other] = await created(aRoom(), aRoom());
-        await store.completeIndexRequest(room.id);
-        expect((await store.duePendingIndexRequests(at(100), 10)).map((request) => request.roomId)).toEqual([
-          other.id,
-        ]);
+        await outbox.complete(room.id);
+        expect((await outbox.due(at(100), 10)).map((request) => request.roomId)).toEqual([other.id]);
       });
     });
 
@@ -460,17 +485,17 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         await store.join(room.id, joinAs('ann', 1), 4);
         await store.markRead(room.id, 'ann', 'm-0007');
         await store.touch(room.id, at(8));
-        await store.retryIndexRequest(room.id, at(15), 'down');
-        await store.close(closed.id, at(9));
-        await store.completeIndexRequest(closed.id);
+        await outbox.retry(room.id, at(15), 'down');
+        await store.closeRoom(closed.id, at(9));
+        await outbox.complete(closed.id);
         const before = await store.get(room.id);
         await store.close();
 
-        const reopened = await open();
+        const { rooms: reopened, outbox: reopenedOutbox } = await open();
         expect(await reopened.get(room.id)).toEqual(before);
         expect(await reopened.get(closed.id)).toBeNull();
         expect((await reopened.get(room.id))?.users.ann.lastReadMessageId).toBe('m-0007');
-        expect(await reopened.duePendingIndexRequests(at(20), 10)).toEqual([
+        expect(await reopenedOutbox.due(at(20), 10)).toEqual([
           { roomId: room.id, attempts: 1, nextAttemptAt: at(15), lastError: 'down' },
         ]);
         expect((await reopened.create(aRoom({ playlistId: room.playlist.id }))).created).toBe(false);

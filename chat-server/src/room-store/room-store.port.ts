@@ -1,4 +1,14 @@
-import type { Member, PendingIndexRequest, Room } from './room.model';
+import type { Member, Room } from './room.model';
+
+/** A live room without its member list: what a check on one member needs. */
+export type RoomHeader = Omit<Room, 'users'>;
+
+/** One user's standing in a live room, read without loading the room's other members. */
+export interface MembershipView {
+  readonly room: RoomHeader;
+  /** Null when the user is not a member. */
+  readonly member: Member | null;
+}
 
 export interface CreateRoomResult {
   readonly room: Room;
@@ -28,7 +38,7 @@ export interface RoomPageRequest {
 
 /**
  * Rooms and their members. Guarantees, for every adapter:
- * - `create` is atomic with its search-index request (outbox): both are stored or neither;
+ * - `create` is atomic with its search-index request (the `SearchOutbox`'s entry): both are stored or neither;
  *   at most one live room exists per playlist id, and creating again returns it.
  * - `join` is atomic: membership and the eviction of the oldest-joined rooms beyond
  *   `maxRooms` happen together, so a user is never in more than `maxRooms` live rooms.
@@ -40,6 +50,9 @@ export abstract class RoomStore {
   abstract create(room: Room): Promise<CreateRoomResult>;
 
   abstract get(roomId: string): Promise<Room | null>;
+
+  /** The room (without members) and `uid`'s membership; null for an unknown or closed room. Costs the same in a room of any size. */
+  abstract membership(roomId: string, uid: string): Promise<MembershipView | null>;
 
   abstract join(
     roomId: string,
@@ -65,15 +78,9 @@ export abstract class RoomStore {
   /** Live rooms whose last activity is before `cutoff`. */
   abstract listIdleSince(cutoff: Date): Promise<Room[]>;
 
-  /** Outbox: index requests due at `now`, oldest first. */
-  abstract duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]>;
-
-  abstract completeIndexRequest(roomId: string): Promise<void>;
-
-  abstract retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void>;
-
   /** Closes a room: it stops being live (leaves every list; `get` and mutations return null). */
-  abstract close(roomId: string, at: Date): Promise<void>;
+  abstract closeRoom(roomId: string, at: Date): Promise<void>;
+
   /** Releases the store's connection. */
   abstract close(): Promise<void>;
 }

@@ -6,9 +6,9 @@ import type { StoredMessageType } from '@playlist-chat/contracts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreFixture } from '../storage/store-fixture';
-import type { MessageStore } from './message-store.port';
-import type { StoredMessage } from './message.model';
+import type { StoreFixture } from './store-fixture';
+import type { MessageStore } from '../../src/message-store/message-store.port';
+import type { StoredMessage } from '../../src/message-store/message.model';
 
 const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const day = 24 * 60 * 60_000;

@@ -1,8 +1,8 @@
 // Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import type { SqliteDatabase } from '../storage/database.sqlite';
-import type { CreateRoomResult, JoinResult } from './room-store.port';
+import type { CreateRoomResult, JoinResult, MembershipView } from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
-import type { Member, PendingIndexRequest, PlaylistSnapshot, Room } from './room.model';
+import type { Member, PlaylistSnapshot, Room } from './room.model';
 
 interface RoomRow {
   id: string;
@@ -22,13 +22,6 @@ interface MemberRow {
   profile_image: string | null;
   last_read_message_id: string | null;
   entered_at: number;
-}
-
-interface OutboxRow {
-  room_id: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
 }
 
 const roomColumns =
@@ -98,6 +91,21 @@ export class SqliteRoomStore extends RoomStore {
 
   async get(roomId: string): Promise<Room | null> {
     return this.findLive(roomId);
+  }
+
+  async membership(roomId: string, uid: string): Promise<MembershipView | null> {
+    const row = this.db.get<RoomRow>(
+      `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
+      roomId,
+    );
+    if (!row) return null;
+    const member = this.db.get<MemberRow>(
+      `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
+      roomId,
+      uid,
+    );
+    const { users: _none, ...room } = toRoom(row, {});
+    return { room, member: member ? toMember(member) : null };
   }
 
   async join(
@@ -210,52 +218,14 @@ export class SqliteRoomStore extends RoomStore {
     );
   }
 
-  async duePendingIndexRequests(now: Date, limit: number): Promise<PendingIndexRequest[]> {
-    // SQLite reads a negative LIMIT as "no limit".
-    if (limit <= 0) return [];
-    return this.db
-      .all<OutboxRow>(
-        `SELECT room_id, attempts, next_attempt_at, last_error FROM search_outbox
-         WHERE next_attempt_at <= ? ORDER BY next_attempt_at, room_id LIMIT ?`,
-        now.getTime(),
-        limit,
-      )
-      .map((row) => ({
-        roomId: row.room_id,
-        attempts: row.attempts,
-        nextAttemptAt: new Date(row.next_attempt_at),
-        lastError: row.last_error,
-      }));
+  async closeRoom(roomId: string, at: Date): Promise<void> {
+    this.db.run('UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL', at.getTime(), roomId);
   }
 
-  async completeIndexRequest(roomId: string): Promise<void> {
-    this.db.run('DELETE FROM search_outbox WHERE room_id = ?', roomId);
-  }
-
-  async retryIndexRequest(roomId: string, nextAttemptAt: Date, error: string): Promise<void> {
-    this.db.run(
-      'UPDATE search_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE room_id = ?',
-      nextAttemptAt.getTime(),
-      error,
-      roomId,
-    );
-  }
-
-  /** Closes a room (it stops being live), or with no arguments, releases the database. */
-  override close(roomId: string, at: Date): Promise<void>;
-  override close(): Promise<void>;
-  override async close(roomId?: string, at?: Date): Promise<void> {
-    if (roomId === undefined) {
-      if (this.closed) return;
-      this.closed = true;
-      this.db.release();
-      return;
-    }
-    this.db.run(
-      'UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL',
-      (at ?? new Date()).getTime(),
-      roomId,
-    );
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.release();
   }
 
   /** Returns 1 when the member was added, 0 when they were already in the room. */

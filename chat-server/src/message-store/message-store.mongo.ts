@@ -1,6 +1,6 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
-import { parseSearchTerms, searchWords } from '../storage/search-terms';
+import { parseSearchTerms, searchWords } from './search-terms';
 import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';

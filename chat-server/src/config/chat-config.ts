@@ -1,6 +1,6 @@
 import type { AuthOptions, PlatformSettings } from '@playlist-chat/platform';
-import type { ChatSettings } from '../chat.settings';
-import type { StompSettings } from '../stomp-limits.settings';
+import type { ChatSettings } from './chat.settings';
+import type { StompSettings } from './stomp-limits.settings';
 
 /** Settings of every group the chat server reads, validated once at start-up; injectable by class. */
 export class ChatConfig {

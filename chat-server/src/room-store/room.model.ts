@@ -40,11 +40,3 @@ export interface Room {
   /** Set when the room was closed (idle clean-up); closed rooms are not live. */
   readonly closedAt: Date | null;
 }
-
-/** State of the search-index request written with the room (transactional outbox). */
-export interface PendingIndexRequest {
-  readonly roomId: string;
-  readonly attempts: number;
-  readonly nextAttemptAt: Date;
-  readonly lastError: string | null;
-}

@@ -1,10 +1,16 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { makeEvent, type DeviceEvent } from '@playlist-chat/contracts';
-import { Clock, EventBus } from '@playlist-chat/platform';
-import type { StompSession } from '@playlist-chat/stomp';
-import { ChatConfig } from '../app/chat-config';
-import { ChatInstance } from '../app/chat-instance';
-import type { ChatPrincipal } from '../auth/chat-principal';
+import { Clock, EventBus, PeriodicTask } from '@playlist-chat/platform';
+import { ChatConfig } from '../config/chat-config';
+import { ChatInstance } from '../config/chat-instance';
+import { ChatEvents } from '../domain-events/chat-events';
+import { DevicePresence, type ChatSession } from './device-presence.port';
 
 type Of<T extends DeviceEvent['type']> = Extract<DeviceEvent, { type: T }>;
 
@@ -20,50 +26,54 @@ interface TrackedSession {
 }
 
 /**
- * Tells the presence server which STOMP sessions (devices) are live in which rooms, on
- * `chat.devices` (docs/presence.md, "What the chat server should do"):
- * - a session counts for a room from a `SEND /chat/pub/join` or room SUBSCRIBE
- *   (`device-connected`) until the first of: the session ends; it unsubscribes its last
- *   subscription to the room's topic; the member leaves the room for now (REST) while this
- *   session is not subscribed to it; the member exits the room or is evicted from it. Each end
- *   is one `device-disconnected` (the presence server applies the reconnect grace). A later
- *   join or SUBSCRIBE counts again;
- * - every CHAT_PRESENCE_HEARTBEAT_MS, one `devices-heartbeat` per user with this instance's
- *   live sessions and their rooms, so the presence server drops the devices of an instance
- *   that died without saying goodbye after its TTL.
- * Device id: `${instance id}:${session id}`. A bus failure is logged, never turned into a
+ * DevicePresence for CHAT_PRESENCE=server: device events on `chat.devices` for the presence
+ * server. Each start or end of counting is one `device-connected` / `device-disconnected` (the
+ * presence server applies the reconnect grace); every CHAT_PRESENCE_HEARTBEAT_MS one
+ * `devices-heartbeat` per user with this instance's live sessions and their rooms, so the
+ * presence server drops the devices of an instance that died without saying goodbye after its
+ * TTL. Device id: `${instance id}:${session id}`. A bus failure is logged, never turned into a
  * failed frame; a refused connect is retried on the next heart-beat.
- * What a member does over REST reaches only their sessions on the instance that served the call.
  */
 @Injectable()
-export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(DevicePresence.name);
+export class BusDevicePresence
+  extends DevicePresence
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
+  private readonly logger = new Logger(BusDevicePresence.name);
   private readonly sessions = new Map<string, TrackedSession>();
   private readonly sessionsOfUser = new Map<string, Set<TrackedSession>>();
-  private readonly enabled: boolean;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heartbeats: PeriodicTask;
 
   constructor(
     private readonly bus: EventBus,
     private readonly instance: ChatInstance,
     private readonly clock: Clock,
-    private readonly config: ChatConfig,
+    private readonly events: ChatEvents,
+    config: ChatConfig,
   ) {
-    this.enabled = config.chat.presence === 'server';
+    super();
+    this.heartbeats = new PeriodicTask({
+      name: 'device heart-beat',
+      intervalMs: config.chat.presenceHeartbeatMs,
+      run: () => this.heartbeat(),
+      logger: this.logger,
+    });
+  }
+
+  onModuleInit(): void {
+    this.events.on('member.left', ({ uid, roomId }) => this.left(uid, roomId));
+    this.events.on('member.exited', ({ uid, roomId }) => this.exited(uid, roomId));
   }
 
   onApplicationBootstrap(): void {
-    if (!this.enabled) return;
-    this.timer = setInterval(() => void this.heartbeat(), this.config.chat.presenceHeartbeatMs);
-    this.timer.unref();
+    this.heartbeats.start();
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.heartbeats.stop();
   }
 
-  connected(session: StompSession<ChatPrincipal>): void {
-    if (!this.enabled) return;
+  connected(session: ChatSession): void {
     const tracked: TrackedSession = {
       uid: session.principal.identity.uid,
       deviceId: `${this.instance.id}:${session.id}`,
@@ -78,18 +88,14 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The session joined the room (`SEND /chat/pub/join`, a member's session only). */
-  async joined(session: StompSession<ChatPrincipal>, roomId: string): Promise<void> {
+  async joined(session: ChatSession, roomId: string): Promise<void> {
     const tracked = this.sessions.get(session.id);
-    if (!tracked) return; // presence is off, or the session already ended: never revive it
+    if (!tracked) return; // the session already ended: never revive it
     await this.enter(tracked, roomId);
   }
 
   /** The session subscribed to the room's topic (a member's session, after the membership check). */
-  async subscribed(
-    session: StompSession<ChatPrincipal>,
-    roomId: string,
-    subscriptionId: string,
-  ): Promise<void> {
+  async subscribed(session: ChatSession, roomId: string, subscriptionId: string): Promise<void> {
     const tracked = this.sessions.get(session.id);
     if (!tracked) return;
     const ids = tracked.subscriptions.get(roomId) ?? new Set<string>();
@@ -99,14 +105,10 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The session unsubscribed from the room's topic: with no other subscription to it left, it stops counting there. */
-  async unsubscribed(
-    session: StompSession<ChatPrincipal>,
-    roomId: string,
-    subscriptionId: string,
-  ): Promise<void> {
+  async unsubscribed(session: ChatSession, roomId: string, subscriptionId: string): Promise<void> {
     const tracked = this.sessions.get(session.id);
     const ids = tracked?.subscriptions.get(roomId);
-    if (!tracked || !ids?.delete(subscriptionId)) return; // presence is off, or not a subscription counted here
+    if (!tracked || !ids?.delete(subscriptionId)) return; // not a subscription counted here
     if (ids.size > 0) return;
     tracked.subscriptions.delete(roomId);
     await this.stopCounting(tracked, roomId);
@@ -119,7 +121,7 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
    * counting until it unsubscribes: one device going back to the lobby must not turn off the
    * member's other device that still has the room open.
    */
-  async left(uid: string, roomId: string): Promise<void> {
+  private async left(uid: string, roomId: string): Promise<void> {
     const idle = [...(this.sessionsOfUser.get(uid) ?? [])].filter(
       (tracked) => !tracked.subscriptions.has(roomId),
     );
@@ -127,13 +129,13 @@ export class DevicePresence implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The member exited the room for good (or was evicted by the room limit): none of their sessions here counts for it. */
-  async exited(uid: string, roomId: string): Promise<void> {
+  private async exited(uid: string, roomId: string): Promise<void> {
     const sessions = [...(this.sessionsOfUser.get(uid) ?? [])];
     for (const tracked of sessions) tracked.subscriptions.delete(roomId);
     await Promise.all(sessions.map((tracked) => this.stopCounting(tracked, roomId)));
   }
 
-  async disconnected(session: StompSession<ChatPrincipal>): Promise<void> {
+  async disconnected(session: ChatSession): Promise<void> {
     const tracked = this.sessions.get(session.id);
     if (!tracked) return;
     this.sessions.delete(session.id);

@@ -5,9 +5,9 @@ import {
   platformSettings,
   type Env,
 } from '@playlist-chat/platform';
-import { loadChatSettings } from '../chat.settings';
-import { stompSettings } from '../stomp-limits.settings';
-import { storageSettings, type StorageSettings } from '../storage/storage.settings';
+import { loadChatSettings } from './chat.settings';
+import { stompSettings } from './stomp-limits.settings';
+import { storageSettings, type StorageSettings } from './storage.settings';
 import { ChatConfig } from './chat-config';
 
 /** Every group the chat server reads, validated together: one ConfigError lists every bad variable. */

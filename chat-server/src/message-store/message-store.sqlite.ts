@@ -2,7 +2,7 @@
 import type { StoredMessageType } from '@playlist-chat/contracts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
-import { parseSearchTerms, toFts5Query } from '../storage/search-terms';
+import { parseSearchTerms, toFts5Query } from './search-terms';
 import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';

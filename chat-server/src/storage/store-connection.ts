@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import type { StorageSettings } from '../config/storage.settings';
+import { MongoConnection } from './connection.mongo';
+import { SqliteDatabase } from './database.sqlite';
+
+export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'>;
+
+/**
+ * The one connection every chat store of this process shares, to the engine CHAT_STORE names.
+ * Stores retain it when they open and release it when they close; the last one closes it.
+ */
+export type StoreConnection =
+  | { readonly engine: 'sqlite'; readonly db: SqliteDatabase }
+  | { readonly engine: 'mongo'; readonly mongo: MongoConnection };
+
+/** Injection token of the shared `StoreConnection`. */
+export const STORE_CONNECTION = Symbol('STORE_CONNECTION');
+export const InjectStoreConnection = (): ParameterDecorator => Inject(STORE_CONNECTION);
+
+export async function openStoreConnection(options: ChatStorageOptions): Promise<StoreConnection> {
+  switch (options.store) {
+    case 'sqlite':
+      return { engine: 'sqlite', db: SqliteDatabase.open(options.dataDir) };
+    case 'mongo':
+      if (!options.mongoUrl) throw new Error('CHAT_STORE=mongo needs MONGO_URL');
+      return { engine: 'mongo', mongo: await MongoConnection.open(options.mongoUrl) };
+  }
+}
+
+/** One adapter per engine: the single way a store port picks its adapter (`open…` beside each port). */
+export interface EngineAdapters<T> {
+  readonly sqlite: (db: SqliteDatabase) => T | Promise<T>;
+  readonly mongo: (mongo: MongoConnection) => T | Promise<T>;
+}
+
+export async function openOnEngine<T>(connection: StoreConnection, adapters: EngineAdapters<T>): Promise<T> {
+  return connection.engine === 'sqlite' ? adapters.sqlite(connection.db) : adapters.mongo(connection.mongo);
+}

@@ -297,8 +297,8 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
     }
   });
 
-  it('gives personal events exactly the fields of UserEvent (chat-server/src/messages/user-events.ts)', () => {
-    const variants = shapes.variants('chat-server/src/messages/user-events.ts', 'UserEvent').map(byName);
+  it('gives personal events exactly the fields of UserEvent (chat-server/src/delivery/user-events.ts)', () => {
+    const variants = shapes.variants('chat-server/src/delivery/user-events.ts', 'UserEvent').map(byName);
     const events = Object.values(channelOf(userEventsDestination)![1].messages ?? {}).map((message) =>
       byName(schemaShape(document, resolve(document, message).payload as Node)),
     );

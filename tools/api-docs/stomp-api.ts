@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { STOMP_CONTROLLER, STOMP_ROUTES, type StompRoute } from '@playlist-chat/stomp';
 import { ChatModule } from '../../chat-server/src/app/chat.module';
-import { loadChatConfig } from '../../chat-server/src/app/load-config';
+import { loadChatConfig } from '../../chat-server/src/config/load-config';
 import { CHAT_ERRORS } from '../../chat-server/src/errors/chat-error';
-import { USER_EVENTS } from '../../chat-server/src/messages/destinations';
+import { USER_EVENTS } from '../../chat-server/src/delivery/destinations';
 import { TypeShapes } from './type-shapes';
 
 /** A destination pattern the chat server handles, and which frame it handles there. */
@@ -105,6 +105,6 @@ export const stompLibraryErrorCodes = (shapes: TypeShapes): string[] =>
 export const stompTypeSources = [
   stompErrorCodesFile,
   'libs/contracts/src/chat-message.ts',
-  'chat-server/src/messages/user-events.ts',
+  'chat-server/src/delivery/user-events.ts',
   'chat-server/src/messages/dto/message-payloads.dto.ts',
 ] as const;

@@ -1,9 +1,9 @@
 import { authSettings } from '../../libs/platform/src/auth/auth.settings';
 import { platformSettings } from '../../libs/platform/src/config/platform.settings';
 import { loadSettings, type Env, type SettingsSpec } from '../../libs/platform/src/config/settings';
-import { chatSettings, loadChatSettings } from '../../chat-server/src/chat.settings';
-import { storageSettings } from '../../chat-server/src/storage/storage.settings';
-import { stompSettings } from '../../chat-server/src/stomp-limits.settings';
+import { chatSettings, loadChatSettings } from '../../chat-server/src/config/chat.settings';
+import { storageSettings } from '../../chat-server/src/config/storage.settings';
+import { stompSettings } from '../../chat-server/src/config/stomp-limits.settings';
 import { presenceSettings } from '../../presence-server/src/presence.settings';
 import { gatewaySettings } from '../../gateway/src/gateway.settings';
 

@@ -4,7 +4,7 @@ import { ChatConnection } from './connection.js';
 import { clear, h } from './dom.js';
 import { LobbyView } from './lobby.js';
 import { describeError, showError, showInfo } from './notices.js';
-import { RoomView } from './room.js';
+import { RoomView } from './room/room-view.js';
 import { clearSession, loadSession, saveSession, uidFor } from './session.js';
 
 /** The app: sign-in, then the lobby (#/) or one room (#/room/{id}); one STOMP connection while signed in. */

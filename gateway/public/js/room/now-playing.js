@@ -1,4 +1,4 @@
-import { formatDuration, h } from './dom.js';
+import { formatDuration, h } from '../dom.js';
 
 /** `m:ss` or `h:mm:ss` → seconds. */
 export function parsePlaytime(playtime) {
@@ -13,16 +13,14 @@ export function parsePlaytime(playtime) {
  * listener's bar shows the same place whatever their computer's clock says.
  */
 export class NowPlaying {
-  #durations;
-  #total;
+  #durations = [];
+  #total = 0;
   #anchorElapsed = 0;
   #anchorAt = 0;
   #timer;
 
-  constructor(playlist) {
-    this.playlist = playlist;
-    this.#durations = playlist.musics.map((music) => parsePlaytime(music.playtime));
-    this.#total = this.#durations.reduce((a, b) => a + b, 0);
+  constructor() {
+    this.playlist = { musics: [] };
     this.cover = h('img', { class: 'cover', alt: '', width: 96, height: 96 });
     this.title = h('p', { class: 'track-title' });
     this.artist = h('p', { class: 'track-artist' });
@@ -44,6 +42,13 @@ export class NowPlaying {
       h('div', { class: 'times' }, this.position, this.length),
       this.next,
     );
+  }
+
+  /** The room's playlist snapshot, once it is known. */
+  load(playlist) {
+    this.playlist = playlist;
+    this.#durations = playlist.musics.map((music) => parsePlaytime(music.playtime));
+    this.#total = this.#durations.reduce((a, b) => a + b, 0);
   }
 
   /** Anchor to what the server said: `{ trackIndex, offsetSeconds, loop }`. */

@@ -1,23 +1,24 @@
-import { clear, h } from './dom.js';
-import { describeError, showError, showInfo } from './notices.js';
+import { clear, h } from '../dom.js';
+import { describeError, showError, showInfo } from '../notices.js';
+import { Composer } from './composer.js';
+import { roomLayout } from './layout.js';
+import { MembersPanel } from './members-panel.js';
+import { MessageList } from './message-list.js';
 import { NowPlaying } from './now-playing.js';
-import { Composer } from './room/composer.js';
-import { roomLayout } from './room/layout.js';
-import { MembersPanel } from './room/members-panel.js';
-import { MessageList } from './room/message-list.js';
-import { Outbox } from './room/outbox.js';
-import { ReadPosition } from './room/read-position.js';
-import { ReadReceipts } from './room/read-receipts.js';
-import { TypingIndicator } from './room/typing-indicator.js';
+import { Outbox } from './outbox.js';
+import { ReadPosition } from './read-position.js';
+import { ReadReceipts } from './read-receipts.js';
+import { TypingIndicator } from './typing-indicator.js';
 
 const PAGE_SIZE = 12;
 const STORED = new Set(['ENTER', 'TALK', 'EXIT']);
 
 /**
  * One room: the chat (ENTER/TALK/EXIT lines, older ones 12 at a time on scroll), typing and read
- * receipts, who is online, and the track playing now. This view enters the room, builds the parts
- * in `room/`, and routes what arrives on the room topic to them. Lines I send show at once and are
- * confirmed (or marked failed with the server's reason) when the server answers.
+ * receipts, who is online, and the track playing now. The parts (this folder) are built with the
+ * view; `mount` enters the room, fills them with what the server says, and routes what arrives on
+ * the room topic to them. Lines I send show at once and are confirmed (or marked failed with the
+ * server's reason) when the server answers.
  */
 export class RoomView {
   #detachConnect;
@@ -32,12 +33,35 @@ export class RoomView {
     this.session = session;
     this.roomId = roomId;
     this.leaveToLobby = leaveToLobby;
-    // Exists before the log does: leaving mid-join still saves (and so ends the presence it began).
-    this.readPosition = new ReadPosition({
-      api,
-      connection,
-      roomId,
-      newestId: () => this.messages?.newestId ?? null,
+    this.messages = new MessageList({
+      myUid: session.uid,
+      lastReadAtEntry: null,
+      fetchOlder: (before) => api.history(roomId, before, PAGE_SIZE),
+      onPage: () => {
+        this.receipts.render();
+        this.readPosition.markSoon();
+      },
+    });
+    // Names come from this.room, which is fetched again when members come and go.
+    this.receipts = new ReadReceipts({
+      messages: this.messages,
+      myUid: session.uid,
+      nameOf: (uid) => this.room?.users[uid]?.nickName,
+    });
+    // Leaving mid-join still saves (and so ends the presence the join began).
+    this.readPosition = new ReadPosition({ api, connection, roomId, newestId: () => this.messages.newestId });
+    this.typing = new TypingIndicator();
+    this.outbox = new Outbox({ connection, session, roomId, messages: this.messages });
+    this.composer = new Composer({
+      onSend: (content) => void this.outbox.send(content),
+      onTyping: () => connection.fire('/chat/pub/typing', { roomId }),
+    });
+    this.nowPlaying = new NowPlaying();
+    this.members = new MembersPanel({
+      myUid: session.uid,
+      users: {},
+      onlineUids: [],
+      setPresence: (state) => api.setPresence(roomId, state),
     });
     this.onPageHide = () => this.readPosition.save(true);
   }
@@ -65,9 +89,14 @@ export class RoomView {
       ]);
       if (this.#destroyed) return;
       this.room = room;
-      this.lastReadAtEntry = reentry.lastReadMessageId;
-      const onlineUids = presence.members.map((member) => member.uid);
-      clear(main).append(this.#build(room, onlineUids));
+      this.messages.lastReadAtEntry = reentry.lastReadMessageId;
+      this.receipts.seed(room.users);
+      this.nowPlaying.load(room.playlist);
+      this.members.update(
+        room.users,
+        presence.members.map((member) => member.uid),
+      );
+      clear(main).append(this.#layout(room));
       document.title = `${room.roomName} — Playlist chat`;
       this.nowPlaying.sync(reentry.nowPlaying ?? room.nowPlaying);
       this.messages.addPage(page);
@@ -89,8 +118,8 @@ export class RoomView {
     this.#destroyed = true;
     this.#detachConnect?.();
     this.#subscription?.unsubscribe();
-    this.nowPlaying?.stop();
-    this.typing?.stop();
+    this.nowPlaying.stop();
+    this.typing.stop();
     this.readPosition.stop();
     clearTimeout(this.#roomRefresh);
     window.removeEventListener('pagehide', this.onPageHide);
@@ -106,37 +135,7 @@ export class RoomView {
     });
   }
 
-  #build(room, onlineUids) {
-    const { api, connection, session, roomId } = this;
-    this.messages = new MessageList({
-      myUid: session.uid,
-      lastReadAtEntry: this.lastReadAtEntry,
-      fetchOlder: (before) => api.history(roomId, before, PAGE_SIZE),
-      onPage: () => {
-        this.receipts.render();
-        this.readPosition.markSoon();
-      },
-    });
-    // Names come from this.room, which is fetched again when members come and go.
-    this.receipts = new ReadReceipts({
-      messages: this.messages,
-      myUid: session.uid,
-      nameOf: (uid) => this.room.users[uid]?.nickName,
-    });
-    this.receipts.seed(room.users);
-    this.typing = new TypingIndicator();
-    this.outbox = new Outbox({ connection, session, roomId, messages: this.messages });
-    this.composer = new Composer({
-      onSend: (content) => void this.outbox.send(content),
-      onTyping: () => connection.fire('/chat/pub/typing', { roomId }),
-    });
-    this.nowPlaying = new NowPlaying(room.playlist);
-    this.members = new MembersPanel({
-      myUid: session.uid,
-      users: room.users,
-      onlineUids,
-      setPresence: (state) => api.setPresence(roomId, state),
-    });
+  #layout(room) {
     return roomLayout({
       roomName: room.roomName,
       summary: this.members.summary,

@@ -14,6 +14,10 @@ export default defineConfig({
         find: /^@playlist-chat\/platform\/testing$/,
         replacement: here('./libs/platform/src/testing/index.ts'),
       },
+      {
+        find: /^@playlist-chat\/platform\/adapters$/,
+        replacement: here('./libs/platform/src/adapters.ts'),
+      },
       { find: /^@playlist-chat\/(contracts|platform|stomp)$/, replacement: here('./libs/$1/src/index.ts') },
       {
         find: /^@playlist-chat\/(chat-server|presence-server|gateway|single-node)$/,

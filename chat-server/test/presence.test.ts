@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceEvent, PresenceState } from '@playlist-chat/contracts';
-import {
-  ConfigError,
-  ManualClock,
-  sharedInMemoryEventBus,
-  type Env,
-  type EventSubscription,
-} from '@playlist-chat/platform';
+import { ConfigError, ManualClock, type Env, type EventSubscription } from '@playlist-chat/platform';
+import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
 import { startChatServer } from '@playlist-chat/chat-server';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { freshDataDir, TestChatServer, type TestUser } from './support/chat-server';

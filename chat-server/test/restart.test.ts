@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sharedInMemoryServiceRegistry } from '@playlist-chat/platform';
+import { sharedInMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { freshDataDir, TestChatServer } from './support/chat-server';
 import { Api, historyOf } from './support/http';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomEvent, SearchIndexEvent } from '@playlist-chat/contracts';
-import { ManualClock, sharedInMemoryEventBus, type EventSubscription } from '@playlist-chat/platform';
+import { ManualClock, type EventSubscription } from '@playlist-chat/platform';
+import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestChatServer } from './support/chat-server';
 

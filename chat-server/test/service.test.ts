@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, sharedInMemoryServiceRegistry } from '@playlist-chat/platform';
+import { ConfigError } from '@playlist-chat/platform';
+import { sharedInMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { startChatServer } from '@playlist-chat/chat-server';
 import { chatSettings } from '../src/config/chat.settings';
 import { freshDataDir, TestChatServer } from './support/chat-server';

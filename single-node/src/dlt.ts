@@ -1,14 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { TopicName } from '@playlist-chat/contracts';
-import {
-  exitOnStartFailure,
-  KafkaEventBus,
-  kafkaEventBusOptions,
-  loadSettings,
-  platformSettings,
-  RedisEventBus,
-  retryPolicyFrom,
-} from '@playlist-chat/platform';
+import { exitOnStartFailure, loadSettings, platformSettings, retryPolicyFrom } from '@playlist-chat/platform';
+import { KafkaEventBus, kafkaEventBusOptions, RedisEventBus } from '@playlist-chat/platform/adapters';
 
 const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group>] [--limit <n>]
   list    prints the parked events of <topic> (one JSON object a line), oldest first

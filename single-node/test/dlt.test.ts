@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisEventBus } from '@playlist-chat/platform';
+import { RedisEventBus } from '@playlist-chat/platform/adapters';
 import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { repoRoot } from './support/repo-root';
 

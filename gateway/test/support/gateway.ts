@@ -1,4 +1,5 @@
-import { InMemoryServiceRegistry, type RunningService } from '@playlist-chat/platform';
+import { type RunningService } from '@playlist-chat/platform';
+import { InMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { afterEach } from 'vitest';
 import { startGateway } from '../../src/gateway';
 import { TestBackend } from './backend';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe } from 'vitest';
 import { externalService } from '@playlist-chat/platform/testing';
-import { eventBusContract } from '../src/event-bus/event-bus.contract';
+import { eventBusContract } from './event-bus.contract';
 import { KafkaEventBus } from '../src/event-bus/event-bus.kafka';
 
 const brokers = externalService('KAFKA_BROKERS', 'EventBus contract: Kafka');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { eventBusContract } from '../src/event-bus/event-bus.contract';
+import { eventBusContract } from './event-bus.contract';
 import { InMemoryEventBus, sharedInMemoryEventBus } from '../src/event-bus/event-bus.memory';
 
 eventBusContract('in-memory', async (retryPolicy) => new InMemoryEventBus(retryPolicy));

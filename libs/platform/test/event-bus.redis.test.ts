@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
-import { eventBusContract } from '../src/event-bus/event-bus.contract';
+import { eventBusContract } from './event-bus.contract';
 import type { DeliveryInfo } from '../src/event-bus/event-bus.port';
 import { RedisEventBus } from '../src/event-bus/event-bus.redis';
 

@@ -6,21 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Clock,
   EventBus,
-  InMemoryRoomFanout,
-  KafkaEventBus,
-  ConsulServiceRegistry,
   loadSettings,
   PLATFORM_SETTINGS,
   PlatformModule,
   platformSettings,
-  RedisEventBus,
-  RedisRoomFanout,
   RoomFanout,
   ServiceRegistry,
-  sharedInMemoryEventBus,
-  sharedInMemoryServiceRegistry,
   type Env,
 } from '@playlist-chat/platform';
+import {
+  InMemoryRoomFanout,
+  KafkaEventBus,
+  ConsulServiceRegistry,
+  RedisEventBus,
+  RedisRoomFanout,
+  sharedInMemoryEventBus,
+  sharedInMemoryServiceRegistry,
+} from '@playlist-chat/platform/adapters';
 import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 
 async function startApp(env: Env): Promise<INestApplicationContext> {

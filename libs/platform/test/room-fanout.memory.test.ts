@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { roomFanoutContract } from '../src/room-fanout/room-fanout.contract';
+import { roomFanoutContract } from './room-fanout.contract';
 import {
   InMemoryFanoutHub,
   InMemoryRoomFanout,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
-import { roomFanoutContract } from '../src/room-fanout/room-fanout.contract';
+import { roomFanoutContract } from './room-fanout.contract';
 import { RedisRoomFanout } from '../src/room-fanout/room-fanout.redis';
 
 let redis: TestRedis;

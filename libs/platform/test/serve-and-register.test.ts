@@ -2,12 +2,8 @@ import type { Server } from 'node:http';
 import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  InMemoryServiceRegistry,
-  serveAndRegister,
-  ServiceRegistry,
-  type RunningService,
-} from '@playlist-chat/platform';
+import { serveAndRegister, ServiceRegistry, type RunningService } from '@playlist-chat/platform';
+import { InMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { expectEventually } from '@playlist-chat/platform/testing';
 
 @Controller('health')

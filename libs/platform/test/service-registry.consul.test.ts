@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { externalService } from '@playlist-chat/platform/testing';
-import { serviceRegistryContract } from '../src/service-registry/service-registry.contract';
+import { serviceRegistryContract } from './service-registry.contract';
 import { ConsulServiceRegistry } from '../src/service-registry/service-registry.consul';
 
 const consulUrl = externalService('CONSUL_URL', 'ServiceRegistry contract: Consul');

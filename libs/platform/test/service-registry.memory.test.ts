@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceRegistryContract } from '../src/service-registry/service-registry.contract';
+import { serviceRegistryContract } from './service-registry.contract';
 import {
   InMemoryServiceRegistry,
   sharedInMemoryServiceRegistry,

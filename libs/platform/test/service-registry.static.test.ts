@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { serviceRegistryContract } from '../src/service-registry/service-registry.contract';
+import { serviceRegistryContract } from './service-registry.contract';
 import { parseStaticServices, StaticServiceRegistry } from '../src/service-registry/service-registry.static';
 
 serviceRegistryContract('static list', async () => new StaticServiceRegistry(new Map()), {

@@ -1,4 +1,4 @@
 import { InMemoryPresenceStore } from '../../src/presence/presence-store.memory';
-import { presenceStoreContract } from '../../src/presence/presence-store.contract';
+import { presenceStoreContract } from './presence-store.contract';
 
 presenceStoreContract('memory', async (options) => new InMemoryPresenceStore(options));

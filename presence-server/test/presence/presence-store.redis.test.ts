@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { presenceStoreContract } from '../../src/presence/presence-store.contract';
+import { presenceStoreContract } from './presence-store.contract';
 import { RedisPresenceStore } from '../../src/presence/presence-store.redis';
 
 let redis: TestRedis;

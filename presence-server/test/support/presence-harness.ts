@@ -8,12 +8,12 @@ import {
   loadSettings,
   ManualClock,
   resolveAuthKeys,
-  sharedInMemoryEventBus,
   TokenIssuer,
   type Env,
   type EventSubscription,
   type RunningService,
 } from '@playlist-chat/platform';
+import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
 import { startPresenceServer } from '../../src/index';
 
 export const DEVICE_TTL_SECONDS = 60;

@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectEventually } from '../testing/eventually';
-import type { Registration, ServiceInstance, ServiceRegistry } from './service-registry.port';
+import { expectEventually } from '../src/testing/eventually';
+import type {
+  Registration,
+  ServiceInstance,
+  ServiceRegistry,
+} from '../src/service-registry/service-registry.port';
 
 export interface ServiceRegistryContractOptions {
   /** Health-check interval given to registrations (Consul checks no more than once a second). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MemberPresence, type PresenceChange } from './presence.model';
-import type { PresenceStore, PresenceStoreOptions } from './presence-store.port';
+import { type MemberPresence, type PresenceChange } from '../../src/presence/presence.model';
+import type { PresenceStore, PresenceStoreOptions } from '../../src/presence/presence-store.port';
 
 const TTL_MS = 60_000;
 const T0 = new Date('2026-03-01T12:00:00.000Z');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectEventually } from '../testing/eventually';
-import { roomChannel, type RoomFanout } from './room-fanout.port';
+import { expectEventually } from '../src/testing/eventually';
+import { roomChannel, type RoomFanout } from '../src/room-fanout/room-fanout.port';
 
 /** Instances on one shared medium, as the chat-server processes of one deployment would hold them. */
 export interface FanoutCluster {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { makeEvent, type DeviceEvent, type RoomEvent, type TopicName } from '@playlist-chat/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectEventually } from '../testing/eventually';
-import { deadLetterTopic, type DeliveryInfo, type EventBus } from './event-bus.port';
-import type { RetryPolicy } from './retry-policy';
+import { expectEventually } from '../src/testing/eventually';
+import { deadLetterTopic, type DeliveryInfo, type EventBus } from '../src/event-bus/event-bus.port';
+import type { RetryPolicy } from '../src/event-bus/retry-policy';
 
 /** Makes a fresh bus, isolated from every other bus the suite makes (its own log, topics and groups). */
 export type EventBusFactory = (retryPolicy: RetryPolicy) => Promise<EventBus>;

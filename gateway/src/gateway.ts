@@ -45,9 +45,9 @@ export async function startGateway(
   const settings = loadSettings(gatewaySettings, env);
   const platform = loadSettings(platformSettings, env);
   const registryHandle = options.registry
-    ? { registry: options.registry, release: async () => {} }
+    ? { port: options.registry, release: async () => {} }
     : openServiceRegistry(platform);
-  const registry = registryHandle.registry;
+  const registry = registryHandle.port;
   const upstreams = new Upstreams(registry, settings.ejectMs);
 
   const app = await NestFactory.create<NestExpressApplication>(

@@ -1,6 +1,6 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
-import type { CreateRoomResult, JoinResult, MembershipView } from './room-store.port';
+import type { CreateRoomResult, JoinResult, MembershipView, RoomSummary } from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import type { Member, Room } from './room.model';
 import {
@@ -207,19 +207,23 @@ export class MongoRoomStore extends RoomStore {
     return room?.users[uid] ?? null;
   }
 
-  async listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+  async listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {
     const membership = await this.memberships.findOne({ _id: uid }).lean<MembershipDocument>();
     const roomIds = membership?.rooms.map((entry) => entry.roomId) ?? [];
     if (roomIds.length === 0) return [];
-    return this.listLive({ _id: { $in: roomIds }, [`users.${memberKey(uid)}`]: { $exists: true } }, page);
+    return this.listSummaries(
+      { _id: { $in: roomIds }, [`users.${memberKey(uid)}`]: { $exists: true } },
+      page,
+      uid,
+    );
   }
 
-  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
-    return this.listLive({ [`users.${memberKey(uid)}`]: { $exists: false } }, page);
+  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {
+    return this.listSummaries({ [`users.${memberKey(uid)}`]: { $exists: false } }, page);
   }
 
-  async listAll(page?: RoomPageRequest): Promise<Room[]> {
-    return this.listLive({}, page);
+  async listAll(page?: RoomPageRequest): Promise<RoomSummary[]> {
+    return this.listSummaries({}, page);
   }
 
   async touch(roomId: string, at: Date): Promise<void> {
@@ -263,6 +267,57 @@ export class MongoRoomStore extends RoomStore {
   private async findLive(roomId: string): Promise<Room | null> {
     const doc = await this.rooms.findOne({ _id: roomId, live: true }).lean<RoomDocument>();
     return doc ? toRoom(doc) : null;
+  }
+
+  /** One page of live rooms as summaries, computed by the server: no member map or playlist leaves it. */
+  private async listSummaries(
+    filter: Record<string, unknown>,
+    page: RoomPageRequest | undefined,
+    readerUid?: string,
+  ): Promise<RoomSummary[]> {
+    const after = page?.after;
+    const docs = await this.rooms.aggregate<{
+      _id: string;
+      roomName: string;
+      createdAt: Date;
+      thumbnail?: string | null;
+      memberCount: number;
+      lastReadMessageId?: string | null;
+    }>([
+      {
+        $match: {
+          ...filter,
+          live: true,
+          ...(after && {
+            $or: [
+              { createdAt: { $lt: after.createdAt } },
+              { createdAt: after.createdAt, _id: { $lt: after.id } },
+            ],
+          }),
+        },
+      },
+      { $sort: { createdAt: -1, _id: -1 } },
+      ...(page ? [{ $limit: page.limit }] : []),
+      {
+        $project: {
+          roomName: 1,
+          createdAt: 1,
+          thumbnail: { $arrayElemAt: ['$playlist.musics.thumbnail', 0] },
+          memberCount: { $size: { $objectToArray: { $ifNull: ['$users', {}] } } },
+          ...(readerUid !== undefined && {
+            lastReadMessageId: `$users.${memberKey(readerUid)}.lastReadMessageId`,
+          }),
+        },
+      },
+    ]);
+    return docs.map((doc) => ({
+      id: doc._id,
+      roomName: doc.roomName,
+      thumbnail: doc.thumbnail ?? null,
+      memberCount: doc.memberCount,
+      createdAt: new Date(doc.createdAt),
+      ...(readerUid !== undefined && { lastReadMessageId: doc.lastReadMessageId ?? null }),
+    }));
   }
 
   private async listLive(filter: Record<string, unknown>, page?: RoomPageRequest): Promise<Room[]> {

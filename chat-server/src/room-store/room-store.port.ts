@@ -3,6 +3,17 @@ import type { Member, Room } from './room.model';
 /** A live room without its member list: what a check on one member needs. */
 export type RoomHeader = Omit<Room, 'users'>;
 
+/** What a room list shows of a room: no member list, no playlist beyond its first track's thumbnail. */
+export interface RoomSummary {
+  readonly id: string;
+  readonly roomName: string;
+  readonly thumbnail: string | null;
+  readonly memberCount: number;
+  readonly createdAt: Date;
+  /** `listJoined` only: the listing user's read position in the room. */
+  readonly lastReadMessageId?: string | null;
+}
+
 /** One user's standing in a live room, read without loading the room's other members. */
 export interface MembershipView {
   readonly room: RoomHeader;
@@ -66,12 +77,13 @@ export abstract class RoomStore {
   /** Saves the last read message id (forward only); returns the member after the change. */
   abstract markRead(roomId: string, uid: string, messageId: string): Promise<Member | null>;
 
-  abstract listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]>;
+  /** Live rooms `uid` is a member of, with their read position. Lists read summaries, never member lists. */
+  abstract listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]>;
 
   /** Live rooms `uid` is not a member of. */
-  abstract listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]>;
+  abstract listUnjoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]>;
 
-  abstract listAll(page?: RoomPageRequest): Promise<Room[]>;
+  abstract listAll(page?: RoomPageRequest): Promise<RoomSummary[]>;
 
   abstract touch(roomId: string, at: Date): Promise<void>;
 

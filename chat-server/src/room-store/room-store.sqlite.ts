@@ -1,6 +1,6 @@
 // Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import type { SqliteDatabase } from '../storage/database.sqlite';
-import type { CreateRoomResult, JoinResult, MembershipView } from './room-store.port';
+import type { CreateRoomResult, JoinResult, MembershipView, RoomSummary } from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import type { Member, PlaylistSnapshot, Room } from './room.model';
 
@@ -27,6 +27,20 @@ interface MemberRow {
 const roomColumns =
   'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
 const newestFirst = 'ORDER BY r.created_at DESC, r.id DESC';
+
+interface SummaryRow {
+  id: string;
+  room_name: string;
+  thumbnail: string | null;
+  member_count: number;
+  created_at: number;
+  last_read_message_id?: string | null;
+}
+
+// The member count comes from the (room_id, uid) primary key; the playlist is never parsed here.
+const summaryColumns = `r.id, r.room_name, r.created_at,
+  json_extract(r.playlist, '$.musics[0].thumbnail') AS thumbnail,
+  (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count`;
 
 /** SQL for one page in `newestFirst` order: rooms strictly after the cursor, at most `limit`. */
 function pageClause(page: RoomPageRequest | undefined): {
@@ -165,39 +179,39 @@ export class SqliteRoomStore extends RoomStore {
     });
   }
 
-  async listJoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+  async listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {
     const { where, limit, params } = pageClause(page);
-    return this.withMembers(
-      this.db.all<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r JOIN room_members m ON m.room_id = r.id
+    return this.db
+      .all<SummaryRow>(
+        `SELECT ${summaryColumns}, m.last_read_message_id FROM rooms r JOIN room_members m ON m.room_id = r.id
          WHERE m.uid = ? AND r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
         uid,
         ...params,
-      ),
-    );
+      )
+      .map((row) => ({ ...toSummary(row), lastReadMessageId: row.last_read_message_id ?? null }));
   }
 
-  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<Room[]> {
+  async listUnjoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {
     const { where, limit, params } = pageClause(page);
-    return this.withMembers(
-      this.db.all<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r
+    return this.db
+      .all<SummaryRow>(
+        `SELECT ${summaryColumns} FROM rooms r
          WHERE r.closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.uid = ?)
          ${where} ${newestFirst} ${limit}`,
         uid,
         ...params,
-      ),
-    );
+      )
+      .map(toSummary);
   }
 
-  async listAll(page?: RoomPageRequest): Promise<Room[]> {
+  async listAll(page?: RoomPageRequest): Promise<RoomSummary[]> {
     const { where, limit, params } = pageClause(page);
-    return this.withMembers(
-      this.db.all<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
+    return this.db
+      .all<SummaryRow>(
+        `SELECT ${summaryColumns} FROM rooms r WHERE r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
         ...params,
-      ),
-    );
+      )
+      .map(toSummary);
   }
 
   async touch(roomId: string, at: Date): Promise<void> {
@@ -289,6 +303,16 @@ function toRoom(row: RoomRow, users: Record<string, Member>): Room {
     createdAt: new Date(row.created_at),
     lastActivityAt: new Date(row.last_activity_at),
     closedAt: row.closed_at === null ? null : new Date(row.closed_at),
+  };
+}
+
+function toSummary(row: SummaryRow): RoomSummary {
+  return {
+    id: row.id,
+    roomName: row.room_name,
+    thumbnail: row.thumbnail ?? null,
+    memberCount: Number(row.member_count),
+    createdAt: new Date(row.created_at),
   };
 }
 

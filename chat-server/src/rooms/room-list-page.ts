@@ -6,7 +6,7 @@ import type { Room } from '../room-store/room.model';
  * Room lists come a page at a time, newest first. The cursor is opaque to clients: the last
  * room's creation time and id, base64url-encoded; they pass back what `X-Next-Cursor` said.
  */
-export function encodeRoomCursor(room: Room): string {
+export function encodeRoomCursor(room: Pick<Room, 'createdAt' | 'id'>): string {
   return Buffer.from(`${room.createdAt.getTime()}:${room.id}`).toString('base64url');
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '@playlist-chat/platform';
 import type { RoomSummaryView, RoomView } from './dto/room.views';
 import { nowPlaying } from './now-playing';
+import type { RoomSummary } from '../room-store/room-store.port';
 import type { Room } from '../room-store/room.model';
 
 export const roomThumbnail = (room: Room): string | null => room.playlist.musics[0]?.thumbnail ?? null;
@@ -28,12 +29,12 @@ export function roomView(room: Room, clock: Clock): RoomView {
   };
 }
 
-export function roomSummary(room: Room, unreadCount?: number): RoomSummaryView {
+export function roomSummary(room: RoomSummary, unreadCount?: number): RoomSummaryView {
   const summary: RoomSummaryView = {
     id: room.id,
     roomName: room.roomName,
-    thumbnail: roomThumbnail(room),
-    userCount: Object.keys(room.users).length,
+    thumbnail: room.thumbnail,
+    userCount: room.memberCount,
     createdAt: room.createdAt.toISOString(),
   };
   if (unreadCount !== undefined) summary.unreadCount = unreadCount;

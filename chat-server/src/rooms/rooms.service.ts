@@ -13,7 +13,7 @@ import { ChatConfig } from '../config/chat-config';
 import { ActionLimit } from '../throttling/rate-limiter';
 import type { RoomListQuery } from './dto/room-params.dto';
 import { decodeRoomCursor, encodeRoomCursor, roomPageSize, type RoomListPage } from './room-list-page';
-import { RoomStore, type RoomPageRequest } from '../room-store/room-store.port';
+import { RoomStore, type RoomPageRequest, type RoomSummary } from '../room-store/room-store.port';
 import { roomSummary, roomView } from './room.views';
 
 /** The operators' view of every room needs this scope. */
@@ -103,7 +103,7 @@ export class RoomsService {
   async listJoined(uid: string, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {
     const { rooms, nextCursor } = await this.page(query, (page) => this.rooms.listJoined(uid, page));
     const unread = await this.messages.countAfter(
-      rooms.map((room) => ({ roomId: room.id, afterMessageId: room.users[uid]?.lastReadMessageId ?? null })),
+      rooms.map((room) => ({ roomId: room.id, afterMessageId: room.lastReadMessageId ?? null })),
     );
     return { items: rooms.map((room) => roomSummary(room, unread.get(room.id) ?? 0)), nextCursor };
   }
@@ -123,8 +123,8 @@ export class RoomsService {
   /** Reads one more room than the page holds, to know whether another page follows. */
   private async page(
     query: RoomListQuery,
-    list: (page: RoomPageRequest) => Promise<Room[]>,
-  ): Promise<{ rooms: Room[]; nextCursor: string | null }> {
+    list: (page: RoomPageRequest) => Promise<RoomSummary[]>,
+  ): Promise<{ rooms: RoomSummary[]; nextCursor: string | null }> {
     const { roomPageDefault, roomPageMax } = this.config.chat;
     const size = roomPageSize(query.size, roomPageDefault, roomPageMax);
     const after = query.cursor === undefined ? undefined : decodeRoomCursor(query.cursor);

@@ -65,7 +65,7 @@ export function aRoom(overrides: Partial<Room> & { playlistId?: string } = {}): 
   };
 }
 
-const ids = (rooms: readonly Room[]): string[] => rooms.map((room) => room.id);
+const ids = (rooms: readonly { id: string }[]): string[] => rooms.map((room) => room.id);
 const joinAs = (uid: string, minutes: number): Omit<Member, 'lastReadMessageId'> => {
   const { lastReadMessageId: _ignored, ...member } = aMember(uid, { enteredAt: at(minutes) });
   return member;
@@ -112,12 +112,13 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('returns the live room of a playlist instead of opening a second one', async () => {
         const first = aRoom();
         await store.create(first);
-        const again = await store.create(aRoom({ playlistId: first.playlist.id, roomName: 'other name' }));
+        const attempt = aRoom({ playlistId: first.playlist.id, roomName: 'other name' });
+        const again = await store.create(attempt);
         expect(again.created).toBe(false);
         expect(again.room).toEqual(first);
-        expect((await store.listAll()).filter((room) => room.playlist.id === first.playlist.id)).toHaveLength(
-          1,
-        );
+        const listed = ids(await store.listAll());
+        expect(listed).toContain(first.id);
+        expect(listed).not.toContain(attempt.id);
       });
 
       it('opens a new room for a playlist whose earlier room was closed', async () => {
@@ -131,12 +132,12 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
       it('keeps only one live room when the same playlist is created concurrently', async () => {
         const playlistId = `playlist-${randomUUID()}`;
-        const results = await Promise.all(
-          Array.from({ length: 8 }, () => store.create(aRoom({ playlistId }))),
-        );
+        const attempts = Array.from({ length: 8 }, () => aRoom({ playlistId }));
+        const results = await Promise.all(attempts.map((room) => store.create(room)));
         expect(results.filter((result) => result.created)).toHaveLength(1);
         expect(new Set(results.map((result) => result.room.id)).size).toBe(1);
-        expect((await store.listAll()).filter((room) => room.playlist.id === playlistId)).toHaveLength(1);
+        const listed = ids(await store.listAll());
+        expect(attempts.filter((room) => listed.includes(room.id))).toHaveLength(1);
       });
 
       it('writes one search-index request with the room, and none for a room it did not create', async () => {
@@ -413,12 +414,38 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(unjoined).not.toContain(closedMine.id);
       });
 
-      it('return rooms with all their members', async () => {
+      it("summarise each room: name, first track's thumbnail, member count, creation time", async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
         await store.join(room.id, joinAs('bob', 2), 4);
-        const [listed] = await store.listJoined('bob');
-        expect(Object.keys(listed.users).sort()).toEqual(['ann', 'bob', room.ownerUid].sort());
+        const expected = {
+          id: room.id,
+          roomName: room.roomName,
+          thumbnail: room.playlist.musics[0].thumbnail,
+          memberCount: 3,
+          createdAt: room.createdAt,
+        };
+        expect((await store.listAll()).find((each) => each.id === room.id)).toEqual(expected);
+        expect((await store.listUnjoined('carol')).find((each) => each.id === room.id)).toEqual(expected);
+      });
+
+      it("give the listing member's read position in their joined list", async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('bob', 2), 4);
+        expect((await store.listJoined('bob'))[0].lastReadMessageId).toBeNull();
+        await store.markRead(room.id, 'bob', 'm-0042');
+        expect((await store.listJoined('bob'))[0]).toMatchObject({
+          id: room.id,
+          memberCount: 2,
+          lastReadMessageId: 'm-0042',
+        });
+      });
+
+      it('summarise a room whose playlist has no track with a null thumbnail', async () => {
+        const [room] = await created(
+          aRoom({ playlist: { id: `p-${randomUUID()}`, name: 'empty', musics: [] } }),
+        );
+        expect((await store.listAll()).find((each) => each.id === room.id)?.thumbnail).toBeNull();
       });
     });
 

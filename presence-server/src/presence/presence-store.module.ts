@@ -1,29 +1,7 @@
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PresenceConfig } from '../presence-config';
-import { InMemoryPresenceStore } from './presence-store.memory';
+import { openPresenceStore } from './open-presence-store';
 import { PresenceStore } from './presence-store.port';
-import { RedisPresenceStore } from './presence-store.redis';
-
-/** PRESENCE_STORE picks the adapter; settings are validated, but the switch stays exhaustive. */
-export function createPresenceStore(config: PresenceConfig): PresenceStore {
-  const options = {
-    deviceTtlMs: config.presence.deviceTtlSeconds * 1000,
-    disconnectGraceMs: config.presence.disconnectGraceSeconds * 1000,
-  };
-  const store = config.presence.store;
-  switch (store) {
-    case 'memory':
-      return new InMemoryPresenceStore(options);
-    case 'redis':
-      return new RedisPresenceStore({
-        ...options,
-        url: config.platform.redisUrl,
-        keyPrefix: config.presence.redisKeyPrefix,
-      });
-    default:
-      throw new Error(`unknown PRESENCE_STORE ${String(store satisfies never)}`);
-  }
-}
 
 /** Closes the store after the HTTP server and the event subscriptions have stopped (shutdown runs after destroy). */
 @Injectable()
@@ -38,7 +16,7 @@ class PresenceStoreCloser implements OnApplicationShutdown {
 /** Needs `PresenceConfig` from the app module. */
 @Module({
   providers: [
-    { provide: PresenceStore, inject: [PresenceConfig], useFactory: createPresenceStore },
+    { provide: PresenceStore, inject: [PresenceConfig], useFactory: openPresenceStore },
     PresenceStoreCloser,
   ],
   exports: [PresenceStore],

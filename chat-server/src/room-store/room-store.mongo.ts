@@ -169,10 +169,10 @@ export class MongoRoomStore extends RoomStore {
       if (!(await this.memberships.exists({ _id: member.uid, 'rooms.roomId': roomId }))) {
         await this.rooms.updateOne({ _id: roomId }, { $unset: { [`users.${key}`]: 1 } });
       }
-      const after = await this.findLive(roomId);
+      const after = await this.membership(roomId, member.uid);
       if (!after) return null;
       return {
-        room: after,
+        member: after.member,
         joined: added.modifiedCount > 0,
         evictedRoomIds: evicted.map((entry) => entry.roomId),
       };
@@ -203,8 +203,7 @@ export class MongoRoomStore extends RoomStore {
       },
       { $set: { [path]: messageId } },
     );
-    const room = await this.findLive(roomId);
-    return room?.users[uid] ?? null;
+    return (await this.membership(roomId, uid))?.member ?? null;
   }
 
   async listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {

@@ -28,7 +28,12 @@ export interface CreateRoomResult {
 }
 
 export interface JoinResult {
-  readonly room: Room;
+  /**
+   * The member as stored after the join (the room's other members are not read: a join costs
+   * the same in a room of any size). Null only when a concurrent join of the same user evicted
+   * this room meanwhile.
+   */
+  readonly member: Member | null;
   /** False when the user was already a member (nothing changed). */
   readonly joined: boolean;
   /** Rooms the user was removed from, for good, to stay within the room limit (oldest-joined first). */

@@ -147,7 +147,12 @@ export class SqliteRoomStore extends RoomStore {
       for (const evictedRoomId of evicted) {
         this.db.run('DELETE FROM room_members WHERE room_id = ? AND uid = ?', evictedRoomId, member.uid);
       }
-      return { room: this.requireLive(roomId), joined, evictedRoomIds: evicted };
+      const stored = this.db.get<MemberRow>(
+        `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
+        roomId,
+        member.uid,
+      );
+      return { member: stored ? toMember(stored) : null, joined, evictedRoomIds: evicted };
     });
   }
 

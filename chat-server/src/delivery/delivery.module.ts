@@ -5,6 +5,7 @@ import { MessageStoreModule } from '../message-store/message-store.module';
 import { RoomStoreModule } from '../room-store/room-store.module';
 import { FanoutBridge } from './fanout-bridge';
 import { RoomFeed } from './room-feed';
+import { RoomSequencer } from './room-sequencer';
 
 /**
  * Getting lines and events to people: `RoomFeed` (the one way a line enters a room: id, durable
@@ -19,6 +20,7 @@ import { RoomFeed } from './room-feed';
       inject: [Clock],
       useFactory: (clock: Clock) => new MessageIdGenerator(clock),
     },
+    RoomSequencer,
     FanoutBridge,
     RoomFeed,
   ],

@@ -4,6 +4,7 @@ import { RoomFanout, roomChannel, userChannel } from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
 import { ChatEvents } from '../domain-events/chat-events';
 import { roomIdOfTopic, roomTopic, USER_EVENTS } from './destinations';
+import { RoomSequencer } from './room-sequencer';
 import type { UserEvent } from './user-events';
 
 const ROOM_PREFIX = roomChannel('');
@@ -16,10 +17,11 @@ const END_ROOM = 'end-room:';
  * go out on `room:{id}` / `user:{uid}` and come back (here and on every other instance
  * subscribed to the channel) to be handed to local subscribers.
  *
- * Wire format on the fan-out: `{sequence}\n{json}`; the sequence (message id, empty for
- * ephemeral events) lets the broker replay without gap or duplicate. On a user channel the
- * first line may instead be `end-room:{roomId}` (no body): that user lost the room, and every
- * instance ends their subscriptions to it.
+ * Wire format on the fan-out: `{messageId} {seq}\n{json}` for a stored line, `\n{json}` for an
+ * ephemeral event. The message id lets the broker replay without gap or duplicate; the seq (the
+ * line's place in its room) lets `RoomSequencer` hand lines on in the room's order and fill a
+ * gap from the store. On a user channel the first line may instead be `end-room:{roomId}` (no
+ * body): that user lost the room, and every instance ends their subscriptions to it.
  */
 @Injectable()
 export class FanoutBridge implements OnModuleInit {
@@ -30,6 +32,7 @@ export class FanoutBridge implements OnModuleInit {
     private readonly fanout: RoomFanout,
     private readonly broker: StompBroker,
     private readonly events: ChatEvents,
+    private readonly sequencer: RoomSequencer,
   ) {}
 
   onModuleInit(): void {
@@ -62,11 +65,10 @@ export class FanoutBridge implements OnModuleInit {
     return subscribed;
   }
 
-  async publishToRoom(message: ChatMessage): Promise<void> {
-    await this.fanout.publish(
-      roomChannel(message.roomId),
-      `${message.messageId ?? ''}\n${JSON.stringify(message)}`,
-    );
+  /** A stored line (with its place in the room, `seq`) or, without one, an ephemeral event. */
+  async publishToRoom(message: ChatMessage, seq?: number): Promise<void> {
+    const header = message.messageId !== null && seq !== undefined ? `${message.messageId} ${seq}` : '';
+    await this.fanout.publish(roomChannel(message.roomId), `${header}\n${JSON.stringify(message)}`);
   }
 
   async publishToUser(uid: string, event: UserEvent): Promise<void> {
@@ -109,9 +111,23 @@ export class FanoutBridge implements OnModuleInit {
     const subscribed = this.roomSubscriptions.get(roomId);
     if (!subscribed) return;
     this.roomSubscriptions.delete(roomId);
+    this.sequencer.forget(roomId);
+    this.lineDeliverers.delete(roomId);
     subscribed
       .then(() => this.fanout.unsubscribe(roomChannel(roomId)))
       .catch((error: unknown) => this.logger.warn(`fan-out unsubscribe ${roomId} failed: ${String(error)}`));
+  }
+
+  private readonly lineDeliverers = new Map<string, (id: string, body: string) => void>();
+
+  private deliverLine(roomId: string): (id: string, body: string) => void {
+    let deliver = this.lineDeliverers.get(roomId);
+    if (!deliver) {
+      const topic = roomTopic(roomId);
+      deliver = (id, body) => this.broker.publish(topic, { body, sequence: id });
+      this.lineDeliverers.set(roomId, deliver);
+    }
+    return deliver;
   }
 
   private deliver(channel: string, payload: string): void {
@@ -119,10 +135,15 @@ export class FanoutBridge implements OnModuleInit {
     const sequence = payload.slice(0, split);
     const body = payload.slice(split + 1);
     if (channel.startsWith(ROOM_PREFIX)) {
-      this.broker.publish(
-        roomTopic(channel.slice(ROOM_PREFIX.length)),
-        sequence ? { body, sequence } : { body },
-      );
+      const roomId = channel.slice(ROOM_PREFIX.length);
+      const space = sequence.indexOf(' ');
+      if (space < 0) {
+        // Ephemeral (no id), or a sender without seqs (an older instance during an upgrade).
+        this.broker.publish(roomTopic(roomId), sequence ? { body, sequence } : { body });
+        return;
+      }
+      const line = { id: sequence.slice(0, space), seq: Number(sequence.slice(space + 1)), body };
+      this.sequencer.accept(roomId, line, this.deliverLine(roomId));
     } else if (channel.startsWith(USER_PREFIX)) {
       const uid = channel.slice(USER_PREFIX.length);
       if (sequence.startsWith(END_ROOM))

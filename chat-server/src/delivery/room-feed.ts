@@ -18,8 +18,9 @@ export interface NewMessage {
 
 /**
  * The one way a message enters a room. Each room's messages go through a serial queue:
- * id → durable append → broadcast, one at a time, so the order subscribers see is the order
- * of the ids, which is the commit order. A resend of a stored clientMessageId returns the
+ * id → durable append (the store decides the line's place and final id) → broadcast with that
+ * place, one at a time; every instance hands the room's lines on in that order
+ * (`RoomSequencer`), so subscribers see the commit order, the same as history. A resend of a stored clientMessageId returns the
  * stored message and broadcasts nothing, so it is delivered once.
  */
 @Injectable()
@@ -41,8 +42,9 @@ export class RoomFeed implements BeforeApplicationShutdown {
       const createdAt = this.clock.now();
       const result = await this.messages.append({ ...message, messageId: this.ids.next(), createdAt });
       if (result.duplicate) return result;
+      this.ids.observe(result.message.messageId);
       await this.rooms.touch(message.roomId, createdAt);
-      await this.broadcast(toChatMessage(result.message));
+      await this.broadcast(toChatMessage(result.message), result.seq);
       return result;
     });
   }
@@ -64,9 +66,9 @@ export class RoomFeed implements BeforeApplicationShutdown {
       this.logger.warn(`shutdown: sends still in flight after ${this.config.chat.shutdownGraceMs} ms`);
   }
 
-  private async broadcast(message: ChatMessage): Promise<void> {
+  private async broadcast(message: ChatMessage, seq?: number): Promise<void> {
     try {
-      await this.bridge.publishToRoom(message);
+      await this.bridge.publishToRoom(message, seq);
     } catch (error) {
       // The message is committed: subscribers that missed it get it on resubscribe with last-message-id.
       this.logger.error(`broadcast to room ${message.roomId} failed: ${String(error)}`);

@@ -4,7 +4,16 @@ import { parseSearchTerms, searchWords } from './search-terms';
 import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
-import { messageModel, type MessageDocument } from './message-store.schema.mongo';
+import { idAfter } from '../ids/message-id';
+import {
+  messageModel,
+  roomSequenceModel,
+  type MessageDocument,
+  type RoomSequenceDocument,
+} from './message-store.schema.mongo';
+
+/** Lost races for a room's next place one append may take before giving up (each lost one is another line stored). */
+const maxAppendRounds = 50;
 
 /**
  * MessageStore on MongoDB (mongoose): one document per message, `_id` the caller's
@@ -23,6 +32,7 @@ export class MongoMessageStore extends MessageStore {
   private constructor(
     private readonly connection: MongoConnection,
     private readonly messages: Model<MessageDocument>,
+    private readonly sequences: Model<RoomSequenceDocument>,
   ) {
     super();
     connection.retain();
@@ -31,43 +41,71 @@ export class MongoMessageStore extends MessageStore {
   /** Builds the indexes if needed (the uniqueness guarantee holds from the first call), then returns a store on `connection`. */
   static async open(connection: MongoConnection): Promise<MongoMessageStore> {
     const messages = messageModel(connection.connection);
-    await messages.createIndexes();
-    return new MongoMessageStore(connection, messages);
+    const sequences = roomSequenceModel(connection.connection);
+    await Promise.all([messages.createIndexes(), sequences.createIndexes()]);
+    return new MongoMessageStore(connection, messages, sequences);
   }
 
+  /**
+   * The room's next place is taken by inserting it: the unique (roomId, seq) index lets one of
+   * two writers that read the same last line win, and the other reads again and takes the next
+   * place, so a place becomes visible only after every earlier one (written, not run here).
+   */
   async append(message: StoredMessage): Promise<AppendResult> {
-    try {
-      await this.messages.create({
-        _id: message.messageId,
-        roomId: message.roomId,
-        ...(message.clientMessageId === null ? {} : { clientMessageId: message.clientMessageId }),
-        type: message.type,
-        sender: {
-          uid: message.sender.uid,
-          nickName: message.sender.nickName,
-          profileImage: message.sender.profileImage,
-        },
-        content: message.content,
-        createdAt: message.createdAt,
-        words: [...new Set(searchWords(message.content))],
-      });
-      return { message: { ...message, sender: { ...message.sender } }, duplicate: false };
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      // Either unique key may be taken: (roomId, clientMessageId) by a resend, _id by a retried write.
-      const earlier =
-        (message.clientMessageId === null
-          ? null
-          : await this.messages
-              .findOne({ roomId: message.roomId, clientMessageId: message.clientMessageId })
-              .lean<MessageDocument>()) ??
-        (await this.messages
-          .findOne({ _id: message.messageId, roomId: message.roomId })
-          .lean<MessageDocument>());
-      if (!earlier)
-        throw new Error(`Message id ${message.messageId} is already used in another room`, { cause: error });
-      return { message: toMessage(earlier), duplicate: true };
+    for (let round = 0; round < maxAppendRounds; round += 1) {
+      if (message.clientMessageId !== null) {
+        const earlier = await this.messages
+          .findOne({ roomId: message.roomId, clientMessageId: message.clientMessageId })
+          .lean<MessageDocument>();
+        if (earlier) return { message: toMessage(earlier), seq: earlier.seq ?? 0, duplicate: true };
+      }
+      const [last, floor] = await Promise.all([
+        this.messages
+          .findOne({ roomId: message.roomId }, { _id: 1, seq: 1 })
+          .sort({ _id: -1 })
+          .lean<MessageDocument>(),
+        this.sequences.findOne({ _id: message.roomId }).lean<RoomSequenceDocument>(),
+      ]);
+      const seq = Math.max(last?.seq ?? 0, floor?.seq ?? 0) + 1;
+      const lastId =
+        [last?._id, floor?.lastMessageId]
+          .filter((id) => id !== undefined)
+          .sort()
+          .at(-1) ?? null;
+      const stored: StoredMessage = {
+        ...message,
+        sender: { ...message.sender },
+        messageId: idAfter(lastId, message.messageId),
+      };
+      try {
+        await this.messages.create({
+          _id: stored.messageId,
+          roomId: stored.roomId,
+          ...(stored.clientMessageId === null ? {} : { clientMessageId: stored.clientMessageId }),
+          type: stored.type,
+          sender: {
+            uid: stored.sender.uid,
+            nickName: stored.sender.nickName,
+            profileImage: stored.sender.profileImage,
+          },
+          content: stored.content,
+          createdAt: stored.createdAt,
+          words: [...new Set(searchWords(stored.content))],
+          seq,
+        });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        continue; // the place was taken, or the client id by a resend: look again
+      }
+      // Only a floor for after retention: the unique index, not this, keeps places apart.
+      await this.sequences.updateOne(
+        { _id: stored.roomId },
+        { $max: { seq, lastMessageId: stored.messageId } },
+        { upsert: true },
+      );
+      return { message: stored, seq, duplicate: false };
     }
+    throw new Error(`Appending to room ${message.roomId} lost ${maxAppendRounds} races for its next place`);
   }
 
   async listAfter(roomId: string, afterMessageId: string | null, limit: number): Promise<StoredMessage[]> {

@@ -1,7 +1,10 @@
 import type { StoredMessage } from './message.model';
 
 export interface AppendResult {
+  /** As stored: its `messageId` may be later than the one given (see `append`). */
   readonly message: StoredMessage;
+  /** The line's place in its room: 1, 2, 3, … in commit order, never reused (also after retention). */
+  readonly seq: number;
   /** True when (roomId, clientMessageId) was stored before: `message` is the earlier one, nothing was written. */
   readonly duplicate: boolean;
 }
@@ -15,7 +18,10 @@ export interface Page<T> {
 /**
  * A room's messages. Guarantees, for every adapter:
  * - `append` is durable when it resolves, and idempotent on (roomId, clientMessageId).
- * - Ids are given by the caller (time-ordered); reads return them in id order.
+ * - The store decides each room's order, atomically with the insert: the line gets the room's
+ *   next `seq`, and keeps the caller's (time-ordered) id only if it sorts after the room's last
+ *   one; otherwise it gets `idAfter(last, given)`. So a room's ids sort in commit order whatever
+ *   the writers' clocks say, and every read (in id order) follows that order.
  * - `search` matches whole words of the text (prefix with `*`), newest first.
  */
 export abstract class MessageStore {

@@ -13,6 +13,15 @@ export interface MessageDocument {
   createdAt: Date;
   /** `searchWords(content)`, deduplicated: what keyword search matches against. */
   words: string[];
+  /** The line's place in its room (1, 2, 3, …); absent on lines stored before it existed. */
+  seq?: number;
+}
+
+/** `room_sequences`: each room's last place and id, kept when retention deletes its lines. */
+export interface RoomSequenceDocument {
+  _id: string;
+  seq: number;
+  lastMessageId: string;
 }
 
 const messageSchema = new Schema<MessageDocument>(
@@ -36,8 +45,14 @@ const messageSchema = new Schema<MessageDocument>(
     content: { type: String, default: '' },
     createdAt: { type: Date, required: true },
     words: { type: [String], default: [] },
+    seq: { type: Number },
   },
   { collection: 'messages', versionKey: false },
+);
+// One line per place in a room: two writers that read the same last place cannot both insert; the loser retries.
+messageSchema.index(
+  { roomId: 1, seq: 1 },
+  { unique: true, partialFilterExpression: { seq: { $type: 'number' } }, name: 'one_message_per_room_place' },
 );
 // A resend with the same client id is stored once; messages without one are not constrained.
 messageSchema.index(
@@ -55,6 +70,18 @@ messageSchema.index({ createdAt: 1 }, { name: 'by_age' });
 messageSchema.index({ roomId: 1, words: 1, _id: -1 }, { name: 'room_words' });
 
 /** The model on `connection` (registered once per connection). */
+const roomSequenceSchema = new Schema<RoomSequenceDocument>(
+  { _id: { type: String, required: true }, seq: { type: Number, required: true }, lastMessageId: String },
+  { collection: 'room_sequences', versionKey: false },
+);
+
+export function roomSequenceModel(connection: Connection): Model<RoomSequenceDocument> {
+  return (
+    (connection.models.RoomSequence as Model<RoomSequenceDocument> | undefined) ??
+    connection.model<RoomSequenceDocument>('RoomSequence', roomSequenceSchema)
+  );
+}
+
 export function messageModel(connection: Connection): Model<MessageDocument> {
   return (
     (connection.models.Message as Model<MessageDocument> | undefined) ??

@@ -2,6 +2,7 @@
 import type { StoredMessageType } from '@playlist-chat/contracts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
+import { idAfter } from '../ids/message-id';
 import { parseSearchTerms, toFts5Query } from './search-terms';
 import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
@@ -38,37 +39,48 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   async append(message: StoredMessage): Promise<AppendResult> {
+    // One IMMEDIATE transaction: every process on this file takes the room's next place in turn.
     return this.db.transaction(() => {
-      // Either unique key may be taken: (room_id, client_message_id) by a resend, message_id by a retried write.
-      const inserted = this.db.run(
-        `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        message.messageId,
-        message.roomId,
-        message.clientMessageId,
-        message.type,
-        message.sender.uid,
-        message.sender.nickName,
-        message.sender.profileImage,
-        message.content,
-        message.createdAt.getTime(),
-      );
-      if (inserted.changes > 0) return { message: copy(message), duplicate: false };
       const earlier =
-        (message.clientMessageId === null
+        message.clientMessageId === null
           ? undefined
-          : this.db.get<MessageRow>(
-              `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
+          : this.db.get<MessageRow & { room_seq: number }>(
+              `SELECT ${columns}, m.room_seq FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
               message.roomId,
               message.clientMessageId,
-            )) ??
-        this.db.get<MessageRow>(
-          `SELECT ${columns} FROM messages m WHERE m.message_id = ? AND m.room_id = ?`,
-          message.messageId,
-          message.roomId,
-        );
-      if (!earlier) throw new Error(`Message id ${message.messageId} is already used in another room`);
-      return { message: toMessage(earlier), duplicate: true };
+            );
+      if (earlier) return { message: toMessage(earlier), seq: earlier.room_seq, duplicate: true };
+      const last = this.db.get<{ last_seq: number; last_message_id: string }>(
+        'SELECT last_seq, last_message_id FROM room_sequences WHERE room_id = ?',
+        message.roomId,
+      );
+      const seq = (last?.last_seq ?? 0) + 1;
+      const stored = {
+        ...copy(message),
+        messageId: idAfter(last?.last_message_id ?? null, message.messageId),
+      };
+      this.db.run(
+        `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        stored.messageId,
+        stored.roomId,
+        stored.clientMessageId,
+        stored.type,
+        stored.sender.uid,
+        stored.sender.nickName,
+        stored.sender.profileImage,
+        stored.content,
+        stored.createdAt.getTime(),
+        seq,
+      );
+      this.db.run(
+        `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
+         ON CONFLICT (room_id) DO UPDATE SET last_seq = excluded.last_seq, last_message_id = excluded.last_message_id`,
+        stored.roomId,
+        seq,
+        stored.messageId,
+      );
+      return { message: stored, seq, duplicate: false };
     });
   }
 

@@ -136,4 +136,26 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'per-room sequence decided by the store',
+    sql: `
+      -- A line's place in its room, allocated in the same transaction as its insert.
+      ALTER TABLE messages ADD COLUMN room_seq INTEGER;
+      UPDATE messages SET room_seq = (
+        SELECT ranked.n FROM (
+          SELECT seq, row_number() OVER (PARTITION BY room_id ORDER BY message_id) AS n FROM messages
+        ) ranked WHERE ranked.seq = messages.seq
+      );
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, room_seq);
+      -- The last sequence and id per room; kept when retention deletes the lines, so neither goes back.
+      CREATE TABLE room_sequences (
+        room_id         TEXT PRIMARY KEY,
+        last_seq        INTEGER NOT NULL,
+        last_message_id TEXT NOT NULL
+      );
+      INSERT INTO room_sequences (room_id, last_seq, last_message_id)
+        SELECT room_id, max(room_seq), max(message_id) FROM messages GROUP BY room_id;
+    `,
+  },
 ];

@@ -13,8 +13,8 @@ import type { StoredMessage } from '../../src/message-store/message.model';
 const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const day = 24 * 60 * 60_000;
 
-/** Time-ordered ids as the chat server gives them: later messages sort after earlier ones. */
-export const messageId = (n: number): string => `m-${String(n).padStart(8, '0')}`;
+/** Time-ordered ids as the chat server gives them (26 hex digits): later messages sort after earlier ones. */
+export const messageId = (n: number): string => `${(t0 + n).toString(16).padStart(12, '0')}000000c0ffee00`;
 
 export function aMessage(roomId: string, n: number, overrides: Partial<StoredMessage> = {}): StoredMessage {
   return {
@@ -74,7 +74,7 @@ export function messageStoreContract(
           type: 'ENTER',
           content: 'Bob has entered',
         });
-        expect(await store.append(message)).toEqual({ message, duplicate: false });
+        expect(await store.append(message)).toEqual({ message, seq: 1, duplicate: false });
         expect(await store.listAfter(room, null, 10)).toEqual([message]);
         expect(await store.latest(room)).toEqual(message);
       });
@@ -85,7 +85,7 @@ export function messageStoreContract(
         const resend = await store.append(
           aMessage(room, 2, { clientMessageId: 'c-1', content: 'hello again' }),
         );
-        expect(resend).toEqual({ message: first, duplicate: true });
+        expect(resend).toEqual({ message: first, seq: 1, duplicate: true });
         expect(await store.listAfter(room, null, 10)).toEqual([first]);
       });
 
@@ -117,6 +117,54 @@ export function messageStoreContract(
       });
     });
 
+    describe('order decided by the store', () => {
+      it('gives each line of a room the next place, 1, 2, 3, … and each room its own count', async () => {
+        const other = `room-${randomUUID()}`;
+        const seqs = [];
+        for (const [target, n] of [
+          [room, 1],
+          [other, 2],
+          [room, 3],
+          [room, 4],
+        ] as const)
+          seqs.push((await store.append(aMessage(target, n))).seq);
+        expect(seqs).toEqual([1, 1, 2, 3]);
+      });
+
+      it("keeps a writer's id when it sorts after the room's last one, and otherwise gives the next id after it", async () => {
+        const late = await store.append(aMessage(room, 50));
+        expect(late.message.messageId).toBe(messageId(50));
+        // A writer whose clock is behind: its id would sort before the line already stored.
+        const behind = await store.append(aMessage(room, 10, { content: 'from a slow clock' }));
+        expect(behind.message.messageId > late.message.messageId).toBe(true);
+        expect(behind.message.messageId).toMatch(/^[0-9a-f]{26}$/);
+        expect(behind.message.messageId.slice(18)).toBe(messageId(10).slice(18)); // the writer's own suffix
+        expect((await store.latest(room))?.content).toBe('from a slow clock');
+        expect(await store.has(room, behind.message.messageId)).toBe(true);
+      });
+
+      it('never gives a place or an id again, also after retention deleted every line of the room', async () => {
+        const first = await store.append(aMessage(room, 5, { createdAt: new Date(t0) }));
+        await store.purgeOlderThan(new Date(t0 + day));
+        const next = await store.append(aMessage(room, 1, { createdAt: new Date(t0 + 2 * day) }));
+        expect(next.seq).toBe(first.seq + 1);
+        expect(next.message.messageId > first.message.messageId).toBe(true);
+      });
+
+      it('gives concurrent writers of one room distinct consecutive places, ids in the same order', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => store.append(aMessage(room, 100 - index))),
+        );
+        const bySeq = [...results].sort((a, b) => a.seq - b.seq);
+        expect(bySeq.map((result) => result.seq)).toEqual(
+          Array.from({ length: 20 }, (_, index) => index + 1),
+        );
+        const ids = bySeq.map((result) => result.message.messageId);
+        expect(ids).toEqual([...ids].sort());
+        expect(messageIds(await store.listAfter(room, null, 50))).toEqual(ids);
+      });
+    });
+
     describe('listAfter', () => {
       it('returns the messages after a cursor, oldest first, at most limit, of this room only', async () => {
         await appendAll([...numbered(room, 6), ...numbered(`room-${randomUUID()}`, 3, 7)]);
@@ -125,9 +173,11 @@ export function messageStoreContract(
         expect(await store.listAfter(room, messageId(6), 10)).toEqual([]);
       });
 
-      it('returns messages in id order whatever order they were appended in', async () => {
+      it('returns messages in the order they were stored, whatever ids their writers gave', async () => {
         await appendAll([aMessage(room, 3), aMessage(room, 1), aMessage(room, 2)]);
-        expect(messageIds(await store.listAfter(room, null, 10))).toEqual([1, 2, 3].map(messageId));
+        const stored = await store.listAfter(room, null, 10);
+        expect(contents(stored)).toEqual(['message number 3', 'message number 1', 'message number 2']);
+        expect(messageIds(stored)).toEqual([...messageIds(stored)].sort());
       });
     });
 
@@ -330,7 +380,7 @@ export function messageStoreContract(
     describe('latest', () => {
       it('returns the newest message of the room, or null when it has none', async () => {
         expect(await store.latest(room)).toBeNull();
-        await appendAll([aMessage(room, 2), aMessage(room, 1), aMessage(`room-${randomUUID()}`, 9)]);
+        await appendAll([aMessage(room, 1), aMessage(room, 2), aMessage(`room-${randomUUID()}`, 9)]);
         expect((await store.latest(room))?.messageId).toBe(messageId(2));
       });
     });
@@ -360,8 +410,10 @@ export function messageStoreContract(
         ]);
         expect(await reopened.append(aMessage(room, 3, { clientMessageId: 'c-1' }))).toEqual({
           message: written[0],
+          seq: 1,
           duplicate: true,
         });
+        expect((await reopened.append(aMessage(room, 4))).seq).toBe(3);
       });
     });
   });

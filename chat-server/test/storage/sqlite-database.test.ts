@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aMessage } from './message-store.contract';
+import { aMessage, messageId } from './message-store.contract';
 import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
 import { aRoom } from './room-store.contract';
 import { SqliteRoomStore } from '../../src/room-store/room-store.sqlite';
@@ -76,6 +76,35 @@ describe('SQLite database', () => {
     expect(db.get<{ v: number }>('SELECT max(version) AS v FROM schema_migrations')?.v).toBe(
       migrations.at(-1)?.version,
     );
+  });
+
+  it('numbers the lines of a file written before per-room places, in id order, and goes on from there', async () => {
+    const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 5) });
+    for (const [n, roomId] of [
+      [3, 'r'],
+      [1, 'r'],
+      [4, 'other'],
+      [2, 'r'],
+    ] as const)
+      before.run(
+        `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at)
+         VALUES (?, ?, NULL, 'TALK', 'ann', 'Ann', NULL, ?, 0)`,
+        messageId(n),
+        roomId,
+        `line ${n}`,
+      );
+    before.close();
+    const db = open(dataDir);
+    expect(
+      db.all<{ message_id: string; room_seq: number }>(
+        "SELECT message_id, room_seq FROM messages WHERE room_id = 'r' ORDER BY room_seq",
+      ),
+    ).toEqual([1, 2, 3].map((n) => ({ message_id: messageId(n), room_seq: n })));
+    const appended = await new SqliteMessageStore(db).append(
+      aMessage('r', 1, { content: 'after the upgrade' }),
+    );
+    expect(appended.seq).toBe(4);
+    expect(appended.message.messageId > messageId(3)).toBe(true);
   });
 
   it('refuses a file written by a newer build', () => {

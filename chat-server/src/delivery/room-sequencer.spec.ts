@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toChatMessage } from '../message-store/chat-message.mapper';
+import { SqliteMessageStore } from '../message-store/message-store.sqlite';
+import { SqliteDatabase } from '../storage/database.sqlite';
+import { RoomSequencer, type SequencedLine } from './room-sequencer';
+
+const ROOM = 'room-1';
+const id = (n: number): string => `${n.toString(16).padStart(12, '0')}000000aaaaaaaa`;
+
+describe('RoomSequencer', () => {
+  let dataDir: string;
+  let store: SqliteMessageStore;
+  let sequencer: RoomSequencer;
+  let lines: SequencedLine[];
+  const delivered: string[] = [];
+  const deliver = (messageId: string): void => void delivered.push(messageId);
+  const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sequencer-'));
+    store = new SqliteMessageStore(SqliteDatabase.open(dataDir));
+    sequencer = new RoomSequencer(store);
+    delivered.length = 0;
+    lines = [];
+    for (let n = 1; n <= 6; n += 1) {
+      const { message, seq } = await store.append({
+        messageId: id(n),
+        roomId: ROOM,
+        clientMessageId: null,
+        type: 'TALK',
+        sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
+        content: `line ${n}`,
+        createdAt: new Date(0),
+      });
+      lines.push({ id: message.messageId, seq, body: JSON.stringify(toChatMessage(message)) });
+    }
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('hands lines on as they come when none is missing, and drops repeats', async () => {
+    for (const index of [0, 1, 1, 2, 0]) sequencer.accept(ROOM, lines[index], deliver);
+    expect(delivered).toEqual([id(1), id(2), id(3)]);
+  });
+
+  it('fills a gap from the store before the line after it, and holds what arrives meanwhile', async () => {
+    sequencer.accept(ROOM, lines[0], deliver);
+    sequencer.accept(ROOM, lines[3], deliver); // 2 and 3 were lost on the way
+    sequencer.accept(ROOM, lines[4], deliver); // arrives while the gap is being filled
+    sequencer.accept(ROOM, lines[2], deliver); // a late copy of a missing line
+    await settled();
+    expect(delivered).toEqual([1, 2, 3, 4, 5, 6].map(id)); // the store also had 6, committed before the repair read
+    sequencer.accept(ROOM, lines[5], deliver);
+    expect(delivered).toHaveLength(6);
+  });
+
+  it('orders two publishers whose lines cross on the way', async () => {
+    sequencer.accept(ROOM, lines[0], deliver);
+    sequencer.accept(ROOM, lines[2], deliver);
+    sequencer.accept(ROOM, lines[1], deliver);
+    await settled();
+    expect(delivered.slice(0, 3)).toEqual([id(1), id(2), id(3)]);
+    expect(new Set(delivered).size).toBe(delivered.length);
+  });
+
+  it('starts afresh after the room was forgotten (nobody here followed it)', async () => {
+    sequencer.accept(ROOM, lines[0], deliver);
+    sequencer.forget(ROOM);
+    sequencer.accept(ROOM, lines[4], deliver);
+    expect(delivered).toEqual([id(1), id(5)]);
+  });
+});

@@ -1,0 +1,97 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { toChatMessage } from '../message-store/chat-message.mapper';
+import { MessageStore } from '../message-store/message-store.port';
+
+/** A stored line as it arrives from the fan-out: its id, its place in the room, its JSON. */
+export interface SequencedLine {
+  readonly id: string;
+  readonly seq: number;
+  readonly body: string;
+}
+
+type Deliver = (id: string, body: string) => void;
+
+interface RoomOrder {
+  /** The last line handed on; null until the first one (what came before, a resubscribe replays). */
+  lastId: string | null;
+  lastSeq: number;
+  /** Lines that arrived while a gap was being filled, handed on after it. */
+  readonly held: SequencedLine[];
+  repairing: boolean;
+}
+
+const REPAIR_BATCH = 500;
+
+/**
+ * Hands on each room's stored lines in the room's order (its `seq`), each once, whatever order
+ * the fan-out brought them in: Redis pub/sub may drop messages (a restart) and does not order
+ * two publishers. A line that repeats or comes after one already handed on is dropped; a line
+ * that skips a place starts a repair: what the store holds after the last line handed on is
+ * read and handed on first (a line is published only after it is committed, so the store has
+ * every line the gap hides), then what arrived meanwhile.
+ */
+@Injectable()
+export class RoomSequencer {
+  private readonly logger = new Logger(RoomSequencer.name);
+  private readonly rooms = new Map<string, RoomOrder>();
+
+  constructor(private readonly messages: MessageStore) {}
+
+  accept(roomId: string, line: SequencedLine, deliver: Deliver): void {
+    let order = this.rooms.get(roomId);
+    if (!order) {
+      order = { lastId: null, lastSeq: 0, held: [], repairing: false };
+      this.rooms.set(roomId, order);
+    }
+    if (order.repairing) order.held.push(line);
+    else this.take(roomId, order, line, deliver);
+  }
+
+  /** Nobody here follows the room any more: its order starts afresh with the next subscriber. */
+  forget(roomId: string): void {
+    this.rooms.delete(roomId);
+  }
+
+  private take(roomId: string, order: RoomOrder, line: SequencedLine, deliver: Deliver): void {
+    if (order.lastId !== null && line.id <= order.lastId) {
+      order.lastSeq = Math.max(order.lastSeq, line.seq); // a late copy of a line the store already gave
+      return;
+    }
+    if (order.lastId === null || line.seq === order.lastSeq + 1) {
+      deliver(line.id, line.body);
+      order.lastId = line.id;
+      order.lastSeq = line.seq;
+      return;
+    }
+    order.held.push(line);
+    order.repairing = true;
+    void this.repair(roomId, order, deliver);
+  }
+
+  private async repair(roomId: string, order: RoomOrder, deliver: Deliver): Promise<void> {
+    try {
+      for (;;) {
+        const batch = await this.messages.listAfter(roomId, order.lastId, REPAIR_BATCH);
+        for (const message of batch) {
+          deliver(message.messageId, JSON.stringify(toChatMessage(message)));
+          order.lastId = message.messageId;
+        }
+        if (batch.length < REPAIR_BATCH) break;
+      }
+    } catch (error) {
+      // The held lines still go out below; what is missing, a resubscribe replays.
+      this.logger.error(`filling a gap in room ${roomId} from the store failed: ${String(error)}`);
+    }
+    order.repairing = false;
+    const held = order.held.splice(0).sort((a, b) => a.seq - b.seq);
+    for (const line of held) {
+      if (order.lastId !== null && line.id <= order.lastId) {
+        order.lastSeq = Math.max(order.lastSeq, line.seq);
+        continue;
+      }
+      deliver(line.id, line.body);
+      order.lastId = line.id;
+      order.lastSeq = line.seq;
+    }
+  }
+}

@@ -38,6 +38,10 @@ export class FanoutBridge implements OnModuleInit {
   onModuleInit(): void {
     this.events.on('member.exited', ({ uid, roomId }) => this.endRoomForUser(uid, roomId));
     this.fanout.onMessage((channel, payload) => this.deliver(channel, payload));
+    this.fanout.onResumed(() => {
+      for (const roomId of this.roomSubscriptions.keys())
+        this.sequencer.catchUp(roomId, this.deliverLine(roomId));
+    });
     this.broker.onDestinationActive((destination) => {
       const roomId = roomIdOfTopic(destination);
       if (roomId)

@@ -75,4 +75,15 @@ describe('RoomSequencer', () => {
     sequencer.accept(ROOM, lines[4], deliver);
     expect(delivered).toEqual([id(1), id(5)]);
   });
+
+  it('catches up from the store when the fan-out was cut off, even with no later line to show the gap', async () => {
+    sequencer.accept(ROOM, lines[0], deliver);
+    sequencer.accept(ROOM, lines[1], deliver);
+    // Lines 3 to 6 were published while the fan-out was away: none of them arrives.
+    sequencer.catchUp(ROOM, deliver);
+    await settled();
+    expect(delivered).toEqual([1, 2, 3, 4, 5, 6].map(id));
+    sequencer.catchUp('a room nobody follows here', deliver);
+    expect(delivered).toHaveLength(6);
+  });
 });

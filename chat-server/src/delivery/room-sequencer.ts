@@ -47,6 +47,19 @@ export class RoomSequencer {
     else this.take(roomId, order, line, deliver);
   }
 
+  /**
+   * The fan-out was cut off (and is back): lines of the room published meanwhile may never
+   * arrive, and no later line may come to show the gap, so read what the store has after the
+   * last line handed on. A room with no line handed on yet has nothing to compare with: its
+   * subscribers came with `last-message-id` replays.
+   */
+  catchUp(roomId: string, deliver: Deliver): void {
+    const order = this.rooms.get(roomId);
+    if (!order || order.lastId === null || order.repairing) return;
+    order.repairing = true;
+    void this.repair(roomId, order, deliver);
+  }
+
   /** Nobody here follows the room any more: its order starts afresh with the next subscriber. */
   forget(roomId: string): void {
     this.rooms.delete(roomId);

@@ -367,6 +367,26 @@ describe('session rules (raw frames)', () => {
     late.close();
   });
 
+  it('drops a live copy of a replayed message that arrives only after the replay', async () => {
+    const destination = '/topic/replay-late';
+    app.probe.onSubscribe = (ctx) => {
+      if (ctx.destination !== destination) return;
+      // 2 was committed before the history was read, but its live copy is still on the way.
+      return { replay: ['1', '2'].map((n) => ({ body: `m${n}`, sequence: n })) };
+    };
+    const late = await connectedClient(app);
+    late.send(`SUBSCRIBE\nid:1\ndestination:${destination}\nlast-message-id:0\nreceipt:in\n\n\0`);
+    await late.waitFor('receipt-id:in');
+    app.broker.publish(destination, { body: 'm2', sequence: '2' });
+    app.broker.publish(destination, { body: 'm3', sequence: '3' });
+    app.broker.publish(destination, { body: 'typing' }); // no sequence: always goes out
+    app.broker.publish(destination, { body: 'm4', sequence: '4' });
+    await late.waitFor('m4');
+    expect(bodies(late)).toEqual(['m1', 'm2', 'm3', 'typing', 'm4']);
+    app.probe.onSubscribe = () => undefined;
+    late.close();
+  });
+
   it('closes a session from the server side with ERROR', async () => {
     const client = await connectedClient(app, { login: 'kicked' });
     app.broker.sessionsOfUser('kicked')[0].close('account suspended');

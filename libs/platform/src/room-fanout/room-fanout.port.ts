@@ -22,6 +22,15 @@ export abstract class RoomFanout {
   /** The one handler of this instance for every subscribed channel. */
   abstract onMessage(handler: FanoutHandler): void;
 
+  /**
+   * Called when this instance was cut off from the fan-out and receives its channels again:
+   * what was published meanwhile may be lost, so the caller catches up from its store. The
+   * in-process fan-out is never cut off.
+   */
+  onResumed(handler: () => void): void {
+    void handler;
+  }
+
   abstract close(): Promise<void>;
 
   /** Resolves while the fan-out is reachable (readiness); the in-process one always is. */

@@ -11,7 +11,7 @@ import { RoomFanout, type FanoutHandler } from './room-fanout.port';
  * and the last `unsubscribe` only. Commands on the subscriber connection run in the order
  * they are sent, so an unsubscribe followed by a subscribe leaves the channel subscribed.
  * After a reconnect ioredis subscribes to the same channels again (messages sent while
- * disconnected are lost: the port promises at-most-once).
+ * disconnected are lost: the port promises at-most-once), then `onResumed` handlers run.
  */
 export class RedisRoomFanout extends RoomFanout {
   private readonly logger = new Logger(RedisRoomFanout.name);
@@ -19,6 +19,7 @@ export class RedisRoomFanout extends RoomFanout {
   private readonly subscriber: Redis;
   private readonly channels = new Map<string, { count: number; confirmed: Promise<unknown> }>();
   private handler: FanoutHandler = () => undefined;
+  private readonly resumeHandlers: (() => void)[] = [];
   private closed = false;
 
   constructor(redisUrl: string) {
@@ -33,6 +34,28 @@ export class RedisRoomFanout extends RoomFanout {
       client.on('error', (error: Error) => this.logger.warn(`Redis ${role} connection: ${error.message}`));
     }
     this.subscriber.on('message', (channel: string, payload: string) => this.deliver(channel, payload));
+    let connectedBefore = false;
+    this.subscriber.on('ready', () => {
+      if (connectedBefore) void this.resumed();
+      connectedBefore = true;
+    });
+  }
+
+  override onResumed(handler: () => void): void {
+    this.resumeHandlers.push(handler);
+  }
+
+  /** After a reconnect: once ioredis has subscribed again (a PING queued behind those SUBSCRIBEs answers), catch up. */
+  private async resumed(): Promise<void> {
+    try {
+      await this.subscriber.ping();
+    } catch {
+      return; // cut off again: the next 'ready' tries anew
+    }
+    this.logger.warn(
+      'Redis fan-out is back: what was published while it was away is caught up from the store',
+    );
+    for (const handler of this.resumeHandlers) handler();
   }
 
   async publish(channel: string, payload: string): Promise<void> {

@@ -180,6 +180,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       }
       return;
     }
+    const replayedUpTo = subscription.replayedUpTo;
+    if (replayedUpTo !== undefined && message.sequence !== undefined) {
+      if (compareSequence(message.sequence, replayedUpTo) <= 0) return;
+      subscription.replayedUpTo = undefined;
+    }
     this.write(subscription, message, now);
   }
 
@@ -495,15 +500,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       );
       if (message.sequence !== undefined) lastSequence = message.sequence;
     }
-    for (const message of held) {
-      if (
-        lastSequence !== undefined &&
-        message.sequence !== undefined &&
-        compareSequence(message.sequence, lastSequence) <= 0
-      )
-        continue;
-      this.write(subscription, message, now);
-    }
+    subscription.replayedUpTo = lastSequence;
+    for (const message of held) this.deliver(subscription, message, now);
   }
 
   /** Removes the subscription first, then runs the matching `@OnUnsubscribe` (if any). */

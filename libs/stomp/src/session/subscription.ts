@@ -15,6 +15,13 @@ export class Subscription implements MessageTarget {
   readonly prefixKey: string;
   /** Live messages held while the `@OnSubscribe` handler runs; undefined once live. */
   held: MessageTemplate[] | undefined;
+  /**
+   * The last replayed `sequence`, until a live message with a later one arrives: a live copy of
+   * a replayed message that comes only after the replay (it was committed before the store was
+   * read, but published after) is dropped too. Cleared by the first later message, so the
+   * fan-out pays one comparison, and only just after a replay.
+   */
+  replayedUpTo: string | undefined;
   /** Ack keys of MESSAGEs not yet ACKed/NACKed, oldest first (client ack modes only). */
   readonly unacked: Set<string> | undefined;
 

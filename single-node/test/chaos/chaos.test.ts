@@ -1,0 +1,180 @@
+import type { ChatMessage } from '@playlist-chat/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChaosMember } from '../support/chaos-member';
+import { LocalCluster } from '../support/local-cluster';
+
+/**
+ * Issue 10, proven with real processes: two chat servers, the presence server and the gateway
+ * as separate processes on one SQLite file and a private redis-server, 40 people connected
+ * through the gateway. One fault mid-stream; afterwards the room must look the same to all.
+ */
+const MEMBERS = 40;
+const SENDERS = 10;
+const LINES = 12;
+
+const LIMITS = {
+  CHAT_SEND_RATE_LIMIT: '10000',
+  CHAT_JOIN_RATE_LIMIT: '10000',
+  CHAT_MAX_CONNECTIONS_PER_ADDRESS: '1000',
+  CHAT_HISTORY_EXPORT_MAX: '100000',
+  CHAT_REPLAY_MAX_MESSAGES: '100000',
+  GATEWAY_RATE_LIMIT_PER_MIN: '100000',
+  GATEWAY_RATE_LIMIT_BURST: '100000',
+  GATEWAY_EJECT_MS: '2000',
+};
+
+interface Scene {
+  readonly cluster: LocalCluster;
+  readonly members: ChaosMember[];
+  readonly roomId: string;
+  readonly historyToken: string;
+}
+
+async function api<T>(cluster: LocalCluster, path: string, token?: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${cluster.gatewayUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function scene(cluster: LocalCluster): Promise<Scene> {
+  const tokens = await Promise.all(
+    Array.from({ length: MEMBERS }, (_, index) =>
+      api<{ accessToken: string }>(cluster, '/v1/api/auth/dev-token', undefined, {
+        uid: `m${index}`,
+        nickName: `Member ${index}`,
+      }).then((answer) => answer.accessToken),
+    ),
+  );
+  const room = await api<{ id: string }>(cluster, '/v1/api/rooms/create', tokens[0], {
+    uid: 'm0',
+    userName: 'Member 0',
+    playlist: {
+      id: `chaos-${Date.now()}`,
+      name: 'Chaos mix',
+      musics: [{ title: 'One', artist: 'Two', playtime: '3:00', thumbnail: 'https://img.example.com/1.jpg' }],
+    },
+  });
+  const members = tokens.map((token, index) => new ChaosMember(`m${index}`, token, cluster.wsUrl, room.id));
+  for (const member of members) await member.start();
+  return { cluster, members, roomId: room.id, historyToken: tokens[0] };
+}
+
+/** Senders send their lines paced; `fault` runs once a third of them are out. */
+async function stream(members: ChaosMember[], roomId: string, fault: () => Promise<void>): Promise<void> {
+  const senders = members.slice(0, SENDERS);
+  let sent = 0;
+  let faulted: Promise<void> | undefined;
+  await Promise.all(
+    senders.map(async (member) => {
+      for (let index = 0; index < LINES; index += 1) {
+        await member.send({
+          roomId,
+          clientMessageId: `${member.uid}-${index}`,
+          content: `${member.uid} line ${index}`,
+        });
+        sent += 1;
+        if (!faulted && sent >= (SENDERS * LINES) / 3) faulted = fault();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    }),
+  );
+  await faulted;
+  const deadline = Date.now() + 60_000;
+  await Promise.all(members.map((member) => member.settle(deadline)));
+}
+
+/** Every RECEIPTed line stored once; nothing stored twice; every member saw every stored line once, in history's order. */
+async function expectOneStory({ cluster, members, roomId, historyToken }: Scene): Promise<void> {
+  const history = await api<{ messages: ChatMessage[] }>(
+    cluster,
+    `/v1/api/chat/api/v1/history/${roomId}`,
+    historyToken,
+  );
+  const talk = history.messages.filter((line) => line.type === 'TALK');
+  const clientIds = talk.map((line) => line.clientMessageId);
+  expect(new Set(clientIds).size, 'a line stored twice').toBe(clientIds.length);
+  for (const member of members.slice(0, SENDERS))
+    for (const clientId of member.receipted)
+      expect(clientIds, `${clientId} was RECEIPTed`).toContain(clientId);
+  expect(talk).toHaveLength(SENDERS * LINES);
+  const order = talk.map((line) => line.messageId);
+  for (const member of members) {
+    const seen = member.stored().filter((line) => line.type === 'TALK');
+    const deadline = Date.now() + 15_000;
+    while (seen.length < order.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      seen.splice(0, seen.length, ...member.stored().filter((line) => line.type === 'TALK'));
+    }
+    const ids = seen.map((line) => line.messageId);
+    const repeats = ids.filter((id, index) => ids.indexOf(id) !== index);
+    if (repeats.length > 0)
+      console.log(member.uid, 'repeats', repeats, 'at', repeats.map((id) => ids.map((x, i) => (x === id ? i : -1)).filter((i) => i >= 0)), 'of', ids.length);
+    expect(
+      seen.map((line) => line.messageId),
+      `${member.uid} (reconnected ${member.reconnects}×) saw every line once, in history's order`,
+    ).toEqual(order);
+  }
+}
+
+describe('chaos: the cluster as separate processes, one fault mid-stream', () => {
+  let current: Scene | undefined;
+
+  afterEach(async () => {
+    await Promise.all(current?.members.map((member) => member.stop()) ?? []);
+    await current?.cluster.stop();
+    current = undefined;
+  });
+
+  it('loses nothing and repeats nothing when a chat server is killed with SIGKILL', async () => {
+    const cluster = await LocalCluster.start({ chat: 2, env: LIMITS });
+    current = await scene(cluster);
+    await stream(current.members, current.roomId, () => cluster.kill('chat-server-1', 'SIGKILL'));
+    await expectOneStory(current);
+    expect(
+      current.members.some((member) => member.reconnects > 0),
+      'someone was on the killed server',
+    ).toBe(true);
+  }, 150_000);
+
+  it('repairs the gaps when redis-server restarts mid-stream', async () => {
+    const cluster = await LocalCluster.start({ chat: 2, env: LIMITS });
+    current = await scene(cluster);
+    await stream(current.members, current.roomId, () => cluster.restartRedis());
+    await expectOneStory(current);
+  }, 150_000);
+
+  it('keeps chatting while the presence server is down, and presence recovers when it is back', async () => {
+    const cluster = await LocalCluster.start({
+      chat: 2,
+      env: { ...LIMITS, CHAT_PRESENCE_HEARTBEAT_MS: '500', PRESENCE_DEVICE_TTL_SECONDS: '5' },
+    });
+    current = await scene(cluster);
+    const { roomId, historyToken } = current;
+    await stream(current.members, roomId, async () => {
+      await cluster.kill('presence-server', 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await cluster.restart('presence-server');
+    });
+    await expectOneStory(current);
+    // The heart-beats of both chat servers tell the new presence server who is here.
+    const deadline = Date.now() + 20_000;
+    let online = 0;
+    while (Date.now() < deadline) {
+      const answer = await api<{ members: unknown[] }>(
+        cluster,
+        `/api/v1/presence/${roomId}/on`,
+        historyToken,
+      ).catch(() => ({
+        members: [],
+      }));
+      online = answer.members.length;
+      if (online === MEMBERS) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(online).toBe(MEMBERS);
+  }, 150_000);
+});

@@ -143,8 +143,8 @@ export class LocalCluster {
     });
     const keep = (chunk: Buffer) =>
       this.logs.set(app.name, (this.log(app.name) + chunk.toString()).slice(-20_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     this.children.set(app.name, child);
   }
 

@@ -5,15 +5,16 @@ import { ChatInstance } from '../config/chat-instance';
 import { FanoutBridge } from '../delivery/fanout-bridge';
 import { ServerPresenceGate } from './presence-gate.server';
 
-/** Consumer group of one chat-server instance: every instance needs every change. */
-export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:${instance.id}`;
+/** Consumer group of one chat-server instance (every instance needs every change), stable across its restarts. */
+export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:${instance.name}`;
 
 /**
  * Consumes `presence.changes` with a group of this instance's own, so every instance sees
  * every change: it updates this instance's gate (`mayChat`) and hands the change, as a
  * PRESENCE message, to this instance's subscribers of the room, and only those (each
- * instance does the same for its own, so nobody gets it twice). A new group starts at the
- * end of the log: what happened before is known from the join lookup, not from replays.
+ * instance does the same for its own, so nobody gets it twice). The group starts at the end
+ * of the log on every start: what happened before is known from the join lookup, not from
+ * replays; it is removed when the instance stops.
  * Delivery is at least once; a repeated PRESENCE says what the client already knows.
  */
 @Injectable()
@@ -33,6 +34,8 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
       'presence.changes',
       presenceGroupOf(this.instance),
       (event) => this.relay(event),
+      // Its own group: starts at the end on every start, removed when the instance stops.
+      { perInstance: true },
     );
   }
 

@@ -236,6 +236,37 @@ export function eventBusContract(
       await eventually(() => expect(warm).toEqual([before, after]));
     });
 
+    it('resumes a shared group where it stopped, but starts a per-instance group at the end again after a restart', async () => {
+      const bus = await open();
+      const seen = { shared: [] as string[], instance: [] as string[] };
+      const subscribeBoth = async () => [
+        await bus.subscribe(topic, 'service', async (event) => void seen.shared.push(roomIdOf(event))),
+        await bus.subscribe(
+          topic,
+          'service:instance-1',
+          async (event) => void seen.instance.push(roomIdOf(event)),
+          {
+            perInstance: true,
+          },
+        ),
+      ];
+      const first = randomUUID();
+      const whileDown = randomUUID();
+      const afterRestart = randomUUID();
+      let subscriptions = await subscribeBoth();
+      await bus.publish(topic, first, opened(first));
+      await eventually(() => expect(seen.instance).toEqual([first]));
+      await eventually(() => expect(seen.shared).toEqual([first]));
+      for (const subscription of subscriptions) await subscription.close();
+
+      await bus.publish(topic, whileDown, opened(whileDown)); // nobody is reading either group now
+      subscriptions = await subscribeBoth();
+      await bus.publish(topic, afterRestart, opened(afterRestart));
+      await eventually(() => expect(seen.shared).toEqual([first, whileDown, afterRestart]));
+      await eventually(() => expect(seen.instance).toEqual([first, afterRestart]));
+      for (const subscription of subscriptions) await subscription.close();
+    });
+
     it('lets in-flight handling finish when a subscription closes, then delivers nothing more to it', async () => {
       const bus = await open();
       let release!: () => void;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import {
   Kafka,
@@ -17,6 +18,7 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, retryPolicyFrom, type RetryPolicy } from './retry-policy';
 
@@ -115,6 +117,7 @@ function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
  * - Topics (and their `.dlq`) are created on first use with KAFKA_PARTITIONS/KAFKA_REPLICATION.
  */
 export class KafkaEventBus extends EventBus {
+  private readonly logger = new Logger(KafkaEventBus.name);
   private readonly kafka: Kafka;
   private readonly namespace: string;
   private producer?: Promise<Producer>;
@@ -154,6 +157,7 @@ export class KafkaEventBus extends EventBus {
     topic: T,
     group: string,
     handler: EventHandler<EventTopics[T]>,
+    options: SubscribeOptions = {},
   ): Promise<EventSubscription> {
     this.assertOpen();
     await this.ensureTopics(topic);
@@ -161,7 +165,7 @@ export class KafkaEventBus extends EventBus {
     // topics, or the round-robin assigner hands out only the leader's (kafkajs: "Consumer group
     // received unsubscribed topics") and the other topic is never read.
     const groupId = this.name(`${group}.${topic}`);
-    await this.startAtEndIfNew(groupId, this.name(topic));
+    await this.startAtEndIfNew(groupId, this.name(topic), options.perInstance === true);
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
     const joined = new Promise<void>((resolve) => {
       const stop = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -200,6 +204,15 @@ export class KafkaEventBus extends EventBus {
         this.subscriptions.delete(subscription);
         // Waits for the record being handled (retries included) before leaving the group.
         await consumer.disconnect();
+        if (options.perInstance) {
+          // The group is empty now: remove it, so instances that are gone leave no groups behind.
+          const admin = await this.connectedAdmin();
+          await admin
+            .deleteGroups([groupId])
+            .catch((error: unknown) =>
+              this.logger.warn(`deleting Kafka group ${groupId} failed: ${errorMessage(error)}`),
+            );
+        }
       },
     };
     this.subscriptions.add(subscription);
@@ -429,10 +442,11 @@ export class KafkaEventBus extends EventBus {
   }
 
   /** Moves a group that never committed to the end of the topic, so it reads what is published from now on. */
-  private async startAtEndIfNew(groupId: string, topicName: string): Promise<void> {
+  /** `always`: a per-instance group moves to the end even with offsets (its instance restarted). */
+  private async startAtEndIfNew(groupId: string, topicName: string, always = false): Promise<void> {
     const admin = await this.connectedAdmin();
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topicName] });
-    if (committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
+    if (!always && committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
     const ends = await admin.fetchTopicOffsets(topicName);
     try {
       await admin.setOffsets({

@@ -9,6 +9,7 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
 
@@ -60,6 +61,10 @@ class Group {
   join(member: Member): void {
     this.members.push(member);
     for (const wake of this.waitingForMember.splice(0)) wake(this.nextMember());
+  }
+
+  get isEmpty(): boolean {
+    return this.members.length === 0;
   }
 
   leave(member: Member): void {
@@ -155,6 +160,7 @@ export class InMemoryEventBus extends EventBus {
     topic: T,
     group: string,
     handler: EventHandler<EventTopics[T]>,
+    options: SubscribeOptions = {},
   ): Promise<EventSubscription> {
     this.assertOpen();
     const groups = this.topics.get(topic) ?? new Map<string, Group>();
@@ -170,6 +176,8 @@ export class InMemoryEventBus extends EventBus {
         open = false;
         lane.leave(member);
         await member.settled();
+        // A broadcast group of one instance goes with it (a new one starts at the end anyway).
+        if (options.perInstance && lane.isEmpty && groups.get(group) === lane) groups.delete(group);
       },
     };
   }

@@ -24,6 +24,16 @@ export interface DeadLetterInfo {
 
 export type EventHandler<T> = (event: T, info: DeliveryInfo) => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * A broadcast group: one instance's own group (every instance gets every event), named stably
+   * (after INSTANCE_ID). It starts at the end of the log even when it exists already — a
+   * restarted instance skips what happened while it was down — and it is deleted when its last
+   * subscription closes, so the groups of instances that are gone do not pile up.
+   */
+  readonly perInstance?: boolean;
+}
+
 export interface EventSubscription {
   /** Stops delivery to this handler; in-flight handling finishes first. */
   close(): Promise<void>;
@@ -52,6 +62,7 @@ export abstract class EventBus {
     topic: T,
     group: string,
     handler: EventHandler<EventTopics[T]>,
+    options?: SubscribeOptions,
   ): Promise<EventSubscription>;
 
   /** Operator tool: re-publishes every event parked in `deadLetterTopic(topic)` to `topic`; returns how many. */

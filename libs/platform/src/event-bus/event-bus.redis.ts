@@ -12,6 +12,7 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
 
@@ -94,12 +95,13 @@ export class RedisEventBus extends EventBus {
     topic: T,
     group: string,
     handler: EventHandler<EventTopics[T]>,
+    options: SubscribeOptions = {},
   ): Promise<EventSubscription> {
     if (this.closed) throw new Error('event bus is closed');
     const id = `${topic}\u0000${group}`;
     let reader = this.readers.get(id);
     if (!reader) {
-      reader = new GroupReader(this, topic, group, this.consumerId, this.options, this.logger);
+      reader = new GroupReader(this, topic, group, this.consumerId, this.options, this.logger, options);
       this.readers.set(id, reader);
       await reader.start();
     }
@@ -113,6 +115,7 @@ export class RedisEventBus extends EventBus {
         if (owner.members.length === 0 && this.readers.get(id) === owner) {
           this.readers.delete(id);
           await owner.stop();
+          if (options.perInstance) await owner.destroy();
         }
       },
     };
@@ -230,13 +233,17 @@ class GroupReader {
     private readonly consumer: string,
     private readonly options: RedisEventBusOptions,
     private readonly logger: Logger,
+    private readonly subscribeOptions: SubscribeOptions = {},
   ) {
     this.streams = [bus.streamKey(topic), bus.streamKey(replayTopic(topic, group))];
     this.leaseKey = `${bus.streamKey(topic)}:lease:${group}`;
     this.leaseMs = options.leaseMs ?? 5_000;
   }
 
-  /** Creates the group where it does not exist yet, starting at the end: a new group sees only what comes next. */
+  /**
+   * Creates the group where it does not exist yet, starting at the end: a new group sees only
+   * what comes next. A per-instance group that exists (the instance restarted) moves to the end.
+   */
   async start(): Promise<void> {
     const redis = this.bus.commands;
     if (redis.status === 'wait') await redis.connect();
@@ -245,10 +252,22 @@ class GroupReader {
         await redis.xgroup('CREATE', stream, this.group, '$', 'MKSTREAM');
       } catch (error) {
         if (!errorMessage(error).startsWith('BUSYGROUP')) throw error;
+        if (this.subscribeOptions.perInstance) await redis.xgroup('SETID', stream, this.group, '$');
       }
     }
     this.connection = this.bus.connection();
     this.running = this.loop();
+  }
+
+  /** Removes a per-instance group (and its replay stream) once its instance stopped reading it. */
+  async destroy(): Promise<void> {
+    const redis = this.bus.commands;
+    try {
+      for (const stream of this.streams) await redis.xgroup('DESTROY', stream, this.group);
+      await redis.del(this.streams[1], this.leaseKey);
+    } catch (error) {
+      this.logger.warn(`removing group ${this.group} of ${this.topic} failed: ${errorMessage(error)}`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,11 @@
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Counter, type Registry } from 'prom-client';
-import { EventBus, type EventHandler, type EventSubscription } from '../event-bus/event-bus.port';
+import {
+  EventBus,
+  type EventHandler,
+  type EventSubscription,
+  type SubscribeOptions,
+} from '../event-bus/event-bus.port';
 
 /**
  * The chosen EventBus, counted: `event_bus_published_total{topic, outcome}` and
@@ -44,16 +49,22 @@ export class MeteredEventBus extends EventBus {
     topic: T,
     group: string,
     handler: EventHandler<EventTopics[T]>,
+    options?: SubscribeOptions,
   ): Promise<EventSubscription> {
-    return this.bus.subscribe(topic, group, async (event, info) => {
-      try {
-        await handler(event, info);
-        this.consumed.inc({ topic: info.topic, group, outcome: 'ok' });
-      } catch (error) {
-        this.consumed.inc({ topic: info.topic, group, outcome: 'failed' });
-        throw error;
-      }
-    });
+    return this.bus.subscribe(
+      topic,
+      group,
+      async (event, info) => {
+        try {
+          await handler(event, info);
+          this.consumed.inc({ topic: info.topic, group, outcome: 'ok' });
+        } catch (error) {
+          this.consumed.inc({ topic: info.topic, group, outcome: 'failed' });
+          throw error;
+        }
+      },
+      options,
+    );
   }
 
   replayDeadLetters(topic: TopicName): Promise<number> {

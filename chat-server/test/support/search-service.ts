@@ -2,10 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RoomIndexRequest } from '../../src/search-index/search-indexer.port';
 
-/** A tiny real search service: records index requests; answers 503 while `failing`. */
+/** A tiny real search service: records index requests; answers 503 while `failing`, after `delayMs`. */
 export class FakeSearchService {
   readonly received: RoomIndexRequest[] = [];
   failing = false;
+  delayMs = 0;
   attemptsWhileFailing = 0;
   private server: Server | undefined;
 
@@ -24,7 +25,10 @@ export class FakeSearchService {
           return;
         }
         this.received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RoomIndexRequest);
-        response.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}');
+        setTimeout(
+          () => response.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}'),
+          this.delayMs,
+        );
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));

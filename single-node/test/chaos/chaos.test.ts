@@ -1,5 +1,8 @@
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { FakeSearchService } from '../../../chat-server/test/support/search-service';
 import { ChaosMember } from '../support/chaos-member';
 import { LocalCluster } from '../support/local-cluster';
 
@@ -112,7 +115,15 @@ async function expectOneStory({ cluster, members, roomId, historyToken }: Scene)
     const ids = seen.map((line) => line.messageId);
     const repeats = ids.filter((id, index) => ids.indexOf(id) !== index);
     if (repeats.length > 0)
-      console.log(member.uid, 'repeats', repeats, 'at', repeats.map((id) => ids.map((x, i) => (x === id ? i : -1)).filter((i) => i >= 0)), 'of', ids.length);
+      console.log(
+        member.uid,
+        'repeats',
+        repeats,
+        'at',
+        repeats.map((id) => ids.map((x, i) => (x === id ? i : -1)).filter((i) => i >= 0)),
+        'of',
+        ids.length,
+      );
     expect(
       seen.map((line) => line.messageId),
       `${member.uid} (reconnected ${member.reconnects}×) saw every line once, in history's order`,
@@ -163,18 +174,88 @@ describe('chaos: the cluster as separate processes, one fault mid-stream', () =>
     // The heart-beats of both chat servers tell the new presence server who is here.
     const deadline = Date.now() + 20_000;
     let online = 0;
+    let lastError = '';
     while (Date.now() < deadline) {
       const answer = await api<{ members: unknown[] }>(
         cluster,
         `/api/v1/presence/${roomId}/on`,
         historyToken,
-      ).catch(() => ({
-        members: [],
-      }));
+      ).catch((error: unknown) => {
+        lastError = String(error);
+        return { members: [] };
+      });
       online = answer.members.length;
       if (online === MEMBERS) break;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    expect(online).toBe(MEMBERS);
+    const direct = await fetch(`${cluster.appUrl('presence-server')}/health/ready`).then(
+      async (response) => `${response.status} ${await response.text()}`,
+      (error: unknown) => String(error),
+    );
+    expect(
+      online,
+      `${lastError}\npresence /health/ready: ${direct}\ngateway: ${cluster.log('gateway').slice(-3000)}`,
+    ).toBe(MEMBERS);
+  }, 150_000);
+
+  it('indexes 100 new rooms through the outbox lease: the holder is killed, the other instance finishes the rest', async () => {
+    const search = new FakeSearchService();
+    search.delayMs = 25; // about 40 requests a second: the kill lands mid-way
+    await search.listen(0);
+    try {
+      const cluster = await LocalCluster.start({
+        chat: 2,
+        env: {
+          ...LIMITS,
+          CHAT_CREATE_RATE_LIMIT: '1000',
+          SEARCH_OUTBOX_INTERVAL_MS: '50',
+          SEARCH_URL: `http://127.0.0.1:${search.port}`,
+        },
+      });
+      current = { cluster, members: [], roomId: '', historyToken: '' };
+      const token = (
+        await api<{ accessToken: string }>(cluster, '/v1/api/auth/dev-token', undefined, {
+          uid: 'owner',
+          nickName: 'Owner',
+        })
+      ).accessToken;
+      const roomIds: string[] = [];
+      for (let index = 0; index < 100; index += 1) {
+        const room = await api<{ id: string }>(cluster, '/v1/api/rooms/create', token, {
+          uid: 'owner',
+          userName: 'Owner',
+          playlist: {
+            id: `outbox-${index}`,
+            name: `Mix ${index}`,
+            musics: [
+              { title: 'One', artist: 'Two', playtime: '3:00', thumbnail: 'https://img.example.com/1.jpg' },
+            ],
+          },
+        });
+        roomIds.push(room.id);
+      }
+      const deadline = Date.now() + 20_000;
+      while (search.received.length < 30 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const db = new DatabaseSync(join(cluster.dataDir, 'chat.sqlite'), { readOnly: true });
+      const holder = db.prepare("SELECT owner FROM leases WHERE name = 'search-outbox'").get() as {
+        owner: string;
+      };
+      db.close();
+      const killed = holder.owner.includes('chat-server-1-') ? 'chat-server-1' : 'chat-server-2';
+      const seenAtKill = search.received.length;
+      await cluster.kill(killed, 'SIGKILL');
+      expect(seenAtKill).toBeLessThan(100); // killed mid-way
+
+      const finish = Date.now() + 30_000;
+      while (new Set(search.received.map((request) => request.roomId)).size < 100 && Date.now() < finish)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const delivered = search.received.map((request) => request.roomId);
+      expect(new Set(delivered)).toEqual(new Set(roomIds));
+      // At most the one request in flight when the holder died is sent again (delivery is at least once).
+      expect(delivered.length - new Set(delivered).size).toBeLessThanOrEqual(1);
+    } finally {
+      await search.close();
+    }
   }, 150_000);
 });

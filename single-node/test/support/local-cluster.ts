@@ -91,8 +91,8 @@ export class LocalCluster {
     return `ws://127.0.0.1:${this.app('gateway').port}/ws-chat`;
   }
 
-  chatUrl(index: number): string {
-    return `http://127.0.0.1:${this.app(`chat-server-${index}`).port}`;
+  appUrl(name: string): string {
+    return `http://127.0.0.1:${this.app(name).port}`;
   }
 
   /** What the app wrote to stdout and stderr (the last 20 kB), for failure messages. */

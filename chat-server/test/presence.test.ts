@@ -501,6 +501,37 @@ describe('presence ends when the member leaves the room view, and counts again w
     expect(disconnectsOf(bob.uid)).toHaveLength(1);
     await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
   });
+
+  it('a leave or exit served by another instance ends the presence of the member’s sessions here', async () => {
+    const { room } = await watchedRoom(chat);
+    const other = await chat.startAnother();
+    try {
+      const bob = await chat.user({ nickName: 'Bob' }); // his REST calls go to the first instance
+      const joinedOnly = await other.connect(bob); // his sessions live on the other one
+      await joinedOnly.send('/chat/pub/join', { roomId: room.id });
+      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(1));
+      const [joinedId] = deviceIdsOf(bob.uid);
+
+      expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: joinedId }]),
+      );
+
+      const viewer = await other.connect(bob);
+      await viewer.send('/chat/pub/join', { roomId: room.id });
+      await viewer.subscribe(topic(room.id));
+      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+      const viewerId = deviceIdsOf(bob.uid)[1];
+      expect((await bob.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual(
+          expect.arrayContaining([joinedId, viewerId]),
+        ),
+      );
+    } finally {
+      await other.close({ keepData: true });
+    }
+  });
 });
 
 describe('heart-beats keep a connected member on past the TTL', () => {

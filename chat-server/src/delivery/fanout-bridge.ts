@@ -9,8 +9,9 @@ import type { UserEvent } from './user-events';
 
 const ROOM_PREFIX = roomChannel('');
 const USER_PREFIX = userChannel('');
-/** First line of a user-channel payload that ends the user's subscriptions to a room instead of carrying an event. */
-const END_ROOM = 'end-room:';
+/** First lines of user-channel payloads that tell every instance about a room the user left, instead of carrying an event. */
+const END_ROOM = 'end-room:'; // exit or eviction: their subscriptions to the room end too
+const LEFT_ROOM = 'left-room:'; // leave for now
 
 /**
  * Joins the cross-instance RoomFanout to this instance's STOMP sessions. Room and user payloads
@@ -20,8 +21,9 @@ const END_ROOM = 'end-room:';
  * Wire format on the fan-out: `{messageId} {seq}\n{json}` for a stored line, `\n{json}` for an
  * ephemeral event. The message id lets the broker replay without gap or duplicate; the seq (the
  * line's place in its room) lets `RoomSequencer` hand lines on in the room's order and fill a
- * gap from the store. On a user channel the first line may instead be `end-room:{roomId}` (no
- * body): that user lost the room, and every instance ends their subscriptions to it.
+ * gap from the store. On a user channel the first line may instead be `end-room:{roomId}` or
+ * `left-room:{roomId}` (no body): that user exited or left the room, and every instance acts on
+ * it (`member.departed`; after an exit, the end of their subscriptions to it).
  */
 @Injectable()
 export class FanoutBridge implements OnModuleInit {
@@ -36,7 +38,8 @@ export class FanoutBridge implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.on('member.exited', ({ uid, roomId }) => this.endRoomForUser(uid, roomId));
+    this.events.on('member.exited', ({ uid, roomId }) => this.tellEveryInstance(uid, `${END_ROOM}${roomId}`));
+    this.events.on('member.left', ({ uid, roomId }) => this.tellEveryInstance(uid, `${LEFT_ROOM}${roomId}`));
     this.fanout.onMessage((channel, payload) => this.deliver(channel, payload));
     this.fanout.onResumed(() => {
       for (const roomId of this.roomSubscriptions.keys())
@@ -80,12 +83,12 @@ export class FanoutBridge implements OnModuleInit {
   }
 
   /**
-   * The user is no longer a member of the room (`member.exited`: exit, eviction): their
-   * subscriptions to it end on every instance where they are connected, so nothing more of the
-   * room reaches them.
+   * A member left a room (`member.left`, `member.exited`): every instance where they are
+   * connected hears it on their user channel and tells `member.departed` locally; after an
+   * exit or eviction it also ends their subscriptions to the room, so nothing more reaches them.
    */
-  private async endRoomForUser(uid: string, roomId: string): Promise<void> {
-    await this.fanout.publish(userChannel(uid), `${END_ROOM}${roomId}\n`);
+  private async tellEveryInstance(uid: string, control: string): Promise<void> {
+    await this.fanout.publish(userChannel(uid), `${control}\n`);
   }
 
   /**
@@ -122,6 +125,13 @@ export class FanoutBridge implements OnModuleInit {
       .catch((error: unknown) => this.logger.warn(`fan-out unsubscribe ${roomId} failed: ${String(error)}`));
   }
 
+  private departed(uid: string, roomId: string, forGood: boolean): void {
+    if (forGood) this.broker.endSubscriptions(uid, roomTopic(roomId));
+    this.events
+      .emit({ type: 'member.departed', roomId, uid, forGood })
+      .catch((error: unknown) => this.logger.error(`member.departed for ${roomId} failed: ${String(error)}`));
+  }
+
   private readonly lineDeliverers = new Map<string, (id: string, body: string) => void>();
 
   private deliverLine(roomId: string): (id: string, body: string) => void {
@@ -150,8 +160,8 @@ export class FanoutBridge implements OnModuleInit {
       this.sequencer.accept(roomId, line, this.deliverLine(roomId));
     } else if (channel.startsWith(USER_PREFIX)) {
       const uid = channel.slice(USER_PREFIX.length);
-      if (sequence.startsWith(END_ROOM))
-        this.broker.endSubscriptions(uid, roomTopic(sequence.slice(END_ROOM.length)));
+      if (sequence.startsWith(END_ROOM)) this.departed(uid, sequence.slice(END_ROOM.length), true);
+      else if (sequence.startsWith(LEFT_ROOM)) this.departed(uid, sequence.slice(LEFT_ROOM.length), false);
       else this.broker.sendToUser(uid, USER_EVENTS, { body });
     }
   }

@@ -37,7 +37,19 @@ export interface MemberLeft {
   readonly uid: string;
 }
 
-export type ChatEvent = RoomOpened | RoomClosed | MemberJoined | MemberExited | MemberLeft;
+/**
+ * On this instance: a member left a room for now or for good (`forGood`: exit, eviction). The
+ * two events above are told once, by the instance that served the change; this one is told on
+ * every instance (through the fan-out), for what each instance holds of the member's sessions.
+ */
+export interface MemberDeparted {
+  readonly type: 'member.departed';
+  readonly roomId: string;
+  readonly uid: string;
+  readonly forGood: boolean;
+}
+
+export type ChatEvent = RoomOpened | RoomClosed | MemberJoined | MemberExited | MemberLeft | MemberDeparted;
 type Handler<E extends ChatEvent> = (event: E) => Promise<void> | void;
 type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, { type: T }>;
 

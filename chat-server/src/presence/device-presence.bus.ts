@@ -61,8 +61,10 @@ export class BusDevicePresence
   }
 
   onModuleInit(): void {
-    this.events.on('member.left', ({ uid, roomId }) => this.left(uid, roomId));
-    this.events.on('member.exited', ({ uid, roomId }) => this.exited(uid, roomId));
+    // Told on every instance, whichever one served the leave or exit.
+    this.events.on('member.departed', ({ uid, roomId, forGood }) =>
+      forGood ? this.exited(uid, roomId) : this.left(uid, roomId),
+    );
   }
 
   onApplicationBootstrap(): void {

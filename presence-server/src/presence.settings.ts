@@ -13,6 +13,12 @@ export const presenceSettings = {
     ['memory', 'redis'],
     (env) => (isSingleNode(env) ? 'memory' : 'redis'),
     'PresenceStore adapter: in-process (single node) or Redis (needs REDIS_URL)',
+    {
+      refuse: (value, env) =>
+        value === 'memory' && env.DEPLOYMENT_MODE === 'cluster'
+          ? 'must not be memory when DEPLOYMENT_MODE=cluster: each presence-server instance would keep its own; use redis'
+          : undefined,
+    },
   ),
   redisKeyPrefix: setting.string(
     'PRESENCE_REDIS_PREFIX',

@@ -44,6 +44,21 @@ describe('presence server start-up and configuration', () => {
     ]);
   });
 
+  it('refuses the in-memory store in a cluster, naming the setting', async () => {
+    const error = await startPresenceServer({
+      PRESENCE_PORT: '0',
+      DEPLOYMENT_MODE: 'cluster',
+      PRESENCE_STORE: 'memory',
+      DATA_DIR: dataDir(),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('PRESENCE_STORE must not be memory when DEPLOYMENT_MODE=cluster'),
+      ]),
+    );
+  });
+
   it('needs REDIS_URL for the Redis store, including the cluster default', async () => {
     const explicit = await startPresenceServer({
       PRESENCE_PORT: '0',

@@ -1,12 +1,25 @@
-import { platformSettings, requiredWhenEquals, setting, type SettingsOf } from '@playlist-chat/platform';
+import {
+  isSingleNode,
+  platformSettings,
+  requiredWhenEquals,
+  setting,
+  type SettingsOf,
+} from '@playlist-chat/platform';
 
 /** Where the chat server keeps rooms and messages. */
 export const storageSettings = {
   store: setting.oneOf(
     'CHAT_STORE',
     ['sqlite', 'mongo'],
-    'sqlite',
-    'Room and message store: embedded SQLite file under DATA_DIR (single node) or MongoDB',
+    (env) => (isSingleNode(env) ? 'sqlite' : 'mongo'),
+    'Room and message store: embedded SQLite file under DATA_DIR (single node, or several processes on one host sharing the file) or MongoDB',
+    {
+      // Replicas of a cluster run on different hosts: each would write a file of its own.
+      refuse: (value, env) =>
+        value === 'sqlite' && env.DEPLOYMENT_MODE === 'cluster'
+          ? 'must not be sqlite when DEPLOYMENT_MODE=cluster: each replica would keep its own rooms; use mongo (several processes on one host share a SQLite file in single mode, as npm run cluster:local does)'
+          : undefined,
+    },
   ),
   // Declared once in the platform settings; repeated here so this group is complete on its own.
   dataDir: platformSettings.dataDir,

@@ -84,6 +84,16 @@ describe('storage settings', () => {
     });
   });
 
+  it('default to MongoDB in a cluster, and refuse a SQLite file there (each replica would have its own)', () => {
+    expect(
+      loadSettings(storageSettings, { DEPLOYMENT_MODE: 'cluster', MONGO_URL: 'mongodb://m:27017/chat' })
+        .store,
+    ).toBe('mongo');
+    expect(() => loadSettings(storageSettings, { DEPLOYMENT_MODE: 'cluster', CHAT_STORE: 'sqlite' })).toThrow(
+      /CHAT_STORE must not be sqlite when DEPLOYMENT_MODE=cluster/,
+    );
+  });
+
   it.each([
     [{ CHAT_STORE: 'mongo' }, /MONGO_URL is required when CHAT_STORE=mongo/],
     [{ CHAT_STORE: 'postgres' }, /CHAT_STORE must be one of sqlite, mongo/],

@@ -13,6 +13,19 @@ export interface EventBusContractOptions {
   readonly timeoutMs?: number;
   /** Each test's own time limit (vitest's default is 30 s; Kafka group joins alone can take longer). */
   readonly testTimeoutMs?: number;
+  /**
+   * A bus whose log cannot be reached yet, and a way to make it reachable: for the cases about
+   * outages. Absent for in-process buses, which cannot be cut off (those cases say so and skip).
+   */
+  readonly outage?: (retryPolicy: RetryPolicy) => Promise<Outage>;
+}
+
+export interface Outage {
+  readonly bus: EventBus;
+  /** Makes the log reachable (starts the server, opens the way to it). */
+  up(): Promise<void>;
+  /** Undoes what the outage set up. */
+  dispose(): Promise<void>;
 }
 
 const topic = 'chat.rooms' satisfies TopicName;
@@ -302,6 +315,39 @@ export function eventBusContract(
       await bus.publish(topic, laterRoom, opened(laterRoom));
       await eventually(() => expect(witness).toEqual([firstRoom, laterRoom]));
       expect(afterClose).toEqual([]);
+    });
+
+    describe('when the log is unreachable', () => {
+      if (!options.outage) {
+        it.skip(`(not applicable: ${name} runs in process and cannot be cut off from its log)`, () =>
+          undefined);
+        return;
+      }
+      const outage = options.outage;
+
+      it('rejects a publish within a bound instead of hanging, then works once the log is reachable (no cached failed connection)', async () => {
+        const down = await outage({ maxAttempts: 3, baseDelayMs: 5 });
+        buses.push(down.bus);
+        try {
+          const roomId = randomUUID();
+          const started = Date.now();
+          await expect(down.bus.publish(topic, roomId, opened(roomId))).rejects.toThrow();
+          expect(Date.now() - started).toBeLessThan(timeoutMs * 4);
+
+          await down.up();
+          const seen: string[] = [];
+          await eventually(async () => {
+            await down.bus.subscribe(topic, `after-outage-${randomUUID()}`, async (event) => {
+              seen.push(roomIdOf(event));
+            });
+          });
+          const later = randomUUID();
+          await eventually(() => down.bus.publish(topic, later, opened(later)));
+          await eventually(() => expect(seen).toContain(later));
+        } finally {
+          await down.dispose();
+        }
+      });
     });
 
     it('refuses to publish once closed', async () => {

@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import {
+  expectEventually,
+  freePort,
+  startRedisServer,
+  type TestRedis,
+} from '@playlist-chat/platform/testing';
 import { eventBusContract } from './event-bus.contract';
 import type { DeliveryInfo } from '../src/event-bus/event-bus.port';
 import { RedisEventBus } from '../src/event-bus/event-bus.redis';
@@ -18,7 +23,27 @@ afterAll(() => redis?.stop());
 const busOn = (prefix: string, retryPolicy = { maxAttempts: 3, baseDelayMs: 5 }) =>
   new RedisEventBus({ redisUrl: redis.url, retryPolicy, keyPrefix: prefix, leaseMs: 600, blockMs: 100 });
 
-eventBusContract('Redis Streams', async (retryPolicy) => busOn(`t-${randomUUID()}`, retryPolicy));
+eventBusContract('Redis Streams', async (retryPolicy) => busOn(`t-${randomUUID()}`, retryPolicy), {
+  // A bus created while nothing listens on its port; `up` starts a redis-server there.
+  outage: async (retryPolicy) => {
+    const port = await freePort();
+    let server: TestRedis | undefined;
+    return {
+      bus: new RedisEventBus({
+        redisUrl: `redis://127.0.0.1:${port}`,
+        retryPolicy,
+        leaseMs: 600,
+        blockMs: 100,
+      }),
+      up: async () => {
+        server = await startRedisServer({ port });
+      },
+      dispose: async () => {
+        await server?.stop();
+      },
+    };
+  },
+});
 
 const opened = (roomId: string, roomName: string): RoomEvent =>
   makeEvent<RoomEvent>('room.opened', {

@@ -208,6 +208,17 @@ export class RedisEventBus extends EventBus {
   }
 }
 
+/** How long stopping waits for Redis before giving up on it (the lease then expires by itself). */
+const STOP_WAIT_MS = 2_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Where parked events of one group go back to: a stream only that group reads. */
 const replayTopic = (topic: string, group: string): string => `${topic}.replay.${group}`;
 
@@ -263,8 +274,13 @@ class GroupReader {
   async destroy(): Promise<void> {
     const redis = this.bus.commands;
     try {
-      for (const stream of this.streams) await redis.xgroup('DESTROY', stream, this.group);
-      await redis.del(this.streams[1], this.leaseKey);
+      await withTimeout(
+        (async () => {
+          for (const stream of this.streams) await redis.xgroup('DESTROY', stream, this.group);
+          await redis.del(this.streams[1], this.leaseKey);
+        })(),
+        STOP_WAIT_MS,
+      );
     } catch (error) {
       this.logger.warn(`removing group ${this.group} of ${this.topic} failed: ${errorMessage(error)}`);
     }
@@ -273,9 +289,15 @@ class GroupReader {
   async stop(): Promise<void> {
     this.stopping = true;
     this.connection?.disconnect();
-    await this.running;
+    // While Redis is unreachable, a read on the disconnected reader connection may never settle
+    // (ioredis keeps it queued once its reconnect timer is cleared): stop waiting for it after a
+    // bound, so shutting down never hangs on an outage. Handlers in progress still finish.
+    await Promise.race([this.running, sleep(STOP_WAIT_MS)]);
     await this.queue.drain();
-    await this.bus.commands.eval(RELEASE_LEASE, 1, this.leaseKey, this.consumer).catch(() => undefined);
+    await withTimeout(
+      this.bus.commands.eval(RELEASE_LEASE, 1, this.leaseKey, this.consumer),
+      STOP_WAIT_MS,
+    ).catch(() => undefined); // unreleased, the lease runs out by itself
   }
 
   private async loop(): Promise<void> {

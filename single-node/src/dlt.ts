@@ -5,8 +5,8 @@ import { KafkaEventBus, kafkaEventBusOptions, RedisEventBus } from '@playlist-ch
 
 const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group>] [--limit <n>]
   list    prints the parked events of <topic> (one JSON object a line), oldest first
-  replay  gives them back to the group that failed each (Redis Streams), or re-publishes them
-          to <topic> for every group (Kafka, which cannot target one group; --group is refused)
+  replay  gives them back to the group that failed each, and only to it (Redis Streams: the
+          group's replay stream; Kafka: the group's replay topic <topic>.replay.<group>)
 The bus is the one EVENT_BUS and its settings (REDIS_URL, KAFKA_BROKERS…) name.`;
 
 /** `npm run dlt`: the operator's view of dead letters (docs/operations.md). */
@@ -35,27 +35,16 @@ async function main(): Promise<void> {
       );
       process.exit(2);
       break;
-    case 'redis': {
-      const bus = new RedisEventBus({ redisUrl: settings.redisUrl, retryPolicy: retryPolicyFrom(settings) });
+    case 'redis':
+    case 'kafka': {
+      const bus =
+        settings.eventBus === 'redis'
+          ? new RedisEventBus({ redisUrl: settings.redisUrl, retryPolicy: retryPolicyFrom(settings) })
+          : new KafkaEventBus(kafkaEventBusOptions(settings));
       try {
         if (command === 'list')
           for (const parked of await bus.deadLetters(topic, filter)) console.log(JSON.stringify(parked));
         else console.log(`replayed ${await bus.replayDeadLetters(topic, filter)}`);
-      } finally {
-        await bus.close();
-      }
-      break;
-    }
-    case 'kafka': {
-      if (command === 'list' || values.group !== undefined || limit !== undefined) {
-        console.error(
-          'With Kafka, read the dead letters with kafka-console-consumer.sh (docs/operations.md); replay takes --topic only.',
-        );
-        process.exit(2);
-      }
-      const bus = new KafkaEventBus(kafkaEventBusOptions(settings));
-      try {
-        console.log(`replayed ${await bus.replayDeadLetters(topic)}`);
       } finally {
         await bus.close();
       }

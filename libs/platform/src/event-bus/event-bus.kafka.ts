@@ -18,6 +18,8 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type DeadLetterFilter,
+  type ParkedEvent,
   type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, retryPolicyFrom, type RetryPolicy } from './retry-policy';
@@ -96,6 +98,22 @@ function deadLetterOf(headers: IHeaders | undefined): DeadLetterInfo | undefined
   };
 }
 
+/** One record of a dead-letter topic, as a scan hands it on. */
+interface DeadLetterRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders | undefined;
+}
+
+/**
+ * Where a group's dead letters come back: a topic only that group reads. Kafka topic names
+ * allow letters, digits, `.`, `_` and `-`; other characters of a group name become `_`.
+ */
+const replayTopic = (topic: string, group: string): string =>
+  `${topic}.replay.${group.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
 function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
   const names = new Set<string>(Object.values(dlqHeader));
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !names.has(name)));
@@ -161,11 +179,15 @@ export class KafkaEventBus extends EventBus {
   ): Promise<EventSubscription> {
     this.assertOpen();
     await this.ensureTopics(topic);
+    const replay = replayTopic(topic, group);
+    await this.ensureTopics(replay);
     // One kafkajs group per (topic, group): members of one Kafka group must all subscribe the same
     // topics, or the round-robin assigner hands out only the leader's (kafkajs: "Consumer group
-    // received unsubscribed topics") and the other topic is never read.
+    // received unsubscribed topics") and the other topic is never read. Every member reads the
+    // topic and the group's own replay topic, where its dead letters come back.
     const groupId = this.name(`${group}.${topic}`);
-    await this.startAtEndIfNew(groupId, this.name(topic), options.perInstance === true);
+    for (const name of [topic, replay])
+      await this.startAtEndIfNew(groupId, this.name(name), options.perInstance === true);
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
     const joined = new Promise<void>((resolve) => {
       const stop = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -177,7 +199,7 @@ export class KafkaEventBus extends EventBus {
     try {
       // fromBeginning applies only to partitions without a committed offset, i.e. when the
       // group was already running and so could not be moved to the end: read them all.
-      await consumer.subscribe({ topics: [this.name(topic)], fromBeginning: true });
+      await consumer.subscribe({ topics: [this.name(topic), this.name(replay)], fromBeginning: true });
       await consumer.run({
         eachMessage: (payload) => this.handle(topic, group, payload, handler as EventHandler<unknown>),
       });
@@ -220,12 +242,71 @@ export class KafkaEventBus extends EventBus {
   }
 
   /**
-   * Reads the dead-letter topic from the beginning up to its current end with a temporary
-   * group, re-publishes each event to `topic`, then deletes the replayed records from the
-   * dead-letter topic so the next replay does not send them again. Only what was re-published
-   * is deleted: if the end is not reached (no record for `replayIdleMs`), the rest stays parked.
+   * Gives parked events back to the group that failed each, through that group's replay topic
+   * `<topic>.replay.<group>` (which only that group reads): all, or only `filter.group`'s, at
+   * most `filter.limit`. Kafka deletes records only as a prefix of a partition, so a parked
+   * event that is not replayed this time is parked again (at the end) before the prefix goes.
+   * Records parked after the replay started wait for the next one.
    */
-  async replayDeadLetters(topic: TopicName): Promise<number> {
+  async replayDeadLetters(topic: TopicName, filter: DeadLetterFilter = {}): Promise<number> {
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    let replayed = 0;
+    const dlq = deadLetterTopic(topic);
+    await this.scanDeadLetters(topic, async (record) => {
+      const group = deadLetterOf(record.headers)?.group;
+      const chosen = replayed < limit && (filter.group === undefined || group === filter.group);
+      if (!chosen) {
+        await this.send(dlq, { key: record.key, value: record.value, headers: record.headers ?? {} });
+        return;
+      }
+      // Parked before events named their group: every group gets it again, as it used to.
+      const target = group === undefined ? topic : replayTopic(topic, group);
+      await this.send(target, {
+        key: record.key,
+        value: record.value,
+        headers: withoutDeadLetterHeaders(record.headers),
+      });
+      replayed += 1;
+    });
+    return replayed;
+  }
+
+  /** Parked events of `topic`, oldest first per partition: all, or only `group`'s, at most `limit` (`npm run dlt -- list`). */
+  async deadLetters(topic: TopicName, filter: DeadLetterFilter = {}): Promise<ParkedEvent[]> {
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    const found: ParkedEvent[] = [];
+    await this.scanDeadLetters(
+      topic,
+      async (record) => {
+        const info = deadLetterOf(record.headers);
+        if (found.length >= limit || (filter.group !== undefined && info?.group !== filter.group)) return;
+        found.push({
+          id: `${record.partition}:${record.offset}`,
+          key: record.key?.toString() ?? '',
+          event: record.value?.toString() ?? '',
+          originalTopic: info?.originalTopic ?? topic,
+          group: info?.group ?? '',
+          error: info?.error ?? '',
+          attempts: info?.attempts ?? 0,
+          failedAt: info?.failedAt ?? '',
+        });
+      },
+      { keep: true },
+    );
+    return found;
+  }
+
+  /**
+   * Reads the dead-letter topic from the beginning up to its end as it is now, with a temporary
+   * group, handing each record to `visit`; then (unless `keep`) deletes what was read, so the
+   * next scan does not see it again. If the end is not reached (no record for `replayIdleMs`),
+   * only what was read is deleted.
+   */
+  private async scanDeadLetters(
+    topic: TopicName,
+    visit: (record: DeadLetterRecord) => Promise<void>,
+    { keep = false }: { keep?: boolean } = {},
+  ): Promise<void> {
     this.assertOpen();
     await this.ensureTopics(topic);
     const admin = await this.connectedAdmin();
@@ -235,12 +316,11 @@ export class KafkaEventBus extends EventBus {
         .filter((entry) => BigInt(entry.high) > BigInt(entry.low))
         .map((entry) => [entry.partition, BigInt(entry.high)]),
     );
-    if (ends.size === 0) return 0;
-    const groupId = this.name(`${this.options.clientId}.replay.${randomUUID()}`);
+    if (ends.size === 0) return;
+    const groupId = this.name(`${this.options.clientId}.dlt.${randomUUID()}`);
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    /** Per partition, the offset after the last record re-published. */
-    const replayedUpTo = new Map<number, bigint>();
-    let replayed = 0;
+    /** Per partition, the offset after the last record visited. */
+    const readUpTo = new Map<number, bigint>();
     let finish!: () => void;
     let fail!: (error: unknown) => void;
     const done = new Promise<void>((resolve, reject) => {
@@ -260,22 +340,22 @@ export class KafkaEventBus extends EventBus {
         eachMessage: async ({ partition, message }) => {
           const end = ends.get(partition);
           const offset = BigInt(message.offset);
-          // Records parked after the replay started wait for the next replay.
           if (end === undefined || offset >= end) return;
           try {
-            await this.send(topic, {
+            await visit({
+              partition,
+              offset: message.offset,
               key: message.key,
               value: message.value,
-              headers: withoutDeadLetterHeaders(message.headers),
+              headers: message.headers,
             });
           } catch (error) {
             fail(error);
             throw error;
           }
-          replayed++;
-          replayedUpTo.set(partition, offset + 1n);
+          readUpTo.set(partition, offset + 1n);
           waitForMore();
-          if ([...ends].every(([id, partitionEnd]) => (replayedUpTo.get(id) ?? 0n) >= partitionEnd)) finish();
+          if ([...ends].every(([id, partitionEnd]) => (readUpTo.get(id) ?? 0n) >= partitionEnd)) finish();
         },
       });
       await done;
@@ -284,13 +364,12 @@ export class KafkaEventBus extends EventBus {
       await consumer.disconnect();
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
-    if (replayedUpTo.size > 0) {
+    if (!keep && readUpTo.size > 0) {
       await admin.deleteTopicRecords({
         topic: dlqName,
-        partitions: [...replayedUpTo].map(([partition, next]) => ({ partition, offset: next.toString() })),
+        partitions: [...readUpTo].map(([partition, next]) => ({ partition, offset: next.toString() })),
       });
     }
-    return replayed;
   }
 
   /** Reachable while the admin client can describe the cluster (a failed connection is retried next time). */
@@ -428,7 +507,8 @@ export class KafkaEventBus extends EventBus {
         const admin = await this.connectedAdmin();
         await admin.createTopics({
           waitForLeaders: true,
-          topics: [topic, deadLetterTopic(topic)].map((name) => ({
+          // A replay topic's failures park in its main topic's dead-letter topic: it needs none.
+          topics: (topic.includes('.replay.') ? [topic] : [topic, deadLetterTopic(topic)]).map((name) => ({
             topic: this.name(name),
             numPartitions: this.options.partitions,
             replicationFactor: this.options.replication,

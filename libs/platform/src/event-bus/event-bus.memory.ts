@@ -9,6 +9,7 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type DeadLetterFilter,
   type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -182,10 +183,19 @@ export class InMemoryEventBus extends EventBus {
     };
   }
 
-  async replayDeadLetters(topic: TopicName): Promise<number> {
+  async replayDeadLetters(topic: TopicName, filter: DeadLetterFilter = {}): Promise<number> {
     this.assertOpen();
-    const events = this.parked.get(topic) ?? [];
-    this.parked.delete(topic);
+    const parked = this.parked.get(topic) ?? [];
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    const events: typeof parked = [];
+    const kept: typeof parked = [];
+    for (const event of parked)
+      (events.length < limit && (filter.group === undefined || event.group === filter.group)
+        ? events
+        : kept
+      ).push(event);
+    if (kept.length > 0) this.parked.set(topic, kept);
+    else this.parked.delete(topic);
     // Back to the group that failed each one only: the others handled it already.
     for (const event of events)
       this.topics.get(topic)?.get(event.group)?.enqueue({ key: event.key, json: event.json });

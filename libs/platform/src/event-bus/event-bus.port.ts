@@ -34,6 +34,21 @@ export interface SubscribeOptions {
   readonly perInstance?: boolean;
 }
 
+/** Which parked events an operator means: those of one group, at most `limit`. */
+export interface DeadLetterFilter {
+  readonly group?: string;
+  readonly limit?: number;
+}
+
+/** One parked event as the dead-letter topic holds it. */
+export interface ParkedEvent extends DeadLetterInfo {
+  readonly id: string;
+  readonly key: string;
+  readonly group: string;
+  /** The event as published (JSON). */
+  readonly event: string;
+}
+
 export interface EventSubscription {
   /** Stops delivery to this handler; in-flight handling finishes first. */
   close(): Promise<void>;
@@ -65,8 +80,12 @@ export abstract class EventBus {
     options?: SubscribeOptions,
   ): Promise<EventSubscription>;
 
-  /** Operator tool: re-publishes every event parked in `deadLetterTopic(topic)` to `topic`; returns how many. */
-  abstract replayDeadLetters(topic: TopicName): Promise<number>;
+  /**
+   * Operator tool: gives parked events of `topic` back to the group that failed each (only that
+   * group handles them again), oldest first — all, or only `filter.group`'s, at most
+   * `filter.limit` — and removes them from the dead-letter topic; returns how many.
+   */
+  abstract replayDeadLetters(topic: TopicName, filter?: DeadLetterFilter): Promise<number>;
 
   /** Flushes what is in flight and releases connections. */
   abstract close(): Promise<void>;

@@ -12,6 +12,8 @@ import {
   type DeliveryInfo,
   type EventHandler,
   type EventSubscription,
+  type DeadLetterFilter,
+  type ParkedEvent,
   type SubscribeOptions,
 } from './event-bus.port';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -32,19 +34,6 @@ export interface RedisEventBusOptions {
 type Fields = Record<string, string>;
 
 /** Which parked events an operator means: one group's (or all), the oldest `limit`. */
-export interface DeadLetterFilter {
-  readonly group?: string;
-  readonly limit?: number;
-}
-
-/** One parked event as the dead-letter stream holds it. */
-export interface ParkedEvent extends DeadLetterInfo {
-  readonly id: string;
-  readonly key: string;
-  readonly group: string;
-  /** The event as published (JSON). */
-  readonly event: string;
-}
 type StreamEntry = [id: string, fields: string[]];
 
 const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

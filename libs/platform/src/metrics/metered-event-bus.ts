@@ -2,6 +2,7 @@ import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Counter, type Registry } from 'prom-client';
 import {
   EventBus,
+  type DeadLetterFilter,
   type EventHandler,
   type EventSubscription,
   type SubscribeOptions,
@@ -67,8 +68,8 @@ export class MeteredEventBus extends EventBus {
     );
   }
 
-  replayDeadLetters(topic: TopicName): Promise<number> {
-    return this.bus.replayDeadLetters(topic);
+  replayDeadLetters(topic: TopicName, filter?: DeadLetterFilter): Promise<number> {
+    return this.bus.replayDeadLetters(topic, filter);
   }
 
   close(): Promise<void> {

@@ -6,6 +6,14 @@ import {
   type SettingsOf,
 } from '@playlist-chat/platform';
 
+/** The database a MongoDB connection string names (the path after the hosts), '' when none. */
+export function databaseOf(url: string): string {
+  const rest = url.replace(/^mongodb(\+srv)?:\/\//, '');
+  const slash = rest.indexOf('/');
+  if (slash < 0) return '';
+  return decodeURIComponent(rest.slice(slash + 1).split('?')[0]);
+}
+
 /** Where the chat server keeps rooms and messages. */
 export const storageSettings = {
   store: setting.oneOf(
@@ -31,6 +39,11 @@ export const storageSettings = {
       pattern: /^$|^mongodb(\+srv)?:\/\/\S+$/,
       hint: 'a mongodb:// or mongodb+srv:// connection string',
       requiredWhen: requiredWhenEquals('CHAT_STORE', 'mongo'),
+      // Without one the driver silently uses the database `test`.
+      refuse: (value) =>
+        value !== '' && databaseOf(value) === ''
+          ? 'must name the database, e.g. mongodb://mongo:27017/chat (without one the driver would use "test")'
+          : undefined,
     },
   ),
 };

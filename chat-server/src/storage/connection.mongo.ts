@@ -35,6 +35,25 @@ export class MongoConnection {
     return new MongoConnection(connection);
   }
 
+  /**
+   * Resolves while a PRIMARY is known: without one, writes (majority, journaled) cannot be
+   * acknowledged, so the instance is not ready even though it is connected to a secondary.
+   * Asked with `primaryPreferred`, so a missing primary is an answer, not a selection timeout.
+   */
+  async assertWritable(): Promise<void> {
+    const db = this.connection.db;
+    if (!db) throw new Error('MongoDB connection is not open');
+    const hello = (await db.admin().command({ hello: 1 }, { readPreference: 'primaryPreferred' })) as {
+      isWritablePrimary?: boolean;
+      primary?: string;
+      setName?: string;
+    };
+    if (hello.isWritablePrimary || hello.primary) return;
+    throw new Error(
+      `MongoDB${hello.setName ? ` replica set ${hello.setName}` : ''} has no PRIMARY: writes cannot be acknowledged`,
+    );
+  }
+
   /** A store starts using this connection. */
   retain(): this {
     if (this.closing) throw new Error('MongoDB connection is closed');

@@ -27,6 +27,12 @@ export async function openStoreConnection(options: ChatStorageOptions): Promise<
   }
 }
 
+/** Resolves while the engine can take writes (readiness): the SQLite file answers, MongoDB has a PRIMARY. */
+export async function assertStoreWritable(connection: StoreConnection): Promise<void> {
+  if (connection.engine === 'sqlite') connection.db.get('SELECT 1 AS one');
+  else await connection.mongo.assertWritable();
+}
+
 /** One adapter per engine: the single way a store port picks its adapter (`open…` beside each port). */
 export interface EngineAdapters<T> {
   readonly sqlite: (db: SqliteDatabase) => T | Promise<T>;

@@ -45,7 +45,13 @@ export const setting = {
     env: string,
     defaultValue: Setting<string>['defaultValue'],
     description: string,
-    opts: { pattern?: RegExp; hint?: string; requiredWhen?: Setting<string>['requiredWhen'] } = {},
+    opts: {
+      pattern?: RegExp;
+      hint?: string;
+      requiredWhen?: Setting<string>['requiredWhen'];
+      /** A further rule: returns why the value is refused (after `must`), or undefined. */
+      refuse?: (value: string) => string | undefined;
+    } = {},
   ): Setting<string> {
     return define(
       env,
@@ -54,6 +60,8 @@ export const setting = {
       (raw) => {
         if (opts.pattern && !opts.pattern.test(raw))
           throw new Invalid(`must be ${opts.hint ?? `like ${opts.pattern}`}`);
+        const refusal = opts.refuse?.(raw);
+        if (refusal !== undefined) throw new Invalid(refusal);
         return raw;
       },
       opts.requiredWhen,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceEvent, PresenceState } from '@playlist-chat/contracts';
+import type { DeviceEvent, NotificationEvent, PresenceState } from '@playlist-chat/contracts';
 import { ConfigError, ManualClock, type Env, type EventSubscription } from '@playlist-chat/platform';
 import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
 import { startChatServer } from '@playlist-chat/chat-server';
@@ -500,6 +500,62 @@ describe('presence ends when the member leaves the room view, and counts again w
     await expectEventually(() => expect(connectsOf(bob.uid)).toHaveLength(3)); // join, subscribe, join again
     expect(disconnectsOf(bob.uid)).toHaveLength(1);
     await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+  });
+
+  it('hands each new line to the push service once, naming the members who are off, never the sender', async () => {
+    const notifications: NotificationEvent[] = [];
+    const watching = await sharedInMemoryEventBus().subscribe(
+      'chat.notifications',
+      `test-push-${randomUUID()}`,
+      async (event) => void notifications.push(event),
+    );
+    try {
+      const { owner, room, watcher, inbox } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' }); // joins, then closes the app: off
+      const away = await chat.member(room.id, bob);
+      await away.client.disconnect();
+      await expectEventually(() => expect(disconnectsOf(bob.uid)).toHaveLength(1));
+      passTheGrace();
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+      const carol = await chat.user({ nickName: 'Carol' }); // has the room open: on
+      const here = await chat.member(room.id, carol);
+      await here.client.subscribe(topic(room.id));
+      await expectEventually(() => expect(statesOf(inbox, carol.uid)).toEqual(['on']));
+
+      await watcher.send('/chat/pub/send', {
+        roomId: room.id,
+        clientMessageId: 'push-1',
+        content: 'x'.repeat(150),
+      });
+      await watcher.send('/chat/pub/send', {
+        roomId: room.id,
+        clientMessageId: 'push-1',
+        content: 'x'.repeat(150),
+      }); // a resend
+      await expectEventually(() => expect(notifications).toHaveLength(1));
+      const [line] = (await historyOf(owner.api, room.id)).filter((message) => message.type === 'TALK');
+      expect(notifications[0].payload).toEqual({
+        roomId: room.id,
+        messageId: line.messageId,
+        sender: { uid: owner.uid, nickName: owner.nickName },
+        preview: 'x'.repeat(100),
+        recipients: [bob.uid],
+        createdAt: line.createdAt,
+      });
+      // Bob is still off for Carol's line; once he is back, a line gets no event (nobody off).
+      await here.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'push-2', content: 'hi' });
+      await chat.member(room.id, bob); // bob is back: on
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+      await here.client.send('/chat/pub/send', {
+        roomId: room.id,
+        clientMessageId: 'push-3',
+        content: 'all here',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(notifications.map((event) => event.payload.recipients)).toEqual([[bob.uid], [bob.uid]]);
+    } finally {
+      await watching.close();
+    }
   });
 
   it('a leave or exit served by another instance ends the presence of the member’s sessions here', async () => {

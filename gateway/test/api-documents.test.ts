@@ -1,3 +1,4 @@
+import type { NotificationEvent } from '@playlist-chat/contracts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -145,7 +146,10 @@ type Node = Record<string, unknown>;
 
 interface AsyncApiDocument {
   asyncapi: string;
-  channels: Record<string, { address: string; parameters?: Node; messages?: Record<string, Node> }>;
+  channels: Record<
+    string,
+    { address: string; parameters?: Node; messages?: Record<string, Node>; servers?: Node[] }
+  >;
   operations: Record<string, { action: string; channel: Node; messages?: Node[] }>;
   components: { messages: Record<string, Node>; schemas: Record<string, Node> };
   'x-stomp-errors': Record<string, string>;
@@ -193,6 +197,9 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
   const document = parse(readFileSync(asyncApiPath, 'utf8')) as AsyncApiDocument;
   const channels = Object.entries(document.channels);
   const channelOf = (address: string) => channels.find(([, channel]) => channel.address === address);
+  /** Channels of the event log between services (not STOMP destinations). */
+  const onTheEventLog = (channel: { servers?: Node[] }) =>
+    (channel.servers ?? []).some((server) => server.$ref === '#/servers/eventLog');
   /** The operations on a channel, by the channel's key. */
   const actionsOn = (key: string): string[] =>
     Object.values(document.operations)
@@ -257,10 +264,23 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
     expectAction(userEventsDestination, 'send', 'personal events');
     const real = new Set([...destinations.map((destination) => destination.pattern), userEventsDestination]);
     for (const [key, channel] of channels) {
-      if (!real.has(channel.address))
+      if (!onTheEventLog(channel) && !real.has(channel.address))
         problems.push(`channel ${key} (${channel.address}) is handled by nobody`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('documents the push hand-off topic the chat server publishes on the event log', () => {
+    const found = channelOf('chat.notifications');
+    expect(found, 'a chat.notifications channel').toBeDefined();
+    const [key, channel] = found!;
+    expect(onTheEventLog(channel)).toBe(true);
+    expect(actionsOn(key)).toEqual(['send']);
+    const message = resolve(document, Object.values(channel.messages ?? {})[0]);
+    const payload = resolve(document, message.payload);
+    const type = resolve(document, (payload.properties as Record<string, Node>).type);
+    const published: NotificationEvent['type'] = 'notification.line-for-offline-members';
+    expect(type.const).toBe(published);
   });
 
   it("lists every error code of the chat server's catalogue and of the STOMP library, and no other", () => {

@@ -1,5 +1,5 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import type { MemberRef } from '@playlist-chat/contracts';
+import type { ChatMessage, MemberRef } from '@playlist-chat/contracts';
 import type { Room } from '../room-store/room.model';
 
 /** A room was opened (committed); `owner` joins it next. */
@@ -49,7 +49,14 @@ export interface MemberDeparted {
   readonly forGood: boolean;
 }
 
-export type ChatEvent = RoomOpened | RoomClosed | MemberJoined | MemberExited | MemberLeft | MemberDeparted;
+/** A member's chat line was stored (committed and published; not for a resend of a stored one). */
+export interface LineStored {
+  readonly type: 'line.stored';
+  readonly message: ChatMessage;
+}
+
+export type ChatEvent =
+  RoomOpened | RoomClosed | MemberJoined | MemberExited | MemberLeft | MemberDeparted | LineStored;
 type Handler<E extends ChatEvent> = (event: E) => Promise<void> | void;
 type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, { type: T }>;
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { Clock, type Identity } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
+import { ChatEvents } from '../domain-events/chat-events';
 import { ChatError } from '../errors/chat-error';
 import { PresenceGate } from '../presence/presence-gate.port';
 import { profileOf } from '../rooms/membership.service';
@@ -34,6 +35,7 @@ export class ChatService {
     private readonly feed: RoomFeed,
     private readonly replay: RoomReplay,
     private readonly presence: PresenceGate,
+    private readonly events: ChatEvents,
     private readonly clock: Clock,
   ) {
     const chat = config.chat;
@@ -56,7 +58,7 @@ export class ChatService {
     await this.access.member(dto.roomId, caller.uid);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
     this.sendLimit.take(caller.uid);
-    const { message } = await this.feed.post({
+    const { message, duplicate } = await this.feed.post({
       roomId: dto.roomId,
       type: 'TALK',
       sender: profileOf(caller),
@@ -65,7 +67,9 @@ export class ChatService {
     });
     // Sending means having read the room up to one's own line: it never counts as unread.
     await this.rooms.markRead(dto.roomId, caller.uid, message.messageId);
-    return toChatMessage(message);
+    const line = toChatMessage(message);
+    if (!duplicate) await this.events.emit({ type: 'line.stored', message: line });
+    return line;
   }
 
   /** Ephemeral and throttled: never stored; extra events inside the interval are dropped. */

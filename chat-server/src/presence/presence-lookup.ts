@@ -25,6 +25,9 @@ const WARN_EVERY_MS = 30_000;
 const isMemberStatus = (body: unknown): body is MemberPresenceStatus =>
   typeof body === 'object' && body !== null && typeof (body as MemberPresenceStatus).mayChat === 'boolean';
 
+const isMemberList = (body: unknown): body is { members: { uid: string }[] } =>
+  typeof body === 'object' && body !== null && Array.isArray((body as { members?: unknown }).members);
+
 const isRoomSummary = (body: unknown): body is RoomPresenceSummary =>
   typeof body === 'object' && body !== null && typeof (body as RoomPresenceSummary).onCount === 'number';
 
@@ -55,6 +58,12 @@ export class PresenceLookup {
       `/internal/v1/presence/${encodeURIComponent(roomId)}/members/${encodeURIComponent(uid)}`,
       isMemberStatus,
     );
+  }
+
+  /** Uids of the room's members whose state is off (push notifications). */
+  async offMembers(roomId: string): Promise<string[] | null> {
+    const list = await this.get(`/internal/v1/presence/${encodeURIComponent(roomId)}/off`, isMemberList);
+    return list && list.members.map((member) => member.uid);
   }
 
   roomSummary(roomId: string): Promise<RoomPresenceSummary | null> {

@@ -4,6 +4,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { BusDevicePresence } from './device-presence.bus';
 import { NoDevicePresence } from './device-presence.none';
 import { DevicePresence } from './device-presence.port';
+import { OfflineNotifier } from './offline-notifier';
 import { LocalPresenceGate } from './presence-gate.local';
 import { PresenceGate } from './presence-gate.port';
 import { ServerPresenceGate } from './presence-gate.server';
@@ -24,6 +25,7 @@ function presenceAdapters(mode: ChatSettings['presence']): Provider[] {
         ServerPresenceGate,
         { provide: PresenceGate, useExisting: ServerPresenceGate },
         PresenceRelay,
+        OfflineNotifier,
         { provide: DevicePresence, useClass: BusDevicePresence },
       ];
     case 'none':
@@ -40,7 +42,8 @@ function presenceAdapters(mode: ChatSettings['presence']): Provider[] {
  * Presence as the chat server sees it: `PresenceGate` (may this member chat here? is anyone
  * on?) and `DevicePresence` (which sessions are in which rooms). `server`: the presence server's
  * answers, its `presence.changes` relayed to this instance's subscribers, device events on
- * `chat.devices`; `none`: everyone may chat and no events. Global, bound once for the app.
+ * `chat.devices`, and push hand-off of new lines for members who are off
+ * (`chat.notifications`); `none`: everyone may chat and no events. Global, bound once for the app.
  */
 @Global()
 @Module({})

@@ -90,12 +90,32 @@ export type SearchIndexEvent = EventEnvelope<
   }
 >;
 
+/**
+ * For the platform's push service (key: roomId): a chat line was stored while these members of
+ * the room were off (no device there, or appearing offline). One event per line; the sender is
+ * never a recipient; a line with no one off gives no event.
+ */
+export type NotificationEvent = EventEnvelope<
+  'notification.line-for-offline-members',
+  {
+    roomId: string;
+    messageId: string;
+    sender: { uid: string; nickName: string };
+    /** The line's first 100 characters. */
+    preview: string;
+    /** Uids of the members who were off when the line was stored. */
+    recipients: string[];
+    createdAt: string;
+  }
+>;
+
 /** Topic name → event type: every publish and subscribe is type-checked against this map. */
 export interface EventTopics {
   'chat.rooms': RoomEvent;
   'chat.devices': DeviceEvent;
   'presence.changes': PresenceEvent;
   'search.index': SearchIndexEvent;
+  'chat.notifications': NotificationEvent;
 }
 
 export type TopicName = keyof EventTopics;

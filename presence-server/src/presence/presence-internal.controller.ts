@@ -1,7 +1,11 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from './dto/error-response.dto';
-import { MemberPresenceStatusDto, RoomPresenceSummaryDto } from './dto/presence-responses.dto';
+import {
+  MemberPresenceStatusDto,
+  PresenceListDto,
+  RoomPresenceSummaryDto,
+} from './dto/presence-responses.dto';
 import { INTERNAL_TOKEN_HEADER, InternalTokenGuard } from './internal-token.guard';
 import { PresenceService } from './presence.service';
 
@@ -30,6 +34,13 @@ export class PresenceInternalController {
   @ApiOkResponse({ type: MemberPresenceStatusDto })
   member(@Param('roomId') roomId: string, @Param('uid') uid: string): Promise<MemberPresenceStatusDto> {
     return this.presence.status(roomId, uid);
+  }
+
+  @Get(':roomId/off')
+  @ApiOperation({ summary: 'Members whose state is off (chat server, push notifications for a new line)' })
+  @ApiOkResponse({ type: PresenceListDto })
+  off(@Param('roomId') roomId: string): Promise<PresenceListDto> {
+    return this.presence.members(roomId, 'off');
   }
 
   @Get(':roomId')

@@ -29,10 +29,12 @@ export class PresenceService {
     if (!hasScope(caller, PRESENCE_READ_SCOPE) && !members.some((member) => member.uid === caller.uid)) {
       throw new PresenceError('not-a-member');
     }
-    const selected = members
-      .filter((member) => member.state === state)
-      .map(({ uid, nickName }) => ({ uid, nickName }));
-    return { roomId, state, count: selected.length, members: selected };
+    return inState(roomId, state, members);
+  }
+
+  /** For the chat server (internal API): every member in `state`; an unknown room has none. */
+  async members(roomId: string, state: PresenceState): Promise<PresenceListDto> {
+    return inState(roomId, state, (await this.store.listStates(roomId, this.clock.now())) ?? []);
   }
 
   async turn(roomId: string, caller: Identity, choice: PresenceState): Promise<PresenceChangeResultDto> {
@@ -68,4 +70,15 @@ export class PresenceService {
       onCount: members?.filter((member) => member.state === 'on').length ?? 0,
     };
   }
+}
+
+function inState(
+  roomId: string,
+  state: PresenceState,
+  members: ReadonlyArray<{ uid: string; nickName: string; state: PresenceState }>,
+): PresenceListDto {
+  const selected = members
+    .filter((member) => member.state === state)
+    .map(({ uid, nickName }) => ({ uid, nickName }));
+  return { roomId, state, count: selected.length, members: selected };
 }

@@ -18,6 +18,13 @@ interface AppSpec {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** `url` with its database path replaced by `database` (query options kept). */
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 /**
  * The cluster's shape as `npm run cluster:local` starts it — each app its own process, one
  * SQLite file, a private redis-server for fan-out, bus and presence, the static registry — but
@@ -55,6 +62,10 @@ export class LocalCluster {
       ].join(';'),
       PRESENCE_INTERNAL_TOKEN: 'chaos-internal-token',
       LOG_LEVEL: 'warn',
+      // npm run test:cluster: rooms and messages in a fresh database on the compose MongoDB.
+      ...(process.env.CHAOS_STORE === 'mongo' && process.env.MONGO_URL
+        ? { CHAT_STORE: 'mongo', MONGO_URL: withDatabase(process.env.MONGO_URL, `chaos_${Date.now()}`) }
+        : {}),
       ...env,
     };
     const apps: AppSpec[] = [

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 // The same private redis-server the tests start: a temp dir, a free port, no persistence.
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import { oneHostClusterEnv } from './cluster-env';
 
 /**
  * `npm run cluster:local -- --chat 2`: the cluster's shape on one host without Docker. Each app
@@ -41,17 +42,13 @@ async function main(): Promise<void> {
 
   const shared: NodeJS.ProcessEnv = {
     ...env,
-    DATA_DIR: dataDir, // one SQLite file (and one generated token secret) for every chat server
-    REDIS_URL: redisUrl,
-    ROOM_FANOUT: 'redis',
-    EVENT_BUS: 'redis',
-    PRESENCE_STORE: 'redis',
-    SERVICE_REGISTRY: 'static',
-    STATIC_SERVICES: [
-      `chat-server=${chatPorts.map((port) => `http://127.0.0.1:${port}`).join(',')}`,
-      `presence-server=http://127.0.0.1:${presencePort}`,
-    ].join(';'),
-    PRESENCE_INTERNAL_TOKEN: env.PRESENCE_INTERNAL_TOKEN || 'cluster-local-internal-token',
+    ...oneHostClusterEnv({
+      dataDir,
+      redisUrl,
+      chatPorts,
+      presencePort,
+      internalToken: env.PRESENCE_INTERNAL_TOKEN || 'cluster-local-internal-token',
+    }),
     ...(env.MONGO_URL ? { CHAT_STORE: 'mongo' } : {}),
   };
 

@@ -274,7 +274,6 @@ export class MongoRoomStore extends RoomStore {
     page: RoomPageRequest | undefined,
     readerUid?: string,
   ): Promise<RoomSummary[]> {
-    const after = page?.after;
     const docs = await this.rooms.aggregate<{
       _id: string;
       roomName: string;
@@ -283,18 +282,7 @@ export class MongoRoomStore extends RoomStore {
       memberCount: number;
       lastReadMessageId?: string | null;
     }>([
-      {
-        $match: {
-          ...filter,
-          live: true,
-          ...(after && {
-            $or: [
-              { createdAt: { $lt: after.createdAt } },
-              { createdAt: after.createdAt, _id: { $lt: after.id } },
-            ],
-          }),
-        },
-      },
+      { $match: liveRoomsAfter(filter, page) },
       { $sort: { createdAt: -1, _id: -1 } },
       ...(page ? [{ $limit: page.limit }] : []),
       {
@@ -320,19 +308,7 @@ export class MongoRoomStore extends RoomStore {
   }
 
   private async listLive(filter: Record<string, unknown>, page?: RoomPageRequest): Promise<Room[]> {
-    const after = page?.after;
-    const query = this.rooms
-      .find({
-        ...filter,
-        live: true,
-        ...(after && {
-          $or: [
-            { createdAt: { $lt: after.createdAt } },
-            { createdAt: after.createdAt, _id: { $lt: after.id } },
-          ],
-        }),
-      })
-      .sort({ createdAt: -1, _id: -1 });
+    const query = this.rooms.find(liveRoomsAfter(filter, page)).sort({ createdAt: -1, _id: -1 });
     if (page) query.limit(page.limit);
     const docs = await query.lean<RoomDocument[]>();
     return docs.map(toRoom);
@@ -350,6 +326,21 @@ function toMemberDocument(member: Member): MemberDocument {
     profileImage: member.profileImage,
     lastReadMessageId: member.lastReadMessageId,
     enteredAt: member.enteredAt,
+  };
+}
+
+/** Live rooms matching `filter`, strictly after the page's cursor in newest-first order. */
+function liveRoomsAfter(
+  filter: Record<string, unknown>,
+  page: RoomPageRequest | undefined,
+): Record<string, unknown> {
+  const after = page?.after;
+  return {
+    ...filter,
+    live: true,
+    ...(after && {
+      $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
+    }),
   };
 }
 

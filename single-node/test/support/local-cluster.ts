@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import { oneHostClusterEnv } from '../../src/cluster-env';
 import { repoRoot } from './repo-root';
 
 const MAINS = {
@@ -40,7 +41,18 @@ export class LocalCluster {
     readonly dataDir: string,
   ) {}
 
-  static async start({
+  /** Starts the cluster; a port taken between choosing and listening (other tests run too) means a fresh try. */
+  static async start(options: { chat?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await LocalCluster.startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce({
     chat = 2,
     env = {},
   }: { chat?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
@@ -50,17 +62,13 @@ export class LocalCluster {
     const [presencePort, gatewayPort] = [await freePort(), await freePort()];
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
-      DATA_DIR: dataDir,
-      REDIS_URL: redis.url,
-      ROOM_FANOUT: 'redis',
-      EVENT_BUS: 'redis',
-      PRESENCE_STORE: 'redis',
-      SERVICE_REGISTRY: 'static',
-      STATIC_SERVICES: [
-        `chat-server=${chatPorts.map((port) => `http://127.0.0.1:${port}`).join(',')}`,
-        `presence-server=http://127.0.0.1:${presencePort}`,
-      ].join(';'),
-      PRESENCE_INTERNAL_TOKEN: 'chaos-internal-token',
+      ...oneHostClusterEnv({
+        dataDir,
+        redisUrl: redis.url,
+        chatPorts,
+        presencePort,
+        internalToken: 'chaos-internal-token',
+      }),
       LOG_LEVEL: 'warn',
       // npm run test:cluster: rooms and messages in a fresh database on the compose MongoDB.
       ...(process.env.CHAOS_STORE === 'mongo' && process.env.MONGO_URL

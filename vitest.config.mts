@@ -15,6 +15,10 @@ export default defineConfig({
         replacement: here('./libs/platform/src/testing/index.ts'),
       },
       {
+        find: /^@playlist-chat\/platform\/telemetry$/,
+        replacement: here('./libs/platform/src/telemetry/index.ts'),
+      },
+      {
         find: /^@playlist-chat\/platform\/adapters$/,
         replacement: here('./libs/platform/src/adapters.ts'),
       },

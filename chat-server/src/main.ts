@@ -1,3 +1,4 @@
+import './telemetry';
 import { runStandalone } from '@playlist-chat/platform';
 import { startChatServer } from './index';
 

@@ -1,3 +1,4 @@
+import './telemetry';
 import { runStandalone } from '@playlist-chat/platform';
 import { startPresenceServer } from './index';
 

@@ -1,3 +1,4 @@
+import './telemetry';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';

@@ -1,5 +1,6 @@
 import { authSettings } from '../../libs/platform/src/auth/auth.settings';
 import { platformSettings } from '../../libs/platform/src/config/platform.settings';
+import { telemetrySettings } from '../../libs/platform/src/telemetry/telemetry.settings';
 import { loadSettings, type Env, type SettingsSpec } from '../../libs/platform/src/config/settings';
 import { chatSettings, loadChatSettings } from '../../chat-server/src/config/chat.settings';
 import { storageSettings } from '../../chat-server/src/config/storage.settings';
@@ -8,7 +9,14 @@ import { presenceSettings } from '../../presence-server/src/presence.settings';
 import { gatewaySettings } from '../../gateway/src/gateway.settings';
 
 export type GroupName =
-  'Platform' | 'Auth' | 'Chat server' | 'STOMP endpoint' | 'Storage' | 'Presence server' | 'Gateway';
+  | 'Platform'
+  | 'Telemetry'
+  | 'Auth'
+  | 'Chat server'
+  | 'STOMP endpoint'
+  | 'Storage'
+  | 'Presence server'
+  | 'Gateway';
 
 export interface SettingsGroup {
   readonly group: GroupName;
@@ -29,6 +37,12 @@ export const catalogue: readonly SettingsGroup[] = [
     readBy: 'every app',
     spec: platformSettings,
     load: (env) => loadSettings(platformSettings, env),
+  },
+  {
+    group: 'Telemetry',
+    readBy: 'every app (its entry point, before anything else loads)',
+    spec: telemetrySettings,
+    load: (env) => loadSettings(telemetrySettings, env),
   },
   {
     group: 'Auth',

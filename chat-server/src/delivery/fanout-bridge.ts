@@ -1,6 +1,15 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
-import { RoomFanout, roomChannel, userChannel } from '@playlist-chat/platform';
+import {
+  extractTraceContext,
+  injectTraceContext,
+  RoomFanout,
+  roomChannel,
+  SpanKind,
+  userChannel,
+  withSpan,
+  withSyncSpan,
+} from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
 import { ChatEvents } from '../domain-events/chat-events';
 import { roomIdOfTopic, roomTopic, USER_EVENTS } from './destinations';
@@ -24,6 +33,11 @@ const LEFT_ROOM = 'left-room:'; // leave for now
  * gap from the store. On a user channel the first line may instead be `end-room:{roomId}` or
  * `left-room:{roomId}` (no body): that user exited or left the room, and every instance acts on
  * it (`member.departed`; after an exit, the end of their subscriptions to it).
+ *
+ * With tracing on, a stored line's first line carries the publisher's `traceparent` as a third
+ * field (`{messageId} {seq} {traceparent}`), so the receiving instances' `room fan-out receive`
+ * spans join the sender's trace. Receivers read both forms; with tracing off (the default) the
+ * payload is exactly the two-field form, so turn tracing on once every instance runs this code.
  */
 @Injectable()
 export class FanoutBridge implements OnModuleInit {
@@ -73,9 +87,17 @@ export class FanoutBridge implements OnModuleInit {
   }
 
   /** A stored line (with its place in the room, `seq`) or, without one, an ephemeral event. */
-  async publishToRoom(message: ChatMessage, seq?: number): Promise<void> {
-    const header = message.messageId !== null && seq !== undefined ? `${message.messageId} ${seq}` : '';
-    await this.fanout.publish(roomChannel(message.roomId), `${header}\n${JSON.stringify(message)}`);
+  publishToRoom(message: ChatMessage, seq?: number): Promise<void> {
+    return withSpan(
+      'room fan-out publish',
+      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'room-fanout' } },
+      async () => {
+        let header = message.messageId !== null && seq !== undefined ? `${message.messageId} ${seq}` : '';
+        const { traceparent } = injectTraceContext();
+        if (header && traceparent) header += ` ${traceparent}`;
+        await this.fanout.publish(roomChannel(message.roomId), `${header}\n${JSON.stringify(message)}`);
+      },
+    );
   }
 
   async publishToUser(uid: string, event: UserEvent): Promise<void> {
@@ -156,8 +178,27 @@ export class FanoutBridge implements OnModuleInit {
         this.broker.publish(roomTopic(roomId), sequence ? { body, sequence } : { body });
         return;
       }
-      const line = { id: sequence.slice(0, space), seq: Number(sequence.slice(space + 1)), body };
-      this.sequencer.accept(roomId, line, this.deliverLine(roomId));
+      const rest = sequence.slice(space + 1);
+      const traced = rest.indexOf(' ');
+      const line = {
+        id: sequence.slice(0, space),
+        seq: Number(traced < 0 ? rest : rest.slice(0, traced)),
+        body,
+      };
+      if (traced < 0) {
+        this.sequencer.accept(roomId, line, this.deliverLine(roomId));
+        return;
+      }
+      // One span per payload received, none per delivery to a session (the hot path stays bare).
+      withSyncSpan(
+        'room fan-out receive',
+        {
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext({ traceparent: rest.slice(traced + 1) }),
+          attributes: { 'messaging.system': 'room-fanout' },
+        },
+        () => this.sequencer.accept(roomId, line, this.deliverLine(roomId)),
+      );
     } else if (channel.startsWith(USER_PREFIX)) {
       const uid = channel.slice(USER_PREFIX.length);
       if (sequence.startsWith(END_ROOM)) this.departed(uid, sequence.slice(END_ROOM.length), true);

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ChatMessage, MessageSender, StoredMessageType } from '@playlist-chat/contracts';
-import { Clock, KeyedSerialQueue } from '@playlist-chat/platform';
+import { Clock, KeyedSerialQueue, SpanKind, withSpan } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { MessageIdGenerator } from '../ids/message-id';
 import { RoomStore } from '../room-store/room-store.port';
@@ -40,7 +40,14 @@ export class RoomFeed implements BeforeApplicationShutdown {
   post(message: NewMessage): Promise<AppendResult> {
     return this.queue.run(message.roomId, async () => {
       const createdAt = this.clock.now();
-      const result = await this.messages.append({ ...message, messageId: this.ids.next(), createdAt });
+      const result = await withSpan(
+        'message store append',
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.operation.name': 'append', 'chat.message.type': message.type },
+        },
+        () => this.messages.append({ ...message, messageId: this.ids.next(), createdAt }),
+      );
       if (result.duplicate) return result;
       this.ids.observe(result.message.messageId);
       await this.rooms.touch(message.roomId, createdAt);

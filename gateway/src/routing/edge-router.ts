@@ -1,4 +1,4 @@
-import type { TrustedProxies } from '@playlist-chat/platform';
+import { extractTraceContext, SpanKind, withSyncSpan, type TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -59,7 +59,17 @@ export class EdgeRouter {
         'retry-after': String(decision.retryAfterSeconds),
       });
     }
-    this.webSocketProxy.handle(req, socket, head, websocketRoute);
+    // The gateway's own span for the upgrade; the proxied request (instrumented http) is its child
+    // and carries its `traceparent` to the chat server, whose STOMP frame spans hang below it.
+    withSyncSpan(
+      'WS upgrade /ws-chat',
+      {
+        kind: SpanKind.SERVER,
+        parent: extractTraceContext(req.headers as Record<string, string | undefined>),
+        attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': '/ws-chat' },
+      },
+      () => this.webSocketProxy.handle(req, socket, head, websocketRoute),
+    );
   };
 
   close(): void {

@@ -10,6 +10,7 @@ import type { PlatformSettings } from './config/platform.settings';
 import { openEventBus } from './event-bus/open-event-bus';
 import { EventBus } from './event-bus/event-bus.port';
 import { MeteredEventBus } from './metrics/metered-event-bus';
+import { MeteredRoomFanout } from './metrics/metered-room-fanout';
 import { MetricsRegistry } from './metrics/metrics.module';
 import { openRoomFanout } from './room-fanout/open-room-fanout';
 import { RoomFanout } from './room-fanout/room-fanout.port';
@@ -84,7 +85,14 @@ export class PlatformModule {
           },
           inject: [{ token: MetricsRegistry, optional: true }],
         },
-        { provide: RoomFanout, useFactory: () => owned.own(openRoomFanout(settings)) },
+        {
+          provide: RoomFanout,
+          useFactory: (registry?: MetricsRegistry) => {
+            const fanout = owned.own(openRoomFanout(settings));
+            return registry ? new MeteredRoomFanout(fanout, registry) : fanout;
+          },
+          inject: [{ token: MetricsRegistry, optional: true }],
+        },
         { provide: ServiceRegistry, useFactory: () => owned.own(openServiceRegistry(settings)) },
         clock ? { provide: Clock, useValue: clock } : { provide: Clock, useClass: SystemClock },
         PlatformShutdown,

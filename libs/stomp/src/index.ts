@@ -23,3 +23,4 @@ export * from './server/stomp-server';
 export * from './nest/stomp.decorators';
 export * from './nest/stomp-module-options';
 export * from './nest/stomp.module';
+export * from './server/frame-counts';

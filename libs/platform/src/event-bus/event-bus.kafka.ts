@@ -22,6 +22,7 @@ import {
   type ParkedEvent,
   type SubscribeOptions,
 } from './event-bus.port';
+import { consumeSpan, publishSpan } from '../telemetry/trace-context';
 import { errorMessage, retryDelayMs, retryPolicyFrom, type RetryPolicy } from './retry-policy';
 
 export interface KafkaEventBusOptions {
@@ -164,11 +165,15 @@ export class KafkaEventBus extends EventBus {
 
   async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
     this.assertOpen();
-    await this.send(topic, {
-      key,
-      value: JSON.stringify(event),
-      headers: { type: event.type, version: String(event.version) },
-    });
+    // The publisher's trace context goes in the record headers (`traceparent`): records are sent
+    // in batches, so the kafkajs instrumentation's own producer span would start from the batch.
+    await publishSpan('kafka', topic, (trace) =>
+      this.send(topic, {
+        key,
+        value: JSON.stringify(event),
+        headers: { type: event.type, version: String(event.version), ...trace },
+      }),
+    );
   }
 
   async subscribe<T extends TopicName>(
@@ -387,7 +392,20 @@ export class KafkaEventBus extends EventBus {
     if (admin.status === 'fulfilled' && admin.value) await admin.value.disconnect();
   }
 
-  private async handle(
+  private handle(
+    topic: string,
+    group: string,
+    payload: EachMessagePayload,
+    handler: EventHandler<unknown>,
+  ): Promise<void> {
+    const carrier = {
+      traceparent: headerText(payload.message.headers, 'traceparent'),
+      tracestate: headerText(payload.message.headers, 'tracestate'),
+    };
+    return consumeSpan('kafka', topic, group, carrier, () => this.attempts(topic, group, payload, handler));
+  }
+
+  private async attempts(
     topic: string,
     group: string,
     { message, heartbeat }: EachMessagePayload,

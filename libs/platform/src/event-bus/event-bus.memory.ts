@@ -12,6 +12,7 @@ import {
   type DeadLetterFilter,
   type SubscribeOptions,
 } from './event-bus.port';
+import { consumeSpan, publishSpan } from '../telemetry/trace-context';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
 
 /** One published event as the log holds it: serialized, so handlers never share (or mutate) the publisher's object. */
@@ -19,6 +20,8 @@ interface LoggedEvent {
   readonly key: string;
   readonly json: string;
   readonly deadLetter?: DeadLetterInfo;
+  /** The publisher's trace context (`traceparent`), empty when tracing is off. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 /** One `subscribe` call: a member of its group. */
@@ -96,7 +99,11 @@ class Group {
     return new Promise((resolve) => this.waitingForMember.push(resolve));
   }
 
-  private async deliver(event: LoggedEvent): Promise<void> {
+  private deliver(event: LoggedEvent): Promise<void> {
+    return consumeSpan('memory', this.topic, this.name, event.trace ?? {}, () => this.attempts(event));
+  }
+
+  private async attempts(event: LoggedEvent): Promise<void> {
     const policy = this.bus.retryPolicy;
     for (let attempt = 1; ; attempt++) {
       const member = await this.memberOrWait();
@@ -154,7 +161,9 @@ export class InMemoryEventBus extends EventBus {
 
   async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
     this.assertOpen();
-    this.append(topic, { key, json: JSON.stringify(event) });
+    await publishSpan('memory', topic, async (trace) =>
+      this.append(topic, { key, json: JSON.stringify(event), trace }),
+    );
   }
 
   async subscribe<T extends TopicName>(

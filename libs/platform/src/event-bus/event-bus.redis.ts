@@ -16,6 +16,7 @@ import {
   type ParkedEvent,
   type SubscribeOptions,
 } from './event-bus.port';
+import { consumeSpan, publishSpan } from '../telemetry/trace-context';
 import { errorMessage, retryDelayMs, type RetryPolicy } from './retry-policy';
 
 export interface RedisEventBusOptions {
@@ -77,7 +78,10 @@ export class RedisEventBus extends EventBus {
   }
 
   async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
-    await this.append(topic, { key, event: JSON.stringify(event) });
+    // The trace context travels as the entry's `traceparent` (and `tracestate`) fields.
+    await publishSpan('redis', topic, (trace) =>
+      this.append(topic, { key, event: JSON.stringify(event), ...trace }),
+    );
   }
 
   async subscribe<T extends TopicName>(
@@ -371,7 +375,11 @@ class GroupReader {
       .finally(() => this.inHand.delete(id));
   }
 
-  private async deliver(fields: Fields, firstAttempt: number): Promise<void> {
+  private deliver(fields: Fields, firstAttempt: number): Promise<void> {
+    return consumeSpan('redis', this.topic, this.group, fields, () => this.attempts(fields, firstAttempt));
+  }
+
+  private async attempts(fields: Fields, firstAttempt: number): Promise<void> {
     const event: unknown = JSON.parse(fields.event);
     const deadLetter = fields.originalTopic ? deadLetterInfoOf(fields) : undefined;
     const policy = this.options.retryPolicy;

@@ -14,6 +14,7 @@ import { stdTimeFunctions, type DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import type { PlatformSettings } from '../config/platform.settings';
 import { instanceName } from '../service/instance-name';
+import { traceFields } from '../telemetry/trace-context';
 import { requestId } from './request-id';
 
 export interface LoggingOptions {
@@ -89,6 +90,8 @@ export class LoggingModule implements NestModule {
       base: { pid: process.pid, ...processBindings },
       timestamp: stdTimeFunctions.isoTime,
       genReqId: requestId,
+      // trace_id/span_id (and session_id inside a STOMP frame) of the active span on every line.
+      mixin: traceFields,
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
       // Request lines carry the URL: a token passed as ?access_token= must not land in the logs.
       serializers: {

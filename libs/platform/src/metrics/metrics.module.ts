@@ -11,7 +11,7 @@ import {
   type NestMiddleware,
   type NestModule,
 } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The app's Prometheus registry (one per app, so the three apps of a single-node process keep theirs apart). */
 export class MetricsRegistry extends Registry {}
@@ -116,6 +116,32 @@ export function gaugeReadAtScrape(
     registers: [registry],
     collect() {
       this.set(read());
+    },
+  });
+}
+
+/**
+ * A counter with one label whose totals are kept elsewhere as plain numbers (e.g. STOMP frames
+ * by command) and read at each scrape: the hot path only adds to a field.
+ */
+export function counterReadAtScrape(
+  registry: MetricsRegistry,
+  metric: { name: string; help: string; label: string },
+  read: () => Readonly<Record<string, number>>,
+): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name: metric.name,
+    help: metric.help,
+    labelNames: [metric.label],
+    registers: [registry],
+    collect() {
+      for (const [value, total] of Object.entries(read())) {
+        const delta = total - (reported.get(value) ?? 0);
+        if (delta <= 0) continue;
+        this.inc({ [metric.label]: value }, delta);
+        reported.set(value, total);
+      }
     },
   });
 }

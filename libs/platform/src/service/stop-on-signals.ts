@@ -1,3 +1,4 @@
+import { stopTelemetry } from '../telemetry/telemetry-stop';
 export interface Stoppable {
   close(): Promise<void>;
 }
@@ -40,16 +41,26 @@ export function stopOnSignals(
       process.exit(1);
     }, timeoutMs);
     force.unref();
-    service.close().then(
-      () => {
-        console.log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error('stopping failed:', error);
-        process.exit(1);
-      },
-    );
+    // Spans still buffered are exported before the process ends (no-op with tracing off).
+    service
+      .close()
+      .then(
+        () => stopTelemetry(),
+        async (error: unknown) => {
+          await stopTelemetry();
+          throw error;
+        },
+      )
+      .then(
+        () => {
+          console.log('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          console.error('stopping failed:', error);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -23,6 +23,13 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
+  /** Subscriptions of all connected sessions (read at scrape time: one pass over the sessions). */
+  subscriptionCount(): number {
+    let count = 0;
+    for (const session of this.sessions) count += session.subscriptionCount;
+    return count;
+  }
+
   ofUser(userKey: string): StompConnection[] {
     return [...(this.byUser.get(userKey) ?? [])];
   }

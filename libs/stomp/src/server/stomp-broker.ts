@@ -4,6 +4,7 @@ import type { StompSession } from '../api/stomp-session';
 import { MessageTemplate } from '../frame/message-template';
 import type { SubscriptionIndex } from '../routing/subscription-index';
 import type { Subscription } from '../session/subscription';
+import { FrameCounts } from './frame-counts';
 import type { SessionRegistry } from './session-registry';
 
 /** Unique MESSAGE ids: a random per-process prefix and a counter. */
@@ -31,6 +32,8 @@ export class StompBroker {
     private readonly index: SubscriptionIndex,
     private readonly sessions: SessionRegistry,
     private readonly ids: MessageIds,
+    /** Frames in and out by command, for the app's metrics. */
+    readonly frames: FrameCounts = new FrameCounts(),
   ) {}
 
   /** Delivers to every local subscription of `destination`; returns how many. Body bytes are encoded once. */
@@ -64,6 +67,11 @@ export class StompBroker {
 
   sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Subscriptions of the connected sessions of this process. */
+  subscriptionCount(): number {
+    return this.sessions.subscriptionCount();
   }
 
   sessionsOfUser(userKey: string): StompSession<unknown>[] {

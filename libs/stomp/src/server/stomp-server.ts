@@ -90,6 +90,7 @@ export class StompServer {
       serverName: options.serverName ?? 'playlist-chat-stomp/0.1',
       index: this.index,
       logger,
+      frames: this.broker.frames,
       nextMessageId: () => ids.next(),
       nextSessionId: () => `${this.sessionIdPrefix}-${(this.sessionCounter += 1).toString(36)}`,
       connected: (connection) => this.registry.add(connection),

@@ -1,4 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+} from '@opentelemetry/api';
 import type { LoggerService } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import type { SubscribeContext, SubscribeResult, UnsubscribeContext } from '../api/handler-contexts';
@@ -12,6 +23,7 @@ import type { StompProtocolError } from '../frame/protocol-error';
 import type { StompLimits } from '../limits';
 import { compareSequence } from '../routing/sequence';
 import type { SubscriptionIndex } from '../routing/subscription-index';
+import type { FrameCounts } from '../server/frame-counts';
 import type { StompHandlers } from '../server/stomp-handlers';
 import { AckTracker } from './ack-tracker';
 import { Heartbeats } from './heartbeats';
@@ -25,6 +37,11 @@ import { Transactions } from './transactions';
 import { quoteClientText } from '../frame/quote-client-text';
 
 /** What a connection needs from the server that owns it. */
+/** Cheap when tracing is off: the API hands out no-op spans until an SDK is started. */
+const tracer = trace.getTracer('@playlist-chat/stomp');
+/** Same key as the platform's `SESSION_ID_KEY` (`createContextKey` is `Symbol.for`): log lines read it. */
+const SESSION_ID_KEY = createContextKey('playlist-chat.session_id');
+
 export interface ConnectionEnvironment {
   readonly handlers: StompHandlers;
   readonly limits: StompLimits;
@@ -32,6 +49,7 @@ export interface ConnectionEnvironment {
   readonly serverName: string;
   readonly index: SubscriptionIndex;
   readonly logger: LoggerService;
+  readonly frames: FrameCounts;
   nextMessageId(): string;
   nextSessionId(): string;
   /** CONNECTED was sent: the session is now visible to the broker. */
@@ -82,6 +100,8 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   /** Ids of subscriptions the server ended (`endSubscriptions`), until the client unsubscribes or reuses them. */
   private readonly endedSubscriptionIds = new Set<string>();
   private connectTimer: NodeJS.Timeout | undefined;
+  /** The trace context of the upgrade request (its `traceparent`): parent of this session's frame spans. */
+  private readonly traceContext: Context;
 
   constructor(
     private readonly ws: WebSocket,
@@ -90,6 +110,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   ) {
     this.id = env.nextSessionId();
     this.remoteAddress = request.socket.remoteAddress ?? '';
+    this.traceContext = propagation.extract(ROOT_CONTEXT, request.headers);
     this.parser = new FrameParser(this, env.limits);
     this.parser.version = '1.0'; // until CONNECT: frames other than CONNECT are refused anyway, undecoded
     this.inbound = new InboundQueue(
@@ -207,6 +228,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       frame = tracked;
     }
     this.ws.send(frame, message.binary ? BINARY : TEXT);
+    this.env.frames.messagesSent += 1;
     this.heartbeats.lastOutboundAt = now;
   }
 
@@ -266,6 +288,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   /** FrameSink: runs synchronously inside the parser. */
   frame(frame: StompFrame): void {
+    this.env.frames.received(frame.command);
     if ((frame.command === 'CONNECT' || frame.command === 'STOMP') && this.state === State.AwaitingConnect) {
       // Negotiate now, not when the queue reaches it: frames pipelined behind CONNECT in the
       // same chunk are decoded with this version's escaping rules.
@@ -283,7 +306,35 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.inbound.push(error);
   }
 
-  private async handle(frame: StompFrame): Promise<void> {
+  /**
+   * SEND and SUBSCRIBE run inside a span `STOMP SEND` / `STOMP SUBSCRIBE` (destination, receipt,
+   * session), child of the frame's own `traceparent` header when it has one, else of the upgrade
+   * request's. Other frames, and MESSAGE deliveries, get no span.
+   */
+  private handle(frame: StompFrame): Promise<void> {
+    if (frame.command !== 'SEND' && frame.command !== 'SUBSCRIBE') return this.run(frame);
+    const parent =
+      frame.headers.traceparent === undefined
+        ? this.traceContext
+        : propagation.extract(ROOT_CONTEXT, frame.headers);
+    const attributes: Attributes = {
+      'messaging.system': 'stomp',
+      'messaging.operation.name': frame.command,
+      'stomp.session_id': this.id,
+    };
+    if (frame.headers.destination !== undefined)
+      attributes['messaging.destination.name'] = frame.headers.destination;
+    if (frame.headers.receipt !== undefined) attributes['stomp.receipt'] = frame.headers.receipt;
+    const span = tracer.startSpan(
+      `STOMP ${frame.command}`,
+      { kind: frame.command === 'SEND' ? SpanKind.CONSUMER : SpanKind.SERVER, attributes },
+      parent,
+    );
+    const active = trace.setSpan(parent, span).setValue(SESSION_ID_KEY, this.id);
+    return context.with(active, () => this.run(frame)).finally(() => span.end());
+  }
+
+  private async run(frame: StompFrame): Promise<void> {
     const overlong = this.overlongIdHeader(frame);
     // An over-long receipt is not echoed back in the ERROR.
     const receipt = overlong === 'receipt' ? undefined : frame.headers.receipt;
@@ -306,7 +357,10 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       }
       const done = await this.dispatch(frame, frame.headers.transaction);
       if (this.state !== State.Connected) return;
-      if (receipt !== undefined) this.sendFrame('RECEIPT', { 'receipt-id': receipt });
+      if (receipt !== undefined) {
+        this.sendFrame('RECEIPT', { 'receipt-id': receipt });
+        this.env.frames.sent('RECEIPT');
+      }
       if (done === 'disconnect') this.closeSocket(1000, 'DISCONNECT');
     } catch (error) {
       this.fail(error, receipt);
@@ -392,6 +446,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     }
     this.connectedAt = new Date();
     this.state = State.Connected;
+    this.env.frames.sent('CONNECTED');
     this.sendFrame('CONNECTED', {
       version,
       'heart-beat': `${this.env.heartbeat.outgoingMs},${this.env.heartbeat.incomingMs}`,
@@ -545,6 +600,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     if (error.details) headers['content-type'] = 'text/plain';
     // Before a version is agreed the client's escaping rules are unknown: none (our own messages need none).
     const version = this.versionAgreed ? this.version : '1.0';
+    this.env.frames.sent('ERROR');
+    trace
+      .getActiveSpan()
+      ?.setAttribute('stomp.error_code', error.code)
+      .setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     return encodeFrame('ERROR', headers, error.details ?? '', version);
   }
 

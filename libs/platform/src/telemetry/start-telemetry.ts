@@ -17,7 +17,7 @@ import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { loadSettings, type Env } from '../config/settings';
 import { setTelemetryStop, stopTelemetry } from './telemetry-stop';
 import { telemetrySettings } from './telemetry.settings';
@@ -52,9 +52,10 @@ export function startTelemetry(options: TelemetryOptions): boolean {
     serviceName: settings.serviceName || options.service,
     spanProcessors: [
       options.spanProcessor ??
-        new BatchSpanProcessor(
-          new OTLPTraceExporter({ url: `${settings.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
-        ),
+        new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+          scheduledDelayMillis: settings.exportDelayMs,
+        }),
     ],
     // Metrics stay with prom-client (/metrics); logs stay with pino (trace ids via the mixin).
     metricReaders: [],

@@ -13,6 +13,12 @@ export const telemetrySettings = {
     '',
     'service.name on exported spans (empty: the app started, e.g. chat-server; npm start: playlist-chat)',
   ),
+  exportDelayMs: setting.int(
+    'OTEL_BSP_SCHEDULE_DELAY',
+    5_000,
+    'Longest time a finished span waits before it is exported in a batch (milliseconds)',
+    { min: 10, max: 60_000 },
+  ),
 };
 
 export type TelemetrySettings = SettingsOf<typeof telemetrySettings>;

@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@stomp/stompjs';
+import { WebSocket } from 'ws';
+import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { repoRoot } from './support/repo-root';
+
+/** One span as OTLP/HTTP JSON carries it (the fields this test reads). */
+interface OtlpSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly name: string;
+  readonly attributes?: { key: string; value: { stringValue?: string } }[];
+}
+interface OtlpExport {
+  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+/** A stand-in OpenTelemetry collector: keeps every span POSTed to /v1/traces (OTLP/HTTP JSON). */
+async function startCollector(): Promise<{ server: Server; url: string; spans: OtlpSpan[] }> {
+  const spans: OtlpSpan[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') {
+        const parsed = JSON.parse(body) as OtlpExport;
+        for (const resource of parsed.resourceSpans)
+          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans };
+}
+
+const newTraceId = (): string => randomBytes(16).toString('hex');
+const traceparentOf = (traceId: string): string => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+
+describe('tracing and correlated logs, one process (node single-node/dist/main.js) exporting to a collector', () => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let child: ChildProcess;
+  let output = '';
+  let base: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    collector = await startCollector();
+    dataDir = mkdtempSync(join(tmpdir(), 'tracing-'));
+    const port = await freePort();
+    child = spawn('node', ['single-node/dist/main.js'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        GATEWAY_PORT: String(port),
+        CHAT_PORT: '0',
+        PRESENCE_PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await expectEventually(() => expect(output).toContain('Playlist chat is running'), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    base = `http://127.0.0.1:${port}`;
+  }, 90_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    collector?.server.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function token(uid: string, nickName: string): Promise<string> {
+    const response = await fetch(`${base}/v1/api/auth/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ uid, nickName }),
+    });
+    return ((await response.json()) as { accessToken: string }).accessToken;
+  }
+
+  async function connect(accessToken: string, headers: Record<string, string> = {}): Promise<Client> {
+    const client = new Client({
+      webSocketFactory: () =>
+        new WebSocket(`${base.replace('http', 'ws')}/ws-chat`, ['v12.stomp'], { headers }),
+      connectHeaders: { Authorization: `Bearer ${accessToken}` },
+      reconnectDelay: 0,
+    });
+    const connected = new Promise<void>((resolve) => (client.onConnect = () => resolve()));
+    client.activate();
+    await connected;
+    return client;
+  }
+
+  it('one STOMP SEND through the gateway is one trace: gateway upgrade, STOMP SEND, store, bus and fan-out spans', async () => {
+    const annToken = await token('u-ann', 'Ann');
+    const created = await fetch(`${base}/v1/api/rooms/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${annToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        uid: 'u-ann',
+        userName: 'Ann',
+        playlist: {
+          id: 'pl-1',
+          name: 'Traced',
+          musics: [
+            {
+              title: 'One',
+              artist: 'A',
+              playtime: '3:00',
+              thumbnail: `${base}/samples/covers/night-drive.svg`,
+            },
+          ],
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const room = (await created.json()) as { id: string };
+    const ann = await connect(annToken);
+    const seen: string[] = [];
+    ann.subscribe(`/chat/topic/room/${room.id}`, (message) => seen.push(message.body));
+
+    // Bob's browser opens the WebSocket inside trace T; his join is the SEND under test.
+    const traceId = newTraceId();
+    const bob = await connect(await token('u-bob', 'Bob'), { traceparent: traceparentOf(traceId) });
+    const receipt = new Promise<void>((resolve) => bob.watchForReceipt('join-1', () => resolve()));
+    bob.publish({
+      destination: '/chat/pub/join',
+      body: JSON.stringify({ roomId: room.id }),
+      headers: { receipt: 'join-1' },
+    });
+    await receipt;
+    await expectEventually(() => expect(seen.some((body) => body.includes('Bob has entered'))).toBe(true));
+
+    const names = () => collector.spans.filter((span) => span.traceId === traceId).map((span) => span.name);
+    await expectEventually(
+      () =>
+        expect(names()).toEqual(
+          expect.arrayContaining([
+            'WS upgrade /ws-chat', // gateway: its own entry
+            'GET', // gateway: the proxied upgrade request (http instrumentation), carrying traceparent
+            'STOMP SEND', // chat server: the frame
+            'message store append', // store
+            'chat.rooms publish', // bus: member-joined
+            'chat.rooms process', // bus: a consumer of it, child of the publish through the event's context
+            'room fan-out publish', // fan-out: the stored ENTER line
+            'room fan-out receive', // fan-out: handed to this instance's subscribers (Ann)
+          ]),
+        ),
+      { timeoutMs: 10_000 },
+    );
+    const traced = collector.spans.filter((span) => span.traceId === traceId);
+    const send = traced.find((span) => span.name === 'STOMP SEND')!;
+    const attribute = (span: OtlpSpan, key: string) =>
+      span.attributes?.find((entry) => entry.key === key)?.value.stringValue;
+    expect(attribute(send, 'messaging.destination.name')).toBe('/chat/pub/join');
+    expect(attribute(send, 'stomp.receipt')).toBe('join-1');
+    // Every span of the trace hangs from another span of it, except the gateway's entry.
+    const ids = new Set(traced.map((span) => span.spanId));
+    const roots = traced.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
+    expect(roots.map((span) => span.name)).toEqual(['WS upgrade /ws-chat']);
+    // MESSAGE deliveries get no span (the fan-out's hot path stays bare).
+    expect(names().filter((name) => name.includes('MESSAGE'))).toEqual([]);
+
+    await ann.deactivate();
+    await bob.deactivate();
+  });
+
+  it('a log line written while handling a request carries its trace id, span id and request id', async () => {
+    const traceId = newTraceId();
+    const response = await fetch(`${base}/v1/api/rooms/joined`, {
+      headers: {
+        authorization: `Bearer ${await token('u-cy', 'Cy')}`,
+        traceparent: traceparentOf(traceId),
+        'x-request-id': 'req-traced-1',
+      },
+    });
+    expect(response.status).toBeLessThan(500);
+    await expectEventually(() => {
+      const line = output.split('\n').find((text) => text.includes(`"trace_id":"${traceId}"`));
+      expect(line).toBeDefined();
+      const parsed = JSON.parse(line!) as Record<string, unknown>;
+      expect(parsed.span_id).toMatch(/^[0-9a-f]{16}$/);
+      expect(parsed.req).toMatchObject({ id: 'req-traced-1' });
+      expect(parsed.service).toBeTruthy();
+      expect(parsed.instance).toBeTruthy();
+    });
+  });
+});

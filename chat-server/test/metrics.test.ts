@@ -54,4 +54,35 @@ describe('/metrics on the chat server', () => {
       expect(sample(await scrape(), 'stomp_sessions', {})).toBe(sample(before, 'stomp_sessions', {})),
     );
   });
+  it('counts STOMP frames by command, subscriptions and the fan-out by exactly what the test did', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const before = await scrape();
+    const client = await chat.connect(owner); // CONNECT in, CONNECTED out
+    const inbox = await client.subscribe(`/chat/topic/room/${room.id}`); // SUBSCRIBE in, RECEIPT out
+    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'm-1', content: 'one' }); // SEND in, RECEIPT out
+    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'm-2', content: 'two' });
+    await expectEventually(() => expect(inbox.messages.length).toBeGreaterThanOrEqual(2));
+    const delivered = inbox.messages.length; // the two lines, plus any replay or presence MESSAGE
+    const after = await scrape();
+    const moved = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
+
+    expect(moved('stomp_frames_received_total', { command: 'CONNECT' })).toBe(1);
+    expect(moved('stomp_frames_received_total', { command: 'SUBSCRIBE' })).toBe(1);
+    expect(moved('stomp_frames_received_total', { command: 'SEND' })).toBe(2);
+    expect(moved('stomp_frames_sent_total', { command: 'CONNECTED' })).toBe(1);
+    expect(moved('stomp_frames_sent_total', { command: 'RECEIPT' })).toBe(3);
+    expect(moved('stomp_frames_sent_total', { command: 'MESSAGE' })).toBe(delivered);
+    expect(moved('stomp_frames_sent_total', { command: 'ERROR' })).toBe(0);
+    expect(moved('stomp_subscriptions', {})).toBe(1);
+    // Two stored lines published once each on the room's channel, and received back once each.
+    expect(moved('room_fanout_publish_duration_seconds_count', { kind: 'room', outcome: 'ok' })).toBe(2);
+    expect(moved('room_fanout_received_total', { kind: 'room' })).toBe(2);
+    // Labels stay bounded: no room id anywhere in the exposition.
+    expect(after).not.toContain(room.id);
+
+    await client.disconnect();
+    await expectEventually(async () => expect(sample(await scrape(), 'stomp_subscriptions', {})).toBe(0));
+  });
 });

@@ -15,6 +15,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test?: string[] };
+  volumes?: string[];
   depends_on?: Record<string, { condition?: string }>;
 }
 
@@ -28,9 +29,9 @@ const workspaces = (
 
 /** The settings groups each app loads at start-up. */
 const groupsOf: Record<string, GroupName[]> = {
-  'chat-server': ['Platform', 'Auth', 'Chat server', 'STOMP endpoint', 'Storage'],
-  'presence-server': ['Platform', 'Auth', 'Presence server'],
-  gateway: ['Platform', 'Gateway'],
+  'chat-server': ['Platform', 'Telemetry', 'Auth', 'Chat server', 'STOMP endpoint', 'Storage'],
+  'presence-server': ['Platform', 'Telemetry', 'Auth', 'Presence server'],
+  gateway: ['Platform', 'Telemetry', 'Gateway'],
 };
 
 const declared = new Set(
@@ -93,5 +94,52 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('--omit=dev');
     expect(existsSync(join(repoRoot, '.dockerignore'))).toBe(true);
+  });
+
+  it('runs the observability services from config files that exist, traces going to the collector', () => {
+    for (const name of ['otel-collector', 'jaeger', 'prometheus', 'grafana'])
+      expect(compose.services[name], name).toBeDefined();
+    for (const [name, service] of Object.entries(compose.services))
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0];
+        if (source.startsWith('./'))
+          expect(existsSync(join(repoRoot, source)), `${name}: ${source}`).toBe(true);
+      }
+    for (const [name] of apps)
+      expect(resolved(compose.services[name].environment ?? {}).OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+        'http://otel-collector:4318',
+      );
+    const collector = parse(
+      readFileSync(join(repoRoot, 'deploy/observability/otel-collector.yaml'), 'utf8'),
+    ) as {
+      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } };
+    };
+    expect(collector.service.pipelines.traces).toMatchObject({
+      receivers: ['otlp'],
+      exporters: ['otlp/jaeger'],
+    });
+  });
+
+  it('provisions a Grafana dashboard whose every metric is one docs/operations.md lists', () => {
+    const dashboard = JSON.parse(
+      readFileSync(join(repoRoot, 'deploy/observability/grafana/dashboards/playlist-chat.json'), 'utf8'),
+    ) as { panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+    const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
+    expect(rows).toEqual(['Throughput', 'Latency', 'Errors', 'Connections', 'Lag']);
+    const operations = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8');
+    const queried = new Set(
+      dashboard.panels
+        .flatMap((panel) => panel.targets ?? [])
+        .flatMap(
+          (target) =>
+            target.expr.match(
+              /\b[a-z_]+?_(?:total|seconds|sessions|subscriptions)(?:_bucket|_count|_sum)?\b/g,
+            ) ?? [],
+        )
+        .map((name) => name.replace(/_(bucket|count|sum)$/, '')),
+    );
+    expect(queried.size).toBeGreaterThan(5);
+    const listed = new Set([...operations.matchAll(/`([a-z_]+)[{`]/g)].map((match) => match[1]));
+    for (const metric of queried) expect(listed, metric).toContain(metric);
   });
 });

@@ -16,6 +16,7 @@ import {
 export class MeteredEventBus extends EventBus {
   private readonly published: Counter<'topic' | 'outcome'>;
   private readonly consumed: Counter<'topic' | 'group' | 'outcome'>;
+  private readonly retries: Counter<'topic' | 'group'>;
 
   constructor(
     private readonly bus: EventBus,
@@ -32,6 +33,12 @@ export class MeteredEventBus extends EventBus {
       name: 'event_bus_consumed_total',
       help: 'Event deliveries handled from the event bus, by topic, group and outcome (failed ones are retried, then dead-lettered)',
       labelNames: ['topic', 'group', 'outcome'],
+      registers: [registry],
+    });
+    this.retries = new Counter({
+      name: 'event_bus_retries_total',
+      help: 'Deliveries that are a retry of a failed handling (attempt 2 and later), by topic and group',
+      labelNames: ['topic', 'group'],
       registers: [registry],
     });
   }
@@ -56,6 +63,7 @@ export class MeteredEventBus extends EventBus {
       topic,
       group,
       async (event, info) => {
+        if (info.attempt > 1) this.retries.inc({ topic: info.topic, group });
         try {
           await handler(event, info);
           this.consumed.inc({ topic: info.topic, group, outcome: 'ok' });

@@ -54,6 +54,7 @@ describe('runStandalone', () => {
     dir = await compilePlatform([
       'service/run-standalone.ts',
       'service/stop-on-signals.ts',
+      'telemetry/telemetry-stop.ts',
       'config/settings.ts',
     ]);
   });

@@ -85,4 +85,32 @@ describe('/metrics on the chat server', () => {
     await client.disconnect();
     await expectEventually(async () => expect(sample(await scrape(), 'stomp_subscriptions', {})).toBe(0));
   });
+
+  it('counts chat lines by outcome with their answer times, the outbox backlog and the leases held', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const client = await chat.connect(owner);
+    const before = await scrape();
+    const line = (clientMessageId: string, content = 'hello') => ({
+      roomId: room.id,
+      clientMessageId,
+      content,
+    });
+    await client.send('/chat/pub/send', line('m-1'));
+    await client.send('/chat/pub/send', line('m-2'));
+    await client.send('/chat/pub/send', line('m-1')); // a resend
+    await client.send('/chat/pub/send', line('m-3', 'x'.repeat(3000))).catch(() => undefined); // refused
+    const after = await scrape();
+    const moved = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    expect(moved('chat_lines_total', { outcome: 'stored' })).toBe(2);
+    expect(moved('chat_lines_total', { outcome: 'duplicate' })).toBe(1);
+    expect(moved('chat_lines_total', { outcome: 'content-too-long' })).toBe(1);
+    expect(moved('chat_send_duration_seconds_count', { outcome: 'stored' })).toBe(2);
+    // No SEARCH_URL: every room's index request stays in the outbox.
+    expect(sample(after, 'search_outbox_pending', {})).toBeGreaterThanOrEqual(1);
+    await expectEventually(async () =>
+      expect(sample(await scrape(), 'lease_held', { name: 'search-outbox' })).toBe(1),
+    );
+  });
 });

@@ -31,6 +31,7 @@ import { RoomsModule } from '../rooms/rooms.module';
 import { SearchIndexModule } from '../search-index/search-index.module';
 import { StorageModule } from '../storage/storage.module';
 import { StompMetrics } from './stomp-metrics';
+import { WorkMetrics } from './work-metrics';
 
 export interface ChatModuleOptions {
   readonly config: ChatConfig;
@@ -74,6 +75,7 @@ export class ChatModule {
         { provide: APP_FILTER, useClass: CatalogueErrorFilter },
         { provide: StompExceptionFilter, useClass: ChatStompExceptionFilter },
         StompMetrics,
+        WorkMetrics,
       ],
     };
   }

@@ -18,6 +18,7 @@ import { RoomFeed } from '../delivery/room-feed';
 import { ActionLimit } from '../throttling/rate-limiter';
 import { TypingThrottle } from '../throttling/typing-throttle';
 import { RoomReplay } from './room-replay';
+import { SendMetrics } from './send-metrics';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()
@@ -36,6 +37,7 @@ export class ChatService {
     private readonly replay: RoomReplay,
     private readonly presence: PresenceGate,
     private readonly events: ChatEvents,
+    private readonly sendMetrics: SendMetrics,
     private readonly clock: Clock,
   ) {
     const chat = config.chat;
@@ -46,7 +48,14 @@ export class ChatService {
   }
 
   /** Resolves once the line is committed (and broadcast); a resend of its clientMessageId returns the stored line. */
-  async send(caller: Identity, dto: SendMessageDto): Promise<ChatMessage> {
+  send(caller: Identity, dto: SendMessageDto): Promise<ChatMessage> {
+    return this.sendMetrics.measure(() => this.store(caller, dto));
+  }
+
+  private async store(
+    caller: Identity,
+    dto: SendMessageDto,
+  ): Promise<{ result: ChatMessage; stored: boolean }> {
     const { maxContentLength } = this.config.chat;
     const length = [...dto.content].length;
     if (length > maxContentLength) {
@@ -69,7 +78,7 @@ export class ChatService {
     await this.rooms.markRead(dto.roomId, caller.uid, message.messageId);
     const line = toChatMessage(message);
     if (!duplicate) await this.events.emit({ type: 'line.stored', message: line });
-    return line;
+    return { result: line, stored: !duplicate };
   }
 
   /** Ephemeral and throttled: never stored; extra events inside the interval are dropped. */

@@ -8,11 +8,12 @@ import { ChatService } from './chat.service';
 import { ChatStompHandlers } from './chat.stomp';
 import { RoomReplay } from './room-replay';
 import { RoomSessions } from './room-sessions';
+import { SendMetrics } from './send-metrics';
 
 /** Chat lines, typing, reads and reading back, over STOMP (`/ws-chat`) and REST. */
 @Module({
   imports: [RoomsModule, DeliveryModule, RoomStoreModule, MessageStoreModule],
   controllers: [ChatController],
-  providers: [ChatService, RoomReplay, RoomSessions, ChatStompHandlers],
+  providers: [ChatService, SendMetrics, RoomReplay, RoomSessions, ChatStompHandlers],
 })
 export class MessagesModule {}

@@ -8,7 +8,7 @@ import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { ChatInstance } from '../config/chat-instance';
 import { LeaseStore } from '../storage/lease-store.port';
-import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
+import { LeaseHolding, leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
 import { HousekeepingService } from './housekeeping.service';
 
 const LEASE = 'housekeeping';
@@ -27,6 +27,7 @@ export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplica
     clock: Clock,
     private readonly leases: LeaseStore,
     private readonly instance: ChatInstance,
+    private readonly holding: LeaseHolding,
   ) {
     const intervalMs = config.chat.housekeepingIntervalMs;
     this.task = new PeriodicTask({
@@ -37,6 +38,7 @@ export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplica
           leases,
           { name: LEASE, owner: instance.id, ttlMs: leaseTtlFor(intervalMs), now: clock.now() },
           () => housekeeping.run(),
+          this.holding,
         ),
       logger: new Logger(HousekeepingWorker.name),
     });
@@ -49,5 +51,6 @@ export class HousekeepingWorker implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     await this.task.stop();
     await this.leases.release(LEASE, this.instance.id).catch(() => undefined);
+    this.holding.released(LEASE);
   }
 }

@@ -22,5 +22,6 @@ import { SearchOutboxWorker } from './search-outbox.worker';
     SearchIndexEvents,
     SearchOutboxWorker,
   ],
+  exports: [SearchOutbox],
 })
 export class SearchIndexModule {}

@@ -53,6 +53,10 @@ export class MongoSearchOutbox extends SearchOutbox {
     );
   }
 
+  async pendingCount(): Promise<number> {
+    return this.rooms.countDocuments({ 'searchIndex.pending': true });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -20,6 +20,9 @@ export abstract class SearchOutbox {
 
   abstract retry(roomId: string, nextAttemptAt: Date, error: string): Promise<void>;
 
+  /** Requests not delivered yet, due or waiting for a retry (the `search_outbox_pending` gauge). */
+  abstract pendingCount(): Promise<number>;
+
   /** Releases the store's connection. */
   abstract close(): Promise<void>;
 }

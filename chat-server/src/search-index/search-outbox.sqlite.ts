@@ -48,6 +48,10 @@ export class SqliteSearchOutbox extends SearchOutbox {
     );
   }
 
+  async pendingCount(): Promise<number> {
+    return this.db.get<{ n: number }>('SELECT count(*) AS n FROM search_outbox')?.n ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

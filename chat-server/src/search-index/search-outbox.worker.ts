@@ -8,7 +8,7 @@ import { Clock, PeriodicTask } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { ChatInstance } from '../config/chat-instance';
 import { LeaseStore } from '../storage/lease-store.port';
-import { leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
+import { LeaseHolding, leaseTtlFor, runWhileLeased } from '../storage/leased-pass';
 import { RoomStore } from '../room-store/room-store.port';
 import { roomIndexRequest } from './room-index-request';
 import { SearchIndexer } from './search-indexer.port';
@@ -38,6 +38,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly config: ChatConfig,
     private readonly leases: LeaseStore,
     private readonly instance: ChatInstance,
+    private readonly holding: LeaseHolding,
   ) {
     const intervalMs = config.chat.searchOutboxIntervalMs;
     this.task = new PeriodicTask({
@@ -48,6 +49,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
           leases,
           { name: LEASE, owner: instance.id, ttlMs: leaseTtlFor(intervalMs), now: clock.now() },
           () => this.deliverDue(),
+          this.holding,
         ),
       logger: this.logger,
     });
@@ -61,6 +63,7 @@ export class SearchOutboxWorker implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     await this.task.stop();
     await this.leases.release(LEASE, this.instance.id).catch(() => undefined);
+    this.holding.released(LEASE);
   }
 
   /** One pass over what is due; passes never overlap. */

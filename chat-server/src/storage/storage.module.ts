@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { LeaseHolding } from './leased-pass';
 import { LeaseStore } from './lease-store.port';
 import { openLeaseStore } from './open-lease-store';
 import { openStoreConnection, STORE_CONNECTION, type ChatStorageOptions } from './store-connection';
@@ -18,9 +19,10 @@ export class StorageModule {
       providers: [
         { provide: STORE_CONNECTION, useFactory: () => openStoreConnection(options) },
         OpenedStores,
+        LeaseHolding,
         storeProvider(LeaseStore, openLeaseStore),
       ],
-      exports: [STORE_CONNECTION, OpenedStores, LeaseStore],
+      exports: [STORE_CONNECTION, OpenedStores, LeaseStore, LeaseHolding],
     };
   }
 }

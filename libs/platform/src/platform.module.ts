@@ -9,6 +9,7 @@ import {
 import type { PlatformSettings } from './config/platform.settings';
 import { openEventBus } from './event-bus/open-event-bus';
 import { EventBus } from './event-bus/event-bus.port';
+import { retryPolicyFrom } from './event-bus/retry-policy';
 import { MeteredEventBus } from './metrics/metered-event-bus';
 import { MeteredRoomFanout } from './metrics/metered-room-fanout';
 import { MetricsRegistry } from './metrics/metrics.module';
@@ -81,7 +82,7 @@ export class PlatformModule {
           // Counted when the app exposes metrics (MetricsModule), as is.
           useFactory: (registry?: MetricsRegistry) => {
             const bus = owned.own(openEventBus(settings));
-            return registry ? new MeteredEventBus(bus, registry) : bus;
+            return registry ? new MeteredEventBus(bus, registry, retryPolicyFrom(settings).maxAttempts) : bus;
           },
           inject: [{ token: MetricsRegistry, optional: true }],
         },

@@ -7,6 +7,8 @@ import {
   Clock,
   EventBus,
   loadSettings,
+  MetricsModule,
+  MetricsRegistry,
   PLATFORM_SETTINGS,
   PlatformModule,
   platformSettings,
@@ -140,5 +142,46 @@ describe('PlatformModule', () => {
     expect(app.get(EventBus)).toBeInstanceOf(KafkaEventBus);
     expect(app.get(ServiceRegistry)).toBeInstanceOf(ConsulServiceRegistry);
     await app.close();
+  });
+});
+
+describe('PlatformModule with MetricsModule: the event bus, counted', () => {
+  it('counts deliveries, retries and the dead-lettered event by exactly what one failing event caused', async () => {
+    const env = { EVENT_MAX_ATTEMPTS: '2', EVENT_RETRY_BASE_MS: '1' };
+    @Module({
+      imports: [
+        PlatformModule.forRoot(loadSettings(platformSettings, env)),
+        MetricsModule.forRoot({ service: 'metrics-test' }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    try {
+      const bus = app.get(EventBus);
+      const registry = app.get(MetricsRegistry);
+      const group = `failing-${randomUUID()}`;
+      let attempts = 0;
+      const subscription = await bus.subscribe('chat.rooms', group, async () => {
+        attempts += 1;
+        throw new Error('cannot handle it');
+      });
+      const roomId = randomUUID();
+      await bus.publish('chat.rooms', roomId, makeEvent<RoomEvent>('room.closed', { roomId }));
+      await expectEventually(() => expect(attempts).toBe(2));
+      const value = async (name: string, labels: Record<string, string>) =>
+        ((await registry.getSingleMetric(name)?.get())?.values ?? []).find((sample) =>
+          Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
+        )?.value ?? 0;
+      await expectEventually(async () =>
+        expect(await value('event_bus_dead_lettered_total', { topic: 'chat.rooms', group })).toBe(1),
+      );
+      expect(await value('event_bus_retries_total', { topic: 'chat.rooms', group })).toBe(1);
+      expect(await value('event_bus_consumed_total', { topic: 'chat.rooms', group, outcome: 'failed' })).toBe(
+        2,
+      );
+      await subscription.close();
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -17,10 +17,13 @@ export class MeteredEventBus extends EventBus {
   private readonly published: Counter<'topic' | 'outcome'>;
   private readonly consumed: Counter<'topic' | 'group' | 'outcome'>;
   private readonly retries: Counter<'topic' | 'group'>;
+  private readonly deadLettered: Counter<'topic' | 'group'>;
 
+  /** `maxAttempts`: the bus's EVENT_MAX_ATTEMPTS; a handling that fails on it is dead-lettered. */
   constructor(
     private readonly bus: EventBus,
     registry: Registry,
+    private readonly maxAttempts = Number.POSITIVE_INFINITY,
   ) {
     super();
     this.published = new Counter({
@@ -38,6 +41,12 @@ export class MeteredEventBus extends EventBus {
     this.retries = new Counter({
       name: 'event_bus_retries_total',
       help: 'Deliveries that are a retry of a failed handling (attempt 2 and later), by topic and group',
+      labelNames: ['topic', 'group'],
+      registers: [registry],
+    });
+    this.deadLettered = new Counter({
+      name: 'event_bus_dead_lettered_total',
+      help: 'Events parked in the dead-letter topic after their last attempt failed, by topic and group',
       labelNames: ['topic', 'group'],
       registers: [registry],
     });
@@ -69,6 +78,7 @@ export class MeteredEventBus extends EventBus {
           this.consumed.inc({ topic: info.topic, group, outcome: 'ok' });
         } catch (error) {
           this.consumed.inc({ topic: info.topic, group, outcome: 'failed' });
+          if (info.attempt >= this.maxAttempts) this.deadLettered.inc({ topic: info.topic, group });
           throw error;
         }
       },

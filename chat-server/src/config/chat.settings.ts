@@ -235,6 +235,12 @@ export const chatSettings = {
     'Timeout of one request to the presence server (the lookup on join, idle clean-up)',
     { min: 1, max: 60_000 },
   ),
+  pushOffListTtlMs: setting.int(
+    'CHAT_PUSH_OFF_LIST_TTL_MS',
+    10_000,
+    "Push hand-off: how long a room's list of members who are off is reused for the next lines (a presence change in the room forgets it at once); 0 = ask the presence server for every line",
+    { min: 0, max: 600_000 },
+  ),
   presenceHeartbeatMs: setting.int(
     'CHAT_PRESENCE_HEARTBEAT_MS',
     20_000,

@@ -8,6 +8,15 @@ import { toChatMessage } from '../message-store/chat-message.mapper';
 import { FanoutBridge } from './fanout-bridge';
 import { MessageStore, type AppendResult } from '../message-store/message-store.port';
 
+/**
+ * A room's last activity is written at most this often per instance. Idle clean-up never
+ * closes a room that has chat lines and counts in minutes (ROOM_IDLE_MINUTES), so a write per
+ * line bought nothing but a third write on every line.
+ */
+const TOUCH_EVERY_MS = 60_000;
+/** Rooms whose last write this instance remembers; a forgotten room is simply written again. */
+const MAX_TOUCHED_ROOMS = 10_000;
+
 export interface NewMessage {
   readonly roomId: string;
   readonly type: StoredMessageType;
@@ -27,6 +36,7 @@ export interface NewMessage {
 export class RoomFeed implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RoomFeed.name);
   private readonly queue = new KeyedSerialQueue();
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly messages: MessageStore,
@@ -50,7 +60,7 @@ export class RoomFeed implements BeforeApplicationShutdown {
       );
       if (result.duplicate) return result;
       this.ids.observe(result.message.messageId);
-      await this.rooms.touch(message.roomId, createdAt);
+      await this.touch(message.roomId, createdAt);
       await this.broadcast(toChatMessage(result.message), result.seq);
       return result;
     });
@@ -71,6 +81,15 @@ export class RoomFeed implements BeforeApplicationShutdown {
     clearTimeout(timer);
     if (outcome === 'timeout')
       this.logger.warn(`shutdown: sends still in flight after ${this.config.chat.shutdownGraceMs} ms`);
+  }
+
+  private async touch(roomId: string, at: Date): Promise<void> {
+    const last = this.touchedAt.get(roomId);
+    if (last !== undefined && at.getTime() - last < TOUCH_EVERY_MS) return;
+    await this.rooms.touch(roomId, at);
+    this.touchedAt.delete(roomId);
+    this.touchedAt.set(roomId, at.getTime());
+    if (this.touchedAt.size > MAX_TOUCHED_ROOMS) this.touchedAt.delete(this.touchedAt.keys().next().value!);
   }
 
   private async broadcast(message: ChatMessage, seq?: number): Promise<void> {

@@ -2,13 +2,14 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit }
 import { makeEvent, type ChatMessage, type NotificationEvent } from '@playlist-chat/contracts';
 import { Clock, EventBus } from '@playlist-chat/platform';
 import { ChatEvents } from '../domain-events/chat-events';
-import { PresenceLookup } from './presence-lookup';
+import { OffMembers } from './off-members';
 
 const PREVIEW_LENGTH = 100;
 
 /**
  * Push hand-off: for each stored chat line, one `chat.notifications` event naming the room's
- * members who were off (the presence server's list, the sender left out), for the platform's
+ * members who were off (the presence server's list, reused while nobody's state in the room
+ * changes: `OffMembers`; the sender left out), for the platform's
  * push service. It runs after the line is answered, so sending never waits for it; a failed
  * lookup or publish is logged and that line gets no event (a push is a courtesy, the line is
  * in the room's history either way).
@@ -20,7 +21,7 @@ export class OfflineNotifier implements OnModuleInit, BeforeApplicationShutdown 
 
   constructor(
     private readonly events: ChatEvents,
-    private readonly lookup: PresenceLookup,
+    private readonly offMembers: OffMembers,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -39,7 +40,7 @@ export class OfflineNotifier implements OnModuleInit, BeforeApplicationShutdown 
 
   private async notify(line: ChatMessage): Promise<void> {
     try {
-      const off = await this.lookup.offMembers(line.roomId);
+      const off = await this.offMembers.of(line.roomId);
       const recipients = (off ?? []).filter((uid) => uid !== line.sender.uid);
       if (recipients.length === 0 || line.messageId === null) return;
       await this.bus.publish(

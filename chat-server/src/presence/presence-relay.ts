@@ -3,6 +3,7 @@ import type { ChatMessage, PresenceEvent } from '@playlist-chat/contracts';
 import { EventBus, type EventSubscription } from '@playlist-chat/platform';
 import { ChatInstance } from '../config/chat-instance';
 import { FanoutBridge } from '../delivery/fanout-bridge';
+import { OffMembers } from './off-members';
 import { ServerPresenceGate } from './presence-gate.server';
 
 /** Consumer group of one chat-server instance (every instance needs every change), stable across its restarts. */
@@ -25,6 +26,7 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly bus: EventBus,
     private readonly gate: ServerPresenceGate,
+    private readonly offMembers: OffMembers,
     private readonly bridge: FanoutBridge,
     private readonly instance: ChatInstance,
   ) {}
@@ -52,6 +54,7 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
     const { roomId, uid, nickName, state, mayChat } = event.payload;
     // Producers older than `mayChat` leave it out: the gate keeps what it knew.
     if (typeof mayChat === 'boolean') this.gate.learn(roomId, uid, mayChat);
+    this.offMembers.forget(roomId);
     const message: ChatMessage = {
       type: 'PRESENCE',
       roomId,

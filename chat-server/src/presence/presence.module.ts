@@ -4,6 +4,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { BusDevicePresence } from './device-presence.bus';
 import { NoDevicePresence } from './device-presence.none';
 import { DevicePresence } from './device-presence.port';
+import { OffMembers } from './off-members';
 import { OfflineNotifier } from './offline-notifier';
 import { LocalPresenceGate } from './presence-gate.local';
 import { PresenceGate } from './presence-gate.port';
@@ -25,6 +26,7 @@ function presenceAdapters(mode: ChatSettings['presence']): Provider[] {
         ServerPresenceGate,
         { provide: PresenceGate, useExisting: ServerPresenceGate },
         PresenceRelay,
+        OffMembers,
         OfflineNotifier,
         { provide: DevicePresence, useClass: BusDevicePresence },
       ];

@@ -84,6 +84,15 @@ describe('web client, two people in one room', () => {
     await poll(() => ann.page.locator('.typing').textContent()).toBe('Ben is typing…');
     await ben.page.getByRole('textbox', { name: 'Message' }).press('Enter');
     await poll(() => talkLines(ann.page)).toEqual(['hi A']);
+    // Sending is reading up to one's own line (the server saves it): Ann sees Ben there at
+    // once, and Ben's client sends no READ for his own lines (his ENTER, then 'hi A').
+    await poll(() => ann.page.locator('.line', { hasText: 'hi A' }).locator('.receipts').textContent()).toBe(
+      'Seen by Ben',
+    );
+    const readsBy = (person: Person) =>
+      person.sentFrames.filter((frame) => frame.includes('destination:/chat/pub/read'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than the READ delay (1 s)
+    expect(readsBy(ben)).toEqual([]);
 
     await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('hello Ben');
     await poll(() => ben.page.locator('.typing').textContent()).toBe('Ann is typing…');
@@ -91,7 +100,10 @@ describe('web client, two people in one room', () => {
 
     await poll(() => talkLines(ben.page)).toEqual(['hi A', 'hello Ben']);
     await poll(() => ben.page.locator('.typing').textContent()).toBe('');
-    await poll(() => ann.page.locator('.receipts').allTextContents()).toContain('Seen by Ben');
+    await poll(() =>
+      ann.page.locator('.line', { hasText: 'hello Ben' }).locator('.receipts').textContent(),
+    ).toBe('Seen by Ben');
+    expect(readsBy(ben)).toHaveLength(1); // for Ann's line
     await screenshot(ann.page, 'room');
   });
 

@@ -25,6 +25,8 @@ export interface Person {
   readonly page: Page;
   /** Uncaught errors of the page's scripts: a test fails on any. */
   readonly pageErrors: string[];
+  /** Every WebSocket frame the page sent (STOMP frames, as text), in order. */
+  readonly sentFrames: string[];
 }
 
 /** A person in their own browser context (own storage, so their own sign-in). */
@@ -33,7 +35,11 @@ export async function person(browser: Browser, baseUrl: string): Promise<Person>
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  return { context, page, pageErrors };
+  const sentFrames: string[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framesent', ({ payload }) => sentFrames.push(payload.toString())),
+  );
+  return { context, page, pageErrors, sentFrames };
 }
 
 export async function signIn({ page }: Person, nickName: string): Promise<void> {

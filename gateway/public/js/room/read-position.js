@@ -14,6 +14,11 @@ export class ReadPosition {
     this.newestId = newestId;
   }
 
+  /** The server saved this position itself (my own line): no READ needed up to it. */
+  savedByServer(messageId) {
+    if (messageId > this.#lastSent) this.#lastSent = messageId;
+  }
+
   /** Tells the room soon: at most once a second, and only while the page is seen. */
   markSoon() {
     clearTimeout(this.#timer);

@@ -20,6 +20,16 @@ export class ReadReceipts {
     }
   }
 
+  /**
+   * Another member's line: sending counts as having read up to it (the server saves that, and
+   * no READ is sent for one's own line). Only moves a reader forward: replayed lines are older.
+   */
+  wrote(uid, messageId) {
+    if (uid === this.myUid || !messageId) return;
+    const known = this.#readers.get(uid);
+    if (!known || known < messageId) this.#readers.set(uid, messageId);
+  }
+
   /** A READ from another member (`messageId` may be missing: nothing moves then). */
   read(uid, messageId) {
     if (messageId) this.#readers.set(uid, messageId);

@@ -169,6 +169,9 @@ export class RoomView {
       this.outbox.confirm(message);
       this.messages.insert(message);
       this.typing.stopped(message.sender.uid);
+      // Sending is reading up to one's line (the server saves it): no READ goes out for it.
+      if (mine) this.readPosition.savedByServer(message.messageId);
+      else this.receipts.wrote(message.sender.uid, message.messageId);
       this.receipts.render();
       if (stick) this.messages.scrollToBottom();
       this.readPosition.markSoon();

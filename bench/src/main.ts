@@ -1,11 +1,52 @@
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runFanout } from './fanout';
+import { formatReport } from './e2e/report';
+import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite';
+import type { TargetName } from './e2e/targets/target';
+
+const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
+const LIBRARY = 'library-fanout';
 
 /**
- * `npm run bench`: runs every scenario and prints the figures `docs/performance.md` quotes.
- * FANOUT_SUBSCRIBERS, FANOUT_MESSAGES and FANOUT_ROUNDS override the defaults.
+ * `npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]`
+ *
+ * End-to-end STOMP scenarios (`fanout`, `many-rooms`, `big-room`, `saturation`, `idle`,
+ * `big-room-setup`; all of them when none is named) against the product (single node, on its
+ * chat port), a bare `ws` server and RabbitMQ Web-STOMP, one after the other in this run, and
+ * `library-fanout`, the in-process `StompBroker.publish` benchmark (FANOUT_SUBSCRIBERS,
+ * FANOUT_MESSAGES, FANOUT_ROUNDS). `--smoke` runs tiny sizes in seconds (CI runs it through
+ * bench/test/smoke.test.ts); `--json` also writes the figures as JSON.
  */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const smoke = args.includes('--smoke');
+  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const named = args.filter((a) => !a.startsWith('--'));
+  const unknown = named.filter((a) => a !== LIBRARY && !(SCENARIOS as readonly string[]).includes(a));
+  if (unknown.length)
+    throw new Error(
+      `unknown scenario(s) ${unknown.join(', ')}; known: ${[...SCENARIOS, LIBRARY].join(', ')}`,
+    );
+  const targets = (option('targets')?.split(',') ?? TARGETS) as TargetName[];
+  const scenarios = (named.length ? named.filter((a) => a !== LIBRARY) : [...SCENARIOS]) as ScenarioName[];
+
+  console.log(
+    `node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}; ${new Date().toISOString()}`,
+  );
+  const started = Date.now();
+  if (scenarios.length) {
+    const report = await runSuite(scenarios, targets, smoke ? SMOKE : FULL, (line) => console.log(line));
+    console.log(formatReport(report));
+    const json = option('json');
+    if (json) writeFileSync(json, JSON.stringify(report, null, 2));
+  }
+  if (named.includes(LIBRARY) || (!named.length && !smoke)) await libraryFanout();
+  console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The in-process fan-out benchmark: `StompBroker.publish` against bare `ws` in one process. */
+async function libraryFanout(): Promise<void> {
   const options = {
     subscribers: Number(process.env.FANOUT_SUBSCRIBERS ?? 1000),
     messages: Number(process.env.FANOUT_MESSAGES ?? 200),
@@ -13,10 +54,8 @@ async function main(): Promise<void> {
     burst: 10,
   };
   console.log(
-    `fan-out: 1 destination × ${options.subscribers} subscribers over loopback, ${options.messages} messages per run, ${options.rounds} alternating rounds`,
+    `library fan-out: 1 destination × ${options.subscribers} subscribers over loopback, ${options.messages} messages per run, ${options.rounds} alternating rounds`,
   );
-  console.log(`node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}`);
-  const started = Date.now();
   const results = await runFanout(options);
   const bare = results.find((r) => r.scenario === 'bare-ws')!;
   for (const result of results) {
@@ -26,10 +65,12 @@ async function main(): Promise<void> {
         `  server CPU ${result.cpuNsPerDelivery.toFixed(0)} ns/delivery (${(bare.cpuNsPerDelivery / result.cpuNsPerDelivery).toFixed(2)}× bare's efficiency)`,
     );
   }
-  console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

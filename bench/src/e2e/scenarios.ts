@@ -1,0 +1,266 @@
+import { summarize, type LatencySummary } from './histogram';
+import { CpuWindow, rssKbOf, sleep } from './process-stats';
+import { Senders } from './load/senders';
+import { SubscriberPool, type PhaseResult } from './load/subscriber-pool';
+import type { SubscriberSpec } from './load/protocol';
+import type { PreparedRoom, Target, TargetName } from './targets/target';
+
+/** What one target did in one load run. */
+export interface LoadResult {
+  target: TargetName;
+  subscribers: number;
+  rate: number;
+  sent: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  refused: number;
+  firstRefusal: string | null;
+  deliveriesPerSecond: number;
+  latency: LatencySummary;
+  receipt: LatencySummary;
+  serverCpuShare: number;
+  serverCpuNsPerDelivery: number;
+  serverRssMb: number;
+  setupMs: number;
+  generatorCpuShare: number;
+  generatorLoopDelayP99Ms: number;
+}
+
+export interface LoadShape {
+  rooms: number;
+  subscribersPerRoom: number;
+  sendersPerRoom: number;
+  /** Lines per second over all rooms. */
+  rate: number;
+  durationMs: number;
+}
+
+/** A run is clean when nothing is lost, repeated, reordered or refused, and p99 stays under this. */
+export const CLEAN_P99_MS = 100;
+
+export const isClean = (r: LoadResult): boolean =>
+  r.lost === 0 && r.duplicated === 0 && r.outOfOrder === 0 && r.refused === 0 && r.latency.p99 < CLEAN_P99_MS;
+
+function check(phase: string, result: PhaseResult): void {
+  if (result.failed > 0)
+    throw new Error(`${phase}: ${result.failed} subscriber(s) failed: ${result.firstError}`);
+}
+
+/** Rooms with their members connected, joined and subscribed, and their senders joined. */
+export class Loaded {
+  private constructor(
+    readonly target: Target,
+    readonly rooms: PreparedRoom[],
+    readonly pool: SubscriberPool,
+    readonly senders: Senders,
+    readonly subscribersPerRoom: number,
+    readonly setupMs: number,
+  ) {}
+
+  static async setUp(target: Target, shape: Omit<LoadShape, 'rate' | 'durationMs'>): Promise<Loaded> {
+    const started = performance.now();
+    const rooms = await target.createRooms(shape.rooms);
+    const specs: SubscriberSpec[] = [];
+    rooms.forEach((room, r) => {
+      for (let k = 0; k < shape.subscribersPerRoom; k++) {
+        specs.push({
+          connectHeaders: target.connectHeaders(`bench-member-${r}-${k}`),
+          destination: room.destination,
+          join: target.join(room),
+        });
+      }
+    });
+    const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+    try {
+      check('connect', opened);
+      check('join', await pool.join());
+      check('subscribe', await pool.subscribe());
+      const senders = await Senders.open(target, rooms, shape.sendersPerRoom, 0);
+      return new Loaded(target, rooms, pool, senders, shape.subscribersPerRoom, performance.now() - started);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+  }
+
+  /** Sends at `rate` for `durationMs`, waits for the deliveries to stop coming, and measures. */
+  async run(rate: number, durationMs: number): Promise<LoadResult> {
+    await this.pool.reset();
+    const cpu = new CpuWindow(this.target.pid);
+    cpu.start();
+    const sent = await this.senders.run(rate, durationMs);
+    const expected = sent.sent * this.subscribersPerRoom;
+    let stats = await this.pool.stats();
+    // Late deliveries count (their latency shows it); stop when all are in or nothing moved for 2 s.
+    for (let quiet = 0, last = stats.unique; stats.unique < expected && quiet < 20;) {
+      await sleep(100);
+      stats = await this.pool.stats();
+      quiet = stats.unique === last ? quiet + 1 : 0;
+      last = stats.unique;
+    }
+    const server = cpu.stop();
+    return {
+      target: this.target.name,
+      subscribers: this.rooms.length * this.subscribersPerRoom,
+      rate,
+      sent: sent.sent,
+      expected,
+      delivered: stats.unique,
+      lost: expected - stats.unique,
+      duplicated: stats.duplicates,
+      outOfOrder: stats.outOfOrder,
+      refused: sent.refused + stats.errors,
+      firstRefusal: sent.firstRefusal ?? stats.firstError,
+      deliveriesPerSecond: stats.unique / (server.wallMs / 1000),
+      latency: summarize(stats.latency),
+      receipt: summarize(sent.receiptLatency),
+      serverCpuShare: server.share,
+      serverCpuNsPerDelivery: stats.unique > 0 ? (server.cpuMs * 1e6) / stats.unique : 0,
+      serverRssMb: rssKbOf(this.target.pid) / 1024,
+      setupMs: this.setupMs,
+      generatorCpuShare: stats.generatorCpuShare,
+      generatorLoopDelayP99Ms: stats.generatorLoopDelayP99Ms,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.senders.close();
+    await this.pool.close();
+  }
+}
+
+export async function runLoad(target: Target, shape: LoadShape): Promise<LoadResult> {
+  const loaded = await Loaded.setUp(target, shape);
+  try {
+    return await loaded.run(shape.rate, shape.durationMs);
+  } finally {
+    await loaded.close();
+  }
+}
+
+export interface SaturationResult {
+  target: TargetName;
+  steps: LoadResult[];
+  /** Deliveries per second of the fastest clean step (0 when none was clean). */
+  highestClean: number;
+  /** Server CPU per delivery at the highest clean step. */
+  cpuNsPerDeliveryAtHighest: number;
+}
+
+/** Raises the rate step by step until a step is not clean; the fastest clean step is the answer. */
+export async function runSaturation(
+  target: Target,
+  shape: Omit<LoadShape, 'rate'>,
+  rates: readonly number[],
+): Promise<SaturationResult> {
+  const loaded = await Loaded.setUp(target, shape);
+  const steps: LoadResult[] = [];
+  try {
+    for (const rate of rates) {
+      const step = await loaded.run(rate, shape.durationMs);
+      steps.push(step);
+      if (!isClean(step)) break;
+      await sleep(500);
+    }
+  } finally {
+    await loaded.close();
+  }
+  const clean = steps.filter(isClean);
+  const best = clean.reduce<LoadResult | undefined>(
+    (a, b) => (a && a.deliveriesPerSecond >= b.deliveriesPerSecond ? a : b),
+    undefined,
+  );
+  return {
+    target: target.name,
+    steps,
+    highestClean: best?.deliveriesPerSecond ?? 0,
+    cpuNsPerDeliveryAtHighest: best?.serverCpuNsPerDelivery ?? 0,
+  };
+}
+
+export interface IdleResult {
+  target: TargetName;
+  connections: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  kbPerConnection: number;
+  setupMs: number;
+}
+
+/** `connections` members connected, joined and subscribed (rooms of `perRoom`), then left idle. */
+export async function runIdle(
+  target: Target,
+  connections: number,
+  perRoom: number,
+  settleMs: number,
+): Promise<IdleResult> {
+  const rooms = await target.createRooms(Math.ceil(connections / perRoom));
+  const specs: SubscriberSpec[] = Array.from({ length: connections }, (_, i) => {
+    const room = rooms[Math.floor(i / perRoom)];
+    return {
+      connectHeaders: target.connectHeaders(`bench-idle-${i}`),
+      destination: room.destination,
+      join: target.join(room),
+    };
+  });
+  await sleep(settleMs);
+  const before = rssKbOf(target.pid);
+  const started = performance.now();
+  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+  try {
+    check('connect', opened);
+    check('join', await pool.join());
+    check('subscribe', await pool.subscribe());
+    const setupMs = performance.now() - started;
+    await sleep(settleMs);
+    const after = rssKbOf(target.pid);
+    return {
+      target: target.name,
+      connections,
+      rssBeforeMb: before / 1024,
+      rssAfterMb: after / 1024,
+      kbPerConnection: (after - before) / connections,
+      setupMs,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+export interface SetupResult {
+  target: TargetName;
+  members: number;
+  connectMs: number;
+  joinMs: number;
+  subscribeMs: number;
+}
+
+/** A room of `members`: all connect, then all join, then all subscribe; each phase timed. */
+export async function runRoomSetup(target: Target, members: number): Promise<SetupResult> {
+  const [room] = await target.createRooms(1);
+  const specs: SubscriberSpec[] = Array.from({ length: members }, (_, i) => ({
+    connectHeaders: target.connectHeaders(`bench-setup-${members}-${i}`),
+    destination: room.destination,
+    join: target.join(room),
+  }));
+  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+  try {
+    check('connect', opened);
+    const joined = await pool.join();
+    check('join', joined);
+    const subscribed = await pool.subscribe();
+    check('subscribe', subscribed);
+    return {
+      target: target.name,
+      members,
+      connectMs: opened.ms,
+      joinMs: joined.ms,
+      subscribeMs: subscribed.ms,
+    };
+  } finally {
+    await pool.close();
+  }
+}

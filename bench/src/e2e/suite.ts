@@ -1,0 +1,194 @@
+import { BareWsTarget } from './targets/bare-ws';
+import { ProductTarget } from './targets/product';
+import { RabbitMqTarget } from './targets/rabbitmq';
+import type { Target, TargetName } from './targets/target';
+import {
+  isClean,
+  runIdle,
+  runLoad,
+  runRoomSetup,
+  runSaturation,
+  type IdleResult,
+  type LoadResult,
+  type LoadShape,
+  type SaturationResult,
+  type SetupResult,
+} from './scenarios';
+
+export const SCENARIOS = [
+  'fanout',
+  'many-rooms',
+  'big-room',
+  'saturation',
+  'idle',
+  'big-room-setup',
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Sizes of each scenario: full (the issue's figures, minutes) and smoke (seconds, for CI). */
+export interface Sizes {
+  fanout: LoadShape;
+  manyRooms: LoadShape;
+  bigRoom: LoadShape;
+  saturation: { shape: Omit<LoadShape, 'rate'>; rates: number[] };
+  idle: { connections: number; perRoom: number; settleMs: number };
+  setup: number[];
+  /** Start each target once for every scenario (smoke) rather than afresh for each (full: memory figures start clean). */
+  reuseTargets: boolean;
+}
+
+export const FULL: Sizes = {
+  fanout: { rooms: 1, subscribersPerRoom: 1000, sendersPerRoom: 5, rate: 50, durationMs: 20_000 },
+  manyRooms: { rooms: 100, subscribersPerRoom: 10, sendersPerRoom: 1, rate: 200, durationMs: 20_000 },
+  bigRoom: { rooms: 1, subscribersPerRoom: 2000, sendersPerRoom: 5, rate: 20, durationMs: 20_000 },
+  saturation: {
+    shape: { rooms: 1, subscribersPerRoom: 1000, sendersPerRoom: 10, durationMs: 8_000 },
+    rates: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200],
+  },
+  idle: { connections: 10_000, perRoom: 100, settleMs: 5_000 },
+  setup: [200, 2000],
+  reuseTargets: false,
+};
+
+export const SMOKE: Sizes = {
+  fanout: { rooms: 1, subscribersPerRoom: 20, sendersPerRoom: 2, rate: 20, durationMs: 1_500 },
+  manyRooms: { rooms: 4, subscribersPerRoom: 5, sendersPerRoom: 1, rate: 20, durationMs: 1_500 },
+  bigRoom: { rooms: 1, subscribersPerRoom: 40, sendersPerRoom: 2, rate: 10, durationMs: 1_500 },
+  saturation: {
+    shape: { rooms: 1, subscribersPerRoom: 20, sendersPerRoom: 2, durationMs: 1_000 },
+    rates: [10, 20],
+  },
+  idle: { connections: 100, perRoom: 50, settleMs: 500 },
+  setup: [10, 40],
+  reuseTargets: true,
+};
+
+export type ScenarioResult =
+  | { scenario: 'fanout' | 'many-rooms' | 'big-room'; results: LoadResult[] }
+  | { scenario: 'saturation'; results: SaturationResult[] }
+  | { scenario: 'idle'; results: IdleResult[] }
+  | { scenario: 'big-room-setup'; results: SetupResult[] };
+
+export interface SuiteReport {
+  scenarios: ScenarioResult[];
+  /** Targets that could not run, and why. */
+  skipped: { target: TargetName; reason: string }[];
+  notes: Record<string, readonly string[]>;
+}
+
+const STARTERS: Record<TargetName, () => Promise<Target>> = {
+  product: () => ProductTarget.start(),
+  'bare-ws': () => BareWsTarget.start(),
+  rabbitmq: () => RabbitMqTarget.start(),
+};
+
+/**
+ * Every chosen scenario against every target, one target at a time, each on a freshly started
+ * server (so memory figures start from the same place); a target that cannot start is skipped
+ * with its reason, and the rest go on.
+ */
+export async function runSuite(
+  scenarios: readonly ScenarioName[],
+  targets: readonly TargetName[],
+  sizes: Sizes,
+  log: (line: string) => void,
+): Promise<SuiteReport> {
+  const report: SuiteReport = { scenarios: [], skipped: [], notes: {} };
+  const rabbitMissing = RabbitMqTarget.unavailable();
+  const usable = targets.filter((name) => {
+    if (name === 'rabbitmq' && rabbitMissing) {
+      report.skipped.push({ target: name, reason: rabbitMissing });
+      log(`[skip] rabbitmq: ${rabbitMissing}`);
+      return false;
+    }
+    return true;
+  });
+  const running = new Map<TargetName, Target>();
+  const on = async <R>(name: TargetName, work: (target: Target) => Promise<R>): Promise<R | null> => {
+    if (report.skipped.some((s) => s.target === name)) return null;
+    let target = running.get(name);
+    if (!target) {
+      try {
+        target = await STARTERS[name]();
+      } catch (error) {
+        const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+        report.skipped.push({ target: name, reason });
+        log(`[skip] ${name}: ${reason}`);
+        return null;
+      }
+      report.notes[name] = target.notes;
+      if (sizes.reuseTargets) running.set(name, target);
+    }
+    try {
+      return await work(target);
+    } finally {
+      if (!sizes.reuseTargets) await target.stop();
+    }
+  };
+  const each = async <R>(work: (target: Target) => Promise<R>): Promise<R[]> => {
+    const results: R[] = [];
+    for (const name of usable) {
+      const result = await on(name, work);
+      if (result !== null) results.push(result);
+    }
+    return results;
+  };
+
+  try {
+    await runScenarios(scenarios, sizes, report, each, log);
+  } finally {
+    for (const target of running.values()) await target.stop();
+  }
+  return report;
+}
+
+async function runScenarios(
+  scenarios: readonly ScenarioName[],
+  sizes: Sizes,
+  report: SuiteReport,
+  each: <R>(work: (target: Target) => Promise<R>) => Promise<R[]>,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const scenario of scenarios) {
+    log(`… ${scenario}`);
+    switch (scenario) {
+      case 'fanout':
+      case 'many-rooms':
+      case 'big-room': {
+        const shape =
+          scenario === 'fanout' ? sizes.fanout : scenario === 'many-rooms' ? sizes.manyRooms : sizes.bigRoom;
+        const results = await each((target) => runLoad(target, shape));
+        for (const r of results)
+          log(`  ${r.target}: ${isClean(r) ? 'clean' : 'NOT clean'}, p99 ${r.latency.p99.toFixed(1)} ms`);
+        report.scenarios.push({ scenario, results });
+        break;
+      }
+      case 'saturation': {
+        const results = await each((target) =>
+          runSaturation(target, sizes.saturation.shape, sizes.saturation.rates),
+        );
+        for (const r of results)
+          log(`  ${r.target}: highest clean ${Math.round(r.highestClean)} deliveries/s`);
+        report.scenarios.push({ scenario, results });
+        break;
+      }
+      case 'idle': {
+        const { connections, perRoom, settleMs } = sizes.idle;
+        const results = await each((target) => runIdle(target, connections, perRoom, settleMs));
+        report.scenarios.push({ scenario, results });
+        break;
+      }
+      case 'big-room-setup': {
+        const results = (
+          await each(async (target) => {
+            const all: SetupResult[] = [];
+            for (const members of sizes.setup) all.push(await runRoomSetup(target, members));
+            return all;
+          })
+        ).flat();
+        report.scenarios.push({ scenario, results });
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdleResult, LoadResult, SaturationResult, SetupResult } from '../src/e2e/scenarios';
+import type { SuiteReport } from '../src/e2e/suite';
+
+const run = promisify(execFile);
+const main = join(__dirname, '..', 'dist', 'main.js');
+
+/**
+ * `npm run bench -- --smoke` as CI runs it, so the suite never rots: every STOMP scenario
+ * against the real product, the bare `ws` baseline and RabbitMQ, with tiny sizes. It checks
+ * what the load saw (every line delivered once, in order, nothing refused) and that the report
+ * holds its figures; speeds are the full run's business, not a test's.
+ */
+describe('bench smoke run (npm run bench -- --smoke)', () => {
+  let dir: string;
+  let report: SuiteReport;
+  let output: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    const json = join(dir, 'report.json');
+    const { stdout } = await run(process.execPath, [main, '--smoke', `--json=${json}`], {
+      timeout: 170_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    output = stdout;
+    report = JSON.parse(readFileSync(json, 'utf8')) as SuiteReport;
+  }, 180_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The results of one scenario, typed by the caller (each scenario has its own kind). */
+  const resultsOf = <R>(name: SuiteReport['scenarios'][number]['scenario']): R[] => {
+    const found = report.scenarios.find((s) => s.scenario === name);
+    if (!found) throw new Error(`no ${name} in the report`);
+    return found.results as R[];
+  };
+
+  it('ran the product and the bare ws baseline; RabbitMQ ran or says why not', () => {
+    for (const skip of report.skipped) console.log(`[skip] ${skip.target}: ${skip.reason}`);
+    expect(report.skipped.map((s) => s.target)).not.toContain('product');
+    expect(report.skipped.map((s) => s.target)).not.toContain('bare-ws');
+    const ran = new Set(resultsOf<LoadResult>('fanout').map((r) => r.target));
+    for (const target of ['product', 'bare-ws', 'rabbitmq'] as const)
+      expect(ran.has(target) || report.skipped.some((s) => s.target === target)).toBe(true);
+  });
+
+  it.each(['fanout', 'many-rooms', 'big-room'] as const)(
+    '%s: every line reached every subscriber once, in order',
+    (name) => {
+      const results = resultsOf<LoadResult>(name);
+      expect(results.length).toBeGreaterThanOrEqual(2);
+      for (const r of results) {
+        expect(r.sent, r.target).toBeGreaterThan(0);
+        expect(r.expected, r.target).toBeGreaterThan(r.sent - 1);
+        expect({
+          target: r.target,
+          delivered: r.delivered,
+          lost: r.lost,
+          duplicated: r.duplicated,
+          outOfOrder: r.outOfOrder,
+          refused: r.refused,
+        }).toEqual({
+          target: r.target,
+          delivered: r.expected,
+          lost: 0,
+          duplicated: 0,
+          outOfOrder: 0,
+          refused: 0,
+        });
+        expect(r.receipt.count, r.target).toBe(r.sent);
+        for (const figure of [
+          r.deliveriesPerSecond,
+          r.latency.p50,
+          r.latency.p99,
+          r.serverCpuNsPerDelivery,
+          r.serverRssMb,
+          r.setupMs,
+        ])
+          expect(Number.isFinite(figure) && figure >= 0, r.target).toBe(true);
+        expect(r.latency.p50).toBeLessThanOrEqual(r.latency.p99);
+      }
+    },
+  );
+
+  it('saturation: steps ran at rising rates, and the highest clean rate is one of them', () => {
+    for (const r of resultsOf<SaturationResult>('saturation')) {
+      expect(r.steps.length, r.target).toBeGreaterThan(0);
+      expect(r.steps.map((s) => s.rate)).toEqual([...r.steps.map((s) => s.rate)].sort((a, b) => a - b));
+      if (r.highestClean > 0) expect(r.steps.map((s) => s.deliveriesPerSecond)).toContain(r.highestClean);
+    }
+  });
+
+  it('idle and big-room setup: every connection was made, memory and phase times are reported', () => {
+    for (const r of resultsOf<IdleResult>('idle')) {
+      expect(r.connections).toBe(100);
+      expect(Number.isFinite(r.kbPerConnection)).toBe(true);
+      expect(r.rssAfterMb).toBeGreaterThan(0);
+    }
+    const setup = resultsOf<SetupResult>('big-room-setup');
+    expect(setup.filter((r) => r.target === 'product').map((r) => r.members)).toEqual([10, 40]);
+    for (const r of setup) expect([r.connectMs, r.joinMs, r.subscribeMs].every((v) => v >= 0)).toBe(true);
+  });
+
+  it('prints the report with ratios against the baseline', () => {
+    expect(output).toContain('### fanout');
+    expect(output).toMatch(/ratios \(product ÷\): CPU per delivery \d+\.\d\d× bare ws/);
+  });
+});

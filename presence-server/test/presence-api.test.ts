@@ -5,6 +5,7 @@ import {
   DEVICE_TTL_SECONDS,
   events,
   presenceApi,
+  checkConnectedMembersGauge,
   startPresenceHarness,
   type PresenceHarness,
 } from './support/presence-harness';
@@ -144,6 +145,10 @@ describe('presence server over HTTP (memory store, in-process bus)', () => {
         expect(await api.uids(roomId, 'on', tokens.alice)).toEqual(['carol']),
       );
     });
+  });
+
+  it('exposes presence_connected_members: memberships with a connected device', async () => {
+    await checkConnectedMembersGauge(harness);
   });
 
   describe('heart-beat expiry (manual clock)', () => {

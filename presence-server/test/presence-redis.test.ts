@@ -6,6 +6,7 @@ import {
   DEVICE_TTL_SECONDS,
   events,
   presenceApi,
+  checkConnectedMembersGauge,
   startPresenceHarness,
   type PresenceHarness,
 } from './support/presence-harness';
@@ -42,6 +43,10 @@ describe('presence server on the Redis store (real redis-server)', () => {
     expect(await (await fetch(`${harness.server.url}/health/ready`)).json()).toMatchObject({
       info: { 'presence-store': { status: 'up' } },
     });
+  });
+
+  it('exposes presence_connected_members: memberships with a connected device', async () => {
+    await checkConnectedMembersGauge(harness);
   });
 
   it('follows connects, disconnects, PATCH and expiry, as with the memory store', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -45,48 +45,60 @@ async function startCollector(): Promise<{ server: Server; url: string; spans: O
 const newTraceId = (): string => randomBytes(16).toString('hex');
 const traceparentOf = (traceId: string): string => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 
+/** `node single-node/dist/main.js` as a real process on a free port, its output collected. */
+async function launch(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracing-'));
+  const port = await freePort();
+  const child = spawn('node', ['single-node/dist/main.js'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      GATEWAY_PORT: String(port),
+      CHAT_PORT: '0',
+      PRESENCE_PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const node = {
+    child,
+    output: '',
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  child.stdout.on('data', (chunk: Buffer) => (node.output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (node.output += chunk.toString()));
+  await expectEventually(() => expect(node.output).toContain('Playlist chat is running'), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  return node;
+}
+
 describe('tracing and correlated logs, one process (node single-node/dist/main.js) exporting to a collector', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
-  let child: ChildProcess;
-  let output = '';
+  let node: Awaited<ReturnType<typeof launch>>;
   let base: string;
-  let dataDir: string;
 
   beforeAll(async () => {
     collector = await startCollector();
-    dataDir = mkdtempSync(join(tmpdir(), 'tracing-'));
-    const port = await freePort();
-    child = spawn('node', ['single-node/dist/main.js'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        GATEWAY_PORT: String(port),
-        CHAT_PORT: '0',
-        PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await expectEventually(() => expect(output).toContain('Playlist chat is running'), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
-    base = `http://127.0.0.1:${port}`;
+    node = await launch({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100' });
+    base = node.base;
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await node?.stop();
     collector?.server.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function token(uid: string, nickName: string): Promise<string> {
@@ -196,7 +208,7 @@ describe('tracing and correlated logs, one process (node single-node/dist/main.j
     });
     expect(response.status).toBeLessThan(500);
     await expectEventually(() => {
-      const line = output.split('\n').find((text) => text.includes(`"trace_id":"${traceId}"`));
+      const line = node.output.split('\n').find((text) => text.includes(`"trace_id":"${traceId}"`));
       expect(line).toBeDefined();
       const parsed = JSON.parse(line!) as Record<string, unknown>;
       expect(parsed.span_id).toMatch(/^[0-9a-f]{16}$/);
@@ -205,4 +217,41 @@ describe('tracing and correlated logs, one process (node single-node/dist/main.j
       expect(parsed.instance).toBeTruthy();
     });
   });
+});
+
+describe('without OTEL_EXPORTER_OTLP_ENDPOINT the SDK stays off', () => {
+  it('exports nothing and puts no trace ids in logs, even with a traces endpoint the SDK alone would use', async () => {
+    const collector = await startCollector();
+    // Only the SDK itself reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: were it started, spans would go there.
+    const node = await launch({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    try {
+      const traceId = newTraceId();
+      const token = await fetch(`${node.base}/v1/api/auth/dev-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid: 'u-off', nickName: 'Off' }),
+      });
+      const { accessToken } = (await token.json()) as { accessToken: string };
+      const response = await fetch(`${node.base}/v1/api/rooms/joined`, {
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          traceparent: traceparentOf(traceId),
+          'x-request-id': 'req-off-1',
+        },
+      });
+      expect(response.status).toBe(200);
+      await expectEventually(() => expect(node.output).toContain('req-off-1'));
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // ten export intervals, were the SDK on
+      expect(collector.spans).toEqual([]);
+      const lines = node.output.split('\n').filter((line) => line.includes('req-off-1'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).not.toContain('trace_id');
+    } finally {
+      await node.stop();
+      collector.server.close();
+    }
+  }, 90_000);
 });

@@ -47,6 +47,32 @@ export const lineContent = (sender: number, seq: number): string =>
   `b|${sender}|${seq}|${(performance.timeOrigin + performance.now()).toFixed(3)}`;
 
 const LINE = /b\|(\d+)\|(\d+)\|([\d.]+)/;
+const MARK = Buffer.from('b|');
+const MESSAGE = Buffer.from('MESSAGE\n');
+const BAR = 0x7c;
+
+/**
+ * The hot path of a load client: a WebSocket message holding exactly one MESSAGE frame, read
+ * in place (no string of the whole frame, no header map). Returns undefined when the message
+ * is anything else (the caller parses it the slow way), null for a MESSAGE without a bench line.
+ */
+export function readLineFromMessage(
+  data: Buffer,
+): { sender: number; seq: number; sentAt: number } | null | undefined {
+  if (data.length < MESSAGE.length || data.compare(MESSAGE, 0, MESSAGE.length, 0, MESSAGE.length) !== 0)
+    return undefined;
+  if (data.indexOf(0) !== data.length - 1) return undefined;
+  const at = data.indexOf(MARK);
+  if (at < 0) return null;
+  let i = at + 2;
+  let sender = 0;
+  for (; data[i] !== BAR && i < data.length; i++) sender = sender * 10 + data[i] - 48;
+  let seq = 0;
+  for (i += 1; data[i] !== BAR && i < data.length; i++) seq = seq * 10 + data[i] - 48;
+  let end = i + 1;
+  while (end < data.length && ((data[end] >= 48 && data[end] <= 57) || data[end] === 46)) end++;
+  return { sender, seq, sentAt: Number(data.toString('latin1', i + 1, end)) };
+}
 
 export function readLine(body: string): { sender: number; seq: number; sentAt: number } | null {
   const match = LINE.exec(body);

@@ -184,4 +184,51 @@ describe('PlatformModule with MetricsModule: the event bus, counted', () => {
       await app.close();
     }
   });
+
+  describe.each(['memory', 'redis'] as const)('event_bus_consumer_lag on the %s bus', (engine) => {
+    let redis: TestRedis | undefined;
+    beforeAll(async () => {
+      if (engine === 'redis') redis = await startRedisServer();
+    });
+    afterAll(() => redis?.stop());
+
+    it('counts exactly the events a busy group has not handled yet, and 0 once it has', async () => {
+      const env = engine === 'redis' ? { EVENT_BUS: 'redis', REDIS_URL: redis!.url } : {};
+      @Module({
+        imports: [
+          PlatformModule.forRoot(loadSettings(platformSettings, env)),
+          MetricsModule.forRoot({ service: 'metrics-test' }),
+        ],
+      })
+      class AppModule {}
+      const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+      try {
+        const bus = app.get(EventBus);
+        const registry = app.get(MetricsRegistry);
+        const group = `busy-${randomUUID()}`;
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let handled = 0;
+        const subscription = await bus.subscribe('chat.rooms', group, async () => {
+          await gate;
+          handled += 1;
+        });
+        const lag = async () =>
+          ((await registry.getSingleMetric('event_bus_consumer_lag')?.get())?.values ?? []).find(
+            (sample) => sample.labels.topic === 'chat.rooms' && sample.labels.group === group,
+          )?.value;
+        expect(await lag()).toBe(0);
+        const roomId = randomUUID(); // one key: the second and third wait behind the first
+        for (let i = 0; i < 3; i++)
+          await bus.publish('chat.rooms', roomId, makeEvent<RoomEvent>('room.closed', { roomId }));
+        await expectEventually(async () => expect(await lag()).toBe(3));
+        release();
+        await expectEventually(() => expect(handled).toBe(3));
+        await expectEventually(async () => expect(await lag()).toBe(0));
+        await subscription.close();
+      } finally {
+        await app.close();
+      }
+    });
+  });
 });

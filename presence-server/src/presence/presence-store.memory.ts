@@ -162,6 +162,13 @@ export class InMemoryPresenceStore extends PresenceStore {
     return [...room.members.keys()].map((uid) => this.view(room, uid, at)!).sort(byNickName);
   }
 
+  async connectedMembers(): Promise<number> {
+    let count = 0;
+    for (const room of this.rooms.values())
+      for (const devices of room.devices.values()) if (devices.size > 0) count += 1;
+    return count;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

@@ -83,6 +83,9 @@ export abstract class PresenceStore {
   /** Every roster member's presence, sorted; null when the room is unknown. */
   abstract listStates(roomId: string, now: Date): Promise<MemberPresence[] | null>;
 
+  /** Room memberships with a device connected or within the disconnect grace (a metric; one cheap read). */
+  abstract connectedMembers(): Promise<number>;
+
   /** Pings the engine (readiness). */
   abstract ping(): Promise<void>;
 

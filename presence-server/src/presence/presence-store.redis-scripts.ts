@@ -209,4 +209,6 @@ export const presenceKeys = {
   live: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:live`,
   devices: (prefix: string, roomId: string, uid: string): string =>
     `${presenceKeys.room(prefix, roomId)}:dev:${uid}`,
+  /** The sweeper's work list: one entry per membership with devices. */
+  expiry: (prefix: string): string => `${prefix}expiry`,
 };

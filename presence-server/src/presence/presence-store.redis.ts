@@ -143,6 +143,10 @@ export class RedisPresenceStore extends PresenceStore {
       .sort(byNickName);
   }
 
+  async connectedMembers(): Promise<number> {
+    return this.redis.zcard(presenceKeys.expiry(this.options.keyPrefix));
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Clock } from '@playlist-chat/platform';
+import { PresenceMetrics } from './presence-metrics';
 import { DeviceSweeper } from './device-sweeper';
 import { InternalTokenGuard } from './internal-token.guard';
 import { PresenceAnnouncer } from './presence-announcer';
@@ -25,6 +26,7 @@ export class PresenceModule {
         PresenceAnnouncer,
         PresenceEventsConsumer,
         DeviceSweeper,
+        PresenceMetrics,
         InternalTokenGuard,
         ...(clock ? [{ provide: Clock, useValue: clock }] : []),
       ],

@@ -14,6 +14,8 @@ import {
   type RunningService,
 } from '@playlist-chat/platform';
 import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
+import { expectEventually } from '@playlist-chat/platform/testing';
+import { expect } from 'vitest';
 import { startPresenceServer } from '../../src/index';
 
 export const DEVICE_TTL_SECONDS = 60;
@@ -155,4 +157,33 @@ export function presenceApi(baseUrl: string) {
         body: (await response.json()) as Record<string, unknown>,
       })),
   };
+}
+
+/**
+ * `presence_connected_members` follows devices: a member with two devices counts once, a
+ * second member adds one, and each goes when their last device disconnects. Shared by the
+ * memory- and Redis-store suites.
+ */
+export async function checkConnectedMembersGauge(harness: PresenceHarness): Promise<void> {
+  const gauge = async () => {
+    const text = await (await fetch(`${harness.server.url}/metrics`)).text();
+    const line = /^presence_connected_members(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    if (!line) throw new Error('presence_connected_members is not exposed');
+    return Number(line[1]);
+  };
+  const roomId = randomUUID();
+  await harness.roomEvent(events.opened(roomId, 'alice', 'Alice'));
+  await harness.roomEvent(events.joined(roomId, 'bob', 'Bob'));
+  const before = await gauge();
+  const expectGauge = (value: number) => expectEventually(async () => expect(await gauge()).toBe(value));
+  await harness.deviceEvent(roomId, events.connected(roomId, 'bob', 'phone'));
+  await harness.deviceEvent(roomId, events.connected(roomId, 'bob', 'laptop'));
+  await expectGauge(before + 1);
+  await harness.deviceEvent(roomId, events.connected(roomId, 'alice', 'alice-1'));
+  await expectGauge(before + 2);
+  await harness.deviceEvent(roomId, events.disconnected(roomId, 'bob', 'phone'));
+  await harness.deviceEvent(roomId, events.disconnected(roomId, 'alice', 'alice-1'));
+  await expectGauge(before + 1);
+  await harness.deviceEvent(roomId, events.disconnected(roomId, 'bob', 'laptop'));
+  await expectGauge(before);
 }

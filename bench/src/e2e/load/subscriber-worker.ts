@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { Histogram } from '../histogram';
-import { frame, parseFrames, readLine, text } from '../stomp-wire';
+import { frame, parseFrames, readLine, readLineFromMessage, text } from '../stomp-wire';
 import type { SubscriberSpec, WorkerCommand, WorkerReply, WorkerStats } from './protocol';
 
 const OPEN_CONCURRENCY = 50;
@@ -40,7 +40,7 @@ class Subscriber {
 
   open(wsUrl: string, protocols: readonly string[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, [...protocols], { perMessageDeflate: false });
+      const ws = new WebSocket(wsUrl, [...protocols], { perMessageDeflate: false, skipUTF8Validation: true });
       this.ws = ws;
       let connected = false;
       ws.on('open', () =>
@@ -54,8 +54,12 @@ class Subscriber {
         ),
       );
       ws.on('message', (data) => {
+        if (Buffer.isBuffer(data)) {
+          const fast = readLineFromMessage(data);
+          if (fast !== undefined) return this.delivered(fast);
+        }
         for (const f of parseFrames(text(data))) {
-          if (f.command === 'MESSAGE') this.message(f.body);
+          if (f.command === 'MESSAGE') this.delivered(readLine(f.body));
           else if (f.command === 'CONNECTED') {
             connected = true;
             resolve();
@@ -107,8 +111,7 @@ class Subscriber {
     done?.(error);
   }
 
-  private message(body: string): void {
-    const line = readLine(body);
+  private delivered(line: { sender: number; seq: number; sentAt: number } | null): void {
     if (!line) {
       this.counters.other += 1;
       return;

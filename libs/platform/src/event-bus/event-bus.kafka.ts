@@ -14,6 +14,7 @@ import type { PlatformSettings } from '../config/platform.settings';
 import {
   deadLetterTopic,
   EventBus,
+  type ConsumerLag,
   type DeadLetterInfo,
   type DeliveryInfo,
   type EventHandler,
@@ -143,6 +144,11 @@ export class KafkaEventBus extends EventBus {
   private admin?: Promise<Admin>;
   private readonly topicsReady = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<EventSubscription>();
+  /** What each live subscription reads, for `consumerLag`: its Kafka group and topic names. */
+  private readonly reading = new Map<
+    EventSubscription,
+    { topic: string; group: string; groupId: string; topics: string[] }
+  >();
   private readonly publishing = new Set<Promise<unknown>>();
   private readonly outbox: Array<{
     topic: string;
@@ -229,6 +235,7 @@ export class KafkaEventBus extends EventBus {
         if (!open) return;
         open = false;
         this.subscriptions.delete(subscription);
+        this.reading.delete(subscription);
         // Waits for the record being handled (retries included) before leaving the group.
         await consumer.disconnect();
         if (options.perInstance) {
@@ -243,6 +250,7 @@ export class KafkaEventBus extends EventBus {
       },
     };
     this.subscriptions.add(subscription);
+    this.reading.set(subscription, { topic, group, groupId, topics: [this.name(topic), this.name(replay)] });
     return subscription;
   }
 
@@ -375,6 +383,30 @@ export class KafkaEventBus extends EventBus {
         partitions: [...readUpTo].map(([partition, next]) => ({ partition, offset: next.toString() })),
       });
     }
+  }
+
+  /**
+   * Per group read here: the end of each partition (topic and replay topic) minus the group's
+   * committed offset there (the start of the partition where it committed none). Written against
+   * kafkajs's admin API (`fetchTopicOffsets`, `fetchOffsets`); not run here (no Kafka broker).
+   */
+  override async consumerLag(): Promise<ConsumerLag[]> {
+    const admin = await this.connectedAdmin();
+    const lags = new Map<string, ConsumerLag>();
+    for (const { topic, group, groupId, topics } of this.reading.values()) {
+      if (lags.has(groupId)) continue; // several subscriptions of one group share its offsets
+      let lag = 0;
+      for (const name of topics) {
+        const ends = await admin.fetchTopicOffsets(name);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [name] });
+        for (const { partition, high, low } of ends) {
+          const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+          lag += Math.max(0, Number(high) - Number(offset === '-1' ? low : offset));
+        }
+      }
+      lags.set(groupId, { topic, group, lag });
+    }
+    return [...lags.values()];
   }
 
   /** Reachable while the admin client can describe the cluster (a failed connection is retried next time). */

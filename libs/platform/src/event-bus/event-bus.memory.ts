@@ -5,6 +5,7 @@ import { SystemClock, type Clock } from '../time/clock';
 import {
   deadLetterTopic,
   EventBus,
+  type ConsumerLag,
   type DeadLetterInfo,
   type DeliveryInfo,
   type EventHandler,
@@ -76,8 +77,16 @@ class Group {
     if (index >= 0) this.members.splice(index, 1);
   }
 
+  /** Events queued for the group or being handled: its backlog. */
+  backlog = 0;
+
+  get groupName(): string {
+    return this.name;
+  }
+
   enqueue(event: LoggedEvent): void {
-    void this.queue.run(event.key, () => this.deliver(event));
+    this.backlog += 1;
+    void this.queue.run(event.key, () => this.deliver(event)).finally(() => (this.backlog -= 1));
   }
 
   /** Wakes every delivery waiting for a member, with nothing to deliver to: the bus is closing. */
@@ -209,6 +218,12 @@ export class InMemoryEventBus extends EventBus {
     for (const event of events)
       this.topics.get(topic)?.get(event.group)?.enqueue({ key: event.key, json: event.json });
     return events.length;
+  }
+
+  override async consumerLag(): Promise<ConsumerLag[]> {
+    return [...this.topics].flatMap(([topic, groups]) =>
+      [...groups.values()].map((group) => ({ topic, group: group.groupName, lag: group.backlog })),
+    );
   }
 
   async close(): Promise<void> {

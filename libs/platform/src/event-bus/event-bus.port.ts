@@ -55,6 +55,14 @@ export interface EventSubscription {
 }
 
 /** Topic that receives events whose handling failed `EVENT_MAX_ATTEMPTS` times: `${topic}.dlq`. */
+/** A group's backlog on one topic: events it has not finished handling. */
+export interface ConsumerLag {
+  readonly topic: string;
+  readonly group: string;
+  /** Events not yet delivered to the group, plus those delivered and not yet acknowledged. */
+  readonly lag: number;
+}
+
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /**
@@ -92,4 +100,12 @@ export abstract class EventBus {
 
   /** Resolves while the log is reachable (readiness); in-process buses always are. */
   async ping(): Promise<void> {}
+
+  /**
+   * The backlog of each group this process reads (replay topics included), read on a metrics
+   * scrape: one request per group to the log, so it stays cheap. Empty when nothing is read here.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    return [];
+  }
 }

@@ -8,6 +8,7 @@ import { KeyedSerialQueue } from '../concurrency/keyed-serial-queue';
 import {
   deadLetterTopic,
   EventBus,
+  type ConsumerLag,
   type DeadLetterInfo,
   type DeliveryInfo,
   type EventHandler,
@@ -115,6 +116,31 @@ export class RedisEventBus extends EventBus {
   }
 
   /**
+   * From `XINFO GROUPS` of each stream a group here reads (the topic and its replay stream):
+   * `lag` (entries not yet delivered to the group, Redis 7) plus `pending` (delivered, not yet
+   * acknowledged). A group whose lag Redis cannot tell (null after deletions in the stream) is
+   * left out rather than guessed.
+   */
+  override async consumerLag(): Promise<ConsumerLag[]> {
+    const lags: ConsumerLag[] = [];
+    for (const reader of this.readers.values()) {
+      let total = 0;
+      for (const stream of reader.streams) {
+        const groups = (await this.commands.xinfo('GROUPS', stream)) as unknown[][];
+        const mine = groups.map(infoFields).find((fields) => fields.name === reader.group);
+        if (!mine) continue;
+        if (typeof mine.lag !== 'number') {
+          total = Number.NaN;
+          break;
+        }
+        total += mine.lag + Number(mine.pending ?? 0);
+      }
+      if (!Number.isNaN(total)) lags.push({ topic: reader.topic, group: reader.group, lag: total });
+    }
+    return lags;
+  }
+
+  /**
    * Moves parked events of `topic` back to the group that failed each (its replay stream), oldest
    * first: all of them, or only `group`'s, at most `limit`; returns how many.
    */
@@ -219,7 +245,8 @@ const replayTopic = (topic: string, group: string): string => `${topic}.replay.$
 class GroupReader {
   readonly members: EventHandler<unknown>[] = [];
   private readonly queue = new KeyedSerialQueue();
-  private readonly streams: string[];
+  /** The topic's stream and the group's replay stream. */
+  readonly streams: string[];
   private readonly leaseKey: string;
   private readonly leaseMs: number;
   private connection: Redis | undefined;
@@ -232,8 +259,8 @@ class GroupReader {
 
   constructor(
     private readonly bus: RedisEventBus,
-    private readonly topic: string,
-    private readonly group: string,
+    readonly topic: string,
+    readonly group: string,
     private readonly consumer: string,
     private readonly options: RedisEventBusOptions,
     private readonly logger: Logger,
@@ -427,4 +454,11 @@ function deadLetterInfoOf(fields: Fields): DeadLetterInfo {
     attempts: Number(fields.attempts),
     failedAt: fields.failedAt,
   };
+}
+
+/** `XINFO GROUPS` answers each group as a flat [name, value, …] list. */
+function infoFields(flat: unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
+  return fields;
 }

@@ -1,7 +1,8 @@
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   EventBus,
+  type ConsumerLag,
   type DeadLetterFilter,
   type EventHandler,
   type EventSubscription,
@@ -11,7 +12,8 @@ import {
 /**
  * The chosen EventBus, counted: `event_bus_published_total{topic, outcome}` and
  * `event_bus_consumed_total{topic, group, outcome}` (outcome ok / failed; a failed handling is
- * retried, then dead-lettered). Topics and groups are a fixed, small set, so labels stay bounded.
+ * retried, then dead-lettered), retries, dead letters, and `event_bus_consumer_lag{topic, group}`
+ * read from the log on scrape. Topics and groups are a fixed, small set, so labels stay bounded.
  */
 export class MeteredEventBus extends EventBus {
   private readonly published: Counter<'topic' | 'outcome'>;
@@ -49,6 +51,19 @@ export class MeteredEventBus extends EventBus {
       help: 'Events parked in the dead-letter topic after their last attempt failed, by topic and group',
       labelNames: ['topic', 'group'],
       registers: [registry],
+    });
+    const source = this.bus;
+    new Gauge({
+      name: 'event_bus_consumer_lag',
+      help: 'Events a group read here has not finished handling (not yet delivered, or delivered and not acknowledged), by topic and group; read from the log on each scrape',
+      labelNames: ['topic', 'group'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        // A log that cannot answer leaves the series out for this scrape; readiness reports the outage.
+        const lags = await source.consumerLag().catch(() => []);
+        for (const { topic, group, lag } of lags) this.set({ topic, group }, lag);
+      },
     });
   }
 
@@ -96,5 +111,9 @@ export class MeteredEventBus extends EventBus {
 
   override ping(): Promise<void> {
     return this.bus.ping();
+  }
+
+  override consumerLag(): Promise<ConsumerLag[]> {
+    return this.bus.consumerLag();
   }
 }

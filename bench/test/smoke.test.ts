@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdleResult, LoadResult, SaturationResult, SetupResult } from '../src/e2e/scenarios';
+import type {
+  IdleResult,
+  LineCostResult,
+  LoadResult,
+  SaturationResult,
+  SetupResult,
+} from '../src/e2e/scenarios';
 import type { SuiteReport } from '../src/e2e/suite';
 
 const run = promisify(execFile);
@@ -105,6 +111,16 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
     const setup = resultsOf<SetupResult>('big-room-setup');
     expect(setup.filter((r) => r.target === 'product').map((r) => r.members)).toEqual([10, 40]);
     for (const r of setup) expect([r.connectMs, r.joinMs, r.subscribeMs].every((v) => v >= 0)).toBe(true);
+  });
+
+  it("line cost: every line of a room's sender was answered, and its server CPU is reported", () => {
+    const results = resultsOf<LineCostResult>('line-cost');
+    expect(results.filter((r) => r.target === 'product').map((r) => r.members)).toEqual([5, 20]);
+    for (const r of results) {
+      expect(r.lines, r.target).toBeGreaterThan(0);
+      expect(r.receipt.count, r.target).toBe(r.lines);
+      expect(Number.isFinite(r.cpuUsPerLine) && r.cpuUsPerLine >= 0, r.target).toBe(true);
+    }
   });
 
   it('prints the report with ratios against the baseline', () => {

@@ -139,6 +139,20 @@ export function formatReport(report: SuiteReport): string {
           ),
         );
         break;
+      case 'line-cost':
+        out.push(
+          table(
+            ['target', 'room members (offline)', 'lines', 'server CPU per line', 'send→RECEIPT p50 / p99'],
+            s.results.map((r) => [
+              r.target,
+              int(r.members),
+              int(r.lines),
+              `${r.cpuUsPerLine.toFixed(0)} µs`,
+              `${ms(r.receipt.p50)} / ${ms(r.receipt.p99)}`,
+            ]),
+          ),
+        );
+        break;
     }
     out.push('');
   }

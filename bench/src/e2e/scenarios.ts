@@ -264,3 +264,56 @@ export async function runRoomSetup(target: Target, members: number): Promise<Set
     await pool.close();
   }
 }
+
+export interface LineCostResult {
+  target: TargetName;
+  /** Members of the room: joined, then gone (offline), as most members of a big room are. */
+  members: number;
+  lines: number;
+  cpuUsPerLine: number;
+  receipt: LatencySummary;
+}
+
+/**
+ * What one chat line costs the server in a room of `members` (who joined and left, so nobody
+ * is subscribed): one sender posts `rate` lines a second for `durationMs`. A line's cost should
+ * not grow with the room.
+ */
+export async function runLineCost(
+  target: Target,
+  members: number,
+  rate: number,
+  durationMs: number,
+  offlineAfterMs: number,
+): Promise<LineCostResult> {
+  const [room] = await target.createRooms(1);
+  const specs: SubscriberSpec[] = Array.from({ length: members }, (_, i) => ({
+    connectHeaders: target.connectHeaders(`bench-line-${members}-${i}`),
+    destination: room.destination,
+    join: target.join(room),
+  }));
+  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+  try {
+    check('connect', opened);
+    check('join', await pool.join());
+  } finally {
+    await pool.close();
+  }
+  await sleep(offlineAfterMs); // past the presence grace: the members are off
+  const senders = await Senders.open(target, [room], 1, 0);
+  try {
+    const cpu = new CpuWindow(target.pid);
+    cpu.start();
+    const sent = await senders.run(rate, durationMs);
+    const { cpuMs } = cpu.stop();
+    return {
+      target: target.name,
+      members,
+      lines: sent.sent,
+      cpuUsPerLine: (cpuMs * 1000) / sent.sent,
+      receipt: summarize(sent.receiptLatency),
+    };
+  } finally {
+    await senders.close();
+  }
+}

@@ -5,10 +5,12 @@ import type { Target, TargetName } from './targets/target';
 import {
   isClean,
   runIdle,
+  runLineCost,
   runLoad,
   runRoomSetup,
   runSaturation,
   type IdleResult,
+  type LineCostResult,
   type LoadResult,
   type LoadShape,
   type SaturationResult,
@@ -22,6 +24,7 @@ export const SCENARIOS = [
   'saturation',
   'idle',
   'big-room-setup',
+  'line-cost',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -33,6 +36,7 @@ export interface Sizes {
   saturation: { shape: Omit<LoadShape, 'rate'>; rates: number[] };
   idle: { connections: number; perRoom: number; settleMs: number };
   setup: number[];
+  lineCost: { members: number[]; rate: number; durationMs: number; offlineAfterMs: number };
   /** Start each target once for every scenario (smoke) rather than afresh for each (full: memory figures start clean). */
   reuseTargets: boolean;
 }
@@ -45,8 +49,10 @@ export const FULL: Sizes = {
     shape: { rooms: 1, subscribersPerRoom: 1000, sendersPerRoom: 10, durationMs: 8_000 },
     rates: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200],
   },
-  idle: { connections: 10_000, perRoom: 100, settleMs: 5_000 },
+  // 15 s: V8 gives back the heap that connection set-up churned through only once allocation stops for a while.
+  idle: { connections: 10_000, perRoom: 100, settleMs: 15_000 },
   setup: [200, 2000],
+  lineCost: { members: [10, 2000], rate: 100, durationMs: 10_000, offlineAfterMs: 7_000 },
   reuseTargets: false,
 };
 
@@ -60,6 +66,7 @@ export const SMOKE: Sizes = {
   },
   idle: { connections: 100, perRoom: 50, settleMs: 500 },
   setup: [10, 40],
+  lineCost: { members: [5, 20], rate: 20, durationMs: 1_000, offlineAfterMs: 500 },
   reuseTargets: true,
 };
 
@@ -67,7 +74,8 @@ export type ScenarioResult =
   | { scenario: 'fanout' | 'many-rooms' | 'big-room'; results: LoadResult[] }
   | { scenario: 'saturation'; results: SaturationResult[] }
   | { scenario: 'idle'; results: IdleResult[] }
-  | { scenario: 'big-room-setup'; results: SetupResult[] };
+  | { scenario: 'big-room-setup'; results: SetupResult[] }
+  | { scenario: 'line-cost'; results: LineCostResult[] };
 
 export interface SuiteReport {
   scenarios: ScenarioResult[];
@@ -183,6 +191,19 @@ async function runScenarios(
           await each(async (target) => {
             const all: SetupResult[] = [];
             for (const members of sizes.setup) all.push(await runRoomSetup(target, members));
+            return all;
+          })
+        ).flat();
+        report.scenarios.push({ scenario, results });
+        break;
+      }
+      case 'line-cost': {
+        const { members, rate, durationMs, offlineAfterMs } = sizes.lineCost;
+        const results = (
+          await each(async (target) => {
+            const all: LineCostResult[] = [];
+            for (const size of members)
+              all.push(await runLineCost(target, size, rate, durationMs, offlineAfterMs));
             return all;
           })
         ).flat();

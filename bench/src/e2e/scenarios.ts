@@ -49,6 +49,45 @@ function check(phase: string, result: PhaseResult): void {
     throw new Error(`${phase}: ${result.failed} subscriber(s) failed: ${result.firstError}`);
 }
 
+/** `count` members named `${prefix}-<i>`, member i in room `roomOf(i)`. */
+function membersOf(
+  target: Target,
+  count: number,
+  prefix: string,
+  roomOf: (i: number) => PreparedRoom,
+): SubscriberSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const room = roomOf(i);
+    return {
+      connectHeaders: target.connectHeaders(`${prefix}-${i}`),
+      destination: room.destination,
+      join: target.join(room),
+    };
+  });
+}
+
+/** Connects the members and takes them through `phases` in turn; a failing phase closes the pool and throws. */
+async function poolThrough(
+  target: Target,
+  specs: SubscriberSpec[],
+  phases: readonly ('join' | 'subscribe')[],
+): Promise<{ pool: SubscriberPool; ms: Record<'connect' | 'join' | 'subscribe', number> }> {
+  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+  const ms = { connect: opened.ms, join: 0, subscribe: 0 };
+  try {
+    check('connect', opened);
+    for (const phase of phases) {
+      const result = phase === 'join' ? await pool.join() : await pool.subscribe();
+      check(phase, result);
+      ms[phase] = result.ms;
+    }
+    return { pool, ms };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}
+
 /** Rooms with their members connected, joined and subscribed, and their senders joined. */
 export class Loaded {
   private constructor(
@@ -63,23 +102,17 @@ export class Loaded {
   static async setUp(target: Target, shape: Omit<LoadShape, 'rate' | 'durationMs'>): Promise<Loaded> {
     const started = performance.now();
     const rooms = await target.createRooms(shape.rooms);
-    const specs: SubscriberSpec[] = [];
-    rooms.forEach((room, r) => {
-      for (let k = 0; k < shape.subscribersPerRoom; k++) {
-        specs.push({
-          connectHeaders: target.connectHeaders(`bench-member-${r}-${k}`),
-          destination: room.destination,
-          join: target.join(room),
-        });
-      }
-    });
-    const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+    const perRoom = shape.subscribersPerRoom;
+    const specs = membersOf(
+      target,
+      rooms.length * perRoom,
+      'bench-member',
+      (i) => rooms[Math.floor(i / perRoom)],
+    );
+    const { pool } = await poolThrough(target, specs, ['join', 'subscribe']);
     try {
-      check('connect', opened);
-      check('join', await pool.join());
-      check('subscribe', await pool.subscribe());
       const senders = await Senders.open(target, rooms, shape.sendersPerRoom, 0);
-      return new Loaded(target, rooms, pool, senders, shape.subscribersPerRoom, performance.now() - started);
+      return new Loaded(target, rooms, pool, senders, perRoom, performance.now() - started);
     } catch (error) {
       await pool.close();
       throw error;
@@ -198,22 +231,12 @@ export async function runIdle(
   settleMs: number,
 ): Promise<IdleResult> {
   const rooms = await target.createRooms(Math.ceil(connections / perRoom));
-  const specs: SubscriberSpec[] = Array.from({ length: connections }, (_, i) => {
-    const room = rooms[Math.floor(i / perRoom)];
-    return {
-      connectHeaders: target.connectHeaders(`bench-idle-${i}`),
-      destination: room.destination,
-      join: target.join(room),
-    };
-  });
+  const specs = membersOf(target, connections, 'bench-idle', (i) => rooms[Math.floor(i / perRoom)]);
   await sleep(settleMs);
   const before = rssKbOf(target.pid);
   const started = performance.now();
-  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
+  const { pool } = await poolThrough(target, specs, ['join', 'subscribe']);
   try {
-    check('connect', opened);
-    check('join', await pool.join());
-    check('subscribe', await pool.subscribe());
     const setupMs = performance.now() - started;
     await sleep(settleMs);
     const after = rssKbOf(target.pid);
@@ -241,28 +264,13 @@ export interface SetupResult {
 /** A room of `members`: all connect, then all join, then all subscribe; each phase timed. */
 export async function runRoomSetup(target: Target, members: number): Promise<SetupResult> {
   const [room] = await target.createRooms(1);
-  const specs: SubscriberSpec[] = Array.from({ length: members }, (_, i) => ({
-    connectHeaders: target.connectHeaders(`bench-setup-${members}-${i}`),
-    destination: room.destination,
-    join: target.join(room),
-  }));
-  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
-  try {
-    check('connect', opened);
-    const joined = await pool.join();
-    check('join', joined);
-    const subscribed = await pool.subscribe();
-    check('subscribe', subscribed);
-    return {
-      target: target.name,
-      members,
-      connectMs: opened.ms,
-      joinMs: joined.ms,
-      subscribeMs: subscribed.ms,
-    };
-  } finally {
-    await pool.close();
-  }
+  const { pool, ms } = await poolThrough(
+    target,
+    membersOf(target, members, `bench-setup-${members}`, () => room),
+    ['join', 'subscribe'],
+  );
+  await pool.close();
+  return { target: target.name, members, connectMs: ms.connect, joinMs: ms.join, subscribeMs: ms.subscribe };
 }
 
 export interface LineCostResult {
@@ -287,18 +295,12 @@ export async function runLineCost(
   offlineAfterMs: number,
 ): Promise<LineCostResult> {
   const [room] = await target.createRooms(1);
-  const specs: SubscriberSpec[] = Array.from({ length: members }, (_, i) => ({
-    connectHeaders: target.connectHeaders(`bench-line-${members}-${i}`),
-    destination: room.destination,
-    join: target.join(room),
-  }));
-  const { pool, opened } = await SubscriberPool.open(target.wsUrl, target.protocols, specs);
-  try {
-    check('connect', opened);
-    check('join', await pool.join());
-  } finally {
-    await pool.close();
-  }
+  const { pool } = await poolThrough(
+    target,
+    membersOf(target, members, `bench-line-${members}`, () => room),
+    ['join'],
+  );
+  await pool.close();
   await sleep(offlineAfterMs); // past the presence grace: the members are off
   const senders = await Senders.open(target, [room], 1, 0);
   try {

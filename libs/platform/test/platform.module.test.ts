@@ -145,17 +145,21 @@ describe('PlatformModule', () => {
   });
 });
 
+/** The platform and its metrics, as an app composes them. */
+async function startMeteredApp(env: Env): Promise<INestApplicationContext> {
+  @Module({
+    imports: [
+      PlatformModule.forRoot(loadSettings(platformSettings, env)),
+      MetricsModule.forRoot({ service: 'metrics-test' }),
+    ],
+  })
+  class AppModule {}
+  return NestFactory.createApplicationContext(AppModule, { logger: false });
+}
+
 describe('PlatformModule with MetricsModule: the event bus, counted', () => {
   it('counts deliveries, retries and the dead-lettered event by exactly what one failing event caused', async () => {
-    const env = { EVENT_MAX_ATTEMPTS: '2', EVENT_RETRY_BASE_MS: '1' };
-    @Module({
-      imports: [
-        PlatformModule.forRoot(loadSettings(platformSettings, env)),
-        MetricsModule.forRoot({ service: 'metrics-test' }),
-      ],
-    })
-    class AppModule {}
-    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    const app = await startMeteredApp({ EVENT_MAX_ATTEMPTS: '2', EVENT_RETRY_BASE_MS: '1' });
     try {
       const bus = app.get(EventBus);
       const registry = app.get(MetricsRegistry);
@@ -193,15 +197,9 @@ describe('PlatformModule with MetricsModule: the event bus, counted', () => {
     afterAll(() => redis?.stop());
 
     it('counts exactly the events a busy group has not handled yet, and 0 once it has', async () => {
-      const env = engine === 'redis' ? { EVENT_BUS: 'redis', REDIS_URL: redis!.url } : {};
-      @Module({
-        imports: [
-          PlatformModule.forRoot(loadSettings(platformSettings, env)),
-          MetricsModule.forRoot({ service: 'metrics-test' }),
-        ],
-      })
-      class AppModule {}
-      const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+      const app = await startMeteredApp(
+        engine === 'redis' ? { EVENT_BUS: 'redis', REDIS_URL: redis!.url } : {},
+      );
       try {
         const bus = app.get(EventBus);
         const registry = app.get(MetricsRegistry);

@@ -102,12 +102,18 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private connectTimer: NodeJS.Timeout | undefined;
   /** The trace context of the upgrade request (its `traceparent`): parent of this session's frame spans. */
   private readonly traceContext: Context;
+  /**
+   * The upgrade request, for the authenticator at CONNECT; dropped then, so an idle session does
+   * not keep the request's headers and parser state alive (memory per connection).
+   */
+  private request: IncomingMessage | undefined;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly request: IncomingMessage,
+    request: IncomingMessage,
     private readonly env: ConnectionEnvironment,
   ) {
+    this.request = request;
     this.id = env.nextSessionId();
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.traceContext = propagation.extract(ROOT_CONTEXT, request.headers);
@@ -421,6 +427,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private async connect(frame: StompFrame): Promise<void> {
     clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     const version = negotiateVersion(frame.headers['accept-version']);
     if (!version) {
       throw new Refusal('unsupported-version', `supported protocol versions are ${SUPPORTED_VERSIONS}`, {
@@ -437,8 +444,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
       );
     // STOMP 1.2 makes `host` mandatory; one endpoint serves one virtual host, so any value is accepted.
     const authenticator = this.env.handlers.authenticator;
+    const request = this.request;
+    this.request = undefined;
+    if (!request) throw new Refusal('already-connected', 'this session is already connected');
     if (authenticator) {
-      this.principal = await authenticator.authenticate(frame.headers, this.request);
+      this.principal = await authenticator.authenticate(frame.headers, request);
       if (this.state !== State.AwaitingConnect) return; // the socket went away meanwhile
       this.userKey = authenticator.userKey(this.principal);
     } else {

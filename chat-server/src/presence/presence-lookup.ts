@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { MemberPresenceStatus } from '@playlist-chat/contracts';
-import { ServiceRegistry, type ServiceInstance } from '@playlist-chat/platform';
+import { injectTraceContext, ServiceRegistry, type ServiceInstance } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 
 /** Name the presence server registers under in discovery. */
@@ -88,7 +88,8 @@ export class PresenceLookup {
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
       try {
         const response = await fetch(url, {
-          headers: this.headers,
+          // fetch (undici) is not instrumented: the trace goes on into the presence server through this header.
+          headers: { ...this.headers, ...injectTraceContext() },
           signal: AbortSignal.timeout(this.config.chat.presenceTimeoutMs),
         });
         if (!response.ok) {

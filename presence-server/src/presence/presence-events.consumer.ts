@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DeviceEvent, RoomEvent } from '@playlist-chat/contracts';
-import { Clock, EventBus, type EventSubscription } from '@playlist-chat/platform';
+import { Clock, EventBus, withSpan, type EventSubscription } from '@playlist-chat/platform';
 import { PresenceAnnouncer } from './presence-announcer';
 import type { PresenceChange } from './presence.model';
 import { PresenceStore } from './presence-store.port';
@@ -27,8 +27,12 @@ export class PresenceEventsConsumer implements OnApplicationBootstrap, OnModuleD
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions = [
-      await this.bus.subscribe('chat.rooms', PRESENCE_GROUP, (event) => this.onRoomEvent(event)),
-      await this.bus.subscribe('chat.devices', PRESENCE_GROUP, (event) => this.onDeviceEvent(event)),
+      await this.bus.subscribe('chat.rooms', PRESENCE_GROUP, (event) =>
+        applySpan(event.type, () => this.onRoomEvent(event)),
+      ),
+      await this.bus.subscribe('chat.devices', PRESENCE_GROUP, (event) =>
+        applySpan(event.type, () => this.onDeviceEvent(event)),
+      ),
     ];
   }
 
@@ -88,6 +92,11 @@ export class PresenceEventsConsumer implements OnApplicationBootstrap, OnModuleD
   private announce(changes: readonly PresenceChange[]): Promise<void> {
     return this.announcer.announce(changes);
   }
+}
+
+/** `presence apply <event type>`: the store update (and announcements) of one event, inside the bus's process span. */
+function applySpan(type: string, work: () => Promise<void>): Promise<void> {
+  return withSpan(`presence apply ${type}`, { attributes: { 'presence.event': type } }, work);
 }
 
 const knownTypes = new Set<string>([

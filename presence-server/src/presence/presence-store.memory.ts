@@ -25,10 +25,14 @@ interface RoomRecord {
 }
 
 const DEFAULT_REPORT = 'off:true';
+/** The one reported value that is on (on implies mayChat). */
+const ON_REPORT = 'on:true';
 
 /** Plain maps; every method runs without awaiting in between, so each mutation is atomic. */
 export class InMemoryPresenceStore extends PresenceStore {
   private readonly rooms = new Map<string, RoomRecord>();
+  /** Reported `on` entries over every room (`membersOn`). */
+  private onCount = 0;
 
   constructor(private readonly options: PresenceStoreOptions) {
     super();
@@ -51,11 +55,14 @@ export class InMemoryPresenceStore extends PresenceStore {
     if (!room || nickName === undefined) return [];
     room.members.delete(uid);
     room.appearOffline.delete(uid);
+    if (room.reported.get(uid) === ON_REPORT) this.onCount -= 1;
     room.reported.delete(uid);
     return [{ roomId, uid, nickName, state: 'off', mayChat: false, cause: 'membership' }];
   }
 
   async closeRoom(roomId: string): Promise<void> {
+    for (const report of this.rooms.get(roomId)?.reported.values() ?? [])
+      if (report === ON_REPORT) this.onCount -= 1;
     this.rooms.delete(roomId);
   }
 
@@ -169,10 +176,15 @@ export class InMemoryPresenceStore extends PresenceStore {
     return count;
   }
 
+  async membersOn(): Promise<number> {
+    return this.onCount;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.rooms.clear();
+    this.onCount = 0;
   }
 
   private room(roomId: string): RoomRecord {
@@ -218,7 +230,10 @@ export class InMemoryPresenceStore extends PresenceStore {
     const view = this.view(room, uid, at);
     if (!view) return [];
     const report = `${view.state}:${view.mayChat}`;
-    if (report === (room.reported.get(uid) ?? DEFAULT_REPORT)) return [];
+    const before = room.reported.get(uid) ?? DEFAULT_REPORT;
+    if (report === before) return [];
+    if (report === ON_REPORT) this.onCount += 1;
+    else if (before === ON_REPORT) this.onCount -= 1;
     if (report === DEFAULT_REPORT) room.reported.delete(uid);
     else room.reported.set(uid, report);
     return [{ roomId, ...view, cause }];

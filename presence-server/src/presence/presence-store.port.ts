@@ -86,6 +86,13 @@ export abstract class PresenceStore {
   /** Room memberships with a device connected or within the disconnect grace (a metric; one cheap read). */
   abstract connectedMembers(): Promise<number>;
 
+  /**
+   * (room, member) pairs whose last reported presence is on, over every room: what the rooms
+   * show as on (a member on in three rooms counts three). Follows the reports, so a device that
+   * lapsed counts until the sweep reports it. Kept by every mutation; reading it is O(1).
+   */
+  abstract membersOn(): Promise<number>;
+
   /** Pings the engine (readiness). */
   abstract ping(): Promise<void>;
 

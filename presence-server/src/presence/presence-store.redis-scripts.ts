@@ -15,6 +15,8 @@ import { API_LEASE_DEVICE_ID, graceEntry } from './presence.model';
  *   R:dev:{uid}    zset deviceId → expiresAt (ms)   one member's devices (PEXPIRE backstop)
  *   R:live         zset uid → latest expiresAt      batch reads: ZRANGEBYSCORE (now, +inf)
  *   {prefix}expiry zset ["roomId","uid"] → earliest expiresAt   the sweeper's work list
+ *   {prefix}on     integer                 (room, member) pairs last reported on, every room
+ *                                          (the presence_members_on gauge; kept with R:reported)
  *
  * Common ARGV: 1 prefix, 2 now (ms), 3 expiresAt for touched devices (ms), 4 backstop TTL (ms).
  * A change is returned as { roomId, uid, nickName, state, "true"|"false", cause }.
@@ -25,6 +27,7 @@ local NOW = ARGV[2]
 local EXPIRES_AT = ARGV[3]
 local BACKSTOP_MS = ARGV[4]
 local EXPIRY = P .. 'expiry'
+local ON_COUNT = P .. 'on'
 local LEASE = '${API_LEASE_DEVICE_ID}'
 local GRACE_PREFIX = '${graceEntry('').replace('\u0000', '\\0')}'
 local changes = {}
@@ -50,6 +53,7 @@ local function settle(room, uid, cause)
   local before = redis.call('HGET', reported, uid) or 'off:true'
   if report == before then return end
   if report == 'off:true' then redis.call('HDEL', reported, uid) else redis.call('HSET', reported, uid, report) end
+  if v.state == 'on' then redis.call('INCR', ON_COUNT) elseif before == 'on:true' then redis.call('DECR', ON_COUNT) end
   table.insert(changes, { room, uid, v.nick, v.state, v.mayChat, cause })
 end
 
@@ -90,6 +94,7 @@ local nick = redis.call('HGET', roomKey(room) .. ':members', uid)
 if not nick then return changes end
 redis.call('HDEL', roomKey(room) .. ':members', uid)
 redis.call('SREM', roomKey(room) .. ':offline', uid)
+if redis.call('HGET', roomKey(room) .. ':reported', uid) == 'on:true' then redis.call('DECR', ON_COUNT) end
 redis.call('HDEL', roomKey(room) .. ':reported', uid)
 table.insert(changes, { room, uid, nick, 'off', 'false', 'membership' })
 return changes
@@ -99,6 +104,11 @@ return changes
 const closeRoom = `
 local room = ARGV[5]
 local R = roomKey(room)
+local wasOn = 0
+for _, report in ipairs(redis.call('HVALS', R .. ':reported')) do
+  if report == 'on:true' then wasOn = wasOn + 1 end
+end
+if wasOn > 0 then redis.call('DECRBY', ON_COUNT, wasOn) end
 for _, uid in ipairs(redis.call('ZRANGE', R .. ':live', 0, -1)) do
   redis.call('DEL', devKey(room, uid))
   redis.call('ZREM', EXPIRY, cjson.encode({ room, uid }))
@@ -207,6 +217,7 @@ export const presenceKeys = {
   members: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:members`,
   offline: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:offline`,
   live: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:live`,
+  membersOn: (prefix: string): string => `${prefix}on`,
   devices: (prefix: string, roomId: string, uid: string): string =>
     `${presenceKeys.room(prefix, roomId)}:dev:${uid}`,
   /** The sweeper's work list: one entry per membership with devices. */

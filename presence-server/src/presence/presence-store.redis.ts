@@ -147,6 +147,11 @@ export class RedisPresenceStore extends PresenceStore {
     return this.redis.zcard(presenceKeys.expiry(this.options.keyPrefix));
   }
 
+  /** One GET of the count the scripts keep beside the reported states. */
+  async membersOn(): Promise<number> {
+    return Number((await this.redis.get(presenceKeys.membersOn(this.options.keyPrefix))) ?? 0);
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

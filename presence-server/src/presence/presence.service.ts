@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberPresenceStatus, PresenceState } from '@playlist-chat/contracts';
-import { Clock, hasScope, type Identity } from '@playlist-chat/platform';
+import { Clock, hasScope, withSpan, type Identity } from '@playlist-chat/platform';
 import { PresenceError } from '../errors/presence-error';
 import type {
   PresenceChangeResultDto,
@@ -23,53 +23,80 @@ export class PresenceService {
   ) {}
 
   /** Members only (or `presence:read`): 404 unknown room, 403 non-member. */
-  async list(roomId: string, state: PresenceState, caller: Identity): Promise<PresenceListDto> {
-    const members = await this.store.listStates(roomId, this.clock.now());
-    if (!members) throw new PresenceError('unknown-room');
-    if (!hasScope(caller, PRESENCE_READ_SCOPE) && !members.some((member) => member.uid === caller.uid)) {
-      throw new PresenceError('not-a-member');
-    }
-    return inState(roomId, state, members);
+  list(roomId: string, state: PresenceState, caller: Identity): Promise<PresenceListDto> {
+    return presenceSpan('list', { 'presence.state': state }, async () => {
+      const members = await this.store.listStates(roomId, this.clock.now());
+      if (!members) throw new PresenceError('unknown-room');
+      if (!hasScope(caller, PRESENCE_READ_SCOPE) && !members.some((member) => member.uid === caller.uid)) {
+        throw new PresenceError('not-a-member');
+      }
+      return inState(roomId, state, members);
+    });
   }
 
   /** For the chat server (internal API): every member in `state`; an unknown room has none. */
-  async members(roomId: string, state: PresenceState): Promise<PresenceListDto> {
-    return inState(roomId, state, (await this.store.listStates(roomId, this.clock.now())) ?? []);
+  members(roomId: string, state: PresenceState): Promise<PresenceListDto> {
+    return presenceSpan('members', { 'presence.state': state }, async () =>
+      inState(roomId, state, (await this.store.listStates(roomId, this.clock.now())) ?? []),
+    );
   }
 
-  async turn(roomId: string, caller: Identity, choice: PresenceState): Promise<PresenceChangeResultDto> {
-    const now = this.clock.now();
-    const result =
-      choice === 'on'
-        ? await this.store.turnOn(roomId, caller.uid, now)
-        : await this.store.turnOff(roomId, caller.uid, now);
-    if (result.outcome !== 'ok') throw new PresenceError(result.outcome);
-    await this.announcer.announce(result.changes);
-    return { roomId, ...result.member, changed: result.changes.length > 0 };
+  turn(roomId: string, caller: Identity, choice: PresenceState): Promise<PresenceChangeResultDto> {
+    return presenceSpan(`turn ${choice}`, { 'presence.state': choice }, async (span) => {
+      const now = this.clock.now();
+      const result =
+        choice === 'on'
+          ? await this.store.turnOn(roomId, caller.uid, now)
+          : await this.store.turnOff(roomId, caller.uid, now);
+      span.setAttribute('presence.outcome', result.outcome);
+      if (result.outcome !== 'ok') throw new PresenceError(result.outcome);
+      span.setAttribute('presence.changes', result.changes.length);
+      await this.announcer.announce(result.changes);
+      return { roomId, ...result.member, changed: result.changes.length > 0 };
+    });
   }
 
   /** For the chat server on join; `mayChat` depends only on the member's own choice, never on event timing. */
-  async status(roomId: string, uid: string): Promise<MemberPresenceStatus> {
-    const lookup = await this.store.getMember(roomId, uid, this.clock.now());
-    return {
-      roomId,
-      uid,
-      roomExists: lookup.roomExists,
-      member: lookup.member !== null,
-      state: lookup.member?.state ?? 'off',
-      mayChat: !lookup.appearOffline,
-    };
+  status(roomId: string, uid: string): Promise<MemberPresenceStatus> {
+    return presenceSpan('status', {}, async (span) => {
+      const lookup = await this.store.getMember(roomId, uid, this.clock.now());
+      span.setAttribute('presence.may_chat', !lookup.appearOffline);
+      return {
+        roomId,
+        uid,
+        roomExists: lookup.roomExists,
+        member: lookup.member !== null,
+        state: lookup.member?.state ?? 'off',
+        mayChat: !lookup.appearOffline,
+      };
+    });
   }
 
-  async summary(roomId: string): Promise<RoomPresenceSummaryDto> {
-    const members = await this.store.listStates(roomId, this.clock.now());
-    return {
-      roomId,
-      roomExists: members !== null,
-      memberCount: members?.length ?? 0,
-      onCount: members?.filter((member) => member.state === 'on').length ?? 0,
-    };
+  summary(roomId: string): Promise<RoomPresenceSummaryDto> {
+    return presenceSpan('summary', {}, async () => {
+      const members = await this.store.listStates(roomId, this.clock.now());
+      return {
+        roomId,
+        roomExists: members !== null,
+        memberCount: members?.length ?? 0,
+        onCount: members?.filter((member) => member.state === 'on').length ?? 0,
+      };
+    });
   }
+}
+
+/**
+ * A use case's span, `presence <what>` (e.g. `presence status`, the chat server's lookup on join),
+ * child of the request's span; no room or user id in its attributes. A no-op with tracing off.
+ */
+type Span = Parameters<Parameters<typeof withSpan>[2]>[0];
+
+function presenceSpan<T>(
+  what: string,
+  attributes: Record<string, string>,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return withSpan(`presence ${what}`, { attributes }, work);
 }
 
 function inState(

@@ -386,6 +386,40 @@ export function presenceStoreContract(
       });
     });
 
+    describe('members on, over every room (presence_members_on)', () => {
+      it('counts each (room, member) reported on, and follows every way of going off', async () => {
+        const { store, roomId } = await storeWithRoom(alice, bob);
+        const other = randomUUID();
+        await store.openRoom(other, alice, T0);
+        expect(await store.membersOn()).toBe(0);
+
+        await store.connectDevice(roomId, 'alice', 'phone', T0);
+        await store.connectDevice(roomId, 'alice', 'laptop', T0); // same member: still one
+        await store.connectDevice(other, 'alice', 'phone', T0); // another room: counts again
+        await store.turnOn(roomId, 'bob', T0);
+        expect(await store.membersOn()).toBe(3);
+
+        await store.turnOff(roomId, 'bob', T0);
+        await store.turnOff(roomId, 'bob', T0); // repeated: nothing more
+        expect(await store.membersOn()).toBe(2);
+
+        await store.removeMember(other, 'alice', T0);
+        expect(await store.membersOn()).toBe(1);
+
+        await store.connectDevice(roomId, 'carol', 'early', T0); // not on the roster: not reported
+        expect(await store.membersOn()).toBe(1);
+
+        expect((await store.expireDevices(at(TTL_MS), 100)).changes.length).toBe(1);
+        expect(await store.membersOn()).toBe(0);
+
+        await store.turnOn(roomId, 'alice', at(TTL_MS));
+        await store.turnOn(roomId, 'bob', at(TTL_MS));
+        expect(await store.membersOn()).toBe(2);
+        await store.closeRoom(roomId);
+        expect(await store.membersOn()).toBe(0);
+      });
+    });
+
     describe('large rooms', () => {
       it('lists a 1,000-member room completely and in order', async () => {
         const store = await makeStore({ deviceTtlMs: TTL_MS });

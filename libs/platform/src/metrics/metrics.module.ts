@@ -105,17 +105,25 @@ export class MetricsModule implements NestModule {
   }
 }
 
-/** A gauge whose value is read from `read()` at each scrape (no bookkeeping in the hot path). */
+/**
+ * A gauge whose value is read from `read()` at each scrape (no bookkeeping in the hot path).
+ * `read` may be async (a store's count); when it rejects, the scrape still answers and the gauge
+ * keeps its last value.
+ */
 export function gaugeReadAtScrape(
   registry: MetricsRegistry,
   metric: { name: string; help: string },
-  read: () => number,
+  read: () => number | Promise<number>,
 ): void {
   new Gauge({
     ...metric,
     registers: [registry],
-    collect() {
-      this.set(read());
+    async collect() {
+      try {
+        this.set(await read());
+      } catch {
+        // unreadable now (store down): the last value stays
+      }
     },
   });
 }

@@ -1,0 +1,313 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuMsOf, rssKbOf } from '../e2e/process-stats';
+import { seedChatData, WORDS, type Seed, type SeedOptions } from './seed';
+import { RAISED_LIMITS, startRestProduct, type RestProduct } from './product';
+
+/** The endpoints measured: every REST list and read endpoint of the chat server (SPEC "REST"). */
+export const REST_ENDPOINTS = [
+  'rooms-joined',
+  'rooms-unjoined',
+  'rooms-all',
+  'room',
+  'history-page',
+  'reentry',
+  'full-history',
+  'search',
+  'gateway-rooms-joined',
+] as const;
+export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
+
+export interface RestBenchOptions {
+  readonly seed: SeedOptions;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  /** Only these endpoints (all of them when absent). */
+  readonly endpoints?: readonly RestEndpoint[];
+  /** Extra node flags for the product (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR`). */
+  readonly nodeArgs?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+export const REST_FULL: Omit<RestBenchOptions, 'log'> = {
+  seed: { rooms: 10_000, messages: 100_000, roomsPerUser: 4, membersPerRoom: 2 },
+  connections: 200,
+  durationSeconds: 10,
+};
+
+export const REST_SMOKE: Omit<RestBenchOptions, 'log'> = {
+  seed: { rooms: 200, messages: 1_000, roomsPerUser: 4, membersPerRoom: 2 },
+  connections: 20,
+  durationSeconds: 1,
+};
+
+export interface EndpointResult {
+  readonly endpoint: RestEndpoint;
+  /** Method and path pattern as requested. */
+  readonly path: string;
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p97_5Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Bytes per answer on the wire (status line, headers and body). */
+  readonly bytesPerAnswer: number;
+  readonly status2xx: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Server CPU over the run, in cores (1 = one core busy all the time). */
+  readonly serverCpuCores: number;
+  readonly serverRssMb: number;
+  /** The load generator's own CPU (this process), in cores: near 1 means it may be the cap. */
+  readonly generatorCpuCores: number;
+}
+
+export interface RestBenchResult {
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string };
+  readonly date: string;
+  readonly seed: SeedOptions & {
+    readonly users: number;
+    readonly memberships: number;
+    readonly seconds: number;
+  };
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly notes: readonly string[];
+  readonly idleRssMb: number;
+  readonly endpoints: readonly EndpointResult[];
+}
+
+interface AutocannonResult {
+  readonly latency: { p50: number; p97_5: number; p99: number; max: number };
+  readonly requests: { average: number; total: number };
+  readonly throughput: { total: number };
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly '2xx': number;
+}
+
+interface RawRequest {
+  path?: string;
+  headers?: Record<string, string>;
+  method?: string;
+}
+
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: { setupRequest: (request: RawRequest) => RawRequest }[];
+}) => Promise<AutocannonResult>;
+
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+/** What one endpoint asks: a path and the caller, picked afresh for every request. */
+type RequestPicker = () => { path: string; uid: string; scope?: string };
+
+/**
+ * The REST benchmark: seeds a fresh data folder through the chat server's own SQLite stores,
+ * starts the real single node on it, and runs autocannon on each endpoint in turn (the server
+ * idle in between), with each request from a random user on a random room of theirs, so no
+ * single row is hot. Reports req/s, latency percentiles, bytes per answer, non-2xx, and the
+ * server's CPU and RSS read from /proc.
+ */
+export async function runRestBench(options: RestBenchOptions): Promise<RestBenchResult> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
+  let product: RestProduct | undefined;
+  try {
+    log(
+      `seeding ${options.seed.rooms} rooms, ${options.seed.messages} messages through the chat server's SQLite stores…`,
+    );
+    const seed = await seedChatData(dataDir, options.seed);
+    log(
+      `seeded in ${seed.seconds.toFixed(1)} s: ${seed.rooms.length} rooms, ${seed.users.length} users, ${seed.memberships} memberships, ${seed.messages} messages`,
+    );
+    product = await startRestProduct({ dataDir, nodeArgs: options.nodeArgs });
+    const pickers = requestPickers(seed);
+    // Tokens are minted once per user, as a client holds one for its session.
+    const tokens = new Map<string, string>();
+    const tokenOf = (uid: string, scope?: string) => {
+      const key = `${uid} ${scope ?? ''}`;
+      let token = tokens.get(key);
+      if (!token) tokens.set(key, (token = product!.token(uid, scope)));
+      return token;
+    };
+    // Warm-up: the first requests compile code paths and fill SQLite's page cache.
+    for (const endpoint of REST_ENDPOINTS) await probe(product, endpoint, pickers[endpoint], tokenOf);
+    const idleRssMb = rssKbOf(product.pid) / 1024;
+    const endpoints: EndpointResult[] = [];
+    for (const endpoint of options.endpoints ?? REST_ENDPOINTS) {
+      const result = await measure(product, endpoint, pickers[endpoint], tokenOf, options);
+      endpoints.push(result);
+      log(formatEndpoint(result));
+    }
+    return {
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      date: new Date().toISOString(),
+      seed: {
+        ...options.seed,
+        users: seed.users.length,
+        memberships: seed.memberships,
+        seconds: seed.seconds,
+      },
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      notes: Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`),
+      idleRssMb,
+      endpoints,
+    };
+  } finally {
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function requestPickers(seed: Seed): Record<RestEndpoint, RequestPicker> {
+  const { rooms, users } = seed;
+  const any = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
+  const member = () => {
+    const room = any(rooms);
+    return { room, uid: any(room.members) };
+  };
+  const withMessages = rooms.length > 0 && seed.messages > 0;
+  return {
+    'rooms-joined': () => ({ path: '/v1/api/rooms/joined', uid: any(users) }),
+    'rooms-unjoined': () => ({ path: '/v1/api/rooms/unjoined', uid: any(users) }),
+    'rooms-all': () => ({ path: '/v1/api/rooms', uid: 'bench-operator', scope: 'rooms:admin' }),
+    room: () => {
+      const { room, uid } = member();
+      return { path: `/v1/api/rooms/${room.id}`, uid };
+    },
+    'history-page': () => {
+      const { room, uid } = member();
+      return { path: `/v1/api/chat/history?roomId=${room.id}`, uid };
+    },
+    reentry: () => {
+      const { room, uid } = member();
+      return { path: `/v1/api/chat/api/v1/rooms/joined/${room.id}`, uid };
+    },
+    'full-history': () => {
+      const { room, uid } = member();
+      return { path: `/v1/api/chat/api/v1/history/${room.id}`, uid };
+    },
+    search: () => {
+      const { room, uid } = member();
+      return { path: `/v1/api/chat/search?roomId=${room.id}&q=${withMessages ? any(WORDS) : 'x'}`, uid };
+    },
+    'gateway-rooms-joined': () => ({ path: '/v1/api/rooms/joined', uid: any(users) }),
+  };
+}
+
+const baseUrl = (product: RestProduct, endpoint: RestEndpoint) =>
+  endpoint.startsWith('gateway-') ? product.gatewayUrl : product.chatUrl;
+
+/** A few sequential requests: warms the path up and fails early with the answer when it is refused. */
+async function probe(
+  product: RestProduct,
+  endpoint: RestEndpoint,
+  pick: RequestPicker,
+  tokenOf: (uid: string, scope?: string) => string,
+): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const { path, uid, scope } = pick();
+    const response = await fetch(`${baseUrl(product, endpoint)}${path}`, {
+      headers: { authorization: `Bearer ${tokenOf(uid, scope)}` },
+    });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`${endpoint}: GET ${path} answered ${response.status}: ${body}`);
+  }
+}
+
+async function measure(
+  product: RestProduct,
+  endpoint: RestEndpoint,
+  pick: RequestPicker,
+  tokenOf: (uid: string, scope?: string) => string,
+  options: RestBenchOptions,
+): Promise<EndpointResult> {
+  const cpu0 = cpuMsOf(product.pid);
+  const own0 = process.cpuUsage();
+  const wall0 = performance.now();
+  let rssPeakKb = rssKbOf(product.pid);
+  const sampler = setInterval(() => (rssPeakKb = Math.max(rssPeakKb, rssKbOf(product.pid))), 500);
+  let path = '';
+  let result: AutocannonResult;
+  try {
+    result = await autocannon({
+      url: baseUrl(product, endpoint),
+      connections: options.connections,
+      duration: options.durationSeconds,
+      requests: [
+        {
+          setupRequest: (request) => {
+            const next = pick();
+            path ||= next.path;
+            return {
+              ...request,
+              method: 'GET',
+              path: next.path,
+              headers: { ...request.headers, authorization: `Bearer ${tokenOf(next.uid, next.scope)}` },
+            };
+          },
+        },
+      ],
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+  const wallMs = performance.now() - wall0;
+  const own = process.cpuUsage(own0);
+  const answers = result['2xx'] + result.non2xx;
+  return {
+    endpoint,
+    path: `GET ${path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, '{roomId}').replace(/q=\w+/, 'q={word}')}`,
+    requests: answers,
+    requestsPerSecond: answers / result.duration,
+    p50Ms: result.latency.p50,
+    p97_5Ms: result.latency.p97_5,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    bytesPerAnswer: answers > 0 ? result.throughput.total / answers : 0,
+    status2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    serverCpuCores: (cpuMsOf(product.pid) - cpu0) / wallMs,
+    serverRssMb: Math.max(rssPeakKb, rssKbOf(product.pid)) / 1024,
+    generatorCpuCores: (own.user + own.system) / 1000 / wallMs,
+  };
+}
+
+function formatEndpoint(r: EndpointResult): string {
+  const n = (value: number, digits = 0) =>
+    value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return (
+    `${r.endpoint.padEnd(21)} ${n(r.requestsPerSecond).padStart(7)} req/s  p50 ${n(r.p50Ms, 1).padStart(6)}  p97.5 ${n(r.p97_5Ms, 1).padStart(6)}  p99 ${n(r.p99Ms, 1).padStart(6)} ms` +
+    `  ${n(r.bytesPerAnswer).padStart(6)} B/answer  non-2xx ${r.non2xx + r.errors}  server ${n(r.serverCpuCores * 100)} % CPU ${n(r.serverRssMb)} MB  generator ${n(r.generatorCpuCores * 100)} % CPU`
+  );
+}
+
+/** The report as printed: one line per endpoint, then the setup. */
+export function formatRestReport(result: RestBenchResult): string {
+  const target = 8_000;
+  const lines = [
+    `REST: single node on its chat port (gateway-* through the gateway), persistence on (SQLite), ${result.connections} connections, ${result.durationSeconds} s per endpoint`,
+    `seed: ${result.seed.rooms} rooms, ${result.seed.messages} messages, ${result.seed.users} users each in ${result.seed.roomsPerUser} rooms (${result.seed.memberships} memberships), seeded through the chat server's SQLite stores in ${result.seed.seconds.toFixed(1)} s`,
+    `machine: ${result.machine.cpus} CPU(s) ${result.machine.cpuModel}, node ${result.machine.node}; ${result.date}; raised limits: ${result.notes.join(', ')}; server RSS after warm-up ${result.idleRssMb.toFixed(0)} MB`,
+    ...result.endpoints.map(formatEndpoint),
+    `target (issue 13): ≥ ${target.toLocaleString('en-US')} req/s at p97.5 < 50 ms — met by ${
+      result.endpoints
+        .filter((r) => r.requestsPerSecond >= target && r.p97_5Ms < 50)
+        .map((r) => r.endpoint)
+        .join(', ') || 'none'
+    }`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+import {
+  formatRestReport,
+  REST_ENDPOINTS,
+  REST_FULL,
+  REST_SMOKE,
+  runRestBench,
+  type RestEndpoint,
+} from './bench';
+
+/**
+ * `node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N]
+ *  [--rooms=N] [--messages=N] [--cpu-prof=DIR] [--json=FILE]`
+ *
+ * The REST benchmark alone (see `runRestBench`). Full mode: 10,000 rooms, 100,000 messages,
+ * 200 connections, 10 s per endpoint; `--smoke`: a tiny seed, 1 s per endpoint.
+ * `--cpu-prof=DIR` runs the product under `node --cpu-prof` and leaves the profile in DIR.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const base = args.includes('--smoke') ? REST_SMOKE : REST_FULL;
+  const named = args.filter((a) => !a.startsWith('--'));
+  const unknown = named.filter((a) => !(REST_ENDPOINTS as readonly string[]).includes(a));
+  if (unknown.length)
+    throw new Error(`unknown endpoint(s) ${unknown.join(', ')}; known: ${REST_ENDPOINTS.join(', ')}`);
+  const number = (name: string, fallback: number) => {
+    const value = option(name);
+    return value === undefined ? fallback : Number(value);
+  };
+  const profileDir = option('cpu-prof');
+  const result = await runRestBench({
+    ...base,
+    seed: {
+      ...base.seed,
+      rooms: number('rooms', base.seed.rooms),
+      messages: number('messages', base.seed.messages),
+    },
+    connections: number('connections', base.connections),
+    durationSeconds: number('duration', base.durationSeconds),
+    endpoints: named.length ? (named as RestEndpoint[]) : undefined,
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
+    log: (line) => console.log(line),
+  });
+  console.log(formatRestReport(result));
+  const json = option('json');
+  if (json) writeFileSync(json, JSON.stringify(result, null, 2));
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

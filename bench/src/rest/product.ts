@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+
+/**
+ * Limits raised so the bench's load is not refused: all of it comes from one address, and each
+ * bench user searches far more often than a person would. Everything else (token check,
+ * validation, membership, SQLite) runs as shipped.
+ */
+export const RAISED_LIMITS: Readonly<Record<string, string>> = {
+  CHAT_SEARCH_RATE_LIMIT: '100000',
+  GATEWAY_RATE_LIMIT_PER_MIN: '0',
+};
+
+export interface RestProduct {
+  /** The chat server's own port: `http://127.0.0.1:<CHAT_PORT>`. */
+  readonly chatUrl: string;
+  /** The gateway in front of it. */
+  readonly gatewayUrl: string;
+  /** The single-node process (chat, presence and gateway in one): its CPU and RSS are the product's. */
+  readonly pid: number;
+  /** An HS256 access token the product accepts (sub, name, iat, exp in an hour; `scope` when given). */
+  token(uid: string, scope?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface RestProductOptions {
+  readonly dataDir: string;
+  /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=…` (the profile is written at exit). */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** Starts the built single node (`single-node/dist/main.js`) on `dataDir`, persistence on, free ports. */
+export async function startRestProduct(options: RestProductOptions): Promise<RestProduct> {
+  const [chat, gateway, presence] = await distinctFreePorts(3);
+  const secret = randomBytes(32).toString('hex');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(repoRoot, 'single-node', 'dist', 'main.js')],
+    {
+      cwd: options.dataDir,
+      env: {
+        ...process.env,
+        ...RAISED_LIMITS,
+        CHAT_PORT: String(chat),
+        GATEWAY_PORT: String(gateway),
+        PRESENCE_PORT: String(presence),
+        DATA_DIR: options.dataDir,
+        AUTH_JWT_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const chatUrl = `http://127.0.0.1:${chat}`;
+  const gatewayUrl = `http://127.0.0.1:${gateway}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode}`);
+      const ready = await Promise.all(
+        [chatUrl, gatewayUrl].map((url) =>
+          fetch(`${url}/health/ready`).then(
+            (response) => response.ok,
+            () => false,
+          ),
+        ),
+      );
+      if (ready.every(Boolean)) break;
+      if (Date.now() > deadline) throw new Error('the product was not ready after 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const header = encode({ alg: 'HS256', typ: 'JWT' });
+  return {
+    chatUrl,
+    gatewayUrl,
+    pid: child.pid!,
+    token(uid, scope) {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { sub: uid, name: uid, iat: now, exp: now + 3600, ...(scope ? { scope } : {}) };
+      const unsigned = `${header}.${encode(claims)}`;
+      return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+    },
+    stop,
+  };
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

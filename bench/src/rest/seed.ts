@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { SqliteDatabase as SqliteDatabaseType } from '../../../chat-server/src/storage/database.sqlite';
+import type { SqliteRoomStore as SqliteRoomStoreType } from '../../../chat-server/src/room-store/room-store.sqlite';
+import type { SqliteMessageStore as SqliteMessageStoreType } from '../../../chat-server/src/message-store/message-store.sqlite';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+// The chat server's own SQLite adapters, as built (`npm run build`): the seed goes through the
+// same code (schema migrations, transactions, per-room sequence, FTS triggers) as the product's writes.
+const load = createRequire(join(repoRoot, 'chat-server', 'dist', 'index.js'));
+const { SqliteDatabase } = load('./storage/database.sqlite') as {
+  SqliteDatabase: typeof SqliteDatabaseType;
+};
+const { SqliteRoomStore } = load('./room-store/room-store.sqlite') as {
+  SqliteRoomStore: typeof SqliteRoomStoreType;
+};
+const { SqliteMessageStore } = load('./message-store/message-store.sqlite') as {
+  SqliteMessageStore: typeof SqliteMessageStoreType;
+};
+
+/** Words chat lines are made of; search asks for them. */
+export const WORDS = ['hello', 'groove', 'encore', 'bassline', 'chorus', 'remix', 'tempo', 'vinyl'];
+
+export interface SeedOptions {
+  readonly rooms: number;
+  readonly messages: number;
+  /** Rooms a user is in (the product's CHAT_MAX_ROOMS_PER_USER default is 4). */
+  readonly roomsPerUser: number;
+  /** Members per room. */
+  readonly membersPerRoom: number;
+}
+
+export interface SeededRoom {
+  readonly id: string;
+  readonly members: readonly string[];
+}
+
+export interface Seed {
+  readonly rooms: readonly SeededRoom[];
+  readonly users: readonly string[];
+  readonly messages: number;
+  readonly memberships: number;
+  readonly seconds: number;
+}
+
+/**
+ * Fills `${dataDir}/chat.sqlite` before the product starts, through the chat server's SQLite
+ * room and message stores: `rooms` live rooms (newest created last, one track each), each with
+ * `membersPerRoom` members, so there are rooms × membersPerRoom / roomsPerUser users, each in
+ * `roomsPerUser` rooms; `messages` lines spread evenly over the rooms, sent by their members in
+ * turn; every other member has read half of their room, the rest nothing (unread counts vary).
+ * All in one transaction (each store call becomes a savepoint), so it takes seconds, not minutes.
+ */
+export async function seedChatData(dataDir: string, options: SeedOptions): Promise<Seed> {
+  const started = performance.now();
+  const users = Math.max(1, Math.floor((options.rooms * options.membersPerRoom) / options.roomsPerUser));
+  const userIds = Array.from({ length: users }, (_, i) => `user-${i}`);
+  const db = SqliteDatabase.open(dataDir);
+  const roomStore = new SqliteRoomStore(db);
+  const messageStore = new SqliteMessageStore(db);
+  const rooms: SeededRoom[] = [];
+  const pending: Promise<unknown>[] = [];
+  let messages = 0;
+  let memberships = 0;
+  const now = Date.now();
+  // Everything recent: idle clean-up and retention must not touch the seed while the bench runs.
+  const start = now - 3_600_000;
+  try {
+    db.transaction(() => {
+      for (let r = 0; r < options.rooms; r++) {
+        const createdAt = new Date(start + r * 10);
+        const id = randomUUID();
+        // Spread members over users so that each user ends in exactly roomsPerUser rooms.
+        const members = Array.from(
+          { length: options.membersPerRoom },
+          (_, k) => userIds[(r + Math.floor((k * users) / options.membersPerRoom)) % users],
+        );
+        rooms.push({ id, members: [...new Set(members)] });
+        // The store methods are async only by signature: their SQLite work is done when they return.
+        pending.push(
+          roomStore.create({
+            id,
+            roomName: `Bench room ${r}`,
+            ownerUid: members[0],
+            playlist: {
+              id: `bench-playlist-${r}`,
+              name: `Bench room ${r}`,
+              musics: [
+                {
+                  title: `Track ${r}`,
+                  artist: 'Bench Band',
+                  playtime: '3:30',
+                  thumbnail: `https://img.example.com/${r}.jpg`,
+                },
+              ],
+            },
+            users: {},
+            createdAt,
+            lastActivityAt: new Date(now),
+            closedAt: null,
+          }),
+        );
+        for (const uid of new Set(members)) {
+          pending.push(
+            roomStore.join(
+              id,
+              { uid, nickName: uid, profileImage: null, enteredAt: createdAt },
+              options.roomsPerUser,
+            ),
+          );
+          memberships++;
+        }
+      }
+      for (let r = 0; r < rooms.length; r++) {
+        const room = rooms[r];
+        const count =
+          Math.floor(options.messages / rooms.length) + (r < options.messages % rooms.length ? 1 : 0);
+        const ids: string[] = [];
+        for (let n = 0; n < count; n++) {
+          const at = start + r * 10 + 1_000 + n * 1_000;
+          const messageId = `${at.toString(16).padStart(12, '0')}${n.toString(16).padStart(6, '0')}b0b0b0b0`;
+          const sender = room.members[n % room.members.length];
+          ids.push(messageId);
+          pending.push(
+            messageStore.append({
+              messageId,
+              roomId: room.id,
+              clientMessageId: null,
+              type: 'TALK',
+              sender: { uid: sender, nickName: sender, profileImage: null },
+              content: `${WORDS[n % WORDS.length]} ${WORDS[(n * 3 + r) % WORDS.length]} line ${n} of room ${r}`,
+              createdAt: new Date(at),
+            }),
+          );
+          messages++;
+        }
+        if (ids.length > 0)
+          room.members.forEach((uid, k) => {
+            if (k % 2 === 0) pending.push(roomStore.markRead(room.id, uid, ids[Math.floor(ids.length / 2)]));
+          });
+      }
+    });
+    // An async store call reports a failure as a rejection, after its savepoint rolled back.
+    await Promise.all(pending);
+  } finally {
+    await roomStore.close();
+    await messageStore.close();
+  }
+  return {
+    rooms,
+    users: userIds,
+    messages,
+    memberships,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -57,6 +57,8 @@ export interface EndpointResult {
   readonly bytesPerAnswer: number;
   readonly status2xx: number;
   readonly non2xx: number;
+  /** Answers per HTTP status, e.g. { "200": 81234 }. */
+  readonly statuses: Record<string, number>;
   readonly errors: number;
   readonly timeouts: number;
   /** Server CPU over the run, in cores (1 = one core busy all the time). */
@@ -90,6 +92,7 @@ interface AutocannonResult {
   readonly timeouts: number;
   readonly non2xx: number;
   readonly '2xx': number;
+  readonly statusCodeStats?: Record<string, { count: number }>;
 }
 
 interface RawRequest {
@@ -277,6 +280,9 @@ async function measure(
     bytesPerAnswer: answers > 0 ? result.throughput.total / answers : 0,
     status2xx: result['2xx'],
     non2xx: result.non2xx,
+    statuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
+    ),
     errors: result.errors,
     timeouts: result.timeouts,
     serverCpuCores: (cpuMsOf(product.pid) - cpu0) / wallMs,
@@ -290,7 +296,7 @@ function formatEndpoint(r: EndpointResult): string {
     value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return (
     `${r.endpoint.padEnd(21)} ${n(r.requestsPerSecond).padStart(7)} req/s  p50 ${n(r.p50Ms, 1).padStart(6)}  p97.5 ${n(r.p97_5Ms, 1).padStart(6)}  p99 ${n(r.p99Ms, 1).padStart(6)} ms` +
-    `  ${n(r.bytesPerAnswer).padStart(6)} B/answer  non-2xx ${r.non2xx + r.errors}  server ${n(r.serverCpuCores * 100)} % CPU ${n(r.serverRssMb)} MB  generator ${n(r.generatorCpuCores * 100)} % CPU`
+    `  ${n(r.bytesPerAnswer).padStart(6)} B/answer  non-2xx ${r.non2xx}${r.non2xx ? ` (${Object.keys(r.statuses).join(',')})` : ''}${r.errors ? ` errors ${r.errors}` : ''}  server ${n(r.serverCpuCores * 100)} % CPU ${n(r.serverRssMb)} MB  generator ${n(r.generatorCpuCores * 100)} % CPU`
   );
 }
 

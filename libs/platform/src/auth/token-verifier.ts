@@ -11,16 +11,52 @@ import {
 
 const DEFAULT_MAX_LIFETIME_SECONDS = 7 * 24 * 3600;
 
-/** Turns a bearer token into an Identity, or throws AuthError with a reason for the caller. */
+/** Verified tokens remembered per verifier (most recently used kept): a client sends the same token on every request. */
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+/** A token that passed every check, and when it stops being valid. */
+interface Verified {
+  readonly identity: Identity;
+  readonly exp: number;
+}
+
+/**
+ * Turns a bearer token into an Identity, or throws AuthError with a reason for the caller.
+ *
+ * A token that passed is remembered, keyed by its whole text (signature included, so only the
+ * very same token hits), in a bounded LRU: its signature and claims cannot change, and the keys
+ * are fixed for the verifier's life, so the one check that depends on time, `exp`, is made
+ * again on every use. A forged, malformed or expired token is never remembered.
+ */
 export class TokenVerifier {
   private readonly algorithms: string[];
+  private readonly verified = new Map<string, Verified>();
 
-  constructor(private readonly keys: AuthKeys) {
+  constructor(
+    private readonly keys: AuthKeys,
+    private readonly cacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  ) {
     this.algorithms = [...(keys.hmacSecret ? ['HS256'] : []), ...(keys.rsaPublicKey ? ['RS256'] : [])];
   }
 
   async verify(token: string | undefined | null): Promise<Identity> {
     if (!token) throw new AuthError('missing access token');
+    const known = this.verified.get(token);
+    if (known) {
+      // jose's own test: expired once exp <= now - tolerance.
+      if (known.exp <= Math.floor(Date.now() / 1000) - this.keys.clockToleranceSeconds) {
+        this.verified.delete(token);
+        throw new AuthError('access token expired');
+      }
+      // Most recently used last: the oldest-used entry is the one evicted.
+      this.verified.delete(token);
+      this.verified.set(token, known);
+      return known.identity;
+    }
+    return this.check(token);
+  }
+
+  private async check(token: string): Promise<Identity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keyFor, {
@@ -37,7 +73,12 @@ export class TokenVerifier {
     const remaining = (payload.exp ?? 0) - Math.floor(Date.now() / 1000);
     if (remaining > maxLifetime + this.keys.clockToleranceSeconds)
       throw new AuthError(`access token is valid for longer than ${maxLifetime} seconds`);
-    return identityOf(payload);
+    const identity = identityOf(payload);
+    if (this.cacheSize > 0) {
+      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { identity, exp: payload.exp! });
+    }
+    return identity;
   }
 
   /** `Authorization: Bearer <token>` → token; anything else → undefined. */
@@ -80,12 +121,13 @@ function identityOf(payload: JWTPayload): Identity {
     const problem = typeof picture === 'string' ? pictureUrlProblem(picture) : 'must be a string';
     if (problem) throw new AuthError(`access token "picture" claim ${problem}`);
   }
-  return {
+  // Frozen: the same object answers every later request with this token.
+  return Object.freeze({
     uid,
     nickName: typeof name === 'string' && name.length > 0 ? name : uid,
     profileImage: typeof picture === 'string' && picture.length > 0 ? picture : null,
-    scopes: scopesOf(payload),
-  };
+    scopes: Object.freeze(scopesOf(payload)),
+  });
 }
 
 function scopesOf(payload: JWTPayload): string[] {

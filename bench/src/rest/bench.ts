@@ -4,7 +4,16 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOf, rssKbOf } from '../e2e/process-stats';
 import { seedChatData, WORDS, type Seed, type SeedOptions } from './seed';
-import { RAISED_LIMITS, startRestProduct, type RestProduct } from './product';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  distinctFreePorts,
+  mintToken,
+  RAISED_LIMITS,
+  startRestProduct,
+  stopChild,
+  type RestProduct,
+} from './product';
 
 /** The endpoints measured: every REST list and read endpoint of the chat server (SPEC "REST"). */
 export const REST_ENDPOINTS = [
@@ -20,14 +29,22 @@ export const REST_ENDPOINTS = [
 ] as const;
 export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
 
+/** The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint. */
+export const CAP_ENDPOINTS = ['cap-express', 'cap-nest', 'cap-nest-platform'] as const;
+export type CapEndpoint = (typeof CAP_ENDPOINTS)[number];
+
 export interface RestBenchOptions {
   readonly seed: SeedOptions;
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Load before each measured run, not counted (JIT, caches). */
+  readonly warmupSeconds: number;
   /** Only these endpoints (all of them when absent). */
   readonly endpoints?: readonly RestEndpoint[];
   /** Extra node flags for the product (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR`). */
   readonly nodeArgs?: readonly string[];
+  /** Also measure the HTTP stack alone (CAP_ENDPOINTS), after the product, with the same load. */
+  readonly cap?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -35,16 +52,20 @@ export const REST_FULL: Omit<RestBenchOptions, 'log'> = {
   seed: { rooms: 10_000, messages: 100_000, roomsPerUser: 4, membersPerRoom: 2 },
   connections: 200,
   durationSeconds: 10,
+  warmupSeconds: 2,
+  cap: true,
 };
 
 export const REST_SMOKE: Omit<RestBenchOptions, 'log'> = {
   seed: { rooms: 200, messages: 1_000, roomsPerUser: 4, membersPerRoom: 2 },
   connections: 20,
   durationSeconds: 1,
+  warmupSeconds: 0,
+  cap: true,
 };
 
 export interface EndpointResult {
-  readonly endpoint: RestEndpoint;
+  readonly endpoint: RestEndpoint | CapEndpoint;
   /** Method and path pattern as requested. */
   readonly path: string;
   readonly requests: number;
@@ -110,6 +131,36 @@ type Autocannon = (options: {
 
 const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
+/** Runs autocannon: each request from the user and on the path `pick` chooses. */
+function load(
+  target: LoadTarget,
+  pick: RequestPicker,
+  tokenOf: (uid: string, scope?: string) => string,
+  connections: number,
+  seconds: number,
+  sent: (path: string) => void = () => undefined,
+): Promise<AutocannonResult> {
+  return autocannon({
+    url: target.url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const next = pick();
+          sent(next.path);
+          return {
+            ...request,
+            method: 'GET',
+            path: next.path,
+            headers: { ...request.headers, authorization: `Bearer ${tokenOf(next.uid, next.scope)}` },
+          };
+        },
+      },
+    ],
+  });
+}
+
 /** What one endpoint asks: a path and the caller, picked afresh for every request. */
 type RequestPicker = () => { path: string; uid: string; scope?: string };
 
@@ -147,9 +198,29 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     const idleRssMb = rssKbOf(product.pid) / 1024;
     const endpoints: EndpointResult[] = [];
     for (const endpoint of options.endpoints ?? REST_ENDPOINTS) {
-      const result = await measure(product, endpoint, pickers[endpoint], tokenOf, options);
+      const target = { url: baseUrl(product, endpoint), pid: product.pid };
+      const result = await measure(target, endpoint, pickers[endpoint], tokenOf, options);
       endpoints.push(result);
       log(formatEndpoint(result));
+    }
+    await product.stop();
+    if (options.cap) {
+      const users = seed.users;
+      const pick: RequestPicker = () => ({
+        path: '/hello?size=20',
+        uid: users[Math.floor(Math.random() * users.length)],
+      });
+      for (const variant of CAP_ENDPOINTS) {
+        const server = await startCapServer(variant, dataDir);
+        try {
+          const tokenOfCap = (uid: string) => mintToken(server.secret, uid);
+          const result = await measure(server, variant, pick, tokenOfCap, options);
+          endpoints.push(result);
+          log(formatEndpoint(result));
+        } finally {
+          await stopChild(server.child);
+        }
+      }
     }
     return {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -170,6 +241,40 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     await product?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The HTTP stack alone (cap-server.js) in a process of its own, once it listens. */
+async function startCapServer(
+  variant: CapEndpoint,
+  dataDir: string,
+): Promise<LoadTarget & { child: ChildProcess; secret: string }> {
+  const [port] = await distinctFreePorts(1);
+  const secret = randomBytes(32).toString('hex');
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'cap-server.js'), variant.slice('cap-'.length), String(port)],
+    {
+      cwd: dataDir,
+      env: { ...process.env, AUTH_JWT_SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${variant} did not listen within 30 s`)), 30_000);
+      child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, secret };
 }
 
 function requestPickers(seed: Seed): Record<RestEndpoint, RequestPicker> {
@@ -228,40 +333,37 @@ async function probe(
   }
 }
 
+/** Where the load goes: a base URL and the process whose CPU and RSS are measured. */
+interface LoadTarget {
+  readonly url: string;
+  readonly pid: number;
+}
+
 async function measure(
-  product: RestProduct,
-  endpoint: RestEndpoint,
+  target: LoadTarget,
+  endpoint: RestEndpoint | CapEndpoint,
   pick: RequestPicker,
   tokenOf: (uid: string, scope?: string) => string,
   options: RestBenchOptions,
 ): Promise<EndpointResult> {
-  const cpu0 = cpuMsOf(product.pid);
+  if (options.warmupSeconds > 0)
+    await load(target, pick, tokenOf, options.connections, options.warmupSeconds);
+  const cpu0 = cpuMsOf(target.pid);
   const own0 = process.cpuUsage();
   const wall0 = performance.now();
-  let rssPeakKb = rssKbOf(product.pid);
-  const sampler = setInterval(() => (rssPeakKb = Math.max(rssPeakKb, rssKbOf(product.pid))), 500);
+  let rssPeakKb = rssKbOf(target.pid);
+  const sampler = setInterval(() => (rssPeakKb = Math.max(rssPeakKb, rssKbOf(target.pid))), 500);
   let path = '';
   let result: AutocannonResult;
   try {
-    result = await autocannon({
-      url: baseUrl(product, endpoint),
-      connections: options.connections,
-      duration: options.durationSeconds,
-      requests: [
-        {
-          setupRequest: (request) => {
-            const next = pick();
-            path ||= next.path;
-            return {
-              ...request,
-              method: 'GET',
-              path: next.path,
-              headers: { ...request.headers, authorization: `Bearer ${tokenOf(next.uid, next.scope)}` },
-            };
-          },
-        },
-      ],
-    });
+    result = await load(
+      target,
+      pick,
+      tokenOf,
+      options.connections,
+      options.durationSeconds,
+      (p) => (path ||= p),
+    );
   } finally {
     clearInterval(sampler);
   }
@@ -285,8 +387,8 @@ async function measure(
     ),
     errors: result.errors,
     timeouts: result.timeouts,
-    serverCpuCores: (cpuMsOf(product.pid) - cpu0) / wallMs,
-    serverRssMb: Math.max(rssPeakKb, rssKbOf(product.pid)) / 1024,
+    serverCpuCores: (cpuMsOf(target.pid) - cpu0) / wallMs,
+    serverRssMb: Math.max(rssPeakKb, rssKbOf(target.pid)) / 1024,
     generatorCpuCores: (own.user + own.system) / 1000 / wallMs,
   };
 }
@@ -308,6 +410,11 @@ export function formatRestReport(result: RestBenchResult): string {
     `seed: ${result.seed.rooms} rooms, ${result.seed.messages} messages, ${result.seed.users} users each in ${result.seed.roomsPerUser} rooms (${result.seed.memberships} memberships), seeded through the chat server's SQLite stores in ${result.seed.seconds.toFixed(1)} s`,
     `machine: ${result.machine.cpus} CPU(s) ${result.machine.cpuModel}, node ${result.machine.node}; ${result.date}; raised limits: ${result.notes.join(', ')}; server RSS after warm-up ${result.idleRssMb.toFixed(0)} MB`,
     ...result.endpoints.map(formatEndpoint),
+    ...(result.endpoints.some((r) => r.endpoint.startsWith('cap-'))
+      ? [
+          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above)",
+        ]
+      : []),
     `target (issue 13): ≥ ${target.toLocaleString('en-US')} req/s at p97.5 < 50 ms — met by ${
       result.endpoints
         .filter((r) => r.requestsPerSecond >= target && r.p97_5Ms < 50)

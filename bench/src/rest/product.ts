@@ -58,13 +58,7 @@ export async function startRestProduct(options: RestProductOptions): Promise<Res
   );
   const chatUrl = `http://127.0.0.1:${chat}`;
   const gatewayUrl = `http://127.0.0.1:${gateway}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
+  const stop = () => stopChild(child);
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -85,23 +79,29 @@ export async function startRestProduct(options: RestProductOptions): Promise<Res
     await stop();
     throw error;
   }
-  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-  const header = encode({ alg: 'HS256', typ: 'JWT' });
-  return {
-    chatUrl,
-    gatewayUrl,
-    pid: child.pid!,
-    token(uid, scope) {
-      const now = Math.floor(Date.now() / 1000);
-      const claims = { sub: uid, name: uid, iat: now, exp: now + 3600, ...(scope ? { scope } : {}) };
-      const unsigned = `${header}.${encode(claims)}`;
-      return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-    },
-    stop,
-  };
+  return { chatUrl, gatewayUrl, pid: child.pid!, token: (uid, scope) => mintToken(secret, uid, scope), stop };
 }
 
-async function distinctFreePorts(count: number): Promise<number[]> {
+const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+
+/** An HS256 access token as the platform verifies them: sub, name, iat, exp in an hour, `scope` when given. */
+export function mintToken(secret: string, uid: string, scope?: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: uid, name: uid, iat: now, exp: now + 3600, ...(scope ? { scope } : {}) };
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** A process of ours started for the bench: its pid, and a stop that waits for it to exit. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];

@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { Controller, Get, Module, Query, UseGuards, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Min } from 'class-validator';
+import express from 'express';
+import {
+  AuthModule,
+  authSettings,
+  CatalogueErrorFilter,
+  createValidationPipe,
+  CurrentUser,
+  JwtAuthGuard,
+  LoggingModule,
+  loadSettings,
+  MetricsModule,
+  platformSettings,
+  useStructuredLogging,
+  type Identity,
+} from '@playlist-chat/platform';
+import { APP_FILTER } from '@nestjs/core';
+
+/**
+ * What the HTTP stack alone costs, for the REST bench: `GET /hello` answering a small JSON object
+ * with no store behind it, on one of three stacks, in a process of its own:
+ * - `express`: bare Express (the platform Nest runs on here);
+ * - `nest`: bare Nest on Express, one controller;
+ * - `nest-platform`: Nest with what every product request goes through: the platform's
+ *   structured request logging, HTTP metrics, the bearer-token guard, the validation pipe on a
+ *   query DTO and the error filter.
+ * Usage: `node cap-server.js <variant> <port>`; prints `listening` when ready.
+ */
+class HelloQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  size?: number;
+}
+
+const ANSWER = { hello: 'world', items: [1, 2, 3] };
+
+@Controller()
+class BareController {
+  @Get('hello')
+  hello(): object {
+    return ANSWER;
+  }
+}
+
+@UseGuards(JwtAuthGuard)
+@Controller()
+class GuardedController {
+  @Get('hello')
+  hello(@CurrentUser() caller: Identity, @Query() query: HelloQuery): object {
+    return { ...ANSWER, uid: caller.uid, size: query.size ?? null };
+  }
+}
+
+@Module({ controllers: [BareController] })
+class BareModule {}
+
+async function main(): Promise<void> {
+  const [variant, port] = [process.argv[2], Number(process.argv[3])];
+  if (variant === 'express') {
+    const app = express();
+    app.get('/hello', (_request, response) => {
+      response.json(ANSWER);
+    });
+    app.listen(port, '127.0.0.1', () => console.log('listening'));
+    return;
+  }
+  let app: INestApplication<Server>;
+  if (variant === 'nest') {
+    app = await NestFactory.create<INestApplication<Server>>(BareModule, { logger: ['warn', 'error'] });
+  } else if (variant === 'nest-platform') {
+    const platform = loadSettings(platformSettings, process.env);
+    const auth = loadSettings(authSettings, process.env);
+    @Module({
+      imports: [
+        LoggingModule.forRoot({ service: 'cap-server', settings: platform }),
+        MetricsModule.forRoot({ service: 'cap-server' }),
+        AuthModule.forRoot({ ...auth, mode: platform.mode, dataDir: platform.dataDir }),
+      ],
+      controllers: [GuardedController],
+      providers: [{ provide: APP_FILTER, useClass: CatalogueErrorFilter }],
+    })
+    class PlatformModule {}
+    app = await NestFactory.create<INestApplication<Server>>(PlatformModule, { bufferLogs: true });
+    useStructuredLogging(app);
+    app.useGlobalPipes(createValidationPipe());
+  } else {
+    throw new Error(`unknown variant ${variant}`);
+  }
+  await app.listen(port, '127.0.0.1');
+  console.log('listening');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,14 @@ export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
 
 /** The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint. */
 export const CAP_ENDPOINTS = ['cap-express', 'cap-nest', 'cap-nest-platform'] as const;
-export type CapEndpoint = (typeof CAP_ENDPOINTS)[number];
+/** With `capDetail`: Nest with one platform part each, to see what each part costs. */
+export const CAP_DETAIL_ENDPOINTS = [
+  'cap-nest-logging',
+  'cap-nest-metrics',
+  'cap-nest-guard',
+  'cap-nest-validation',
+] as const;
+export type CapEndpoint = (typeof CAP_ENDPOINTS)[number] | (typeof CAP_DETAIL_ENDPOINTS)[number];
 
 export interface RestBenchOptions {
   readonly seed: SeedOptions;
@@ -43,8 +50,18 @@ export interface RestBenchOptions {
   readonly endpoints?: readonly RestEndpoint[];
   /** Extra node flags for the product (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR`). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * A checkout (built) to compare with, in the same run: its single node starts beside ours on a
+   * copy of the same seed, and each endpoint is measured `rounds` times on each, alternating
+   * (baseline first), so both see the same machine.
+   */
+  readonly baselineRoot?: string;
+  /** Alternating rounds per endpoint with a baseline (default 2). */
+  readonly rounds?: number;
   /** Also measure the HTTP stack alone (CAP_ENDPOINTS), after the product, with the same load. */
   readonly cap?: boolean;
+  /** With `cap`: also Nest with each platform part alone (CAP_DETAIL_ENDPOINTS). */
+  readonly capDetail?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -66,6 +83,8 @@ export const REST_SMOKE: Omit<RestBenchOptions, 'log'> = {
 
 export interface EndpointResult {
   readonly endpoint: RestEndpoint | CapEndpoint;
+  /** Which build answered: this checkout, or the baseline of a paired run. */
+  readonly build: 'ours' | 'baseline';
   /** Method and path pattern as requested. */
   readonly path: string;
   readonly requests: number;
@@ -102,6 +121,16 @@ export interface RestBenchResult {
   readonly notes: readonly string[];
   readonly idleRssMb: number;
   readonly endpoints: readonly EndpointResult[];
+  /** Paired runs only: per endpoint, the baseline's and ours over all rounds, and ours ÷ baseline. */
+  readonly paired?: readonly PairedResult[];
+}
+
+export interface PairedResult {
+  readonly endpoint: RestEndpoint;
+  readonly baseline: { readonly requestsPerSecond: number; readonly cpuUsPerRequest: number };
+  readonly ours: { readonly requestsPerSecond: number; readonly cpuUsPerRequest: number };
+  readonly requestsPerSecondRatio: number;
+  readonly cpuPerRequestRatio: number;
 }
 
 interface AutocannonResult {
@@ -174,6 +203,8 @@ type RequestPicker = () => { path: string; uid: string; scope?: string };
 export async function runRestBench(options: RestBenchOptions): Promise<RestBenchResult> {
   const log = options.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
+  const baselineDir = `${dataDir}-baseline`;
+  const stops: RestProduct[] = [];
   let product: RestProduct | undefined;
   try {
     log(
@@ -183,38 +214,58 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     log(
       `seeded in ${seed.seconds.toFixed(1)} s: ${seed.rooms.length} rooms, ${seed.users.length} users, ${seed.memberships} memberships, ${seed.messages} messages`,
     );
+    let baseline: RestProduct | undefined;
+    if (options.baselineRoot) {
+      cpSync(dataDir, baselineDir, { recursive: true });
+      baseline = await startRestProduct({ dataDir: baselineDir, root: options.baselineRoot });
+      stops.push(baseline);
+    }
     product = await startRestProduct({ dataDir, nodeArgs: options.nodeArgs });
+    stops.push(product);
     const pickers = requestPickers(seed);
-    // Tokens are minted once per user, as a client holds one for its session.
-    const tokens = new Map<string, string>();
-    const tokenOf = (uid: string, scope?: string) => {
-      const key = `${uid} ${scope ?? ''}`;
-      let token = tokens.get(key);
-      if (!token) tokens.set(key, (token = product!.token(uid, scope)));
-      return token;
+    // Tokens are minted once per user and product, as a client holds one for its session.
+    const tokensOf = (server: RestProduct) => {
+      const tokens = new Map<string, string>();
+      return (uid: string, scope?: string) => {
+        const key = `${uid} ${scope ?? ''}`;
+        let token = tokens.get(key);
+        if (!token) tokens.set(key, (token = server.token(uid, scope)));
+        return token;
+      };
     };
+    const builds = [
+      ...(baseline ? [{ build: 'baseline' as const, server: baseline, tokenOf: tokensOf(baseline) }] : []),
+      { build: 'ours' as const, server: product, tokenOf: tokensOf(product) },
+    ];
     // Warm-up: the first requests compile code paths and fill SQLite's page cache.
-    for (const endpoint of REST_ENDPOINTS) await probe(product, endpoint, pickers[endpoint], tokenOf);
+    for (const { server, tokenOf } of builds)
+      for (const endpoint of REST_ENDPOINTS) await probe(server, endpoint, pickers[endpoint], tokenOf);
     const idleRssMb = rssKbOf(product.pid) / 1024;
     const endpoints: EndpointResult[] = [];
-    for (const endpoint of options.endpoints ?? REST_ENDPOINTS) {
-      const target = { url: baseUrl(product, endpoint), pid: product.pid };
-      const result = await measure(target, endpoint, pickers[endpoint], tokenOf, options);
-      endpoints.push(result);
-      log(formatEndpoint(result));
-    }
-    await product.stop();
+    const rounds = baseline ? (options.rounds ?? 2) : 1;
+    for (const endpoint of options.endpoints ?? REST_ENDPOINTS)
+      for (let round = 0; round < rounds; round++)
+        for (const { build, server, tokenOf } of builds) {
+          const target = { url: baseUrl(server, endpoint), pid: server.pid };
+          const result = { ...(await measure(target, endpoint, pickers[endpoint], tokenOf, options)), build };
+          endpoints.push(result);
+          log(formatEndpoint(result));
+        }
+    for (const server of stops) await server.stop();
     if (options.cap) {
       const users = seed.users;
       const pick: RequestPicker = () => ({
         path: '/hello?size=20',
         uid: users[Math.floor(Math.random() * users.length)],
       });
-      for (const variant of CAP_ENDPOINTS) {
+      for (const variant of [...CAP_ENDPOINTS, ...(options.capDetail ? CAP_DETAIL_ENDPOINTS : [])]) {
         const server = await startCapServer(variant, dataDir);
         try {
           const tokenOfCap = (uid: string) => mintToken(server.secret, uid);
-          const result = await measure(server, variant, pick, tokenOfCap, options);
+          const result = {
+            ...(await measure(server, variant, pick, tokenOfCap, options)),
+            build: 'ours' as const,
+          };
           endpoints.push(result);
           log(formatEndpoint(result));
         } finally {
@@ -236,11 +287,38 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
       notes: Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`),
       idleRssMb,
       endpoints,
+      paired: baseline ? pairUp(endpoints) : undefined,
     };
   } finally {
-    await product?.stop();
+    for (const server of stops) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(baselineDir, { recursive: true, force: true });
   }
+}
+
+/** Over all rounds of each build: requests ÷ time, server CPU ÷ requests, and ours ÷ baseline. */
+function pairUp(endpoints: readonly EndpointResult[]): PairedResult[] {
+  const sum = (runs: EndpointResult[]) => {
+    const requests = runs.reduce((total, r) => total + r.requests, 0);
+    const seconds = runs.reduce((total, r) => total + r.requests / r.requestsPerSecond, 0);
+    const cpuSeconds = runs.reduce(
+      (total, r) => total + r.serverCpuCores * (r.requests / r.requestsPerSecond),
+      0,
+    );
+    return { requestsPerSecond: requests / seconds, cpuUsPerRequest: (cpuSeconds * 1e6) / requests };
+  };
+  const names = [...new Set(endpoints.filter((r) => r.build === 'baseline').map((r) => r.endpoint))];
+  return names.map((name) => {
+    const baseline = sum(endpoints.filter((r) => r.endpoint === name && r.build === 'baseline'));
+    const ours = sum(endpoints.filter((r) => r.endpoint === name && r.build === 'ours'));
+    return {
+      endpoint: name as RestEndpoint,
+      baseline,
+      ours,
+      requestsPerSecondRatio: ours.requestsPerSecond / baseline.requestsPerSecond,
+      cpuPerRequestRatio: ours.cpuUsPerRequest / baseline.cpuUsPerRequest,
+    };
+  });
 }
 
 /** The HTTP stack alone (cap-server.js) in a process of its own, once it listens. */
@@ -345,7 +423,7 @@ async function measure(
   pick: RequestPicker,
   tokenOf: (uid: string, scope?: string) => string,
   options: RestBenchOptions,
-): Promise<EndpointResult> {
+): Promise<Omit<EndpointResult, 'build'>> {
   if (options.warmupSeconds > 0)
     await load(target, pick, tokenOf, options.connections, options.warmupSeconds);
   const cpu0 = cpuMsOf(target.pid);
@@ -397,8 +475,8 @@ function formatEndpoint(r: EndpointResult): string {
   const n = (value: number, digits = 0) =>
     value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return (
-    `${r.endpoint.padEnd(21)} ${n(r.requestsPerSecond).padStart(7)} req/s  p50 ${n(r.p50Ms, 1).padStart(6)}  p97.5 ${n(r.p97_5Ms, 1).padStart(6)}  p99 ${n(r.p99Ms, 1).padStart(6)} ms` +
-    `  ${n(r.bytesPerAnswer).padStart(6)} B/answer  non-2xx ${r.non2xx}${r.non2xx ? ` (${Object.keys(r.statuses).join(',')})` : ''}${r.errors ? ` errors ${r.errors}` : ''}  server ${n(r.serverCpuCores * 100)} % CPU ${n(r.serverRssMb)} MB  generator ${n(r.generatorCpuCores * 100)} % CPU`
+    `${r.build === 'baseline' ? '(baseline) ' : ''}${r.endpoint.padEnd(21)} ${n(r.requestsPerSecond).padStart(7)} req/s  p50 ${n(r.p50Ms, 1).padStart(6)}  p97.5 ${n(r.p97_5Ms, 1).padStart(6)}  p99 ${n(r.p99Ms, 1).padStart(6)} ms` +
+    `  ${n(r.bytesPerAnswer).padStart(6)} B/answer  non-2xx ${r.non2xx}${r.non2xx ? ` (${Object.keys(r.statuses).join(',')})` : ''}${r.errors ? ` errors ${r.errors}` : ''}  server ${n(r.serverCpuCores * 100)} % CPU (${n((r.serverCpuCores / r.requestsPerSecond) * 1e6)} µs/request) ${n(r.serverRssMb)} MB  generator ${n(r.generatorCpuCores * 100)} % CPU`
   );
 }
 
@@ -415,9 +493,13 @@ export function formatRestReport(result: RestBenchResult): string {
           "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above)",
         ]
       : []),
+    ...(result.paired ?? []).map(
+      (p) =>
+        `paired ${p.endpoint.padEnd(21)} baseline ${Math.round(p.baseline.requestsPerSecond)} req/s, ${Math.round(p.baseline.cpuUsPerRequest)} µs CPU/request; ours ${Math.round(p.ours.requestsPerSecond)} req/s, ${Math.round(p.ours.cpuUsPerRequest)} µs; ratio req/s ${p.requestsPerSecondRatio.toFixed(2)}, CPU/request ${p.cpuPerRequestRatio.toFixed(2)}`,
+    ),
     `target (issue 13): ≥ ${target.toLocaleString('en-US')} req/s at p97.5 < 50 ms — met by ${
       result.endpoints
-        .filter((r) => r.requestsPerSecond >= target && r.p97_5Ms < 50)
+        .filter((r) => r.build === 'ours' && r.requestsPerSecond >= target && r.p97_5Ms < 50)
         .map((r) => r.endpoint)
         .join(', ') || 'none'
     }`,

@@ -58,6 +58,24 @@ class GuardedController {
   }
 }
 
+@Controller()
+class ValidatedController {
+  @Get('hello')
+  hello(@Query() query: HelloQuery): object {
+    return { ...ANSWER, size: query.size ?? null };
+  }
+}
+
+type Part = 'logging' | 'metrics' | 'guard' | 'validation';
+
+const PARTS: Record<string, readonly Part[]> = {
+  'nest-platform': ['logging', 'metrics', 'guard', 'validation'],
+  'nest-logging': ['logging'],
+  'nest-metrics': ['metrics'],
+  'nest-guard': ['guard'],
+  'nest-validation': ['validation'],
+};
+
 @Module({ controllers: [BareController] })
 class BareModule {}
 
@@ -74,22 +92,29 @@ async function main(): Promise<void> {
   let app: INestApplication<Server>;
   if (variant === 'nest') {
     app = await NestFactory.create<INestApplication<Server>>(BareModule, { logger: ['warn', 'error'] });
-  } else if (variant === 'nest-platform') {
+  } else if (variant in PARTS) {
+    // nest-platform has every part; nest-<part> only that one, to see what each costs.
+    const parts = PARTS[variant];
     const platform = loadSettings(platformSettings, process.env);
     const auth = loadSettings(authSettings, process.env);
     @Module({
       imports: [
-        LoggingModule.forRoot({ service: 'cap-server', settings: platform }),
-        MetricsModule.forRoot({ service: 'cap-server' }),
+        ...(parts.includes('logging')
+          ? [LoggingModule.forRoot({ service: 'cap-server', settings: platform })]
+          : []),
+        ...(parts.includes('metrics') ? [MetricsModule.forRoot({ service: 'cap-server' })] : []),
         AuthModule.forRoot({ ...auth, mode: platform.mode, dataDir: platform.dataDir }),
       ],
-      controllers: [GuardedController],
+      controllers: [parts.includes('guard') ? GuardedController : ValidatedController],
       providers: [{ provide: APP_FILTER, useClass: CatalogueErrorFilter }],
     })
     class PlatformModule {}
-    app = await NestFactory.create<INestApplication<Server>>(PlatformModule, { bufferLogs: true });
-    useStructuredLogging(app);
-    app.useGlobalPipes(createValidationPipe());
+    app = await NestFactory.create<INestApplication<Server>>(PlatformModule, {
+      bufferLogs: parts.includes('logging'),
+      logger: parts.includes('logging') ? undefined : ['warn', 'error'],
+    });
+    if (parts.includes('logging')) useStructuredLogging(app);
+    if (parts.includes('validation')) app.useGlobalPipes(createValidationPipe());
   } else {
     throw new Error(`unknown variant ${variant}`);
   }

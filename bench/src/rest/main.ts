@@ -10,7 +10,7 @@ import {
 
 /**
  * `node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N]
- *  [--warmup=S] [--no-cap] [--rooms=N] [--messages=N] [--cpu-prof=DIR] [--json=FILE]`
+ *  [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--cpu-prof=DIR] [--json=FILE]`
  *
  * The REST benchmark alone (see `runRestBench`). Full mode: 10,000 rooms, 100,000 messages,
  * 200 connections, 10 s per endpoint; `--smoke`: a tiny seed, 1 s per endpoint.
@@ -40,6 +40,9 @@ async function main(): Promise<void> {
     durationSeconds: number('duration', base.durationSeconds),
     warmupSeconds: number('warmup', base.warmupSeconds),
     cap: !args.includes('--no-cap'),
+    capDetail: args.includes('--cap-detail'),
+    baselineRoot: option('baseline'),
+    rounds: number('rounds', 2),
     endpoints: named.length ? (named as RestEndpoint[]) : undefined,
     nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
     log: (line) => console.log(line),

@@ -31,6 +31,8 @@ export interface RestProductOptions {
   readonly dataDir: string;
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=…` (the profile is written at exit). */
   readonly nodeArgs?: readonly string[];
+  /** Checkout whose built `single-node/dist/main.js` runs (default: this one), e.g. a baseline commit. */
+  readonly root?: string;
 }
 
 /** Starts the built single node (`single-node/dist/main.js`) on `dataDir`, persistence on, free ports. */
@@ -39,7 +41,7 @@ export async function startRestProduct(options: RestProductOptions): Promise<Res
   const secret = randomBytes(32).toString('hex');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(repoRoot, 'single-node', 'dist', 'main.js')],
+    [...(options.nodeArgs ?? []), join(options.root ?? repoRoot, 'single-node', 'dist', 'main.js')],
     {
       cwd: options.dataDir,
       env: {

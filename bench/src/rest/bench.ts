@@ -261,7 +261,12 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
       for (const variant of [...CAP_ENDPOINTS, ...(options.capDetail ? CAP_DETAIL_ENDPOINTS : [])]) {
         const server = await startCapServer(variant, dataDir);
         try {
-          const tokenOfCap = (uid: string) => mintToken(server.secret, uid);
+          const capTokens = new Map<string, string>();
+          const tokenOfCap = (uid: string) => {
+            let token = capTokens.get(uid);
+            if (!token) capTokens.set(uid, (token = mintToken(server.secret, uid)));
+            return token;
+          };
           const result = {
             ...(await measure(server, variant, pick, tokenOfCap, options)),
             build: 'ours' as const,

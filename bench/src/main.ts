@@ -2,18 +2,22 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runFanout } from './fanout';
 import { formatReport } from './e2e/report';
+import { formatRestReport, REST_FULL, runRestBench } from './rest/bench';
 import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite';
 import type { TargetName } from './e2e/targets/target';
 
 const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
 const LIBRARY = 'library-fanout';
+/** The REST benchmark (`bench/src/rest`; run alone, with its own options, by `node bench/dist/rest/main.js`). */
+const REST = 'rest';
 
 /**
  * `npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]`
  *
  * End-to-end STOMP scenarios (`fanout`, `many-rooms`, `big-room`, `saturation`, `idle`,
- * `big-room-setup`; all of them when none is named) against the product (single node, on its
- * chat port), a bare `ws` server and RabbitMQ Web-STOMP, one after the other in this run, and
+ * `big-room-setup`, `line-cost`; all of them when none is named) against the product (single node, on its
+ * chat port), a bare `ws` server and RabbitMQ Web-STOMP, one after the other in this run,
+ * `rest` (every list and read endpoint with autocannon, see bench/src/rest/main.ts), and
  * `library-fanout`, the in-process `StompBroker.publish` benchmark (FANOUT_SUBSCRIBERS,
  * FANOUT_MESSAGES, FANOUT_ROUNDS). `--smoke` runs tiny sizes in seconds (CI runs it through
  * bench/test/smoke.test.ts); `--json` also writes the figures as JSON.
@@ -23,13 +27,17 @@ async function main(): Promise<void> {
   const smoke = args.includes('--smoke');
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const named = args.filter((a) => !a.startsWith('--'));
-  const unknown = named.filter((a) => a !== LIBRARY && !(SCENARIOS as readonly string[]).includes(a));
+  const unknown = named.filter(
+    (a) => a !== LIBRARY && a !== REST && !(SCENARIOS as readonly string[]).includes(a),
+  );
   if (unknown.length)
     throw new Error(
       `unknown scenario(s) ${unknown.join(', ')}; known: ${[...SCENARIOS, LIBRARY].join(', ')}`,
     );
   const targets = (option('targets')?.split(',') ?? TARGETS) as TargetName[];
-  const scenarios = (named.length ? named.filter((a) => a !== LIBRARY) : [...SCENARIOS]) as ScenarioName[];
+  const scenarios = (
+    named.length ? named.filter((a) => a !== LIBRARY && a !== REST) : [...SCENARIOS]
+  ) as ScenarioName[];
 
   console.log(
     `node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}; ${new Date().toISOString()}`,
@@ -41,6 +49,8 @@ async function main(): Promise<void> {
     const json = option('json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 2));
   }
+  if (named.includes(REST) || (!named.length && !smoke))
+    console.log(formatRestReport(await runRestBench({ ...REST_FULL, log: (line) => console.log(line) })));
   if (named.includes(LIBRARY) || (!named.length && !smoke)) await libraryFanout();
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

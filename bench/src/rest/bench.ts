@@ -9,11 +9,20 @@ import { randomBytes } from 'node:crypto';
 import {
   distinctFreePorts,
   mintToken,
-  RAISED_LIMITS,
-  startRestProduct,
+  startProductProcess,
   stopChild,
-  type RestProduct,
-} from './product';
+  type ProductProcess,
+} from '../product-process';
+
+/**
+ * Limits raised so the bench's load is not refused: all of it comes from one address, and each
+ * bench user searches far more often than a person would. Everything else (token check,
+ * validation, membership, SQLite) runs as shipped.
+ */
+const RAISED_LIMITS: Readonly<Record<string, string>> = {
+  CHAT_SEARCH_RATE_LIMIT: '100000',
+  GATEWAY_RATE_LIMIT_PER_MIN: '0',
+};
 
 /** The endpoints measured: every REST list and read endpoint of the chat server (SPEC "REST"). */
 export const REST_ENDPOINTS = [
@@ -204,8 +213,8 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
   const log = options.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
   const baselineDir = `${dataDir}-baseline`;
-  const stops: RestProduct[] = [];
-  let product: RestProduct | undefined;
+  const stops: ProductProcess[] = [];
+  let product: ProductProcess | undefined;
   try {
     log(
       `seeding ${options.seed.rooms} rooms, ${options.seed.messages} messages through the chat server's SQLite stores…`,
@@ -214,17 +223,21 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     log(
       `seeded in ${seed.seconds.toFixed(1)} s: ${seed.rooms.length} rooms, ${seed.users.length} users, ${seed.memberships} memberships, ${seed.messages} messages`,
     );
-    let baseline: RestProduct | undefined;
+    let baseline: ProductProcess | undefined;
     if (options.baselineRoot) {
       cpSync(dataDir, baselineDir, { recursive: true });
-      baseline = await startRestProduct({ dataDir: baselineDir, root: options.baselineRoot });
+      baseline = await startProductProcess({
+        dataDir: baselineDir,
+        root: options.baselineRoot,
+        limits: RAISED_LIMITS,
+      });
       stops.push(baseline);
     }
-    product = await startRestProduct({ dataDir, nodeArgs: options.nodeArgs });
+    product = await startProductProcess({ dataDir, nodeArgs: options.nodeArgs, limits: RAISED_LIMITS });
     stops.push(product);
     const pickers = requestPickers(seed);
     // Tokens are minted once per user and product, as a client holds one for its session.
-    const tokensOf = (server: RestProduct) => {
+    const tokensOf = (server: ProductProcess) => {
       const tokens = new Map<string, string>();
       return (uid: string, scope?: string) => {
         const key = `${uid} ${scope ?? ''}`;
@@ -396,12 +409,12 @@ function requestPickers(seed: Seed): Record<RestEndpoint, RequestPicker> {
   };
 }
 
-const baseUrl = (product: RestProduct, endpoint: RestEndpoint) =>
+const baseUrl = (product: ProductProcess, endpoint: RestEndpoint) =>
   endpoint.startsWith('gateway-') ? product.gatewayUrl : product.chatUrl;
 
 /** A few sequential requests: warms the path up and fails early with the answer when it is refused. */
 async function probe(
-  product: RestProduct,
+  product: ProductProcess,
   endpoint: RestEndpoint,
   pick: RequestPicker,
   tokenOf: (uid: string, scope?: string) => string,

@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitUntil, type Outgoing, type PreparedRoom, type Target } from './target';
-
-const repoRoot = join(__dirname, '..', '..', '..', '..');
+import { startProductProcess, type ProductProcess } from '../../product-process';
+import type { Outgoing, PreparedRoom, Target } from './target';
 
 /**
  * Limits raised so the bench's own users are not refused: every client is on 127.0.0.1 and a
@@ -17,6 +14,8 @@ const RAISED_LIMITS: Record<string, string> = {
   CHAT_MAX_CONNECTIONS_PER_ADDRESS: '100000',
 };
 
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 /** The real single node (`single-node/dist/main.js`, built), on a fresh data folder; load goes to its chat port. */
 export class ProductTarget implements Target {
   readonly name = 'product' as const;
@@ -25,61 +24,37 @@ export class ProductTarget implements Target {
   private rooms = 0;
 
   private constructor(
-    private readonly child: ChildProcess,
-    private readonly chatUrl: string,
+    private readonly node: ProductProcess,
     private readonly dataDir: string,
-    private readonly secret: string,
   ) {}
 
   get pid(): number {
-    return this.child.pid!;
+    return this.node.pid;
   }
 
   get wsUrl(): string {
-    return `${this.chatUrl.replace('http', 'ws')}/ws-chat`;
+    return `${this.node.chatUrl.replace('http', 'ws')}/ws-chat`;
   }
 
   static async start(): Promise<ProductTarget> {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-product-'));
-    const [chat, gateway, presence] = [await freePort(), await freePort(), await freePort()];
-    const secret = randomBytes(32).toString('hex');
-    const child = spawn(process.execPath, [join(repoRoot, 'single-node', 'dist', 'main.js')], {
-      cwd: dataDir,
-      env: {
-        ...process.env,
-        ...RAISED_LIMITS,
-        CHAT_PORT: String(chat),
-        GATEWAY_PORT: String(gateway),
-        PRESENCE_PORT: String(presence),
-        DATA_DIR: dataDir,
-        AUTH_JWT_SECRET: secret,
-        LOG_LEVEL: 'warn',
-        OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const chatUrl = `http://127.0.0.1:${chat}`;
-    const target = new ProductTarget(child, chatUrl, dataDir, secret);
-    await waitUntil(
-      'the product',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode}`);
-        return (await fetch(`${chatUrl}/health/ready`)).ok;
-      },
-      60_000,
-    );
-    return target;
+    try {
+      return new ProductTarget(await startProductProcess({ dataDir, limits: RAISED_LIMITS }), dataDir);
+    } catch (error) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   async createRooms(count: number): Promise<PreparedRoom[]> {
     const rooms: PreparedRoom[] = [];
     for (let i = 0; i < count; i++) {
       const n = ++this.rooms;
-      const response = await fetch(`${this.chatUrl}/v1/api/rooms/create`, {
+      const response = await fetch(`${this.node.chatUrl}/v1/api/rooms/create`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${this.token('bench-owner', 'rooms:create')}`,
+          authorization: `Bearer ${this.node.token('bench-owner', 'rooms:create')}`,
         },
         body: JSON.stringify({
           uid: 'bench-owner',
@@ -107,7 +82,7 @@ export class ProductTarget implements Target {
   }
 
   connectHeaders(uid: string): Record<string, string> {
-    return { Authorization: `Bearer ${this.token(uid)}` };
+    return { Authorization: `Bearer ${this.node.token(uid)}` };
   }
 
   join(room: PreparedRoom): Outgoing {
@@ -123,22 +98,7 @@ export class ProductTarget implements Target {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    }
+    await this.node.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
-
-  /** An HS256 access token as the platform verifies them (sub, name, exp within the allowed lifetime). */
-  private token(uid: string, scope?: string): string {
-    const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: uid, name: uid, iat: now, exp: now + 3600, ...(scope ? { scope } : {}) })}`;
-    return `${unsigned}.${createHmac('sha256', this.secret).update(unsigned).digest('base64url')}`;
-  }
 }
-
-const JSON_TYPE = { 'content-type': 'application/json' };

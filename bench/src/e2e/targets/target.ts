@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+export { freePort } from '../../product-process';
 
 export type TargetName = 'product' | 'bare-ws' | 'rabbitmq';
 
@@ -33,17 +33,6 @@ export interface Target {
   join(room: PreparedRoom): Outgoing | null;
   line(room: PreparedRoom, content: string, clientMessageId: string): Outgoing;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Polls `ready` until it answers true or `timeoutMs` passes. */

@@ -3,19 +3,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const repoRoot = join(__dirname, '..', '..', '..');
+const repoRoot = join(__dirname, '..', '..');
 
-/**
- * Limits raised so the bench's load is not refused: all of it comes from one address, and each
- * bench user searches far more often than a person would. Everything else (token check,
- * validation, membership, SQLite) runs as shipped.
- */
-export const RAISED_LIMITS: Readonly<Record<string, string>> = {
-  CHAT_SEARCH_RATE_LIMIT: '100000',
-  GATEWAY_RATE_LIMIT_PER_MIN: '0',
-};
-
-export interface RestProduct {
+/** The product as the benchmarks run it: the built single node, one process, on a data folder of the bench's. */
+export interface ProductProcess {
   /** The chat server's own port: `http://127.0.0.1:<CHAT_PORT>`. */
   readonly chatUrl: string;
   /** The gateway in front of it. */
@@ -27,8 +18,10 @@ export interface RestProduct {
   stop(): Promise<void>;
 }
 
-export interface RestProductOptions {
+export interface ProductProcessOptions {
   readonly dataDir: string;
+  /** Settings raised so the bench's own load is not refused (printed with its report). */
+  readonly limits: Readonly<Record<string, string>>;
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=…` (the profile is written at exit). */
   readonly nodeArgs?: readonly string[];
   /** Checkout whose built `single-node/dist/main.js` runs (default: this one), e.g. a baseline commit. */
@@ -36,7 +29,7 @@ export interface RestProductOptions {
 }
 
 /** Starts the built single node (`single-node/dist/main.js`) on `dataDir`, persistence on, free ports. */
-export async function startRestProduct(options: RestProductOptions): Promise<RestProduct> {
+export async function startProductProcess(options: ProductProcessOptions): Promise<ProductProcess> {
   const [chat, gateway, presence] = await distinctFreePorts(3);
   const secret = randomBytes(32).toString('hex');
   const child: ChildProcess = spawn(
@@ -46,7 +39,7 @@ export async function startRestProduct(options: RestProductOptions): Promise<Res
       cwd: options.dataDir,
       env: {
         ...process.env,
-        ...RAISED_LIMITS,
+        ...options.limits,
         CHAT_PORT: String(chat),
         GATEWAY_PORT: String(gateway),
         PRESENCE_PORT: String(presence),
@@ -109,7 +102,7 @@ export async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ChatMessage, MessageSender, StoredMessageType } from '@playlist-chat/contracts';
-import { Clock, KeyedSerialQueue, SpanKind, withSpan } from '@playlist-chat/platform';
+import { Clock, KeyedSerialQueue, RecentMap, SpanKind, withSpan } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { MessageIdGenerator } from '../ids/message-id';
 import { RoomStore } from '../room-store/room-store.port';
@@ -36,7 +36,7 @@ export interface NewMessage {
 export class RoomFeed implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RoomFeed.name);
   private readonly queue = new KeyedSerialQueue();
-  private readonly touchedAt = new Map<string, number>();
+  private readonly touchedAt = new RecentMap<string, number>(MAX_TOUCHED_ROOMS);
 
   constructor(
     private readonly messages: MessageStore,
@@ -87,9 +87,7 @@ export class RoomFeed implements BeforeApplicationShutdown {
     const last = this.touchedAt.get(roomId);
     if (last !== undefined && at.getTime() - last < TOUCH_EVERY_MS) return;
     await this.rooms.touch(roomId, at);
-    this.touchedAt.delete(roomId);
     this.touchedAt.set(roomId, at.getTime());
-    if (this.touchedAt.size > MAX_TOUCHED_ROOMS) this.touchedAt.delete(this.touchedAt.keys().next().value!);
   }
 
   private async broadcast(message: ChatMessage, seq?: number): Promise<void> {

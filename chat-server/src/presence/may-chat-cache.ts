@@ -1,3 +1,4 @@
+import { RecentMap } from '@playlist-chat/platform';
 import type { ChatPermissionSource } from './presence-gate.port';
 
 interface Entry {
@@ -19,10 +20,12 @@ export type KnownPermission = Entry;
  * again when needed.
  */
 export class MayChatCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: RecentMap<string, Entry>;
   private stamps = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(maxEntries: number) {
+    this.entries = new RecentMap(maxEntries);
+  }
 
   get(roomId: string, uid: string): KnownPermission | undefined {
     return this.entries.get(keyOf(roomId, uid));
@@ -34,13 +37,13 @@ export class MayChatCache {
 
   fromEvent(roomId: string, uid: string, mayChat: boolean): void {
     this.stamps += 1;
-    this.write(keyOf(roomId, uid), { mayChat, source: 'presence-server', stamp: this.stamps });
+    this.entries.set(keyOf(roomId, uid), { mayChat, source: 'presence-server', stamp: this.stamps });
   }
 
   /** Keeps the answer unless an event was written since `stamp`; returns what is known now. */
   fromLookup(roomId: string, uid: string, mayChat: boolean, stamp: number): boolean {
     if (this.stampOf(roomId, uid) !== stamp) return this.get(roomId, uid)?.mayChat ?? mayChat;
-    this.write(keyOf(roomId, uid), { mayChat, source: 'presence-server', stamp });
+    this.entries.set(keyOf(roomId, uid), { mayChat, source: 'presence-server', stamp });
     return mayChat;
   }
 
@@ -49,15 +52,7 @@ export class MayChatCache {
     const key = keyOf(roomId, uid);
     const current = this.entries.get(key);
     if (current && current.source !== 'assumed') return;
-    this.write(key, { mayChat: true, source: 'assumed', stamp: current?.stamp ?? 0, retryAt });
-  }
-
-  private write(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    if (this.entries.size <= this.maxEntries) return;
-    const oldest = this.entries.keys().next();
-    if (!oldest.done) this.entries.delete(oldest.value);
+    this.entries.set(key, { mayChat: true, source: 'assumed', stamp: current?.stamp ?? 0, retryAt });
   }
 }
 

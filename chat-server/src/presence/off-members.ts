@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Clock } from '@playlist-chat/platform';
+import { Clock, RecentMap } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { ChatEvents } from '../domain-events/chat-events';
 import { PresenceLookup } from './presence-lookup';
@@ -21,7 +21,7 @@ interface Entry {
  */
 @Injectable()
 export class OffMembers implements OnModuleInit {
-  private readonly rooms = new Map<string, Entry>();
+  private readonly rooms = new RecentMap<string, Entry>(MAX_ROOMS);
 
   constructor(
     private readonly lookup: PresenceLookup,
@@ -40,7 +40,7 @@ export class OffMembers implements OnModuleInit {
     const known = this.rooms.get(roomId);
     if (known && now - known.askedAt < this.config.chat.pushOffListTtlMs) return known.list;
     const entry: Entry = { list: this.lookup.offMembers(roomId), askedAt: now };
-    this.remember(roomId, entry);
+    this.rooms.set(roomId, entry);
     // Only the entry still in place is dropped: a newer one (after a forget) stays.
     void entry.list.then((list) => {
       if (list === null && this.rooms.get(roomId) === entry) this.rooms.delete(roomId);
@@ -51,13 +51,5 @@ export class OffMembers implements OnModuleInit {
   /** Someone's state changed in the room: the next line asks again. */
   forget(roomId: string): void {
     this.rooms.delete(roomId);
-  }
-
-  private remember(roomId: string, entry: Entry): void {
-    this.rooms.delete(roomId);
-    this.rooms.set(roomId, entry);
-    if (this.rooms.size <= MAX_ROOMS) return;
-    const oldest = this.rooms.keys().next();
-    if (!oldest.done) this.rooms.delete(oldest.value);
   }
 }

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { RecentMap } from '../collections/recent-map';
 import { AuthError } from './auth.error';
 import type { AuthKeys } from './auth-keys';
 import {
@@ -30,13 +31,14 @@ interface Verified {
  */
 export class TokenVerifier {
   private readonly algorithms: string[];
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified: RecentMap<string, Verified>;
 
   constructor(
     private readonly keys: AuthKeys,
     private readonly cacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   ) {
     this.algorithms = [...(keys.hmacSecret ? ['HS256'] : []), ...(keys.rsaPublicKey ? ['RS256'] : [])];
+    this.verified = new RecentMap(cacheSize);
   }
 
   async verify(token: string | undefined | null): Promise<Identity> {
@@ -48,9 +50,7 @@ export class TokenVerifier {
         this.verified.delete(token);
         throw new AuthError('access token expired');
       }
-      // Most recently used last: the oldest-used entry is the one evicted.
-      this.verified.delete(token);
-      this.verified.set(token, known);
+      this.verified.set(token, known); // most recently used: the last to be evicted
       return known.identity;
     }
     return this.check(token);
@@ -74,10 +74,7 @@ export class TokenVerifier {
     if (remaining > maxLifetime + this.keys.clockToleranceSeconds)
       throw new AuthError(`access token is valid for longer than ${maxLifetime} seconds`);
     const identity = identityOf(payload);
-    if (this.cacheSize > 0) {
-      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { identity, exp: payload.exp! });
-    }
+    if (this.cacheSize > 0) this.verified.set(token, { identity, exp: payload.exp! });
     return identity;
   }
 

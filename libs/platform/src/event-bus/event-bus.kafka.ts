@@ -143,9 +143,8 @@ export class KafkaEventBus extends EventBus {
   private producer?: Promise<Producer>;
   private admin?: Promise<Admin>;
   private readonly topicsReady = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<EventSubscription>();
-  /** What each live subscription reads, for `consumerLag`: its Kafka group and topic names. */
-  private readonly reading = new Map<
+  /** Live subscriptions, with what each reads (for `consumerLag`): its Kafka group and topic names. */
+  private readonly subscriptions = new Map<
     EventSubscription,
     { topic: string; group: string; groupId: string; topics: string[] }
   >();
@@ -235,7 +234,6 @@ export class KafkaEventBus extends EventBus {
         if (!open) return;
         open = false;
         this.subscriptions.delete(subscription);
-        this.reading.delete(subscription);
         // Waits for the record being handled (retries included) before leaving the group.
         await consumer.disconnect();
         if (options.perInstance) {
@@ -249,8 +247,12 @@ export class KafkaEventBus extends EventBus {
         }
       },
     };
-    this.subscriptions.add(subscription);
-    this.reading.set(subscription, { topic, group, groupId, topics: [this.name(topic), this.name(replay)] });
+    this.subscriptions.set(subscription, {
+      topic,
+      group,
+      groupId,
+      topics: [this.name(topic), this.name(replay)],
+    });
     return subscription;
   }
 
@@ -393,7 +395,7 @@ export class KafkaEventBus extends EventBus {
   override async consumerLag(): Promise<ConsumerLag[]> {
     const admin = await this.connectedAdmin();
     const lags = new Map<string, ConsumerLag>();
-    for (const { topic, group, groupId, topics } of this.reading.values()) {
+    for (const { topic, group, groupId, topics } of this.subscriptions.values()) {
       if (lags.has(groupId)) continue; // several subscriptions of one group share its offsets
       let lag = 0;
       for (const name of topics) {
@@ -417,7 +419,7 @@ export class KafkaEventBus extends EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await Promise.all([...this.subscriptions.keys()].map((subscription) => subscription.close()));
     await Promise.allSettled([...this.publishing]);
     const [producer, admin] = await Promise.allSettled([this.producer, this.admin]);
     if (producer.status === 'fulfilled' && producer.value) await producer.value.disconnect();

@@ -59,7 +59,7 @@ class Group {
 
   constructor(
     private readonly topic: string,
-    private readonly name: string,
+    readonly name: string,
     private readonly bus: InMemoryEventBus,
   ) {}
 
@@ -79,10 +79,6 @@ class Group {
 
   /** Events queued for the group or being handled: its backlog. */
   backlog = 0;
-
-  get groupName(): string {
-    return this.name;
-  }
 
   enqueue(event: LoggedEvent): void {
     this.backlog += 1;
@@ -222,7 +218,7 @@ export class InMemoryEventBus extends EventBus {
 
   override async consumerLag(): Promise<ConsumerLag[]> {
     return [...this.topics].flatMap(([topic, groups]) =>
-      [...groups.values()].map((group) => ({ topic, group: group.groupName, lag: group.backlog })),
+      [...groups.values()].map((group) => ({ topic, group: group.name, lag: group.backlog })),
     );
   }
 

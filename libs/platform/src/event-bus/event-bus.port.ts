@@ -54,7 +54,6 @@ export interface EventSubscription {
   close(): Promise<void>;
 }
 
-/** Topic that receives events whose handling failed `EVENT_MAX_ATTEMPTS` times: `${topic}.dlq`. */
 /** A group's backlog on one topic: events it has not finished handling. */
 export interface ConsumerLag {
   readonly topic: string;
@@ -63,6 +62,7 @@ export interface ConsumerLag {
   readonly lag: number;
 }
 
+/** Topic that receives events whose handling failed `EVENT_MAX_ATTEMPTS` times: `${topic}.dlq`. */
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /**

@@ -54,27 +54,43 @@ export async function startProductProcess(options: ProductProcessOptions): Promi
   const chatUrl = `http://127.0.0.1:${chat}`;
   const gatewayUrl = `http://127.0.0.1:${gateway}`;
   const stop = () => stopChild(child);
+  const healthy = (url: string) =>
+    fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
   try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode}`);
-      const ready = await Promise.all(
-        [chatUrl, gatewayUrl].map((url) =>
-          fetch(`${url}/health/ready`).then(
-            (response) => response.ok,
-            () => false,
-          ),
-        ),
-      );
-      if (ready.every(Boolean)) break;
-      if (Date.now() > deadline) throw new Error('the product was not ready after 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntilReady(
+      'the product',
+      async () => (await Promise.all([chatUrl, gatewayUrl].map(healthy))).every(Boolean),
+      () => (child.exitCode === null ? null : `the product exited with ${child.exitCode}`),
+      60_000,
+    );
   } catch (error) {
     await stop();
     throw error;
   }
   return { chatUrl, gatewayUrl, pid: child.pid!, token: (uid, scope) => mintToken(secret, uid, scope), stop };
+}
+
+/**
+ * Polls `ready` every 100 ms until it answers true. Fails at once when `gone()` says why the
+ * process is no more, and after `timeoutMs` otherwise.
+ */
+export async function waitUntilReady(
+  what: string,
+  ready: () => Promise<boolean>,
+  gone: () => string | null,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = gone();
+    if (why) throw new Error(why);
+    if (await ready()) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from 'node:net';
-import { freePort, waitUntil, type Outgoing, type PreparedRoom, type Target } from './target';
+import { freePort, waitUntilReady, type Outgoing, type PreparedRoom, type Target } from './target';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 const run = promisify(execFile);
@@ -83,15 +83,18 @@ export class RabbitMqTarget implements Target {
       stdio: process.env.BENCH_RABBIT_LOG ? 'inherit' : 'ignore',
     });
     const listening = () =>
-      new Promise<boolean>((resolve, reject) => {
-        if (child.exitCode !== null)
-          return reject(new Error(`rabbitmq-server exited with ${child.exitCode}`));
+      new Promise<boolean>((resolve) => {
         const socket = connect(stompPort, '127.0.0.1', () => (socket.destroy(), resolve(true)));
         socket.once('error', () => resolve(false));
       });
     let pid: number | undefined;
     try {
-      await waitUntil('RabbitMQ Web-STOMP', listening, 90_000);
+      await waitUntilReady(
+        'RabbitMQ Web-STOMP',
+        listening,
+        () => (child.exitCode === null ? null : `rabbitmq-server exited with ${child.exitCode}`),
+        90_000,
+      );
       pid = beamUnder(child.pid!);
     } catch (error) {
       // Whatever came up goes down with it: a stray node would hold ports and memory.

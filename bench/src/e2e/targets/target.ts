@@ -1,4 +1,4 @@
-export { freePort } from '../../product-process';
+export { freePort, waitUntilReady } from '../../product-process';
 
 export type TargetName = 'product' | 'bare-ws' | 'rabbitmq';
 
@@ -33,25 +33,4 @@ export interface Target {
   join(room: PreparedRoom): Outgoing | null;
   line(room: PreparedRoom, content: string, clientMessageId: string): Outgoing;
   stop(): Promise<void>;
-}
-
-/** Polls `ready` until it answers true or `timeoutMs` passes. */
-export async function waitUntil(
-  what: string,
-  ready: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    let answer = false;
-    try {
-      answer = await ready();
-    } catch (error) {
-      // Not listening yet is expected; a process that is gone is not.
-      if (error instanceof Error && error.message.includes('exited')) throw error;
-    }
-    if (answer) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} not ready after ${timeoutMs} ms`);
 }

@@ -63,6 +63,28 @@ describe('LoggingModule', () => {
     for (const secret of ['url-secret-1', 'header-secret-2', 'passcode-secret-3'])
       expect(text).not.toContain(secret);
     expect(line.req?.url).toBe('/hello?access_token=[Redacted]&room=a');
+    expect(line.req).toEqual({
+      id: 'redact-1',
+      method: 'GET',
+      url: '/hello?access_token=[Redacted]&room=a',
+      remoteAddress: expect.any(String),
+    });
+  });
+
+  it('logs an unexpected error with its stack and the request id, and the request line as errored', async () => {
+    const response = await fetch(`${chat.url}/hello/boom`, { headers: { 'x-request-id': 'boom-1' } });
+
+    expect(response.status).toBe(500);
+    const errorLine = await expectEventually(
+      () => lines.find((candidate) => candidate.level === 50 && candidate.req?.id === 'boom-1') ?? false,
+    );
+    expect(JSON.stringify(errorLine)).toContain('kaboom in chat-server');
+    expect(JSON.stringify(errorLine)).toContain('logging-app');
+    await expectEventually(() =>
+      expect(
+        lines.find((candidate) => candidate.msg === 'request errored' && candidate.req?.id === 'boom-1'),
+      ).toMatchObject({ service: 'chat-server', res: { statusCode: 500 } }),
+    );
   });
 
   it('makes up a request id when the caller gives none, or one that is not a plain token', async () => {

@@ -8,15 +8,12 @@ export function scrubUrl(url: string): string {
   return url.replace(SECRET_QUERY, `$1${REDACTED}`);
 }
 
-/** pino `redact` paths: credentials in headers, bodies and log objects, wherever a log line holds them. */
+/**
+ * pino `redact` paths: credentials in response headers, bodies and log objects, wherever a log
+ * line holds them. A request is logged without its headers or parsed query (see LoggingModule's
+ * `req` serializer), so it needs no paths of its own.
+ */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers["proxy-authorization"]',
-  'req.headers.cookie',
-  'req.headers.passcode',
-  'req.query.access_token',
-  'req.query.token',
-  'req.query.passcode',
   'res.headers["set-cookie"]',
   'authorization',
   'passcode',

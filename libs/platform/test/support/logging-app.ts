@@ -22,7 +22,7 @@ export function captureLines(): { stream: Writable; lines: LogLine[] } {
 
 /**
  * A tiny Nest app with structured logging: it logs `<service> booted` at start (outside any
- * request) and `hello from <service>` on `GET /hello`.
+ * request) and `hello from <service>` on `GET /hello`; `GET /hello/boom` throws.
  */
 export async function startLoggingApp(
   service: string,
@@ -41,6 +41,12 @@ export async function startLoggingApp(
     hello(): { service: string } {
       this.logger.log(`hello from ${service}`);
       return { service };
+    }
+
+    /** An unexpected error: Nest answers 500. */
+    @Get('boom')
+    boom(): never {
+      throw new Error(`kaboom in ${service}`);
     }
   }
 

@@ -1,4 +1,5 @@
 import { REDACTED, REDACTED_PATHS, scrubUrl } from './redaction';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,26 +31,44 @@ const SERVICE_BINDINGS = Symbol('SERVICE_BINDINGS');
 type LoggedRequest = IncomingMessage & { id?: string };
 type LoggedResponse = ServerResponse & { err?: unknown };
 
+/** The request being handled, and the app handling it when it is not the process's first. */
+interface RequestScope {
+  readonly request: LoggedRequest;
+  readonly app?: ServiceBindings;
+}
+
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
 /**
- * Logs each request of the app, in its own logging context, so that every line written while
- * handling it carries `req` (id, method, scrubbed URL, caller's address) and, when the app is
- * not the process's first, the app's `service` and `instance`. When the response finishes (or
- * the client goes away) it writes the request line, at info, as pino-http would: `request
- * completed`, `request aborted`, or `request errored` with `err` for a 5xx.
+ * pino mixin: the fields a line written while handling a request carries, `req` (serialized
+ * by the `req` serializer) and, in a process of several apps, the app's `service` and
+ * `instance`. Read only when a line is written, so a request that logs nothing costs nothing.
+ */
+function requestFields(): object {
+  const scope = requestScope.getStore();
+  if (scope === undefined) return {};
+  return scope.app ? { req: scope.request, ...scope.app } : { req: scope.request };
+}
+
+/**
+ * Logs each request of the app: every line written while handling it carries `req` (id,
+ * method, scrubbed URL, caller's address) and, when the app is not the process's first, the
+ * app's `service` and `instance`. When the response finishes (or the client goes away) it
+ * writes the request line, at info, as pino-http would: `request completed`, `request
+ * aborted`, or `request errored` with `err` for a 5xx.
  *
  * It is one plain function mounted on the HTTP adapter as the app is created, ahead of body
- * parsing and routes, instead of nestjs-pino's two Nest middlewares plus one for the bindings:
- * each Nest middleware layer costs about 15 µs of CPU per request (route matching, a WeakSet,
- * an exception zone), which was a third of what the HTTP stack spent on a request
- * (docs/performance.md, "REST").
+ * parsing and routes, that only enters the request's scope; nothing is built for a line until
+ * one is written. nestjs-pino's own per-request work (two Nest middlewares, a child logger with
+ * the request serialized into it) plus one more middleware for the bindings cost 115 µs of CPU
+ * per request, more than Nest and Express together (docs/performance.md, "REST").
  */
 @Injectable()
 class RequestLogging {
-  private differs?: boolean;
+  private app?: ServiceBindings | null;
 
   constructor(
     @Inject(SERVICE_BINDINGS) private readonly bindings: ServiceBindings,
-    private readonly logger: PinoLogger,
     adapterHost: HttpAdapterHost,
   ) {
     adapterHost.httpAdapter?.use(this.handle);
@@ -59,16 +78,11 @@ class RequestLogging {
     request.id = requestId(request, response);
     // nestjs-pino keeps ONE root logger per process (the first app to start creates it), so in a
     // single-node process the apps after the first would log under the first one's name. JSON
-    // readers take the last of a repeated key, so the app's own name wins.
-    this.differs ??= this.rootDiffers();
-    const bindings = this.differs ? { req: request, ...this.bindings } : { req: request };
-    this.logger.runInContext(
-      () => {
-        if (!isHealthProbe(request)) logWhenDone(this.logger.logger, response, Date.now());
-        next();
-      },
-      { bindings },
-    );
+    // readers take the last of a repeated key, so the app's own name, written after, wins.
+    this.app ??= this.rootDiffers() ? this.bindings : null;
+    const scope: RequestScope = this.app ? { request, app: this.app } : { request };
+    if (!isHealthProbe(request)) logWhenDone(PinoLogger.root, scope, response, Date.now());
+    requestScope.run(scope, next);
   };
 
   private rootDiffers(): boolean {
@@ -83,20 +97,17 @@ function isHealthProbe(request: IncomingMessage): boolean {
 }
 
 /** The request line, written once, when the response finishes, fails or is abandoned. */
-function logWhenDone(log: Logger, response: LoggedResponse, startedAt: number): void {
+function logWhenDone(log: Logger, scope: RequestScope, response: LoggedResponse, startedAt: number): void {
   const done = (error?: unknown) => {
     response.off('finish', done).off('close', done).off('error', done);
-    const responseTime = Date.now() - startedAt;
+    if (!log.isLevelEnabled('info')) return;
+    const line = { req: scope.request, ...scope.app, res: response, responseTime: Date.now() - startedAt };
     const failure =
       error ??
       response.err ??
       (response.statusCode >= 500 ? new Error(`failed with status code ${response.statusCode}`) : undefined);
-    if (failure) log.info({ res: response, err: failure, responseTime }, 'request errored');
-    else
-      log.info(
-        { res: response, responseTime },
-        response.writableFinished ? 'request completed' : 'request aborted',
-      );
+    if (failure) log.info({ ...line, err: failure }, 'request errored');
+    else log.info(line, response.writableFinished ? 'request completed' : 'request aborted');
   };
   response.on('finish', done).on('close', done).on('error', done);
 }
@@ -131,8 +142,9 @@ export class LoggingModule {
       base: { pid: process.pid, ...processBindings },
       timestamp: stdTimeFunctions.isoTime,
       genReqId: requestId,
-      // trace_id/span_id (and session_id inside a STOMP frame) of the active span on every line.
-      mixin: traceFields,
+      // trace_id/span_id (and session_id inside a STOMP frame) of the active span on every line,
+      // and the request's fields on a line written while handling one.
+      mixin: () => ({ ...traceFields(), ...requestFields() }),
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
       // A request is logged as who asked what, not its headers: that is what a reader needs, it
       // keeps credentials and cookies out by construction, and it is a quarter of the cost per

@@ -9,6 +9,7 @@ import {
   type DynamicModule,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { onEveryRequest } from '../http/on-every-request';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The app's Prometheus registry (one per app, so the three apps of a single-node process keep theirs apart). */
@@ -29,18 +30,14 @@ interface ResponseLike {
  */
 class HttpDuration extends Histogram<'method' | 'route' | 'status'> {}
 
-/**
- * Times every request of the app. One plain function mounted on the HTTP adapter as the app is
- * created, ahead of body parsing and routes, rather than a Nest middleware: Nest's layer costs
- * about 15 µs of CPU per request (docs/performance.md, "REST").
- */
+/** Times every request of the app (see `onEveryRequest` for why it is not a Nest middleware). */
 @Injectable()
 class HttpMetrics {
   constructor(
     @Inject(HttpDuration) private readonly duration: HttpDuration,
     adapterHost: HttpAdapterHost,
   ) {
-    adapterHost.httpAdapter?.use(this.handle);
+    onEveryRequest(adapterHost, this.handle);
   }
 
   private readonly handle = (request: RequestLike, response: ResponseLike, next: () => void) => {

@@ -503,7 +503,7 @@ export function formatRestReport(result: RestBenchResult): string {
   const target = 8_000;
   const lines = [
     `REST: single node on its chat port (gateway-* through the gateway), persistence on (SQLite), ${result.connections} connections, ${result.durationSeconds} s per endpoint`,
-    `seed: ${result.seed.rooms} rooms, ${result.seed.messages} messages, ${result.seed.users} users each in ${result.seed.roomsPerUser} rooms (${result.seed.memberships} memberships), seeded through the chat server's SQLite stores in ${result.seed.seconds.toFixed(1)} s`,
+    `seed: ${result.seed.rooms} rooms (${result.seed.tracksPerPlaylist ?? 1} tracks each), ${result.seed.messages} messages, ${result.seed.users} users each in ${result.seed.roomsPerUser} rooms (${result.seed.memberships} memberships), seeded through the chat server's SQLite stores in ${result.seed.seconds.toFixed(1)} s`,
     `machine: ${result.machine.cpus} CPU(s) ${result.machine.cpuModel}, node ${result.machine.node}; ${result.date}; raised limits: ${result.notes.join(', ')}; server RSS after warm-up ${result.idleRssMb.toFixed(0)} MB`,
     ...result.endpoints.map(formatEndpoint),
     ...(result.endpoints.some((r) => r.endpoint.startsWith('cap-'))

@@ -10,7 +10,7 @@ import {
 
 /**
  * `node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N]
- *  [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--cpu-prof=DIR] [--json=FILE]`
+ *  [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--tracks=N] [--cpu-prof=DIR] [--json=FILE]`
  *
  * The REST benchmark alone (see `runRestBench`). Full mode: 10,000 rooms, 100,000 messages,
  * 200 connections, 10 s per endpoint; `--smoke`: a tiny seed, 1 s per endpoint.
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       ...base.seed,
       rooms: number('rooms', base.seed.rooms),
       messages: number('messages', base.seed.messages),
+      tracksPerPlaylist: number('tracks', base.seed.tracksPerPlaylist ?? 1),
     },
     connections: number('connections', base.connections),
     durationSeconds: number('duration', base.durationSeconds),

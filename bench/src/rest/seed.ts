@@ -29,6 +29,8 @@ export interface SeedOptions {
   readonly roomsPerUser: number;
   /** Members per room. */
   readonly membersPerRoom: number;
+  /** Tracks in each room's playlist (default 1; a playlist may hold up to 500). */
+  readonly tracksPerPlaylist?: number;
 }
 
 export interface SeededRoom {
@@ -46,7 +48,7 @@ export interface Seed {
 
 /**
  * Fills `${dataDir}/chat.sqlite` before the product starts, through the chat server's SQLite
- * room and message stores: `rooms` live rooms (newest created last, one track each), each with
+ * room and message stores: `rooms` live rooms (newest created last, `tracksPerPlaylist` tracks each), each with
  * `membersPerRoom` members, so there are rooms × membersPerRoom / roomsPerUser users, each in
  * `roomsPerUser` rooms; `messages` lines spread evenly over the rooms, sent by their members in
  * turn; every other member has read half of their room, the rest nothing (unread counts vary).
@@ -86,14 +88,12 @@ export async function seedChatData(dataDir: string, options: SeedOptions): Promi
             playlist: {
               id: `bench-playlist-${r}`,
               name: `Bench room ${r}`,
-              musics: [
-                {
-                  title: `Track ${r}`,
-                  artist: 'Bench Band',
-                  playtime: '3:30',
-                  thumbnail: `https://img.example.com/${r}.jpg`,
-                },
-              ],
+              musics: Array.from({ length: options.tracksPerPlaylist ?? 1 }, (_, t) => ({
+                title: `Track ${r}.${t}`,
+                artist: 'Bench Band',
+                playtime: '3:30',
+                thumbnail: `https://img.example.com/${r}/${t}.jpg`,
+              })),
             },
             users: {},
             createdAt,

@@ -2,7 +2,7 @@
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import type { CreateRoomResult, JoinResult, MembershipView, RoomSummary } from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
-import type { Member, PlaylistSnapshot, Room } from './room.model';
+import { roomThumbnail, type Member, type PlaylistSnapshot, type Room } from './room.model';
 
 interface RoomRow {
   id: string;
@@ -37,9 +37,9 @@ interface SummaryRow {
   last_read_message_id?: string | null;
 }
 
-// The member count comes from the (room_id, uid) primary key; the playlist is never parsed here.
-const summaryColumns = `r.id, r.room_name, r.created_at,
-  json_extract(r.playlist, '$.musics[0].thumbnail') AS thumbnail,
+// The member count comes from the (room_id, uid) primary key; the playlist is never read here
+// (the thumbnail is its own column, written with the room).
+const summaryColumns = `r.id, r.room_name, r.created_at, r.thumbnail,
   (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count`;
 
 /** SQL for one page in `newestFirst` order: rooms strictly after the cursor, at most `limit`. */
@@ -75,13 +75,14 @@ export class SqliteRoomStore extends RoomStore {
   async create(room: Room): Promise<CreateRoomResult> {
     return this.db.transaction(() => {
       const inserted = this.db.run(
-        `INSERT INTO rooms (id, playlist_id, room_name, owner_uid, playlist, created_at, last_activity_at, closed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING`,
+        `INSERT INTO rooms (id, playlist_id, room_name, owner_uid, playlist, thumbnail, created_at, last_activity_at, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING`,
         room.id,
         room.playlist.id,
         room.roomName,
         room.ownerUid,
         JSON.stringify(room.playlist),
+        roomThumbnail(room),
         room.createdAt.getTime(),
         room.lastActivityAt.getTime(),
       );

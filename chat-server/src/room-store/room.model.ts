@@ -40,3 +40,6 @@ export interface Room {
   /** Set when the room was closed (idle clean-up); closed rooms are not live. */
   readonly closedAt: Date | null;
 }
+
+/** What a room is shown with in lists: its first track's thumbnail (null without tracks). */
+export const roomThumbnail = (room: Room): string | null => room.playlist.musics[0]?.thumbnail ?? null;

@@ -2,9 +2,7 @@ import type { Clock } from '@playlist-chat/platform';
 import type { RoomSummaryView, RoomView } from './dto/room.views';
 import { nowPlaying } from './now-playing';
 import type { RoomSummary } from '../room-store/room-store.port';
-import type { Room } from '../room-store/room.model';
-
-export const roomThumbnail = (room: Room): string | null => room.playlist.musics[0]?.thumbnail ?? null;
+import { roomThumbnail, type Room } from '../room-store/room.model';
 
 export function roomView(room: Room, clock: Clock): RoomView {
   return {

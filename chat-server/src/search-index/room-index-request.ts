@@ -1,4 +1,4 @@
-import { roomThumbnail } from '../rooms/room.views';
+import { roomThumbnail } from '../room-store/room.model';
 import type { Room } from '../room-store/room.model';
 import type { RoomIndexRequest } from './search-indexer.port';
 

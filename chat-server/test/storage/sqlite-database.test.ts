@@ -78,6 +78,33 @@ describe('SQLite database', () => {
     );
   });
 
+  it("lists the rooms of a file written before the thumbnail column with their first track's thumbnail", async () => {
+    const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 6) });
+    const withTracks = aRoom({ id: 'with-tracks' });
+    const without = aRoom({ id: 'without-tracks' });
+    for (const room of [
+      withTracks,
+      { ...without, playlist: { ...without.playlist, id: 'empty', musics: [] } },
+    ])
+      before.run(
+        `INSERT INTO rooms (id, playlist_id, room_name, owner_uid, playlist, created_at, last_activity_at)
+         VALUES (?, ?, ?, ?, ?, 0, 0)`,
+        room.id,
+        room.playlist.id,
+        room.roomName,
+        room.ownerUid,
+        JSON.stringify(room.playlist),
+      );
+    before.close();
+
+    const listed = await new SqliteRoomStore(open(dataDir)).listAll();
+
+    expect(Object.fromEntries(listed.map((room) => [room.id, room.thumbnail]))).toEqual({
+      'with-tracks': withTracks.playlist.musics[0].thumbnail,
+      'without-tracks': null,
+    });
+  });
+
   it('numbers the lines of a file written before per-room places, in id order, and goes on from there', async () => {
     const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 5) });
     for (const [n, roomId] of [

@@ -209,6 +209,28 @@ describe('tracing and correlated logs, one process (node single-node/dist/main.j
     await bob.deactivate();
   });
 
+  it('gives a request that came without x-request-id one id: the response, the gateway’s request line and the chat server’s', async () => {
+    const response = await fetch(`${base}/v1/api/rooms/joined`, {
+      headers: { authorization: `Bearer ${await token('u-id', 'Id')}` },
+    });
+    const id = response.headers.get('x-request-id');
+
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    await expectEventually(() => {
+      const requestLines = node.output
+        .split('\n')
+        .filter((text) => text.includes('"msg":"request completed"') && text.includes(`"${id}"`))
+        .map((text) => JSON.parse(text) as { service: string; req: { id: string } });
+      // A JSON reader takes the last of a repeated key: the app's own `service`.
+      expect(
+        requestLines
+          .filter((line) => line.req.id === id)
+          .map((line) => line.service)
+          .sort(),
+      ).toEqual(['chat-server', 'gateway']);
+    });
+  });
+
   it('a log line written while handling a request carries its trace id, span id and request id', async () => {
     const traceId = newTraceId();
     const response = await fetch(`${base}/v1/api/rooms/joined`, {

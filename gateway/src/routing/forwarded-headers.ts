@@ -6,8 +6,13 @@ import { CLIENT_ADDRESS_HEADER, type TrustedProxies } from '@playlist-chat/platf
 /** Same rule as the services' logging (`requestId` in @playlist-chat/platform): short plain tokens only. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The request id a client sent, when it is a sane token, or a fresh one. */
-export function requestIdOf(req: IncomingMessage): string {
+/**
+ * The request's id: the one the platform's request logging gave it (so the gateway's own request
+ * line, the response and the services share one id), else the one the client sent when it is a
+ * sane token (a WebSocket upgrade bypasses the request logging), else a fresh one.
+ */
+export function requestIdOf(req: IncomingMessage & { id?: unknown }): string {
+  if (typeof req.id === 'string') return req.id;
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }

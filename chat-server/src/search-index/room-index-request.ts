@@ -1,5 +1,4 @@
-import { roomThumbnail } from '../room-store/room.model';
-import type { Room } from '../room-store/room.model';
+import { roomThumbnail, type Room } from '../room-store/room.model';
 import type { RoomIndexRequest } from './search-indexer.port';
 
 /** What the search service is told about a room, over HTTP (all of it) and as an event (without the tracks). */

@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { CLIENT_ADDRESS_HEADER, type TrustedProxies } from '@playlist-chat/platform';
-
-/** Same rule as the services' logging (`requestId` in @playlist-chat/platform): short plain tokens only. */
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+import { CLIENT_ADDRESS_HEADER, requestIdFrom, type TrustedProxies } from '@playlist-chat/platform';
 
 /**
  * The request's id: the one the platform's request logging gave it (so the gateway's own request
@@ -12,9 +8,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * sane token (a WebSocket upgrade bypasses the request logging), else a fresh one.
  */
 export function requestIdOf(req: IncomingMessage & { id?: unknown }): string {
-  if (typeof req.id === 'string') return req.id;
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof req.id === 'string' ? req.id : requestIdFrom(req);
 }
 
 function first(value: string | string[] | undefined): string | undefined {

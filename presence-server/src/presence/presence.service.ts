@@ -85,12 +85,13 @@ export class PresenceService {
   }
 }
 
+/** The span `withSpan` hands its work (the OpenTelemetry API is the platform's dependency, not ours). */
+type Span = Parameters<Parameters<typeof withSpan>[2]>[0];
+
 /**
  * A use case's span, `presence <what>` (e.g. `presence status`, the chat server's lookup on join),
  * child of the request's span; no room or user id in its attributes. A no-op with tracing off.
  */
-type Span = Parameters<Parameters<typeof withSpan>[2]>[0];
-
 function presenceSpan<T>(
   what: string,
   attributes: Record<string, string>,

@@ -35,7 +35,7 @@ export class TokenVerifier {
 
   constructor(
     private readonly keys: AuthKeys,
-    private readonly cacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+    cacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   ) {
     this.algorithms = [...(keys.hmacSecret ? ['HS256'] : []), ...(keys.rsaPublicKey ? ['RS256'] : [])];
     this.verified = new RecentMap(cacheSize);
@@ -74,7 +74,7 @@ export class TokenVerifier {
     if (remaining > maxLifetime + this.keys.clockToleranceSeconds)
       throw new AuthError(`access token is valid for longer than ${maxLifetime} seconds`);
     const identity = identityOf(payload);
-    if (this.cacheSize > 0) this.verified.set(token, { identity, exp: payload.exp! });
+    this.verified.set(token, { identity, exp: payload.exp! }); // a size of 0 keeps nothing
     return identity;
   }
 

@@ -43,9 +43,10 @@ const RENEW_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.
 /** Entries read into memory at once per group; the next read waits until fewer are in hand. */
 const BATCH = 100;
 
-const fieldsOf = (flat: string[]): Fields => {
-  const fields: Fields = {};
-  for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index]] = flat[index + 1];
+/** A flat Redis reply [name, value, name, value, …] (a stream entry, an `XINFO` record) as a record. */
+const fieldsOf = <V>(flat: readonly V[]): Record<string, V> => {
+  const fields: Record<string, V> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2) fields[String(flat[index])] = flat[index + 1];
   return fields;
 };
 
@@ -127,7 +128,7 @@ export class RedisEventBus extends EventBus {
       let total = 0;
       for (const stream of reader.streams) {
         const groups = (await this.commands.xinfo('GROUPS', stream)) as unknown[][];
-        const mine = groups.map(infoFields).find((fields) => fields.name === reader.group);
+        const mine = groups.map(fieldsOf).find((fields) => fields.name === reader.group);
         if (!mine) continue;
         if (typeof mine.lag !== 'number') {
           total = Number.NaN;
@@ -454,11 +455,4 @@ function deadLetterInfoOf(fields: Fields): DeadLetterInfo {
     attempts: Number(fields.attempts),
     failedAt: fields.failedAt,
   };
-}
-
-/** `XINFO GROUPS` answers each group as a flat [name, value, …] list. */
-function infoFields(flat: unknown[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
-  return fields;
 }

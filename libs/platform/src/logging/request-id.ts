@@ -5,13 +5,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const acceptableId = /^[\w.:-]{1,128}$/;
 
 /**
- * The request id of a log line: the caller's `x-request-id` when it is a plain token (so one
- * id follows a request through the gateway and the services), otherwise a new UUID. Echoed
- * back in the response's `x-request-id`.
+ * A request's id: the caller's `x-request-id` when it is a plain token (so one id follows a
+ * request through the gateway and the services), otherwise a new UUID.
  */
-export function requestId(request: IncomingMessage, response: ServerResponse): string {
+export function requestIdFrom(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  const id = typeof given === 'string' && acceptableId.test(given) ? given : randomUUID();
+  return typeof given === 'string' && acceptableId.test(given) ? given : randomUUID();
+}
+
+/** The request id of a log line (`requestIdFrom`), echoed back in the response's `x-request-id`. */
+export function requestId(request: IncomingMessage, response: ServerResponse): string {
+  const id = requestIdFrom(request);
   response.setHeader('x-request-id', id);
   return id;
 }

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CAP_ENDPOINTS, REST_ENDPOINTS, type RestBenchResult } from '../src/rest/bench';
+import { runSmoke } from './support/smoke-run';
 
-const run = promisify(execFile);
 const main = join(__dirname, '..', 'dist', 'rest', 'main.js');
 
 /**
@@ -16,22 +12,12 @@ const main = join(__dirname, '..', 'dist', 'rest', 'main.js');
  * figures; speeds are the full run's business.
  */
 describe('REST bench smoke run', () => {
-  let dir: string;
   let result: RestBenchResult;
   let output: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-rest-smoke-'));
-    const json = join(dir, 'report.json');
-    const { stdout } = await run(process.execPath, [main, '--smoke', `--json=${json}`], {
-      timeout: 90_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    output = stdout;
-    result = JSON.parse(readFileSync(json, 'utf8')) as RestBenchResult;
+    ({ output, report: result } = await runSmoke<RestBenchResult>(main, 90_000));
   }, 100_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('seeded the rooms, members and messages it was asked for', () => {
     expect(result.seed.rooms).toBeGreaterThan(0);

@@ -1,9 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type {
   IdleResult,
   LineCostResult,
@@ -12,8 +8,8 @@ import type {
   SetupResult,
 } from '../src/e2e/scenarios';
 import type { SuiteReport } from '../src/e2e/suite';
+import { runSmoke } from './support/smoke-run';
 
-const run = promisify(execFile);
 const main = join(__dirname, '..', 'dist', 'main.js');
 
 /**
@@ -23,22 +19,12 @@ const main = join(__dirname, '..', 'dist', 'main.js');
  * holds its figures; speeds are the full run's business, not a test's.
  */
 describe('bench smoke run (npm run bench -- --smoke)', () => {
-  let dir: string;
   let report: SuiteReport;
   let output: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-    const json = join(dir, 'report.json');
-    const { stdout } = await run(process.execPath, [main, '--smoke', `--json=${json}`], {
-      timeout: 170_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    output = stdout;
-    report = JSON.parse(readFileSync(json, 'utf8')) as SuiteReport;
+    ({ output, report } = await runSmoke<SuiteReport>(main, 170_000));
   }, 180_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The results of one scenario, typed by the caller (each scenario has its own kind). */
   const resultsOf = <R>(name: SuiteReport['scenarios'][number]['scenario']): R[] => {

@@ -3,6 +3,7 @@ import {
   context,
   createContextKey,
   propagation,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -37,8 +38,15 @@ import { Transactions } from './transactions';
 import { quoteClientText } from '../frame/quote-client-text';
 
 /** What a connection needs from the server that owns it. */
-/** Cheap when tracing is off: the API hands out no-op spans until an SDK is started. */
 const tracer = trace.getTracer('@playlist-chat/stomp');
+/** The provider's delegate while no SDK has registered one (a fresh proxy has none). */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** Whether an SDK is started: without one a SEND or SUBSCRIBE skips the span (a no-op span still costs its context). */
+function tracing(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
 /** Same key as the platform's `SESSION_ID_KEY` (`createContextKey` is `Symbol.for`): log lines read it. */
 const SESSION_ID_KEY = createContextKey('playlist-chat.session_id');
 
@@ -318,7 +326,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
    * request's. Other frames, and MESSAGE deliveries, get no span.
    */
   private handle(frame: StompFrame): Promise<void> {
-    if (frame.command !== 'SEND' && frame.command !== 'SUBSCRIBE') return this.run(frame);
+    if ((frame.command !== 'SEND' && frame.command !== 'SUBSCRIBE') || !tracing()) return this.run(frame);
     const parent =
       frame.headers.traceparent === undefined
         ? this.traceContext

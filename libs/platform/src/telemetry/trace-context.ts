@@ -87,12 +87,8 @@ export function withSpan<T>(
 }
 
 /** `work` without a span; a synchronous throw still comes back as a rejection, as with a span. */
-function untraced<T>(work: (span: Span) => Promise<T>): Promise<T> {
-  try {
-    return work(UNTRACED);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+async function untraced<T>(work: (span: Span) => Promise<T>): Promise<T> {
+  return work(UNTRACED);
 }
 
 /**

@@ -11,6 +11,9 @@ const LIBRARY = 'library-fanout';
 /** The REST benchmark (`bench/src/rest`; run alone, with its own options, by `node bench/dist/rest/main.js`). */
 const REST = 'rest';
 
+const USAGE =
+  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]';
+
 /**
  * `npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]`
  *
@@ -26,6 +29,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (args.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  const strange = args.filter((a) => a.startsWith('--') && a !== '--smoke' && !/^--(targets|json)=/.test(a));
+  if (strange.length) throw new Error(`unknown option(s) ${strange.join(', ')}\n${USAGE}`);
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter(
     (a) => a !== LIBRARY && a !== REST && !(SCENARIOS as readonly string[]).includes(a),

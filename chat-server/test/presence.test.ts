@@ -638,6 +638,50 @@ describe('heart-beats keep a connected member on past the TTL', () => {
   });
 });
 
+describe('heart-beats go out in batches', () => {
+  const devices = watchDevices();
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    chat = await TestChatServer.start(
+      { CHAT_PRESENCE_HEARTBEAT_MS: '200', CHAT_MAX_CONNECTIONS_PER_ADDRESS: '1000' },
+      { presence: presenceEnv() },
+    );
+  });
+  afterAll(async () => {
+    await chat?.close();
+    await devices.stop();
+  });
+
+  it('still reaches every user when an instance holds more users than one batch (450: 200 + 200 + 50)', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    await chat.member(room.id, owner); // a heart-beat covers users with a live session here
+    const uids = [owner.uid];
+    for (let i = 0; i < 449; i += 50) {
+      const members = await Promise.all(
+        Array.from({ length: Math.min(50, 449 - i) }, () => chat.member(room.id)),
+      );
+      uids.push(...members.map((member) => member.user.uid));
+    }
+    expect(new Set(uids).size).toBe(450);
+    const since = devices.events.length;
+    await expectEventually(
+      () => {
+        const beaten = new Set(
+          devices.events
+            .slice(since)
+            .filter((event) => event.type === 'presence.devices-heartbeat')
+            .map((event) => event.payload.uid),
+        );
+        expect(uids.filter((uid) => !beaten.has(uid))).toEqual([]);
+      },
+      { timeoutMs: 15_000 },
+    );
+  });
+});
+
 describe('idle clean-up asks the presence server who is on', () => {
   const clock = new ManualClock('2026-05-03T10:00:00.000Z');
   const devices = watchDevices();

@@ -15,7 +15,7 @@ const USAGE =
   'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]';
 
 /**
- * `npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]`
+ * `USAGE` above; `--help` prints it, and any other option is refused.
  *
  * End-to-end STOMP scenarios (`fanout`, `many-rooms`, `big-room`, `saturation`, `idle`,
  * `big-room-setup`, `line-cost`; all of them when none is named) against the product (single node, on its

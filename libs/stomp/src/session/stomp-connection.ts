@@ -42,7 +42,11 @@ const tracer = trace.getTracer('@playlist-chat/stomp');
 /** The provider's delegate while no SDK has registered one (a fresh proxy has none). */
 const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** Whether an SDK is started: without one a SEND or SUBSCRIBE skips the span (a no-op span still costs its context). */
+/**
+ * Whether an SDK is started: without one a SEND or SUBSCRIBE skips the span (a no-op span still
+ * costs its context). The platform's `tracerRegistered()` is the same check; this library does
+ * not depend on the platform, so it keeps its own, as with `SESSION_ID_KEY` below.
+ */
 function tracing(): boolean {
   const provider = trace.getTracerProvider();
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;

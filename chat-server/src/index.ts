@@ -14,12 +14,19 @@ import { ChatModule } from './app/chat.module';
 import { loadChatConfig } from './config/load-config';
 import { CHAT_SERVICE } from './config/service-name';
 import { setUpSwagger } from './app/swagger';
+import type { PresenceQueries } from './presence/presence-lookup.port';
 
 export { CHAT_SERVICE };
+export { PresenceQueries, type RoomPresenceSummary } from './presence/presence-lookup.port';
 
 export interface ChatServerOptions {
   /** Replaces the system clock (tests: `ManualClock`). */
   readonly clock?: Clock;
+  /**
+   * A presence server running in this process (the single node passes its service): the chat
+   * server asks it directly instead of over HTTP. Used only with CHAT_PRESENCE=server.
+   */
+  readonly presence?: PresenceQueries;
 }
 
 /**
@@ -35,7 +42,7 @@ export async function startChatServer(
   const { config, storage } = loadChatConfig(env);
   const logger = new Logger('ChatServer');
   const app = await NestFactory.create<INestApplication<Server>>(
-    ChatModule.forRoot({ config, storage, clock: options.clock }),
+    ChatModule.forRoot({ config, storage, clock: options.clock, presence: options.presence }),
     { bufferLogs: true },
   );
   useStructuredLogging(app);

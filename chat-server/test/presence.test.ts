@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceEvent, NotificationEvent, PresenceState } from '@playlist-chat/contracts';
 import { ConfigError, ManualClock, type Env, type EventSubscription } from '@playlist-chat/platform';
 import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
-import { startChatServer } from '@playlist-chat/chat-server';
+import { startChatServer, type PresenceQueries } from '@playlist-chat/chat-server';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { freshDataDir, TestChatServer, type TestUser } from './support/chat-server';
+import { freshDataDir, TestChatServer, type PresenceLookupKind, type TestUser } from './support/chat-server';
 import { historyOf, type Api } from './support/http';
 import type { ErrorBody, UserEvent } from './support/shapes';
 import { StompErrorFrame, type Inbox, type TestStompClient } from './support/stomp-client';
@@ -103,492 +103,511 @@ function unsubscribe(client: TestStompClient, inbox: Inbox): Promise<void> {
   return done;
 }
 
-describe('chat that follows presence (chat server and presence server in one process)', () => {
-  const clock = new ManualClock('2026-05-01T10:00:00.000Z');
-  const devices = watchDevices();
-  let chat: TestChatServer;
+// Both ways the chat server asks: over HTTP (a cluster) and in process (the single node).
+describe.each<PresenceLookupKind>(['http', 'in-process'])(
+  'chat that follows presence (lookup %s)',
+  (presenceLookup) => {
+    const clock = new ManualClock('2026-05-01T10:00:00.000Z');
+    const devices = watchDevices();
+    let chat: TestChatServer;
 
-  beforeAll(async () => {
-    await devices.start();
-    chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv() });
-  });
-  afterAll(async () => {
-    await chat?.close();
-    await devices.stop();
-  });
-
-  const roomWithWatcher = () => watchedRoom(chat);
-
-  it('a join makes the member on: they are told they may chat, the room hears PRESENCE, the lists follow', async () => {
-    const { owner, room, inbox, lists } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client, personal } = await joinWithEvents(chat, bob, room.id);
-
-    // The answer to "may I chat here?" arrives before the join's RECEIPT.
-    expect(presenceStatuses(personal)).toEqual([
-      {
-        type: 'presence-status',
-        roomId: room.id,
-        mayChat: true,
-        source: 'presence-server',
-        at: clock.now().toISOString(),
-      },
-    ]);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-    expect(inbox.ofType('PRESENCE').find((message) => message.sender.uid === bob.uid)).toEqual({
-      type: 'PRESENCE',
-      roomId: room.id,
-      messageId: null,
-      clientMessageId: null,
-      sender: { uid: bob.uid, nickName: 'Bob', profileImage: null },
-      content: '',
-      createdAt: clock.now().toISOString(),
-      state: 'on',
+    beforeAll(async () => {
+      await devices.start();
+      chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv(), presenceLookup });
     });
-    expect(await listed(lists, room.id, 'on')).toEqual([bob.uid, owner.uid]); // Bob, Owner: by nickname
-    expect(await listed(lists, room.id, 'off')).toEqual([]);
-    expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toEqual([
-      expect.objectContaining({ payload: { roomId: room.id, uid: bob.uid, deviceId: expect.any(String) } }),
-    ]);
-
-    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hi', content: 'hi all' });
-    await expectEventually(() =>
-      expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['hi all']),
-    );
-  });
-
-  it('multi-device: on while any device is connected, off once the last one is gone and the grace has passed', async () => {
-    const { room, inbox, lists } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    const phone = await chat.member(room.id, bob);
-    const laptop = await chat.member(room.id, bob);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-    const deviceIds = ofType(devices.events, 'presence.device-connected', bob.uid).map(
-      (event) => event.payload.deviceId,
-    );
-    expect(new Set(deviceIds).size).toBe(2); // one device per STOMP session
-
-    await phone.client.disconnect();
-    await expectEventually(() =>
-      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
-    );
-    clock.advance((GRACE_SECONDS + 1) * 1000);
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // the laptop is still connected
-
-    await laptop.client.disconnect();
-    await expectEventually(() =>
-      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
-    );
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
-    clock.advance((GRACE_SECONDS + 1) * 1000);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
-  });
-
-  it('a reconnect within the grace period (a page reload) does not flash the member off', async () => {
-    const { room, inbox } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    const first = await chat.member(room.id, bob);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-
-    await first.client.disconnect();
-    const reloaded = await chat.connect(bob);
-    await reloaded.subscribe(`/chat/topic/room/${room.id}`); // subscribing counts like joining
-    await expectEventually(() =>
-      expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toHaveLength(2),
-    );
-    clock.advance((GRACE_SECONDS + 1) * 1000);
-    await reloaded.disconnect();
-    await expectEventually(() =>
-      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
-    );
-    clock.advance((GRACE_SECONDS + 1) * 1000);
-    // Events are in order per room: the final off proves there was no off before it.
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-  });
-
-  it('PATCH off: the member appears offline and cannot send (presence-off, nothing stored) until PATCH on', async () => {
-    const { owner, room, watcher, inbox, lists } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client } = await chat.member(room.id, bob);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-
-    const off = await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
-    expect(off.status).toBe(200);
-    expect(off.body).toMatchObject({ state: 'off', mayChat: false, changed: true });
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
-
-    const before = await historyOf(owner.api, room.id);
-    const error = await expectRefused(
-      client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hidden', content: 'psst' }),
-      'presence-off',
-    );
-    expect(error.frame.headers.message).toMatch(/presence in this room is off/);
-    const rest = await bob.api.post<ErrorBody>('/v1/api/chat/api/v1/message', {
-      roomId: room.id,
-      clientMessageId: 'hidden-rest',
-      content: 'psst',
+    afterAll(async () => {
+      await chat?.close();
+      await devices.stop();
     });
-    expect(rest.status).toBe(403);
-    expect(rest.body.code).toBe('presence-off');
-    expect(await historyOf(owner.api, room.id)).toEqual(before);
 
-    // Joining again tells the member the same, before anything is sent.
-    const again = await joinWithEvents(chat, bob, room.id);
-    expect(presenceStatuses(again.personal)).toEqual([
-      expect.objectContaining({ roomId: room.id, mayChat: false, source: 'presence-server' }),
-    ]);
-    // The others carry on.
-    await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'o1', content: 'owner talks' });
+    const roomWithWatcher = () => watchedRoom(chat);
 
-    const on = await chat.presenceApi(bob).patch('/api/v1/presence/on', { roomId: room.id });
-    expect(on.body).toMatchObject({ state: 'on', mayChat: true, changed: true });
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
-    await again.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b1', content: 'back' });
-    const talk = (await historyOf(owner.api, room.id)).filter((line) => line.type === 'TALK');
-    expect(talk.map((line) => line.content)).toEqual(['owner talks', 'back']);
-  });
-
-  it('an instance that started after the PATCH off still refuses: it asks the presence server', async () => {
-    const { room, inbox } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    await chat.member(room.id, bob);
-    await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-
-    // A new instance's consumer group starts at the end of the log: it never sees that event.
-    const late = await chat.startAnother();
-    try {
-      // A send with no join first: the member is looked up on their first send.
-      const direct = await late.connect(bob);
-      await expectRefused(
-        direct.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'd', content: 'x' }),
-        'presence-off',
-      );
-      const joined = await joinWithEvents(late, bob, room.id);
-      expect(presenceStatuses(joined.personal)).toEqual([
-        expect.objectContaining({ mayChat: false, source: 'presence-server' }),
-      ]);
-      await expectRefused(
-        joined.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'j', content: 'x' }),
-        'presence-off',
-      );
-    } finally {
-      await late.close();
-    }
-  });
-
-  it('in a cluster every instance hears every change and tells its own subscribers, once each', async () => {
-    const { owner, room, watcher, inbox } = await roomWithWatcher();
-    const other = await chat.startAnother();
-    try {
-      const carol = await chat.user({ nickName: 'Carol' });
-      const carolOnOther = await other.connect(carol);
-      await carolOnOther.send('/chat/pub/join', { roomId: room.id });
-      const otherInbox = await carolOnOther.subscribe(`/chat/topic/room/${room.id}`);
+    it('a join makes the member on: they are told they may chat, the room hears PRESENCE, the lists follow', async () => {
+      const { owner, room, inbox, lists } = await roomWithWatcher();
       const bob = await chat.user({ nickName: 'Bob' });
-      const bobOnOther: TestStompClient = (await other.member(room.id, bob)).client;
-      await expectEventually(() => {
-        expect(statesOf(inbox, bob.uid)).toEqual(['on']);
-        expect(statesOf(otherInbox, bob.uid)).toEqual(['on']);
+      const { client, personal } = await joinWithEvents(chat, bob, room.id);
+
+      // The answer to "may I chat here?" arrives before the join's RECEIPT.
+      expect(presenceStatuses(personal)).toEqual([
+        {
+          type: 'presence-status',
+          roomId: room.id,
+          mayChat: true,
+          source: 'presence-server',
+          at: clock.now().toISOString(),
+        },
+      ]);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+      expect(inbox.ofType('PRESENCE').find((message) => message.sender.uid === bob.uid)).toEqual({
+        type: 'PRESENCE',
+        roomId: room.id,
+        messageId: null,
+        clientMessageId: null,
+        sender: { uid: bob.uid, nickName: 'Bob', profileImage: null },
+        content: '',
+        createdAt: clock.now().toISOString(),
+        state: 'on',
+      });
+      expect(await listed(lists, room.id, 'on')).toEqual([bob.uid, owner.uid]); // Bob, Owner: by nickname
+      expect(await listed(lists, room.id, 'off')).toEqual([]);
+      expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toEqual([
+        expect.objectContaining({ payload: { roomId: room.id, uid: bob.uid, deviceId: expect.any(String) } }),
+      ]);
+
+      await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hi', content: 'hi all' });
+      await expectEventually(() =>
+        expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['hi all']),
+      );
+    });
+
+    it('multi-device: on while any device is connected, off once the last one is gone and the grace has passed', async () => {
+      const { room, inbox, lists } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const phone = await chat.member(room.id, bob);
+      const laptop = await chat.member(room.id, bob);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+      const deviceIds = ofType(devices.events, 'presence.device-connected', bob.uid).map(
+        (event) => event.payload.deviceId,
+      );
+      expect(new Set(deviceIds).size).toBe(2); // one device per STOMP session
+
+      await phone.client.disconnect();
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
+      );
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // the laptop is still connected
+
+      await laptop.client.disconnect();
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
+      );
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+      expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+    });
+
+    it('a reconnect within the grace period (a page reload) does not flash the member off', async () => {
+      const { room, inbox } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const first = await chat.member(room.id, bob);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+      await first.client.disconnect();
+      const reloaded = await chat.connect(bob);
+      await reloaded.subscribe(`/chat/topic/room/${room.id}`); // subscribing counts like joining
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.device-connected', bob.uid)).toHaveLength(2),
+      );
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+      await reloaded.disconnect();
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(2),
+      );
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+      // Events are in order per room: the final off proves there was no off before it.
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    });
+
+    it('PATCH off: the member appears offline and cannot send (presence-off, nothing stored) until PATCH on', async () => {
+      const { owner, room, watcher, inbox, lists } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+      const off = await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+      expect(off.status).toBe(200);
+      expect(off.body).toMatchObject({ state: 'off', mayChat: false, changed: true });
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+      expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+
+      const before = await historyOf(owner.api, room.id);
+      const error = await expectRefused(
+        client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'hidden', content: 'psst' }),
+        'presence-off',
+      );
+      expect(error.frame.headers.message).toMatch(/presence in this room is off/);
+      const rest = await bob.api.post<ErrorBody>('/v1/api/chat/api/v1/message', {
+        roomId: room.id,
+        clientMessageId: 'hidden-rest',
+        content: 'psst',
+      });
+      expect(rest.status).toBe(403);
+      expect(rest.body.code).toBe('presence-off');
+      expect(await historyOf(owner.api, room.id)).toEqual(before);
+
+      // Joining again tells the member the same, before anything is sent.
+      const again = await joinWithEvents(chat, bob, room.id);
+      expect(presenceStatuses(again.personal)).toEqual([
+        expect.objectContaining({ roomId: room.id, mayChat: false, source: 'presence-server' }),
+      ]);
+      // The others carry on.
+      await watcher.send('/chat/pub/send', {
+        roomId: room.id,
+        clientMessageId: 'o1',
+        content: 'owner talks',
       });
 
+      const on = await chat.presenceApi(bob).patch('/api/v1/presence/on', { roomId: room.id });
+      expect(on.body).toMatchObject({ state: 'on', mayChat: true, changed: true });
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+      await again.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b1', content: 'back' });
+      const talk = (await historyOf(owner.api, room.id)).filter((line) => line.type === 'TALK');
+      expect(talk.map((line) => line.content)).toEqual(['owner talks', 'back']);
+    });
+
+    it('an instance that started after the PATCH off still refuses: it asks the presence server', async () => {
+      const { room, inbox } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      await chat.member(room.id, bob);
       await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
-      await expectEventually(() => {
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+      // A new instance's consumer group starts at the end of the log: it never sees that event.
+      const late = await chat.startAnother();
+      try {
+        // A send with no join first: the member is looked up on their first send.
+        const direct = await late.connect(bob);
+        await expectRefused(
+          direct.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'd', content: 'x' }),
+          'presence-off',
+        );
+        const joined = await joinWithEvents(late, bob, room.id);
+        expect(presenceStatuses(joined.personal)).toEqual([
+          expect.objectContaining({ mayChat: false, source: 'presence-server' }),
+        ]);
+        await expectRefused(
+          joined.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'j', content: 'x' }),
+          'presence-off',
+        );
+      } finally {
+        await late.close();
+      }
+    });
+
+    it('in a cluster every instance hears every change and tells its own subscribers, once each', async () => {
+      const { owner, room, watcher, inbox } = await roomWithWatcher();
+      const other = await chat.startAnother();
+      try {
+        const carol = await chat.user({ nickName: 'Carol' });
+        const carolOnOther = await other.connect(carol);
+        await carolOnOther.send('/chat/pub/join', { roomId: room.id });
+        const otherInbox = await carolOnOther.subscribe(`/chat/topic/room/${room.id}`);
+        const bob = await chat.user({ nickName: 'Bob' });
+        const bobOnOther: TestStompClient = (await other.member(room.id, bob)).client;
+        await expectEventually(() => {
+          expect(statesOf(inbox, bob.uid)).toEqual(['on']);
+          expect(statesOf(otherInbox, bob.uid)).toEqual(['on']);
+        });
+
+        await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+        await expectEventually(() => {
+          expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']);
+          expect(statesOf(otherInbox, bob.uid)).toEqual(['on', 'off']);
+        });
+        // The instance Bob is on learnt it from its own consumer group.
+        await expectRefused(
+          bobOnOther.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b', content: 'x' }),
+          'presence-off',
+        );
+        // A line sent afterwards arrives everywhere; no second copy of a PRESENCE came before it.
+        await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'mark', content: 'mark' });
+        await expectEventually(() => {
+          expect(inbox.ofType('TALK')).toHaveLength(1);
+          expect(otherInbox.ofType('TALK')).toHaveLength(1);
+        });
         expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']);
         expect(statesOf(otherInbox, bob.uid)).toEqual(['on', 'off']);
-      });
-      // The instance Bob is on learnt it from its own consumer group.
-      await expectRefused(
-        bobOnOther.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b', content: 'x' }),
-        'presence-off',
-      );
-      // A line sent afterwards arrives everywhere; no second copy of a PRESENCE came before it.
-      await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'mark', content: 'mark' });
-      await expectEventually(() => {
-        expect(inbox.ofType('TALK')).toHaveLength(1);
-        expect(otherInbox.ofType('TALK')).toHaveLength(1);
-      });
-      expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']);
-      expect(statesOf(otherInbox, bob.uid)).toEqual(['on', 'off']);
-      expect(statesOf(otherInbox, owner.uid)).toEqual([]); // the owner went on before Carol subscribed
-    } finally {
-      await other.close();
+        expect(statesOf(otherInbox, owner.uid)).toEqual([]); // the owner went on before Carol subscribed
+      } finally {
+        await other.close();
+      }
+    });
+
+    // Last in this suite: it moves the clock past the TTL of every device above.
+    it('drops a session the presence server stops hearing from after the TTL (here: no heart-beats are sent)', async () => {
+      const { room, inbox, lists } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+
+      clock.advance((TTL_SECONDS - 1) * 1000);
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+      clock.advance(2000);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+      expect(await listed(lists, room.id, 'off')).toContain(bob.uid);
+      expect(client.isClosed).toBe(false); // the session is still there; only its presence lapsed
+    });
+  },
+);
+
+describe.each<PresenceLookupKind>(['http', 'in-process'])(
+  'presence ends when the member leaves the room view, and counts again when they come back (lookup %s)',
+  (presenceLookup) => {
+    const clock = new ManualClock('2026-05-05T10:00:00.000Z');
+    const devices = watchDevices();
+    let chat: TestChatServer;
+
+    beforeAll(async () => {
+      await devices.start();
+      chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv(), presenceLookup });
+    });
+    afterAll(async () => {
+      await chat?.close();
+      await devices.stop();
+    });
+
+    const topic = (roomId: string) => `/chat/topic/room/${roomId}`;
+    const connectsOf = (uid: string) => ofType(devices.events, 'presence.device-connected', uid);
+    const disconnectsOf = (uid: string) =>
+      ofType(devices.events, 'presence.device-disconnected', uid).map((event) => event.payload);
+    /** Device ids of `uid` in the order they first connected. */
+    const deviceIdsOf = (uid: string) => [...new Set(connectsOf(uid).map((event) => event.payload.deviceId))];
+    const passTheGrace = () => clock.advance((GRACE_SECONDS + 1) * 1000);
+
+    /** What the web client does on opening a room: join, then follow the room's topic. */
+    async function openRoomView(user: TestUser, roomId: string) {
+      const client = await chat.connect(user);
+      await client.send('/chat/pub/join', { roomId });
+      const view = await client.subscribe(topic(roomId));
+      return { client, view };
     }
-  });
 
-  // Last in this suite: it moves the clock past the TTL of every device above.
-  it('drops a session the presence server stops hearing from after the TTL (here: no heart-beats are sent)', async () => {
-    const { room, inbox, lists } = await roomWithWatcher();
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client } = await chat.member(room.id, bob);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+    it('unsubscribing the room topic ends that session’s presence: off once the grace has passed; subscribing again is on', async () => {
+      const { room, inbox, lists } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client, view } = await openRoomView(bob, room.id);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+      const [deviceId] = deviceIdsOf(bob.uid);
 
-    clock.advance((TTL_SECONDS - 1) * 1000);
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
-    clock.advance(2000);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-    expect(await listed(lists, room.id, 'off')).toContain(bob.uid);
-    expect(client.isClosed).toBe(false); // the session is still there; only its presence lapsed
-  });
-});
+      await unsubscribe(client, view);
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
+      );
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
+      passTheGrace();
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+      expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+      expect(client.isClosed).toBe(false); // only the presence ended, not the connection
 
-describe('presence ends when the member leaves the room view, and counts again when they come back', () => {
-  const clock = new ManualClock('2026-05-05T10:00:00.000Z');
-  const devices = watchDevices();
-  let chat: TestChatServer;
+      await client.subscribe(topic(room.id));
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+      expect(deviceIdsOf(bob.uid)).toEqual([deviceId]); // the same device, back in the room
+    });
 
-  beforeAll(async () => {
-    await devices.start();
-    chat = await TestChatServer.start(NO_HEARTBEATS, { clock, presence: presenceEnv() });
-  });
-  afterAll(async () => {
-    await chat?.close();
-    await devices.stop();
-  });
+    it('a second device still subscribed keeps the member on, and so does a second subscription of one session', async () => {
+      const { room, inbox, lists } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const phone = await openRoomView(bob, room.id);
+      const laptop = await chat.connect(bob);
+      const laptopView = await laptop.subscribe(topic(room.id));
+      const laptopSecondView = await laptop.subscribe(topic(room.id));
+      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+      const [phoneId, laptopId] = deviceIdsOf(bob.uid);
 
-  const topic = (roomId: string) => `/chat/topic/room/${roomId}`;
-  const connectsOf = (uid: string) => ofType(devices.events, 'presence.device-connected', uid);
-  const disconnectsOf = (uid: string) =>
-    ofType(devices.events, 'presence.device-disconnected', uid).map((event) => event.payload);
-  /** Device ids of `uid` in the order they first connected. */
-  const deviceIdsOf = (uid: string) => [...new Set(connectsOf(uid).map((event) => event.payload.deviceId))];
-  const passTheGrace = () => clock.advance((GRACE_SECONDS + 1) * 1000);
+      await unsubscribe(laptop, laptopView); // the laptop still follows the room once
+      await unsubscribe(phone.client, phone.view);
+      // Device events of a room are in order: the phone's end shows the laptop's unsubscribe ended nothing.
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: phoneId }]),
+      );
+      passTheGrace();
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
 
-  /** What the web client does on opening a room: join, then follow the room's topic. */
-  async function openRoomView(user: TestUser, roomId: string) {
-    const client = await chat.connect(user);
-    await client.send('/chat/pub/join', { roomId });
-    const view = await client.subscribe(topic(roomId));
-    return { client, view };
-  }
+      await unsubscribe(laptop, laptopSecondView);
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([phoneId, laptopId]),
+      );
+      passTheGrace();
+      // Events are in order per room: the final off proves there was no off before it.
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    });
 
-  it('unsubscribing the room topic ends that session’s presence: off once the grace has passed; subscribing again is on', async () => {
-    const { room, inbox, lists } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client, view } = await openRoomView(bob, room.id);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-    const [deviceId] = deviceIdsOf(bob.uid);
+    it('leaving for now (PUT /v1/api/rooms/leave) ends the presence of a session that only joined; joining again is on', async () => {
+      const { room, inbox, lists } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob); // joined over STOMP, follows no topic
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
 
-    await unsubscribe(client, view);
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
-    );
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid); // within the grace
-    passTheGrace();
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
-    expect(client.isClosed).toBe(false); // only the presence ended, not the connection
-
-    await client.subscribe(topic(room.id));
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
-    expect(deviceIdsOf(bob.uid)).toEqual([deviceId]); // the same device, back in the room
-  });
-
-  it('a second device still subscribed keeps the member on, and so does a second subscription of one session', async () => {
-    const { room, inbox, lists } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const phone = await openRoomView(bob, room.id);
-    const laptop = await chat.connect(bob);
-    const laptopView = await laptop.subscribe(topic(room.id));
-    const laptopSecondView = await laptop.subscribe(topic(room.id));
-    await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
-    const [phoneId, laptopId] = deviceIdsOf(bob.uid);
-
-    await unsubscribe(laptop, laptopView); // the laptop still follows the room once
-    await unsubscribe(phone.client, phone.view);
-    // Device events of a room are in order: the phone's end shows the laptop's unsubscribe ended nothing.
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: phoneId }]),
-    );
-    passTheGrace();
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
-
-    await unsubscribe(laptop, laptopSecondView);
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([phoneId, laptopId]),
-    );
-    passTheGrace();
-    // Events are in order per room: the final off proves there was no off before it.
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-  });
-
-  it('leaving for now (PUT /v1/api/rooms/leave) ends the presence of a session that only joined; joining again is on', async () => {
-    const { room, inbox, lists } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client } = await chat.member(room.id, bob); // joined over STOMP, follows no topic
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-
-    const left = await bob.api.put('/v1/api/rooms/leave', { roomId: room.id });
-    expect(left.status).toBe(200);
-    await expectEventually(() => expect(disconnectsOf(bob.uid)).toHaveLength(1));
-    passTheGrace();
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-    expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
-    expect((await bob.api.get('/v1/api/rooms/joined')).body).toEqual([
-      expect.objectContaining({ id: room.id }), // still a member: only the presence ended
-    ]);
-
-    await client.send('/chat/pub/join', { roomId: room.id });
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
-    await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'back', content: 'back again' });
-    await expectEventually(() =>
-      expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['back again']),
-    );
-  });
-
-  it('going back to the lobby on one device (unsubscribe and leave) keeps the member on while another shows the room', async () => {
-    const { room, inbox, lists } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const phone = await openRoomView(bob, room.id);
-    const laptop = await openRoomView(bob, room.id);
-    await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
-    const [phoneId, laptopId] = deviceIdsOf(bob.uid);
-
-    // The web client's order: UNSUBSCRIBE, then the REST leave.
-    await unsubscribe(laptop.client, laptop.view);
-    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
-    // Also in the other order: the phone's leave comes first, while it still shows the room.
-    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
-    passTheGrace();
-    expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
-
-    await unsubscribe(phone.client, phone.view);
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([laptopId, phoneId]),
-    );
-    passTheGrace();
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-  });
-
-  it('leave refused (not a member) changes nobody’s presence', async () => {
-    const { room, inbox } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client } = await chat.member(room.id, bob);
-    const stranger = await chat.user();
-    const otherRoom = await chat.createRoom(stranger);
-
-    const refused = await bob.api.put<ErrorBody>('/v1/api/rooms/leave', { roomId: otherRoom.id });
-    expect(refused.status).toBe(403);
-    expect(refused.body.code).toBe('not-a-member');
-    // A marker after the refusal: bob's own leave of the room he is in is the first disconnect.
-    expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid)).toEqual([expect.objectContaining({ roomId: room.id })]),
-    );
-    expect(client.isClosed).toBe(false);
-    expect(statesOf(inbox, bob.uid)).toEqual(['on']);
-  });
-
-  it('exiting for good ends the presence of every session of the member; joining again counts again', async () => {
-    const { room, inbox } = await watchedRoom(chat);
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client, view } = await openRoomView(bob, room.id);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
-    const [deviceId] = deviceIdsOf(bob.uid);
-
-    expect((await bob.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
-    await expectEventually(() =>
-      expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
-    );
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-
-    await unsubscribe(client, view); // the session had already stopped counting: nothing more to end
-    await client.send('/chat/pub/join', { roomId: room.id });
-    await expectEventually(() => expect(connectsOf(bob.uid)).toHaveLength(3)); // join, subscribe, join again
-    expect(disconnectsOf(bob.uid)).toHaveLength(1);
-    await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
-  });
-
-  it('hands each new line to the push service once, naming the members who are off, never the sender', async () => {
-    const notifications: NotificationEvent[] = [];
-    const watching = await sharedInMemoryEventBus().subscribe(
-      'chat.notifications',
-      `test-push-${randomUUID()}`,
-      async (event) => void notifications.push(event),
-    );
-    try {
-      const { owner, room, watcher, inbox } = await watchedRoom(chat);
-      const bob = await chat.user({ nickName: 'Bob' }); // joins, then closes the app: off
-      const away = await chat.member(room.id, bob);
-      await away.client.disconnect();
+      const left = await bob.api.put('/v1/api/rooms/leave', { roomId: room.id });
+      expect(left.status).toBe(200);
       await expectEventually(() => expect(disconnectsOf(bob.uid)).toHaveLength(1));
       passTheGrace();
       await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
-      const carol = await chat.user({ nickName: 'Carol' }); // has the room open: on
-      const here = await chat.member(room.id, carol);
-      await here.client.subscribe(topic(room.id));
-      await expectEventually(() => expect(statesOf(inbox, carol.uid)).toEqual(['on']));
+      expect(await listed(lists, room.id, 'off')).toEqual([bob.uid]);
+      expect((await bob.api.get('/v1/api/rooms/joined')).body).toEqual([
+        expect.objectContaining({ id: room.id }), // still a member: only the presence ended
+      ]);
 
-      await watcher.send('/chat/pub/send', {
-        roomId: room.id,
-        clientMessageId: 'push-1',
-        content: 'x'.repeat(150),
-      });
-      await watcher.send('/chat/pub/send', {
-        roomId: room.id,
-        clientMessageId: 'push-1',
-        content: 'x'.repeat(150),
-      }); // a resend
-      await expectEventually(() => expect(notifications).toHaveLength(1));
-      const [line] = (await historyOf(owner.api, room.id)).filter((message) => message.type === 'TALK');
-      expect(notifications[0].payload).toEqual({
-        roomId: room.id,
-        messageId: line.messageId,
-        sender: { uid: owner.uid, nickName: owner.nickName },
-        preview: 'x'.repeat(100),
-        recipients: [bob.uid],
-        createdAt: line.createdAt,
-      });
-      // Bob is still off for Carol's line; once he is back, a line gets no event (nobody off).
-      await here.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'push-2', content: 'hi' });
-      await chat.member(room.id, bob); // bob is back: on
+      await client.send('/chat/pub/join', { roomId: room.id });
       await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
-      await here.client.send('/chat/pub/send', {
+      await client.send('/chat/pub/send', {
         roomId: room.id,
-        clientMessageId: 'push-3',
-        content: 'all here',
+        clientMessageId: 'back',
+        content: 'back again',
       });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(notifications.map((event) => event.payload.recipients)).toEqual([[bob.uid], [bob.uid]]);
-    } finally {
-      await watching.close();
-    }
-  });
+      await expectEventually(() =>
+        expect(inbox.ofType('TALK').map((line) => line.content)).toEqual(['back again']),
+      );
+    });
 
-  it('a leave or exit served by another instance ends the presence of the member’s sessions here', async () => {
-    const { room } = await watchedRoom(chat);
-    const other = await chat.startAnother();
-    try {
-      const bob = await chat.user({ nickName: 'Bob' }); // his REST calls go to the first instance
-      const joinedOnly = await other.connect(bob); // his sessions live on the other one
-      await joinedOnly.send('/chat/pub/join', { roomId: room.id });
-      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(1));
-      const [joinedId] = deviceIdsOf(bob.uid);
+    it('going back to the lobby on one device (unsubscribe and leave) keeps the member on while another shows the room', async () => {
+      const { room, inbox, lists } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const phone = await openRoomView(bob, room.id);
+      const laptop = await openRoomView(bob, room.id);
+      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+      const [phoneId, laptopId] = deviceIdsOf(bob.uid);
 
+      // The web client's order: UNSUBSCRIBE, then the REST leave.
+      await unsubscribe(laptop.client, laptop.view);
+      expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+      // Also in the other order: the phone's leave comes first, while it still shows the room.
+      expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+      passTheGrace();
+      expect(await listed(lists, room.id, 'on')).toContain(bob.uid);
+
+      await unsubscribe(phone.client, phone.view);
+      await expectEventually(() =>
+        expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual([laptopId, phoneId]),
+      );
+      passTheGrace();
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    });
+
+    it('leave refused (not a member) changes nobody’s presence', async () => {
+      const { room, inbox } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob);
+      const stranger = await chat.user();
+      const otherRoom = await chat.createRoom(stranger);
+
+      const refused = await bob.api.put<ErrorBody>('/v1/api/rooms/leave', { roomId: otherRoom.id });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('not-a-member');
+      // A marker after the refusal: bob's own leave of the room he is in is the first disconnect.
       expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
       await expectEventually(() =>
-        expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: joinedId }]),
+        expect(disconnectsOf(bob.uid)).toEqual([expect.objectContaining({ roomId: room.id })]),
       );
+      expect(client.isClosed).toBe(false);
+      expect(statesOf(inbox, bob.uid)).toEqual(['on']);
+    });
 
-      const viewer = await other.connect(bob);
-      await viewer.send('/chat/pub/join', { roomId: room.id });
-      await viewer.subscribe(topic(room.id));
-      await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
-      const viewerId = deviceIdsOf(bob.uid)[1];
+    it('exiting for good ends the presence of every session of the member; joining again counts again', async () => {
+      const { room, inbox } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client, view } = await openRoomView(bob, room.id);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+      const [deviceId] = deviceIdsOf(bob.uid);
+
       expect((await bob.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
       await expectEventually(() =>
-        expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual(
-          expect.arrayContaining([joinedId, viewerId]),
-        ),
+        expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId }]),
       );
-    } finally {
-      await other.close({ keepData: true });
-    }
-  });
-});
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+      await unsubscribe(client, view); // the session had already stopped counting: nothing more to end
+      await client.send('/chat/pub/join', { roomId: room.id });
+      await expectEventually(() => expect(connectsOf(bob.uid)).toHaveLength(3)); // join, subscribe, join again
+      expect(disconnectsOf(bob.uid)).toHaveLength(1);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+    });
+
+    it('hands each new line to the push service once, naming the members who are off, never the sender', async () => {
+      const notifications: NotificationEvent[] = [];
+      const watching = await sharedInMemoryEventBus().subscribe(
+        'chat.notifications',
+        `test-push-${randomUUID()}`,
+        async (event) => void notifications.push(event),
+      );
+      try {
+        const { owner, room, watcher, inbox } = await watchedRoom(chat);
+        const bob = await chat.user({ nickName: 'Bob' }); // joins, then closes the app: off
+        const away = await chat.member(room.id, bob);
+        await away.client.disconnect();
+        await expectEventually(() => expect(disconnectsOf(bob.uid)).toHaveLength(1));
+        passTheGrace();
+        await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+        const carol = await chat.user({ nickName: 'Carol' }); // has the room open: on
+        const here = await chat.member(room.id, carol);
+        await here.client.subscribe(topic(room.id));
+        await expectEventually(() => expect(statesOf(inbox, carol.uid)).toEqual(['on']));
+
+        await watcher.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'push-1',
+          content: 'x'.repeat(150),
+        });
+        await watcher.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'push-1',
+          content: 'x'.repeat(150),
+        }); // a resend
+        await expectEventually(() => expect(notifications).toHaveLength(1));
+        const [line] = (await historyOf(owner.api, room.id)).filter((message) => message.type === 'TALK');
+        expect(notifications[0].payload).toEqual({
+          roomId: room.id,
+          messageId: line.messageId,
+          sender: { uid: owner.uid, nickName: owner.nickName },
+          preview: 'x'.repeat(100),
+          recipients: [bob.uid],
+          createdAt: line.createdAt,
+        });
+        // Bob is still off for Carol's line; once he is back, a line gets no event (nobody off).
+        await here.client.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'push-2',
+          content: 'hi',
+        });
+        await chat.member(room.id, bob); // bob is back: on
+        await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+        await here.client.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'push-3',
+          content: 'all here',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(notifications.map((event) => event.payload.recipients)).toEqual([[bob.uid], [bob.uid]]);
+      } finally {
+        await watching.close();
+      }
+    });
+
+    it('a leave or exit served by another instance ends the presence of the member’s sessions here', async () => {
+      const { room } = await watchedRoom(chat);
+      const other = await chat.startAnother();
+      try {
+        const bob = await chat.user({ nickName: 'Bob' }); // his REST calls go to the first instance
+        const joinedOnly = await other.connect(bob); // his sessions live on the other one
+        await joinedOnly.send('/chat/pub/join', { roomId: room.id });
+        await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(1));
+        const [joinedId] = deviceIdsOf(bob.uid);
+
+        expect((await bob.api.put('/v1/api/rooms/leave', { roomId: room.id })).status).toBe(200);
+        await expectEventually(() =>
+          expect(disconnectsOf(bob.uid)).toEqual([{ roomId: room.id, uid: bob.uid, deviceId: joinedId }]),
+        );
+
+        const viewer = await other.connect(bob);
+        await viewer.send('/chat/pub/join', { roomId: room.id });
+        await viewer.subscribe(topic(room.id));
+        await expectEventually(() => expect(deviceIdsOf(bob.uid)).toHaveLength(2));
+        const viewerId = deviceIdsOf(bob.uid)[1];
+        expect((await bob.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
+        await expectEventually(() =>
+          expect(disconnectsOf(bob.uid).map((event) => event.deviceId)).toEqual(
+            expect.arrayContaining([joinedId, viewerId]),
+          ),
+        );
+      } finally {
+        await other.close({ keepData: true });
+      }
+    });
+  },
+);
 
 describe('heart-beats keep a connected member on past the TTL', () => {
   const clock = new ManualClock('2026-05-02T10:00:00.000Z');
@@ -682,50 +701,57 @@ describe('heart-beats go out in batches', () => {
   });
 });
 
-describe('idle clean-up asks the presence server who is on', () => {
-  const clock = new ManualClock('2026-05-03T10:00:00.000Z');
-  const devices = watchDevices();
-  let chat: TestChatServer;
+describe.each<PresenceLookupKind>(['http', 'in-process'])(
+  'idle clean-up asks the presence server who is on (lookup %s)',
+  (presenceLookup) => {
+    const clock = new ManualClock('2026-05-03T10:00:00.000Z');
+    const devices = watchDevices();
+    let chat: TestChatServer;
 
-  beforeAll(async () => {
-    await devices.start();
-    chat = await TestChatServer.start(
-      { ...NO_HEARTBEATS, CHAT_HOUSEKEEPING_INTERVAL_MS: '20', ROOM_IDLE_MINUTES: '60' },
-      // Devices outlive the idle hour here, so only connects and disconnects decide.
-      { clock, presence: presenceEnv({ PRESENCE_DEVICE_TTL_SECONDS: String(DAY_MS / 1000) }) },
-    );
-  });
-  afterAll(async () => {
-    await chat?.close();
-    await devices.stop();
-  });
+    beforeAll(async () => {
+      await devices.start();
+      chat = await TestChatServer.start(
+        { ...NO_HEARTBEATS, CHAT_HOUSEKEEPING_INTERVAL_MS: '20', ROOM_IDLE_MINUTES: '60' },
+        // Devices outlive the idle hour here, so only connects and disconnects decide.
+        {
+          clock,
+          presence: presenceEnv({ PRESENCE_DEVICE_TTL_SECONDS: String(DAY_MS / 1000) }),
+          presenceLookup,
+        },
+      );
+    });
+    afterAll(async () => {
+      await chat?.close();
+      await devices.stop();
+    });
 
-  it('keeps a room open while a member is on without watching it here, and closes it once nobody is', async () => {
-    const owner = await chat.user();
-    const busy = await chat.createRoom(owner);
-    const quiet = await chat.createRoom(await chat.user());
-    const bob = await chat.user({ nickName: 'Bob' });
-    const { client } = await chat.member(busy.id, bob); // joined, subscribed to nothing
-    await expectEventually(async () =>
-      expect(await listed(chat.presenceApi(owner), busy.id, 'on')).toEqual([bob.uid]),
-    );
+    it('keeps a room open while a member is on without watching it here, and closes it once nobody is', async () => {
+      const owner = await chat.user();
+      const busy = await chat.createRoom(owner);
+      const quiet = await chat.createRoom(await chat.user());
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(busy.id, bob); // joined, subscribed to nothing
+      await expectEventually(async () =>
+        expect(await listed(chat.presenceApi(owner), busy.id, 'on')).toEqual([bob.uid]),
+      );
 
-    clock.advance(61 * 60_000);
-    await expectEventually(async () =>
-      expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(404),
-    );
-    expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(200);
+      clock.advance(61 * 60_000);
+      await expectEventually(async () =>
+        expect((await owner.api.get(`/v1/api/rooms/${quiet.id}`)).status).toBe(404),
+      );
+      expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(200);
 
-    await client.disconnect();
-    await expectEventually(() =>
-      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
-    );
-    clock.advance((GRACE_SECONDS + 1) * 1000);
-    await expectEventually(async () =>
-      expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(404),
-    );
-  });
-});
+      await client.disconnect();
+      await expectEventually(() =>
+        expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
+      );
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+      await expectEventually(async () =>
+        expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(404),
+      );
+    });
+  },
+);
 
 describe('when the presence server cannot be asked', () => {
   const clock = new ManualClock('2026-05-04T10:00:00.000Z');
@@ -878,4 +904,40 @@ describe('a chat server without a presence server (CHAT_PRESENCE=none)', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('CHAT_PRESENCE');
   });
+});
+
+describe('when the presence server in this process fails or does not answer', () => {
+  const down = () => Promise.reject(new Error('presence store is down'));
+  const never = () => new Promise<never>(() => {});
+  const failing: PresenceQueries = { status: down, members: down, summary: down };
+  const silent: PresenceQueries = { status: never, members: never, summary: never };
+
+  it.each([
+    ['fails', failing],
+    ['never answers', silent],
+  ])(
+    'when it %s, a join goes through as assumed (may chat) within CHAT_PRESENCE_TIMEOUT_MS',
+    async (_, service) => {
+      const chat = await TestChatServer.start(
+        { ...NO_HEARTBEATS, CHAT_PRESENCE: 'server', CHAT_PRESENCE_TIMEOUT_MS: '200' },
+        { presenceService: service },
+      );
+      try {
+        const room = await chat.createRoom(await chat.user({ nickName: 'Owner' }));
+        const bob = await chat.user({ nickName: 'Bob' });
+        const { client, personal } = await joinWithEvents(chat, bob, room.id);
+        expect(presenceStatuses(personal)).toEqual([
+          expect.objectContaining({ roomId: room.id, mayChat: true, source: 'assumed' }),
+        ]);
+        await client.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'b-1',
+          content: 'still here',
+        });
+        expect((await historyOf(bob.api, room.id)).map((line) => line.content)).toContain('still here');
+      } finally {
+        await chat.close();
+      }
+    },
+  );
 });

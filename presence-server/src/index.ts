@@ -10,6 +10,7 @@ import {
 } from '@playlist-chat/platform';
 import { PRESENCE_SERVICE, PresenceAppModule, type PresenceAppOptions } from './app.module';
 import { loadPresenceConfig } from './presence-config';
+import { PresenceService } from './presence/presence.service';
 import { setUpSwagger } from './swagger';
 
 export { PRESENCE_SERVICE } from './app.module';
@@ -27,6 +28,15 @@ export {
 export { PRESENCE_READ_SCOPE } from './presence/presence.service';
 export { PRESENCE_GROUP } from './presence/presence-events.consumer';
 export { INTERNAL_TOKEN_HEADER } from './presence/internal-token.guard';
+export type { PresenceService } from './presence/presence.service';
+
+export interface RunningPresenceServer extends RunningService {
+  /**
+   * Its use cases, for a host that runs the chat server in the same process (single node): the
+   * answers of `/internal/v1/presence` without HTTP. Nothing checks an internal token on them.
+   */
+  readonly service: PresenceService;
+}
 
 /**
  * Starts the presence server: validates the settings (a ConfigError names every bad variable),
@@ -38,18 +48,19 @@ export { INTERNAL_TOKEN_HEADER } from './presence/internal-token.guard';
 export async function startPresenceServer(
   env: Env = process.env,
   options: PresenceAppOptions = {},
-): Promise<RunningService> {
+): Promise<RunningPresenceServer> {
   const config = loadPresenceConfig(env);
   const app = await NestFactory.create(PresenceAppModule.forRoot(config, options), { bufferLogs: true });
   useStructuredLogging(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new CatalogueErrorFilter());
   setUpSwagger(app);
-  return serveAndRegister(app, {
+  const running = await serveAndRegister(app, {
     service: PRESENCE_SERVICE,
     port: config.presence.port,
     host: config.presence.host,
     platform: config.platform,
     describe: `store: ${config.presence.store}, docs at /docs`,
   });
+  return { ...running, service: app.get(PresenceService) };
 }

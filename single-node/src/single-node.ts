@@ -25,7 +25,8 @@ export interface SingleNodeOptions {
 /**
  * The whole product in one process: presence server, chat server and gateway, each a Nest app on
  * its own port, sharing the process-wide in-memory event bus, fan-out and service registry (the
- * single-node adapters DEPLOYMENT_MODE=single selects). Every setting is validated before
+ * single-node adapters DEPLOYMENT_MODE=single selects); the chat server's presence lookups call
+ * the presence server's service directly. Every setting is validated before
  * anything listens where possible; if one app fails to start, the ones already started are stopped.
  */
 export async function startSingleNode(
@@ -45,7 +46,8 @@ export async function startSingleNode(
   try {
     const presence = await startPresenceServer(appEnv);
     started.push(presence);
-    const chat = await startChatServer(appEnv);
+    // The chat server asks this presence server directly: no HTTP request on every join.
+    const chat = await startChatServer(appEnv, { presence: presence.service });
     started.push(chat);
     const gateway = await startGateway(appEnv);
     started.push(gateway);

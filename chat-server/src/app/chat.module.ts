@@ -24,6 +24,7 @@ import { ChatEventsModule } from '../domain-events/chat-events';
 import { ChatStompExceptionFilter } from '../errors/chat-stomp-exception.filter';
 import { StoreReadiness } from '../health/store.readiness';
 import { MessagesModule } from '../messages/messages.module';
+import type { PresenceQueries } from '../presence/presence-lookup.port';
 import { PresenceModule } from '../presence/presence.module';
 import { RetentionModule } from '../retention/retention.module';
 import { RoomStoreModule } from '../room-store/room-store.module';
@@ -38,6 +39,8 @@ export interface ChatModuleOptions {
   readonly storage: StorageSettings;
   /** Tests pass a ManualClock; default: the platform's system clock. */
   readonly clock?: Clock;
+  /** A presence server in this process (single node): asked directly, not over HTTP. */
+  readonly presence?: PresenceQueries;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface ChatModuleOptions {
  */
 @Module({})
 export class ChatModule {
-  static forRoot({ config, storage, clock }: ChatModuleOptions): DynamicModule {
+  static forRoot({ config, storage, clock, presence }: ChatModuleOptions): DynamicModule {
     return {
       module: ChatModule,
       imports: [
@@ -65,7 +68,7 @@ export class ChatModule {
         }),
         StompModule.forRoot({ path: WS_PATH, ...stompOptionsFrom(config.stomp) }),
         ChatAuthModule.forRoot({ devTokens: config.auth.devTokens }),
-        PresenceModule.forRoot(config.chat.presence),
+        PresenceModule.forRoot(config.chat.presence, presence),
         RoomsModule,
         MessagesModule,
         SearchIndexModule,

@@ -232,7 +232,7 @@ export const chatSettings = {
   presenceTimeoutMs: setting.int(
     'CHAT_PRESENCE_TIMEOUT_MS',
     1000,
-    'Timeout of one request to the presence server (the lookup on join, idle clean-up)',
+    'Timeout of one lookup at the presence server, over HTTP or (single node) in process: the lookup on join, idle clean-up',
     { min: 1, max: 60_000 },
   ),
   pushOffListTtlMs: setting.int(

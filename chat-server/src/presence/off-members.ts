@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Clock, RecentMap } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { ChatEvents } from '../domain-events/chat-events';
-import { PresenceLookup } from './presence-lookup';
+import { PresenceLookup } from './presence-lookup.port';
 
 /** Rooms whose list this instance keeps (a list is a few uids per member who is off). */
 const MAX_ROOMS = 10_000;

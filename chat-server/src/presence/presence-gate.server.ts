@@ -3,7 +3,7 @@ import { Clock } from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
 import { roomTopic } from '../delivery/destinations';
 import { MayChatCache } from './may-chat-cache';
-import { PresenceLookup } from './presence-lookup';
+import { PresenceLookup } from './presence-lookup.port';
 import { PresenceGate, type ChatPermission } from './presence-gate.port';
 
 /** Members whose permission this instance remembers (about 100 bytes each). */

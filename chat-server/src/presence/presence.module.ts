@@ -9,7 +9,9 @@ import { OfflineNotifier } from './offline-notifier';
 import { LocalPresenceGate } from './presence-gate.local';
 import { PresenceGate } from './presence-gate.port';
 import { ServerPresenceGate } from './presence-gate.server';
-import { PresenceLookup } from './presence-lookup';
+import { HttpPresenceLookup } from './presence-lookup.http';
+import { InProcessPresenceLookup } from './presence-lookup.in-process';
+import { PresenceLookup, PresenceQueries } from './presence-lookup.port';
 import { PresenceRelay } from './presence-relay';
 
 /** Settings are validated when loaded, so this only runs if a new mode was added without a case. */
@@ -17,12 +19,24 @@ function unknownMode(value: never): never {
   throw new Error(`CHAT_PRESENCE=${String(value)} has no adapter`);
 }
 
-/** The adapters CHAT_PRESENCE picks for the two presence ports. */
-function presenceAdapters(mode: ChatSettings['presence']): Provider[] {
+/** The presence server in this process when there is one, else the instances discovery lists. */
+function lookupAdapter(inProcess: PresenceQueries | undefined): Provider[] {
+  if (!inProcess) return [{ provide: PresenceLookup, useClass: HttpPresenceLookup }];
+  return [
+    { provide: PresenceQueries, useValue: inProcess },
+    { provide: PresenceLookup, useClass: InProcessPresenceLookup },
+  ];
+}
+
+/** The adapters CHAT_PRESENCE picks for the presence ports. */
+function presenceAdapters(
+  mode: ChatSettings['presence'],
+  inProcess: PresenceQueries | undefined,
+): Provider[] {
   switch (mode) {
     case 'server':
       return [
-        PresenceLookup,
+        ...lookupAdapter(inProcess),
         ServerPresenceGate,
         { provide: PresenceGate, useExisting: ServerPresenceGate },
         PresenceRelay,
@@ -43,18 +57,19 @@ function presenceAdapters(mode: ChatSettings['presence']): Provider[] {
 /**
  * Presence as the chat server sees it: `PresenceGate` (may this member chat here? is anyone
  * on?) and `DevicePresence` (which sessions are in which rooms). `server`: the presence server's
- * answers, its `presence.changes` relayed to this instance's subscribers, device events on
+ * answers (`PresenceLookup`: over HTTP, or in process in a single node), its `presence.changes` relayed to this instance's subscribers, device events on
  * `chat.devices`, and push hand-off of new lines for members who are off
  * (`chat.notifications`); `none`: everyone may chat and no events. Global, bound once for the app.
  */
 @Global()
 @Module({})
 export class PresenceModule {
-  static forRoot(mode: ChatSettings['presence']): DynamicModule {
+  /** `inProcess`: a presence server running in this process (single node), asked without HTTP. */
+  static forRoot(mode: ChatSettings['presence'], inProcess?: PresenceQueries): DynamicModule {
     return {
       module: PresenceModule,
       imports: [DeliveryModule],
-      providers: presenceAdapters(mode),
+      providers: presenceAdapters(mode, inProcess),
       exports: [PresenceGate, DevicePresence],
     };
   }

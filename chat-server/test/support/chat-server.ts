@@ -8,7 +8,7 @@ import {
   type RunningService,
   type TokenRequest,
 } from '@playlist-chat/platform';
-import { startChatServer } from '@playlist-chat/chat-server';
+import { startChatServer, type PresenceQueries } from '@playlist-chat/chat-server';
 import { startPresenceServer } from '@playlist-chat/presence-server';
 import { Api } from './http';
 import { samplePlaylist, type SamplePlaylist } from './playlist';
@@ -24,6 +24,9 @@ export interface TestUser {
   readonly token: string;
   readonly api: Api;
 }
+
+/** How a chat server started with a presence server asks it (`ChatServerOptions.presence`). */
+export type PresenceLookupKind = 'http' | 'in-process';
 
 export const freshDataDir = (): string => mkdtempSync(join(tmpdir(), 'chat-test-'));
 
@@ -58,11 +61,19 @@ export class TestChatServer {
    * A chat server, by default on its own (`CHAT_PRESENCE=none`: these suites are about chat,
    * and a presence server would add PRESENCE messages to every room they watch). With
    * `presence`, a presence server is started first, in-process like `npm start` does (shared
-   * bus and registry, same clock), and the chat server follows it (`CHAT_PRESENCE=server`).
+   * bus and registry, same clock), and the chat server follows it (`CHAT_PRESENCE=server`),
+   * asking it over HTTP, or directly with `presenceLookup: 'in-process'` as the single node does.
    */
   static async start(
     overrides: Env = {},
-    options: { clock?: Clock; dataDir?: string; presence?: Env } = {},
+    options: {
+      clock?: Clock;
+      dataDir?: string;
+      presence?: Env;
+      presenceLookup?: PresenceLookupKind;
+      /** Asked in process instead of a presence server (with `CHAT_PRESENCE=server` in `overrides`). */
+      presenceService?: PresenceQueries;
+    } = {},
   ): Promise<TestChatServer> {
     const dataDir = options.dataDir ?? freshDataDir();
     const env: Env = {
@@ -81,7 +92,12 @@ export class TestChatServer {
         )
       : undefined;
     try {
-      const server = await startChatServer(env, { clock: options.clock });
+      const server = await startChatServer(env, {
+        clock: options.clock,
+        presence:
+          options.presenceService ??
+          (options.presenceLookup === 'in-process' ? presence?.service : undefined),
+      });
       return new TestChatServer(server, dataDir, env, presence, options.clock);
     } catch (error) {
       await presence?.close();

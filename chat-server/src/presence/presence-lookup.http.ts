@@ -1,26 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { MemberPresenceStatus } from '@playlist-chat/contracts';
 import { injectTraceContext, ServiceRegistry, type ServiceInstance } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
+import { LookupFailures, PresenceLookup, type RoomPresenceSummary } from './presence-lookup.port';
 
 /** Name the presence server registers under in discovery. */
 export const PRESENCE_SERVER = 'presence-server';
-
-/** Body of the presence server's `GET /internal/v1/presence/{roomId}`. */
-export interface RoomPresenceSummary {
-  readonly roomId: string;
-  readonly roomExists: boolean;
-  readonly memberCount: number;
-  readonly onCount: number;
-}
 
 /** The presence server checks PRESENCE_INTERNAL_TOKEN in this header on `/internal/**`. */
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
 
 /** A failing instance is followed by at most one other, so a lookup costs at most two timeouts. */
 const MAX_ATTEMPTS = 2;
-/** Failed lookups are logged at most this often (idle clean-up asks once per room per pass). */
-const WARN_EVERY_MS = 30_000;
 
 const isMemberStatus = (body: unknown): body is MemberPresenceStatus =>
   typeof body === 'object' && body !== null && typeof (body as MemberPresenceStatus).mayChat === 'boolean';
@@ -38,17 +29,16 @@ const isRoomSummary = (body: unknown): body is RoomPresenceSummary =>
  * could answer (a refused token included, logged like any failure): callers decide the fallback.
  */
 @Injectable()
-export class PresenceLookup {
-  private readonly logger = new Logger(PresenceLookup.name);
+export class HttpPresenceLookup extends PresenceLookup {
+  private readonly failures = new LookupFailures();
   private turn = 0;
-  private failuresSinceWarning = 0;
-  private lastWarningAt = 0;
   private readonly headers: Record<string, string>;
 
   constructor(
     private readonly registry: ServiceRegistry,
     private readonly config: ChatConfig,
   ) {
+    super();
     const token = config.platform.presenceInternalToken;
     this.headers = token ? { [INTERNAL_TOKEN_HEADER]: token } : {};
   }
@@ -60,7 +50,6 @@ export class PresenceLookup {
     );
   }
 
-  /** Uids of the room's members whose state is off (push notifications). */
   async offMembers(roomId: string): Promise<string[] | null> {
     const list = await this.get(`/internal/v1/presence/${encodeURIComponent(roomId)}/off`, isMemberList);
     return list && list.members.map((member) => member.uid);
@@ -75,11 +64,11 @@ export class PresenceLookup {
     try {
       instances = await this.registry.healthy(PRESENCE_SERVER);
     } catch (error) {
-      this.failed(`discovery of ${PRESENCE_SERVER} failed: ${String(error)}`);
+      this.failures.record(`discovery of ${PRESENCE_SERVER} failed: ${String(error)}`);
       return null;
     }
     if (instances.length === 0) {
-      this.failed(`no healthy ${PRESENCE_SERVER} instance is registered`);
+      this.failures.record(`no healthy ${PRESENCE_SERVER} instance is registered`);
       return null;
     }
     const first = this.turn++ % instances.length;
@@ -100,20 +89,9 @@ export class PresenceLookup {
         if (!isValid(body)) throw new Error('unexpected response body');
         return body;
       } catch (error) {
-        this.failed(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.failures.record(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     return null;
-  }
-
-  private failed(reason: string): void {
-    this.failuresSinceWarning += 1;
-    const now = Date.now();
-    if (now - this.lastWarningAt < WARN_EVERY_MS) return;
-    this.logger.warn(
-      `presence lookup failed (${this.failuresSinceWarning} since the last warning): ${reason}`,
-    );
-    this.lastWarningAt = now;
-    this.failuresSinceWarning = 0;
   }
 }

@@ -18,8 +18,13 @@ interface RoomRecord {
   /** uid → nickName. */
   readonly members: Map<string, string>;
   readonly appearOffline: Set<string>;
-  /** uid → deviceId → expiresAt (ms). */
+  /** uid → deviceId → expiresAt (ms). Written through `setDevice` only. */
   readonly devices: Map<string, Map<string, number>>;
+  /**
+   * No device of the room expires before this (ms): the sweep skips the room until then. A lower
+   * bound: a refresh moves a device's expiry later without raising it; the room's next sweep does.
+   */
+  sweepDueAt: number;
   /** uid → last reported `${state}:${mayChat}`; absent means the default `off:true`. */
   readonly reported: Map<string, string>;
 }
@@ -68,9 +73,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async connectDevice(roomId: string, uid: string, deviceId: string, now: Date): Promise<PresenceChange[]> {
     const room = this.room(roomId);
-    const devices = room.devices.get(uid) ?? new Map<string, number>();
-    devices.set(deviceId, now.getTime() + this.options.deviceTtlMs);
-    room.devices.set(uid, devices);
+    setDevice(room, uid, deviceId, now.getTime() + this.options.deviceTtlMs);
     return this.settle(roomId, room, uid, now.getTime(), 'device');
   }
 
@@ -86,9 +89,7 @@ export class InMemoryPresenceStore extends PresenceStore {
     this.dropDevice(room, uid, deviceId);
     const graceUntil = now.getTime() + (this.options.disconnectGraceMs ?? 0);
     if (expiresAt !== undefined && graceUntil > now.getTime()) {
-      const devices = room.devices.get(uid) ?? new Map<string, number>();
-      devices.set(graceEntry(deviceId), Math.min(expiresAt, graceUntil));
-      room.devices.set(uid, devices);
+      setDevice(room, uid, graceEntry(deviceId), Math.min(expiresAt, graceUntil));
     }
     const changes = this.settle(roomId, room, uid, now.getTime(), 'device');
     this.forgetIfEmpty(roomId, room);
@@ -107,7 +108,7 @@ export class InMemoryPresenceStore extends PresenceStore {
       const devices = room?.devices.get(uid);
       if (!room || !devices) continue;
       for (const deviceId of deviceIds) {
-        if (devices.has(deviceId)) devices.set(deviceId, now.getTime() + this.options.deviceTtlMs);
+        if (devices.has(deviceId)) setDevice(room, uid, deviceId, now.getTime() + this.options.deviceTtlMs);
       }
       changes.push(...this.settle(roomId, room, uid, now.getTime(), 'device'));
     }
@@ -118,10 +119,11 @@ export class InMemoryPresenceStore extends PresenceStore {
     const at = now.getTime();
     const changes: PresenceChange[] = [];
     let members = 0;
-    // Runs every PRESENCE_SWEEP_INTERVAL_MS over every connected member, and almost always finds
-    // nothing: it walks the live maps (a Map iterator survives deleting the entry it is on) and
-    // allocates only for what lapsed, so an idle server makes no garbage here.
+    // Runs every PRESENCE_SWEEP_INTERVAL_MS and almost always finds nothing: it looks only into
+    // rooms where a device may have lapsed (`sweepDueAt`). Walking every member's devices every
+    // second made 4.5 MB/s of garbage (iterators, entry pairs) at 10,000 idle members.
     for (const [roomId, room] of this.rooms) {
+      if (room.sweepDueAt > at) continue;
       for (const [uid, devices] of room.devices) {
         if (members >= limit) return { changes, members };
         let lapsed: string[] | undefined;
@@ -131,6 +133,7 @@ export class InMemoryPresenceStore extends PresenceStore {
         for (const deviceId of lapsed) this.dropDevice(room, uid, deviceId);
         changes.push(...this.settle(roomId, room, uid, at, 'expiry'));
       }
+      room.sweepDueAt = earliestExpiry(room);
       this.forgetIfEmpty(roomId, room);
     }
     return { changes, members };
@@ -139,9 +142,7 @@ export class InMemoryPresenceStore extends PresenceStore {
   async turnOn(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
     return this.choose(roomId, uid, now, (room) => {
       room.appearOffline.delete(uid);
-      const devices = room.devices.get(uid) ?? new Map<string, number>();
-      devices.set(API_LEASE_DEVICE_ID, now.getTime() + this.options.deviceTtlMs);
-      room.devices.set(uid, devices);
+      setDevice(room, uid, API_LEASE_DEVICE_ID, now.getTime() + this.options.deviceTtlMs);
     });
   }
 
@@ -200,6 +201,7 @@ export class InMemoryPresenceStore extends PresenceStore {
         appearOffline: new Set(),
         devices: new Map(),
         reported: new Map(),
+        sweepDueAt: Infinity,
       };
       this.rooms.set(roomId, room);
     }
@@ -253,4 +255,20 @@ export class InMemoryPresenceStore extends PresenceStore {
   private forgetIfEmpty(roomId: string, room: RoomRecord): void {
     if (!room.open && room.devices.size === 0) this.rooms.delete(roomId);
   }
+}
+
+/** Sets a device's expiry (adding the member's map if needed) and keeps `sweepDueAt` a lower bound. */
+function setDevice(room: RoomRecord, uid: string, deviceId: string, expiresAt: number): void {
+  let devices = room.devices.get(uid);
+  if (!devices) room.devices.set(uid, (devices = new Map()));
+  devices.set(deviceId, expiresAt);
+  if (expiresAt < room.sweepDueAt) room.sweepDueAt = expiresAt;
+}
+
+/** When the room's first device expires (Infinity without devices). */
+function earliestExpiry(room: RoomRecord): number {
+  let earliest = Infinity;
+  for (const devices of room.devices.values())
+    for (const expiresAt of devices.values()) if (expiresAt < earliest) earliest = expiresAt;
+  return earliest;
 }

@@ -41,5 +41,7 @@ COPY --from=build /app/gateway/dist gateway/dist
 COPY --from=build /app/gateway/public gateway/public
 COPY --from=build /app/docs/asyncapi.yaml docs/asyncapi.yaml
 USER node
+# The product's Node flags (single-node/src/node-flags.ts says why); a service may set its own.
+ENV NODE_OPTIONS="--max-semi-space-size=16"
 # Each service's command says which app runs; this default is the chat server.
 CMD ["node", "chat-server/dist/main.js"]

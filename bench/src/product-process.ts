@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -32,9 +33,10 @@ export interface ProductProcessOptions {
 export async function startProductProcess(options: ProductProcessOptions): Promise<ProductProcess> {
   const [chat, gateway, presence] = await distinctFreePorts(3);
   const secret = randomBytes(32).toString('hex');
+  const root = options.root ?? repoRoot;
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(options.root ?? repoRoot, 'single-node', 'dist', 'main.js')],
+    [...productNodeFlags(root), ...(options.nodeArgs ?? []), join(root, 'single-node', 'dist', 'main.js')],
     {
       cwd: options.dataDir,
       env: {
@@ -71,6 +73,17 @@ export async function startProductProcess(options: ProductProcessOptions): Promi
     throw error;
   }
   return { chatUrl, gatewayUrl, pid: child.pid!, token: (uid, scope) => mintToken(secret, uid, scope), stop };
+}
+
+/**
+ * The Node flags `npm start` gives the product of checkout `root` (its built
+ * `single-node/dist/node-flags.js`), so the bench runs it as people do; none for a build older
+ * than that file.
+ */
+function productNodeFlags(root: string): readonly string[] {
+  const file = join(root, 'single-node', 'dist', 'node-flags.js');
+  if (!existsSync(file)) return [];
+  return (require(file) as { NODE_FLAGS: readonly string[] }).NODE_FLAGS;
 }
 
 /**

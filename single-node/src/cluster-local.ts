@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 // The same private redis-server the tests start: a temp dir, a free port, no persistence.
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { oneHostClusterEnv } from './cluster-env';
+import { NODE_FLAGS } from './node-flags';
 
 /**
  * `npm run cluster:local -- --chat 2`: the cluster's shape on one host without Docker. Each app
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
 
   const apps: App[] = [];
   const start = (name: string, main: string, extra: NodeJS.ProcessEnv): void => {
-    const child = spawn(process.execPath, [join(repoRoot, main)], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(repoRoot, main)], {
       env: { ...shared, ...extra, INSTANCE_ID: name },
       stdio: 'inherit',
     });

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type {
-  IdleResult,
-  LineCostResult,
-  LoadResult,
-  SaturationResult,
-  SetupResult,
+import {
+  isClean,
+  type IdleResult,
+  type LineCostResult,
+  type LoadResult,
+  type SaturationResult,
+  type SetupResult,
 } from '../src/e2e/scenarios';
-import type { SuiteReport } from '../src/e2e/suite';
+import { SMOKE, type SuiteReport } from '../src/e2e/suite';
 import { runSmoke } from './support/smoke-run';
 
 const main = join(__dirname, '..', 'dist', 'main.js');
@@ -85,6 +86,10 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
       expect(r.steps.length, r.target).toBeGreaterThan(0);
       expect(r.steps.map((s) => s.rate)).toEqual([...r.steps.map((s) => s.rate)].sort((a, b) => a - b));
       if (r.highestClean > 0) expect(r.steps.map((s) => s.deliveriesPerSecond)).toContain(r.highestClean);
+      // Reaching the top means every step ran, and every one was clean.
+      expect(r.reachedTop, r.target).toBe(
+        r.steps.length === SMOKE.saturation.rates.length && r.steps.every((step) => isClean(step)),
+      );
     }
   });
 

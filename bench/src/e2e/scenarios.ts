@@ -181,6 +181,8 @@ export interface SaturationResult {
   highestClean: number;
   /** Server CPU per delivery at the highest clean step. */
   cpuNsPerDeliveryAtHighest: number;
+  /** Clean at every step, the last included: the real highest clean rate is above the scale. */
+  reachedTop: boolean;
 }
 
 /** Raises the rate step by step until a step is not clean; the fastest clean step is the answer. */
@@ -210,6 +212,7 @@ export async function runSaturation(
     target: target.name,
     steps,
     highestClean: best?.deliveriesPerSecond ?? 0,
+    reachedTop: steps.length === rates.length && clean.length === steps.length,
     cpuNsPerDeliveryAtHighest: best?.serverCpuNsPerDelivery ?? 0,
   };
 }

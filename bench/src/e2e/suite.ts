@@ -47,7 +47,7 @@ export const FULL: Sizes = {
   bigRoom: { rooms: 1, subscribersPerRoom: 2000, sendersPerRoom: 5, rate: 20, durationMs: 20_000 },
   saturation: {
     shape: { rooms: 1, subscribersPerRoom: 1000, sendersPerRoom: 10, durationMs: 8_000 },
-    rates: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200],
+    rates: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 250, 300, 400],
   },
   // 15 s: V8 gives back the heap that connection set-up churned through only once allocation stops for a while.
   idle: { connections: 10_000, perRoom: 100, settleMs: 15_000 },

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -83,7 +84,7 @@ export async function startProductProcess(options: ProductProcessOptions): Promi
 function productNodeFlags(root: string): readonly string[] {
   const file = join(root, 'single-node', 'dist', 'node-flags.js');
   if (!existsSync(file)) return [];
-  return (require(file) as { NODE_FLAGS: readonly string[] }).NODE_FLAGS;
+  return (createRequire(file)(file) as { NODE_FLAGS: readonly string[] }).NODE_FLAGS;
 }
 
 /**

@@ -105,10 +105,14 @@ export function formatReport(report: SuiteReport): string {
         out.push(
           `ratios (product ÷): highest clean rate ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r: { cpuNsPerDeliveryAtHighest: number }) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
         );
-        const topped = s.results.filter((r) => r.reachedTop).map((r) => r.target);
-        if (topped.length)
+        if (s.results.some((r) => r.reachedTop))
           out.push(
-            `${topped.join(', ')}: clean at every step, so the highest clean rate is at least the last step's; a ratio between two such targets says nothing`,
+            `${s.results
+              .filter((r) => r.reachedTop)
+              .map((r) => r.target)
+              .join(
+                ', ',
+              )}: clean at every step, so the highest clean rate is at least the last step's; a ratio between two such targets says nothing`,
           );
         break;
       case 'idle':

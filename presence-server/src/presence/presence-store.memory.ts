@@ -260,7 +260,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 /** Sets a device's expiry (adding the member's map if needed) and keeps `sweepDueAt` a lower bound. */
 function setDevice(room: RoomRecord, uid: string, deviceId: string, expiresAt: number): void {
   let devices = room.devices.get(uid);
-  if (!devices) room.devices.set(uid, (devices = new Map()));
+  if (!devices) room.devices.set(uid, (devices = new Map<string, number>()));
   devices.set(deviceId, expiresAt);
   if (expiresAt < room.sweepDueAt) room.sweepDueAt = expiresAt;
 }

@@ -28,8 +28,8 @@ interface TrackedSession {
   readonly rooms: Set<string>;
   /** Ids of the session's live subscriptions to each room's topic. */
   readonly subscriptions: Map<string, Set<string>>;
-  /** Rooms whose `device-connected` the bus refused: sent again with the next heart-beat. */
-  readonly unannounced: Set<string>;
+  /** Rooms whose `device-connected` the bus refused: sent again with the next heart-beat (made on first refusal). */
+  unannounced?: Set<string>;
 }
 
 /**
@@ -88,7 +88,6 @@ export class BusDevicePresence
       deviceId: `${this.instance.id}:${session.id}`,
       rooms: new Set(),
       subscriptions: new Map(),
-      unannounced: new Set(),
     };
     this.sessions.set(session.id, tracked);
     const ofUser = this.sessionsOfUser.get(tracked.uid) ?? new Set<TrackedSession>();
@@ -153,7 +152,7 @@ export class BusDevicePresence
     if (ofUser?.size === 0) this.sessionsOfUser.delete(tracked.uid);
     const rooms = [...tracked.rooms];
     tracked.rooms.clear();
-    tracked.unannounced.clear();
+    tracked.unannounced = undefined;
     await Promise.all(rooms.map((roomId) => this.announceDisconnected(tracked, roomId)));
   }
 
@@ -162,7 +161,7 @@ export class BusDevicePresence
     const byUser = new Map<string, { deviceIds: string[]; roomIds: Set<string> }>();
     const retries: Promise<boolean>[] = [];
     for (const tracked of this.sessions.values()) {
-      for (const roomId of tracked.unannounced) retries.push(this.announceConnected(tracked, roomId));
+      for (const roomId of tracked.unannounced ?? []) retries.push(this.announceConnected(tracked, roomId));
       if (tracked.rooms.size === 0) continue;
       const entry = byUser.get(tracked.uid) ?? { deviceIds: [], roomIds: new Set<string>() };
       entry.deviceIds.push(tracked.deviceId);
@@ -196,7 +195,7 @@ export class BusDevicePresence
   /** The state changes before the first await, so a join or subscribe handled after this one is never undone by it. */
   private async stopCounting(tracked: TrackedSession, roomId: string): Promise<void> {
     if (!tracked.rooms.delete(roomId)) return;
-    tracked.unannounced.delete(roomId);
+    tracked.unannounced?.delete(roomId);
     await this.announceDisconnected(tracked, roomId);
   }
 
@@ -211,8 +210,8 @@ export class BusDevicePresence
       ),
     );
     // Still counting (no leave or disconnect meanwhile): a refused connect is retried.
-    if (published || !tracked.rooms.has(roomId)) tracked.unannounced.delete(roomId);
-    else tracked.unannounced.add(roomId);
+    if (published || !tracked.rooms.has(roomId)) tracked.unannounced?.delete(roomId);
+    else (tracked.unannounced ??= new Set()).add(roomId);
     return published;
   }
 

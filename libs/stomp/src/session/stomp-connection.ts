@@ -109,8 +109,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   private readonly acks: AckTracker;
   private readonly transactions: Transactions;
   private versionAgreed = false;
-  /** Ids of subscriptions the server ended (`endSubscriptions`), until the client unsubscribes or reuses them. */
-  private readonly endedSubscriptionIds = new Set<string>();
+  /**
+   * Ids of subscriptions the server ended (`endSubscriptions`), until the client unsubscribes or
+   * reuses them. Made on first use: most sessions never need it, and an empty Set costs ~100 B.
+   */
+  private endedSubscriptionIds: Set<string> | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   /** The trace context of the upgrade request (its `traceparent`): parent of this session's frame spans. */
   private readonly traceContext: Context;
@@ -189,10 +192,11 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   /** The client does not know its subscription ended: its later UNSUBSCRIBE of that id is still answered normally. */
   private rememberEnded(id: string): void {
-    this.endedSubscriptionIds.add(id);
-    if (this.endedSubscriptionIds.size > this.env.limits.maxSubscriptionsPerSession) {
-      const oldest = this.endedSubscriptionIds.values().next().value;
-      if (oldest !== undefined) this.endedSubscriptionIds.delete(oldest);
+    const ended = (this.endedSubscriptionIds ??= new Set());
+    ended.add(id);
+    if (ended.size > this.env.limits.maxSubscriptionsPerSession) {
+      const oldest = ended.values().next().value;
+      if (oldest !== undefined) ended.delete(oldest);
     }
   }
 
@@ -521,7 +525,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     const destination = requireHeader(frame, 'destination');
     const id = this.version === '1.0' ? (frame.headers.id ?? destination) : requireHeader(frame, 'id');
     this.subscriptions.checkCanAdd(id);
-    this.endedSubscriptionIds.delete(id);
+    this.endedSubscriptionIds?.delete(id);
     const ack = (frame.headers.ack ?? 'auto') as AckMode;
     if (!ACK_MODES.includes(ack))
       throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
@@ -587,7 +591,7 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     if (id === undefined) throw new Refusal('missing-header', 'UNSUBSCRIBE requires an id header');
     const subscription = this.subscriptions.get(id);
     if (!subscription) {
-      if (this.endedSubscriptionIds.delete(id)) return; // already ended by the server
+      if (this.endedSubscriptionIds?.delete(id)) return; // already ended by the server
       throw new Refusal('unknown-subscription', `no subscription with id ${id}`);
     }
     this.subscriptions.remove(subscription);

@@ -8,6 +8,7 @@ import { expectEventually, freePort } from '@playlist-chat/platform/testing';
 import { TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { repoRoot } from './support/repo-root';
+import { createRoom } from './support/rooms';
 
 /** True when nothing listens on `port` (127.0.0.1). */
 const isFree = (port: number): Promise<boolean> =>
@@ -78,19 +79,12 @@ describe('npm run cluster:local (each app its own process, sharing Redis and a S
 
   it('delivers a line sent to one chat server to a member subscribed on the other, and stores it once for all', async () => {
     const [ann, ben] = [await signIn('ann'), await signIn('ben')];
-    const created = await api('/v1/api/rooms/create', ann, {
-      uid: 'ann',
-      userName: 'Ann',
-      playlist: {
-        id: 'pl-local-cluster',
-        name: 'Local cluster mix',
-        musics: [
-          { title: 'One', artist: 'Two', playtime: '3:00', thumbnail: 'https://img.example.com/1.jpg' },
-        ],
-      },
-    });
-    expect(created.status).toBe(201);
-    const room = (await created.json()) as { id: string };
+    const room = await createRoom(
+      `http://127.0.0.1:${ports.gateway}`,
+      ann,
+      { uid: 'ann', userName: 'Ann' },
+      { id: 'pl-local-cluster', name: 'Local cluster mix' },
+    );
 
     const onFirst = await TestStompClient.connect(`ws://127.0.0.1:${ports.chat}/ws-chat`, ann);
     const onSecond = await TestStompClient.connect(`ws://127.0.0.1:${ports.chat + 1}/ws-chat`, ben);

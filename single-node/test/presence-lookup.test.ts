@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenIssuer } from '@playlist-chat/platform';
 import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { TestStompClient } from '../../chat-server/test/support/stomp-client';
 import { startSingleNode, type SingleNode } from '../src/single-node';
+import { createRoom } from './support/rooms';
 
 const SECRET = 'presence-lookup-test-secret-long-enough-for-hs256';
 const issuer = new TokenIssuer({
@@ -24,35 +25,11 @@ async function internalRequests(presenceUrl: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-interface UserEvent {
+interface PresenceStatus {
   type: string;
-  roomId?: string;
-  mayChat?: boolean;
-  source?: string;
-}
-
-/** A STOMP session on the chat server that collects its personal events. */
-async function session(chatUrl: string, token: string): Promise<{ client: Client; events: UserEvent[] }> {
-  const events: UserEvent[] = [];
-  const client = new Client({
-    webSocketFactory: () => new WebSocket(`${chatUrl.replace(/^http/, 'ws')}/ws-chat`),
-    connectHeaders: { Authorization: `Bearer ${token}` },
-    reconnectDelay: 0,
-  });
-  const connected = new Promise<void>((resolve) => (client.onConnect = () => resolve()));
-  client.activate();
-  await connected;
-  client.subscribe('/user/queue/events', (message: IMessage) =>
-    events.push(JSON.parse(message.body) as UserEvent),
-  );
-  return { client, events };
-}
-
-async function joinRoom(client: Client, roomId: string): Promise<void> {
-  const receipt = `join-${roomId}`;
-  const done = new Promise<void>((resolve) => client.watchForReceipt(receipt, () => resolve()));
-  client.publish({ destination: '/chat/pub/join', body: JSON.stringify({ roomId }), headers: { receipt } });
-  await done;
+  roomId: string;
+  mayChat: boolean;
+  source: string;
 }
 
 describe('single node: the chat server asks the presence server in process', () => {
@@ -79,31 +56,29 @@ describe('single node: the chat server asks the presence server in process', () 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** Bob's new session joins the room; resolves with the presence-status events it was told. */
+  async function joinAsBob(token: string, roomId: string) {
+    const client = await TestStompClient.connect(`${node.chat.url.replace(/^http/, 'ws')}/ws-chat`, token);
+    const personal = await client.subscribe('/user/queue/events');
+    await client.send('/chat/pub/join', { roomId });
+    const statuses = () =>
+      personal.bodies<PresenceStatus>().filter((event) => event.type === 'presence-status');
+    return { client, statuses };
+  }
+
   it('a join gets the member’s own choice (on, then off) without an HTTP request to /internal', async () => {
     const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
     const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
-    const created = await fetch(`${node.chat.url}/v1/api/rooms/create`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        uid: 'u-owner',
-        userName: 'Owner',
-        playlist: {
-          id: 'pl-lookup',
-          name: 'Lookup',
-          musics: [
-            { title: 'One', artist: 'A', playtime: '3:00', thumbnail: 'https://img.example.com/one.png' },
-          ],
-        },
-      }),
-    });
-    expect(created.status).toBe(201);
-    const { id: roomId } = (await created.json()) as { id: string };
+    const { id: roomId } = await createRoom(
+      node.chat.url,
+      owner,
+      { uid: 'u-owner', userName: 'Owner' },
+      { id: 'pl-lookup', name: 'Lookup' },
+    );
 
-    const first = await session(node.chat.url, bob);
-    await joinRoom(first.client, roomId);
+    const first = await joinAsBob(bob, roomId);
     await expectEventually(() =>
-      expect(first.events.filter((event) => event.type === 'presence-status')).toEqual([
+      expect(first.statuses()).toEqual([
         expect.objectContaining({ roomId, mayChat: true, source: 'presence-server' }),
       ]),
     );
@@ -115,17 +90,16 @@ describe('single node: the chat server asks the presence server in process', () 
       body: JSON.stringify({ roomId }),
     });
     expect(off.status).toBe(200);
-    const second = await session(node.chat.url, bob);
-    await joinRoom(second.client, roomId);
+    const second = await joinAsBob(bob, roomId);
     await expectEventually(() =>
-      expect(second.events.filter((event) => event.type === 'presence-status')).toEqual([
+      expect(second.statuses()).toEqual([
         expect.objectContaining({ roomId, mayChat: false, source: 'presence-server' }),
       ]),
     );
 
     // Over HTTP each of those joins was a request on /internal/v1/presence/{roomId}/members/{uid}.
     expect(await internalRequests(node.presence.url)).toBe(0);
-    await first.client.deactivate();
-    await second.client.deactivate();
+    await first.client.disconnect();
+    await second.client.disconnect();
   });
 });

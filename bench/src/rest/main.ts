@@ -8,9 +8,35 @@ import {
   type RestEndpoint,
 } from './bench';
 
+const USAGE =
+  'usage: node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N] [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--tracks=N] [--cpu-prof=DIR] [--json=FILE]';
+const FLAGS = ['--smoke', '--no-cap', '--cap-detail'];
+const WITH_VALUE = [
+  'duration',
+  'connections',
+  'warmup',
+  'baseline',
+  'rounds',
+  'rooms',
+  'messages',
+  'tracks',
+  'cpu-prof',
+  'json',
+];
+/** Options that must be a number: at least 1, except the warm-up, which may be 0. */
+const MINIMUM: Record<string, number> = {
+  duration: 1,
+  connections: 1,
+  warmup: 0,
+  rounds: 1,
+  rooms: 1,
+  messages: 1,
+  tracks: 1,
+};
+
 /**
- * `node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N]
- *  [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--tracks=N] [--cpu-prof=DIR] [--json=FILE]`
+ * `USAGE` above; `--help` prints it, and any other option (or a number option that is not a
+ * number) is refused before anything starts.
  *
  * The REST benchmark alone (see `runRestBench`). Full mode: 10,000 rooms, 100,000 messages,
  * 200 connections, 10 s per endpoint; `--smoke`: a tiny seed, 1 s per endpoint.
@@ -18,6 +44,14 @@ import {
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  const strange = args.filter(
+    (a) => a.startsWith('--') && !FLAGS.includes(a) && !WITH_VALUE.some((name) => a.startsWith(`--${name}=`)),
+  );
+  if (strange.length) throw new Error(`unknown option(s) ${strange.join(', ')}\n${USAGE}`);
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const base = args.includes('--smoke') ? REST_SMOKE : REST_FULL;
   const named = args.filter((a) => !a.startsWith('--'));
@@ -26,8 +60,14 @@ async function main(): Promise<void> {
     throw new Error(`unknown endpoint(s) ${unknown.join(', ')}; known: ${REST_ENDPOINTS.join(', ')}`);
   const number = (name: string, fallback: number) => {
     const value = option(name);
-    return value === undefined ? fallback : Number(value);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed < MINIMUM[name])
+      throw new Error(`--${name} must be a number of at least ${MINIMUM[name]}, got "${value}"\n${USAGE}`);
+    return parsed;
   };
+  // Every number option is checked here, before the seed and the product start.
+  for (const name of Object.keys(MINIMUM)) number(name, 0);
   const profileDir = option('cpu-prof');
   const result = await runRestBench({
     ...base,

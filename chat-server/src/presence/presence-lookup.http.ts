@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberPresenceStatus } from '@playlist-chat/contracts';
-import { injectTraceContext, ServiceRegistry, type ServiceInstance } from '@playlist-chat/platform';
+import {
+  errorMessage,
+  injectTraceContext,
+  ServiceRegistry,
+  type ServiceInstance,
+} from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { LookupFailures, PresenceLookup, type RoomPresenceSummary } from './presence-lookup.port';
 
@@ -89,7 +94,7 @@ export class HttpPresenceLookup extends PresenceLookup {
         if (!isValid(body)) throw new Error('unexpected response body');
         return body;
       } catch (error) {
-        this.failures.record(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.failures.record(`GET ${url} failed: ${errorMessage(error)}`);
       }
     }
     return null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberPresenceStatus } from '@playlist-chat/contracts';
+import { errorMessage, withTimeout } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import {
   LookupFailures,
@@ -40,18 +41,11 @@ export class InProcessPresenceLookup extends PresenceLookup {
   }
 
   private async answer<T>(what: string, ask: () => Promise<T>): Promise<T | null> {
-    const timeoutMs = this.config.chat.presenceTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      return await Promise.race([ask(), timeout]);
+      return await withTimeout(ask(), this.config.chat.presenceTimeoutMs);
     } catch (error) {
-      this.failures.record(`in-process ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      this.failures.record(`in-process ${what}: ${errorMessage(error)}`);
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -16,6 +16,7 @@ export * from './service/run-standalone';
 export * from './service/settings-groups';
 export * from './concurrency/keyed-serial-queue';
 export * from './concurrency/periodic-task';
+export * from './concurrency/with-timeout';
 export * from './collections/recent-map';
 export * from './time/clock';
 export * from './platform.module';

@@ -10,6 +10,7 @@ import {
   type IHeaders,
   type Producer,
 } from 'kafkajs';
+import { withTimeout } from '../concurrency/with-timeout';
 import type { PlatformSettings } from '../config/platform.settings';
 import {
   deadLetterTopic,
@@ -37,15 +38,6 @@ export interface KafkaEventBusOptions {
   readonly namespace?: string;
   /** Longest a publish (connection, retries and acks included) may take before it rejects (default 30 s). */
   readonly publishTimeoutMs?: number;
-}
-
-/** Rejects with "<what> timed out" when `promise` takes longer than `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function kafkaEventBusOptions(settings: PlatformSettings): KafkaEventBusOptions {
@@ -213,17 +205,11 @@ export class KafkaEventBus extends EventBus {
       await consumer.run({
         eachMessage: (payload) => this.handle(topic, group, payload, handler as EventHandler<unknown>),
       });
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(`Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`),
-            ),
-          groupJoinTimeoutMs,
-        );
-      });
-      await Promise.race([joined, timedOut]).finally(() => clearTimeout(timer));
+      await withTimeout(
+        joined,
+        groupJoinTimeoutMs,
+        `Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`,
+      );
     } catch (error) {
       await consumer.disconnect();
       throw error;
@@ -539,7 +525,7 @@ export class KafkaEventBus extends EventBus {
               topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
             }),
             this.publishTimeoutMs,
-            'Kafka publish',
+            `Kafka publish timed out after ${this.publishTimeoutMs} ms`,
           );
           for (const entry of batch) entry.resolve();
         } catch (error) {

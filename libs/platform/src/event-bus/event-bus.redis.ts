@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
 import { KeyedSerialQueue } from '../concurrency/keyed-serial-queue';
+import { withTimeout } from '../concurrency/with-timeout';
 import {
   deadLetterTopic,
   EventBus,
@@ -230,14 +231,6 @@ export class RedisEventBus extends EventBus {
 
 /** How long stopping waits for Redis before giving up on it (the lease then expires by itself). */
 const STOP_WAIT_MS = 2_000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Where parked events of one group go back to: a stream only that group reads. */
 const replayTopic = (topic: string, group: string): string => `${topic}.replay.${group}`;

@@ -5,6 +5,7 @@ import { formatReport } from './e2e/report';
 import { formatRestReport, REST_FULL, runRestBench } from './rest/bench';
 import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite';
 import type { TargetName } from './e2e/targets/target';
+import { helpOrRefuseUnknown } from './options';
 
 const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
 const LIBRARY = 'library-fanout';
@@ -29,12 +30,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (args.includes('--help')) {
-    console.log(USAGE);
-    return;
-  }
-  const strange = args.filter((a) => a.startsWith('--') && a !== '--smoke' && !/^--(targets|json)=/.test(a));
-  if (strange.length) throw new Error(`unknown option(s) ${strange.join(', ')}\n${USAGE}`);
+  if (helpOrRefuseUnknown(args, USAGE, { flags: ['--smoke'], withValue: ['targets', 'json'] })) return;
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter(
     (a) => a !== LIBRARY && a !== REST && !(SCENARIOS as readonly string[]).includes(a),

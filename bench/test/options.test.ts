@@ -4,8 +4,6 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const main = join(__dirname, '..', 'dist', 'main.js');
-const restMain = join(__dirname, '..', 'dist', 'rest', 'main.js');
 
 /** Runs a bench entry point expected to refuse its arguments; returns its exit code and stderr. */
 const refused = (entry: string, args: string[]) =>
@@ -14,34 +12,42 @@ const refused = (entry: string, args: string[]) =>
     (error: { code?: number; stderr?: string }) => error,
   );
 
-/** An option the bench does not know used to be ignored, so `--help` started the whole suite (minutes of load). */
-describe('bench options', () => {
+/**
+ * An option a bench did not know used to be ignored, so `--help` (or a typo) started the work:
+ * the e2e suite (minutes of load), the REST bench (seeding 10,000 rooms and the product).
+ */
+describe.each([
+  {
+    bench: 'bench',
+    entry: join(__dirname, '..', 'dist', 'main.js'),
+    usage: 'usage: npm run bench',
+    started: 'fanout',
+    typo: '--targtes=product',
+  },
+  {
+    bench: 'REST bench',
+    entry: join(__dirname, '..', 'dist', 'rest', 'main.js'),
+    usage: 'usage: node bench/dist/rest/main.js',
+    started: 'seeding',
+    typo: '--durtion=5',
+  },
+])('$bench options', ({ entry, usage, started, typo }) => {
   it('--help prints the usage and runs nothing', async () => {
-    const { stdout } = await run(process.execPath, [main, '--help'], { timeout: 20_000 });
-    expect(stdout).toContain('usage: npm run bench');
-    expect(stdout).not.toContain('fanout');
+    const { stdout } = await run(process.execPath, [entry, '--help'], { timeout: 20_000 });
+    expect(stdout).toContain(usage);
+    expect(stdout).not.toContain(started);
   });
 
   it('an unknown option is refused before anything starts', async () => {
-    const failure = await refused(main, ['--targtes=product']);
+    const failure = await refused(entry, [typo]);
     expect(failure?.code).not.toBe(0);
-    expect(failure?.stderr).toContain('unknown option(s) --targtes=product');
+    expect(failure?.stderr).toContain(`unknown option(s) ${typo}`);
   });
 });
 
-/** The REST bench had the same hole: `--help` seeded 10,000 rooms and started the product. */
-describe('REST bench options', () => {
-  it('--help prints the usage and runs nothing', async () => {
-    const { stdout } = await run(process.execPath, [restMain, '--help'], { timeout: 20_000 });
-    expect(stdout).toContain('usage: node bench/dist/rest/main.js');
-    expect(stdout).not.toContain('seeding');
-  });
-
-  it('an unknown option, or a number option that is not a number, is refused before anything starts', async () => {
-    const typo = await refused(restMain, ['--durtion=5']);
-    expect(typo?.code).not.toBe(0);
-    expect(typo?.stderr).toContain('unknown option(s) --durtion=5');
-    const notANumber = await refused(restMain, ['--duration=ten']);
+describe('REST bench number options', () => {
+  it('a number option that is not a number is refused before anything starts', async () => {
+    const notANumber = await refused(join(__dirname, '..', 'dist', 'rest', 'main.js'), ['--duration=ten']);
     expect(notANumber?.code).not.toBe(0);
     expect(notANumber?.stderr).toContain('--duration must be a number of at least 1, got "ten"');
   });

@@ -80,7 +80,7 @@ export function formatReport(report: SuiteReport): string {
           `ratios (product ÷): CPU per delivery ${ratio(s.results, (r: LoadResult) => r.serverCpuNsPerDelivery, 'bare-ws')} bare ws, ${ratio(s.results, (r: LoadResult) => r.serverCpuNsPerDelivery, 'rabbitmq')} RabbitMQ; p99 ${ratio(s.results, (r: LoadResult) => r.latency.p99, 'bare-ws')} bare ws, ${ratio(s.results, (r: LoadResult) => r.latency.p99, 'rabbitmq')} RabbitMQ`,
         );
         break;
-      case 'saturation':
+      case 'saturation': {
         out.push(
           table(
             [
@@ -105,16 +105,13 @@ export function formatReport(report: SuiteReport): string {
         out.push(
           `ratios (product ÷): highest clean rate ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r: { cpuNsPerDeliveryAtHighest: number }) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
         );
-        if (s.results.some((r) => r.reachedTop))
+        const topped = s.results.filter((r) => r.reachedTop).map((r) => r.target);
+        if (topped.length)
           out.push(
-            `${s.results
-              .filter((r) => r.reachedTop)
-              .map((r) => r.target)
-              .join(
-                ', ',
-              )}: clean at every step, so the highest clean rate is at least the last step's; a ratio between two such targets says nothing`,
+            `${topped.join(', ')}: clean at every step, so the highest clean rate is at least the last step's; a ratio between two such targets says nothing`,
           );
         break;
+      }
       case 'idle':
         out.push(
           table(

@@ -7,22 +7,10 @@ import {
   runRestBench,
   type RestEndpoint,
 } from './bench';
+import { helpOrRefuseUnknown } from '../options';
 
 const USAGE =
   'usage: node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N] [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--tracks=N] [--cpu-prof=DIR] [--json=FILE]';
-const FLAGS = ['--smoke', '--no-cap', '--cap-detail'];
-const WITH_VALUE = [
-  'duration',
-  'connections',
-  'warmup',
-  'baseline',
-  'rounds',
-  'rooms',
-  'messages',
-  'tracks',
-  'cpu-prof',
-  'json',
-];
 /** Options that must be a number: at least 1, except the warm-up, which may be 0. */
 const MINIMUM: Record<string, number> = {
   duration: 1,
@@ -32,6 +20,10 @@ const MINIMUM: Record<string, number> = {
   rooms: 1,
   messages: 1,
   tracks: 1,
+};
+const OPTIONS = {
+  flags: ['--smoke', '--no-cap', '--cap-detail'],
+  withValue: [...Object.keys(MINIMUM), 'baseline', 'cpu-prof', 'json'],
 };
 
 /**
@@ -44,14 +36,7 @@ const MINIMUM: Record<string, number> = {
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args.includes('--help')) {
-    console.log(USAGE);
-    return;
-  }
-  const strange = args.filter(
-    (a) => a.startsWith('--') && !FLAGS.includes(a) && !WITH_VALUE.some((name) => a.startsWith(`--${name}=`)),
-  );
-  if (strange.length) throw new Error(`unknown option(s) ${strange.join(', ')}\n${USAGE}`);
+  if (helpOrRefuseUnknown(args, USAGE, OPTIONS)) return;
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const base = args.includes('--smoke') ? REST_SMOKE : REST_FULL;
   const named = args.filter((a) => !a.startsWith('--'));

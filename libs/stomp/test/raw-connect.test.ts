@@ -95,6 +95,24 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
     );
   });
 
+  // Found by the live-session fuzz: a pre-CONNECT frame's `receipt:\` was echoed raw as
+  // `receipt-id:\`, an undefined escape to a 1.1/1.2 parser. Such a receipt is not echoed.
+  it('echoes a pre-CONNECT receipt only when every version reads it the same', async () => {
+    for (const [receipt, echoed] of [
+      ['\\', ''],
+      ['a\\nb', ''],
+      ['a\rb', ''],
+      ['plain:one', 'receipt-id:plain:one\n'],
+    ]) {
+      const client = await RawClient.open(app.url);
+      client.send(`SEND\nreceipt:${receipt}\n\n\0`);
+      await client.closed;
+      expect(client.text).toBe(
+        `ERROR\nmessage:expected a CONNECT or STOMP frame first, got "SEND"\ncode:not-connected\n${echoed}\n\0`,
+      );
+    }
+  });
+
   it('refuses CONNECT when the authenticator throws StompError', async () => {
     const client = await RawClient.open(app.url);
     client.send('CONNECT\naccept-version:1.2\nlogin:intruder\n\n\0');

@@ -82,6 +82,8 @@ const BINARY = { binary: true } as const;
 const SUPPORTED_VERSIONS = '1.2,1.1,1.0';
 /** Headers whose values the client chooses and the server keeps or echoes: bounded by `maxIdHeaderBytes`. */
 const ID_HEADERS = ['receipt', 'id', 'transaction', 'ack'] as const;
+/** What a 1.1/1.2 client would read as an escape or a line end in a header written unescaped. */
+const NEEDS_ESCAPE = /[\\\r]/;
 
 /**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled strictly
@@ -621,11 +623,14 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
 
   private errorFrame(error: StompError, receipt: string | undefined): Buffer {
     const headers: Record<string, string> = { message: error.message, code: error.code };
-    if (receipt !== undefined) headers['receipt-id'] = receipt;
+    // Before a version is agreed the client's escaping rules are unknown, so the ERROR is written
+    // unescaped (our own messages need none), and a receipt that would need escaping is not echoed.
+    const version = this.versionAgreed ? this.version : '1.0';
+    if (receipt !== undefined && (this.versionAgreed || !NEEDS_ESCAPE.test(receipt))) {
+      headers['receipt-id'] = receipt;
+    }
     if (error instanceof Refusal) Object.assign(headers, error.extraHeaders);
     if (error.details) headers['content-type'] = 'text/plain';
-    // Before a version is agreed the client's escaping rules are unknown: none (our own messages need none).
-    const version = this.versionAgreed ? this.version : '1.0';
     this.env.frames.sent('ERROR');
     trace
       .getActiveSpan()

@@ -31,6 +31,12 @@ export const storageSettings = {
   ),
   // Declared once in the platform settings; repeated here so this group is complete on its own.
   dataDir: platformSettings.dataDir,
+  sqliteCacheMb: setting.int(
+    'CHAT_SQLITE_CACHE_MB',
+    64,
+    "SQLite store: the connection's page cache in MiB (SQLite's own default is 2); filled only as pages are read",
+    { min: 1, max: 4_096 },
+  ),
   mongoUrl: setting.string(
     'MONGO_URL',
     '',

@@ -3,7 +3,8 @@ import type { StorageSettings } from '../config/storage.settings';
 import { MongoConnection } from './connection.mongo';
 import { SqliteDatabase } from './database.sqlite';
 
-export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'>;
+export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'> &
+  Partial<Pick<StorageSettings, 'sqliteCacheMb'>>;
 
 /**
  * The one connection every chat store of this process shares, to the engine CHAT_STORE names.
@@ -20,7 +21,10 @@ export const InjectStoreConnection = (): ParameterDecorator => Inject(STORE_CONN
 export async function openStoreConnection(options: ChatStorageOptions): Promise<StoreConnection> {
   switch (options.store) {
     case 'sqlite':
-      return { engine: 'sqlite', db: SqliteDatabase.open(options.dataDir) };
+      return {
+        engine: 'sqlite',
+        db: SqliteDatabase.open(options.dataDir, { cacheMb: options.sqliteCacheMb }),
+      };
     case 'mongo':
       if (!options.mongoUrl) throw new Error('CHAT_STORE=mongo needs MONGO_URL');
       return { engine: 'mongo', mongo: await MongoConnection.open(options.mongoUrl) };

@@ -13,6 +13,7 @@ import { MessageStoreModule } from '../../src/message-store/message-store.module
 import { RoomStoreModule } from '../../src/room-store/room-store.module';
 import { StorageModule } from '../../src/storage/storage.module';
 import { storageSettings } from '../../src/config/storage.settings';
+import { openStoreConnection } from '../../src/storage/store-connection';
 
 @Injectable()
 class UsesStores {
@@ -68,7 +69,32 @@ describe('StorageModule and the store modules', () => {
 
 describe('storage settings', () => {
   it('default to SQLite under ./data', () => {
-    expect(loadSettings(storageSettings, {})).toEqual({ store: 'sqlite', dataDir: './data', mongoUrl: '' });
+    expect(loadSettings(storageSettings, {})).toEqual({
+      store: 'sqlite',
+      dataDir: './data',
+      sqliteCacheMb: 64,
+      mongoUrl: '',
+    });
+  });
+
+  it('give the SQLite connection the page cache CHAT_SQLITE_CACHE_MB names, and refuse a size out of range', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chat-cache-'));
+    try {
+      for (const [env, kib] of [
+        [{}, -65_536],
+        [{ CHAT_SQLITE_CACHE_MB: '8' }, -8_192],
+      ] as const) {
+        const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
+        if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
+        expect(connection.db.get<{ cache_size: number }>('PRAGMA cache_size')?.cache_size).toBe(kib);
+        connection.db.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CACHE_MB: '0' })).toThrow(
+      /CHAT_SQLITE_CACHE_MB/,
+    );
   });
 
   it('read MongoDB settings', () => {
@@ -80,6 +106,7 @@ describe('storage settings', () => {
     ).toEqual({
       store: 'mongo',
       dataDir: './data',
+      sqliteCacheMb: 64,
       mongoUrl: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
     });
   });

@@ -2,6 +2,7 @@ import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nes
 import { DEFAULT_MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 import type { ErrorCatalogue } from './catalogue-error';
 import { describeProblems, fieldProblems } from './field-problems';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** The code `createValidationPipe` answers with; every app's catalogue includes it. */
 export const PAYLOAD_ERRORS = {
@@ -15,6 +16,7 @@ export const PAYLOAD_ERRORS = {
  * errors: [{ field, reason }] }` — the same shape as a catalogue refusal.
  */
 export function createValidationPipe(maxDepth = DEFAULT_MAX_JSON_DEPTH): ValidationPipe {
+  cacheValidationMetadata();
   return new DepthLimitedValidationPipe(maxDepth, {
     whitelist: true,
     forbidNonWhitelisted: true,

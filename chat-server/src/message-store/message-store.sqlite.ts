@@ -26,16 +26,33 @@ const columns =
 /** Rows deleted per transaction by `purgeOlderThan`, so other callers get the connection in between. */
 const purgeBatchSize = 2_000;
 
+/** How often lines appended since the last search are indexed for search without one. */
+const indexPendingEveryMs = 500;
+
 /**
  * MessageStore on SQLite: a row per message, its order the caller-given `message_id`, and an
  * external-content FTS5 index kept in step by triggers. `append` commits before it resolves.
+ *
+ * The FTS index is fed in batches (schema 7): an appended line is noted in
+ * `messages_fts_pending`, and `indexPending` indexes what is pending in one transaction, before
+ * every search and every `indexPendingEveryMs`, so a search sees every committed line. Any
+ * process on the file may index what any other appended: the IMMEDIATE transaction serialises them.
  */
 export class SqliteMessageStore extends MessageStore {
   private closed = false;
+  private readonly indexTimer: NodeJS.Timeout;
 
   constructor(private readonly db: SqliteDatabase) {
     super();
     db.retain();
+    this.indexTimer = setInterval(() => {
+      try {
+        this.indexPending();
+      } catch {
+        // Busy or closing: the next tick, or the next search (which reports its failure), indexes them.
+      }
+    }, indexPendingEveryMs);
+    this.indexTimer.unref();
   }
 
   async append(message: StoredMessage): Promise<AppendResult> {
@@ -158,6 +175,7 @@ export class SqliteMessageStore extends MessageStore {
     // The room is matched inside the index; the room_id test below only guards against tokenizer look-alikes.
     const match = toFts5Query(parseSearchTerms(query), roomId);
     if (match === null) return { items: [], nextCursor: null };
+    this.indexPending();
     const rows = this.db.all<MessageRow>(
       `SELECT ${columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid
        WHERE messages_fts MATCH ? AND m.room_id = ? AND (? IS NULL OR m.message_id < ?)
@@ -204,10 +222,29 @@ export class SqliteMessageStore extends MessageStore {
     }
   }
 
-  /** Releases the shared database (the last store to close closes it). */
+  /** Indexes every line appended since the last call (by any process on the file), in one transaction. */
+  indexPending(): void {
+    if (this.db.get<{ one: number }>('SELECT 1 AS one FROM messages_fts_pending LIMIT 1') === undefined)
+      return;
+    this.db.transaction(() => {
+      this.db.run(
+        `INSERT INTO messages_fts (rowid, room_id, content)
+         SELECT m.seq, m.room_id, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
+      );
+      this.db.run('DELETE FROM messages_fts_pending');
+    });
+  }
+
+  /** Indexes what is pending, then releases the shared database (the last store to close closes it). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.indexTimer);
+    try {
+      if (this.db.isOpen) this.indexPending();
+    } catch {
+      // Still noted as pending in the file: the next start's first search or tick indexes them.
+    }
     this.db.release();
   }
 }

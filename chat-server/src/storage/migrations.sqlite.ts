@@ -168,4 +168,34 @@ export const migrations: readonly Migration[] = [
       UPDATE rooms SET thumbnail = json_extract(playlist, '$.musics[0].thumbnail');
     `,
   },
+  {
+    version: 7,
+    name: 'search index fed in batches',
+    sql: `
+      -- FTS5 writes a new index segment for every transaction that adds to it: indexing each line
+      -- in its own append was most of a line's cost in SQLite (112 -> 65 us per append measured).
+      -- A line now only notes its seq here; SqliteMessageStore.indexPending() indexes the pending
+      -- lines together, before every search and on a short timer, so a search still sees every
+      -- stored line. A deleted or edited line that is still pending never reached the index.
+      CREATE TABLE messages_fts_pending (seq INTEGER PRIMARY KEY);
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts_pending (seq) VALUES (new.seq);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_id, content)
+          SELECT 'delete', old.seq, old.room_id, old.content
+          WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE seq = old.seq);
+        DELETE FROM messages_fts_pending WHERE seq = old.seq;
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+        WHEN NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE seq = old.seq) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_id, content)
+          VALUES ('delete', old.seq, old.room_id, old.content);
+        INSERT INTO messages_fts (rowid, room_id, content) VALUES (new.seq, new.room_id, new.content);
+      END;
+    `,
+  },
 ];

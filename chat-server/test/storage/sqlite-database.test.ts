@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aMessage, messageId } from './message-store.contract';
 import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
@@ -223,5 +224,84 @@ describe('SQLite database', () => {
     expect(() =>
       db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"),
     ).not.toThrow();
+  });
+  describe('search index fed in batches (schema 7)', () => {
+    const indexed = (db: SqliteDatabase, word: string): number =>
+      db.get<{ n: number }>('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?', word)?.n ??
+      -1;
+    const pending = (db: SqliteDatabase): number =>
+      db.get<{ n: number }>('SELECT count(*) AS n FROM messages_fts_pending')?.n ?? -1;
+    const consistent = (db: SqliteDatabase) =>
+      db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    const words = async (store: SqliteMessageStore, query: string) =>
+      (await store.search('r', query, null, 50)).items.map((message) => message.content).sort();
+
+    it('leaves an appended line pending until a search, which indexes it first and finds it', async () => {
+      const db = open(dataDir);
+      const messages = new SqliteMessageStore(db);
+      for (const n of [1, 2, 3]) await messages.append(aMessage('r', n, { content: `groove ${n}` }));
+      expect(pending(db)).toBe(3);
+      expect(indexed(db, 'groove')).toBe(0);
+
+      expect(await words(messages, 'groove')).toEqual(['groove 1', 'groove 2', 'groove 3']);
+      expect(pending(db)).toBe(0);
+      expect(indexed(db, 'groove')).toBe(3);
+      expect(() => consistent(db)).not.toThrow();
+    });
+
+    it('indexes pending lines on its own within a second, without a search', async () => {
+      const db = open(dataDir);
+      const messages = new SqliteMessageStore(db);
+      await messages.append(aMessage('r', 1, { content: 'encore please' }));
+      await expectEventually(() => expect(indexed(db, 'encore')).toBe(1), { timeoutMs: 3_000 });
+      expect(pending(db)).toBe(0);
+    });
+
+    it('keeps the index consistent when pending or indexed lines are deleted or edited', async () => {
+      const db = open(dataDir);
+      const messages = new SqliteMessageStore(db);
+      const old = new Date(Date.UTC(2025, 0, 1));
+      await messages.append(aMessage('r', 1, { content: 'vinyl indexed old', createdAt: old }));
+      await messages.append(aMessage('r', 2, { content: 'vinyl indexed kept' }));
+      await messages.append(aMessage('r', 3, { content: 'vinyl indexed edited' }));
+      messages.indexPending();
+      await messages.append(aMessage('r', 4, { content: 'vinyl pending old', createdAt: old }));
+      await messages.append(aMessage('r', 5, { content: 'vinyl pending edited' }));
+      expect(pending(db)).toBe(2);
+
+      expect(await messages.purgeOlderThan(new Date(Date.UTC(2025, 6, 1)))).toBe(2);
+      db.run("UPDATE messages SET content = 'tempo indexed now' WHERE content = 'vinyl indexed edited'");
+      db.run("UPDATE messages SET content = 'tempo pending now' WHERE content = 'vinyl pending edited'");
+
+      expect(await words(messages, 'vinyl')).toEqual(['vinyl indexed kept']);
+      expect(await words(messages, 'tempo')).toEqual(['tempo indexed now', 'tempo pending now']);
+      expect(() => consistent(db)).not.toThrow();
+    });
+
+    it("indexes another connection's lines: a search on one finds what the other appended", async () => {
+      const writer = new SqliteMessageStore(open(dataDir));
+      const readerDb = open(dataDir);
+      const reader = new SqliteMessageStore(readerDb);
+      await writer.append(aMessage('r', 1, { content: 'chorus from the other process' }));
+      expect(await words(reader, 'chorus')).toEqual(['chorus from the other process']);
+      expect(pending(readerDb)).toBe(0);
+    });
+
+    it('indexes what is pending when the store closes, and searches a file written before schema 7', async () => {
+      const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 7) });
+      await new SqliteMessageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));
+      before.close();
+
+      const db = open(dataDir);
+      const messages = new SqliteMessageStore(db);
+      await messages.append(aMessage('r', 2, { content: 'bassline after' }));
+      expect(await words(messages, 'bassline')).toEqual(['bassline after', 'bassline before']);
+      await messages.append(aMessage('r', 3, { content: 'remix at close' }));
+      db.retain(); // keep the file open after the store lets go, to look at it
+      await messages.close();
+      expect(pending(db)).toBe(0);
+      expect(indexed(db, 'remix')).toBe(1);
+      expect(() => consistent(db)).not.toThrow();
+    });
   });
 });

@@ -6,32 +6,58 @@ import { Refusal } from './refusal';
 const TEXT = { binary: false } as const;
 
 /**
+ * What heart-beats need from their session. The session itself implements it: one reference
+ * instead of a closure per callback keeps an idle session small (memory per connection).
+ */
+export interface HeartbeatOwner {
+  /** False once the session left the connected state: timers that fire then do nothing. */
+  readonly isOpen: boolean;
+  /** The client went silent: the session ends with this `heart-beat-timeout` refusal. */
+  heartbeatTimedOut(refusal: Refusal): void;
+}
+
+/**
  * The heart-beats of one session, both ways, once CONNECT has agreed them. Outgoing: an EOL
  * whenever nothing else was sent for the agreed interval, on a `setTimeout` chain re-armed from
  * the last send (so a busy session gets none). Incoming: a check re-armed from the last inbound
  * WebSocket message (any message counts) that ends the session after twice the agreed interval
  * of silence. Timers are `unref`'d; `stop()` clears them.
+ *
+ * Each chain's timer callback is bound once, in `start()`, and the intervals are fields: a
+ * re-arm allocates only the timer, and an idle session keeps no closure per pending timer.
  */
 export class Heartbeats {
   /** Time of the last inbound WebSocket message; the session sets it. */
   lastInboundAt = Date.now();
   /** Time of the last frame sent; the session sets it on every send. */
   lastOutboundAt = Date.now();
+  /** The agreed interval of outgoing heart-beats (0: none). */
+  private sendEveryMs = 0;
+  /** Silence after which the client is dropped: twice its agreed interval (0: no check). */
+  private allowedSilenceMs = 0;
   private sendTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
+  /** `sendIfIdle` bound to this, made by `start()` when heart-beats are sent. */
+  private onSendTimer: (() => void) | undefined;
+  /** `checkSilence` bound to this, made by `start()` when heart-beats are expected. */
+  private onCheckTimer: (() => void) | undefined;
 
   constructor(
     private readonly ws: Pick<WebSocket, 'send'>,
-    /** Timers that fire after the session left the connected state do nothing. */
-    private readonly isConnected: () => boolean,
-    /** The client went silent: the session ends with this `heart-beat-timeout` refusal. */
-    private readonly timedOut: (refusal: Refusal) => void,
+    private readonly owner: HeartbeatOwner,
   ) {}
 
   start(agreed: AgreedHeartbeat): void {
-    if (agreed.sendEveryMs > 0) this.scheduleHeartbeat(agreed.sendEveryMs, agreed.sendEveryMs);
-    if (agreed.expectEveryMs > 0)
-      this.scheduleSilenceCheck(agreed.expectEveryMs * 2, agreed.expectEveryMs * 2 + 1);
+    if (agreed.sendEveryMs > 0) {
+      this.sendEveryMs = agreed.sendEveryMs;
+      this.onSendTimer = this.sendIfIdle.bind(this);
+      this.scheduleHeartbeat(agreed.sendEveryMs);
+    }
+    if (agreed.expectEveryMs > 0) {
+      this.allowedSilenceMs = agreed.expectEveryMs * 2;
+      this.onCheckTimer = this.checkSilence.bind(this);
+      this.scheduleSilenceCheck(agreed.expectEveryMs * 2 + 1);
+    }
   }
 
   stop(): void {
@@ -39,37 +65,43 @@ export class Heartbeats {
     clearTimeout(this.checkTimer);
   }
 
-  private scheduleHeartbeat(interval: number, delay: number): void {
-    this.sendTimer = setTimeout(() => {
-      if (!this.isConnected()) return;
-      const now = Date.now();
-      const idle = now - this.lastOutboundAt;
-      if (idle >= interval) {
-        this.ws.send(HEARTBEAT_FRAME, TEXT);
-        this.lastOutboundAt = now;
-        this.scheduleHeartbeat(interval, interval);
-      } else {
-        this.scheduleHeartbeat(interval, interval - idle);
-      }
-    }, delay);
+  private scheduleHeartbeat(delay: number): void {
+    this.sendTimer = setTimeout(this.onSendTimer!, delay);
     this.sendTimer.unref();
   }
 
-  private scheduleSilenceCheck(allowed: number, delay: number): void {
-    this.checkTimer = setTimeout(() => {
-      if (!this.isConnected()) return;
-      const silent = Date.now() - this.lastInboundAt;
-      if (silent > allowed) {
-        this.timedOut(
-          new Refusal(
-            'heart-beat-timeout',
-            `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`,
-          ),
-        );
-      } else {
-        this.scheduleSilenceCheck(allowed, allowed - silent + 1);
-      }
-    }, delay);
+  private sendIfIdle(): void {
+    if (!this.owner.isOpen) return;
+    const interval = this.sendEveryMs;
+    const now = Date.now();
+    const idle = now - this.lastOutboundAt;
+    if (idle >= interval) {
+      this.ws.send(HEARTBEAT_FRAME, TEXT);
+      this.lastOutboundAt = now;
+      this.scheduleHeartbeat(interval);
+    } else {
+      this.scheduleHeartbeat(interval - idle);
+    }
+  }
+
+  private scheduleSilenceCheck(delay: number): void {
+    this.checkTimer = setTimeout(this.onCheckTimer!, delay);
     this.checkTimer.unref();
+  }
+
+  private checkSilence(): void {
+    if (!this.owner.isOpen) return;
+    const allowed = this.allowedSilenceMs;
+    const silent = Date.now() - this.lastInboundAt;
+    if (silent > allowed) {
+      this.owner.heartbeatTimedOut(
+        new Refusal(
+          'heart-beat-timeout',
+          `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`,
+        ),
+      );
+    } else {
+      this.scheduleSilenceCheck(allowed - silent + 1);
+    }
   }
 }

@@ -10,6 +10,21 @@ const OUTPUT_POLL_MS = 10;
 type QueueItem = StompFrame | StompProtocolError;
 
 /**
+ * What the queue needs from its session. The session itself implements it: one reference per
+ * queue instead of a closure per callback keeps an idle session small (memory per connection).
+ */
+export interface InboundOwner {
+  /** False once the session is closing: nothing more is taken from the queue. */
+  readonly acceptingFrames: boolean;
+  /** True while the session's unsent output is too large to take on more work. */
+  readonly outputBacklogged: boolean;
+  /** Runs one frame; the next one starts when the promise settles. */
+  handleFrame(frame: StompFrame): Promise<void>;
+  /** The stream is broken at this point; nothing after it is handled. */
+  handleStreamError(error: StompProtocolError): void;
+}
+
+/**
  * What the parser reported for one session, handled strictly in arrival order and one at a
  * time: a frame's work (handlers included) settles before the next frame starts. A parser error
  * waits its turn too, so frames before the bad bytes are still answered first. With
@@ -26,13 +41,7 @@ export class InboundQueue {
 
   constructor(
     private readonly ws: Pick<WebSocket, 'pause' | 'resume'>,
-    /** False once the session is closing: nothing more is taken from the queue. */
-    private readonly accepting: () => boolean,
-    /** True while the session's unsent output is too large to take on more work. */
-    private readonly outputBacklogged: () => boolean,
-    private readonly handleFrame: (frame: StompFrame) => Promise<void>,
-    /** The stream is broken at this point; nothing after it is handled. */
-    private readonly handleError: (error: StompProtocolError) => void,
+    private readonly owner: InboundOwner,
   ) {}
 
   push(item: QueueItem): void {
@@ -51,16 +60,17 @@ export class InboundQueue {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    const owner = this.owner;
     try {
-      while (this.items.length > 0 && this.accepting()) {
+      while (this.items.length > 0 && owner.acceptingFrames) {
         const item = this.items.shift()!;
         if (item instanceof StompProtocolError) {
-          this.handleError(item);
+          owner.handleStreamError(item);
           break;
         }
-        await this.handleFrame(item);
-        if (this.outputBacklogged()) await this.waitForOutput();
-        if (this.pausedForQueue && this.items.length === 0 && this.accepting()) {
+        await owner.handleFrame(item);
+        if (owner.outputBacklogged) await this.waitForOutput();
+        if (this.pausedForQueue && this.items.length === 0 && owner.acceptingFrames) {
           this.pausedForQueue = false;
           if (!this.pausedForOutput) this.ws.resume();
         }
@@ -71,12 +81,13 @@ export class InboundQueue {
   }
 
   private async waitForOutput(): Promise<void> {
+    const owner = this.owner;
     this.pausedForOutput = true;
     if (!this.pausedForQueue) this.ws.pause();
-    while (this.outputBacklogged() && this.accepting()) {
+    while (owner.outputBacklogged && owner.acceptingFrames) {
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_POLL_MS));
     }
     this.pausedForOutput = false;
-    if (!this.pausedForQueue && this.accepting()) this.ws.resume();
+    if (!this.pausedForQueue && owner.acceptingFrames) this.ws.resume();
   }
 }

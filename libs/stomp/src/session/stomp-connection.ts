@@ -27,8 +27,8 @@ import type { SubscriptionIndex } from '../routing/subscription-index';
 import type { FrameCounts } from '../server/frame-counts';
 import type { StompHandlers } from '../server/stomp-handlers';
 import { AckTracker } from './ack-tracker';
-import { Heartbeats } from './heartbeats';
-import { InboundQueue } from './inbound-queue';
+import { Heartbeats, type HeartbeatOwner } from './heartbeats';
+import { InboundQueue, type InboundOwner } from './inbound-queue';
 import { negotiateHeartbeat, negotiateVersion, type HeartbeatOffer } from './negotiation';
 import { Refusal, requireHeader } from './refusal';
 import { sendContext } from './send-context';
@@ -86,6 +86,17 @@ const ID_HEADERS = ['receipt', 'id', 'transaction', 'ack'] as const;
 const NEEDS_ESCAPE = /[\\\r]/;
 
 /**
+ * The session of a socket (and of its ws receiver), for the listeners that are static methods of
+ * `StompConnection`: one function for all sessions instead of a closure per session and event.
+ */
+const SESSION = Symbol('stomp.session');
+
+/** A socket or ws receiver carrying its session (see `SESSION`). */
+interface SessionCarrier {
+  [SESSION]: StompConnection;
+}
+
+/**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled strictly
  * in arrival order, one at a time (a handler's promise settles before the next frame starts).
  * Any ERROR is followed by closing the socket, as STOMP requires.
@@ -95,7 +106,9 @@ const NEEDS_ESCAPE = /[\\\r]/;
  * beside it in its own file: the inbound queue, heart-beats, the session's subscriptions, ACK/NACK
  * tracking, transactions, refusals and the SEND handler's context.
  */
-export class StompConnection implements StompSession<unknown>, FrameSink, Subscriber {
+export class StompConnection
+  implements StompSession<unknown>, FrameSink, Subscriber, InboundOwner, HeartbeatOwner
+{
   id: string;
   principal: unknown = null;
   userKey = '';
@@ -136,40 +149,72 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
     this.traceContext = propagation.extract(ROOT_CONTEXT, request.headers);
     this.parser = new FrameParser(this, env.limits);
     this.parser.version = '1.0'; // until CONNECT: frames other than CONNECT are refused anyway, undecoded
-    this.inbound = new InboundQueue(
-      ws,
-      () => this.state < State.Closing,
-      // Reading stops while our output to this client waits; past the whole limit the session is dropped.
-      () => ws.bufferedAmount > env.limits.maxBufferedBytes / 2,
-      (frame) => this.handle(frame),
-      (error) => this.fail(new Refusal(error.code, error.message)),
-    );
-    this.heartbeats = new Heartbeats(
-      ws,
-      () => this.state === State.Connected,
-      (refusal) => this.fail(refusal),
-    );
+    // The queue and heart-beats call back into this session (InboundOwner, HeartbeatOwner), and
+    // the socket's listeners are shared by all sessions: no closures are made per session.
+    this.inbound = new InboundQueue(ws, this);
+    this.heartbeats = new Heartbeats(ws, this);
     this.subscriptions = new SessionSubscriptions(env.index, env.limits.maxSubscriptionsPerSession);
     this.acks = new AckTracker(env.limits.maxUnackedMessages);
     this.transactions = new Transactions(env.limits);
-    ws.on('message', (data) => this.onMessage(data));
-    ws.once('close', () => this.onClose());
-    ws.on('error', (error) => {
-      env.logger.debug?.(`session ${this.id}: socket error ${error.message}`, 'Stomp');
-    });
+    (ws as unknown as SessionCarrier)[SESSION] = this;
+    ws.on('message', StompConnection.onSocketMessage);
+    ws.on('close', StompConnection.onSocketClose);
+    ws.on('error', StompConnection.onSocketError);
     this.refuseOversizeMessages(ws);
-    this.connectTimer = setTimeout(() => {
-      if (this.state === State.AwaitingConnect)
-        this.fail(
-          new Refusal('connect-timeout', `no CONNECT frame within ${env.limits.connectTimeoutMs} ms`),
-        );
-    }, env.limits.connectTimeoutMs);
+    this.connectTimer = setTimeout(StompConnection.connectTimedOut, env.limits.connectTimeoutMs, this);
     this.connectTimer.unref();
   }
 
-  /** True while the session can receive MESSAGEs. */
+  // ---- socket listeners: shared by all sessions, `this` is the socket ----
+
+  private static onSocketMessage(this: WebSocket, data: RawData): void {
+    (this as unknown as SessionCarrier)[SESSION].onMessage(data);
+  }
+
+  /** Runs once, as with `once('close')`, which would allocate a wrapper per session. */
+  private static onSocketClose(this: WebSocket): void {
+    this.off('close', StompConnection.onSocketClose);
+    (this as unknown as SessionCarrier)[SESSION].onClose();
+  }
+
+  private static onSocketError(this: WebSocket, error: Error): void {
+    const session = (this as unknown as SessionCarrier)[SESSION];
+    session.env.logger.debug?.(`session ${session.id}: socket error ${error.message}`, 'Stomp');
+  }
+
+  private static connectTimedOut(session: StompConnection): void {
+    if (session.state === State.AwaitingConnect)
+      session.fail(
+        new Refusal('connect-timeout', `no CONNECT frame within ${session.env.limits.connectTimeoutMs} ms`),
+      );
+  }
+
+  /** True while the session can receive MESSAGEs (and, as HeartbeatOwner, send heart-beats). */
   get isOpen(): boolean {
     return this.state === State.Connected;
+  }
+
+  /** InboundOwner: false once the session is closing. */
+  get acceptingFrames(): boolean {
+    return this.state < State.Closing;
+  }
+
+  /**
+   * InboundOwner: reading stops while our output to this client waits; past the whole limit the
+   * session is dropped.
+   */
+  get outputBacklogged(): boolean {
+    return this.ws.bufferedAmount > this.env.limits.maxBufferedBytes / 2;
+  }
+
+  /** InboundOwner: the parser found the byte stream broken. */
+  handleStreamError(error: StompProtocolError): void {
+    this.fail(new Refusal(error.code, error.message));
+  }
+
+  /** HeartbeatOwner: the client went silent. */
+  heartbeatTimedOut(refusal: Refusal): void {
+    this.fail(refusal);
   }
 
   /** Subscriptions of this session (including those whose authorizer is still running). */
@@ -282,19 +327,25 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
    */
   private refuseOversizeMessages(ws: WebSocket): void {
     const receiver = (ws as unknown as { _receiver?: NodeJS.EventEmitter })._receiver;
-    receiver?.prependListener('error', (error: Error & { code?: string }) => {
-      if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || this.state >= State.Closing) return;
-      const refusal = new Refusal(
-        'frame-too-large',
-        `frame is larger than ${this.env.limits.maxFrameBytes} bytes`,
-      );
-      try {
-        ws.send(this.errorFrame(refusal, undefined), TEXT);
-      } catch {
-        // ws is closing the socket anyway
-      }
-      this.release();
-    });
+    if (!receiver) return;
+    (receiver as unknown as SessionCarrier)[SESSION] = this;
+    receiver.prependListener('error', StompConnection.onReceiverError);
+  }
+
+  /** `refuseOversizeMessages`' listener, shared by all sessions: `this` is the ws receiver. */
+  private static onReceiverError(this: NodeJS.EventEmitter, error: Error & { code?: string }): void {
+    const session = (this as unknown as SessionCarrier)[SESSION];
+    if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || session.state >= State.Closing) return;
+    const refusal = new Refusal(
+      'frame-too-large',
+      `frame is larger than ${session.env.limits.maxFrameBytes} bytes`,
+    );
+    try {
+      session.ws.send(session.errorFrame(refusal, undefined), TEXT);
+    } catch {
+      // ws is closing the socket anyway
+    }
+    session.release();
   }
 
   // ---- inbound ----
@@ -331,11 +382,13 @@ export class StompConnection implements StompSession<unknown>, FrameSink, Subscr
   }
 
   /**
+   * InboundOwner: runs one frame (the queue starts the next one when this settles).
+   *
    * SEND and SUBSCRIBE run inside a span `STOMP SEND` / `STOMP SUBSCRIBE` (destination, receipt,
    * session), child of the frame's own `traceparent` header when it has one, else of the upgrade
    * request's. Other frames, and MESSAGE deliveries, get no span.
    */
-  private handle(frame: StompFrame): Promise<void> {
+  handleFrame(frame: StompFrame): Promise<void> {
     if ((frame.command !== 'SEND' && frame.command !== 'SUBSCRIBE') || !tracing()) return this.run(frame);
     const parent =
       frame.headers.traceparent === undefined

@@ -128,7 +128,7 @@ export class ChatService {
 
   /** Re-entering a room: what was posted since my last read message, and what to play now. */
   async reentry(caller: Identity, roomId: string): Promise<ReentryView> {
-    const { room, member } = await this.access.member(roomId, caller.uid);
+    const { room, member } = await this.access.memberWithRoom(roomId, caller.uid);
     const max = this.config.chat.reentryMaxMessages;
     const unread = await this.messages.listAfter(roomId, member.lastReadMessageId, max + 1);
     return {

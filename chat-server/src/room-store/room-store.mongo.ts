@@ -1,6 +1,12 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
-import type { CreateRoomResult, JoinResult, MembershipView, RoomSummary } from './room-store.port';
+import type {
+  CreateRoomResult,
+  JoinResult,
+  MemberStanding,
+  MembershipView,
+  RoomSummary,
+} from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import type { Member, Room } from './room.model';
 import {
@@ -119,6 +125,17 @@ export class MongoRoomStore extends RoomStore {
     if (!doc) return null;
     const { users, ...room } = toRoom(doc);
     return { room, member: Object.hasOwn(users, uid) ? users[uid] : null };
+  }
+
+  async standing(roomId: string, uid: string): Promise<MemberStanding | null> {
+    // Of the room, only this user's entry of the member map (and the _id MongoDB always returns).
+    const key = memberKey(uid);
+    const doc = await this.rooms
+      .findOne({ _id: roomId, live: true }, { [`users.${key}`]: 1 })
+      .lean<Pick<RoomDocument, '_id' | 'users'>>();
+    if (!doc) return null;
+    const users = doc.users ?? {};
+    return { member: Object.hasOwn(users, key) ? toMember(users[key]) : null };
   }
 
   async join(
@@ -344,15 +361,19 @@ function liveRoomsAfter(
   };
 }
 
+function toMember(member: MemberDocument): Member {
+  return {
+    uid: member.uid,
+    nickName: member.nickName,
+    profileImage: member.profileImage ?? null,
+    lastReadMessageId: member.lastReadMessageId ?? null,
+    enteredAt: new Date(member.enteredAt),
+  };
+}
+
 function toRoom(doc: RoomDocument): Room {
   const members = Object.values(doc.users ?? {})
-    .map((member): Member => ({
-      uid: member.uid,
-      nickName: member.nickName,
-      profileImage: member.profileImage ?? null,
-      lastReadMessageId: member.lastReadMessageId ?? null,
-      enteredAt: new Date(member.enteredAt),
-    }))
+    .map(toMember)
     .sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
   return {
     id: doc._id,

@@ -14,6 +14,12 @@ export interface RoomSummary {
   readonly lastReadMessageId?: string | null;
 }
 
+/** One user's standing in a live room, read without the room itself (no playlist, no other members). */
+export interface MemberStanding {
+  /** Null when the user is not a member. */
+  readonly member: Member | null;
+}
+
 /** One user's standing in a live room, read without loading the room's other members. */
 export interface MembershipView {
   readonly room: RoomHeader;
@@ -69,6 +75,12 @@ export abstract class RoomStore {
 
   /** The room (without members) and `uid`'s membership; null for an unknown or closed room. Costs the same in a room of any size. */
   abstract membership(roomId: string, uid: string): Promise<MembershipView | null>;
+
+  /**
+   * Only `uid`'s membership; null for an unknown or closed room. What an access check needs: it
+   * reads neither the playlist (up to 500 tracks) nor the other members.
+   */
+  abstract standing(roomId: string, uid: string): Promise<MemberStanding | null>;
 
   abstract join(
     roomId: string,

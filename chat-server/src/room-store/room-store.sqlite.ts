@@ -1,6 +1,12 @@
 // Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import type { SqliteDatabase } from '../storage/database.sqlite';
-import type { CreateRoomResult, JoinResult, MembershipView, RoomSummary } from './room-store.port';
+import type {
+  CreateRoomResult,
+  JoinResult,
+  MemberStanding,
+  MembershipView,
+  RoomSummary,
+} from './room-store.port';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import { roomThumbnail, type Member, type PlaylistSnapshot, type Room } from './room.model';
 
@@ -121,6 +127,19 @@ export class SqliteRoomStore extends RoomStore {
     );
     const { users: _none, ...room } = toRoom(row, {});
     return { room, member: member ? toMember(member) : null };
+  }
+
+  async standing(roomId: string, uid: string): Promise<MemberStanding | null> {
+    // One statement: the room's liveness and, when there is one, the member row.
+    const row = this.db.get<{ live: number } & Partial<MemberRow>>(
+      `SELECT 1 AS live, m.room_id, m.uid, m.nick_name, m.profile_image, m.last_read_message_id, m.entered_at
+       FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.uid = ?
+       WHERE r.id = ? AND r.closed_at IS NULL`,
+      uid,
+      roomId,
+    );
+    if (!row) return null;
+    return { member: row.uid === undefined || row.uid === null ? null : toMember(row as MemberRow) };
   }
 
   async join(

@@ -98,7 +98,7 @@ export class MembershipService {
    * their presence in it (`member.left`).
    */
   async leave(roomId: string, uid: string, lastReadMessageId: string | undefined): Promise<string | null> {
-    const { member } = await this.access.member(roomId, uid);
+    const member = await this.access.member(roomId, uid);
     let saved = member.lastReadMessageId;
     if (lastReadMessageId) {
       await this.access.messageOf(roomId, lastReadMessageId, 'lastReadMessageId');

@@ -18,12 +18,24 @@ export class RoomAccess {
     return room;
   }
 
-  /** Reads only this member, whatever the room's size. */
-  async member(roomId: string, uid: string): Promise<{ room: RoomHeader; member: Member }> {
-    const found = await this.rooms.membership(roomId, uid);
+  /** Reads only this member, whatever the room's size and its playlist's length. */
+  async member(roomId: string, uid: string): Promise<Member> {
+    return this.required(roomId, await this.rooms.standing(roomId, uid)).member;
+  }
+
+  /** This member and the room without its members (the playlist included). */
+  async memberWithRoom(roomId: string, uid: string): Promise<{ room: RoomHeader; member: Member }> {
+    const found = this.required(roomId, await this.rooms.membership(roomId, uid));
+    return { room: found.room, member: found.member };
+  }
+
+  private required<T extends { member: Member | null }>(
+    roomId: string,
+    found: T | null,
+  ): T & { member: Member } {
     if (!found) throw new ChatError('unknown-room', `room ${roomId} not found`);
     if (!found.member) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
-    return { room: found.room, member: found.member };
+    return found as T & { member: Member };
   }
 
   /**

@@ -56,7 +56,8 @@ export class SqliteDatabase {
       db.exec('PRAGMA foreign_keys = ON');
       // Negative means KiB. With SQLite's 2 MiB a store of a few hundred MB re-reads its index
       // pages from the OS on almost every request (several pread calls per REST request).
-      if (options.cacheMb !== undefined) db.exec(`PRAGMA cache_size = -${Math.trunc(options.cacheMb * 1024)}`);
+      if (options.cacheMb !== undefined)
+        db.exec(`PRAGMA cache_size = -${Math.trunc(options.cacheMb * 1024)}`);
       migrate(db, path, options.migrations ?? chatMigrations);
     } catch (error) {
       db.close();

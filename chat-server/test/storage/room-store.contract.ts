@@ -206,6 +206,30 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       });
     });
 
+    describe('standing', () => {
+      it('gives the one member asked for, as membership does, without the room', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.markRead(room.id, 'ann', 'm-0003');
+        const found = await store.standing(room.id, 'ann');
+        expect(found).toEqual({ member: (await store.membership(room.id, 'ann'))?.member });
+        expect(found?.member?.lastReadMessageId).toBe('m-0003');
+      });
+
+      it('gives no member for a non-member, even one named like an object property', async () => {
+        const [room] = await created(aRoom());
+        for (const uid of ['stranger', 'constructor', '__proto__', 'toString'])
+          expect(await store.standing(room.id, uid)).toEqual({ member: null });
+      });
+
+      it('returns null for an unknown or closed room', async () => {
+        const [room] = await created(aRoom());
+        expect(await store.standing(randomUUID(), room.ownerUid)).toBeNull();
+        await store.closeRoom(room.id, at(5));
+        expect(await store.standing(room.id, room.ownerUid)).toBeNull();
+      });
+    });
+
     describe('join', () => {
       it('adds the member with no read position', async () => {
         const [room] = await created(aRoom());

@@ -7,6 +7,7 @@ import type { Refusal } from '../src/session/refusal';
 /** A session as heart-beats see it: open until a test says otherwise. */
 class FakeHeartbeatOwner implements HeartbeatOwner {
   isOpen = true;
+  lastOutboundAt = Date.now();
   readonly refusals: Refusal[] = [];
   heartbeatTimedOut(refusal: Refusal): void {
     this.refusals.push(refusal);
@@ -42,7 +43,7 @@ describe('Heartbeats (with its owner)', () => {
   it('re-arms from the last send: a session that sent something meanwhile gets no EOL', () => {
     heartbeats.start({ sendEveryMs: 100, expectEveryMs: 0 });
     vi.advanceTimersByTime(60);
-    heartbeats.lastOutboundAt = Date.now(); // a MESSAGE went out at 60 ms
+    owner.lastOutboundAt = Date.now(); // a MESSAGE went out at 60 ms
     vi.advanceTimersByTime(99); // 159 ms: the timer fired at 100 and re-armed for 160
     expect(sent).toHaveLength(0);
     vi.advanceTimersByTime(1);

@@ -114,6 +114,8 @@ export class StompConnection
   userKey = '';
   version: StompVersion = '1.2';
   connectedAt = new Date(0);
+  /** HeartbeatOwner: time of the last frame sent to the client. */
+  lastOutboundAt = Date.now();
   readonly remoteAddress: string;
 
   private state = State.AwaitingConnect;
@@ -298,7 +300,7 @@ export class StompConnection
     }
     this.ws.send(frame, message.binary ? BINARY : TEXT);
     this.env.frames.messagesSent += 1;
-    this.heartbeats.lastOutboundAt = now;
+    this.lastOutboundAt = now;
   }
 
   private dropSlowConsumer(reason: string): void {
@@ -671,7 +673,7 @@ export class StompConnection
       return;
     }
     this.ws.send(encodeFrame(command, headers, body, this.version), TEXT);
-    this.heartbeats.lastOutboundAt = Date.now();
+    this.lastOutboundAt = Date.now();
   }
 
   private errorFrame(error: StompError, receipt: string | undefined): Buffer {

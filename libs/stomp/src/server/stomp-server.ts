@@ -77,6 +77,9 @@ export class StompServer {
       // same ERROR from StompConnection before ws closes with 1009.
       maxPayload: Math.max(this.limits.maxFrameBytes * 4, 256 * 1024),
       perMessageDeflate: false,
+      // `connections` already tracks every session and close() ends them all before closing
+      // the server; ws's own tracking would add a Set entry and a close listener per socket.
+      clientTracking: false,
       // STOMP is bytes: a text message with invalid UTF-8 gets a STOMP ERROR (or is a valid
       // body), not a bare WebSocket close 1007. Also saves validating every inbound byte.
       skipUTF8Validation: true,

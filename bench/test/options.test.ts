@@ -31,6 +31,13 @@ describe.each([
     started: 'seeding',
     typo: '--durtion=5',
   },
+  {
+    bench: 'line probe',
+    entry: join(__dirname, '..', 'dist', 'line-probe.js'),
+    usage: 'usage: node bench/dist/line-probe.js',
+    started: 'lines to',
+    typo: '--subscriber=5',
+  },
 ])('$bench options', ({ entry, usage, started, typo }) => {
   it('--help prints the usage and runs nothing', async () => {
     const { stdout } = await run(process.execPath, [entry, '--help'], { timeout: 20_000 });

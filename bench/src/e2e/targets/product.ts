@@ -36,10 +36,11 @@ export class ProductTarget implements Target {
     return `${this.node.chatUrl.replace('http', 'ws')}/ws-chat`;
   }
 
-  static async start(): Promise<ProductTarget> {
+  /** `root`: a checkout whose built single node runs (default: this one), to pair two builds. */
+  static async start(root?: string): Promise<ProductTarget> {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-product-'));
     try {
-      return new ProductTarget(await startProductProcess({ dataDir, limits: RAISED_LIMITS }), dataDir);
+      return new ProductTarget(await startProductProcess({ dataDir, limits: RAISED_LIMITS, root }), dataDir);
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;

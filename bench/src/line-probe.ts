@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
-import { helpOrRefuseUnknown } from './options';
+import { helpOrRefuseUnknown, numberOption, optionValue } from './options';
 import { cpuMsOf } from './e2e/process-stats';
+import { frame } from './e2e/stomp-wire';
 import { BareWsTarget } from './e2e/targets/bare-ws';
 import { ProductTarget } from './e2e/targets/product';
 import type { Outgoing, Target } from './e2e/targets/target';
@@ -13,11 +14,6 @@ const USAGE = `usage: node bench/dist/line-probe.js [--target=product|bare-ws] [
 
 const NUMBERS = ['subscribers', 'lines'] as const;
 const WARM_UP_LINES = 500;
-
-function frame(command: string, headers: Record<string, string>, body = ''): string {
-  const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}`);
-  return `${command}\n${lines.join('\n')}\n\n${body}\0`;
-}
 
 /**
  * A raw STOMP client. While a request waits for its answer it keeps what arrives, to find the
@@ -72,15 +68,9 @@ class ProbeClient {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (helpOrRefuseUnknown(args, USAGE, { flags: [], withValue: ['target', ...NUMBERS, 'root'] })) return;
-  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const number = (name: (typeof NUMBERS)[number], fallback: number): number => {
-    const text = option(name);
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`--${name} must be a whole number of at least 1, got "${text}"\n${USAGE}`);
-    return value;
-  };
+  const option = (name: string) => optionValue(args, name);
+  const number = (name: (typeof NUMBERS)[number], fallback: number) =>
+    numberOption(args, name, fallback, { minimum: 1, whole: true, usage: USAGE });
   const targetName = option('target') ?? 'product';
   if (targetName !== 'product' && targetName !== 'bare-ws')
     throw new Error(`--target must be product or bare-ws, got "${targetName}"\n${USAGE}`);

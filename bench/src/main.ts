@@ -5,7 +5,7 @@ import { formatReport } from './e2e/report';
 import { formatRestReport, REST_FULL, runRestBench } from './rest/bench';
 import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite';
 import type { TargetName } from './e2e/targets/target';
-import { helpOrRefuseUnknown } from './options';
+import { helpOrRefuseUnknown, optionValue } from './options';
 
 const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
 const LIBRARY = 'library-fanout';
@@ -29,7 +29,7 @@ const USAGE =
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
-  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const option = (name: string) => optionValue(args, name);
   if (helpOrRefuseUnknown(args, USAGE, { flags: ['--smoke'], withValue: ['targets', 'json'] })) return;
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter(

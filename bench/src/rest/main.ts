@@ -7,7 +7,7 @@ import {
   runRestBench,
   type RestEndpoint,
 } from './bench';
-import { helpOrRefuseUnknown } from '../options';
+import { helpOrRefuseUnknown, numberOption, optionValue } from '../options';
 
 const USAGE =
   'usage: node bench/dist/rest/main.js [endpoint…] [--smoke] [--duration=S] [--connections=N] [--warmup=S] [--no-cap] [--cap-detail] [--baseline=CHECKOUT] [--rounds=N] [--rooms=N] [--messages=N] [--tracks=N] [--cpu-prof=DIR] [--json=FILE]';
@@ -37,20 +37,14 @@ const OPTIONS = {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (helpOrRefuseUnknown(args, USAGE, OPTIONS)) return;
-  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const option = (name: string) => optionValue(args, name);
   const base = args.includes('--smoke') ? REST_SMOKE : REST_FULL;
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter((a) => !(REST_ENDPOINTS as readonly string[]).includes(a));
   if (unknown.length)
     throw new Error(`unknown endpoint(s) ${unknown.join(', ')}; known: ${REST_ENDPOINTS.join(', ')}`);
-  const number = (name: string, fallback: number) => {
-    const value = option(name);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed) || parsed < MINIMUM[name])
-      throw new Error(`--${name} must be a number of at least ${MINIMUM[name]}, got "${value}"\n${USAGE}`);
-    return parsed;
-  };
+  const number = (name: string, fallback: number) =>
+    numberOption(args, name, fallback, { minimum: MINIMUM[name], usage: USAGE });
   // Every number option is checked here, before the seed and the product start.
   for (const name of Object.keys(MINIMUM)) number(name, 0);
   const profileDir = option('cpu-prof');

@@ -1,5 +1,7 @@
 // Single process only: messages in the embedded SQLite file; use the MongoDB adapter for a cluster.
+import { Logger } from '@nestjs/common';
 import type { StoredMessageType } from '@playlist-chat/contracts';
+import { PeriodicTask } from '@playlist-chat/platform';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import { idAfter } from '../ids/message-id';
@@ -40,19 +42,18 @@ const indexPendingEveryMs = 500;
  */
 export class SqliteMessageStore extends MessageStore {
   private closed = false;
-  private readonly indexTimer: NodeJS.Timeout;
+  /** A failed pass is logged; the next tick, or the next search, indexes what it left. */
+  private readonly indexer = new PeriodicTask({
+    name: 'search index batch',
+    intervalMs: indexPendingEveryMs,
+    run: async () => this.indexPending(),
+    logger: new Logger(SqliteMessageStore.name),
+  });
 
   constructor(private readonly db: SqliteDatabase) {
     super();
     db.retain();
-    this.indexTimer = setInterval(() => {
-      try {
-        this.indexPending();
-      } catch {
-        // Busy or closing: the next tick, or the next search (which reports its failure), indexes them.
-      }
-    }, indexPendingEveryMs);
-    this.indexTimer.unref();
+    this.indexer.start();
   }
 
   async append(message: StoredMessage): Promise<AppendResult> {
@@ -239,7 +240,7 @@ export class SqliteMessageStore extends MessageStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.indexTimer);
+    await this.indexer.stop();
     try {
       if (this.db.isOpen) this.indexPending();
     } catch {

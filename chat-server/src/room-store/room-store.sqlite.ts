@@ -131,15 +131,15 @@ export class SqliteRoomStore extends RoomStore {
 
   async standing(roomId: string, uid: string): Promise<MemberStanding | null> {
     // One statement: the room's liveness and, when there is one, the member row.
-    const row = this.db.get<{ live: number } & Partial<MemberRow>>(
-      `SELECT 1 AS live, m.room_id, m.uid, m.nick_name, m.profile_image, m.last_read_message_id, m.entered_at
-       FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.uid = ?
+    // The member columns are room_members' own (rooms has none of those names); all null without a member.
+    const row = this.db.get<MemberRow | { [K in keyof MemberRow]: null }>(
+      `SELECT ${memberColumns} FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.uid = ?
        WHERE r.id = ? AND r.closed_at IS NULL`,
       uid,
       roomId,
     );
     if (!row) return null;
-    return { member: row.uid === undefined || row.uid === null ? null : toMember(row as MemberRow) };
+    return { member: row.uid === null ? null : toMember(row) };
   }
 
   async join(

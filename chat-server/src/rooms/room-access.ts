@@ -25,8 +25,7 @@ export class RoomAccess {
 
   /** This member and the room without its members (the playlist included). */
   async memberWithRoom(roomId: string, uid: string): Promise<{ room: RoomHeader; member: Member }> {
-    const found = this.required(roomId, await this.rooms.membership(roomId, uid));
-    return { room: found.room, member: found.member };
+    return this.required(roomId, await this.rooms.membership(roomId, uid));
   }
 
   private required<T extends { member: Member | null }>(

@@ -30,8 +30,8 @@ export interface HeartbeatOwner {
  * WebSocket message (any message counts) that ends the session after twice the agreed interval
  * of silence. Timers are `unref`'d; `stop()` clears them.
  *
- * Each chain's timer callback is bound once, in `start()`, and the intervals are fields: a
- * re-arm allocates only the timer, and an idle session keeps no closure per pending timer.
+ * The timer callbacks are static and get this object as their argument, and the intervals are
+ * fields: a re-arm allocates only the timer, and an idle session keeps no closure for its timers.
  */
 export class Heartbeats {
   /** Time of the last inbound WebSocket message; the session sets it. */
@@ -42,10 +42,6 @@ export class Heartbeats {
   private allowedSilenceMs = 0;
   private sendTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
-  /** `sendIfIdle` bound to this, made by `start()` when heart-beats are sent. */
-  private onSendTimer: (() => void) | undefined;
-  /** `checkSilence` bound to this, made by `start()` when heart-beats are expected. */
-  private onCheckTimer: (() => void) | undefined;
 
   constructor(
     private readonly ws: Pick<WebSocket, 'send'>,
@@ -55,12 +51,10 @@ export class Heartbeats {
   start(agreed: AgreedHeartbeat): void {
     if (agreed.sendEveryMs > 0) {
       this.sendEveryMs = agreed.sendEveryMs;
-      this.onSendTimer = this.sendIfIdle.bind(this);
       this.scheduleHeartbeat(agreed.sendEveryMs);
     }
     if (agreed.expectEveryMs > 0) {
       this.allowedSilenceMs = agreed.expectEveryMs * 2;
-      this.onCheckTimer = this.checkSilence.bind(this);
       this.scheduleSilenceCheck(agreed.expectEveryMs * 2 + 1);
     }
   }
@@ -71,42 +65,42 @@ export class Heartbeats {
   }
 
   private scheduleHeartbeat(delay: number): void {
-    this.sendTimer = setTimeout(this.onSendTimer!, delay);
+    this.sendTimer = setTimeout(Heartbeats.sendIfIdle, delay, this);
     this.sendTimer.unref();
   }
 
-  private sendIfIdle(): void {
-    if (!this.owner.isOpen) return;
-    const interval = this.sendEveryMs;
+  private static sendIfIdle(heartbeats: Heartbeats): void {
+    const { owner, sendEveryMs: interval } = heartbeats;
+    if (!owner.isOpen) return;
     const now = Date.now();
-    const idle = now - this.owner.lastOutboundAt;
+    const idle = now - owner.lastOutboundAt;
     if (idle >= interval) {
-      this.ws.send(HEARTBEAT_FRAME, TEXT);
-      this.owner.lastOutboundAt = now;
-      this.scheduleHeartbeat(interval);
+      heartbeats.ws.send(HEARTBEAT_FRAME, TEXT);
+      owner.lastOutboundAt = now;
+      heartbeats.scheduleHeartbeat(interval);
     } else {
-      this.scheduleHeartbeat(interval - idle);
+      heartbeats.scheduleHeartbeat(interval - idle);
     }
   }
 
   private scheduleSilenceCheck(delay: number): void {
-    this.checkTimer = setTimeout(this.onCheckTimer!, delay);
+    this.checkTimer = setTimeout(Heartbeats.checkSilence, delay, this);
     this.checkTimer.unref();
   }
 
-  private checkSilence(): void {
-    if (!this.owner.isOpen) return;
-    const allowed = this.allowedSilenceMs;
-    const silent = Date.now() - this.lastInboundAt;
+  private static checkSilence(heartbeats: Heartbeats): void {
+    const { owner, allowedSilenceMs: allowed } = heartbeats;
+    if (!owner.isOpen) return;
+    const silent = Date.now() - heartbeats.lastInboundAt;
     if (silent > allowed) {
-      this.owner.heartbeatTimedOut(
+      owner.heartbeatTimedOut(
         new Refusal(
           'heart-beat-timeout',
           `no heart-beat or frame for ${silent} ms (agreed ${allowed / 2} ms)`,
         ),
       );
     } else {
-      this.scheduleSilenceCheck(allowed - silent + 1);
+      heartbeats.scheduleSilenceCheck(allowed - silent + 1);
     }
   }
 }

@@ -115,18 +115,20 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   async membership(roomId: string, uid: string): Promise<MembershipView | null> {
-    const row = this.db.get<RoomRow>(
-      `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
-      roomId,
-    );
-    if (!row) return null;
-    const member = this.db.get<MemberRow>(
-      `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
-      roomId,
-      uid,
-    );
-    const { users: _none, ...room } = toRoom(row, {});
-    return { room, member: member ? toMember(member) : null };
+    return this.db.read(() => {
+      const row = this.db.get<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
+        roomId,
+      );
+      if (!row) return null;
+      const member = this.db.get<MemberRow>(
+        `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
+        roomId,
+        uid,
+      );
+      const { users: _none, ...room } = toRoom(row, {});
+      return { room, member: member ? toMember(member) : null };
+    });
   }
 
   async standing(roomId: string, uid: string): Promise<MemberStanding | null> {
@@ -249,10 +251,12 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   async listIdleSince(cutoff: Date): Promise<Room[]> {
-    return this.withMembers(
-      this.db.all<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`,
-        cutoff.getTime(),
+    return this.db.read(() =>
+      this.withMembers(
+        this.db.all<RoomRow>(
+          `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`,
+          cutoff.getTime(),
+        ),
       ),
     );
   }
@@ -291,11 +295,13 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   private findLive(roomId: string): Room | null {
-    const row = this.db.get<RoomRow>(
-      `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
-      roomId,
-    );
-    return row ? this.withMembers([row])[0] : null;
+    return this.db.read(() => {
+      const row = this.db.get<RoomRow>(
+        `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
+        roomId,
+      );
+      return row ? this.withMembers([row])[0] : null;
+    });
   }
 
   private requireLive(roomId: string): Room {
@@ -308,10 +314,17 @@ export class SqliteRoomStore extends RoomStore {
   private withMembers(rows: RoomRow[]): Room[] {
     if (rows.length === 0) return [];
     const members = new Map<string, [string, Member][]>(rows.map((row) => [row.id, []]));
-    const memberRows = this.db.all<MemberRow>(
-      `SELECT ${memberColumns} FROM room_members WHERE room_id IN (SELECT value FROM json_each(?)) ORDER BY entered_at, rowid`,
-      JSON.stringify(rows.map((row) => row.id)),
-    );
+    // One room (every single-room read) needs no JSON list of ids.
+    const memberRows =
+      rows.length === 1
+        ? this.db.all<MemberRow>(
+            `SELECT ${memberColumns} FROM room_members WHERE room_id = ? ORDER BY entered_at, rowid`,
+            rows[0].id,
+          )
+        : this.db.all<MemberRow>(
+            `SELECT ${memberColumns} FROM room_members WHERE room_id IN (SELECT value FROM json_each(?)) ORDER BY entered_at, rowid`,
+            JSON.stringify(rows.map((row) => row.id)),
+          );
     for (const row of memberRows) members.get(row.room_id)?.push([row.uid, toMember(row)]);
     // fromEntries defines own properties, so a uid like "__proto__" stays an ordinary key.
     return rows.map((row) => toRoom(row, Object.fromEntries(members.get(row.id) ?? [])));

@@ -1,7 +1,7 @@
 // Single process only: an embedded SQLite file under DATA_DIR; use the MongoDB adapters for a cluster.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { migrations as chatMigrations, type Migration } from './migrations.sqlite';
 
 export interface SqliteDatabaseOptions {
@@ -24,7 +24,8 @@ export interface RunResult {
  *
  * `DatabaseSync` is synchronous: every call blocks the event loop until SQLite answers, which
  * is fine for one node as long as each call stays short (indexed lookups, bounded pages).
- * Statements are prepared once and cached by their SQL text.
+ * Statements are prepared once and cached by their SQL text, each with the function that turns
+ * its rows into objects (`rowShape`).
  *
  * Durability: WAL with `synchronous=NORMAL` survives a crash of the process; a power loss may
  * drop the last transactions before a checkpoint (the usual WAL trade-off for write speed).
@@ -33,7 +34,9 @@ export interface RunResult {
  * it closes; the connection closes when the last holder lets go.
  */
 export class SqliteDatabase {
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements = new Map<string, Prepared>();
+  private begin: StatementSync | undefined;
+  private rollback: StatementSync | undefined;
   private holders = 0;
   private savepoints = 0;
 
@@ -72,17 +75,41 @@ export class SqliteDatabase {
 
   /** Runs an INSERT/UPDATE/DELETE; returns how many rows it changed. */
   run(sql: string, ...params: SQLInputValue[]): RunResult {
-    return { changes: Number(this.statement(sql).run(...params).changes) };
+    return { changes: Number(this.prepared(sql).statement.run(...params).changes) };
   }
 
   /** First row of a SELECT. `Row` must describe the SELECT's columns (SQLite does not check it). */
   get<Row>(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.statement(sql).get(...params) as Row | undefined;
+    const { statement, shape } = this.prepared(sql);
+    const values = statement.get(...params) as RowValues | undefined;
+    return values === undefined ? undefined : (shape(values) as Row);
   }
 
   /** Every row of a SELECT. `Row` must describe the SELECT's columns (SQLite does not check it). */
   all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.statement(sql).all(...params) as Row[];
+    const { statement, shape } = this.prepared(sql);
+    const rows = statement.all(...params) as unknown[];
+    for (let index = 0; index < rows.length; index++) rows[index] = shape(rows[index] as RowValues);
+    return rows as Row[];
+  }
+
+  /**
+   * Runs `fn`'s statements in one read transaction: they see one snapshot (another process's
+   * write cannot land between them) and take SQLite's shared lock once instead of once each
+   * (two `fcntl` calls per statement otherwise). `fn` must be synchronous and only read.
+   * Inside `transaction()` it simply runs.
+   */
+  read<T>(fn: () => T): T {
+    if (this.db.isTransaction) return synchronousResult(fn());
+    this.begin ??= this.db.prepare('BEGIN DEFERRED');
+    this.rollback ??= this.db.prepare('ROLLBACK');
+    this.begin.run();
+    try {
+      return synchronousResult(fn());
+    } finally {
+      // Nothing was written: ending by ROLLBACK only lets the snapshot go, and guarantees it.
+      if (this.db.isTransaction) this.rollback.run();
+    }
   }
 
   /** Runs a statement without caching it (pragmas, one-off maintenance). */
@@ -127,6 +154,7 @@ export class SqliteDatabase {
   close(): void {
     if (!this.db.isOpen) return;
     this.statements.clear();
+    this.begin = this.rollback = undefined;
     this.db.close();
   }
 
@@ -146,14 +174,45 @@ export class SqliteDatabase {
     }
   }
 
-  private statement(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+  private prepared(sql: string): Prepared {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      const statement = this.db.prepare(sql);
+      prepared = { statement, shape: rowShape(statement) };
+      this.statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
+}
+
+type RowValues = readonly SQLOutputValue[];
+type RowShape = (values: RowValues) => Record<string, SQLOutputValue>;
+
+interface Prepared {
+  readonly statement: StatementSync;
+  /** Turns one row, read as an array of column values, into an object keyed by column name. */
+  readonly shape: RowShape;
+}
+
+/**
+ * Rows are read as arrays and turned into objects by a function made for the statement's
+ * columns. node:sqlite's own row objects have a null prototype, which V8 builds as dictionaries:
+ * slower to create, and every read of a column from one is a megamorphic lookup. An object
+ * literal of fixed keys shares one hidden class per statement. Measured on the REST bench's
+ * seed, one statement in a loop: a 10-row history page 30 % cheaper, a one-row lookup 16 %.
+ */
+function rowShape(statement: StatementSync): RowShape {
+  const names = statement.columns().map((column) => column.name);
+  if (names.length === 0) return () => ({});
+  statement.setReturnArrays(true);
+  // Keys are the statement's own column names, quoted by JSON.stringify; no value is code. A
+  // computed key keeps a column named __proto__ an own property, as node:sqlite's rows have it.
+  const fields = names.map((name, index) => {
+    const key = JSON.stringify(name);
+    return `${name === '__proto__' ? `[${key}]` : key}: values[${index}]`;
+  });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- built once per statement, from its column names
+  return new Function('values', `return { ${fields.join(', ')} };`) as RowShape;
 }
 
 function synchronousResult<T>(result: T): T {

@@ -174,6 +174,63 @@ describe('SQLite database', () => {
     expect(db.all('SELECT x FROM t')).toEqual([]);
   });
 
+  it("reads rows as plain objects keyed by column name, with SQLite's values, as node:sqlite does", () => {
+    const db = open(dataDir);
+    const row = db.get<Record<string, unknown>>(
+      "SELECT 1 AS a, 'x' AS b, NULL AS c, 2.5 AS d, x'00ff' AS e, 3 AS a, 'own' AS __proto__, 'k' AS constructor",
+    );
+    // Two columns of one name: the last wins, as in node:sqlite's own row objects.
+    expect(row).toEqual({
+      a: 3,
+      b: 'x',
+      c: null,
+      d: 2.5,
+      e: new Uint8Array([0, 255]),
+      constructor: 'k',
+      ['__proto__']: 'own',
+    });
+    expect(Object.keys(row!)).toEqual(['a', 'b', 'c', 'd', 'e', '__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(db.all<{ n: number }>('SELECT value AS n FROM json_each(?)', '[1,2,3]')).toEqual([
+      { n: 1 },
+      { n: 2 },
+      { n: 3 },
+    ]);
+    expect(db.get('SELECT 1 AS n WHERE 0')).toBeUndefined();
+  });
+
+  it("reads inside read() from one snapshot: another connection's write lands after it", () => {
+    const db = open(dataDir);
+    db.exec('CREATE TABLE t (x INTEGER)');
+    const other = open(dataDir);
+    const seen = db.read(() => {
+      const before = db.all<{ x: number }>('SELECT x FROM t');
+      other.run('INSERT INTO t (x) VALUES (1)');
+      return [before, db.all<{ x: number }>('SELECT x FROM t')];
+    });
+    expect(seen).toEqual([[], []]);
+    expect(db.all('SELECT x FROM t')).toEqual([{ x: 1 }]);
+  });
+
+  it('ends a read() whose callback throws or is async, and runs read() inside a transaction', () => {
+    const db = open(dataDir);
+    db.exec('CREATE TABLE t (x INTEGER)');
+    expect(() =>
+      db.read(() => {
+        db.get('SELECT x FROM t');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(() => db.read(async () => db.get('SELECT x FROM t'))).toThrow(/synchronous/);
+    // The connection is not left in a transaction: a write from another connection goes through.
+    open(dataDir).run('INSERT INTO t (x) VALUES (1)');
+    db.transaction(() => {
+      db.run('INSERT INTO t (x) VALUES (2)');
+      expect(db.read(() => db.all('SELECT x FROM t ORDER BY x'))).toEqual([{ x: 1 }, { x: 2 }]);
+    });
+    expect(db.all('SELECT x FROM t ORDER BY x')).toEqual([{ x: 1 }, { x: 2 }]);
+  });
+
   it('closes the shared connection when the last store closes', async () => {
     const db = open(dataDir);
     const rooms = new SqliteRoomStore(db);

@@ -38,4 +38,5 @@ export * from './http/validation.pipe';
 export * from './http/json-depth';
 export * from './http/trusted-proxies';
 export * from './http/safe-text.validator';
+export * from './http/weak-etag';
 export * from './auth';

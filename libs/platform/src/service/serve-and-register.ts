@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { PlatformSettings } from '../config/platform.settings';
 import { ServiceRegistry } from '../service-registry/service-registry.port';
+import { weakEtag } from '../http/weak-etag';
 import { instanceName } from './instance-name';
 import type { RunningService } from './running-service';
 
@@ -29,6 +30,12 @@ export interface ServeAndRegisterOptions {
 
 const wildcardHosts = ['0.0.0.0', '::', ''];
 
+/** The two Express settings calls made here (the app is Nest on Express). */
+interface ExpressSettings {
+  disable(setting: string): void;
+  set(setting: string, value: unknown): void;
+}
+
 /**
  * The common tail of every app's start-up: listen, register in discovery as
  * `<instance name>-<port>` with `/health/ready` as its check, and hand back a RunningService.
@@ -40,8 +47,11 @@ export async function serveAndRegister(
   options: ServeAndRegisterOptions,
 ): Promise<RunningService> {
   const { service, host, platform } = options;
+  const express = app.getHttpAdapter().getInstance() as Partial<ExpressSettings>;
   // No `X-Powered-By: Express`: it tells an attacker what to try, and the gateway would pass it on.
-  (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
+  express.disable?.('x-powered-by');
+  // The same weak ETags as Express's default, computed without copying the body first.
+  express.set?.('etag', weakEtag);
   await app.listen(options.port, host);
 
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;

@@ -163,7 +163,10 @@ interface RawRequest {
 type Autocannon = (options: {
   url: string;
   connections: number;
-  duration: number;
+  /** Seconds to run, or… */
+  duration?: number;
+  /** …how many requests to send in all. */
+  amount?: number;
   requests: { setupRequest: (request: RawRequest) => RawRequest }[];
 }) => Promise<AutocannonResult>;
 
@@ -197,6 +200,42 @@ function load(
       },
     ],
   });
+}
+
+/**
+ * One request per user, before anything is measured: a client verifies its token on its first
+ * request and reuses it for the session, so in steady state the server's verified-token cache
+ * answers (a verification costs ~60 µs, a cache hit ~0.5). Without this, the first endpoint
+ * measured on a fresh server, and every cap-* stack, paid for thousands of first verifications
+ * that a short run does not amortize.
+ */
+async function verifyEveryToken(
+  url: string,
+  path: string,
+  users: readonly string[],
+  tokenOf: (uid: string) => string,
+  connections: number,
+): Promise<void> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: Math.min(connections, users.length),
+    amount: users.length,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          method: 'GET',
+          path,
+          headers: { ...request.headers, authorization: `Bearer ${tokenOf(users[next++ % users.length])}` },
+        }),
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(
+      `verifying every token on ${url}${path}: ${result.non2xx} answers not 2xx, ${result.errors} errors`,
+    );
 }
 
 /** What one endpoint asks: a path and the caller, picked afresh for every request. */
@@ -250,9 +289,13 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
       ...(baseline ? [{ build: 'baseline' as const, server: baseline, tokenOf: tokensOf(baseline) }] : []),
       { build: 'ours' as const, server: product, tokenOf: tokensOf(product) },
     ];
-    // Warm-up: the first requests compile code paths and fill SQLite's page cache.
-    for (const { server, tokenOf } of builds)
+    // Warm-up: the first requests compile code paths and fill SQLite's page cache; then every
+    // user's token is verified once on each of the two ports (the chat server's and the gateway's).
+    for (const { server, tokenOf } of builds) {
       for (const endpoint of REST_ENDPOINTS) await probe(server, endpoint, pickers[endpoint], tokenOf);
+      for (const url of [server.chatUrl, server.gatewayUrl])
+        await verifyEveryToken(url, '/v1/api/rooms/joined', seed.users, tokenOf, options.connections);
+    }
     const idleRssMb = rssKbOf(product.pid) / 1024;
     const endpoints: EndpointResult[] = [];
     const rounds = baseline ? (options.rounds ?? 2) : 1;
@@ -280,6 +323,7 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
             if (!token) capTokens.set(uid, (token = mintToken(server.secret, uid)));
             return token;
           };
+          await verifyEveryToken(server.url, '/hello', users, tokenOfCap, options.connections);
           const result = {
             ...(await measure(server, variant, pick, tokenOfCap, options)),
             build: 'ours' as const,

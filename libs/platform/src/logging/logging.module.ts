@@ -65,7 +65,8 @@ function requestFields(): object {
  */
 @Injectable()
 class RequestLogging {
-  private app?: ServiceBindings | null;
+  /** This app's name to add to request lines, or null when the root logger already carries it; undefined until the first request. */
+  private app: ServiceBindings | null | undefined;
 
   constructor(
     @Inject(SERVICE_BINDINGS) private readonly bindings: ServiceBindings,
@@ -79,9 +80,12 @@ class RequestLogging {
     // nestjs-pino keeps ONE root logger per process (the first app to start creates it), so in a
     // single-node process the apps after the first would log under the first one's name. JSON
     // readers take the last of a repeated key, so the app's own name, written after, wins.
-    this.app ??= this.rootDiffers() ? this.bindings : null;
+    // Decided once (not `??=`: null is the answer "no need", and pino's bindings() parses JSON).
+    if (this.app === undefined) this.app = this.rootDiffers() ? this.bindings : null;
     const scope: RequestScope = this.app ? { request, app: this.app } : { request };
-    if (!isHealthProbe(request)) logWhenDone(PinoLogger.root, scope, response, Date.now());
+    const log = PinoLogger.root;
+    // No listeners for a line the level would drop (LOG_LEVEL=warn and above): three on and off per request.
+    if (log.isLevelEnabled('info') && !isHealthProbe(request)) logWhenDone(log, scope, response, Date.now());
     requestScope.run(scope, next);
   };
 
@@ -100,7 +104,6 @@ function isHealthProbe(request: IncomingMessage): boolean {
 function logWhenDone(log: Logger, scope: RequestScope, response: ServerResponse, startedAt: number): void {
   const done = (error?: unknown) => {
     response.off('finish', done).off('close', done).off('error', done);
-    if (!log.isLevelEnabled('info')) return;
     const line = { req: scope.request, ...scope.app, res: response, responseTime: Date.now() - startedAt };
     const failure =
       error ??

@@ -18,12 +18,20 @@ describe('SQLite database', () => {
     opened.push(db);
     return db;
   };
+  // Closed before their connections, so no search-index timer outlives its test's file.
+  const messageStores: SqliteMessageStore[] = [];
+  const messageStore = (db: SqliteDatabase): SqliteMessageStore => {
+    const store = new SqliteMessageStore(db);
+    messageStores.push(store);
+    return store;
+  };
 
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'chat-db-'));
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    for (const store of messageStores.splice(0)) await store.close();
     for (const db of opened.splice(0)) db.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -128,9 +136,7 @@ describe('SQLite database', () => {
         "SELECT message_id, room_seq FROM messages WHERE room_id = 'r' ORDER BY room_seq",
       ),
     ).toEqual([1, 2, 3].map((n) => ({ message_id: messageId(n), room_seq: n })));
-    const appended = await new SqliteMessageStore(db).append(
-      aMessage('r', 1, { content: 'after the upgrade' }),
-    );
+    const appended = await messageStore(db).append(aMessage('r', 1, { content: 'after the upgrade' }));
     expect(appended.seq).toBe(4);
     expect(appended.message.messageId > messageId(3)).toBe(true);
   });
@@ -234,7 +240,7 @@ describe('SQLite database', () => {
   it('closes the shared connection when the last store closes', async () => {
     const db = open(dataDir);
     const rooms = new SqliteRoomStore(db);
-    const messages = new SqliteMessageStore(db);
+    const messages = messageStore(db);
     await rooms.close();
     expect(db.isOpen).toBe(true);
     expect(await messages.latest('any-room')).toBeNull();
@@ -246,7 +252,7 @@ describe('SQLite database', () => {
   it('keeps the data of both stores in the one chat.sqlite file', async () => {
     const db = open(dataDir);
     const rooms = new SqliteRoomStore(db);
-    const messages = new SqliteMessageStore(db);
+    const messages = messageStore(db);
     const room = aRoom();
     await rooms.create(room);
     await messages.append(aMessage(room.id, 1));
@@ -257,7 +263,7 @@ describe('SQLite database', () => {
 
   it('purges in batches and keeps the search index in step', async () => {
     const db = open(dataDir);
-    const messages = new SqliteMessageStore(db);
+    const messages = messageStore(db);
     const old = new Date(Date.UTC(2025, 0, 1));
     db.transaction(() => {
       for (let n = 1; n <= 4_500; n += 1) {
@@ -295,7 +301,7 @@ describe('SQLite database', () => {
 
     it('leaves an appended line pending until a search, which indexes it first and finds it', async () => {
       const db = open(dataDir);
-      const messages = new SqliteMessageStore(db);
+      const messages = messageStore(db);
       for (const n of [1, 2, 3]) await messages.append(aMessage('r', n, { content: `groove ${n}` }));
       expect(pending(db)).toBe(3);
       expect(indexed(db, 'groove')).toBe(0);
@@ -308,7 +314,7 @@ describe('SQLite database', () => {
 
     it('indexes pending lines on its own within a second, without a search', async () => {
       const db = open(dataDir);
-      const messages = new SqliteMessageStore(db);
+      const messages = messageStore(db);
       await messages.append(aMessage('r', 1, { content: 'encore please' }));
       await expectEventually(() => expect(indexed(db, 'encore')).toBe(1), { timeoutMs: 3_000 });
       expect(pending(db)).toBe(0);
@@ -316,7 +322,7 @@ describe('SQLite database', () => {
 
     it('keeps the index consistent when pending or indexed lines are deleted or edited', async () => {
       const db = open(dataDir);
-      const messages = new SqliteMessageStore(db);
+      const messages = messageStore(db);
       const old = new Date(Date.UTC(2025, 0, 1));
       await messages.append(aMessage('r', 1, { content: 'vinyl indexed old', createdAt: old }));
       await messages.append(aMessage('r', 2, { content: 'vinyl indexed kept' }));
@@ -336,9 +342,9 @@ describe('SQLite database', () => {
     });
 
     it("indexes another connection's lines: a search on one finds what the other appended", async () => {
-      const writer = new SqliteMessageStore(open(dataDir));
+      const writer = messageStore(open(dataDir));
       const readerDb = open(dataDir);
-      const reader = new SqliteMessageStore(readerDb);
+      const reader = messageStore(readerDb);
       await writer.append(aMessage('r', 1, { content: 'chorus from the other process' }));
       expect(await words(reader, 'chorus')).toEqual(['chorus from the other process']);
       expect(pending(readerDb)).toBe(0);
@@ -346,11 +352,11 @@ describe('SQLite database', () => {
 
     it('indexes what is pending when the store closes, and searches a file written before schema 7', async () => {
       const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 7) });
-      await new SqliteMessageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));
+      await messageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));
       before.close();
 
       const db = open(dataDir);
-      const messages = new SqliteMessageStore(db);
+      const messages = messageStore(db);
       await messages.append(aMessage('r', 2, { content: 'bassline after' }));
       expect(await words(messages, 'bassline')).toEqual(['bassline after', 'bassline before']);
       await messages.append(aMessage('r', 3, { content: 'remix at close' }));

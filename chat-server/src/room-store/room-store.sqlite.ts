@@ -187,23 +187,21 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
-    return this.db.transaction(() => {
-      if (!this.isLive(roomId)) return null;
-      this.db.run(
-        `UPDATE room_members SET last_read_message_id = ?
-         WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)`,
-        messageId,
-        roomId,
-        uid,
-        messageId,
-      );
-      const row = this.db.get<MemberRow>(
-        `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
-        roomId,
-        uid,
-      );
-      return row ? toMember(row) : null;
-    });
+    // Every chat line marks its sender's position: one statement, its own transaction, instead
+    // of a transaction of four (BEGIN IMMEDIATE, liveness, update, read back). Only when the
+    // position does not move (an older id, a non-member, a closed room) is the member read.
+    const moved = this.db.get<MemberRow>(
+      `UPDATE room_members SET last_read_message_id = ?
+       WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)
+         AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = room_members.room_id AND r.closed_at IS NULL)
+       RETURNING ${memberColumns}`,
+      messageId,
+      roomId,
+      uid,
+      messageId,
+    );
+    if (moved) return toMember(moved);
+    return (await this.standing(roomId, uid))?.member ?? null;
   }
 
   async listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]> {

@@ -172,19 +172,22 @@ type Autocannon = (options: {
 
 const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
-/** Runs autocannon: each request from the user and on the path `pick` chooses. */
+/**
+ * Runs autocannon: each request from the user and on the path `pick` chooses, for `length.seconds`
+ * or until `length.amount` requests were sent.
+ */
 function load(
-  target: LoadTarget,
+  url: string,
   pick: RequestPicker,
   tokenOf: (uid: string, scope?: string) => string,
   connections: number,
-  seconds: number,
+  length: { readonly seconds: number } | { readonly amount: number },
   sent: (path: string) => void = () => undefined,
 ): Promise<AutocannonResult> {
   return autocannon({
-    url: target.url,
+    url,
     connections,
-    duration: seconds,
+    ...('seconds' in length ? { duration: length.seconds } : { amount: length.amount }),
     requests: [
       {
         setupRequest: (request) => {
@@ -217,21 +220,13 @@ async function verifyEveryToken(
   connections: number,
 ): Promise<void> {
   let next = 0;
-  const result = await autocannon({
+  const result = await load(
     url,
-    connections: Math.min(connections, users.length),
-    amount: users.length,
-    requests: [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          method: 'GET',
-          path,
-          headers: { ...request.headers, authorization: `Bearer ${tokenOf(users[next++ % users.length])}` },
-        }),
-      },
-    ],
-  });
+    () => ({ path, uid: users[next++ % users.length] }),
+    tokenOf,
+    Math.min(connections, users.length),
+    { amount: users.length },
+  );
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(
       `verifying every token on ${url}${path}: ${result.non2xx} answers not 2xx, ${result.errors} errors`,
@@ -487,7 +482,7 @@ async function measure(
   options: RestBenchOptions,
 ): Promise<Omit<EndpointResult, 'build'>> {
   if (options.warmupSeconds > 0)
-    await load(target, pick, tokenOf, options.connections, options.warmupSeconds);
+    await load(target.url, pick, tokenOf, options.connections, { seconds: options.warmupSeconds });
   const cpu0 = cpuMsOf(target.pid);
   const own0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -497,11 +492,11 @@ async function measure(
   let result: AutocannonResult;
   try {
     result = await load(
-      target,
+      target.url,
       pick,
       tokenOf,
       options.connections,
-      options.durationSeconds,
+      { seconds: options.durationSeconds },
       (p) => (path ||= p),
     );
   } finally {

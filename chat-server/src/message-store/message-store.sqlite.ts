@@ -149,28 +149,24 @@ export class SqliteMessageStore extends MessageStore {
     // statement fed the page as a JSON array (json_each) took 30. With a read position the count
     // seeks to it in (room_id, message_id), so it costs the unread messages, not the room's history.
     // One read transaction: the counts share a snapshot and SQLite's lock is taken once.
-    return this.db.read(() => this.countEach(positions));
-  }
-
-  private countEach(
-    positions: ReadonlyArray<{ roomId: string; afterMessageId: string | null }>,
-  ): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const { roomId, afterMessageId } of positions) {
-      const row =
-        afterMessageId === null
-          ? this.db.get<{ unread: number }>(
-              'SELECT count(*) AS unread FROM messages m WHERE m.room_id = ?',
-              roomId,
-            )
-          : this.db.get<{ unread: number }>(
-              'SELECT count(*) AS unread FROM messages m WHERE m.room_id = ? AND m.message_id > ?',
-              roomId,
-              afterMessageId,
-            );
-      counts.set(roomId, row?.unread ?? 0);
-    }
-    return counts;
+    return this.db.read(() => {
+      const counts = new Map<string, number>();
+      for (const { roomId, afterMessageId } of positions) {
+        const row =
+          afterMessageId === null
+            ? this.db.get<{ unread: number }>(
+                'SELECT count(*) AS unread FROM messages m WHERE m.room_id = ?',
+                roomId,
+              )
+            : this.db.get<{ unread: number }>(
+                'SELECT count(*) AS unread FROM messages m WHERE m.room_id = ? AND m.message_id > ?',
+                roomId,
+                afterMessageId,
+              );
+        counts.set(roomId, row?.unread ?? 0);
+      }
+      return counts;
+    });
   }
 
   async search(

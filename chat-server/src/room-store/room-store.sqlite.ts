@@ -116,10 +116,7 @@ export class SqliteRoomStore extends RoomStore {
 
   async membership(roomId: string, uid: string): Promise<MembershipView | null> {
     return this.db.read(() => {
-      const row = this.db.get<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
-        roomId,
-      );
+      const row = this.liveRow(roomId);
       if (!row) return null;
       const member = this.db.get<MemberRow>(
         `SELECT ${memberColumns} FROM room_members WHERE room_id = ? AND uid = ?`,
@@ -294,12 +291,17 @@ export class SqliteRoomStore extends RoomStore {
 
   private findLive(roomId: string): Room | null {
     return this.db.read(() => {
-      const row = this.db.get<RoomRow>(
-        `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
-        roomId,
-      );
+      const row = this.liveRow(roomId);
       return row ? this.withMembers([row])[0] : null;
     });
+  }
+
+  /** The room's own row, without members, if it is live. */
+  private liveRow(roomId: string): RoomRow | undefined {
+    return this.db.get<RoomRow>(
+      `SELECT ${roomColumns} FROM rooms r WHERE r.id = ? AND r.closed_at IS NULL`,
+      roomId,
+    );
   }
 
   private requireLive(roomId: string): Room {

@@ -35,8 +35,6 @@ export interface RunResult {
  */
 export class SqliteDatabase {
   private readonly statements = new Map<string, Prepared>();
-  private begin: StatementSync | undefined;
-  private rollback: StatementSync | undefined;
   private holders = 0;
   private savepoints = 0;
 
@@ -101,14 +99,12 @@ export class SqliteDatabase {
    */
   read<T>(fn: () => T): T {
     if (this.db.isTransaction) return synchronousResult(fn());
-    this.begin ??= this.db.prepare('BEGIN DEFERRED');
-    this.rollback ??= this.db.prepare('ROLLBACK');
-    this.begin.run();
+    this.run('BEGIN DEFERRED');
     try {
       return synchronousResult(fn());
     } finally {
       // Nothing was written: ending by ROLLBACK only lets the snapshot go, and guarantees it.
-      if (this.db.isTransaction) this.rollback.run();
+      if (this.db.isTransaction) this.run('ROLLBACK');
     }
   }
 
@@ -154,7 +150,6 @@ export class SqliteDatabase {
   close(): void {
     if (!this.db.isOpen) return;
     this.statements.clear();
-    this.begin = this.rollback = undefined;
     this.db.close();
   }
 

@@ -7,13 +7,15 @@ import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite
 import type { TargetName } from './e2e/targets/target';
 import { helpOrRefuseUnknown, optionValue } from './options';
 
+/** The default targets; `product-gateway` (STOMP through the gateway, as web clients connect) runs when named. */
 const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
+const KNOWN_TARGETS: readonly TargetName[] = [...TARGETS, 'product-gateway'];
 const LIBRARY = 'library-fanout';
 /** The REST benchmark (`bench/src/rest`; run alone, with its own options, by `node bench/dist/rest/main.js`). */
 const REST = 'rest';
 
 const USAGE =
-  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq] [--json=FILE]';
+  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--json=FILE]';
 
 /**
  * `USAGE` above; `--help` prints it, and any other option is refused.
@@ -40,6 +42,9 @@ async function main(): Promise<void> {
       `unknown scenario(s) ${unknown.join(', ')}; known: ${[...SCENARIOS, LIBRARY].join(', ')}`,
     );
   const targets = (option('targets')?.split(',') ?? TARGETS) as TargetName[];
+  const strange = targets.filter((t) => !(KNOWN_TARGETS as readonly string[]).includes(t));
+  if (strange.length)
+    throw new Error(`unknown target(s) ${strange.join(', ')}; known: ${KNOWN_TARGETS.join(', ')}`);
   const scenarios = (
     named.length ? named.filter((a) => a !== LIBRARY && a !== REST) : [...SCENARIOS]
   ) as ScenarioName[];

@@ -59,3 +59,16 @@ describe('REST bench number options', () => {
     expect(notANumber?.stderr).toContain('--duration must be a number of at least 1, got "ten"');
   });
 });
+
+describe('bench targets', () => {
+  it('an unknown target is refused before anything starts, naming the known ones', async () => {
+    const failure = await refused(join(__dirname, '..', 'dist', 'main.js'), [
+      'fanout',
+      '--targets=product,nats',
+    ]);
+    expect(failure?.code).not.toBe(0);
+    expect(failure?.stderr).toContain(
+      'unknown target(s) nats; known: product, bare-ws, rabbitmq, product-gateway',
+    );
+  });
+});

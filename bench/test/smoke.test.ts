@@ -119,3 +119,24 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
     expect(output).toMatch(/ratios \(product ÷\): CPU per delivery \d+\.\d\d× bare ws/);
   });
 });
+
+/**
+ * Web clients reach STOMP through the gateway's /ws-chat (on its own thread in the single node):
+ * the same fan-out smoke with every subscriber and sender connected there.
+ */
+describe('bench smoke run through the gateway (--targets=product-gateway)', () => {
+  it('fanout: every line reached every subscriber once, in order', async () => {
+    const { report } = await runSmoke<SuiteReport>(main, 60_000, ['fanout', '--targets=product-gateway']);
+    expect(report.skipped).toEqual([]);
+    const [result] = report.scenarios.find((s) => s.scenario === 'fanout')!.results as LoadResult[];
+    expect(result.target).toBe('product-gateway');
+    expect(result.sent).toBeGreaterThan(0);
+    expect({ delivered: result.delivered, lost: result.lost, duplicated: result.duplicated }).toEqual({
+      delivered: result.expected,
+      lost: 0,
+      duplicated: 0,
+    });
+    expect(result.outOfOrder).toBe(0);
+    expect(result.refused).toBe(0);
+  }, 70_000);
+});

@@ -8,6 +8,9 @@ import {
 } from '@playlist-chat/platform';
 import { startPresenceServer } from '@playlist-chat/presence-server';
 import { gatewaySettings, startGateway } from '@playlist-chat/gateway';
+import { Logger } from '@nestjs/common';
+import { startGatewayThread } from './gateway-thread-handle';
+import { singleNodeSettings } from './single-node.settings';
 
 export interface SingleNode {
   readonly gateway: RunningService;
@@ -24,9 +27,11 @@ export interface SingleNodeOptions {
 
 /**
  * The whole product in one process: presence server, chat server and gateway, each a Nest app on
- * its own port, sharing the process-wide in-memory event bus, fan-out and service registry (the
- * single-node adapters DEPLOYMENT_MODE=single selects); the chat server's presence lookups call
- * the presence server's service directly. Every setting is validated before
+ * its own port; the chat and presence servers share the process-wide in-memory event bus, fan-out
+ * and service registry (the single-node adapters DEPLOYMENT_MODE=single selects), and the chat
+ * server's presence lookups call the presence server's service directly. The gateway runs on a
+ * worker thread of its own (SINGLE_NODE_GATEWAY_THREAD) and reaches them over loopback HTTP, as
+ * it reaches instances in a cluster. Every setting is validated before
  * anything listens where possible; if one app fails to start, the ones already started are stopped.
  */
 export async function startSingleNode(
@@ -36,11 +41,14 @@ export async function startSingleNode(
   // Fail on a bad gateway or platform setting before the other apps open ports and files.
   const gatewayHost = loadSettings(gatewaySettings, env).host;
   const platform = loadSettings(platformSettings, env);
+  const { gatewayThread } = loadSettings(singleNodeSettings, env);
 
   const started: RunningService[] = [];
   const stopStarted = async () => {
     for (const service of started.splice(0).reverse()) await service.close();
   };
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= stopStarted());
   // Three apps share this process and its root logger: lines outside a request name the product.
   const appEnv: Env = { ...env, LOG_PROCESS_NAME: env.LOG_PROCESS_NAME || 'playlist-chat' };
   try {
@@ -49,13 +57,21 @@ export async function startSingleNode(
     // The chat server asks this presence server directly: no HTTP request on every join.
     const chat = await startChatServer(appEnv, { presence: presence.service });
     started.push(chat);
-    const gateway = await startGateway(appEnv);
+    const gateway = gatewayThread
+      ? await startGatewayThread(appEnv, { chat: chat.url, presence: presence.url }, (error) => {
+          // Without its gateway the node serves no one: say why, stop the rest, exit non-zero.
+          new Logger('SingleNode').error(
+            `the gateway thread failed; stopping: ${error.stack ?? error.message}`,
+          );
+          process.exitCode = 1;
+          void close();
+        })
+      : await startGateway(appEnv);
     started.push(gateway);
     (options.print ?? console.log)(
       banner(gateway, chat, presence, platform.dataDir, devTokensOn(env) ? gatewayHost : undefined),
     );
-    let closing: Promise<void> | undefined;
-    return { gateway, chat, presence, close: () => (closing ??= stopStarted()) };
+    return { gateway, chat, presence, close };
   } catch (error) {
     await stopStarted();
     throw error;

@@ -7,6 +7,7 @@ import { storageSettings } from '../../chat-server/src/config/storage.settings';
 import { stompSettings } from '../../chat-server/src/config/stomp-limits.settings';
 import { presenceSettings } from '../../presence-server/src/presence.settings';
 import { gatewaySettings } from '../../gateway/src/gateway.settings';
+import { singleNodeSettings } from '../../single-node/src/single-node.settings';
 
 export type GroupName =
   | 'Platform'
@@ -16,7 +17,8 @@ export type GroupName =
   | 'STOMP endpoint'
   | 'Storage'
   | 'Presence server'
-  | 'Gateway';
+  | 'Gateway'
+  | 'Single node';
 
 export interface SettingsGroup {
   readonly group: GroupName;
@@ -79,6 +81,12 @@ export const catalogue: readonly SettingsGroup[] = [
     readBy: 'gateway (and `npm start`)',
     spec: gatewaySettings,
     load: (env) => loadSettings(gatewaySettings, env),
+  },
+  {
+    group: 'Single node',
+    readBy: '`npm start` only',
+    spec: singleNodeSettings,
+    load: (env) => loadSettings(singleNodeSettings, env),
   },
 ];
 

@@ -86,6 +86,7 @@ export interface SuiteReport {
 
 const STARTERS: Record<TargetName, () => Promise<Target>> = {
   product: () => ProductTarget.start(),
+  'product-gateway': () => ProductTarget.start(undefined, true),
   'bare-ws': () => BareWsTarget.start(),
   rabbitmq: () => RabbitMqTarget.start(),
 };

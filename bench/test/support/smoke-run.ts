@@ -14,11 +14,13 @@ const run = promisify(execFile);
 export async function runSmoke<Report>(
   script: string,
   timeoutMs: number,
+  /** More arguments, e.g. scenarios and `--targets=…`. */
+  args: readonly string[] = [],
 ): Promise<{ output: string; report: Report }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   try {
     const json = join(dir, 'report.json');
-    const { stdout } = await run(process.execPath, [script, '--smoke', `--json=${json}`], {
+    const { stdout } = await run(process.execPath, [script, '--smoke', `--json=${json}`, ...args], {
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });

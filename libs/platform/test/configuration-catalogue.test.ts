@@ -41,7 +41,7 @@ const isSetting = (value: unknown): value is Setting<unknown> =>
 
 /** Every `*.settings.ts` under the workspaces' sources. */
 function settingsFiles(): string[] {
-  const workspaces = ['libs', 'chat-server', 'presence-server', 'gateway', 'bench'];
+  const workspaces = ['libs', 'chat-server', 'presence-server', 'gateway', 'single-node', 'bench'];
   return workspaces.flatMap((folder) =>
     existsSync(join(repoRoot, folder))
       ? readdirSync(join(repoRoot, folder), { recursive: true, encoding: 'utf8' })

@@ -14,33 +14,46 @@ const RAISED_LIMITS: Record<string, string> = {
   CHAT_MAX_CONNECTIONS_PER_ADDRESS: '100000',
 };
 
+/** Through the gateway every client is one address too: its per-address rate limit is lifted as well. */
+const RAISED_GATEWAY_LIMITS: Record<string, string> = { ...RAISED_LIMITS, GATEWAY_RATE_LIMIT_PER_MIN: '0' };
+
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-/** The real single node (`single-node/dist/main.js`, built), on a fresh data folder; load goes to its chat port. */
+/**
+ * The real single node (`single-node/dist/main.js`, built), on a fresh data folder. Its STOMP
+ * load goes to the chat server's own port (`product`) or, as a web client's does, through the
+ * gateway's /ws-chat (`product-gateway`); rooms are made on the chat port either way.
+ */
 export class ProductTarget implements Target {
-  readonly name = 'product' as const;
   readonly protocols = ['v12.stomp'];
-  readonly notes = Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`);
+  readonly notes: readonly string[];
   private rooms = 0;
 
   private constructor(
     private readonly node: ProductProcess,
     private readonly dataDir: string,
-  ) {}
+    readonly name: 'product' | 'product-gateway',
+    limits: Readonly<Record<string, string>>,
+  ) {
+    this.notes = Object.entries(limits).map(([setting, value]) => `${setting}=${value}`);
+  }
 
   get pid(): number {
     return this.node.pid;
   }
 
   get wsUrl(): string {
-    return `${this.node.chatUrl.replace('http', 'ws')}/ws-chat`;
+    const base = this.name === 'product-gateway' ? this.node.gatewayUrl : this.node.chatUrl;
+    return `${base.replace('http', 'ws')}/ws-chat`;
   }
 
   /** `root`: a checkout whose built single node runs (default: this one), to pair two builds. */
-  static async start(root?: string): Promise<ProductTarget> {
+  static async start(root?: string, viaGateway = false): Promise<ProductTarget> {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-product-'));
+    const limits = viaGateway ? RAISED_GATEWAY_LIMITS : RAISED_LIMITS;
     try {
-      return new ProductTarget(await startProductProcess({ dataDir, limits: RAISED_LIMITS, root }), dataDir);
+      const node = await startProductProcess({ dataDir, limits, root });
+      return new ProductTarget(node, dataDir, viaGateway ? 'product-gateway' : 'product', limits);
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;

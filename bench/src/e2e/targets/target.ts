@@ -1,6 +1,7 @@
 export { freePort, waitUntilReady } from '../../product-process';
 
-export type TargetName = 'product' | 'bare-ws' | 'rabbitmq';
+/** `product-gateway`: the product with its STOMP clients connected through the gateway, as web clients are. */
+export type TargetName = 'product' | 'product-gateway' | 'bare-ws' | 'rabbitmq';
 
 export interface PreparedRoom {
   readonly id: string;

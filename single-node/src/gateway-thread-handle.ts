@@ -21,8 +21,10 @@ export async function startGatewayThread(
   env: Env,
   upstreams: { readonly chat: string; readonly presence: string },
   onFailure: (error: Error) => void,
+  /** The worker's script; tests give a stand-in. */
+  entry: string = ENTRY,
 ): Promise<RunningService> {
-  const worker = new Worker(ENTRY, {
+  const worker = new Worker(entry, {
     workerData: {
       ...env,
       SERVICE_REGISTRY: 'static',

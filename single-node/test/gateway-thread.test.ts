@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@playlist-chat/platform/testing';
+import { ConfigError } from '@playlist-chat/platform';
+import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { startGatewayThread } from '../src/gateway-thread-handle';
 import { startSingleNode, type SingleNode } from '../src/single-node';
 
 /**
@@ -90,4 +92,74 @@ describe('single node: a gateway that cannot start', () => {
       await new Promise((resolve) => again.close(resolve));
     },
   );
+});
+
+describe('the gateway thread handle, with stand-in workers', () => {
+  let dir: string;
+  const upstreams = { chat: 'http://127.0.0.1:1', presence: 'http://127.0.0.1:2' };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gateway-thread-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A worker script of `body` (CommonJS, `parentPort` in scope). */
+  function worker(name: string, body: string): string {
+    const path = join(dir, `${name}.js`);
+    writeFileSync(path, `const { parentPort } = require('node:worker_threads');\n${body}\n`);
+    return path;
+  }
+
+  it('a thread that dies while running is reported, and closing it afterwards just resolves', async () => {
+    const failures: Error[] = [];
+    const gateway = await startGatewayThread(
+      {},
+      upstreams,
+      (error) => failures.push(error),
+      worker(
+        'dies',
+        `parentPort.postMessage({ type: 'listening', url: 'http://127.0.0.1:9', port: 9 });
+         setTimeout(() => { throw new Error('boom in the gateway'); }, 50);`,
+      ),
+    );
+    expect(gateway.url).toBe('http://127.0.0.1:9');
+    await expectEventually(() =>
+      expect(failures.map((error) => error.message)).toContain('boom in the gateway'),
+    );
+    await gateway.close();
+  });
+
+  it('a thread that exits before it listens fails the start with its exit code', async () => {
+    await expect(
+      startGatewayThread({}, upstreams, () => {}, worker('exits', 'process.exit(3);')),
+    ).rejects.toThrow('the gateway thread exited with 3 before it listened');
+  });
+
+  it('a thread that reports bad settings fails the start with a ConfigError naming them', async () => {
+    const start = startGatewayThread(
+      {},
+      upstreams,
+      () => {},
+      worker(
+        'bad-settings',
+        `parentPort.postMessage({ type: 'failed', error: 'x', problems: ['GATEWAY_PORT: not a port'] });`,
+      ),
+    );
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toThrow('GATEWAY_PORT: not a port');
+  });
+
+  it('closing asks the thread to stop and waits for its answer', async () => {
+    const gateway = await startGatewayThread(
+      {},
+      upstreams,
+      () => {},
+      worker(
+        'stops',
+        `parentPort.postMessage({ type: 'listening', url: 'http://127.0.0.1:9', port: 9 });
+         parentPort.on('message', (m) => { if (m.type === 'close') setTimeout(() => parentPort.postMessage({ type: 'closed', error: 'drain cut short' }), 20); });`,
+      ),
+    );
+    await expect(gateway.close()).rejects.toThrow('the gateway did not stop cleanly: drain cut short');
+  });
 });

@@ -163,6 +163,8 @@ export function formatReport(report: SuiteReport): string {
     out.push('');
   }
   for (const skip of report.skipped) out.push(`[skip] ${skip.target}: ${skip.reason}`);
+  for (const failure of report.failed)
+    out.push(`[fail] ${failure.target} in ${failure.scenario}: ${failure.reason}`);
   for (const [target, notes] of Object.entries(report.notes))
     if (notes.length) out.push(`${target}: ${notes.join(', ')}`);
   return out.join('\n');

@@ -81,6 +81,8 @@ export interface SuiteReport {
   scenarios: ScenarioResult[];
   /** Targets that could not run, and why. */
   skipped: { target: TargetName; reason: string }[];
+  /** A scenario that failed on a target (the others went on): which, and the error. */
+  failed: { target: TargetName; scenario: ScenarioName; reason: string }[];
   notes: Record<string, readonly string[]>;
 }
 
@@ -102,7 +104,7 @@ export async function runSuite(
   sizes: Sizes,
   log: (line: string) => void,
 ): Promise<SuiteReport> {
-  const report: SuiteReport = { scenarios: [], skipped: [], notes: {} };
+  const report: SuiteReport = { scenarios: [], skipped: [], failed: [], notes: {} };
   const rabbitMissing = RabbitMqTarget.unavailable();
   const usable = targets.filter((name) => {
     if (name === 'rabbitmq' && rabbitMissing) {
@@ -113,7 +115,11 @@ export async function runSuite(
     return true;
   });
   const running = new Map<TargetName, Target>();
-  const on = async <R>(name: TargetName, work: (target: Target) => Promise<R>): Promise<R | null> => {
+  const on = async <R>(
+    scenario: ScenarioName,
+    name: TargetName,
+    work: (target: Target) => Promise<R>,
+  ): Promise<R | null> => {
     if (report.skipped.some((s) => s.target === name)) return null;
     let target = running.get(name);
     if (!target) {
@@ -130,14 +136,21 @@ export async function runSuite(
     }
     try {
       return await work(target);
+    } catch (error) {
+      // One target failing one scenario (e.g. refused connections on a busy machine) is a
+      // result to report, not a reason to lose every other figure of the run.
+      const reason = error instanceof Error ? error.message : String(error);
+      report.failed.push({ target: name, scenario, reason });
+      log(`[fail] ${name} in ${scenario}: ${reason}`);
+      return null;
     } finally {
       if (!sizes.reuseTargets) await target.stop();
     }
   };
-  const each = async <R>(work: (target: Target) => Promise<R>): Promise<R[]> => {
+  const each = async <R>(scenario: ScenarioName, work: (target: Target) => Promise<R>): Promise<R[]> => {
     const results: R[] = [];
     for (const name of usable) {
-      const result = await on(name, work);
+      const result = await on(scenario, name, work);
       if (result !== null) results.push(result);
     }
     return results;
@@ -155,7 +168,7 @@ async function runScenarios(
   scenarios: readonly ScenarioName[],
   sizes: Sizes,
   report: SuiteReport,
-  each: <R>(work: (target: Target) => Promise<R>) => Promise<R[]>,
+  each: <R>(scenario: ScenarioName, work: (target: Target) => Promise<R>) => Promise<R[]>,
   log: (line: string) => void,
 ): Promise<void> {
   for (const scenario of scenarios) {
@@ -166,14 +179,14 @@ async function runScenarios(
       case 'big-room': {
         const shape =
           scenario === 'fanout' ? sizes.fanout : scenario === 'many-rooms' ? sizes.manyRooms : sizes.bigRoom;
-        const results = await each((target) => runLoad(target, shape));
+        const results = await each(scenario, (target) => runLoad(target, shape));
         for (const r of results)
           log(`  ${r.target}: ${isClean(r) ? 'clean' : 'NOT clean'}, p99 ${r.latency.p99.toFixed(1)} ms`);
         report.scenarios.push({ scenario, results });
         break;
       }
       case 'saturation': {
-        const results = await each((target) =>
+        const results = await each(scenario, (target) =>
           runSaturation(target, sizes.saturation.shape, sizes.saturation.rates),
         );
         for (const r of results)
@@ -183,13 +196,13 @@ async function runScenarios(
       }
       case 'idle': {
         const { connections, perRoom, settleMs } = sizes.idle;
-        const results = await each((target) => runIdle(target, connections, perRoom, settleMs));
+        const results = await each(scenario, (target) => runIdle(target, connections, perRoom, settleMs));
         report.scenarios.push({ scenario, results });
         break;
       }
       case 'big-room-setup': {
         const results = (
-          await each(async (target) => {
+          await each(scenario, async (target) => {
             const all: SetupResult[] = [];
             for (const members of sizes.setup) all.push(await runRoomSetup(target, members));
             return all;
@@ -201,7 +214,7 @@ async function runScenarios(
       case 'line-cost': {
         const { members, rate, durationMs, offlineAfterMs } = sizes.lineCost;
         const results = (
-          await each(async (target) => {
+          await each(scenario, async (target) => {
             const all: LineCostResult[] = [];
             for (const size of members)
               all.push(await runLineCost(target, size, rate, durationMs, offlineAfterMs));

@@ -1,4 +1,5 @@
-// The single node's gateway on a thread of its own (see GatewayThread): the worker's entry point.
+// The single node's gateway on a thread of its own: the worker's entry point (started by
+// startGatewayThread in gateway-thread-handle.ts, which tells it when to stop).
 import './telemetry';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, type Env, type RunningService } from '@playlist-chat/platform';
@@ -6,7 +7,7 @@ import { startGateway } from '@playlist-chat/gateway';
 import type { FromGatewayThread, ToGatewayThread } from './gateway-thread.messages';
 
 const port = parentPort;
-if (!port) throw new Error('gateway-thread.js runs as a worker thread (see GatewayThread)');
+if (!port) throw new Error('gateway-thread.js runs as a worker thread (see startGatewayThread)');
 const post = (message: FromGatewayThread) => port.postMessage(message);
 
 startGateway(workerData as Env).then(

@@ -32,6 +32,13 @@ describe.each([
     typo: '--durtion=5',
   },
   {
+    bench: 'multi-process REST bench',
+    entry: join(__dirname, '..', 'dist', 'rest', 'processes.js'),
+    usage: 'usage: node bench/dist/rest/processes.js',
+    started: 'REST from 1',
+    typo: '--chats=2',
+  },
+  {
     bench: 'line probe',
     entry: join(__dirname, '..', 'dist', 'line-probe.js'),
     usage: 'usage: node bench/dist/line-probe.js',

@@ -19,7 +19,7 @@ import {
  * bench user searches far more often than a person would. Everything else (token check,
  * validation, membership, SQLite) runs as shipped.
  */
-const RAISED_LIMITS: Readonly<Record<string, string>> = {
+export const RAISED_LIMITS: Readonly<Record<string, string>> = {
   CHAT_SEARCH_RATE_LIMIT: '100000',
   GATEWAY_RATE_LIMIT_PER_MIN: '0',
 };
@@ -176,7 +176,7 @@ const autocannon = createRequire(__filename)('autocannon') as Autocannon;
  * Runs autocannon: each request from the user and on the path `pick` chooses, for `length.seconds`
  * or until `length.amount` requests were sent.
  */
-function load(
+export function load(
   url: string,
   pick: RequestPicker,
   tokenOf: (uid: string, scope?: string) => string,
@@ -212,7 +212,7 @@ function load(
  * measured on a fresh server, and every cap-* stack, paid for thousands of first verifications
  * that a short run does not amortize.
  */
-async function verifyEveryToken(
+export async function verifyEveryToken(
   url: string,
   path: string,
   users: readonly string[],
@@ -234,7 +234,7 @@ async function verifyEveryToken(
 }
 
 /** What one endpoint asks: a path and the caller, picked afresh for every request. */
-type RequestPicker = () => { path: string; uid: string; scope?: string };
+export type RequestPicker = () => { path: string; uid: string; scope?: string };
 
 /**
  * The REST benchmark: seeds a fresh data folder through the chat server's own SQLite stores,
@@ -412,7 +412,7 @@ async function startCapServer(
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, secret };
 }
 
-function requestPickers(seed: Seed): Record<RestEndpoint, RequestPicker> {
+export function requestPickers(seed: Seed): Record<RestEndpoint, RequestPicker> {
   const { rooms, users } = seed;
   const any = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
   const member = () => {

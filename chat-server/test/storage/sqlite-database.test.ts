@@ -350,6 +350,21 @@ describe('SQLite database', () => {
       expect(pending(readerDb)).toBe(0);
     });
 
+    it('keeps the index in few segments however many small batches fed it (schema 8)', async () => {
+      const db = open(dataDir);
+      const messages = messageStore(db);
+      // One line per batch, as a quiet room's lines arrive between two indexing ticks.
+      for (let n = 1; n <= 200; n++) {
+        await messages.append(aMessage('r', n, { content: `groove ${n}` }));
+        messages.indexPending();
+      }
+      const segments = db.get<{ n: number }>('SELECT count(DISTINCT segid) AS n FROM messages_fts_idx')?.n;
+      // FTS5's own merging alone left 10 segments here; each is one more lookup per search word.
+      expect(segments).toBeLessThanOrEqual(4);
+      expect(indexed(db, 'groove')).toBe(200);
+      expect(() => consistent(db)).not.toThrow();
+    });
+
     it('indexes what is pending when the store closes, and searches a file written before schema 7', async () => {
       const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 7) });
       await messageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));

@@ -57,18 +57,8 @@ export async function startProductProcess(options: ProductProcessOptions): Promi
   const chatUrl = `http://127.0.0.1:${chat}`;
   const gatewayUrl = `http://127.0.0.1:${gateway}`;
   const stop = () => stopChild(child);
-  const healthy = (url: string) =>
-    fetch(`${url}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
   try {
-    await waitUntilReady(
-      'the product',
-      async () => (await Promise.all([chatUrl, gatewayUrl].map(healthy))).every(Boolean),
-      () => (child.exitCode === null ? null : `the product exited with ${child.exitCode}`),
-      60_000,
-    );
+    await untilHealthy('the product', [chatUrl, gatewayUrl], child);
   } catch (error) {
     await stop();
     throw error;
@@ -105,6 +95,26 @@ export async function waitUntilReady(
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Until every one of `urls` answers its `/health/ready` with 2xx; fails at once if `child` exits. */
+export function untilHealthy(
+  what: string,
+  urls: readonly string[],
+  child: ChildProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const healthy = (url: string) =>
+    fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  return waitUntilReady(
+    what,
+    async () => (await Promise.all(urls.map(healthy))).every(Boolean),
+    () => (child.exitCode === null ? null : `${what} exited with ${child.exitCode}`),
+    timeoutMs,
+  );
 }
 
 const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');

@@ -6,7 +6,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOf } from '../e2e/process-stats';
 import { helpOrRefuseUnknown, numberOption } from '../options';
-import { mintToken, stopChild, waitUntilReady } from '../product-process';
+import { mintToken, stopChild, untilHealthy } from '../product-process';
 import { load, RAISED_LIMITS, requestPickers, verifyEveryToken, type RequestPicker } from './bench';
 import { seedChatData } from './seed';
 
@@ -46,18 +46,8 @@ async function startLocalCluster(
     },
   );
   const urls = Array.from({ length: chats }, (_, index) => `http://127.0.0.1:${base + index}`);
-  const ready = (url: string) =>
-    fetch(`${url}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
   try {
-    await waitUntilReady(
-      `a local cluster of ${chats} chat server(s)`,
-      async () => (await Promise.all(urls.map(ready))).every(Boolean),
-      () => (child.exitCode === null ? null : `cluster:local exited with ${child.exitCode}`),
-      60_000,
-    );
+    await untilHealthy(`cluster:local with ${chats} chat server(s)`, urls, child);
   } catch (error) {
     await stopChild(child);
     throw error;

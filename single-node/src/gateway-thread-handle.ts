@@ -31,12 +31,8 @@ export async function startGatewayThread(
       STATIC_SERVICES: `chat-server=${upstreams.chat};presence-server=${upstreams.presence}`,
     } satisfies Env,
   });
-  let exited = false;
   let stopping = false;
-  const gone = new Promise<number>((resolve) => worker.once('exit', resolve)).then((code) => {
-    exited = true;
-    return code;
-  });
+  const gone = new Promise<number>((resolve) => worker.once('exit', resolve));
 
   const first = await Promise.race([
     nextMessage(worker),
@@ -59,7 +55,7 @@ export async function startGatewayThread(
 
   const close = async () => {
     stopping = true;
-    if (exited) return;
+    // A thread already gone posts nothing back: `gone` has resolved, and the race ends at once.
     worker.postMessage({ type: 'close' } satisfies ToGatewayThread);
     const reply = await Promise.race([nextMessage(worker), gone.then(() => undefined)]);
     await worker.terminate();

@@ -233,6 +233,22 @@ export async function verifyEveryToken(
     );
 }
 
+/**
+ * `mint`, remembered per user and scope: a client holds one token for its session, and the
+ * servers' verified-token caches key on the token, so a fresh one per request would defeat them.
+ */
+export function tokensMintedOnce(
+  mint: (uid: string, scope?: string) => string,
+): (uid: string, scope?: string) => string {
+  const tokens = new Map<string, string>();
+  return (uid, scope) => {
+    const key = `${uid} ${scope ?? ''}`;
+    let token = tokens.get(key);
+    if (!token) tokens.set(key, (token = mint(uid, scope)));
+    return token;
+  };
+}
+
 /** What one endpoint asks: a path and the caller, picked afresh for every request. */
 export type RequestPicker = () => { path: string; uid: string; scope?: string };
 
@@ -271,15 +287,7 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     stops.push(product);
     const pickers = requestPickers(seed);
     // Tokens are minted once per user and product, as a client holds one for its session.
-    const tokensOf = (server: ProductProcess) => {
-      const tokens = new Map<string, string>();
-      return (uid: string, scope?: string) => {
-        const key = `${uid} ${scope ?? ''}`;
-        let token = tokens.get(key);
-        if (!token) tokens.set(key, (token = server.token(uid, scope)));
-        return token;
-      };
-    };
+    const tokensOf = (server: ProductProcess) => tokensMintedOnce((uid, scope) => server.token(uid, scope));
     const builds = [
       ...(baseline ? [{ build: 'baseline' as const, server: baseline, tokenOf: tokensOf(baseline) }] : []),
       { build: 'ours' as const, server: product, tokenOf: tokensOf(product) },
@@ -312,12 +320,7 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
       for (const variant of [...CAP_ENDPOINTS, ...(options.capDetail ? CAP_DETAIL_ENDPOINTS : [])]) {
         const server = await startCapServer(variant, dataDir);
         try {
-          const capTokens = new Map<string, string>();
-          const tokenOfCap = (uid: string) => {
-            let token = capTokens.get(uid);
-            if (!token) capTokens.set(uid, (token = mintToken(server.secret, uid)));
-            return token;
-          };
+          const tokenOfCap = tokensMintedOnce((uid) => mintToken(server.secret, uid));
           await verifyEveryToken(server.url, '/hello', users, tokenOfCap, options.connections);
           const result = {
             ...(await measure(server, variant, pick, tokenOfCap, options)),

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { cpuMsOf } from '../e2e/process-stats';
 import { helpOrRefuseUnknown, numberOption } from '../options';
 import { mintToken, stopChild, untilHealthy } from '../product-process';
-import { load, RAISED_LIMITS, requestPickers, verifyEveryToken, type RequestPicker } from './bench';
+import {
+  load,
+  RAISED_LIMITS,
+  requestPickers,
+  REST_FULL,
+  REST_SMOKE,
+  tokensMintedOnce,
+  verifyEveryToken,
+  type RequestPicker,
+} from './bench';
 import { seedChatData } from './seed';
 
 const repoRoot = join(__dirname, '..', '..', '..');
@@ -127,19 +136,15 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown endpoint(s) ${unknown.join(', ')}\n${USAGE}`);
   const chats = numberOption(args, 'chat', 2, { minimum: 2, whole: true, usage: USAGE });
   const rounds = numberOption(args, 'rounds', smoke ? 1 : 2, { minimum: 1, whole: true, usage: USAGE });
-  const seconds = numberOption(args, 'duration', smoke ? 1 : 10, { minimum: 1, usage: USAGE });
-  const warmupSeconds = smoke ? 0 : 2;
-  const connections = smoke ? 20 : 200;
+  // The REST bench's own sizes: its seed, connections, warm-up and run length.
+  const preset = smoke ? REST_SMOKE : REST_FULL;
+  const seconds = numberOption(args, 'duration', preset.durationSeconds, { minimum: 1, usage: USAGE });
+  const { warmupSeconds, connections } = preset;
   const endpoints = (named.length ? named : ENDPOINTS) as readonly Endpoint[];
 
   const seedDir = mkdtempSync(join(tmpdir(), 'bench-rest-processes-'));
   try {
-    const seed = await seedChatData(
-      seedDir,
-      smoke
-        ? { rooms: 200, messages: 1_000, roomsPerUser: 4, membersPerRoom: 2 }
-        : { rooms: 10_000, messages: 100_000, roomsPerUser: 4, membersPerRoom: 2 },
-    );
+    const seed = await seedChatData(seedDir, preset.seed);
     const pickers = requestPickers(seed);
     console.log(
       `REST from 1 and ${chats} chat-server processes (npm run cluster:local), ${seed.rooms.length} rooms, ${seed.messages} messages, ${connections} connections split over the chat ports, ${seconds} s per run; ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, node ${process.version}, ${new Date().toISOString()}`,
@@ -149,12 +154,7 @@ async function main(): Promise<void> {
         const dataDir = `${seedDir}-${count}`;
         cpSync(seedDir, dataDir, { recursive: true });
         const secret = randomBytes(32).toString('hex');
-        const tokens = new Map<string, string>();
-        const tokenOf = (uid: string) => {
-          let token = tokens.get(uid);
-          if (!token) tokens.set(uid, (token = mintToken(secret, uid)));
-          return token;
-        };
+        const tokenOf = tokensMintedOnce((uid) => mintToken(secret, uid));
         const cluster = await startLocalCluster(count, dataDir, secret);
         try {
           for (const url of cluster.urls)

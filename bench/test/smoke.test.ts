@@ -97,7 +97,7 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
 
   it('idle and big-room setup: every connection was made, memory and phase times are reported', () => {
     for (const r of resultsOf<IdleResult>('idle')) {
-      expect(r.connections).toBe(100);
+      expect(r.connections).toBe(SMOKE.idle.connections);
       expect(Number.isFinite(r.kbPerConnection)).toBe(true);
       expect(r.rssAfterMb).toBeGreaterThan(0);
     }
@@ -142,4 +142,27 @@ describe('bench smoke run through the gateway (--targets=product-gateway)', () =
     expect(result.outOfOrder).toBe(0);
     expect(result.refused).toBe(0);
   }, 70_000);
+
+  it('idle: opens only the connections the server has descriptors for, and says why', async () => {
+    // 300 descriptors: room for the smoke's 100 idle clients at one each (the chat port), not at
+    // three each (through the gateway, which holds each client's socket and its tunnel's two ends).
+    const { report, output } = await runSmoke<SuiteReport>(
+      main,
+      90_000,
+      ['idle', '--targets=product,product-gateway'],
+      ['prlimit', '--nofile=300:300', '--'],
+    );
+    expect(report.failed).toEqual([]);
+    const results = report.scenarios.find((s) => s.scenario === 'idle')!.results as IdleResult[];
+    const direct = results.find((r) => r.target === 'product')!;
+    const gateway = results.find((r) => r.target === 'product-gateway')!;
+    expect(direct).toMatchObject({ connections: SMOKE.idle.connections });
+    expect(direct.cappedBy).toBeUndefined();
+    expect(gateway.connections).toBeLessThan(SMOKE.idle.connections);
+    expect(gateway.connections % SMOKE.idle.perRoom).toBe(0);
+    expect(gateway.cappedBy).toMatch(/^open-file limit 300 at 3\.\d descriptors per connection$/);
+    expect(output).toContain(
+      `product-gateway: ${gateway.connections} connections, not more: open-file limit 300`,
+    );
+  }, 100_000);
 });

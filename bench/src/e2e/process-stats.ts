@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -13,6 +13,17 @@ export function cpuMsOf(pid: number): number {
 export function rssKbOf(pid: number): number {
   const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : 0;
+}
+
+/** Descriptors a process holds open now. */
+export function openFilesOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** The most descriptors a process may hold (its soft RLIMIT_NOFILE; Node raises it to the hard one). */
+export function openFileLimitOf(pid: number): number {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  return !match || match[1] === 'unlimited' ? Infinity : Number(match[1]);
 }
 
 /** CPU and wall time between `start()` and `stop()` of one process. */

@@ -126,6 +126,8 @@ export function formatReport(report: SuiteReport): string {
             ]),
           ),
         );
+        for (const r of s.results)
+          if (r.cappedBy) out.push(`${r.target}: ${int(r.connections)} connections, not more: ${r.cappedBy}`);
         out.push(
           `ratios (product ÷): RSS per connection ${ratio(s.results, (r: { kbPerConnection: number }) => r.kbPerConnection, 'bare-ws')} bare ws, ${ratio(s.results, (r: { kbPerConnection: number }) => r.kbPerConnection, 'rabbitmq')} RabbitMQ`,
         );

@@ -1,5 +1,5 @@
 import { summarize, type LatencySummary } from './histogram';
-import { CpuWindow, rssKbOf, sleep } from './process-stats';
+import { CpuWindow, openFileLimitOf, openFilesOf, rssKbOf, sleep } from './process-stats';
 import { Senders } from './load/senders';
 import { SubscriberPool, type PhaseResult } from './load/subscriber-pool';
 import type { SubscriberSpec } from './load/protocol';
@@ -224,15 +224,54 @@ export interface IdleResult {
   rssAfterMb: number;
   kbPerConnection: number;
   setupMs: number;
+  /** Why fewer than the scenario's connections were opened (the server's open-file limit), if so. */
+  cappedBy?: string;
 }
 
-/** `connections` members connected, joined and subscribed (rooms of `perRoom`), then left idle. */
+/** Descriptors the server keeps free beyond the idle clients' (its files, listeners, the bench's own clients). */
+const SPARE_DESCRIPTORS = 100;
+
+/**
+ * How many of `wanted` connections (whole rooms of `perRoom`) fit under the server's open-file
+ * limit: one room's members are connected to see what a connection costs the server in
+ * descriptors (1 on a broker; 3 through the single node's gateway, which holds the client's
+ * socket and both ends of its tunnel to the chat server), then let go.
+ */
+async function connectionsThatFit(
+  target: Target,
+  wanted: number,
+  perRoom: number,
+  room: PreparedRoom,
+): Promise<{ connections: number; cappedBy?: string }> {
+  const limit = openFileLimitOf(target.pid);
+  const before = openFilesOf(target.pid);
+  const { pool } = await poolThrough(
+    target,
+    membersOf(target, perRoom, 'bench-idle-probe', () => room),
+    [],
+  );
+  const perConnection = (openFilesOf(target.pid) - before) / perRoom;
+  await pool.close();
+  const fit = Math.floor((limit - before - SPARE_DESCRIPTORS) / perConnection / perRoom) * perRoom;
+  if (!(fit < wanted)) return { connections: wanted };
+  return {
+    connections: Math.max(perRoom, fit),
+    cappedBy: `open-file limit ${limit.toLocaleString('en-US')} at ${perConnection.toFixed(1)} descriptors per connection`,
+  };
+}
+
+/**
+ * `connections` members connected, joined and subscribed (rooms of `perRoom`), then left idle;
+ * fewer when the server could not hold that many descriptors (`cappedBy` says so).
+ */
 export async function runIdle(
   target: Target,
-  connections: number,
+  wanted: number,
   perRoom: number,
   settleMs: number,
 ): Promise<IdleResult> {
+  const probeRoom = (await target.createRooms(1))[0];
+  const { connections, cappedBy } = await connectionsThatFit(target, wanted, perRoom, probeRoom);
   const rooms = await target.createRooms(Math.ceil(connections / perRoom));
   const specs = membersOf(target, connections, 'bench-idle', (i) => rooms[Math.floor(i / perRoom)]);
   await sleep(settleMs);
@@ -250,6 +289,7 @@ export async function runIdle(
       rssAfterMb: after / 1024,
       kbPerConnection: (after - before) / connections,
       setupMs,
+      ...(cappedBy ? { cappedBy } : {}),
     };
   } finally {
     await pool.close();

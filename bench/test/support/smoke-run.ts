@@ -16,11 +16,14 @@ export async function runSmoke<Report>(
   timeoutMs: number,
   /** More arguments, e.g. scenarios and `--targets=…`. */
   args: readonly string[] = [],
+  /** A command the bench runs under, e.g. `['prlimit', '--nofile=300:300', '--']`. */
+  wrapper: readonly string[] = [],
 ): Promise<{ output: string; report: Report }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   try {
     const json = join(dir, 'report.json');
-    const { stdout } = await run(process.execPath, [script, '--smoke', `--json=${json}`, ...args], {
+    const [command, ...rest] = [...wrapper, process.execPath, script, '--smoke', `--json=${json}`, ...args];
+    const { stdout } = await run(command, rest, {
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });

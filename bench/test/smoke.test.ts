@@ -153,7 +153,7 @@ describe('bench smoke run through the gateway (--targets=product-gateway)', () =
       ['prlimit', '--nofile=300:300', '--'],
     );
     expect(report.failed).toEqual([]);
-    const results = report.scenarios.find((s) => s.scenario === 'idle')!.results as IdleResult[];
+    const results = report.scenarios.find((s) => s.scenario === 'idle')!.results;
     const direct = results.find((r) => r.target === 'product')!;
     const gateway = results.find((r) => r.target === 'product-gateway')!;
     expect(direct).toMatchObject({ connections: SMOKE.idle.connections });

@@ -5,7 +5,7 @@ import { formatReport } from './e2e/report';
 import { formatRestReport, REST_FULL, runRestBench } from './rest/bench';
 import { FULL, runSuite, SCENARIOS, SMOKE, type ScenarioName } from './e2e/suite';
 import type { TargetName } from './e2e/targets/target';
-import { helpOrRefuseUnknown, optionValue } from './options';
+import { helpOrRefuseUnknown, numberOption, optionValue } from './options';
 
 /** The default targets; `product-gateway` (STOMP through the gateway, as web clients connect) runs when named. */
 const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
@@ -15,7 +15,7 @@ const LIBRARY = 'library-fanout';
 const REST = 'rest';
 
 const USAGE =
-  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--json=FILE]';
+  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--rounds=N] [--json=FILE]';
 
 /**
  * `USAGE` above; `--help` prints it, and any other option is refused.
@@ -26,13 +26,15 @@ const USAGE =
  * `rest` (every list and read endpoint with autocannon, see bench/src/rest/main.ts), and
  * `library-fanout`, the in-process `StompBroker.publish` benchmark (FANOUT_SUBSCRIBERS,
  * FANOUT_MESSAGES, FANOUT_ROUNDS). `--smoke` runs tiny sizes in seconds (CI runs it through
- * bench/test/smoke.test.ts); `--json` also writes the figures as JSON.
+ * bench/test/smoke.test.ts); `--rounds=N` runs each STOMP scenario N times on every target in
+ * alternation and prints each round's ratio and their median; `--json` also writes the figures as JSON.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const option = (name: string) => optionValue(args, name);
-  if (helpOrRefuseUnknown(args, USAGE, { flags: ['--smoke'], withValue: ['targets', 'json'] })) return;
+  if (helpOrRefuseUnknown(args, USAGE, { flags: ['--smoke'], withValue: ['targets', 'rounds', 'json'] }))
+    return;
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter(
     (a) => a !== LIBRARY && a !== REST && !(SCENARIOS as readonly string[]).includes(a),
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const strange = targets.filter((t) => !(KNOWN_TARGETS as readonly string[]).includes(t));
   if (strange.length)
     throw new Error(`unknown target(s) ${strange.join(', ')}; known: ${KNOWN_TARGETS.join(', ')}`);
+  const rounds = numberOption(args, 'rounds', 1, { minimum: 1, whole: true, usage: USAGE });
   const scenarios = (
     named.length ? named.filter((a) => a !== LIBRARY && a !== REST) : [...SCENARIOS]
   ) as ScenarioName[];
@@ -54,7 +57,13 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   if (scenarios.length) {
-    const report = await runSuite(scenarios, targets, smoke ? SMOKE : FULL, (line) => console.log(line));
+    const report = await runSuite(
+      scenarios,
+      targets,
+      smoke ? SMOKE : FULL,
+      (line) => console.log(line),
+      rounds,
+    );
     console.log(formatReport(report));
     const json = option('json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 2));

@@ -166,3 +166,35 @@ describe('bench smoke run through the gateway (--targets=product-gateway)', () =
     );
   }, 100_000);
 });
+
+/**
+ * `--rounds=2`: every target runs the scenario twice, alternating, and the ratios are taken within
+ * a round (a shared machine drifts over the minutes of a run; a ratio of two runs minutes apart
+ * drifts less than one of two runs an hour apart).
+ */
+describe('bench smoke run in alternating rounds (--rounds=2)', () => {
+  it('fanout: each target ran in rounds 1 and 2, and the printed ratio is the median of the per-round ones', async () => {
+    const { report, output } = await runSmoke<SuiteReport>(main, 90_000, [
+      'fanout',
+      '--targets=product,bare-ws',
+      '--rounds=2',
+    ]);
+    expect(report.failed).toEqual([]);
+    expect(report.rounds).toBe(2);
+    const results = report.scenarios.find((s) => s.scenario === 'fanout')!.results as LoadResult[];
+    expect(results.map((r) => `${r.target} ${r.round}`)).toEqual([
+      'product 1',
+      'bare-ws 1',
+      'product 2',
+      'bare-ws 2',
+    ]);
+    const cpu = (target: string, round: number) =>
+      results.find((r) => r.target === target && r.round === round)!.serverCpuNsPerDelivery;
+    const perRound = [1, 2].map((round) => cpu('product', round) / cpu('bare-ws', round));
+    const median = (perRound[0] + perRound[1]) / 2;
+    expect(output).toContain(
+      `CPU per delivery ${median.toFixed(2)}× (rounds: ${perRound.map((v) => `${v.toFixed(2)}×`).join(', ')}) bare ws`,
+    );
+    expect(output).toContain('| product #2 |');
+  }, 100_000);
+});

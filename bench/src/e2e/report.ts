@@ -1,4 +1,4 @@
-import type { LoadResult } from './scenarios';
+import { labelOf, type LoadResult, type TargetResult } from './scenarios';
 import type { SuiteReport } from './suite';
 import type { TargetName } from './targets/target';
 
@@ -10,13 +10,30 @@ function table(header: string[], rows: string[][]): string {
   return lines.join('\n');
 }
 
-/** ours ÷ theirs, for a figure where `higherIsBetter` says which way is good; '–' when either is missing. */
-function ratio(results: { target: TargetName }[], pick: (r: never) => number, against: TargetName): string {
-  const ours = results.find((r) => r.target === 'product');
-  const theirs = results.find((r) => r.target === against);
-  if (!ours || !theirs) return '–';
-  const value = pick(ours as never) / pick(theirs as never);
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : '–';
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * The product's figure ÷ `against`'s, taken within each round (the two ran minutes apart, not an
+ * hour): one ratio, or with several rounds their median and each one; '–' when either is missing.
+ */
+function ratio<R extends TargetResult>(
+  results: readonly R[],
+  pick: (r: R) => number,
+  against: TargetName,
+): string {
+  const ratios: number[] = [];
+  for (const ours of results.filter((r) => r.target === 'product')) {
+    const theirs = results.find((r) => r.target === against && r.round === ours.round);
+    const value = theirs ? pick(ours) / pick(theirs) : NaN;
+    if (Number.isFinite(value)) ratios.push(value);
+  }
+  if (!ratios.length) return '–';
+  const each = ratios.length > 1 ? ` (rounds: ${ratios.map((v) => `${v.toFixed(2)}×`).join(', ')})` : '';
+  return `${median(ratios).toFixed(2)}×${each}`;
 }
 
 function loadTable(results: LoadResult[]): string {
@@ -43,7 +60,7 @@ function loadTable(results: LoadResult[]): string {
       'generator CPU / loop p99',
     ],
     results.map((r) => [
-      r.target,
+      labelOf(r),
       int(r.sent),
       int(r.expected),
       int(r.delivered),
@@ -77,7 +94,7 @@ export function formatReport(report: SuiteReport): string {
       case 'big-room':
         out.push(loadTable(s.results));
         out.push(
-          `ratios (product ÷): CPU per delivery ${ratio(s.results, (r: LoadResult) => r.serverCpuNsPerDelivery, 'bare-ws')} bare ws, ${ratio(s.results, (r: LoadResult) => r.serverCpuNsPerDelivery, 'rabbitmq')} RabbitMQ; p99 ${ratio(s.results, (r: LoadResult) => r.latency.p99, 'bare-ws')} bare ws, ${ratio(s.results, (r: LoadResult) => r.latency.p99, 'rabbitmq')} RabbitMQ`,
+          `ratios (product ÷): CPU per delivery ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'rabbitmq')} RabbitMQ; p99 ${ratio(s.results, (r) => r.latency.p99, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.latency.p99, 'rabbitmq')} RabbitMQ`,
         );
         break;
       case 'saturation': {
@@ -90,7 +107,7 @@ export function formatReport(report: SuiteReport): string {
               'steps (msg/s: deliveries/s, p99, lost)',
             ],
             s.results.map((r) => [
-              r.target,
+              labelOf(r),
               int(r.highestClean),
               `${(r.cpuNsPerDeliveryAtHighest / 1000).toFixed(1)} µs`,
               r.steps
@@ -103,9 +120,9 @@ export function formatReport(report: SuiteReport): string {
           ),
         );
         out.push(
-          `ratios (product ÷): highest clean rate ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r: { highestClean: number }) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r: { cpuNsPerDeliveryAtHighest: number }) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
+          `ratios (product ÷): highest clean rate ${ratio(s.results, (r) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
         );
-        const topped = s.results.filter((r) => r.reachedTop).map((r) => r.target);
+        const topped = s.results.filter((r) => r.reachedTop).map(labelOf);
         if (topped.length)
           out.push(
             `${topped.join(', ')}: clean at every step, so the highest clean rate is at least the last step's; a ratio between two such targets says nothing`,
@@ -117,7 +134,7 @@ export function formatReport(report: SuiteReport): string {
           table(
             ['target', 'connections', 'RSS before', 'RSS after', 'per connection', 'setup'],
             s.results.map((r) => [
-              r.target,
+              labelOf(r),
               int(r.connections),
               `${int(r.rssBeforeMb)} MB`,
               `${int(r.rssAfterMb)} MB`,
@@ -127,9 +144,10 @@ export function formatReport(report: SuiteReport): string {
           ),
         );
         for (const r of s.results)
-          if (r.cappedBy) out.push(`${r.target}: ${int(r.connections)} connections, not more: ${r.cappedBy}`);
+          if (r.cappedBy)
+            out.push(`${labelOf(r)}: ${int(r.connections)} connections, not more: ${r.cappedBy}`);
         out.push(
-          `ratios (product ÷): RSS per connection ${ratio(s.results, (r: { kbPerConnection: number }) => r.kbPerConnection, 'bare-ws')} bare ws, ${ratio(s.results, (r: { kbPerConnection: number }) => r.kbPerConnection, 'rabbitmq')} RabbitMQ`,
+          `ratios (product ÷): RSS per connection ${ratio(s.results, (r) => r.kbPerConnection, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.kbPerConnection, 'rabbitmq')} RabbitMQ`,
         );
         break;
       case 'big-room-setup':
@@ -137,7 +155,7 @@ export function formatReport(report: SuiteReport): string {
           table(
             ['target', 'members', 'connect', 'join (all)', 'subscribe (all)', 'join + subscribe per member'],
             s.results.map((r) => [
-              r.target,
+              labelOf(r),
               int(r.members),
               ms(r.connectMs),
               ms(r.joinMs),
@@ -152,7 +170,7 @@ export function formatReport(report: SuiteReport): string {
           table(
             ['target', 'room members (offline)', 'lines', 'server CPU per line', 'send→RECEIPT p50 / p99'],
             s.results.map((r) => [
-              r.target,
+              labelOf(r),
               int(r.members),
               int(r.lines),
               `${r.cpuUsPerLine.toFixed(0)} µs`,

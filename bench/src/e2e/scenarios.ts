@@ -6,8 +6,17 @@ import type { SubscriberSpec } from './load/protocol';
 import type { PreparedRoom, Target, TargetName } from './targets/target';
 
 /** What one target did in one load run. */
-export interface LoadResult {
+/** What every scenario's result says first: whose it is, and in which round of the run. */
+export interface TargetResult {
   target: TargetName;
+  /** Which of the run's alternating rounds (`--rounds`) it came from, counted from 1. */
+  round?: number;
+}
+
+/** A result's name in tables and logs: its target, and its round when the run had several. */
+export const labelOf = (r: TargetResult): string => (r.round ? `${r.target} #${r.round}` : r.target);
+
+export interface LoadResult extends TargetResult {
   subscribers: number;
   rate: number;
   sent: number;
@@ -174,8 +183,7 @@ export async function runLoad(target: Target, shape: LoadShape): Promise<LoadRes
   }
 }
 
-export interface SaturationResult {
-  target: TargetName;
+export interface SaturationResult extends TargetResult {
   steps: LoadResult[];
   /** Deliveries per second of the fastest clean step (0 when none was clean). */
   highestClean: number;
@@ -217,8 +225,7 @@ export async function runSaturation(
   };
 }
 
-export interface IdleResult {
-  target: TargetName;
+export interface IdleResult extends TargetResult {
   connections: number;
   rssBeforeMb: number;
   rssAfterMb: number;
@@ -296,8 +303,7 @@ export async function runIdle(
   }
 }
 
-export interface SetupResult {
-  target: TargetName;
+export interface SetupResult extends TargetResult {
   members: number;
   connectMs: number;
   joinMs: number;
@@ -316,8 +322,7 @@ export async function runRoomSetup(target: Target, members: number): Promise<Set
   return { target: target.name, members, connectMs: ms.connect, joinMs: ms.join, subscribeMs: ms.subscribe };
 }
 
-export interface LineCostResult {
-  target: TargetName;
+export interface LineCostResult extends TargetResult {
   /** Members of the room: joined, then gone (offline), as most members of a big room are. */
   members: number;
   lines: number;

@@ -4,6 +4,7 @@ import { RabbitMqTarget } from './targets/rabbitmq';
 import type { Target, TargetName } from './targets/target';
 import {
   isClean,
+  labelOf,
   runIdle,
   runLineCost,
   runLoad,
@@ -15,6 +16,7 @@ import {
   type LoadShape,
   type SaturationResult,
   type SetupResult,
+  type TargetResult,
 } from './scenarios';
 
 export const SCENARIOS = [
@@ -84,6 +86,8 @@ export interface SuiteReport {
   /** A scenario that failed on a target (the others went on): which, and the error. */
   failed: { target: TargetName; scenario: ScenarioName; reason: string }[];
   notes: Record<string, readonly string[]>;
+  /** How many alternating rounds each scenario ran (`--rounds`). */
+  rounds: number;
 }
 
 const STARTERS: Record<TargetName, () => Promise<Target>> = {
@@ -95,16 +99,18 @@ const STARTERS: Record<TargetName, () => Promise<Target>> = {
 
 /**
  * Every chosen scenario against every target, one target at a time, each on a freshly started
- * server (so memory figures start from the same place); a target that cannot start is skipped
- * with its reason, and the rest go on.
+ * server (so memory figures start from the same place), `rounds` times over in alternation; a
+ * target that cannot start is skipped with its reason, and the rest go on.
  */
 export async function runSuite(
   scenarios: readonly ScenarioName[],
   targets: readonly TargetName[],
   sizes: Sizes,
   log: (line: string) => void,
+  /** Each scenario runs on every target this many times, alternating (A B A B), so a ratio can be taken per round. */
+  rounds = 1,
 ): Promise<SuiteReport> {
-  const report: SuiteReport = { scenarios: [], skipped: [], failed: [], notes: {} };
+  const report: SuiteReport = { scenarios: [], skipped: [], failed: [], notes: {}, rounds };
   const rabbitMissing = RabbitMqTarget.unavailable();
   const usable = targets.filter((name) => {
     if (name === 'rabbitmq' && rabbitMissing) {
@@ -147,12 +153,18 @@ export async function runSuite(
       if (!sizes.reuseTargets) await target.stop();
     }
   };
-  const each = async <R>(scenario: ScenarioName, work: (target: Target) => Promise<R>): Promise<R[]> => {
+  const each = async <R extends TargetResult | TargetResult[]>(
+    scenario: ScenarioName,
+    work: (target: Target) => Promise<R>,
+  ): Promise<R[]> => {
     const results: R[] = [];
-    for (const name of usable) {
-      const result = await on(scenario, name, work);
-      if (result !== null) results.push(result);
-    }
+    for (let round = 1; round <= rounds; round++)
+      for (const name of usable) {
+        const result = await on(scenario, name, work);
+        if (result === null) continue;
+        if (rounds > 1) for (const one of [result].flat()) one.round = round;
+        results.push(result);
+      }
     return results;
   };
 
@@ -168,7 +180,10 @@ async function runScenarios(
   scenarios: readonly ScenarioName[],
   sizes: Sizes,
   report: SuiteReport,
-  each: <R>(scenario: ScenarioName, work: (target: Target) => Promise<R>) => Promise<R[]>,
+  each: <R extends TargetResult | TargetResult[]>(
+    scenario: ScenarioName,
+    work: (target: Target) => Promise<R>,
+  ) => Promise<R[]>,
   log: (line: string) => void,
 ): Promise<void> {
   for (const scenario of scenarios) {
@@ -181,7 +196,7 @@ async function runScenarios(
           scenario === 'fanout' ? sizes.fanout : scenario === 'many-rooms' ? sizes.manyRooms : sizes.bigRoom;
         const results = await each(scenario, (target) => runLoad(target, shape));
         for (const r of results)
-          log(`  ${r.target}: ${isClean(r) ? 'clean' : 'NOT clean'}, p99 ${r.latency.p99.toFixed(1)} ms`);
+          log(`  ${labelOf(r)}: ${isClean(r) ? 'clean' : 'NOT clean'}, p99 ${r.latency.p99.toFixed(1)} ms`);
         report.scenarios.push({ scenario, results });
         break;
       }
@@ -190,7 +205,7 @@ async function runScenarios(
           runSaturation(target, sizes.saturation.shape, sizes.saturation.rates),
         );
         for (const r of results)
-          log(`  ${r.target}: highest clean ${Math.round(r.highestClean)} deliveries/s`);
+          log(`  ${labelOf(r)}: highest clean ${Math.round(r.highestClean)} deliveries/s`);
         report.scenarios.push({ scenario, results });
         break;
       }

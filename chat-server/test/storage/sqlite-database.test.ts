@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aMessage, messageId } from './message-store.contract';
 import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
 import { aRoom } from './room-store.contract';
@@ -259,6 +259,32 @@ describe('SQLite database', () => {
     const other = open(dataDir);
     expect(other.get<{ n: number }>('SELECT count(*) AS n FROM rooms')?.n).toBe(1);
     expect(other.get<{ n: number }>('SELECT count(*) AS n FROM messages')?.n).toBe(1);
+  });
+
+  it("reads a member's room summaries from an index, never the rooms' rows with their playlists (schema 9)", async () => {
+    const db = open(dataDir);
+    const rooms = new SqliteRoomStore(db);
+    const room = aRoom({ ownerUid: 'ann' });
+    await rooms.create(room);
+    // The statements the joined list runs, as SQLite will plan them on this file.
+    const statements: { sql: string; params: unknown[] }[] = [];
+    const all = db.all.bind(db);
+    vi.spyOn(db, 'all').mockImplementation((sql, ...params) => {
+      statements.push({ sql, params });
+      return all(sql, ...params);
+    });
+    expect((await rooms.listJoined('ann', { limit: 20 })).map((r) => r.id)).toEqual([room.id]);
+    vi.restoreAllMocks();
+    const plans = statements.map(({ sql, params }) =>
+      db
+        .all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...(params as string[]))
+        .map((row) => row.detail),
+    );
+    // A summary's created_at and thumbnail sit after the playlist in a rooms row: reading them
+    // there walks every overflow page of a long playlist.
+    expect(plans.flat().filter((detail) => /\bSEARCH r\b/.test(detail))).toEqual([
+      expect.stringMatching(/^SEARCH r USING COVERING INDEX rooms_summary_by_id \(id=\?/),
+    ]);
   });
 
   it('purges in batches and keeps the search index in step', async () => {

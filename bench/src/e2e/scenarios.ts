@@ -5,7 +5,6 @@ import { SubscriberPool, type PhaseResult } from './load/subscriber-pool';
 import type { SubscriberSpec } from './load/protocol';
 import type { PreparedRoom, Target, TargetName } from './targets/target';
 
-/** What one target did in one load run. */
 /** What every scenario's result says first: whose it is, and in which round of the run. */
 export interface TargetResult {
   target: TargetName;
@@ -16,6 +15,7 @@ export interface TargetResult {
 /** A result's name in tables and logs: its target, and its round when the run had several. */
 export const labelOf = (r: TargetResult): string => (r.round ? `${r.target} #${r.round}` : r.target);
 
+/** What one target did in one load run. */
 export interface LoadResult extends TargetResult {
   subscribers: number;
   rate: number;

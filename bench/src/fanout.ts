@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { encodeFrame, StompServer, type OutboundMessage } from '@playlist-chat/stomp';
 import { WebSocketServer } from 'ws';
+import { median } from './e2e/histogram';
 import type { ClientCommand, ClientReport } from './fanout-clients';
 
 export interface FanoutOptions {
@@ -111,11 +112,6 @@ async function publishAll(count: number, burst: number, publishOne: () => void):
     for (let i = 0; i < burst && sent < count; i += 1, sent += 1) publishOne();
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**

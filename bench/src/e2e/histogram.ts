@@ -66,3 +66,10 @@ export function summarize(histogram: Histogram): LatencySummary {
     max: histogram.max,
   };
 }
+
+/** The middle value (the mean of the two middle ones for an even count): of per-round figures and ratios. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

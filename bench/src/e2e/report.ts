@@ -1,3 +1,4 @@
+import { median } from './histogram';
 import { labelOf, type LoadResult, type TargetResult } from './scenarios';
 import type { SuiteReport } from './suite';
 import type { TargetName } from './targets/target';
@@ -9,12 +10,6 @@ function table(header: string[], rows: string[][]): string {
   const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
   return lines.join('\n');
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /**
  * The product's figure ÷ `against`'s, taken within each round (the two ran minutes apart, not an

@@ -11,6 +11,7 @@ export * from './frame/frame-encoder';
 export * from './frame/frame-parser';
 export * from './frame/header-escape';
 export * from './frame/message-template';
+export * from './frame/websocket-frame';
 export * from './frame/protocol-error';
 export * from './routing/destination-pattern';
 export * from './routing/route-table';

@@ -143,6 +143,29 @@ describe('frame encoding on the wire (raw frames)', () => {
     ]);
     client.close();
   });
+
+  it('delivers bodies whose WebSocket length takes 7, 16 and 64 bits whole, in order with other frames', async () => {
+    // A shared MESSAGE goes out as a WebSocket frame the library makes itself; RECEIPTs and
+    // heart-beats go through ws. Both kinds must reach the client whole and in the order sent.
+    const destination = '/topic/ws-lengths';
+    const client = await subscriber(app, destination);
+    const sizes = [0, 30, 125, 126, 65_535, 65_536, 70_000];
+    for (const size of sizes) app.broker.publish(destination, { body: 'x'.repeat(size) });
+    client.send('SEND\ndestination:/app/record/after-lengths\nreceipt:after\n\n\0');
+    await client.waitFor('receipt-id:after');
+    const frames = client.messages
+      .filter((m) => !(m.data.length === 1 && m.data[0] === 0x0a)) // heart-beats
+      .map((m) => m.data.toString('utf8'))
+      .slice(-(sizes.length + 1));
+    expect(frames.at(-1)).toBe('RECEIPT\nreceipt-id:after\n\n\0');
+    expect(frames.slice(0, -1).map((frame) => frame.split('\n\n')[1].length - 1)).toEqual(sizes);
+    for (const [i, frame] of frames.slice(0, -1).entries()) {
+      expect(frame.startsWith('MESSAGE\nsubscription:sub-0\n')).toBe(true);
+      expect(frame).toContain(`content-length:${sizes[i]}\n`);
+      expect(frame.endsWith(`${'x'.repeat(sizes[i])}\0`)).toBe(true);
+    }
+    client.close();
+  });
 });
 
 describe('limits (raw frames)', () => {

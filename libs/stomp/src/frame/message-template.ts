@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { StompVersion } from './frame';
 import { escapeHeader } from './header-escape';
+import { webSocketFrame } from './websocket-frame';
 
 /** What a subscription contributes to a MESSAGE frame: its encoded `subscription` header line. */
 export interface MessageTarget {
@@ -42,6 +43,7 @@ export class MessageTemplate {
   private readonly contentType: string;
   private readonly tails: (Buffer | undefined)[] = [undefined, undefined, undefined];
   private readonly frames = new Map<string, Buffer>();
+  private readonly webSocketFrames = new Map<string, Buffer>();
 
   constructor(
     readonly destination: string,
@@ -61,6 +63,19 @@ export class MessageTemplate {
     if (frame === undefined) {
       frame = Buffer.concat([target.messagePrefix, this.tail(target.version)]);
       this.frames.set(target.prefixKey, frame);
+    }
+    return frame;
+  }
+
+  /**
+   * `frameFor(target)` inside a whole WebSocket frame (see `webSocketFrame`), shared the same
+   * way: what a socket is written for a subscription without acks.
+   */
+  webSocketFrameFor(target: MessageTarget): Buffer {
+    let frame = this.webSocketFrames.get(target.prefixKey);
+    if (frame === undefined) {
+      frame = webSocketFrame([target.messagePrefix, this.tail(target.version)], this.binary);
+      this.webSocketFrames.set(target.prefixKey, frame);
     }
     return frame;
   }

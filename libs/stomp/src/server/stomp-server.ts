@@ -144,15 +144,15 @@ export class StompServer {
         return refuseUpgrade(socket, 403, 'Forbidden');
       }
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, request));
   }
 
-  private accept(ws: WebSocket, request: IncomingMessage): void {
+  private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
     if (this.closing) {
       ws.terminate();
       return;
     }
-    this.connections.add(new StompConnection(ws, request, this.env));
+    this.connections.add(new StompConnection(ws, socket, request, this.env));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   context,
   createContextKey,
@@ -140,11 +141,20 @@ export class StompConnection
    */
   private request: IncomingMessage | undefined;
 
+  /**
+   * The upgraded socket under `ws`, written directly with whole WebSocket frames of shared
+   * MESSAGEs (see `write`). Only when no extension was negotiated: with permessage-deflate ws
+   * compresses and queues frames, and a direct write could pass them.
+   */
+  private readonly socket: Duplex | undefined;
+
   constructor(
     private readonly ws: WebSocket,
+    socket: Duplex,
     request: IncomingMessage,
     private readonly env: ConnectionEnvironment,
   ) {
+    this.socket = ws.extensions === '' ? socket : undefined;
     this.request = request;
     this.id = env.nextSessionId();
     this.remoteAddress = request.socket.remoteAddress ?? '';
@@ -286,19 +296,23 @@ export class StompConnection
       this.dropSlowConsumer(`more than ${this.env.limits.maxBufferedBytes} bytes waiting to be sent`);
       return;
     }
-    let frame: Buffer;
     const unacked = subscription.unacked;
-    if (unacked === undefined) {
-      frame = message.frameFor(subscription);
+    if (unacked === undefined && this.socket !== undefined) {
+      // ws writes each frame to the socket as it is sent (no deflate, nothing queued), so a
+      // frame written here keeps its place among ws's own, and `ws.bufferedAmount` counts it.
+      if (this.ws.readyState !== this.ws.OPEN) return;
+      this.socket.write(message.webSocketFrameFor(subscription));
     } else {
-      const tracked = this.acks.frameAwaitingAck(subscription, unacked, message, this.version);
-      if (tracked instanceof Refusal) {
-        this.fail(tracked);
+      const frame =
+        unacked === undefined
+          ? message.frameFor(subscription)
+          : this.acks.frameAwaitingAck(subscription, unacked, message, this.version);
+      if (frame instanceof Refusal) {
+        this.fail(frame);
         return;
       }
-      frame = tracked;
+      this.ws.send(frame, message.binary ? BINARY : TEXT);
     }
-    this.ws.send(frame, message.binary ? BINARY : TEXT);
     this.env.frames.messagesSent += 1;
     this.lastOutboundAt = now;
   }

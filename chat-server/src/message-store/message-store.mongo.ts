@@ -5,6 +5,7 @@ import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
 import { idAfter } from '../ids/message-id';
+import { readPositionForward, roomModels, type RoomDocument } from '../room-store/room-store.schema.mongo';
 import {
   messageModel,
   roomSequenceModel,
@@ -33,6 +34,7 @@ export class MongoMessageStore extends MessageStore {
     private readonly connection: MongoConnection,
     private readonly messages: Model<MessageDocument>,
     private readonly sequences: Model<RoomSequenceDocument>,
+    private readonly rooms: Model<RoomDocument>,
   ) {
     super();
     connection.retain();
@@ -43,7 +45,25 @@ export class MongoMessageStore extends MessageStore {
     const messages = messageModel(connection.connection);
     const sequences = roomSequenceModel(connection.connection);
     await Promise.all([messages.createIndexes(), sequences.createIndexes()]);
-    return new MongoMessageStore(connection, messages, sequences);
+    // The sender's read position lives in the room's document (RoomStore's collection, whose
+    // indexes MongoRoomStore.open builds); append only updates it.
+    return new MongoMessageStore(connection, messages, sequences, roomModels(connection.connection).rooms);
+  }
+
+  /**
+   * The line, then its sender's read position (a second write: the member is in the room's
+   * document, another collection; the position is forward-only, so a write left undone by a
+   * failure in between is made good by the sender's next line or READ).
+   */
+  async append(message: StoredMessage): Promise<AppendResult> {
+    const result = await this.insertInOrder(message);
+    const { filter, update } = readPositionForward(
+      message.roomId,
+      message.sender.uid,
+      result.message.messageId,
+    );
+    await this.rooms.updateOne(filter, update);
+    return result;
   }
 
   /**
@@ -51,7 +71,7 @@ export class MongoMessageStore extends MessageStore {
    * two writers that read the same last line win, and the other reads again and takes the next
    * place, so a place becomes visible only after every earlier one (written, not run here).
    */
-  async append(message: StoredMessage): Promise<AppendResult> {
+  private async insertInOrder(message: StoredMessage): Promise<AppendResult> {
     for (let round = 0; round < maxAppendRounds; round += 1) {
       if (message.clientMessageId !== null) {
         const earlier = await this.messages

@@ -18,6 +18,10 @@ export interface Page<T> {
 /**
  * A room's messages. Guarantees, for every adapter:
  * - `append` is durable when it resolves, and idempotent on (roomId, clientMessageId).
+ * - `append` also moves the sender's read position forward to the stored line (a resend's: the
+ *   earlier line), when the sender is a member of the live room: sending means having read the
+ *   room up to one's own line, so it never counts as unread. SQLite writes both in one commit;
+ *   MongoDB updates the member after the insert.
  * - The store decides each room's order, atomically with the insert: the line gets the room's
  *   next `seq`, and keeps the caller's (time-ordered) id only if it sorts after the room's last
  *   one; otherwise it gets `idAfter(last, given)`. So a room's ids sort in commit order whatever

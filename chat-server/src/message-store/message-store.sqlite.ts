@@ -5,6 +5,7 @@ import { PeriodicTask } from '@playlist-chat/platform';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import { idAfter } from '../ids/message-id';
+import { moveReadPosition } from '../room-store/room-store.sqlite';
 import { parseSearchTerms, toFts5Query } from './search-terms';
 import type { AppendResult, Page } from './message-store.port';
 import { MessageStore } from './message-store.port';
@@ -63,49 +64,58 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   async append(message: StoredMessage): Promise<AppendResult> {
-    // One IMMEDIATE transaction: every process on this file takes the room's next place in turn.
+    // One IMMEDIATE transaction: every process on this file takes the room's next place in turn,
+    // and the line and its sender's read position are one commit (a commit is most of a line's
+    // cost in SQLite: its WAL frames).
     return this.db.transaction(() => {
-      const earlier =
-        message.clientMessageId === null
-          ? undefined
-          : this.db.get<MessageRow & { room_seq: number }>(
-              `SELECT ${columns}, m.room_seq FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
-              message.roomId,
-              message.clientMessageId,
-            );
-      if (earlier) return { message: toMessage(earlier), seq: earlier.room_seq, duplicate: true };
-      const last = this.db.get<{ last_seq: number; last_message_id: string }>(
-        'SELECT last_seq, last_message_id FROM room_sequences WHERE room_id = ?',
-        message.roomId,
-      );
-      const seq = (last?.last_seq ?? 0) + 1;
-      const stored = {
-        ...copy(message),
-        messageId: idAfter(last?.last_message_id ?? null, message.messageId),
-      };
-      this.db.run(
-        `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        stored.messageId,
-        stored.roomId,
-        stored.clientMessageId,
-        stored.type,
-        stored.sender.uid,
-        stored.sender.nickName,
-        stored.sender.profileImage,
-        stored.content,
-        stored.createdAt.getTime(),
-        seq,
-      );
-      this.db.run(
-        `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
-         ON CONFLICT (room_id) DO UPDATE SET last_seq = excluded.last_seq, last_message_id = excluded.last_message_id`,
-        stored.roomId,
-        seq,
-        stored.messageId,
-      );
-      return { message: stored, seq, duplicate: false };
+      const result = this.insertInOrder(message);
+      moveReadPosition(this.db, message.roomId, message.sender.uid, result.message.messageId);
+      return result;
     });
+  }
+
+  /** Takes the room's next place for `message`, or finds the line a resend of it stored. */
+  private insertInOrder(message: StoredMessage): AppendResult {
+    const earlier =
+      message.clientMessageId === null
+        ? undefined
+        : this.db.get<MessageRow & { room_seq: number }>(
+            `SELECT ${columns}, m.room_seq FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
+            message.roomId,
+            message.clientMessageId,
+          );
+    if (earlier) return { message: toMessage(earlier), seq: earlier.room_seq, duplicate: true };
+    const last = this.db.get<{ last_seq: number; last_message_id: string }>(
+      'SELECT last_seq, last_message_id FROM room_sequences WHERE room_id = ?',
+      message.roomId,
+    );
+    const seq = (last?.last_seq ?? 0) + 1;
+    const stored = {
+      ...copy(message),
+      messageId: idAfter(last?.last_message_id ?? null, message.messageId),
+    };
+    this.db.run(
+      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      stored.messageId,
+      stored.roomId,
+      stored.clientMessageId,
+      stored.type,
+      stored.sender.uid,
+      stored.sender.nickName,
+      stored.sender.profileImage,
+      stored.content,
+      stored.createdAt.getTime(),
+      seq,
+    );
+    this.db.run(
+      `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
+       ON CONFLICT (room_id) DO UPDATE SET last_seq = excluded.last_seq, last_message_id = excluded.last_message_id`,
+      stored.roomId,
+      seq,
+      stored.messageId,
+    );
+    return { message: stored, seq, duplicate: false };
   }
 
   async listAfter(roomId: string, afterMessageId: string | null, limit: number): Promise<StoredMessage[]> {

@@ -74,8 +74,7 @@ export class ChatService {
       content: dto.content,
       clientMessageId: dto.clientMessageId,
     });
-    // Sending means having read the room up to one's own line: it never counts as unread.
-    await this.rooms.markRead(dto.roomId, caller.uid, message.messageId);
+    // The store moved the sender's read position to this line with it (MessageStore.append).
     const line = toChatMessage(message);
     if (!duplicate) await this.events.emit({ type: 'line.stored', message: line });
     return { result: line, stored: !duplicate };

@@ -11,6 +11,7 @@ import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.p
 import type { Member, Room } from './room.model';
 import {
   memberKey,
+  readPositionForward,
   roomModels,
   type MemberDocument,
   type MembershipDocument,
@@ -210,16 +211,8 @@ export class MongoRoomStore extends RoomStore {
   }
 
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
-    const path = `users.${memberKey(uid)}.lastReadMessageId`;
-    await this.rooms.updateOne(
-      {
-        _id: roomId,
-        live: true,
-        [`users.${memberKey(uid)}`]: { $exists: true },
-        $or: [{ [path]: null }, { [path]: { $lt: messageId } }],
-      },
-      { $set: { [path]: messageId } },
-    );
+    const { filter, update } = readPositionForward(roomId, uid, messageId);
+    await this.rooms.updateOne(filter, update);
     return (await this.membership(roomId, uid))?.member ?? null;
   }
 

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type QueryFilter, type UpdateQuery } from 'mongoose';
 
 /** A member inside a room document's `users` map. */
 export interface MemberDocument {
@@ -55,6 +55,28 @@ export interface MembershipDocument {
  */
 export const memberKey = (uid: string): string =>
   uid.replace(/[%.$]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * The filter and update that move `uid`'s read position in `roomId` forward to `messageId`, only
+ * for a member of the live room whose position is behind it (`RoomStore.markRead`, and
+ * `MessageStore.append` for a line's sender).
+ */
+export function readPositionForward(
+  roomId: string,
+  uid: string,
+  messageId: string,
+): { filter: QueryFilter<RoomDocument>; update: UpdateQuery<RoomDocument> } {
+  const path = `users.${memberKey(uid)}.lastReadMessageId`;
+  return {
+    filter: {
+      _id: roomId,
+      live: true,
+      [`users.${memberKey(uid)}`]: { $exists: true },
+      $or: [{ [path]: null }, { [path]: { $lt: messageId } }],
+    },
+    update: { $set: { [path]: messageId } },
+  };
+}
 
 // Free text may be empty (mongoose's `required` refuses ''); the API validates it, the store keeps what it is given.
 const text = { type: String, default: '' };

@@ -184,19 +184,10 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
-    // Every chat line marks its sender's position: one statement, its own transaction, instead
-    // of a transaction of four (BEGIN IMMEDIATE, liveness, update, read back). Only when the
-    // position does not move (an older id, a non-member, a closed room) is the member read.
-    const moved = this.db.get<MemberRow>(
-      `UPDATE room_members SET last_read_message_id = ?
-       WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)
-         AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = room_members.room_id AND r.closed_at IS NULL)
-       RETURNING ${memberColumns}`,
-      messageId,
-      roomId,
-      uid,
-      messageId,
-    );
+    // One statement, its own transaction, instead of a transaction of four (BEGIN IMMEDIATE,
+    // liveness, update, read back). Only when the position does not move (an older id, a
+    // non-member, a closed room) is the member read.
+    const moved = moveReadPosition(this.db, roomId, uid, messageId);
     if (moved) return toMember(moved);
     return (await this.standing(roomId, uid))?.member ?? null;
   }
@@ -352,6 +343,29 @@ function toSummary(row: SummaryRow): RoomSummary {
     memberCount: Number(row.member_count),
     createdAt: new Date(row.created_at),
   };
+}
+
+/**
+ * Moves `uid`'s read position in `roomId` forward to `messageId` when they are a member of the
+ * live room and it is behind; returns the member when it moved. Also run by
+ * `SqliteMessageStore.append` inside its transaction, for the sender of each line.
+ */
+export function moveReadPosition(
+  db: SqliteDatabase,
+  roomId: string,
+  uid: string,
+  messageId: string,
+): MemberRow | undefined {
+  return db.get<MemberRow>(
+    `UPDATE room_members SET last_read_message_id = ?
+     WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)
+       AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = room_members.room_id AND r.closed_at IS NULL)
+     RETURNING ${memberColumns}`,
+    messageId,
+    roomId,
+    uid,
+    messageId,
+  );
 }
 
 function toMember(row: MemberRow): Member {

@@ -60,15 +60,15 @@ export class MembershipService {
     );
     if (!result) throw new ChatError('unknown-room', `room ${roomId} not found`);
     if (!result.joined) return result;
-    const enter = await this.feed.post({
+    // Unread counts start at one's own entrance: the store moves the joiner's read position to
+    // the ENTER line as it stores it (MessageStore.append).
+    await this.feed.post({
       roomId,
       type: 'ENTER',
       sender: profile,
       content: `${profile.nickName} has entered`,
       clientMessageId: null,
     });
-    // Unread counts start at one's own entrance, not at the room's first message.
-    await this.rooms.markRead(roomId, profile.uid, enter.message.messageId);
     await this.events.emit({ type: 'member.joined', roomId, member: profile });
     for (const evictedRoomId of result.evictedRoomIds) {
       await this.announceExit(evictedRoomId, profile, 'evicted');

@@ -7,12 +7,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreFixture } from './store-fixture';
 import type { RoomStore } from '../../src/room-store/room-store.port';
 import type { SearchOutbox } from '../../src/search-index/search-outbox.port';
+import type { MessageStore } from '../../src/message-store/message-store.port';
+import { aMessage, messageId } from './message-store.contract';
 import type { Member, Room } from '../../src/room-store/room.model';
 
-/** A room store and the search outbox its `create` writes to, on one fixture's data. */
+/**
+ * A room store, the search outbox its `create` writes to, and the message store whose `append`
+ * moves a sender's read position, on one fixture's data.
+ */
 export interface RoomStores {
   readonly rooms: RoomStore;
   readonly outbox: SearchOutbox;
+  readonly messages: MessageStore;
 }
 
 const minute = 60_000;
@@ -76,6 +82,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
     let fixture: StoreFixture<RoomStores>;
     let store: RoomStore;
     let outbox: SearchOutbox;
+    let messages: MessageStore;
     const opened: RoomStores[] = [];
     const open = async (): Promise<RoomStores> => {
       const next = await fixture.open();
@@ -85,11 +92,12 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
 
     beforeEach(async () => {
       fixture = await makeFixture();
-      ({ rooms: store, outbox } = await open());
+      ({ rooms: store, outbox, messages } = await open());
     });
 
     afterEach(async () => {
-      for (const each of opened.splice(0)) await Promise.all([each.rooms.close(), each.outbox.close()]);
+      for (const each of opened.splice(0))
+        await Promise.all([each.rooms.close(), each.outbox.close(), each.messages.close()]);
       await fixture.destroy();
     });
 
@@ -384,6 +392,37 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(await store.markRead(randomUUID(), room.ownerUid, 'm-0001')).toBeNull();
         await store.closeRoom(room.id, at(1));
         expect(await store.markRead(room.id, room.ownerUid, 'm-0001')).toBeNull();
+      });
+    });
+
+    describe("a line's sender (MessageStore.append)", () => {
+      const by = (uid: string) => ({ sender: { uid, nickName: uid, profileImage: null } });
+      const readPosition = async (roomId: string, uid: string) =>
+        (await store.standing(roomId, uid))?.member?.lastReadMessageId;
+
+      it('has read the room up to their own line, never back, whoever else writes', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.join(room.id, joinAs('bob', 2), 4);
+        const first = aMessage(room.id, 1, by('ann'));
+        expect((await messages.append(first)).message.messageId).toBe(messageId(1));
+        expect(await readPosition(room.id, 'ann')).toBe(messageId(1));
+        await messages.append(aMessage(room.id, 2, by('ann')));
+        // A resend of the first line is stored once and leaves the position at the later line.
+        const resend = await messages.append({ ...first, messageId: messageId(3) });
+        expect(resend).toMatchObject({ duplicate: true, message: { messageId: messageId(1) } });
+        expect(await readPosition(room.id, 'ann')).toBe(messageId(2));
+        await messages.append(aMessage(room.id, 4, by('bob')));
+        expect(await readPosition(room.id, 'ann')).toBe(messageId(2));
+        expect(await readPosition(room.id, 'bob')).toBe(messageId(4));
+      });
+
+      it("stores a non-member's line without making them a member", async () => {
+        const [room] = await created(aRoom());
+        expect((await messages.append(aMessage(room.id, 1, by('stranger')))).duplicate).toBe(false);
+        expect(await messages.latest(room.id)).toMatchObject({ messageId: messageId(1) });
+        expect((await store.get(room.id))?.users.stranger).toBeUndefined();
+        expect(await readPosition(room.id, 'stranger')).toBeUndefined();
       });
     });
 

@@ -1,3 +1,4 @@
+import { MongoMessageStore } from '../../src/message-store/message-store.mongo';
 import { externalService } from '@playlist-chat/platform/testing';
 import { describe } from 'vitest';
 import { roomStoreContract } from './room-store.contract';
@@ -13,6 +14,7 @@ describe.skipIf(!url)('MongoDB room store', () => {
     mongoFixture(url ?? '', async (connection) => ({
       rooms: await MongoRoomStore.open(connection),
       outbox: await MongoSearchOutbox.open(connection),
+      messages: await MongoMessageStore.open(connection),
     })),
   );
 });

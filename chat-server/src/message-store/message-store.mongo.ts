@@ -51,18 +51,31 @@ export class MongoMessageStore extends MessageStore {
   }
 
   /**
-   * The line, then its sender's read position (a second write: the member is in the room's
-   * document, another collection; the position is forward-only, so a write left undone by a
-   * failure in between is made good by the sender's next line or READ).
+   * The line, then, side by side, the room's sequence floor and its sender's read position (the
+   * member is in the room's document, another collection). Both are forward-only, so a write
+   * left undone by a failure in between is made good by the room's next line, or the sender's
+   * next line or READ. Side by side, a line still waits for two round trips, as it did when the
+   * services marked the sender's position after the append.
    */
   async append(message: StoredMessage): Promise<AppendResult> {
     const result = await this.insertInOrder(message);
-    const { filter, update } = readPositionForward(
-      message.roomId,
-      message.sender.uid,
-      result.message.messageId,
-    );
-    await this.rooms.updateOne(filter, update);
+    const stored = result.message;
+    const { filter, update } = readPositionForward(stored.roomId, stored.sender.uid, stored.messageId);
+    // exec(): a mongoose query runs when first awaited; these are to run side by side.
+    const senderRead = this.rooms.updateOne(filter, update).exec();
+    if (result.duplicate) {
+      await senderRead;
+      return result;
+    }
+    // Only a floor for after retention: the unique index, not this, keeps places apart.
+    const floor = this.sequences
+      .updateOne(
+        { _id: stored.roomId },
+        { $max: { seq: result.seq, lastMessageId: stored.messageId } },
+        { upsert: true },
+      )
+      .exec();
+    await Promise.all([floor, senderRead]);
     return result;
   }
 
@@ -117,12 +130,6 @@ export class MongoMessageStore extends MessageStore {
         if (!isDuplicateKey(error)) throw error;
         continue; // the place was taken, or the client id by a resend: look again
       }
-      // Only a floor for after retention: the unique index, not this, keeps places apart.
-      await this.sequences.updateOne(
-        { _id: stored.roomId },
-        { $max: { seq, lastMessageId: stored.messageId } },
-        { upsert: true },
-      );
       return { message: stored, seq, duplicate: false };
     }
     throw new Error(`Appending to room ${message.roomId} lost ${maxAppendRounds} races for its next place`);

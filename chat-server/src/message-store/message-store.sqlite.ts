@@ -65,8 +65,8 @@ export class SqliteMessageStore extends MessageStore {
 
   async append(message: StoredMessage): Promise<AppendResult> {
     // One IMMEDIATE transaction: every process on this file takes the room's next place in turn,
-    // and the line and its sender's read position are one commit (a commit is most of a line's
-    // cost in SQLite: its WAL frames).
+    // and the line and its sender's read position are one commit (one transaction's locking
+    // instead of two, and a crash cannot keep one without the other).
     return this.db.transaction(() => {
       const result = this.insertInOrder(message);
       moveReadPosition(this.db, message.roomId, message.sender.uid, result.message.messageId);

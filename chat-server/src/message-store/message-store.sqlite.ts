@@ -248,8 +248,8 @@ export class SqliteMessageStore extends MessageStore {
       return;
     this.db.transaction(() => {
       this.db.run(
-        `INSERT INTO messages_fts (rowid, room_id, content)
-         SELECT m.seq, m.room_id, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
+        `INSERT INTO messages_fts (rowid, room_token, content)
+         SELECT m.seq, m.room_token, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
       );
       this.db.run('DELETE FROM messages_fts_pending');
       // A little merging after every batch keeps searches from looking words up in many segments.

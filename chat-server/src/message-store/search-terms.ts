@@ -63,9 +63,19 @@ export function parseSearchTerms(input: string): SearchTerm[] {
 export function toFts5Query(terms: readonly SearchTerm[], roomId?: string): string | null {
   if (terms.length === 0) return null;
   const words = terms.map((term) => `${quoted(term.text)}${term.prefix ? '*' : ''}`).join(' ');
-  // Column filters keep the words to the text and the room id to its own column.
-  return roomId === undefined ? words : `room_id : ${quoted(roomId)} AND content : (${words})`;
+  // Column filters keep the words to the text and the room to its own column.
+  return roomId === undefined
+    ? words
+    : `room_token : ${quoted(roomSearchToken(roomId))} AND content : (${words})`;
 }
+
+/**
+ * The word SQLite's search index holds for a room: its id without dashes, so a UUID is one word
+ * to look up, not a five-word phrase. Must equal the index's `replace(room_id, '-', '')`
+ * (migration 10). Two ids that differ only in their dashes share a word: the search also
+ * compares the room id itself.
+ */
+export const roomSearchToken = (roomId: string): string => roomId.replaceAll('-', '');
 
 const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 

@@ -54,8 +54,8 @@ describe('search terms', () => {
   });
 
   it('restrict the match to the room inside the index when given one', () => {
-    expect(toFts5Query(parseSearchTerms('hello wor*'), 'room-1')).toBe(
-      'room_id : "room-1" AND content : ("hello" "wor"*)',
+    expect(toFts5Query(parseSearchTerms('hello wor*'), '3f2a9c1e-0b4d-4e8f-9a7b-5c6d7e8f9a0b')).toBe(
+      'room_token : "3f2a9c1e0b4d4e8f9a7b5c6d7e8f9a0b" AND content : ("hello" "wor"*)',
     );
   });
 

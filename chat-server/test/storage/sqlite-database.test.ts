@@ -391,6 +391,70 @@ describe('SQLite database', () => {
       expect(() => consistent(db)).not.toThrow();
     });
 
+    describe('a room as one word in the index (schema 10)', () => {
+      const roomA = '3f2a9c1e-0b4d-4e8f-9a7b-5c6d7e8f9a0b';
+      const roomB = '3f2a9c1e-0b4d-4e8f-9a7b-000000000000';
+      /** The words the index holds for rooms, through FTS5's own vocabulary table. */
+      const roomWords = (db: SqliteDatabase): string[] => {
+        db.exec(
+          "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_words USING fts5vocab(main, 'messages_fts', 'col')",
+        );
+        return db
+          .all<{ term: string }>("SELECT term FROM temp.fts_words WHERE col = 'room_token' ORDER BY term")
+          .map((row) => row.term);
+      };
+      const found = async (store: SqliteMessageStore, roomId: string, query: string) =>
+        (await store.search(roomId, query, null, 50)).items.map((message) => message.content).sort();
+
+      it('indexes a UUID room id as one word and finds only that room’s lines', async () => {
+        const db = open(dataDir);
+        const messages = messageStore(db);
+        await messages.append(aMessage(roomA, 1, { content: 'groove in a' }));
+        await messages.append(aMessage(roomB, 2, { content: 'groove in b' }));
+
+        expect(await found(messages, roomA, 'groove')).toEqual(['groove in a']);
+        expect(await found(messages, roomB, 'groove')).toEqual(['groove in b']);
+        // Before schema 10 the tokenizer cut each id into five words, four of them shared here.
+        expect(roomWords(db)).toEqual([roomB, roomA].map((id) => id.replaceAll('-', '')).sort());
+        expect(() => consistent(db)).not.toThrow();
+      });
+
+      it('tells apart two ids that differ only in their dashes', async () => {
+        const db = open(dataDir);
+        const messages = messageStore(db);
+        await messages.append(aMessage('a-bc', 1, { content: 'tempo one' }));
+        await messages.append(aMessage('ab-c', 2, { content: 'tempo two' }));
+        expect(await found(messages, 'a-bc', 'tempo')).toEqual(['tempo one']);
+        expect(await found(messages, 'ab-c', 'tempo')).toEqual(['tempo two']);
+      });
+
+      it('re-indexes a file written before schema 10, keeping pending lines pending', async () => {
+        const before = open(dataDir, {
+          migrations: migrations.filter((migration) => migration.version < 10),
+        });
+        const older = new SqliteMessageStore(before);
+        await older.append(aMessage(roomA, 1, { content: 'vinyl indexed before' }));
+        await older.append(aMessage(roomB, 2, { content: 'vinyl in the other room' }));
+        // Indexed as schema 9 did: the room id as written.
+        before.exec(`INSERT INTO messages_fts (rowid, room_id, content)
+          SELECT m.seq, m.room_id, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq;
+          DELETE FROM messages_fts_pending`);
+        await older.append(aMessage(roomA, 3, { content: 'vinyl pending before' }));
+        before.close(); // first, so the store's close cannot index the pending line
+        await older.close();
+
+        const db = open(dataDir);
+        expect(pending(db)).toBe(1);
+        const messages = messageStore(db);
+        expect(await found(messages, roomA, 'vinyl')).toEqual([
+          'vinyl indexed before',
+          'vinyl pending before',
+        ]);
+        expect(roomWords(db)).toEqual([roomB, roomA].map((id) => id.replaceAll('-', '')).sort());
+        expect(() => consistent(db)).not.toThrow();
+      });
+    });
+
     it('indexes what is pending when the store closes, and searches a file written before schema 7', async () => {
       const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 7) });
       await messageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));

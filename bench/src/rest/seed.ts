@@ -51,7 +51,8 @@ export interface Seed {
  * room and message stores: `rooms` live rooms (newest created last, `tracksPerPlaylist` tracks each), each with
  * `membersPerRoom` members, so there are rooms × membersPerRoom / roomsPerUser users, each in
  * `roomsPerUser` rooms; `messages` lines spread evenly over the rooms, sent by their members in
- * turn; every other member has read half of their room, the rest nothing (unread counts vary).
+ * turn. Sending moves a member's read position to their own line, so each member has read up to
+ * their last line; every other member is also moved to the room's middle line where that is later.
  * All in one transaction (each store call becomes a savepoint), so it takes seconds, not minutes.
  */
 export async function seedChatData(dataDir: string, options: SeedOptions): Promise<Seed> {

@@ -77,6 +77,12 @@ export const gatewaySettings = {
       max: 64 * 1_048_576,
     },
   ),
+  upstreamSockets: setting.int(
+    'GATEWAY_UPSTREAM_SOCKETS',
+    256,
+    'Most connections the gateway holds open to one service instance, busy or idle; requests beyond it wait in the gateway',
+    { min: 1, max: 100_000 },
+  ),
   ejectMs: setting.int(
     'GATEWAY_EJECT_MS',
     5_000,

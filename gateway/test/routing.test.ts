@@ -88,6 +88,44 @@ describe('gateway routing by discovery', () => {
     expect(order.slice(3, 6)).toEqual(order.slice(0, 3));
   });
 
+  describe('connections to an instance', () => {
+    /** `count` requests at once through the gateway, each answered by the instance after `delayMs`. */
+    const burst = async (gateway: TestGateway, count: number) => {
+      const statuses = await Promise.all(
+        Array.from({ length: count }, async () => (await fetch(`${gateway.url}/v1/api/ping`)).status),
+      );
+      expect(statuses.every((status) => status === 200)).toBe(true);
+    };
+
+    it('keeps them open between bursts of concurrent requests instead of opening new ones', async () => {
+      const gateway = await gatewayWith({ GATEWAY_RATE_LIMIT_PER_MIN: '0' });
+      const chat = await backend('chat-1', 'chat-server', gateway);
+      await expectEventually(async () =>
+        expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200),
+      );
+      chat.behaviour = { delayMs: 30 }; // so each burst's requests are all at the instance at once
+
+      for (let wave = 0; wave < 5; wave++) await burst(gateway, 100);
+
+      // 500 requests, at most 100 at a time: 100 connections do. The proxy's default agent kept
+      // 64 idle and reopened the rest for every burst (over 200 connections here).
+      expect(chat.requestConnectionCount).toBeLessThanOrEqual(101);
+    });
+
+    it('holds at most GATEWAY_UPSTREAM_SOCKETS per instance; the rest wait their turn and are answered', async () => {
+      const gateway = await gatewayWith({ GATEWAY_RATE_LIMIT_PER_MIN: '0', GATEWAY_UPSTREAM_SOCKETS: '5' });
+      const chat = await backend('chat-1', 'chat-server', gateway);
+      await expectEventually(async () =>
+        expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200),
+      );
+      chat.behaviour = { delayMs: 20 };
+
+      await burst(gateway, 40);
+
+      expect(chat.requestConnectionCount).toBeLessThanOrEqual(5);
+    });
+  });
+
   it('follows the registry: a new instance gets traffic, a deregistered or failing one stops getting it', async () => {
     const gateway = await gatewayWith();
     const first = await backend('chat-1', 'chat-server', gateway);

@@ -74,5 +74,6 @@ export class EdgeRouter {
 
   close(): void {
     this.limiter.close();
+    this.httpProxy.close();
   }
 }

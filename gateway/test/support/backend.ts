@@ -31,6 +31,8 @@ export class TestBackend {
   readonly sockets = new Set<WebSocket>();
   behaviour: BackendBehaviour = {};
   private readonly connections = new Set<Socket>();
+  /** Every connection that carried a proxied request (not /health, not /docs-json), open or closed. */
+  private readonly requestConnections = new Set<Socket>();
 
   private constructor(
     readonly name: string,
@@ -38,6 +40,11 @@ export class TestBackend {
     private readonly server: Server,
     private readonly wss: WebSocketServer,
   ) {}
+
+  /** How many connections proxied requests arrived on. */
+  get requestConnectionCount(): number {
+    return this.requestConnections.size;
+  }
 
   static async start(name: string, service: string): Promise<TestBackend> {
     const server = createServer();
@@ -71,6 +78,7 @@ export class TestBackend {
           body: Buffer.concat(chunks).toString(),
         };
         backend.seen.push(seen);
+        backend.requestConnections.add(req.socket);
         const { delayMs = 0, hangUp = false, headers = {} } = backend.behaviour;
         if (hangUp) return req.socket.destroy();
         setTimeout(() => {

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { DEFAULT_LIMITS, FrameParser } from '@playlist-chat/stomp';
 import { describe, expect, it } from 'vitest';
 import { parse, parseChunks, view } from './support/parse';
 
@@ -149,6 +152,27 @@ describe('FrameParser', () => {
           }),
         ),
       ).toEqual([{ error: 'frame-too-large' }]);
+    });
+  });
+
+  describe('what it keeps between frames', () => {
+    it('nothing of the last frame: its headers are the sink’s alone once handed over', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      let lastHeaders: WeakRef<object> | undefined;
+      const parser = new FrameParser(
+        {
+          frame: (frame) => (lastHeaders = new WeakRef(frame.headers)),
+          heartbeat: () => {},
+          error: () => {},
+        },
+        DEFAULT_LIMITS,
+      );
+      parser.push(Buffer.from('SUBSCRIBE\nid:sub-0\ndestination:/topic/room.1\nreceipt:r-1\n\n\0'));
+      await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job that made it ends
+      gc();
+      expect(lastHeaders?.deref()).toBeUndefined();
+      parser.push(Buffer.from('\n')); // the parser itself lives on, as an idle session's does
     });
   });
 });

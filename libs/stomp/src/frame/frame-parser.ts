@@ -23,6 +23,8 @@ const CR = 0x0d;
 const NUL = 0x00;
 const COLON = 0x3a;
 const EMPTY = Buffer.alloc(0);
+/** Between frames: the parser holds no headers (frozen, so a write outside a frame fails loudly). */
+const NO_HEADERS = Object.freeze(Object.create(null)) as StompHeaders;
 const CONTENT_LENGTH = /^[0-9]{1,15}$/;
 
 const enum State {
@@ -60,7 +62,7 @@ export class FrameParser {
   private nulSearchedFrom = 0;
   private state = State.Between;
   private command = '';
-  private headers: StompHeaders = Object.create(null) as StompHeaders;
+  private headers: StompHeaders = NO_HEADERS;
   private headerCount = 0;
   private contentLength = -1;
   private escapeMode: EscapeMode = 'none';
@@ -310,6 +312,10 @@ export class FrameParser {
     const body =
       terminator === this.bodyStart ? EMPTY : Buffer.from(this.data.subarray(this.bodyStart, terminator));
     const frame: StompFrame = { command: this.command, headers: this.headers, body };
+    // The frame is the sink's now: an idle session must not keep its last frame's headers
+    // (a prototype-less object is a dictionary, ~300 B with its values).
+    this.command = '';
+    this.headers = NO_HEADERS;
     this.pos = this.frameStart = terminator + 1;
     this.state = State.Between;
     this.sink.frame(frame);

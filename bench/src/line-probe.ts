@@ -78,7 +78,9 @@ async function main(): Promise<void> {
   const lines = number('lines', 4_000);
 
   const target: Target =
-    targetName === 'product' ? await ProductTarget.start(option('root')) : await BareWsTarget.start();
+    targetName === 'bare-ws'
+      ? await BareWsTarget.start()
+      : await ProductTarget.start(option('root') === undefined ? 'product' : 'baseline', option('root'));
   const clients: ProbeClient[] = [];
   try {
     const [room] = await target.createRooms(1);

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import { runFanout } from './fanout';
 import { formatReport } from './e2e/report';
 import { formatRestReport, REST_FULL, runRestBench } from './rest/bench';
@@ -15,7 +16,7 @@ const LIBRARY = 'library-fanout';
 const REST = 'rest';
 
 const USAGE =
-  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--rounds=N] [--json=FILE]';
+  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--baseline=CHECKOUT] [--rounds=N] [--json=FILE]';
 
 /**
  * `USAGE` above; `--help` prints it, and any other option is refused.
@@ -27,13 +28,20 @@ const USAGE =
  * `library-fanout`, the in-process `StompBroker.publish` benchmark (FANOUT_SUBSCRIBERS,
  * FANOUT_MESSAGES, FANOUT_ROUNDS). `--smoke` runs tiny sizes in seconds (CI runs it through
  * bench/test/smoke.test.ts); `--rounds=N` runs each STOMP scenario N times on every target in
- * alternation and prints each round's ratio and their median; `--json` also writes the figures as JSON.
+ * alternation and prints each round's ratio and their median; `--baseline=CHECKOUT` adds the
+ * built single node of another checkout as target `baseline`, first in every round, and prints
+ * the product's ratios to it (two builds paired in one run); `--json` also writes the figures as JSON.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const option = (name: string) => optionValue(args, name);
-  if (helpOrRefuseUnknown(args, USAGE, { flags: ['--smoke'], withValue: ['targets', 'rounds', 'json'] }))
+  if (
+    helpOrRefuseUnknown(args, USAGE, {
+      flags: ['--smoke'],
+      withValue: ['targets', 'rounds', 'json', 'baseline'],
+    })
+  )
     return;
   const named = args.filter((a) => !a.startsWith('--'));
   const unknown = named.filter(
@@ -43,11 +51,13 @@ async function main(): Promise<void> {
     throw new Error(
       `unknown scenario(s) ${unknown.join(', ')}; known: ${[...SCENARIOS, LIBRARY].join(', ')}`,
     );
-  const targets = (option('targets')?.split(',') ?? TARGETS) as TargetName[];
+  const targets = [...(option('targets')?.split(',') ?? TARGETS)] as TargetName[];
   const strange = targets.filter((t) => !(KNOWN_TARGETS as readonly string[]).includes(t));
   if (strange.length)
     throw new Error(`unknown target(s) ${strange.join(', ')}; known: ${KNOWN_TARGETS.join(', ')}`);
   const rounds = numberOption(args, 'rounds', 1, { minimum: 1, whole: true, usage: USAGE });
+  const baselineRoot = baselineCheckout(option('baseline'));
+  if (baselineRoot !== undefined) targets.unshift('baseline');
   const scenarios = (
     named.length ? named.filter((a) => a !== LIBRARY && a !== REST) : [...SCENARIOS]
   ) as ScenarioName[];
@@ -63,6 +73,7 @@ async function main(): Promise<void> {
       smoke ? SMOKE : FULL,
       (line) => console.log(line),
       rounds,
+      baselineRoot,
     );
     console.log(formatReport(report));
     const json = option('json');
@@ -72,6 +83,17 @@ async function main(): Promise<void> {
     console.log(formatRestReport(await runRestBench({ ...REST_FULL, log: (line) => console.log(line) })));
   if (named.includes(LIBRARY) || (!named.length && !smoke)) await libraryFanout();
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** `--baseline=`'s checkout, refused before anything starts unless its single node is built. */
+function baselineCheckout(given: string | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  const root = resolve(given);
+  if (!existsSync(join(root, 'single-node', 'dist', 'main.js')))
+    throw new Error(
+      `--baseline=${given}: no built single node there (run npm ci && npm run build in it)\n${USAGE}`,
+    );
+  return root;
 }
 
 /** The in-process fan-out benchmark: `StompBroker.publish` against bare `ws` in one process. */

@@ -79,3 +79,14 @@ describe('bench targets', () => {
     );
   });
 });
+
+describe('bench baseline', () => {
+  it('a checkout without a built single node is refused before anything starts', async () => {
+    const failure = await refused(join(__dirname, '..', 'dist', 'main.js'), [
+      'fanout',
+      '--baseline=/nonexistent',
+    ]);
+    expect(failure?.code).not.toBe(0);
+    expect(failure?.stderr).toContain('--baseline=/nonexistent: no built single node there');
+  });
+});

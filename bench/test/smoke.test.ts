@@ -198,3 +198,47 @@ describe('bench smoke run in alternating rounds (--rounds=2)', () => {
     expect(output).toContain('| product #2 |');
   }, 100_000);
 });
+
+/**
+ * `--baseline=CHECKOUT`: another build of the product runs as target `baseline`, first in every
+ * round, and the report gives the product's ratios to it. Here the other checkout is this one,
+ * so both ran the same build; the test checks the pairing, not a speed.
+ */
+describe('bench smoke run paired against another build (--baseline=)', () => {
+  it('fanout and idle: the baseline ran first in each round, and the ratios to it are printed', async () => {
+    const { report, output } = await runSmoke<SuiteReport>(main, 120_000, [
+      'fanout',
+      'idle',
+      '--targets=product',
+      '--rounds=2',
+      `--baseline=${join(__dirname, '..', '..')}`,
+    ]);
+    expect(report.failed).toEqual([]);
+    expect(report.skipped).toEqual([]);
+    const fanout = report.scenarios.find((s) => s.scenario === 'fanout')!.results as LoadResult[];
+    expect(fanout.map((r) => `${r.target} ${r.round}`)).toEqual([
+      'baseline 1',
+      'product 1',
+      'baseline 2',
+      'product 2',
+    ]);
+    for (const r of fanout)
+      expect({ target: r.target, lost: r.lost, delivered: r.delivered }).toEqual({
+        target: r.target,
+        lost: 0,
+        delivered: r.expected,
+      });
+    const cpu = (target: string, round: number) =>
+      fanout.find((r) => r.target === target && r.round === round)!.serverCpuNsPerDelivery;
+    const perRound = [1, 2].map((round) => cpu('product', round) / cpu('baseline', round));
+    expect(output).toContain(
+      `ratios (product ÷ baseline, the other build): CPU per delivery ${((perRound[0] + perRound[1]) / 2).toFixed(2)}× (rounds: ${perRound.map((v) => `${v.toFixed(2)}×`).join(', ')}); p99 `,
+    );
+    const idle = report.scenarios.find((s) => s.scenario === 'idle')!.results;
+    expect(idle.map((r) => r.target)).toEqual(['baseline', 'product', 'baseline', 'product']);
+    expect(output).toMatch(
+      /ratios \(product ÷ baseline, the other build\): RSS per connection \d+\.\d\d× \(rounds: /,
+    );
+    expect(output).toContain('| baseline #2 |');
+  }, 130_000);
+});

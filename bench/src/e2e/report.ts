@@ -31,6 +31,19 @@ function ratio<R extends TargetResult>(
   return `${median(ratios).toFixed(2)}×${each}`;
 }
 
+/**
+ * With `--baseline=`: the product ÷ the other build, per figure, taken within each round as
+ * above; nothing when the baseline did not run.
+ */
+function baselineLine<R extends TargetResult>(
+  results: readonly R[],
+  figures: ReadonlyArray<readonly [string, (r: R) => number]>,
+): string[] {
+  if (!results.some((r) => r.target === 'baseline')) return [];
+  const each = figures.map(([name, pick]) => `${name} ${ratio(results, pick, 'baseline')}`);
+  return [`ratios (product ÷ baseline, the other build): ${each.join('; ')}`];
+}
+
 function loadTable(results: LoadResult[]): string {
   return table(
     [
@@ -78,7 +91,7 @@ function loadTable(results: LoadResult[]): string {
   );
 }
 
-/** The report as Markdown: one table per scenario, then the product's ratios to bare ws and to RabbitMQ. */
+/** The report as Markdown: one table per scenario, then the product's ratios to bare ws and to RabbitMQ (and to the baseline build, when it ran). */
 export function formatReport(report: SuiteReport): string {
   const out: string[] = [];
   for (const s of report.scenarios) {
@@ -90,6 +103,10 @@ export function formatReport(report: SuiteReport): string {
         out.push(loadTable(s.results));
         out.push(
           `ratios (product ÷): CPU per delivery ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'rabbitmq')} RabbitMQ; p99 ${ratio(s.results, (r) => r.latency.p99, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.latency.p99, 'rabbitmq')} RabbitMQ`,
+          ...baselineLine(s.results, [
+            ['CPU per delivery', (r) => r.serverCpuNsPerDelivery],
+            ['p99', (r) => r.latency.p99],
+          ]),
         );
         break;
       case 'saturation': {
@@ -116,6 +133,10 @@ export function formatReport(report: SuiteReport): string {
         );
         out.push(
           `ratios (product ÷): highest clean rate ${ratio(s.results, (r) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
+          ...baselineLine(s.results, [
+            ['highest clean rate', (r) => r.highestClean],
+            ['CPU per delivery', (r) => r.cpuNsPerDeliveryAtHighest],
+          ]),
         );
         const topped = s.results.filter((r) => r.reachedTop).map(labelOf);
         if (topped.length)
@@ -143,6 +164,7 @@ export function formatReport(report: SuiteReport): string {
             out.push(`${labelOf(r)}: ${int(r.connections)} connections, not more: ${r.cappedBy}`);
         out.push(
           `ratios (product ÷): RSS per connection ${ratio(s.results, (r) => r.kbPerConnection, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.kbPerConnection, 'rabbitmq')} RabbitMQ`,
+          ...baselineLine(s.results, [['RSS per connection', (r) => r.kbPerConnection]]),
         );
         break;
       case 'big-room-setup':

@@ -90,12 +90,17 @@ export interface SuiteReport {
   rounds: number;
 }
 
-const STARTERS: Record<TargetName, () => Promise<Target>> = {
-  product: () => ProductTarget.start(),
-  'product-gateway': () => ProductTarget.start(undefined, true),
+/** How each target starts; `baseline` runs the built single node of checkout `baselineRoot`. */
+const starters = (baselineRoot: string | undefined): Record<TargetName, () => Promise<Target>> => ({
+  product: () => ProductTarget.start('product'),
+  'product-gateway': () => ProductTarget.start('product-gateway'),
+  baseline: () => {
+    if (baselineRoot === undefined) throw new Error('no baseline checkout given (--baseline=CHECKOUT)');
+    return ProductTarget.start('baseline', baselineRoot);
+  },
   'bare-ws': () => BareWsTarget.start(),
   rabbitmq: () => RabbitMqTarget.start(),
-};
+});
 
 /**
  * Every chosen scenario against every target, one target at a time, each on a freshly started
@@ -109,8 +114,11 @@ export async function runSuite(
   log: (line: string) => void,
   /** Each scenario runs on every target this many times, alternating (A B A B), so a ratio can be taken per round. */
   rounds = 1,
+  /** Checkout whose built single node the `baseline` target runs (`--baseline=`). */
+  baselineRoot?: string,
 ): Promise<SuiteReport> {
   const report: SuiteReport = { scenarios: [], skipped: [], failed: [], notes: {}, rounds };
+  const start = starters(baselineRoot);
   const rabbitMissing = RabbitMqTarget.unavailable();
   const usable = targets.filter((name) => {
     if (name === 'rabbitmq' && rabbitMissing) {
@@ -130,7 +138,7 @@ export async function runSuite(
     let target = running.get(name);
     if (!target) {
       try {
-        target = await STARTERS[name]();
+        target = await start[name]();
       } catch (error) {
         const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
         report.skipped.push({ target: name, reason });

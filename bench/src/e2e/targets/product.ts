@@ -19,6 +19,8 @@ const RAISED_GATEWAY_LIMITS: Record<string, string> = { ...RAISED_LIMITS, GATEWA
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+type ProductTargetName = 'product' | 'product-gateway' | 'baseline';
+
 /**
  * The real single node (`single-node/dist/main.js`, built), on a fresh data folder. Its STOMP
  * load goes to the chat server's own port (`product`) or, as a web client's does, through the
@@ -32,7 +34,7 @@ export class ProductTarget implements Target {
   private constructor(
     private readonly node: ProductProcess,
     private readonly dataDir: string,
-    readonly name: 'product' | 'product-gateway',
+    readonly name: ProductTargetName,
     limits: Readonly<Record<string, string>>,
   ) {
     this.notes = Object.entries(limits).map(([setting, value]) => `${setting}=${value}`);
@@ -47,13 +49,21 @@ export class ProductTarget implements Target {
     return `${base.replace('http', 'ws')}/ws-chat`;
   }
 
-  /** `root`: a checkout whose built single node runs (default: this one), to pair two builds. */
-  static async start(root?: string, viaGateway = false): Promise<ProductTarget> {
+  /**
+   * `product` (this checkout, chat port), `product-gateway` (this checkout, through the gateway) or
+   * `baseline` (the built single node of checkout `root`, chat port).
+   */
+  static async start(name: ProductTargetName = 'product', root?: string): Promise<ProductTarget> {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-product-'));
+    const viaGateway = name === 'product-gateway';
     const limits = viaGateway ? RAISED_GATEWAY_LIMITS : RAISED_LIMITS;
     try {
-      const node = await startProductProcess({ dataDir, limits, root });
-      return new ProductTarget(node, dataDir, viaGateway ? 'product-gateway' : 'product', limits);
+      const node = await startProductProcess({
+        dataDir,
+        limits,
+        root: name === 'baseline' ? root : undefined,
+      });
+      return new ProductTarget(node, dataDir, name, limits);
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;

@@ -1,7 +1,11 @@
 export { freePort, waitUntilReady } from '../../product-process';
 
-/** `product-gateway`: the product with its STOMP clients connected through the gateway, as web clients are. */
-export type TargetName = 'product' | 'product-gateway' | 'bare-ws' | 'rabbitmq';
+/**
+ * `product-gateway`: the product with its STOMP clients connected through the gateway, as web
+ * clients are. `baseline`: the product built from another checkout (`--baseline=`), on its chat
+ * port, to pair two builds in one run.
+ */
+export type TargetName = 'product' | 'product-gateway' | 'baseline' | 'bare-ws' | 'rabbitmq';
 
 export interface PreparedRoom {
   readonly id: string;

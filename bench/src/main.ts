@@ -30,7 +30,8 @@ const USAGE =
  * bench/test/smoke.test.ts); `--rounds=N` runs each STOMP scenario N times on every target in
  * alternation and prints each round's ratio and their median; `--baseline=CHECKOUT` adds the
  * built single node of another checkout as target `baseline`, first in every round, and prints
- * the product's ratios to it (two builds paired in one run); `--json` also writes the figures as JSON.
+ * the product's ratios to it (two builds paired in one run; the STOMP scenarios only: the REST
+ * bench has its own `--baseline`); `--json` also writes the figures as JSON.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

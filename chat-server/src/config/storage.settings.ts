@@ -37,6 +37,12 @@ export const storageSettings = {
     "SQLite store: the connection's page cache in MiB (SQLite's own default is 2); filled only as pages are read",
     { min: 1, max: 4_096 },
   ),
+  sqliteCheckpointMs: setting.int(
+    'CHAT_SQLITE_CHECKPOINT_MS',
+    1_000,
+    "SQLite store: how often a thread of its own copies the write-ahead log back into the file, so no commit on the event loop waits for those writes and fsyncs; 0: SQLite's own checkpoint, inline in the commit that fills the log past 1,000 pages",
+    { min: 0, max: 60_000 },
+  ),
   mongoUrl: setting.string(
     'MONGO_URL',
     '',

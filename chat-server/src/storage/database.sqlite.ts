@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { migrations as chatMigrations, type Migration } from './migrations.sqlite';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteDatabaseOptions {
   /** File name inside the data folder. */
@@ -13,7 +14,20 @@ export interface SqliteDatabaseOptions {
   readonly cacheMb?: number;
   /** Schema to bring the file up to; the chat schema unless a test says otherwise. */
   readonly migrations?: readonly Migration[];
+  /**
+   * How often a thread of its own checkpoints the write-ahead log (CHAT_SQLITE_CHECKPOINT_MS);
+   * absent or 0: SQLite checkpoints inline, in the commit that fills the log past 1,000 pages.
+   */
+  readonly checkpointIntervalMs?: number;
+  /** Told when the checkpoint thread fails other than by a lock (it keeps trying). */
+  readonly onCheckpointError?: (message: string) => void;
 }
+
+/**
+ * With the checkpoint thread, the connection still checkpoints inline once the log passes this
+ * many pages (~40 MB), so a stalled thread cannot let the log grow without bound.
+ */
+const INLINE_CHECKPOINT_BACKSTOP_PAGES = 10_000;
 
 export interface RunResult {
   readonly changes: number;
@@ -42,6 +56,8 @@ export class SqliteDatabase {
     private readonly db: DatabaseSync,
     /** Absolute or relative path of the database file. */
     readonly path: string,
+    /** The thread that checkpoints the log, when CHAT_SQLITE_CHECKPOINT_MS is on. */
+    readonly checkpointer?: WalCheckpointer,
   ) {}
 
   /** Opens (creating the folder and file if needed) and migrates `${dataDir}/chat.sqlite`. */
@@ -60,11 +76,17 @@ export class SqliteDatabase {
       if (options.cacheMb !== undefined)
         db.exec(`PRAGMA cache_size = -${Math.trunc(options.cacheMb * 1024)}`);
       migrate(db, path, options.migrations ?? chatMigrations);
+      if (!options.checkpointIntervalMs) return new SqliteDatabase(db, path);
+      db.exec(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_BACKSTOP_PAGES}`);
+      const checkpointer = WalCheckpointer.start(
+        { path, intervalMs: options.checkpointIntervalMs, busyTimeoutMs },
+        options.onCheckpointError ?? (() => undefined),
+      );
+      return new SqliteDatabase(db, path, checkpointer);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, path);
   }
 
   get isOpen(): boolean {
@@ -149,6 +171,7 @@ export class SqliteDatabase {
   /** Closes the connection now, whoever still holds it (idempotent). */
   close(): void {
     if (!this.db.isOpen) return;
+    this.checkpointer?.stop();
     this.statements.clear();
     this.db.close();
   }

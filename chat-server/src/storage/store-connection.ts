@@ -1,10 +1,10 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import type { StorageSettings } from '../config/storage.settings';
 import { MongoConnection } from './connection.mongo';
 import { SqliteDatabase } from './database.sqlite';
 
 export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'> &
-  Partial<Pick<StorageSettings, 'sqliteCacheMb'>>;
+  Partial<Pick<StorageSettings, 'sqliteCacheMb' | 'sqliteCheckpointMs'>>;
 
 /**
  * The one connection every chat store of this process shares, to the engine CHAT_STORE names.
@@ -13,6 +13,8 @@ export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mo
 export type StoreConnection =
   | { readonly engine: 'sqlite'; readonly db: SqliteDatabase }
   | { readonly engine: 'mongo'; readonly mongo: MongoConnection };
+
+const checkpointLogger = new Logger('SqliteCheckpoint');
 
 /** Injection token of the shared `StoreConnection`. */
 export const STORE_CONNECTION = Symbol('STORE_CONNECTION');
@@ -23,7 +25,11 @@ export async function openStoreConnection(options: ChatStorageOptions): Promise<
     case 'sqlite':
       return {
         engine: 'sqlite',
-        db: SqliteDatabase.open(options.dataDir, { cacheMb: options.sqliteCacheMb }),
+        db: SqliteDatabase.open(options.dataDir, {
+          cacheMb: options.sqliteCacheMb,
+          checkpointIntervalMs: options.sqliteCheckpointMs,
+          onCheckpointError: (message) => checkpointLogger.warn(`WAL checkpoint failed: ${message}`),
+        }),
       };
     case 'mongo':
       if (!options.mongoUrl) throw new Error('CHAT_STORE=mongo needs MONGO_URL');

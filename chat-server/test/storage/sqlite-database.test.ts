@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@playlist-chat/platform/testing';
@@ -470,6 +470,43 @@ describe('SQLite database', () => {
       expect(pending(db)).toBe(0);
       expect(indexed(db, 'remix')).toBe(1);
       expect(() => consistent(db)).not.toThrow();
+    });
+  });
+
+  describe('checkpoints on a thread of their own (CHAT_SQLITE_CHECKPOINT_MS)', () => {
+    const fileBytes = (db: SqliteDatabase): number => statSync(db.path).size;
+    /** About 60 pages: far below the 1,000 after which SQLite checkpoints inline. */
+    const commitFiller = (db: SqliteDatabase): void => {
+      db.exec('CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, data TEXT)');
+      db.transaction(() => {
+        for (let i = 0; i < 200; i++) db.run('INSERT INTO filler (data) VALUES (?)', 'x'.repeat(1_000));
+      });
+    };
+
+    it('copies what was committed into the file soon after, long before the log reaches 1,000 pages', async () => {
+      const db = open(dataDir, { checkpointIntervalMs: 20 });
+      const before = fileBytes(db);
+      commitFiller(db);
+      await expectEventually(() => expect(fileBytes(db)).toBeGreaterThan(before + 150_000));
+    });
+
+    it('without the thread (0), the same commit stays in the log: SQLite waits for 1,000 pages', async () => {
+      const db = open(dataDir, { checkpointIntervalMs: 0 });
+      const before = fileBytes(db);
+      commitFiller(db);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fileBytes(db)).toBe(before);
+      expect(db.checkpointer).toBeUndefined();
+    });
+
+    it('lets go of the file when the connection closes: the last one out removes the log', async () => {
+      const db = SqliteDatabase.open(dataDir, { checkpointIntervalMs: 20 });
+      commitFiller(db);
+      db.close();
+      await db.checkpointer?.exited();
+      expect(db.checkpointer).toBeDefined();
+      expect(existsSync(`${db.path}-wal`)).toBe(false);
+      expect(fileBytes(db)).toBeGreaterThan(150_000);
     });
   });
 });

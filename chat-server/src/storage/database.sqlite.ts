@@ -168,6 +168,12 @@ export class SqliteDatabase {
     if (this.holders === 0) this.close();
   }
 
+  /** Resolves once the connection is closed and its checkpoint thread, if any, has exited. */
+  async closed(): Promise<void> {
+    if (this.db.isOpen) throw new Error(`SQLite database ${this.path} is still open`);
+    await this.checkpointer?.exited();
+  }
+
   /** Closes the connection now, whoever still holds it (idempotent). */
   close(): void {
     if (!this.db.isOpen) return;

@@ -1,5 +1,5 @@
 import { Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { STORE_CONNECTION, type StoreConnection } from './store-connection';
+import { InjectStoreConnection, STORE_CONNECTION, type StoreConnection } from './store-connection';
 
 interface Closable {
   close(): Promise<void>;
@@ -10,14 +10,24 @@ interface Closable {
 export class OpenedStores implements OnApplicationShutdown {
   private readonly stores: Closable[] = [];
 
+  constructor(@InjectStoreConnection() private readonly connection: StoreConnection) {}
+
   add<T extends Closable>(store: T): T {
     this.stores.push(store);
     return store;
   }
 
-  /** StorageModule is imported by every module that uses a store, so this runs after their shutdown hooks. */
+  /**
+   * StorageModule is imported by every module that uses a store, so this runs after their
+   * shutdown hooks. Then the SQLite file is let go of for good: its checkpoint thread has done
+   * its last checkpoint and closed, so nothing touches the files once the app has closed.
+   */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.stores.splice(0).map((store) => store.close()));
+    if (this.connection.engine === 'sqlite') {
+      this.connection.db.close();
+      await this.connection.db.closed();
+    }
   }
 }
 

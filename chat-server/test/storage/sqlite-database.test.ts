@@ -32,7 +32,10 @@ describe('SQLite database', () => {
 
   afterEach(async () => {
     for (const store of messageStores.splice(0)) await store.close();
-    for (const db of opened.splice(0)) db.close();
+    for (const db of opened.splice(0)) {
+      db.close();
+      await db.closed(); // a checkpoint thread lets go of the files before they are removed
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 

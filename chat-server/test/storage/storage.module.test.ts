@@ -73,6 +73,7 @@ describe('storage settings', () => {
       store: 'sqlite',
       dataDir: './data',
       sqliteCacheMb: 64,
+      sqliteCheckpointMs: 1_000,
       mongoUrl: '',
     });
   });
@@ -88,12 +89,37 @@ describe('storage settings', () => {
         if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
         expect(connection.db.get<{ cache_size: number }>('PRAGMA cache_size')?.cache_size).toBe(kib);
         connection.db.close();
+        await connection.db.closed();
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
     expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CACHE_MB: '0' })).toThrow(
       /CHAT_SQLITE_CACHE_MB/,
+    );
+  });
+
+  it('checkpoint on a thread of their own every CHAT_SQLITE_CHECKPOINT_MS, or inline with 0, and refuse a value out of range', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chat-checkpoint-'));
+    try {
+      for (const [env, threaded, inlineAfterPages] of [
+        [{}, true, 10_000],
+        [{ CHAT_SQLITE_CHECKPOINT_MS: '0' }, false, 1_000],
+      ] as const) {
+        const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
+        if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
+        expect(connection.db.checkpointer !== undefined).toBe(threaded);
+        expect(connection.db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')).toEqual({
+          wal_autocheckpoint: inlineAfterPages,
+        });
+        connection.db.close();
+        await connection.db.closed();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CHECKPOINT_MS: '-1' })).toThrow(
+      /CHAT_SQLITE_CHECKPOINT_MS/,
     );
   });
 
@@ -107,6 +133,7 @@ describe('storage settings', () => {
       store: 'mongo',
       dataDir: './data',
       sqliteCacheMb: 64,
+      sqliteCheckpointMs: 1_000,
       mongoUrl: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
     });
   });

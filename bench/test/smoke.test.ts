@@ -168,6 +168,18 @@ describe('bench smoke run through the gateway (--targets=product-gateway)', () =
 });
 
 /**
+ * The product's CPU per delivery ÷ `against`'s, as the report prints it for two rounds: the median
+ * (of two, their mean), then each round's ratio.
+ */
+function cpuRatioOverTwoRounds(results: readonly LoadResult[], against: string): string {
+  const cpu = (target: string, round: number) =>
+    results.find((r) => r.target === target && r.round === round)!.serverCpuNsPerDelivery;
+  const perRound = [1, 2].map((round) => cpu('product', round) / cpu(against, round));
+  const median = (perRound[0] + perRound[1]) / 2;
+  return `${median.toFixed(2)}× (rounds: ${perRound.map((v) => `${v.toFixed(2)}×`).join(', ')})`;
+}
+
+/**
  * `--rounds=2`: every target runs the scenario twice, alternating, and the ratios are taken within
  * a round (a shared machine drifts over the minutes of a run; a ratio of two runs minutes apart
  * drifts less than one of two runs an hour apart).
@@ -188,13 +200,7 @@ describe('bench smoke run in alternating rounds (--rounds=2)', () => {
       'product 2',
       'bare-ws 2',
     ]);
-    const cpu = (target: string, round: number) =>
-      results.find((r) => r.target === target && r.round === round)!.serverCpuNsPerDelivery;
-    const perRound = [1, 2].map((round) => cpu('product', round) / cpu('bare-ws', round));
-    const median = (perRound[0] + perRound[1]) / 2;
-    expect(output).toContain(
-      `CPU per delivery ${median.toFixed(2)}× (rounds: ${perRound.map((v) => `${v.toFixed(2)}×`).join(', ')}) bare ws`,
-    );
+    expect(output).toContain(`CPU per delivery ${cpuRatioOverTwoRounds(results, 'bare-ws')} bare ws`);
     expect(output).toContain('| product #2 |');
   }, 100_000);
 });
@@ -228,11 +234,8 @@ describe('bench smoke run paired against another build (--baseline=)', () => {
         lost: 0,
         delivered: r.expected,
       });
-    const cpu = (target: string, round: number) =>
-      fanout.find((r) => r.target === target && r.round === round)!.serverCpuNsPerDelivery;
-    const perRound = [1, 2].map((round) => cpu('product', round) / cpu('baseline', round));
     expect(output).toContain(
-      `ratios (product ÷ baseline, the other build): CPU per delivery ${((perRound[0] + perRound[1]) / 2).toFixed(2)}× (rounds: ${perRound.map((v) => `${v.toFixed(2)}×`).join(', ')}); p99 `,
+      `ratios (product ÷ baseline, the other build): CPU per delivery ${cpuRatioOverTwoRounds(fanout, 'baseline')}; p99 `,
     );
     const idle = report.scenarios.find((s) => s.scenario === 'idle')!.results;
     expect(idle.map((r) => r.target)).toEqual(['baseline', 'product', 'baseline', 'product']);

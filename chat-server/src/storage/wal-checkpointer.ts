@@ -15,7 +15,12 @@ interface CheckpointerData {
  * the connection's readers or writers, and a failed one is simply tried again next time.
  */
 export class WalCheckpointer {
-  private constructor(private readonly worker: Worker) {}
+  /** Settles once the thread has exited; listened for from the start, so it cannot be missed. */
+  private readonly exit: Promise<void>;
+
+  private constructor(private readonly worker: Worker) {
+    this.exit = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
 
   static start(data: CheckpointerData, onError: (message: string) => void): WalCheckpointer {
     const worker = new Worker(`(${checkpointLoop.toString()})()`, { eval: true, workerData: data });
@@ -34,10 +39,7 @@ export class WalCheckpointer {
 
   /** Resolves once the thread has exited (for tests and orderly shutdowns that want to wait). */
   exited(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.worker.threadId === -1) resolve();
-      else this.worker.once('exit', () => resolve());
-    });
+    return this.exit;
   }
 }
 

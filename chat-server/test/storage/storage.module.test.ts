@@ -14,6 +14,7 @@ import { RoomStoreModule } from '../../src/room-store/room-store.module';
 import { StorageModule } from '../../src/storage/storage.module';
 import { storageSettings } from '../../src/config/storage.settings';
 import { openStoreConnection } from '../../src/storage/store-connection';
+import type { SqliteDatabase } from '../../src/storage/database.sqlite';
 
 @Injectable()
 class UsesStores {
@@ -78,46 +79,47 @@ describe('storage settings', () => {
     });
   });
 
-  it('give the SQLite connection the page cache CHAT_SQLITE_CACHE_MB names, and refuse a size out of range', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'chat-cache-'));
+  /** The SQLite connection these settings open, in a folder of its own, handed to `check`; then closed and removed. */
+  const onSqliteConnection = async (env: Record<string, string>, check: (db: SqliteDatabase) => void) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chat-storage-'));
     try {
-      for (const [env, kib] of [
-        [{}, -65_536],
-        [{ CHAT_SQLITE_CACHE_MB: '8' }, -8_192],
-      ] as const) {
-        const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
-        if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
-        expect(connection.db.get<{ cache_size: number }>('PRAGMA cache_size')?.cache_size).toBe(kib);
+      const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
+      if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
+      try {
+        check(connection.db);
+      } finally {
         connection.db.close();
-        await connection.db.closed();
+        await connection.db.closed(); // its checkpoint thread lets go of the files before they are removed
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  };
+
+  it('give the SQLite connection the page cache CHAT_SQLITE_CACHE_MB names, and refuse a size out of range', async () => {
+    for (const [env, kib] of [
+      [{}, -65_536],
+      [{ CHAT_SQLITE_CACHE_MB: '8' }, -8_192],
+    ] as const)
+      await onSqliteConnection(env, (db) =>
+        expect(db.get<{ cache_size: number }>('PRAGMA cache_size')?.cache_size).toBe(kib),
+      );
     expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CACHE_MB: '0' })).toThrow(
       /CHAT_SQLITE_CACHE_MB/,
     );
   });
 
   it('checkpoint on a thread of their own every CHAT_SQLITE_CHECKPOINT_MS, or inline with 0, and refuse a value out of range', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'chat-checkpoint-'));
-    try {
-      for (const [env, threaded, inlineAfterPages] of [
-        [{}, true, 10_000],
-        [{ CHAT_SQLITE_CHECKPOINT_MS: '0' }, false, 1_000],
-      ] as const) {
-        const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
-        if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
-        expect(connection.db.checkpointer !== undefined).toBe(threaded);
-        expect(connection.db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')).toEqual({
+    for (const [env, threaded, inlineAfterPages] of [
+      [{}, true, 10_000],
+      [{ CHAT_SQLITE_CHECKPOINT_MS: '0' }, false, 1_000],
+    ] as const)
+      await onSqliteConnection(env, (db) => {
+        expect(db.checkpointer !== undefined).toBe(threaded);
+        expect(db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')).toEqual({
           wal_autocheckpoint: inlineAfterPages,
         });
-        connection.db.close();
-        await connection.db.closed();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+      });
     expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CHECKPOINT_MS: '-1' })).toThrow(
       /CHAT_SQLITE_CHECKPOINT_MS/,
     );

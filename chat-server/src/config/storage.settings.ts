@@ -5,6 +5,7 @@ import {
   setting,
   type SettingsOf,
 } from '@playlist-chat/platform';
+import { DEFAULT_PLAYLIST_CACHE_MB } from '../room-store/parsed-playlists';
 
 /** The database a MongoDB connection string names (the path after the hosts), '' when none. */
 export function databaseOf(url: string): string {
@@ -42,6 +43,12 @@ export const storageSettings = {
     1_000,
     "SQLite store: how often a thread of its own copies the write-ahead log back into the file, so no commit on the event loop waits for those writes and fsyncs; 0: SQLite's own checkpoint, inline in the commit that fills the log past 1,000 pages",
     { min: 0, max: 60_000 },
+  ),
+  sqlitePlaylistCacheMb: setting.int(
+    'CHAT_SQLITE_PLAYLIST_CACHE_MB',
+    DEFAULT_PLAYLIST_CACHE_MB,
+    "SQLite store: rooms' playlists kept parsed in memory, in MiB of their stored JSON (in memory about twice that); a playlist never changes, so a kept one is not read and parsed again for each room read and re-entry. When full, a kept playlist makes way only after a minute unread; 0: keep none",
+    { min: 0, max: 4_096 },
   ),
   mongoUrl: setting.string(
     'MONGO_URL',

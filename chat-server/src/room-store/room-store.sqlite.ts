@@ -7,6 +7,7 @@ import type {
   MembershipView,
   RoomSummary,
 } from './room-store.port';
+import { DEFAULT_PLAYLIST_CACHE_MB, ParsedPlaylists } from './parsed-playlists';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import { roomThumbnail, type Member, type PlaylistSnapshot, type Room } from './room.model';
 
@@ -15,7 +16,6 @@ interface RoomRow {
   playlist_id: string;
   room_name: string;
   owner_uid: string;
-  playlist: string;
   created_at: number;
   last_activity_at: number;
   closed_at: number | null;
@@ -30,8 +30,9 @@ interface MemberRow {
   entered_at: number;
 }
 
+// Without the playlist: it comes from `ParsedPlaylists`, read and parsed once per room.
 const roomColumns =
-  'r.id, r.playlist_id, r.room_name, r.owner_uid, r.playlist, r.created_at, r.last_activity_at, r.closed_at';
+  'r.id, r.playlist_id, r.room_name, r.owner_uid, r.created_at, r.last_activity_at, r.closed_at';
 const newestFirst = 'ORDER BY r.created_at DESC, r.id DESC';
 
 interface SummaryRow {
@@ -72,9 +73,14 @@ const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message
  */
 export class SqliteRoomStore extends RoomStore {
   private closed = false;
+  private readonly playlists: ParsedPlaylists;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: { readonly playlistCacheMb?: number } = {},
+  ) {
     super();
+    this.playlists = new ParsedPlaylists(options.playlistCacheMb ?? DEFAULT_PLAYLIST_CACHE_MB);
     db.retain();
   }
 
@@ -123,7 +129,7 @@ export class SqliteRoomStore extends RoomStore {
         roomId,
         uid,
       );
-      const { users: _none, ...room } = toRoom(row, {});
+      const { users: _none, ...room } = this.toRoom(row, {});
       return { room, member: member ? toMember(member) : null };
     });
   }
@@ -249,6 +255,7 @@ export class SqliteRoomStore extends RoomStore {
 
   async closeRoom(roomId: string, at: Date): Promise<void> {
     this.db.run('UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL', at.getTime(), roomId);
+    this.playlists.forget(roomId);
   }
 
   async close(): Promise<void> {
@@ -318,21 +325,28 @@ export class SqliteRoomStore extends RoomStore {
           );
     for (const row of memberRows) members.get(row.room_id)?.push([row.uid, toMember(row)]);
     // fromEntries defines own properties, so a uid like "__proto__" stays an ordinary key.
-    return rows.map((row) => toRoom(row, Object.fromEntries(members.get(row.id) ?? [])));
+    return rows.map((row) => this.toRoom(row, Object.fromEntries(members.get(row.id) ?? [])));
   }
-}
 
-function toRoom(row: RoomRow, users: Record<string, Member>): Room {
-  return {
-    id: row.id,
-    roomName: row.room_name,
-    ownerUid: row.owner_uid,
-    playlist: JSON.parse(row.playlist) as PlaylistSnapshot,
-    users,
-    createdAt: new Date(row.created_at),
-    lastActivityAt: new Date(row.last_activity_at),
-    closedAt: row.closed_at === null ? null : new Date(row.closed_at),
-  };
+  private toRoom(row: RoomRow, users: Record<string, Member>): Room {
+    return {
+      id: row.id,
+      roomName: row.room_name,
+      ownerUid: row.owner_uid,
+      playlist: this.playlistOf(row.id),
+      users,
+      createdAt: new Date(row.created_at),
+      lastActivityAt: new Date(row.last_activity_at),
+      closedAt: row.closed_at === null ? null : new Date(row.closed_at),
+    };
+  }
+
+  private playlistOf(roomId: string): PlaylistSnapshot {
+    return this.playlists.of(
+      roomId,
+      () => this.db.get<{ playlist: string }>('SELECT playlist FROM rooms WHERE id = ?', roomId)!.playlist,
+    );
+  }
 }
 
 function toSummary(row: SummaryRow): RoomSummary {

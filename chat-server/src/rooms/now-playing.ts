@@ -13,13 +13,32 @@ export interface NowPlaying {
   readonly loop: number;
 }
 
+interface Timeline {
+  /** Seconds of each track (0 for one that cannot be played). */
+  readonly durations: readonly number[];
+  readonly total: number;
+}
+
+// A playlist snapshot never changes, and the SQLite store hands out one shared object per room
+// (ParsedPlaylists): its timeline is worked out once, not on every re-entry and room read.
+const timelines = new WeakMap<PlaylistSnapshot, Timeline>();
+
+function timelineOf(playlist: PlaylistSnapshot): Timeline {
+  let timeline = timelines.get(playlist);
+  if (!timeline) {
+    const durations = playlist.musics.map((music) => parsePlaytime(music.playtime) ?? 0);
+    timeline = { durations, total: durations.reduce((sum, seconds) => sum + seconds, 0) };
+    timelines.set(playlist, timeline);
+  }
+  return timeline;
+}
+
 /**
  * The room plays its playlist on a loop from the moment it opened, so everyone hears the same
  * track at the same offset: elapsed time modulo the playlist's length picks track and offset.
  */
 export function nowPlaying(playlist: PlaylistSnapshot, openedAt: Date, now: Date): NowPlaying | null {
-  const durations = playlist.musics.map((music) => parsePlaytime(music.playtime) ?? 0);
-  const total = durations.reduce((sum, seconds) => sum + seconds, 0);
+  const { durations, total } = timelineOf(playlist);
   if (total === 0) return null;
   const elapsed = Math.max(0, (now.getTime() - openedAt.getTime()) / 1000);
   let position = elapsed % total;

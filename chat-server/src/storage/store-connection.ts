@@ -4,15 +4,21 @@ import { MongoConnection } from './connection.mongo';
 import { SqliteDatabase } from './database.sqlite';
 
 export type ChatStorageOptions = Pick<StorageSettings, 'store' | 'dataDir' | 'mongoUrl'> &
-  Partial<Pick<StorageSettings, 'sqliteCacheMb' | 'sqliteCheckpointMs'>>;
+  Partial<Pick<StorageSettings, 'sqliteCacheMb' | 'sqliteCheckpointMs' | 'sqlitePlaylistCacheMb'>>;
 
 /**
  * The one connection every chat store of this process shares, to the engine CHAT_STORE names.
  * Stores retain it when they open and release it when they close; the last one closes it.
  */
 export type StoreConnection =
-  | { readonly engine: 'sqlite'; readonly db: SqliteDatabase }
-  | { readonly engine: 'mongo'; readonly mongo: MongoConnection };
+  SqliteStoreConnection | { readonly engine: 'mongo'; readonly mongo: MongoConnection };
+
+export interface SqliteStoreConnection {
+  readonly engine: 'sqlite';
+  readonly db: SqliteDatabase;
+  /** CHAT_SQLITE_PLAYLIST_CACHE_MB, for the room store; its default when absent. */
+  readonly playlistCacheMb?: number;
+}
 
 const checkpointLogger = new Logger('SqliteCheckpoint');
 
@@ -25,6 +31,7 @@ export async function openStoreConnection(options: ChatStorageOptions): Promise<
     case 'sqlite':
       return {
         engine: 'sqlite',
+        playlistCacheMb: options.sqlitePlaylistCacheMb,
         db: SqliteDatabase.open(options.dataDir, {
           cacheMb: options.sqliteCacheMb,
           checkpointIntervalMs: options.sqliteCheckpointMs,
@@ -45,10 +52,12 @@ export async function assertStoreWritable(connection: StoreConnection): Promise<
 
 /** One adapter per engine: the single way a store port picks its adapter (`open…` beside each port). */
 export interface EngineAdapters<T> {
-  readonly sqlite: (db: SqliteDatabase) => T | Promise<T>;
+  readonly sqlite: (db: SqliteDatabase, connection: SqliteStoreConnection) => T | Promise<T>;
   readonly mongo: (mongo: MongoConnection) => T | Promise<T>;
 }
 
 export async function openOnEngine<T>(connection: StoreConnection, adapters: EngineAdapters<T>): Promise<T> {
-  return connection.engine === 'sqlite' ? adapters.sqlite(connection.db) : adapters.mongo(connection.mongo);
+  return connection.engine === 'sqlite'
+    ? adapters.sqlite(connection.db, connection)
+    : adapters.mongo(connection.mongo);
 }

@@ -264,6 +264,46 @@ describe('SQLite database', () => {
     expect(other.get<{ n: number }>('SELECT count(*) AS n FROM messages')?.n).toBe(1);
   });
 
+  it("parses a room's playlist once and hands that frozen snapshot out again, within CHAT_SQLITE_PLAYLIST_CACHE_MB", async () => {
+    const db = open(dataDir);
+    const rooms = new SqliteRoomStore(db, { playlistCacheMb: 1 });
+    const room = aRoom({ ownerUid: 'ann' });
+    const long = aRoom({ ownerUid: 'bob' });
+    // 500 tracks with 2,100-character thumbnails: over 1 MiB of JSON, more than the whole cache.
+    const track = {
+      title: 'Song',
+      artist: 'Band',
+      playtime: '3:30',
+      thumbnail: `https://img.test/${'x'.repeat(2_080)}`,
+    };
+    await rooms.create(room);
+    await rooms.create({
+      ...long,
+      playlist: { ...long.playlist, musics: Array.from({ length: 500 }, () => track) },
+    });
+
+    const kept = (await rooms.get(room.id))?.playlist;
+    expect(kept?.musics).toEqual(room.playlist.musics);
+    expect([Object.isFrozen(kept), Object.isFrozen(kept?.musics), Object.isFrozen(kept?.musics[0])]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    // Another connection rewrites the stored JSON, which the product never does (a snapshot
+    // never changes): what this store hands out shows whether it read the file again.
+    open(dataDir).run(
+      `UPDATE rooms SET playlist = json_set(playlist, '$.name', 'rewritten') WHERE id IN (?, ?)`,
+      room.id,
+      long.id,
+    );
+    expect((await rooms.get(room.id))?.playlist).toBe(kept);
+    expect((await rooms.membership(room.id, 'ann'))?.room.playlist).toBe(kept);
+    expect((await rooms.get(long.id))?.playlist.name).toBe('rewritten'); // too long to keep
+    expect((await new SqliteRoomStore(db, { playlistCacheMb: 0 }).get(room.id))?.playlist.name).toBe(
+      'rewritten',
+    );
+  });
+
   it("reads a member's room summaries from an index, never the rooms' rows with their playlists (schema 9)", async () => {
     const db = open(dataDir);
     const rooms = new SqliteRoomStore(db);

@@ -13,7 +13,8 @@ import { MessageStoreModule } from '../../src/message-store/message-store.module
 import { RoomStoreModule } from '../../src/room-store/room-store.module';
 import { StorageModule } from '../../src/storage/storage.module';
 import { storageSettings } from '../../src/config/storage.settings';
-import { openStoreConnection } from '../../src/storage/store-connection';
+import { openStoreConnection, type StoreConnection } from '../../src/storage/store-connection';
+import { openRoomStore } from '../../src/room-store/open-room-store';
 import type { SqliteDatabase } from '../../src/storage/database.sqlite';
 
 @Injectable()
@@ -75,18 +76,22 @@ describe('storage settings', () => {
       dataDir: './data',
       sqliteCacheMb: 64,
       sqliteCheckpointMs: 1_000,
+      sqlitePlaylistCacheMb: 64,
       mongoUrl: '',
     });
   });
 
   /** The SQLite connection these settings open, in a folder of its own, handed to `check`; then closed and removed. */
-  const onSqliteConnection = async (env: Record<string, string>, check: (db: SqliteDatabase) => void) => {
+  const onSqliteConnection = async (
+    env: Record<string, string>,
+    check: (db: SqliteDatabase, connection: StoreConnection) => void | Promise<void>,
+  ) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chat-storage-'));
     try {
       const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
       if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
       try {
-        check(connection.db);
+        await check(connection.db, connection);
       } finally {
         connection.db.close();
         await connection.db.closed(); // its checkpoint thread lets go of the files before they are removed
@@ -125,6 +130,25 @@ describe('storage settings', () => {
     );
   });
 
+  it('give the room store the playlist cache CHAT_SQLITE_PLAYLIST_CACHE_MB names (0: each read parses the stored playlist)', async () => {
+    for (const [env, rewriteSeen] of [
+      [{}, false],
+      [{ CHAT_SQLITE_PLAYLIST_CACHE_MB: '0' }, true],
+    ] as const)
+      await onSqliteConnection(env, async (db, connection) => {
+        const rooms = await openRoomStore(connection);
+        const room = aRoom();
+        await rooms.create(room);
+        await rooms.get(room.id);
+        db.run(`UPDATE rooms SET playlist = json_set(playlist, '$.name', 'rewritten') WHERE id = ?`, room.id);
+        expect((await rooms.get(room.id))?.playlist.name === 'rewritten').toBe(rewriteSeen);
+        await rooms.close();
+      });
+    expect(() => loadSettings(storageSettings, { CHAT_SQLITE_PLAYLIST_CACHE_MB: '-1' })).toThrow(
+      /CHAT_SQLITE_PLAYLIST_CACHE_MB/,
+    );
+  });
+
   it('read MongoDB settings', () => {
     expect(
       loadSettings(storageSettings, {
@@ -136,6 +160,7 @@ describe('storage settings', () => {
       dataDir: './data',
       sqliteCacheMb: 64,
       sqliteCheckpointMs: 1_000,
+      sqlitePlaylistCacheMb: 64,
       mongoUrl: 'mongodb://a:27017,b:27017/chat?replicaSet=rs0',
     });
   });

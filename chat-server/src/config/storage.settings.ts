@@ -5,7 +5,6 @@ import {
   setting,
   type SettingsOf,
 } from '@playlist-chat/platform';
-import { DEFAULT_PLAYLIST_CACHE_MB } from '../room-store/parsed-playlists';
 
 /** The database a MongoDB connection string names (the path after the hosts), '' when none. */
 export function databaseOf(url: string): string {
@@ -14,6 +13,9 @@ export function databaseOf(url: string): string {
   if (slash < 0) return '';
   return decodeURIComponent(rest.slice(slash + 1).split('?')[0]);
 }
+
+/** CHAT_SQLITE_PLAYLIST_CACHE_MB's default, also what a SQLite room store opened without settings keeps. */
+export const DEFAULT_PLAYLIST_CACHE_MB = 64;
 
 /** Where the chat server keeps rooms and messages. */
 export const storageSettings = {

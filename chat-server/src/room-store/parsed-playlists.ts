@@ -1,8 +1,5 @@
 import type { Music, PlaylistSnapshot } from './room.model';
 
-/** CHAT_SQLITE_PLAYLIST_CACHE_MB's default, here so a store opened without settings keeps the same. */
-export const DEFAULT_PLAYLIST_CACHE_MB = 64;
-
 /** How long a kept playlist must have gone unread before a newly read one may take its place. */
 export const PLAYLIST_MAKES_WAY_AFTER_MS = 60_000;
 

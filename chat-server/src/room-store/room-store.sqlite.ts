@@ -7,7 +7,8 @@ import type {
   MembershipView,
   RoomSummary,
 } from './room-store.port';
-import { DEFAULT_PLAYLIST_CACHE_MB, ParsedPlaylists } from './parsed-playlists';
+import { DEFAULT_PLAYLIST_CACHE_MB } from '../config/storage.settings';
+import { ParsedPlaylists } from './parsed-playlists';
 import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
 import { roomThumbnail, type Member, type PlaylistSnapshot, type Room } from './room.model';
 

@@ -343,10 +343,12 @@ export class SqliteRoomStore extends RoomStore {
   }
 
   private playlistOf(roomId: string): PlaylistSnapshot {
-    return this.playlists.of(
-      roomId,
-      () => this.db.get<{ playlist: string }>('SELECT playlist FROM rooms WHERE id = ?', roomId)!.playlist,
-    );
+    return this.playlists.of(roomId, () => {
+      const row = this.db.get<{ playlist: string }>('SELECT playlist FROM rooms WHERE id = ?', roomId);
+      // Read inside the transaction that found the room's row, so only a bug can get here.
+      if (!row) throw new Error(`Room ${roomId} vanished while it was read`);
+      return row.playlist;
+    });
   }
 }
 

@@ -123,12 +123,12 @@ export class SqliteMessageStore extends MessageStore {
     const rows =
       afterMessageId === null
         ? this.db.all<MessageRow>(
-            `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id LIMIT ?`,
+            `SELECT ${columns} FROM messages m WHERE m.room_id = +? ORDER BY m.message_id LIMIT +?`,
             roomId,
             limit,
           )
         : this.db.all<MessageRow>(
-            `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id > ? ORDER BY m.message_id LIMIT ?`,
+            `SELECT ${columns} FROM messages m WHERE m.room_id = +? AND m.message_id > ? ORDER BY m.message_id LIMIT +?`,
             roomId,
             afterMessageId,
             limit,
@@ -145,12 +145,12 @@ export class SqliteMessageStore extends MessageStore {
     const rows =
       beforeMessageId === null
         ? this.db.all<MessageRow>(
-            `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT ?`,
+            `SELECT ${columns} FROM messages m WHERE m.room_id = +? ORDER BY m.message_id DESC LIMIT +?`,
             roomId,
             limit + 1,
           )
         : this.db.all<MessageRow>(
-            `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.message_id < ? ORDER BY m.message_id DESC LIMIT ?`,
+            `SELECT ${columns} FROM messages m WHERE m.room_id = +? AND m.message_id < ? ORDER BY m.message_id DESC LIMIT +?`,
             roomId,
             beforeMessageId,
             limit + 1,
@@ -198,8 +198,8 @@ export class SqliteMessageStore extends MessageStore {
     this.indexPending();
     const rows = this.db.all<MessageRow>(
       `SELECT ${columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid
-       WHERE messages_fts MATCH ? AND m.room_id = ? AND (? IS NULL OR m.message_id < ?)
-       ORDER BY m.message_id DESC LIMIT ?`,
+       WHERE messages_fts MATCH ? AND m.room_id = +? AND (? IS NULL OR m.message_id < ?)
+       ORDER BY m.message_id DESC LIMIT +?`,
       match,
       roomId,
       before,
@@ -221,7 +221,7 @@ export class SqliteMessageStore extends MessageStore {
 
   async latest(roomId: string): Promise<StoredMessage | null> {
     const row = this.db.get<MessageRow>(
-      `SELECT ${columns} FROM messages m WHERE m.room_id = ? ORDER BY m.message_id DESC LIMIT 1`,
+      `SELECT ${columns} FROM messages m WHERE m.room_id = +? ORDER BY m.message_id DESC LIMIT 1`,
       roomId,
     );
     return row ? toMessage(row) : null;
@@ -231,7 +231,7 @@ export class SqliteMessageStore extends MessageStore {
     let purged = 0;
     for (;;) {
       const { changes } = this.db.run(
-        'DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT ?)',
+        `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT +?)`,
         cutoff.getTime(),
         purgeBatchSize,
       );

@@ -58,11 +58,11 @@ function pageClause(page: RoomPageRequest | undefined): {
 } {
   if (!page) return { where: '', limit: '', params: [] };
   const after = page.after;
-  if (!after) return { where: '', limit: 'LIMIT ?', params: [page.limit] };
+  if (!after) return { where: '', limit: 'LIMIT +?', params: [page.limit] };
   const at = after.createdAt.getTime();
   return {
-    where: 'AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))',
-    limit: 'LIMIT ?',
+    where: 'AND (r.created_at < ? OR (r.created_at = +? AND r.id < ?))',
+    limit: 'LIMIT +?',
     params: [at, at, after.id, page.limit],
   };
 }
@@ -139,8 +139,8 @@ export class SqliteRoomStore extends RoomStore {
     // One statement: the room's liveness and, when there is one, the member row.
     // The member columns are room_members' own (rooms has none of those names); all null without a member.
     const row = this.db.get<MemberRow | { [K in keyof MemberRow]: null }>(
-      `SELECT ${memberColumns} FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.uid = ?
-       WHERE r.id = ? AND r.closed_at IS NULL`,
+      `SELECT ${memberColumns} FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.uid = +?
+       WHERE r.id = +? AND r.closed_at IS NULL`,
       uid,
       roomId,
     );
@@ -162,7 +162,7 @@ export class SqliteRoomStore extends RoomStore {
       const evicted = this.db
         .all<{ room_id: string }>(
           `SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id
-           WHERE m.uid = ? AND r.closed_at IS NULL AND m.room_id <> ?
+           WHERE m.uid = +? AND r.closed_at IS NULL AND m.room_id <> ?
            ORDER BY m.entered_at DESC, m.rowid DESC LIMIT -1 OFFSET ?`,
           member.uid,
           roomId,
@@ -204,7 +204,7 @@ export class SqliteRoomStore extends RoomStore {
     return this.db
       .all<SummaryRow>(
         `SELECT ${summaryColumns}, m.last_read_message_id FROM rooms r JOIN room_members m ON m.room_id = r.id
-         WHERE m.uid = ? AND r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
+         WHERE m.uid = +? AND r.closed_at IS NULL ${where} ${newestFirst} ${limit}`,
         uid,
         ...params,
       )
@@ -216,7 +216,7 @@ export class SqliteRoomStore extends RoomStore {
     return this.db
       .all<SummaryRow>(
         `SELECT ${summaryColumns} FROM rooms r
-         WHERE r.closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.uid = ?)
+         WHERE r.closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.uid = +?)
          ${where} ${newestFirst} ${limit}`,
         uid,
         ...params,
@@ -317,7 +317,7 @@ export class SqliteRoomStore extends RoomStore {
     const memberRows =
       rows.length === 1
         ? this.db.all<MemberRow>(
-            `SELECT ${memberColumns} FROM room_members WHERE room_id = ? ORDER BY entered_at, rowid`,
+            `SELECT ${memberColumns} FROM room_members WHERE room_id = +? ORDER BY entered_at, rowid`,
             rows[0].id,
           )
         : this.db.all<MemberRow>(

@@ -23,7 +23,7 @@ export class SqliteSearchOutbox extends SearchOutbox {
     return this.db
       .all<OutboxRow>(
         `SELECT room_id, attempts, next_attempt_at, last_error FROM search_outbox
-         WHERE next_attempt_at <= ? ORDER BY next_attempt_at, room_id LIMIT ?`,
+         WHERE next_attempt_at <= ? ORDER BY next_attempt_at, room_id LIMIT +?`,
         now.getTime(),
         limit,
       )

@@ -5,9 +5,12 @@ import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aMessage, messageId } from './message-store.contract';
 import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
-import { aRoom } from './room-store.contract';
+import { aMember, aRoom } from './room-store.contract';
 import { SqliteRoomStore } from '../../src/room-store/room-store.sqlite';
+import type { Member, Room } from '../../src/room-store/room.model';
+import { SqliteSearchOutbox } from '../../src/search-index/search-outbox.sqlite';
 import { SqliteDatabase } from '../../src/storage/database.sqlite';
+import { SqliteLeaseStore } from '../../src/storage/lease-store.sqlite';
 import { migrations } from '../../src/storage/migrations.sqlite';
 
 describe('SQLite database', () => {
@@ -302,6 +305,71 @@ describe('SQLite database', () => {
     expect((await new SqliteRoomStore(db, { playlistCacheMb: 0 }).get(room.id))?.playlist.name).toBe(
       'rewritten',
     );
+  });
+
+  it('compiles each statement once: running it again with other values, limits included, compiles nothing', async () => {
+    const db = open(dataDir);
+    const rooms = new SqliteRoomStore(db);
+    const messages = messageStore(db);
+    const outbox = new SqliteSearchOutbox(db);
+    const leases = new SqliteLeaseStore(db);
+    const seeded: { room: Room; member: Member; line: string }[] = [];
+    for (let n = 0; n < 3; n++) {
+      const room = aRoom({ ownerUid: `owner-${n}`, createdAt: new Date(Date.UTC(2026, 0, 1 + n)) });
+      await rooms.create(room);
+      const member = { ...aMember(`member-${n}`), enteredAt: room.createdAt };
+      await rooms.join(room.id, member, 4);
+      for (let line = 1; line <= 4; line++)
+        await messages.append(aMessage(room.id, n * 10 + line, { content: `hello groove ${line}` }));
+      seeded.push({ room, member, line: messageId(n * 10 + 2) });
+    }
+    // What the server runs on every chat line and every REST read, with values that change from
+    // one call to the next. A statement SQLite compiles again whenever a parameter is bound (as
+    // it does a plain `LIMIT ?`) would compile on every call. (A table that grows a lot may
+    // still make SQLite plan a statement again now and then; nothing here grows that much.)
+    const everyCall = async (call: number) => {
+      const { room, member, line } = seeded[call % seeded.length];
+      const page = { limit: 1 + call };
+      const sent = await messages.append(aMessage(room.id, 100 + call));
+      await rooms.markRead(room.id, member.uid, sent.message.messageId);
+      await rooms.touch(room.id, new Date(room.createdAt.getTime() + call));
+      await rooms.join(room.id, { ...aMember(`guest-${call}`), enteredAt: room.createdAt }, 4);
+      await rooms.exit(room.id, `guest-${call}`);
+      const [first] = await rooms.listAll(page);
+      const after = { createdAt: first.createdAt, id: first.id };
+      await rooms.listAll({ ...page, after });
+      await rooms.listJoined(member.uid, page);
+      await rooms.listJoined(member.uid, { ...page, after });
+      await rooms.listUnjoined(`stranger-${call}`, page);
+      await rooms.listUnjoined(`stranger-${call}`, { ...page, after });
+      await rooms.get(room.id);
+      await rooms.membership(room.id, member.uid);
+      await rooms.standing(room.id, member.uid);
+      await messages.listAfter(room.id, null, 2 + call);
+      await messages.listAfter(room.id, line, 3 + call);
+      await messages.listBefore(room.id, null, 2 + call);
+      await messages.listBefore(room.id, line, 3 + call);
+      await messages.countAfter([
+        { roomId: room.id, afterMessageId: null },
+        { roomId: room.id, afterMessageId: line },
+      ]);
+      await messages.search(room.id, call % 2 ? 'hello' : 'groove', null, 2 + call);
+      await messages.latest(room.id);
+      await messages.has(room.id, line);
+      await outbox.due(new Date(), 1 + call);
+      await outbox.retry(room.id, new Date(), `failed ${call}`);
+      await outbox.pendingCount();
+      await leases.tryAcquire(`lease-${call % 2}`, `owner-${call}`, 1_000, new Date());
+      await leases.release(`lease-${call % 2}`, `owner-${call}`);
+    };
+    await everyCall(0);
+    const compiled: string[] = [];
+    db.observeCompilations(({ action, first, second }) => compiled.push(`${action} ${first} ${second}`));
+    await everyCall(1); // installing the observer makes every cached statement compile once more
+    expect(compiled.length).toBeGreaterThan(0);
+    compiled.length = 0;
+    for (let call = 2; call < 8; call++) await everyCall(call);
+    expect([...new Set(compiled)]).toEqual([]);
   });
 
   it("reads a member's room summaries from an index, never the rooms' rows with their playlists (schema 9)", async () => {

@@ -20,15 +20,21 @@ function ratio<R extends TargetResult>(
   pick: (r: R) => number,
   against: TargetName,
 ): string {
-  const ratios: number[] = [];
+  // A round whose figure is zero or below on either side has no ratio ('–' in its place): an
+  // idle run too small to rise above the collector's noise can end with less RSS than it began.
+  const rounds: (number | null)[] = [];
   for (const ours of results.filter((r) => r.target === 'product')) {
     const theirs = results.find((r) => r.target === against && r.round === ours.round);
-    const value = theirs ? pick(ours) / pick(theirs) : NaN;
-    if (Number.isFinite(value)) ratios.push(value);
+    if (!theirs) continue;
+    const [mine, other] = [pick(ours), pick(theirs)];
+    rounds.push(mine > 0 && other > 0 ? mine / other : null);
   }
-  if (!ratios.length) return '–';
-  const each = ratios.length > 1 ? ` (rounds: ${ratios.map((v) => `${v.toFixed(2)}×`).join(', ')})` : '';
-  return `${median(ratios).toFixed(2)}×${each}`;
+  const ratios = rounds.filter((value): value is number => value !== null);
+  const each =
+    rounds.length > 1
+      ? ` (rounds: ${rounds.map((v) => (v === null ? '–' : `${v.toFixed(2)}×`)).join(', ')})`
+      : '';
+  return `${ratios.length ? `${median(ratios).toFixed(2)}×` : '–'}${each}`;
 }
 
 /**

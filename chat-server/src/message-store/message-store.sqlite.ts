@@ -231,7 +231,7 @@ export class SqliteMessageStore extends MessageStore {
     let purged = 0;
     for (;;) {
       const { changes } = this.db.run(
-        `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT +?)`,
+        'DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT +?)',
         cutoff.getTime(),
         purgeBatchSize,
       );

@@ -152,9 +152,10 @@ export class SqliteDatabase {
   }
 
   /**
-   * Calls `observer` whenever SQLite compiles a statement on this connection, for diagnostics and
-   * tests: a cached statement that SQLite compiles again on every run keeps calling it. (An
-   * authorizer that allows everything; installing it makes every cached statement compile once more.)
+   * Calls `observer` for each access SQLite checks while it compiles a statement on this
+   * connection (tables, columns, functions), for diagnostics and tests: a cached statement that
+   * SQLite compiles again on every run keeps calling it. It is an authorizer that allows
+   * everything; installing it makes every cached statement compile once more.
    */
   observeCompilations(observer: (what: CompiledAccess) => void): void {
     this.db.setAuthorizer((action, first, second) => {

@@ -5,6 +5,6 @@ import { SqliteMessageStore } from './message-store.sqlite';
 
 export const openMessageStore = (connection: StoreConnection): Promise<MessageStore> =>
   openOnEngine<MessageStore>(connection, {
-    sqlite: (db) => new SqliteMessageStore(db),
+    sqlite: ({ db }) => new SqliteMessageStore(db),
     mongo: (mongo) => MongoMessageStore.open(mongo),
   });

@@ -5,6 +5,6 @@ import { SqliteRoomStore } from './room-store.sqlite';
 
 export const openRoomStore = (connection: StoreConnection): Promise<RoomStore> =>
   openOnEngine<RoomStore>(connection, {
-    sqlite: (db, { playlistCacheMb }) => new SqliteRoomStore(db, { playlistCacheMb }),
+    sqlite: ({ db, playlistCacheMb }) => new SqliteRoomStore(db, { playlistCacheMb }),
     mongo: (mongo) => MongoRoomStore.open(mongo),
   });

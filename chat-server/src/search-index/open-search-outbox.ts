@@ -5,6 +5,6 @@ import { SqliteSearchOutbox } from './search-outbox.sqlite';
 
 export const openSearchOutbox = (connection: StoreConnection): Promise<SearchOutbox> =>
   openOnEngine<SearchOutbox>(connection, {
-    sqlite: (db) => new SqliteSearchOutbox(db),
+    sqlite: ({ db }) => new SqliteSearchOutbox(db),
     mongo: (mongo) => MongoSearchOutbox.open(mongo),
   });

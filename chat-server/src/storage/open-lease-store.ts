@@ -5,6 +5,6 @@ import { openOnEngine, type StoreConnection } from './store-connection';
 
 export const openLeaseStore = (connection: StoreConnection): Promise<LeaseStore> =>
   openOnEngine<LeaseStore>(connection, {
-    sqlite: (db) => new SqliteLeaseStore(db),
+    sqlite: ({ db }) => new SqliteLeaseStore(db),
     mongo: (mongo) => MongoLeaseStore.open(mongo),
   });

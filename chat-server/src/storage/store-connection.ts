@@ -52,12 +52,10 @@ export async function assertStoreWritable(connection: StoreConnection): Promise<
 
 /** One adapter per engine: the single way a store port picks its adapter (`open…` beside each port). */
 export interface EngineAdapters<T> {
-  readonly sqlite: (db: SqliteDatabase, connection: SqliteStoreConnection) => T | Promise<T>;
+  readonly sqlite: (connection: SqliteStoreConnection) => T | Promise<T>;
   readonly mongo: (mongo: MongoConnection) => T | Promise<T>;
 }
 
 export async function openOnEngine<T>(connection: StoreConnection, adapters: EngineAdapters<T>): Promise<T> {
-  return connection.engine === 'sqlite'
-    ? adapters.sqlite(connection.db, connection)
-    : adapters.mongo(connection.mongo);
+  return connection.engine === 'sqlite' ? adapters.sqlite(connection) : adapters.mongo(connection.mongo);
 }

@@ -13,9 +13,8 @@ import { MessageStoreModule } from '../../src/message-store/message-store.module
 import { RoomStoreModule } from '../../src/room-store/room-store.module';
 import { StorageModule } from '../../src/storage/storage.module';
 import { storageSettings } from '../../src/config/storage.settings';
-import { openStoreConnection, type StoreConnection } from '../../src/storage/store-connection';
+import { openStoreConnection, type SqliteStoreConnection } from '../../src/storage/store-connection';
 import { openRoomStore } from '../../src/room-store/open-room-store';
-import type { SqliteDatabase } from '../../src/storage/database.sqlite';
 
 @Injectable()
 class UsesStores {
@@ -84,14 +83,14 @@ describe('storage settings', () => {
   /** The SQLite connection these settings open, in a folder of its own, handed to `check`; then closed and removed. */
   const onSqliteConnection = async (
     env: Record<string, string>,
-    check: (db: SqliteDatabase, connection: StoreConnection) => void | Promise<void>,
+    check: (connection: SqliteStoreConnection) => void | Promise<void>,
   ) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chat-storage-'));
     try {
       const connection = await openStoreConnection({ ...loadSettings(storageSettings, env), dataDir });
       if (connection.engine !== 'sqlite') throw new Error('expected SQLite');
       try {
-        await check(connection.db, connection);
+        await check(connection);
       } finally {
         connection.db.close();
         await connection.db.closed(); // its checkpoint thread lets go of the files before they are removed
@@ -106,7 +105,7 @@ describe('storage settings', () => {
       [{}, -65_536],
       [{ CHAT_SQLITE_CACHE_MB: '8' }, -8_192],
     ] as const)
-      await onSqliteConnection(env, (db) =>
+      await onSqliteConnection(env, ({ db }) =>
         expect(db.get<{ cache_size: number }>('PRAGMA cache_size')?.cache_size).toBe(kib),
       );
     expect(() => loadSettings(storageSettings, { CHAT_SQLITE_CACHE_MB: '0' })).toThrow(
@@ -119,7 +118,7 @@ describe('storage settings', () => {
       [{}, true, 10_000],
       [{ CHAT_SQLITE_CHECKPOINT_MS: '0' }, false, 1_000],
     ] as const)
-      await onSqliteConnection(env, (db) => {
+      await onSqliteConnection(env, ({ db }) => {
         expect(db.checkpointer !== undefined).toBe(threaded);
         expect(db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')).toEqual({
           wal_autocheckpoint: inlineAfterPages,
@@ -135,12 +134,15 @@ describe('storage settings', () => {
       [{}, false],
       [{ CHAT_SQLITE_PLAYLIST_CACHE_MB: '0' }, true],
     ] as const)
-      await onSqliteConnection(env, async (db, connection) => {
+      await onSqliteConnection(env, async (connection) => {
         const rooms = await openRoomStore(connection);
         const room = aRoom();
         await rooms.create(room);
         await rooms.get(room.id);
-        db.run(`UPDATE rooms SET playlist = json_set(playlist, '$.name', 'rewritten') WHERE id = ?`, room.id);
+        connection.db.run(
+          `UPDATE rooms SET playlist = json_set(playlist, '$.name', 'rewritten') WHERE id = ?`,
+          room.id,
+        );
         expect((await rooms.get(room.id))?.playlist.name === 'rewritten').toBe(rewriteSeen);
         await rooms.close();
       });

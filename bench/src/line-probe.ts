@@ -6,7 +6,7 @@ import { BareWsTarget } from './e2e/targets/bare-ws';
 import { ProductTarget } from './e2e/targets/product';
 import type { Outgoing, Target } from './e2e/targets/target';
 
-const USAGE = `usage: node bench/dist/line-probe.js [--target=product|bare-ws] [--subscribers=N] [--lines=N] [--root=CHECKOUT]
+const USAGE = `usage: node bench/dist/line-probe.js [--target=product|bare-ws|bare-ws-stored] [--subscribers=N] [--lines=N] [--root=CHECKOUT]
   One sender posts --lines chat lines one after another, each after the previous RECEIPT, into a
   room of --subscribers joined, subscribed members (after 500 warm-up lines); prints the server's
   CPU per line (from /proc) and the wall time. --root runs another checkout's built single node,
@@ -72,14 +72,14 @@ async function main(): Promise<void> {
   const number = (name: (typeof NUMBERS)[number], fallback: number) =>
     numberOption(args, name, fallback, { minimum: 1, whole: true, usage: USAGE });
   const targetName = option('target') ?? 'product';
-  if (targetName !== 'product' && targetName !== 'bare-ws')
-    throw new Error(`--target must be product or bare-ws, got "${targetName}"\n${USAGE}`);
+  if (targetName !== 'product' && targetName !== 'bare-ws' && targetName !== 'bare-ws-stored')
+    throw new Error(`--target must be product, bare-ws or bare-ws-stored, got "${targetName}"\n${USAGE}`);
   const subscribers = number('subscribers', 10);
   const lines = number('lines', 4_000);
 
   const target: Target =
-    targetName === 'bare-ws'
-      ? await BareWsTarget.start()
+    targetName !== 'product'
+      ? await BareWsTarget.start(targetName)
       : await ProductTarget.start(option('root') === undefined ? 'product' : 'baseline', option('root'));
   const clients: ProbeClient[] = [];
   try {

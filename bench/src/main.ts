@@ -9,14 +9,14 @@ import type { TargetName } from './e2e/targets/target';
 import { helpOrRefuseUnknown, numberOption, optionValue } from './options';
 
 /** The default targets; `product-gateway` (STOMP through the gateway, as web clients connect) runs when named. */
-const TARGETS: TargetName[] = ['product', 'bare-ws', 'rabbitmq'];
+const TARGETS: TargetName[] = ['product', 'bare-ws', 'bare-ws-stored', 'rabbitmq'];
 const KNOWN_TARGETS: readonly TargetName[] = [...TARGETS, 'product-gateway'];
 const LIBRARY = 'library-fanout';
 /** The REST benchmark (`bench/src/rest`; run alone, with its own options, by `node bench/dist/rest/main.js`). */
 const REST = 'rest';
 
 const USAGE =
-  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,rabbitmq[,product-gateway]] [--baseline=CHECKOUT] [--rounds=N] [--json=FILE]';
+  'usage: npm run bench [-- <scenario…>] [--smoke] [--targets=product,bare-ws,bare-ws-stored,rabbitmq[,product-gateway]] [--baseline=CHECKOUT] [--rounds=N] [--json=FILE]';
 
 /**
  * `USAGE` above; `--help` prints it, and any other option is refused.

@@ -12,7 +12,7 @@ const probe = join(__dirname, '..', 'dist', 'line-probe.js');
  * server's CPU per line. Its speed is the probe's business, not a test's.
  */
 describe('line probe (bench/dist/line-probe.js)', () => {
-  it.each(['product', 'bare-ws'])(
+  it.each(['product', 'bare-ws', 'bare-ws-stored'])(
     'posts lines into a room of %s and reports the CPU per line',
     async (target) => {
       const { stdout } = await run(

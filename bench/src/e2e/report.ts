@@ -37,6 +37,28 @@ function ratio<R extends TargetResult>(
   return `${ratios.length ? `${median(ratios).toFixed(2)}×` : '–'}${each}`;
 }
 
+/** How the report names each peer the product is compared with. */
+const PEER_NAMES: Partial<Record<TargetName, string>> = {
+  'bare-ws': 'bare ws',
+  'bare-ws-stored': 'bare ws + store',
+  rabbitmq: 'RabbitMQ',
+};
+
+/**
+ * The product's ratio to each peer, e.g. "1.10× bare ws, 2.31× bare ws + store, 0.70× RabbitMQ";
+ * `bare-ws-stored` only when it ran, so a run that names its targets reads as before.
+ */
+function peers<R extends TargetResult>(
+  results: readonly R[],
+  pick: (r: R) => number,
+  names: readonly TargetName[] = ['bare-ws', 'bare-ws-stored', 'rabbitmq'],
+): string {
+  return names
+    .filter((name) => name !== 'bare-ws-stored' || results.some((r) => r.target === name))
+    .map((name) => `${ratio(results, pick, name)} ${PEER_NAMES[name]}`)
+    .join(', ');
+}
+
 /**
  * With `--baseline=`: the product ÷ the other build, per figure, taken within each round as
  * above; nothing when the baseline did not run.
@@ -108,7 +130,7 @@ export function formatReport(report: SuiteReport): string {
       case 'big-room':
         out.push(loadTable(s.results));
         out.push(
-          `ratios (product ÷): CPU per delivery ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.serverCpuNsPerDelivery, 'rabbitmq')} RabbitMQ; p99 ${ratio(s.results, (r) => r.latency.p99, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.latency.p99, 'rabbitmq')} RabbitMQ`,
+          `ratios (product ÷): CPU per delivery ${peers(s.results, (r) => r.serverCpuNsPerDelivery)}; p99 ${peers(s.results, (r) => r.latency.p99)}`,
           ...baselineLine(s.results, [
             ['CPU per delivery', (r) => r.serverCpuNsPerDelivery],
             ['p99', (r) => r.latency.p99],
@@ -138,7 +160,7 @@ export function formatReport(report: SuiteReport): string {
           ),
         );
         out.push(
-          `ratios (product ÷): highest clean rate ${ratio(s.results, (r) => r.highestClean, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.highestClean, 'rabbitmq')} RabbitMQ; CPU per delivery ${ratio(s.results, (r) => r.cpuNsPerDeliveryAtHighest, 'bare-ws')} bare ws`,
+          `ratios (product ÷): highest clean rate ${peers(s.results, (r) => r.highestClean)}; CPU per delivery ${peers(s.results, (r) => r.cpuNsPerDeliveryAtHighest, ['bare-ws', 'bare-ws-stored'])}`,
           ...baselineLine(s.results, [
             ['highest clean rate', (r) => r.highestClean],
             ['CPU per delivery', (r) => r.cpuNsPerDeliveryAtHighest],
@@ -169,7 +191,7 @@ export function formatReport(report: SuiteReport): string {
           if (r.cappedBy)
             out.push(`${labelOf(r)}: ${int(r.connections)} connections, not more: ${r.cappedBy}`);
         out.push(
-          `ratios (product ÷): RSS per connection ${ratio(s.results, (r) => r.kbPerConnection, 'bare-ws')} bare ws, ${ratio(s.results, (r) => r.kbPerConnection, 'rabbitmq')} RabbitMQ`,
+          `ratios (product ÷): RSS per connection ${peers(s.results, (r) => r.kbPerConnection, ['bare-ws', 'rabbitmq'])}`,
           ...baselineLine(s.results, [['RSS per connection', (r) => r.kbPerConnection]]),
         );
         break;

@@ -98,7 +98,8 @@ const starters = (baselineRoot: string | undefined): Record<TargetName, () => Pr
     if (baselineRoot === undefined) throw new Error('no baseline checkout given (--baseline=CHECKOUT)');
     return ProductTarget.start('baseline', baselineRoot);
   },
-  'bare-ws': () => BareWsTarget.start(),
+  'bare-ws': () => BareWsTarget.start('bare-ws'),
+  'bare-ws-stored': () => BareWsTarget.start('bare-ws-stored'),
   rabbitmq: () => RabbitMqTarget.start(),
 });
 

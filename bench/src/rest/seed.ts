@@ -1,23 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import type { SqliteDatabase as SqliteDatabaseType } from '../../../chat-server/src/storage/database.sqlite';
-import type { SqliteRoomStore as SqliteRoomStoreType } from '../../../chat-server/src/room-store/room-store.sqlite';
-import type { SqliteMessageStore as SqliteMessageStoreType } from '../../../chat-server/src/message-store/message-store.sqlite';
-
-const repoRoot = join(__dirname, '..', '..', '..');
-// The chat server's own SQLite adapters, as built (`npm run build`): the seed goes through the
-// same code (schema migrations, transactions, per-room sequence, FTS triggers) as the product's writes.
-const load = createRequire(join(repoRoot, 'chat-server', 'dist', 'index.js'));
-const { SqliteDatabase } = load('./storage/database.sqlite') as {
-  SqliteDatabase: typeof SqliteDatabaseType;
-};
-const { SqliteRoomStore } = load('./room-store/room-store.sqlite') as {
-  SqliteRoomStore: typeof SqliteRoomStoreType;
-};
-const { SqliteMessageStore } = load('./message-store/message-store.sqlite') as {
-  SqliteMessageStore: typeof SqliteMessageStoreType;
-};
+import { SqliteDatabase, SqliteMessageStore, SqliteRoomStore } from '../chat-stores';
 
 /** Words chat lines are made of; search asks for them. */
 export const WORDS = ['hello', 'groove', 'encore', 'bassline', 'chorus', 'remix', 'tempo', 'vinyl'];

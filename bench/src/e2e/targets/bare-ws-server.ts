@@ -4,11 +4,22 @@
  * the chat line the product would store, encoded with the product's own frame encoder, and one
  * Buffer is written to every subscriber of the room, as the product does; receipts are
  * answered. No auth, no store, no presence: what is left is the cost of the sockets.
- * Run as a child process: `node bare-ws-server.js <port>`; it sends 'listening' over IPC.
+ *
+ * With a data folder (`bare-ws-stored`), each line is first appended through the chat server's
+ * own SQLite message store, opened with the product's default settings (one commit per line,
+ * with the sender's read position, as the product's), and a subscriber's first SUBSCRIBE to a
+ * room creates the room and joins them through its room store (setup, not measured). The
+ * RECEIPT follows the commit and the fan-out, as in the product. What is left is the sockets
+ * plus the durable store: the floor of a design that stores each line before it is delivered.
+ *
+ * Run as a child process: `node bare-ws-server.js <port> [<data folder>]`; it sends 'listening'
+ * over IPC.
  */
 import { createServer } from 'node:http';
 import { encodeFrame } from '@playlist-chat/stomp';
+import { loadSettings } from '@playlist-chat/platform';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { openStoreConnection, SqliteMessageStore, SqliteRoomStore, storageSettings } from '../../chat-stores';
 import { parseFrames, text } from '../stomp-wire';
 
 const subscribers = new Map<string, Map<WebSocket, string>>();
@@ -19,19 +30,32 @@ function receipt(ws: WebSocket, headers: Record<string, string>): void {
   if (headers.receipt) ws.send(encodeFrame('RECEIPT', { 'receipt-id': headers.receipt }));
 }
 
-function publish(roomId: string, body: { content: string; clientMessageId: string }, uid: string): void {
-  const destination = `/chat/topic/room/${roomId}`;
-  const room = subscribers.get(destination);
-  if (!room) return;
-  const line = JSON.stringify({
-    type: 'TALK',
+interface Line {
+  readonly roomId: string;
+  readonly messageId: string;
+  readonly clientMessageId: string;
+  readonly sender: { readonly uid: string; readonly nickName: string; readonly profileImage: null };
+  readonly content: string;
+  readonly createdAt: Date;
+}
+
+function lineOf(roomId: string, body: { content: string; clientMessageId: string }, uid: string): Line {
+  return {
     roomId,
-    messageId: `01${String(++lineIds).padStart(24, '0')}`,
+    // Time-ordered, as the product's ids are: the store keeps a room's ids increasing.
+    messageId: `${Date.now().toString(16).padStart(12, '0')}${(++lineIds).toString(16).padStart(14, '0')}`,
     clientMessageId: body.clientMessageId,
     sender: { uid, nickName: uid, profileImage: null },
     content: body.content,
-    createdAt: new Date().toISOString(),
-  });
+    createdAt: new Date(),
+  };
+}
+
+function publish(line: Line): void {
+  const destination = `/chat/topic/room/${line.roomId}`;
+  const room = subscribers.get(destination);
+  if (!room) return;
+  const json = JSON.stringify({ type: 'TALK', ...line, createdAt: line.createdAt.toISOString() });
   const messageId = `bare-${++messageIds}`;
   const frames = new Map<string, Buffer>(); // one Buffer per subscription id, shared by every socket using it
   for (const [ws, subscription] of room) {
@@ -40,7 +64,7 @@ function publish(roomId: string, body: { content: string; clientMessageId: strin
       bytes = encodeFrame(
         'MESSAGE',
         { subscription, 'message-id': messageId, destination, 'content-type': 'application/json' },
-        line,
+        json,
       );
       frames.set(subscription, bytes);
     }
@@ -48,50 +72,114 @@ function publish(roomId: string, body: { content: string; clientMessageId: strin
   }
 }
 
-const server = createServer();
-const wss = new WebSocketServer({ server, perMessageDeflate: false, handleProtocols: () => 'v12.stomp' });
-wss.on('connection', (ws) => {
-  let uid = 'anonymous';
-  const mine = new Set<string>();
-  ws.on('message', (data) => {
-    for (const frame of parseFrames(text(data))) {
-      switch (frame.command) {
-        case 'CONNECT':
-        case 'STOMP':
-          uid = frame.headers.login ?? uid;
-          ws.send(encodeFrame('CONNECTED', { version: '1.2', 'heart-beat': '0,0' }));
-          break;
-        case 'SUBSCRIBE': {
-          const destination = frame.headers.destination;
-          const room = subscribers.get(destination) ?? new Map<WebSocket, string>();
-          room.set(ws, frame.headers.id);
-          subscribers.set(destination, room);
-          mine.add(destination);
-          receipt(ws, frame.headers);
-          break;
-        }
-        case 'SEND':
-          if (frame.headers.destination === '/chat/pub/send') {
-            const body = JSON.parse(frame.body) as {
-              roomId: string;
-              content: string;
-              clientMessageId: string;
-            };
-            publish(body.roomId, body, uid);
+/** The chat server's SQLite stores when a data folder is given; null for the bare baseline. */
+type Stores = {
+  rooms: InstanceType<typeof SqliteRoomStore>;
+  messages: InstanceType<typeof SqliteMessageStore>;
+};
+
+async function openStores(dataDir: string | undefined): Promise<Stores | null> {
+  if (dataDir === undefined) return null;
+  const settings = loadSettings(storageSettings, { DATA_DIR: dataDir, CHAT_STORE: 'sqlite' });
+  const connection = await openStoreConnection(settings);
+  if (connection.engine !== 'sqlite') throw new Error('bare-ws-stored needs the SQLite store');
+  return {
+    rooms: new SqliteRoomStore(connection.db, { playlistCacheMb: connection.playlistCacheMb }),
+    messages: new SqliteMessageStore(connection.db),
+  };
+}
+
+const ROOM_PREFIX = '/chat/topic/room/';
+const MAX_ROOMS_PER_MEMBER = 1_000;
+/** Rooms created here: the store's calls run when made, so a second subscriber finds the row. */
+const storedRooms = new Set<string>();
+
+/** Creates the room on its first subscriber and joins each subscriber as a member (setup). */
+async function joinStored(stores: Stores, destination: string, uid: string): Promise<void> {
+  if (!destination.startsWith(ROOM_PREFIX)) return;
+  const roomId = destination.slice(ROOM_PREFIX.length);
+  const now = new Date();
+  if (!storedRooms.has(roomId)) {
+    storedRooms.add(roomId);
+    await stores.rooms.create({
+      id: roomId,
+      roomName: 'bare',
+      ownerUid: uid,
+      playlist: { id: `bare-${roomId}`, name: 'bare', musics: [] },
+      users: {},
+      createdAt: now,
+      lastActivityAt: now,
+      closedAt: null,
+    });
+  }
+  const member = { uid, nickName: uid, profileImage: null, enteredAt: now };
+  await stores.rooms.join(roomId, member, MAX_ROOMS_PER_MEMBER);
+}
+
+/** A store failure ends the baseline loudly: its figures would mean nothing. */
+function fail(error: unknown): never {
+  console.error('bare ws server:', error);
+  process.exit(1);
+}
+
+function serve(port: number, stores: Stores | null): void {
+  const server = createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, handleProtocols: () => 'v12.stomp' });
+  wss.on('connection', (ws) => {
+    let uid = 'anonymous';
+    const mine = new Set<string>();
+    ws.on('message', (data) => {
+      for (const frame of parseFrames(text(data))) {
+        switch (frame.command) {
+          case 'CONNECT':
+          case 'STOMP':
+            uid = frame.headers.login ?? uid;
+            ws.send(encodeFrame('CONNECTED', { version: '1.2', 'heart-beat': '0,0' }));
+            break;
+          case 'SUBSCRIBE': {
+            const destination = frame.headers.destination;
+            const room = subscribers.get(destination) ?? new Map<WebSocket, string>();
+            room.set(ws, frame.headers.id);
+            subscribers.set(destination, room);
+            mine.add(destination);
+            if (stores) joinStored(stores, destination, uid).then(() => receipt(ws, frame.headers), fail);
+            else receipt(ws, frame.headers);
+            break;
           }
-          receipt(ws, frame.headers);
-          break;
-        case 'DISCONNECT':
-          receipt(ws, frame.headers);
-          ws.close();
-          break;
-        default:
-          receipt(ws, frame.headers);
+          case 'SEND':
+            if (frame.headers.destination === '/chat/pub/send') {
+              const body = JSON.parse(frame.body) as {
+                roomId: string;
+                content: string;
+                clientMessageId: string;
+              };
+              const line = lineOf(body.roomId, body, uid);
+              if (stores) {
+                // The store's work is synchronous; its promise settles in order, line after line.
+                stores.messages.append({ ...line, type: 'TALK' }).then(({ message }) => {
+                  publish({ ...line, messageId: message.messageId });
+                  receipt(ws, frame.headers);
+                }, fail);
+                break;
+              }
+              publish(line);
+            }
+            receipt(ws, frame.headers);
+            break;
+          case 'DISCONNECT':
+            receipt(ws, frame.headers);
+            ws.close();
+            break;
+          default:
+            receipt(ws, frame.headers);
+        }
       }
-    }
+    });
+    ws.on('close', () => {
+      for (const destination of mine) subscribers.get(destination)?.delete(ws);
+    });
   });
-  ws.on('close', () => {
-    for (const destination of mine) subscribers.get(destination)?.delete(ws);
-  });
-});
-server.listen(Number(process.argv[2]), '127.0.0.1', () => process.send?.('listening'));
+  server.listen(port, '127.0.0.1', () => process.send?.('listening'));
+}
+
+openStores(process.argv[3]).then((stores) => serve(Number(process.argv[2]), stores), fail);

@@ -1,31 +1,46 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type Outgoing, type PreparedRoom, type Target } from './target';
 
-/** The bare `ws` baseline (`bare-ws-server.ts`) in a process of its own. */
+/**
+ * The bare `ws` baseline (`bare-ws-server.ts`) in a process of its own: `bare-ws` the sockets
+ * alone, `bare-ws-stored` the sockets plus the chat server's SQLite store (in a temporary data
+ * folder, removed when it stops), each line committed before it is delivered.
+ */
 export class BareWsTarget implements Target {
-  readonly name = 'bare-ws' as const;
   readonly protocols = ['v12.stomp'];
   readonly notes: string[] = [];
 
   private constructor(
+    readonly name: 'bare-ws' | 'bare-ws-stored',
     private readonly child: ChildProcess,
     readonly wsUrl: string,
+    /** The stored variant's data folder. */
+    readonly dataDir: string | null,
   ) {}
 
   get pid(): number {
     return this.child.pid!;
   }
 
-  static async start(): Promise<BareWsTarget> {
+  static async start(name: 'bare-ws' | 'bare-ws-stored' = 'bare-ws'): Promise<BareWsTarget> {
     const port = await freePort();
-    const child = fork(join(__dirname, 'bare-ws-server.js'), [String(port)], { stdio: 'inherit' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`bare ws server exited with ${code}`)));
-    });
-    return new BareWsTarget(child, `ws://127.0.0.1:${port}/ws-chat`);
+    const dataDir = name === 'bare-ws-stored' ? mkdtempSync(join(tmpdir(), 'bare-ws-stored-')) : null;
+    const args = dataDir === null ? [String(port)] : [String(port), dataDir];
+    const child = fork(join(__dirname, 'bare-ws-server.js'), args, { stdio: 'inherit' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`bare ws server exited with ${code}`)));
+      });
+    } catch (error) {
+      if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+    return new BareWsTarget(name, child, `ws://127.0.0.1:${port}/ws-chat`, dataDir);
   }
 
   async createRooms(count: number): Promise<PreparedRoom[]> {
@@ -52,9 +67,11 @@ export class BareWsTarget implements Target {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    if (this.dataDir !== null) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

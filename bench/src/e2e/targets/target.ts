@@ -3,9 +3,11 @@ export { freePort, waitUntilReady } from '../../product-process';
 /**
  * `product-gateway`: the product with its STOMP clients connected through the gateway, as web
  * clients are. `baseline`: the product built from another checkout (`--baseline=`), on its chat
- * port, to pair two builds in one run.
+ * port, to pair two builds in one run. `bare-ws-stored`: bare `ws` storing each line through the
+ * chat server's SQLite store before delivering it (bare-ws-server.ts).
  */
-export type TargetName = 'product' | 'product-gateway' | 'baseline' | 'bare-ws' | 'rabbitmq';
+export type TargetName =
+  'product' | 'product-gateway' | 'baseline' | 'bare-ws' | 'bare-ws-stored' | 'rabbitmq';
 
 export interface PreparedRoom {
   readonly id: string;

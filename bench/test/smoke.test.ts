@@ -15,9 +15,9 @@ const main = join(__dirname, '..', 'dist', 'main.js');
 
 /**
  * `npm run bench -- --smoke` as CI runs it, so the suite never rots: every STOMP scenario
- * against the real product, the bare `ws` baseline and RabbitMQ, with tiny sizes. It checks
- * what the load saw (every line delivered once, in order, nothing refused) and that the report
- * holds its figures; speeds are the full run's business, not a test's.
+ * against the real product, the bare `ws` baselines (with and without a store) and RabbitMQ,
+ * with tiny sizes. It checks what the load saw (every line delivered once, in order, nothing
+ * refused) and that the report holds its figures; speeds are the full run's business, not a test's.
  */
 describe('bench smoke run (npm run bench -- --smoke)', () => {
   let report: SuiteReport;
@@ -34,15 +34,16 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
     return found.results as R[];
   };
 
-  it('ran the product and the bare ws baseline; RabbitMQ ran or says why not', () => {
+  it('ran the product and both bare ws baselines; RabbitMQ ran or says why not', () => {
     for (const skip of report.skipped) console.log(`[skip] ${skip.target}: ${skip.reason}`);
     // A scenario that fails on a target no longer stops the run: it is listed, and here it fails the test.
     expect(report.failed).toEqual([]);
-    expect(report.skipped.map((s) => s.target)).not.toContain('product');
-    expect(report.skipped.map((s) => s.target)).not.toContain('bare-ws');
+    for (const target of ['product', 'bare-ws', 'bare-ws-stored'] as const)
+      expect(report.skipped.map((s) => s.target)).not.toContain(target);
     const ran = new Set(resultsOf<LoadResult>('fanout').map((r) => r.target));
-    for (const target of ['product', 'bare-ws', 'rabbitmq'] as const)
+    for (const target of ['product', 'bare-ws', 'bare-ws-stored', 'rabbitmq'] as const)
       expect(ran.has(target) || report.skipped.some((s) => s.target === target)).toBe(true);
+    expect(output).toMatch(/CPU per delivery [0-9.]+× bare ws, [0-9.]+× bare ws \+ store, /);
   });
 
   it.each(['fanout', 'many-rooms', 'big-room'] as const)(

@@ -75,7 +75,7 @@ describe('bench targets', () => {
     ]);
     expect(failure?.code).not.toBe(0);
     expect(failure?.stderr).toContain(
-      'unknown target(s) nats; known: product, bare-ws, rabbitmq, product-gateway',
+      'unknown target(s) nats; known: product, bare-ws, bare-ws-stored, rabbitmq, product-gateway',
     );
   });
 });

@@ -34,7 +34,8 @@ async function until(check: () => boolean): Promise<void> {
 /**
  * The `bare-ws-stored` baseline the bench compares the product with must really store: each
  * line committed through the chat server's SQLite store before its RECEIPT, with the sender's
- * read position, in a room its subscribers joined. Seen from outside: the SQLite file it writes.
+ * read position, in a room its members joined first (as the product's do). Seen from outside:
+ * the SQLite file it writes.
  */
 describe('bare-ws-stored baseline (bench target)', () => {
   let target: BareWsTargetType;
@@ -50,7 +51,17 @@ describe('bare-ws-stored baseline (bench target)', () => {
     const roomId = '3f6c1a52-8d0e-4b7a-9c21-5e4d3b2a1f00';
     const destination = `/chat/topic/room/${roomId}`;
     const [alice, bob] = [await connect(target.wsUrl, 'alice'), await connect(target.wsUrl, 'bob')];
+    // As the load generator does: the target's join first, then SUBSCRIBE.
+    const joining = target.join({ id: roomId, destination })!;
     for (const [n, client] of [alice, bob].entries()) {
+      client.ws.send(
+        frame(
+          'SEND',
+          { destination: joining.destination, ...joining.headers, receipt: `join-${n}` },
+          joining.body,
+        ),
+      );
+      await until(() => client.frames.some((f) => f.headers['receipt-id'] === `join-${n}`));
       client.ws.send(frame('SUBSCRIBE', { id: 'sub-0', destination, receipt: `sub-${n}` }));
       await until(() => client.frames.some((f) => f.headers['receipt-id'] === `sub-${n}`));
     }

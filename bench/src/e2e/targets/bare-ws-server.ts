@@ -7,10 +7,11 @@
  *
  * With a data folder (`bare-ws-stored`), each line is first appended through the chat server's
  * own SQLite message store, opened with the product's default settings (one commit per line,
- * with the sender's read position, as the product's), and a subscriber's first SUBSCRIBE to a
- * room creates the room and joins them through its room store (setup, not measured). The
- * RECEIPT follows the commit and the fan-out, as in the product. What is left is the sockets
- * plus the durable store: the floor of a design that stores each line before it is delivered.
+ * with the sender's read position, as the product's). A SEND to `/chat/pub/join` makes its
+ * sender a member through the room store, creating the room on the first one (setup, not
+ * measured), as the product's join does for senders and subscribers alike. The RECEIPT follows
+ * the commit and the fan-out, as in the product. What is left is the sockets plus the durable
+ * store: the floor of a design that stores each line before it is delivered.
  *
  * Run as a child process: `node bare-ws-server.js <port> [<data folder>]`; it sends 'listening'
  * over IPC.
@@ -89,15 +90,12 @@ async function openStores(dataDir: string | undefined): Promise<Stores | null> {
   };
 }
 
-const ROOM_PREFIX = '/chat/topic/room/';
 const MAX_ROOMS_PER_MEMBER = 1_000;
 /** Rooms created here: the store's calls run when made, so a second subscriber finds the row. */
 const storedRooms = new Set<string>();
 
-/** Creates the room on its first subscriber and joins each subscriber as a member (setup). */
-async function joinStored(stores: Stores, destination: string, uid: string): Promise<void> {
-  if (!destination.startsWith(ROOM_PREFIX)) return;
-  const roomId = destination.slice(ROOM_PREFIX.length);
+/** Makes `uid` a member of the room, creating the room on its first member (setup). */
+async function joinStored(stores: Stores, roomId: string, uid: string): Promise<void> {
   const now = new Date();
   if (!storedRooms.has(roomId)) {
     storedRooms.add(roomId);
@@ -142,11 +140,15 @@ function serve(port: number, stores: Stores | null): void {
             room.set(ws, frame.headers.id);
             subscribers.set(destination, room);
             mine.add(destination);
-            if (stores) joinStored(stores, destination, uid).then(() => receipt(ws, frame.headers), fail);
-            else receipt(ws, frame.headers);
+            receipt(ws, frame.headers);
             break;
           }
           case 'SEND':
+            if (stores && frame.headers.destination === '/chat/pub/join') {
+              const { roomId } = JSON.parse(frame.body) as { roomId: string };
+              joinStored(stores, roomId, uid).then(() => receipt(ws, frame.headers), fail);
+              break;
+            }
             if (frame.headers.destination === '/chat/pub/send') {
               const body = JSON.parse(frame.body) as {
                 roomId: string;

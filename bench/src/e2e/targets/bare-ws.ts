@@ -54,8 +54,14 @@ export class BareWsTarget implements Target {
     return { login: uid };
   }
 
-  join(): null {
-    return null;
+  /** The stored variant's members join first, as the product's do: its store moves their read position. */
+  join(room: PreparedRoom): Outgoing | null {
+    if (this.dataDir === null) return null;
+    return {
+      destination: '/chat/pub/join',
+      body: JSON.stringify({ roomId: room.id }),
+      headers: { 'content-type': 'application/json' },
+    };
   }
 
   line(room: PreparedRoom, content: string, clientMessageId: string): Outgoing {

@@ -5,24 +5,35 @@ import type { SqliteRoomStore as SqliteRoomStoreType } from '../../chat-server/s
 import type { SqliteMessageStore as SqliteMessageStoreType } from '../../chat-server/src/message-store/message-store.sqlite';
 import type { storageSettings as storageSettingsType } from '../../chat-server/src/config/storage.settings';
 import type { openStoreConnection as openStoreConnectionType } from '../../chat-server/src/storage/store-connection';
+import type { openRoomStore as openRoomStoreType } from '../../chat-server/src/room-store/open-room-store';
+import type { openMessageStore as openMessageStoreType } from '../../chat-server/src/message-store/open-message-store';
 
 // The chat server's own SQLite adapters, as built (`npm run build`): what the bench writes goes
 // through the same code (schema migrations, transactions, per-room sequence, FTS triggers) as
 // the product's writes.
 const load = createRequire(join(__dirname, '..', '..', 'chat-server', 'dist', 'index.js'));
+/** `name` as the built module at `path` (relative to chat-server/dist) exports it. */
+const built = <T>(path: string, name: string): T => (load(path) as Record<string, T>)[name];
 
-export const { SqliteDatabase } = load('./storage/database.sqlite') as {
-  SqliteDatabase: typeof SqliteDatabaseType;
-};
-export const { SqliteRoomStore } = load('./room-store/room-store.sqlite') as {
-  SqliteRoomStore: typeof SqliteRoomStoreType;
-};
-export const { SqliteMessageStore } = load('./message-store/message-store.sqlite') as {
-  SqliteMessageStore: typeof SqliteMessageStoreType;
-};
-export const { storageSettings } = load('./config/storage.settings') as {
-  storageSettings: typeof storageSettingsType;
-};
-export const { openStoreConnection } = load('./storage/store-connection') as {
-  openStoreConnection: typeof openStoreConnectionType;
-};
+export const SqliteDatabase = built<typeof SqliteDatabaseType>('./storage/database.sqlite', 'SqliteDatabase');
+export const SqliteRoomStore = built<typeof SqliteRoomStoreType>(
+  './room-store/room-store.sqlite',
+  'SqliteRoomStore',
+);
+export const SqliteMessageStore = built<typeof SqliteMessageStoreType>(
+  './message-store/message-store.sqlite',
+  'SqliteMessageStore',
+);
+export const storageSettings = built<typeof storageSettingsType>(
+  './config/storage.settings',
+  'storageSettings',
+);
+export const openStoreConnection = built<typeof openStoreConnectionType>(
+  './storage/store-connection',
+  'openStoreConnection',
+);
+export const openRoomStore = built<typeof openRoomStoreType>('./room-store/open-room-store', 'openRoomStore');
+export const openMessageStore = built<typeof openMessageStoreType>(
+  './message-store/open-message-store',
+  'openMessageStore',
+);

@@ -20,7 +20,10 @@ import { createServer } from 'node:http';
 import { encodeFrame } from '@playlist-chat/stomp';
 import { loadSettings } from '@playlist-chat/platform';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { openStoreConnection, SqliteMessageStore, SqliteRoomStore, storageSettings } from '../../chat-stores';
+import type { StoredMessage } from '../../../../chat-server/src/message-store/message.model';
+import type { MessageStore } from '../../../../chat-server/src/message-store/message-store.port';
+import type { RoomStore } from '../../../../chat-server/src/room-store/room-store.port';
+import { openMessageStore, openRoomStore, openStoreConnection, storageSettings } from '../../chat-stores';
 import { parseFrames, text } from '../stomp-wire';
 
 const subscribers = new Map<string, Map<WebSocket, string>>();
@@ -31,17 +34,13 @@ function receipt(ws: WebSocket, headers: Record<string, string>): void {
   if (headers.receipt) ws.send(encodeFrame('RECEIPT', { 'receipt-id': headers.receipt }));
 }
 
-interface Line {
-  readonly roomId: string;
-  readonly messageId: string;
-  readonly clientMessageId: string;
-  readonly sender: { readonly uid: string; readonly nickName: string; readonly profileImage: null };
-  readonly content: string;
-  readonly createdAt: Date;
-}
-
-function lineOf(roomId: string, body: { content: string; clientMessageId: string }, uid: string): Line {
+function lineOf(
+  roomId: string,
+  body: { content: string; clientMessageId: string },
+  uid: string,
+): StoredMessage {
   return {
+    type: 'TALK',
     roomId,
     // Time-ordered, as the product's ids are: the store keeps a room's ids increasing.
     messageId: `${Date.now().toString(16).padStart(12, '0')}${(++lineIds).toString(16).padStart(14, '0')}`,
@@ -52,11 +51,11 @@ function lineOf(roomId: string, body: { content: string; clientMessageId: string
   };
 }
 
-function publish(line: Line): void {
+function publish(line: StoredMessage): void {
   const destination = `/chat/topic/room/${line.roomId}`;
   const room = subscribers.get(destination);
   if (!room) return;
-  const json = JSON.stringify({ type: 'TALK', ...line, createdAt: line.createdAt.toISOString() });
+  const json = JSON.stringify({ ...line, createdAt: line.createdAt.toISOString() });
   const messageId = `bare-${++messageIds}`;
   const frames = new Map<string, Buffer>(); // one Buffer per subscription id, shared by every socket using it
   for (const [ws, subscription] of room) {
@@ -74,20 +73,14 @@ function publish(line: Line): void {
 }
 
 /** The chat server's SQLite stores when a data folder is given; null for the bare baseline. */
-type Stores = {
-  rooms: InstanceType<typeof SqliteRoomStore>;
-  messages: InstanceType<typeof SqliteMessageStore>;
-};
+type Stores = { rooms: RoomStore; messages: MessageStore };
 
 async function openStores(dataDir: string | undefined): Promise<Stores | null> {
   if (dataDir === undefined) return null;
   const settings = loadSettings(storageSettings, { DATA_DIR: dataDir, CHAT_STORE: 'sqlite' });
+  // The product's own way from settings to stores: the same connection, cache and checkpoint thread.
   const connection = await openStoreConnection(settings);
-  if (connection.engine !== 'sqlite') throw new Error('bare-ws-stored needs the SQLite store');
-  return {
-    rooms: new SqliteRoomStore(connection.db, { playlistCacheMb: connection.playlistCacheMb }),
-    messages: new SqliteMessageStore(connection.db),
-  };
+  return { rooms: await openRoomStore(connection), messages: await openMessageStore(connection) };
 }
 
 const MAX_ROOMS_PER_MEMBER = 1_000;
@@ -158,8 +151,8 @@ function serve(port: number, stores: Stores | null): void {
               const line = lineOf(body.roomId, body, uid);
               if (stores) {
                 // The store's work is synchronous; its promise settles in order, line after line.
-                stores.messages.append({ ...line, type: 'TALK' }).then(({ message }) => {
-                  publish({ ...line, messageId: message.messageId });
+                stores.messages.append(line).then(({ message }) => {
+                  publish(message);
                   receipt(ws, frame.headers);
                 }, fail);
                 break;

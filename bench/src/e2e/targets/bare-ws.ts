@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type Outgoing, type PreparedRoom, type Target } from './target';
+import { freePort, type Outgoing, type PreparedRoom, type Target, type TargetName } from './target';
+
+type BareWsName = Extract<TargetName, 'bare-ws' | 'bare-ws-stored'>;
 
 /**
  * The bare `ws` baseline (`bare-ws-server.ts`) in a process of its own: `bare-ws` the sockets
@@ -15,7 +17,7 @@ export class BareWsTarget implements Target {
   readonly notes: string[] = [];
 
   private constructor(
-    readonly name: 'bare-ws' | 'bare-ws-stored',
+    readonly name: BareWsName,
     private readonly child: ChildProcess,
     readonly wsUrl: string,
     /** The stored variant's data folder. */
@@ -26,7 +28,7 @@ export class BareWsTarget implements Target {
     return this.child.pid!;
   }
 
-  static async start(name: 'bare-ws' | 'bare-ws-stored' = 'bare-ws'): Promise<BareWsTarget> {
+  static async start(name: BareWsName): Promise<BareWsTarget> {
     const port = await freePort();
     const dataDir = name === 'bare-ws-stored' ? mkdtempSync(join(tmpdir(), 'bare-ws-stored-')) : null;
     const args = dataDir === null ? [String(port)] : [String(port), dataDir];

@@ -227,16 +227,36 @@ export class SqliteMessageStore extends MessageStore {
     return row ? toMessage(row) : null;
   }
 
+  /**
+   * Deletes the oldest lines in the order they were stored, up to the first one created at or
+   * after `cutoff`: lines are stored in time order, so that is every line older than the cutoff,
+   * without an index on `created_at` for every line to write (schema 11). A line stored after a
+   * newer one (a clock set back, or another process's clock behind) goes when the lines stored
+   * before it have gone.
+   */
   async purgeOlderThan(cutoff: Date): Promise<number> {
+    const due = cutoff.getTime();
     let purged = 0;
     for (;;) {
-      const { changes } = this.db.run(
-        'DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE created_at < ? LIMIT +?)',
-        cutoff.getTime(),
-        purgeBatchSize,
+      const oldest = this.db.get<{ created_at: number }>(
+        'SELECT created_at FROM messages ORDER BY seq LIMIT 1',
       );
+      if (oldest === undefined || oldest.created_at >= due) return purged;
+      const { changes, more } = this.db.transaction(() => {
+        const batch = this.db.all<{ seq: number; created_at: number }>(
+          'SELECT seq, created_at FROM messages ORDER BY seq LIMIT +?',
+          purgeBatchSize,
+        );
+        const kept = batch.findIndex((row) => row.created_at >= due);
+        const last = batch[(kept === -1 ? batch.length : kept) - 1];
+        if (last === undefined) return { changes: 0, more: false };
+        return {
+          changes: this.db.run('DELETE FROM messages WHERE seq <= ?', last.seq).changes,
+          more: kept === -1 && batch.length === purgeBatchSize,
+        };
+      });
       purged += changes;
-      if (changes < purgeBatchSize) return purged;
+      if (!more) return purged;
       // Let sends and reads in between batches: a big purge must not stall the server.
       await nextTurn();
     }

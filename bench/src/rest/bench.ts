@@ -38,8 +38,12 @@ export const REST_ENDPOINTS = [
 ] as const;
 export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
 
-/** The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint. */
-export const CAP_ENDPOINTS = ['cap-express', 'cap-nest', 'cap-nest-platform'] as const;
+/**
+ * The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint;
+ * and `cap-express-stored`, the `room` endpoint on bare Express from the product's own store:
+ * what the endpoint costs without Nest and the platform's parts.
+ */
+export const CAP_ENDPOINTS = ['cap-express', 'cap-nest', 'cap-nest-platform', 'cap-express-stored'] as const;
 /** With `capDetail`: Nest with one platform part each, to see what each part costs. */
 export const CAP_DETAIL_ENDPOINTS = [
   'cap-nest-logging',
@@ -313,15 +317,16 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
     for (const server of stops) await server.stop();
     if (options.cap) {
       const users = seed.users;
-      const pick: RequestPicker = () => ({
+      const hello: RequestPicker = () => ({
         path: '/hello?size=20',
         uid: users[Math.floor(Math.random() * users.length)],
       });
       for (const variant of [...CAP_ENDPOINTS, ...(options.capDetail ? CAP_DETAIL_ENDPOINTS : [])]) {
+        const pick = variant === 'cap-express-stored' ? pickers.room : hello;
         const server = await startCapServer(variant, dataDir);
         try {
           const tokenOfCap = tokensMintedOnce((uid) => mintToken(server.secret, uid));
-          await verifyEveryToken(server.url, '/hello', users, tokenOfCap, options.connections);
+          await verifyEveryToken(server.url, pick().path, users, tokenOfCap, options.connections);
           const result = {
             ...(await measure(server, variant, pick, tokenOfCap, options)),
             build: 'ours' as const,
@@ -382,7 +387,7 @@ function pairUp(endpoints: readonly EndpointResult[]): PairedResult[] {
 }
 
 /** The HTTP stack alone (cap-server.js) in a process of its own, once it listens. */
-async function startCapServer(
+export async function startCapServer(
   variant: CapEndpoint,
   dataDir: string,
 ): Promise<LoadTarget & { child: ChildProcess; secret: string }> {
@@ -550,7 +555,7 @@ export function formatRestReport(result: RestBenchResult): string {
     ...result.endpoints.map(formatEndpoint),
     ...(result.endpoints.some((r) => r.endpoint.startsWith('cap-'))
       ? [
-          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above)",
+          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above); cap-express-stored: the room endpoint on bare Express from the product's store (token check, room read, the product's view), no Nest, no platform parts",
         ]
       : []),
     ...(result.paired ?? []).map(

@@ -6,6 +6,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
 import express from 'express';
 import {
+  AuthError,
   AuthModule,
   authSettings,
   CatalogueErrorFilter,
@@ -16,10 +17,14 @@ import {
   loadSettings,
   MetricsModule,
   platformSettings,
+  resolveAuthKeys,
+  SystemClock,
+  TokenVerifier,
   useStructuredLogging,
   type Identity,
 } from '@playlist-chat/platform';
 import { APP_FILTER } from '@nestjs/core';
+import { openRoomStore, openStoreConnection, roomView, storageSettings } from '../chat-stores';
 
 /**
  * What the HTTP stack alone costs, for the REST bench: `GET /hello` answering a small JSON object
@@ -29,6 +34,10 @@ import { APP_FILTER } from '@nestjs/core';
  * - `nest-platform`: Nest with what every product request goes through: the platform's
  *   structured request logging, HTTP metrics, the bearer-token guard, the validation pipe on a
  *   query DTO and the error filter.
+ * And what an endpoint costs without the framework: `express-stored` answers the product's `room`
+ * endpoint (`GET /v1/api/rooms/{roomId}`) from the chat server's own SQLite store in `DATA_DIR`
+ * with bare Express: the platform's token check (verified tokens remembered, as in the product),
+ * the store's room read and the product's view of it, and nothing else.
  * Usage: `node cap-server.js <variant> <port>`; prints `listening` when ready.
  */
 class HelloQuery {
@@ -79,8 +88,46 @@ const PARTS: Record<string, readonly Part[]> = {
 @Module({ controllers: [BareController] })
 class BareModule {}
 
+/** The product's `room` endpoint on bare Express, from the product's store, with the product's token check. */
+async function expressStored(port: number): Promise<void> {
+  const platform = loadSettings(platformSettings, process.env);
+  const auth = loadSettings(authSettings, process.env);
+  const verifier = new TokenVerifier(
+    await resolveAuthKeys({ ...auth, mode: platform.mode, dataDir: platform.dataDir }),
+  );
+  const connection = await openStoreConnection(
+    loadSettings(storageSettings, { DATA_DIR: platform.dataDir, CHAT_STORE: 'sqlite' }),
+  );
+  const rooms = await openRoomStore(connection);
+  const clock = new SystemClock();
+  const app = express();
+  app.get('/v1/api/rooms/:roomId', (request, response, next) => {
+    const answer = async (): Promise<void> => {
+      let caller: Identity;
+      try {
+        caller = await verifier.verify(TokenVerifier.bearer(request.headers.authorization));
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        response.status(401).json({ message: error.reason });
+        return;
+      }
+      const room = await rooms.get(request.params.roomId);
+      if (!room) {
+        response.status(404).json({ code: 'unknown-room' });
+        return;
+      }
+      // As the product: members see who is in the room, anyone else the room without them.
+      const view = roomView(room, clock);
+      response.json(Object.hasOwn(room.users, caller.uid) ? view : { ...view, users: {} });
+    };
+    answer().catch(next);
+  });
+  app.listen(port, '127.0.0.1', () => console.log('listening'));
+}
+
 async function main(): Promise<void> {
   const [variant, port] = [process.argv[2], Number(process.argv[3])];
+  if (variant === 'express-stored') return expressStored(port);
   if (variant === 'express') {
     const app = express();
     app.get('/hello', (_request, response) => {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { loadSettings } from '@playlist-chat/platform';
 import type { SqliteDatabase as SqliteDatabaseType } from '../../chat-server/src/storage/database.sqlite';
 import type { SqliteRoomStore as SqliteRoomStoreType } from '../../chat-server/src/room-store/room-store.sqlite';
 import type { SqliteMessageStore as SqliteMessageStoreType } from '../../chat-server/src/message-store/message-store.sqlite';
@@ -25,11 +26,8 @@ export const SqliteMessageStore = built<typeof SqliteMessageStoreType>(
   './message-store/message-store.sqlite',
   'SqliteMessageStore',
 );
-export const storageSettings = built<typeof storageSettingsType>(
-  './config/storage.settings',
-  'storageSettings',
-);
-export const openStoreConnection = built<typeof openStoreConnectionType>(
+const storageSettings = built<typeof storageSettingsType>('./config/storage.settings', 'storageSettings');
+const openStoreConnection = built<typeof openStoreConnectionType>(
   './storage/store-connection',
   'openStoreConnection',
 );
@@ -40,3 +38,12 @@ export const openMessageStore = built<typeof openMessageStoreType>(
 );
 /** What the product answers for one room (`GET /v1/api/rooms/{roomId}`), from the stored room. */
 export const roomView = built<typeof roomViewType>('./rooms/room.views', 'roomView');
+
+/**
+ * The chat server's SQLite connection on `${dataDir}/chat.sqlite`, the product's own way from
+ * settings to a connection, with every other storage setting at its default (page cache,
+ * checkpoint thread): what the stores the bench measures run on.
+ */
+export function openSqliteConnection(dataDir: string): ReturnType<typeof openStoreConnectionType> {
+  return openStoreConnection(loadSettings(storageSettings, { DATA_DIR: dataDir, CHAT_STORE: 'sqlite' }));
+}

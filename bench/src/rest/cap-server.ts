@@ -24,7 +24,7 @@ import {
   type Identity,
 } from '@playlist-chat/platform';
 import { APP_FILTER } from '@nestjs/core';
-import { openRoomStore, openStoreConnection, roomView, storageSettings } from '../chat-stores';
+import { openRoomStore, openSqliteConnection, roomView } from '../chat-stores';
 
 /**
  * What the HTTP stack alone costs, for the REST bench: `GET /hello` answering a small JSON object
@@ -95,10 +95,7 @@ async function expressStored(port: number): Promise<void> {
   const verifier = new TokenVerifier(
     await resolveAuthKeys({ ...auth, mode: platform.mode, dataDir: platform.dataDir }),
   );
-  const connection = await openStoreConnection(
-    loadSettings(storageSettings, { DATA_DIR: platform.dataDir, CHAT_STORE: 'sqlite' }),
-  );
-  const rooms = await openRoomStore(connection);
+  const rooms = await openRoomStore(await openSqliteConnection(platform.dataDir));
   const clock = new SystemClock();
   const app = express();
   app.get('/v1/api/rooms/:roomId', (request, response, next) => {

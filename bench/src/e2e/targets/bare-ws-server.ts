@@ -18,12 +18,11 @@
  */
 import { createServer } from 'node:http';
 import { encodeFrame } from '@playlist-chat/stomp';
-import { loadSettings } from '@playlist-chat/platform';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { StoredMessage } from '../../../../chat-server/src/message-store/message.model';
 import type { MessageStore } from '../../../../chat-server/src/message-store/message-store.port';
 import type { RoomStore } from '../../../../chat-server/src/room-store/room-store.port';
-import { openMessageStore, openRoomStore, openStoreConnection, storageSettings } from '../../chat-stores';
+import { openMessageStore, openRoomStore, openSqliteConnection } from '../../chat-stores';
 import { parseFrames, text } from '../stomp-wire';
 
 const subscribers = new Map<string, Map<WebSocket, string>>();
@@ -77,9 +76,8 @@ type Stores = { rooms: RoomStore; messages: MessageStore };
 
 async function openStores(dataDir: string | undefined): Promise<Stores | null> {
   if (dataDir === undefined) return null;
-  const settings = loadSettings(storageSettings, { DATA_DIR: dataDir, CHAT_STORE: 'sqlite' });
   // The product's own way from settings to stores: the same connection, cache and checkpoint thread.
-  const connection = await openStoreConnection(settings);
+  const connection = await openSqliteConnection(dataDir);
   return { rooms: await openRoomStore(connection), messages: await openMessageStore(connection) };
 }
 

@@ -84,14 +84,25 @@ describe('bench smoke run (npm run bench -- --smoke)', () => {
     },
   );
 
-  it('saturation: steps ran at rising rates, and the highest clean rate is one of them', () => {
+  it('saturation: the ladder rose until a step was not clean, then refined between, and the highest clean rate is one of the steps', () => {
+    const { rates, refinements } = SMOKE.saturation;
     for (const r of resultsOf<SaturationResult>('saturation')) {
       expect(r.steps.length, r.target).toBeGreaterThan(0);
-      expect(r.steps.map((s) => s.rate)).toEqual([...r.steps.map((s) => s.rate)].sort((a, b) => a - b));
+      const firstNotClean = r.steps.findIndex((step) => !isClean(step));
+      const ladder = firstNotClean < 0 ? r.steps : r.steps.slice(0, firstNotClean + 1);
+      expect(ladder.map((s) => s.rate)).toEqual(rates.slice(0, ladder.length));
+      // The refinement stays strictly between the last clean rung and the first that was not.
+      const refined = r.steps.slice(ladder.length).map((s) => s.rate);
+      expect(refined.length).toBeLessThanOrEqual(refinements);
+      const below = firstNotClean > 0 ? rates[firstNotClean - 1] : 0;
+      for (const rate of refined) {
+        expect(rate).toBeGreaterThan(below);
+        expect(rate).toBeLessThan(rates[firstNotClean]);
+      }
       if (r.highestClean > 0) expect(r.steps.map((s) => s.deliveriesPerSecond)).toContain(r.highestClean);
       // Reaching the top means every step ran, and every one was clean.
       expect(r.reachedTop, r.target).toBe(
-        r.steps.length === SMOKE.saturation.rates.length && r.steps.every((step) => isClean(step)),
+        r.steps.length === rates.length && r.steps.every((step) => isClean(step)),
       );
     }
   });

@@ -53,6 +53,15 @@ describe('ChatService', () => {
     expect(talk).toEqual([]);
   });
 
+  it('counts the limit in characters (code points), not UTF-16 units', async () => {
+    // Ten notes are twenty UTF-16 units: within a limit of 10 characters; eleven are not.
+    const ten = await chat.send(owner, { roomId, clientMessageId: 'c-4', content: '🎵'.repeat(10) });
+    expect(ten.content).toBe('🎵'.repeat(10));
+    await expect(
+      chat.send(owner, { roomId, clientMessageId: 'c-5', content: '🎵'.repeat(11) }),
+    ).rejects.toMatchObject({ code: 'content-too-long', message: expect.stringContaining('11 characters') });
+  });
+
   it('re-entry lists what came after my read position, and what plays now', async () => {
     const bo = person('bo');
     await app.get(ChatService).send(owner, { roomId, clientMessageId: 'c-1', content: 'one' });

@@ -19,6 +19,7 @@ import { ActionLimit } from '../throttling/rate-limiter';
 import { TypingThrottle } from '../throttling/typing-throttle';
 import { RoomReplay } from './room-replay';
 import { SendMetrics } from './send-metrics';
+import { codePointLength } from './code-points';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()
@@ -57,12 +58,14 @@ export class ChatService {
     dto: SendMessageDto,
   ): Promise<{ result: ChatMessage; stored: boolean }> {
     const { maxContentLength } = this.config.chat;
-    const length = [...dto.content].length;
-    if (length > maxContentLength) {
-      throw new ChatError(
-        'content-too-long',
-        `content is ${length} characters; the limit is ${maxContentLength}`,
-      );
+    // Counted in code points; a text of no more UTF-16 units than the limit has no more code points either.
+    if (dto.content.length > maxContentLength) {
+      const length = codePointLength(dto.content);
+      if (length > maxContentLength)
+        throw new ChatError(
+          'content-too-long',
+          `content is ${length} characters; the limit is ${maxContentLength}`,
+        );
     }
     await this.access.member(dto.roomId, caller.uid);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');

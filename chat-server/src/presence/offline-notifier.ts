@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit }
 import { makeEvent, type ChatMessage, type NotificationEvent } from '@playlist-chat/contracts';
 import { Clock, EventBus } from '@playlist-chat/platform';
 import { ChatEvents } from '../domain-events/chat-events';
+import { firstCodePoints } from '../messages/code-points';
 import { OffMembers } from './off-members';
 
 const PREVIEW_LENGTH = 100;
@@ -52,7 +53,7 @@ export class OfflineNotifier implements OnModuleInit, BeforeApplicationShutdown 
             roomId: line.roomId,
             messageId: line.messageId,
             sender: { uid: line.sender.uid, nickName: line.sender.nickName },
-            preview: [...line.content].slice(0, PREVIEW_LENGTH).join(''),
+            preview: firstCodePoints(line.content, PREVIEW_LENGTH),
             recipients,
             createdAt: line.createdAt,
           },

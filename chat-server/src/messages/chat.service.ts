@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
-import { Clock, type Identity } from '@playlist-chat/platform';
+import { Clock, codePointLength, type Identity } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
 import { ChatEvents } from '../domain-events/chat-events';
 import { ChatError } from '../errors/chat-error';
@@ -19,7 +19,6 @@ import { ActionLimit } from '../throttling/rate-limiter';
 import { TypingThrottle } from '../throttling/typing-throttle';
 import { RoomReplay } from './room-replay';
 import { SendMetrics } from './send-metrics';
-import { codePointLength } from './code-points';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()

@@ -1,8 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { makeEvent, type ChatMessage, type NotificationEvent } from '@playlist-chat/contracts';
-import { Clock, EventBus } from '@playlist-chat/platform';
+import { Clock, EventBus, firstCodePoints } from '@playlist-chat/platform';
 import { ChatEvents } from '../domain-events/chat-events';
-import { firstCodePoints } from '../messages/code-points';
 import { OffMembers } from './off-members';
 
 const PREVIEW_LENGTH = 100;

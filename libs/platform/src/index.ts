@@ -18,6 +18,7 @@ export * from './concurrency/keyed-serial-queue';
 export * from './concurrency/periodic-task';
 export * from './concurrency/with-timeout';
 export * from './collections/recent-map';
+export * from './text/code-points';
 export * from './time/clock';
 export * from './platform.module';
 export * from './logging/logging.module';

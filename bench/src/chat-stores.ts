@@ -8,7 +8,7 @@ import type { storageSettings as storageSettingsType } from '../../chat-server/s
 import type { openStoreConnection as openStoreConnectionType } from '../../chat-server/src/storage/store-connection';
 import type { openRoomStore as openRoomStoreType } from '../../chat-server/src/room-store/open-room-store';
 import type { openMessageStore as openMessageStoreType } from '../../chat-server/src/message-store/open-message-store';
-import type { roomView as roomViewType } from '../../chat-server/src/rooms/room.views';
+import type { roomViewFor as roomViewForType } from '../../chat-server/src/rooms/room.views';
 
 // The chat server's own SQLite adapters, as built (`npm run build`): what the bench writes goes
 // through the same code (schema migrations, transactions, per-room sequence, FTS triggers) as
@@ -36,8 +36,8 @@ export const openMessageStore = built<typeof openMessageStoreType>(
   './message-store/open-message-store',
   'openMessageStore',
 );
-/** What the product answers for one room (`GET /v1/api/rooms/{roomId}`), from the stored room. */
-export const roomView = built<typeof roomViewType>('./rooms/room.views', 'roomView');
+/** What the product answers a caller for one room (`GET /v1/api/rooms/{roomId}`), from the stored room. */
+export const roomViewFor = built<typeof roomViewForType>('./rooms/room.views', 'roomViewFor');
 
 /**
  * The chat server's SQLite connection on `${dataDir}/chat.sqlite`, the product's own way from

@@ -24,7 +24,7 @@ import {
   type Identity,
 } from '@playlist-chat/platform';
 import { APP_FILTER } from '@nestjs/core';
-import { openRoomStore, openSqliteConnection, roomView } from '../chat-stores';
+import { openRoomStore, openSqliteConnection, roomViewFor } from '../chat-stores';
 
 /**
  * What the HTTP stack alone costs, for the REST bench: `GET /hello` answering a small JSON object
@@ -113,9 +113,7 @@ async function expressStored(port: number): Promise<void> {
         response.status(404).json({ code: 'unknown-room' });
         return;
       }
-      // As the product: members see who is in the room, anyone else the room without them.
-      const view = roomView(room, clock);
-      response.json(Object.hasOwn(room.users, caller.uid) ? view : { ...view, users: {} });
+      response.json(roomViewFor(room, caller.uid, clock));
     };
     answer().catch(next);
   });

@@ -27,6 +27,12 @@ export function roomView(room: Room, clock: Clock): RoomView {
   };
 }
 
+/** What `uid` sees of a room: members see who is in it; anyone else the room without its member list. */
+export function roomViewFor(room: Room, uid: string, clock: Clock): RoomView {
+  const view = roomView(room, clock);
+  return Object.hasOwn(room.users, uid) ? view : { ...view, users: {} };
+}
+
 export function roomSummary(room: RoomSummary, unreadCount?: number): RoomSummaryView {
   const summary: RoomSummaryView = {
     id: room.id,

@@ -14,7 +14,7 @@ import { ActionLimit } from '../throttling/rate-limiter';
 import type { RoomListQuery } from './dto/room-params.dto';
 import { decodeRoomCursor, encodeRoomCursor, roomPageSize, type RoomListPage } from './room-list-page';
 import { RoomStore, type RoomPageRequest, type RoomSummary } from '../room-store/room-store.port';
-import { roomSummary, roomView } from './room.views';
+import { roomSummary, roomView, roomViewFor } from './room.views';
 
 /** The operators' view of every room needs this scope. */
 export const ROOMS_ADMIN_SCOPE = 'rooms:admin';
@@ -95,9 +95,7 @@ export class RoomsService {
 
   /** Members see who is in the room; anyone else sees the room without its member list. */
   async get(roomId: string, caller: Identity): Promise<RoomView> {
-    const room = await this.access.room(roomId);
-    const view = roomView(room, this.clock);
-    return Object.hasOwn(room.users, caller.uid) ? view : { ...view, users: {} };
+    return roomViewFor(await this.access.room(roomId), caller.uid, this.clock);
   }
 
   async listJoined(uid: string, query: RoomListQuery = {}): Promise<RoomListPage<RoomSummaryView>> {

@@ -8,22 +8,25 @@
 const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
 
+/**
+ * Walks `text` one code point at a time (a surrogate pair is one step, a lone surrogate too), at
+ * most `max` steps: how many it took and the UTF-16 index where it stopped.
+ */
+function walk(text: string, max: number): { count: number; end: number } {
+  let count = 0;
+  let end = 0;
+  for (; end < text.length && count < max; end++, count++) {
+    if (isHighSurrogate(text.charCodeAt(end)) && isLowSurrogate(text.charCodeAt(end + 1))) end++;
+  }
+  return { count, end };
+}
+
 /** `[...text].length`. UTF-16 length is an upper bound, so a caller comparing with a limit can skip this when `text.length` is within it. */
 export function codePointLength(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++, count++) {
-    if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1))) i++;
-  }
-  return count;
+  return walk(text, Infinity).count;
 }
 
 /** `[...text].slice(0, max).join('')`: the first `max` code points, never half a surrogate pair. */
 export function firstCodePoints(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let count = 0;
-  let i = 0;
-  for (; i < text.length && count < max; i++, count++) {
-    if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1))) i++;
-  }
-  return text.slice(0, i);
+  return text.length <= max ? text : text.slice(0, walk(text, max).end);
 }

@@ -4,6 +4,7 @@
  * never passed through as query syntax: it is cut into words, each word becomes a quoted
  * literal, and a trailing `*` on a word is the only operator we honour (prefix match).
  */
+import { codePointLength } from '@playlist-chat/platform';
 
 export interface SearchTerm {
   /** The word as typed, without the trailing `*`s. */
@@ -44,7 +45,7 @@ export function parseSearchTerms(input: string): SearchTerm[] {
     const text = word.replace(/\*+$/u, '');
     if (!tokenCharacter.test(text)) continue;
     const prefix =
-      text.length < word.length && [...text].length >= minPrefixLength && prefixes < maxPrefixTerms;
+      text.length < word.length && codePointLength(text) >= minPrefixLength && prefixes < maxPrefixTerms;
     const key = `${prefix ? '*' : ' '}${text.toLowerCase()}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -170,6 +170,12 @@ describe('live chat over STOMP', () => {
         [{ roomId: 'nope', clientMessageId: 'ok', content: 'x' }, 'roomId'],
         [{ roomId: room.id, clientMessageId: 'ok', content: 'x', extra: 1 }, 'extra'],
         [[1, 2], 'body'],
+        // Keys class-transformer would drop without a word: refused like any unknown field.
+        [
+          `{"roomId":"${room.id}","clientMessageId":"ok","content":"x","__proto__":{"admin":true}}`,
+          '__proto__',
+        ],
+        [`{"roomId":"${room.id}","clientMessageId":"ok","content":"x","constructor":1}`, 'constructor'],
       ];
       for (const [body, field] of bodies) {
         const { client } = await chat.member(room.id);

@@ -116,5 +116,37 @@ describe('what the chat server refuses to take in', () => {
       expect(((await response.json()) as ErrorBody).code).toBe('invalid-payload');
       expect((await owner.api.get('/v1/api/rooms/joined')).status).toBe(200);
     });
+
+    it('refuses __proto__ and constructor keys in a body or a query with 400 naming them, and creates nothing', async () => {
+      const owner = await chat.user();
+      const playlist = JSON.stringify(samplePlaylist());
+      const bodies: [string, string][] = [
+        [
+          `{"uid":"${owner.uid}","userName":"Ann","playlist":${playlist},"__proto__":{"admin":true}}`,
+          '__proto__',
+        ],
+        [
+          `{"uid":"${owner.uid}","userName":"Ann","playlist":${playlist.replace('{', '{"constructor":{"name":"x"},')}}`,
+          'playlist.constructor',
+        ],
+      ];
+      for (const [body, field] of bodies) {
+        const response = await fetch(`${chat.url}/v1/api/rooms/create`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` },
+          body,
+        });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as ErrorBody).errors).toEqual([
+          { field, reason: `property ${field.split('.').pop()} should not exist` },
+        ]);
+      }
+      const listed = await owner.api.get<unknown[]>('/v1/api/rooms/joined?__proto__=1');
+      expect(listed.status).toBe(400);
+      expect(fieldsOf(listed.body)).toEqual(['__proto__']);
+      const joined = await owner.api.get<unknown[]>('/v1/api/rooms/joined');
+      expect(joined.status).toBe(200);
+      expect(joined.body).toEqual([]);
+    });
   });
 });

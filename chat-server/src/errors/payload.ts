@@ -1,11 +1,6 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
-import {
-  DEFAULT_MAX_JSON_DEPTH,
-  describeProblems,
-  fieldProblems,
-  nestedDeeperThan,
-} from '@playlist-chat/platform';
+import { bodyShapeProblem, describeProblems, fieldProblems } from '@playlist-chat/platform';
 import { ChatError } from './chat-error';
 
 /** STOMP bodies get the same DTO rules as REST bodies: unknown fields refused, each problem named. */
@@ -13,9 +8,8 @@ export async function parsePayload<T extends object>(dto: ClassConstructor<T>, v
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ChatError('invalid-payload', 'body must be a JSON object');
   }
-  if (nestedDeeperThan(value, DEFAULT_MAX_JSON_DEPTH)) {
-    throw new ChatError('invalid-payload', `body is nested deeper than ${DEFAULT_MAX_JSON_DEPTH} levels`);
-  }
+  const shape = bodyShapeProblem(value);
+  if (shape) throw new ChatError('invalid-payload', describeProblems([shape]), [shape]);
   const instance = plainToInstance(dto, value);
   const problems = fieldProblems(await validate(instance, { whitelist: true, forbidNonWhitelisted: true }));
   if (problems.length > 0) throw new ChatError('invalid-payload', describeProblems(problems), problems);

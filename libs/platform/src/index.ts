@@ -36,7 +36,7 @@ export * from './http/field-problems';
 export * from './http/catalogue-error';
 export * from './http/catalogue-error.filter';
 export * from './http/validation.pipe';
-export * from './http/json-depth';
+export * from './http/body-shape';
 export * from './http/trusted-proxies';
 export * from './http/safe-text.validator';
 export * from './http/weak-etag';

@@ -127,6 +127,26 @@ describe('REST refusals: createValidationPipe and CatalogueErrorFilter', () => {
     expect(response.body.errors).toEqual([{ field: 'owner', reason: 'property owner should not exist' }]);
   });
 
+  it('refuses __proto__ and constructor keys, which class-transformer would drop without a word', async () => {
+    const before = (await send('POST', '/shelves', { shelf: 'a', book: { title: 'Dune', pages: 1 } })).body;
+    // JSON.parse gives "__proto__" an own key, as body-parser does with a request's body.
+    const bodies: [string, string][] = [
+      ['{"shelf":"a","book":{"title":"Dune","pages":1},"__proto__":{"admin":true}}', '__proto__'],
+      ['{"shelf":"a","book":{"title":"Dune","pages":1,"constructor":{"name":"x"}}}', 'book.constructor'],
+    ];
+    for (const [body, field] of bodies) {
+      const response = await send('POST', '/shelves', JSON.parse(body));
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        code: 'invalid-payload',
+        errors: [{ field, reason: `property ${field.split('.').pop()} should not exist` }],
+      });
+    }
+    // Neither was shelved: the next good body is the very next one on the shelf.
+    const after = (await send('POST', '/shelves', { shelf: 'a', book: { title: 'Dune', pages: 1 } })).body;
+    expect(after.shelved).toBe((before.shelved as number) + 1);
+  });
+
   it('turns a catalogue error into its status, code and message, with fields when it names some', async () => {
     expect(await send('GET', '/shelves/s-9')).toEqual({
       status: 404,

@@ -1,7 +1,7 @@
 import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { DEFAULT_MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
+import { bodyShapeProblem, DEFAULT_MAX_JSON_DEPTH } from './body-shape';
 import type { ErrorCatalogue } from './catalogue-error';
-import { describeProblems, fieldProblems } from './field-problems';
+import { describeProblems, fieldProblems, type FieldProblem } from './field-problems';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** The code `createValidationPipe` answers with; every app's catalogue includes it. */
@@ -17,26 +17,31 @@ export const PAYLOAD_ERRORS = {
  */
 export function createValidationPipe(maxDepth = DEFAULT_MAX_JSON_DEPTH): ValidationPipe {
   cacheValidationMetadata();
-  return new DepthLimitedValidationPipe(maxDepth, {
+  return new ShapeCheckedValidationPipe(maxDepth, {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    exceptionFactory: (errors) => {
-      const problems = fieldProblems(errors);
-      return new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'invalid-payload',
-        message: describeProblems(problems),
-        errors: problems,
-      });
-    },
+    exceptionFactory: (errors) => invalidPayload(fieldProblems(errors)),
   });
 }
 
-/** Refuses a body nested deeper than `maxDepth` with the same 400 shape, before class-transformer recurses into it. */
-class DepthLimitedValidationPipe extends ValidationPipe {
+function invalidPayload(problems: readonly FieldProblem[]): BadRequestException {
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    code: 'invalid-payload',
+    message: describeProblems(problems),
+    errors: problems,
+  });
+}
+
+/**
+ * Refuses, with the same 400 shape, what class-transformer would mishandle before it sees it:
+ * a body nested deeper than `maxDepth` (its recursion), and a `__proto__` or `constructor` key
+ * in a body or query (it drops them silently, so the whitelist could not refuse them).
+ */
+class ShapeCheckedValidationPipe extends ValidationPipe {
   constructor(
     private readonly maxDepth: number,
     options: ConstructorParameters<typeof ValidationPipe>[0],
@@ -45,15 +50,9 @@ class DepthLimitedValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && nestedDeeperThan(value, this.maxDepth)) {
-      const reason = `is nested deeper than ${this.maxDepth} levels`;
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'invalid-payload',
-        message: `body ${reason}`,
-        errors: [{ field: 'body', reason }],
-      });
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const problem = bodyShapeProblem(value, this.maxDepth);
+      if (problem) throw invalidPayload([problem]);
     }
     return super.transform(value, metadata);
   }

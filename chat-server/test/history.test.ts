@@ -61,6 +61,12 @@ describe('history, search and re-entry over REST', () => {
       [`roomId=${room.id}&size=21`, 'size'],
       [`roomId=${room.id}&size=0`, 'size'],
       [`roomId=${room.id}&size=ten`, 'size'],
+      // Only decimal digits are a page size: Number() would read these as 16, 10, 2 and 0.
+      [`roomId=${room.id}&size=0x10`, 'size'],
+      [`roomId=${room.id}&size=1e1`, 'size'],
+      [`roomId=${room.id}&size=%202`, 'size'],
+      [`roomId=${room.id}&size=`, 'size'],
+      [`roomId=${room.id}&size=2&size=3`, 'size'],
       [`roomId=${room.id}&before=xyz`, 'before'],
       ['roomId=not-a-uuid', 'roomId'],
       ['', 'roomId'],
@@ -71,6 +77,19 @@ describe('history, search and re-entry over REST', () => {
       expect(response.status, query).toBe(400);
       expect(fieldsOf(response.body), query).toContain(field);
     }
+  });
+
+  it('names one reason for a page size that is not a whole number', async () => {
+    for (const size of ['ten', '0x10', '1.5', '']) {
+      const response = await owner.api.get<ErrorBody>(`/v1/api/chat/history?roomId=${room.id}&size=${size}`);
+      expect(response.status, size).toBe(400);
+      expect(response.body.errors, size).toEqual([
+        { field: 'size', reason: 'size must be a whole number from 1, in decimal digits' },
+      ]);
+    }
+    const page = await owner.api.get<MessagePageView>(`/v1/api/chat/history?roomId=${room.id}&size=012`);
+    expect(page.status).toBe(200);
+    expect(page.body.messages).toHaveLength(12);
   });
 
   it('is for members only', async () => {

@@ -116,6 +116,13 @@ describe('limits on what one user can make the chat server do', () => {
     const tooBig = await viewer.api.get<ErrorBody>('/v1/api/rooms/unjoined?size=101');
     expect(tooBig.status).toBe(400);
     expect(fieldsOf(tooBig.body)).toEqual(['size']);
+    for (const size of ['0x10', '1e1', '%2010', '']) {
+      const unwritten = await viewer.api.get<ErrorBody>(`/v1/api/rooms/unjoined?size=${size}`);
+      expect(unwritten.status, size).toBe(400);
+      expect(unwritten.body.errors, size).toEqual([
+        { field: 'size', reason: 'size must be a whole number from 1, in decimal digits' },
+      ]);
+    }
     const forged = await viewer.api.get<ErrorBody>('/v1/api/rooms/unjoined?cursor=bm90LWEtY3Vyc29y');
     expect(forged.status).toBe(400);
     expect(fieldsOf(forged.body)).toEqual(['cursor']);

@@ -39,5 +39,6 @@ export * from './http/validation.pipe';
 export * from './http/body-shape';
 export * from './http/trusted-proxies';
 export * from './http/safe-text.validator';
+export * from './http/query-integer';
 export * from './http/weak-etag';
 export * from './auth';

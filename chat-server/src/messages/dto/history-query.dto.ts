@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { QueryInteger } from '@playlist-chat/platform';
 import { MESSAGE_ID_PATTERN } from '../../ids/message-id';
 
 export class HistoryQuery {
@@ -16,12 +16,12 @@ export class HistoryQuery {
   before?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
     description: 'Page size: default 12, at most 20 (CHAT_HISTORY_PAGE_DEFAULT / _MAX); more is a 400',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @QueryInteger(1)
   size?: number;
 }
 

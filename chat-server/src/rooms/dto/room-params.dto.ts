@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { QueryInteger } from '@playlist-chat/platform';
 import { MESSAGE_ID_PATTERN } from '../../ids/message-id';
 
 export class RoomIdParam {
@@ -25,13 +25,13 @@ export class LeaveRoomDto {
 
 export class RoomListQuery {
   @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
     description:
       'Rooms per page: default 20, at most 100 (CHAT_ROOM_PAGE_DEFAULT / _MAX); more is a 400. The next page starts at the `X-Next-Cursor` response header',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @QueryInteger(1)
   size?: number;
 
   @ApiPropertyOptional({ description: 'Where the page starts: the previous answer’s `X-Next-Cursor` header' })

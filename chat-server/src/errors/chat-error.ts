@@ -19,6 +19,7 @@ export const CHAT_ERRORS = {
   'invalid-json': { status: 400, message: 'body is not valid JSON' },
   ...PAYLOAD_ERRORS,
   'content-too-long': { status: 400, message: 'content is too long' },
+  'client-message-id-taken': { status: 409, message: 'another member sent a line with this clientMessageId' },
   'rate-limited': { status: 429, message: 'too many messages' },
   'too-many-connections': { status: 429, message: 'too many open connections' },
 } as const satisfies ErrorCatalogue;

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/co
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -79,6 +80,10 @@ export class ChatController {
   @ApiForbiddenResponse({
     type: ErrorView,
     description: 'Not a member of the room, or your presence in it is off (presence-off)',
+  })
+  @ApiConflictResponse({
+    type: ErrorView,
+    description: "Another member's line in the room has this clientMessageId (client-message-id-taken)",
   })
   @ApiTooManyRequestsResponse({ type: ErrorView, description: 'Per-user send rate limit (rate-limited)' })
   send(@CurrentUser() caller: Identity, @Body() dto: SendMessageDto): Promise<ChatMessage> {

@@ -76,6 +76,14 @@ export class ChatService {
       content: dto.content,
       clientMessageId: dto.clientMessageId,
     });
+    // A clientMessageId is the sender's own: another member's line under it is not this one's
+    // resend, so this line is refused (nothing was written) rather than answered with theirs.
+    if (duplicate && message.sender.uid !== caller.uid)
+      throw new ChatError(
+        'client-message-id-taken',
+        `clientMessageId ${dto.clientMessageId} is another member's line in this room; send with a new id`,
+        [{ field: 'clientMessageId', reason: 'is already the id of another member’s line in this room' }],
+      );
     // The store moved the sender's read position to this line with it (MessageStore.append).
     const line = toChatMessage(message);
     if (!duplicate) await this.events.emit({ type: 'line.stored', message: line });

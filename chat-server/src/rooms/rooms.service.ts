@@ -14,7 +14,7 @@ import { ActionLimit } from '../throttling/rate-limiter';
 import type { RoomListQuery } from './dto/room-params.dto';
 import { decodeRoomCursor, encodeRoomCursor, roomPageSize, type RoomListPage } from './room-list-page';
 import { RoomStore, type RoomPageRequest, type RoomSummary } from '../room-store/room-store.port';
-import { roomSummary, roomView, roomViewFor } from './room.views';
+import { roomSummary, roomViewFor } from './room.views';
 
 /** The operators' view of every room needs this scope. */
 export const ROOMS_ADMIN_SCOPE = 'rooms:admin';
@@ -88,9 +88,13 @@ export class RoomsService {
       profileImage: dto.profileImage ?? (caller.uid === dto.uid ? caller.profileImage : null),
     };
     if (result.created) await this.events.emit({ type: 'room.opened', room: result.room, owner });
-    // Also on a retry: a first attempt that stopped between the two steps still ends with the owner in.
-    await this.membership.join(result.room.id, owner);
-    return { room: roomView(await this.access.room(result.room.id), this.clock), created: result.created };
+    // The owner joins a room just opened, and on a retry of a first attempt that stopped between
+    // the two steps (its room has nobody in it yet). Anyone else asking for a playlist whose room
+    // is live gets that room unchanged: asking to open a room is not a way in.
+    const unfinished = result.room.ownerUid === dto.uid && Object.keys(result.room.users).length === 0;
+    if (result.created || unfinished) await this.membership.join(result.room.id, owner);
+    const stored = await this.access.room(result.room.id);
+    return { room: roomViewFor(stored, dto.uid, this.clock), created: result.created };
   }
 
   /** Members see who is in the room; anyone else sees the room without its member list. */

@@ -1,4 +1,4 @@
-import { IsSafeName } from '@playlist-chat/platform';
+import { IsSafeName, UID_PATTERN } from '@playlist-chat/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -6,10 +6,12 @@ import {
   ArrayMinSize,
   IsArray,
   IsDefined,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
   Length,
+  Matches,
   ValidateNested,
 } from 'class-validator';
 import { IsPlaytime } from './is-playtime';
@@ -54,6 +56,9 @@ export class PlaylistDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
+  // ValidateNested alone walks into an array it is given where an object belongs, so `[[]]`
+  // would pass as a track with no fields.
+  @IsObject({ each: true, message: 'each track in $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => MusicDto)
   musics!: MusicDto[];
@@ -62,10 +67,12 @@ export class PlaylistDto {
 export class CreateRoomDto {
   @ApiProperty({
     example: 'u-1',
-    description: "Owner's uid: your own, unless your token has scope rooms:create",
+    description:
+      "Owner's uid: your own, unless your token has scope rooms:create (1 to 128 visible ASCII characters)",
+    maxLength: 128,
   })
   @IsString()
-  @Length(1, 128)
+  @Matches(UID_PATTERN, { message: '$property must be 1 to 128 visible ASCII characters (a uid)' })
   uid!: string;
 
   @ApiProperty({ example: 'Ann', description: "Owner's nickname", maxLength: 64 })
@@ -87,6 +94,8 @@ export class CreateRoomDto {
     description: 'Frozen into the room: later edits of the playlist do not reach it',
   })
   @IsDefined()
+  // As for the tracks: an array here would be validated element by element, not refused.
+  @IsObject()
   @ValidateNested()
   @Type(() => PlaylistDto)
   playlist!: PlaylistDto;

@@ -32,6 +32,18 @@ describe('bodyShapeProblem', () => {
     });
   });
 
+  it('names a text holding an unpaired surrogate, and leaves paired ones (emoji) alone', () => {
+    expect(bodyShapeProblem(JSON.parse('{"roomId":"r","content":"x\\ud800y"}'))).toEqual({
+      field: 'content',
+      reason: 'content must be well-formed Unicode (it holds an unpaired surrogate)',
+    });
+    expect(bodyShapeProblem(JSON.parse('{"playlist":{"musics":[{"title":"a\\udc00"}]}}'))).toEqual({
+      field: 'playlist.musics.0.title',
+      reason: 'title must be well-formed Unicode (it holds an unpaired surrogate)',
+    });
+    expect(bodyShapeProblem({ content: '🎵 \ud83c\udfb5 é' })).toBeNull();
+  });
+
   it('leaves ordinary bodies, inherited keys and such words as values alone', () => {
     expect(
       bodyShapeProblem({ content: '__proto__', tags: ['constructor'], nested: { prototype: 1 } }),

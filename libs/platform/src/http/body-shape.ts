@@ -21,7 +21,8 @@ interface Visit {
  * What is wrong with a parsed JSON body before it reaches class-transformer, or null: nesting
  * deeper than `maxDepth` (class-transformer's recursion would overflow the stack, a 500), or an
  * own `__proto__` or `constructor` key at any depth, named by its dotted path
- * (`playlist.musics.2.constructor`) with class-validator's words for an unknown field.
+ * (`playlist.musics.2.constructor`) with class-validator's words for an unknown field, or a text
+ * value holding an unpaired surrogate (which no store can keep as it came).
  * Iterative, so a hostile body cannot overflow the stack here either.
  */
 export function bodyShapeProblem(
@@ -40,6 +41,13 @@ export function bodyShapeProblem(
       const child = node[key];
       if (typeof child === 'object' && child !== null)
         stack.push({ node: child, depth: visit.depth + 1, parent: visit, key });
+      // JSON may carry a lone surrogate (`"\ud800"`); stored as UTF-8 it would come back as
+      // U+FFFD, so what was accepted and what is kept would differ.
+      else if (typeof child === 'string' && !child.isWellFormed())
+        return {
+          field: pathOf(visit, key),
+          reason: `${key} must be well-formed Unicode (it holds an unpaired surrogate)`,
+        };
     }
   }
   return null;

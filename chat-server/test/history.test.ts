@@ -129,6 +129,17 @@ describe('history, search and re-entry over REST', () => {
     }
     expect((await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=`)).status).toBe(400);
     expect((await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=jazz&size=21`)).status).toBe(400);
+    // A 17th word is refused, not dropped: dropping it would widen what the query finds.
+    const words = Array.from({ length: 16 }, (_, index) => `w${index}`);
+    const sixteen = await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=${words.join('+')}`);
+    expect(sixteen.status).toBe(200);
+    const seventeen = await owner.api.get<ErrorBody>(
+      `/v1/api/chat/search?roomId=${room.id}&q=${[...words, 'jazz'].join('+')}`,
+    );
+    expect(seventeen.status).toBe(400);
+    expect(seventeen.body.errors).toEqual([
+      { field: 'q', reason: 'q must not have more than 16 different words' },
+    ]);
   });
 
   it('returns the whole history oldest first', async () => {

@@ -13,7 +13,10 @@ export interface SearchTerm {
   readonly prefix: boolean;
 }
 
-/** Words beyond this many are ignored, to bound the work one query can ask for. */
+/**
+ * At most this many words, to bound the work one query can ask for. A longer query is refused
+ * (ChatService.search): dropping a word would widen what it finds.
+ */
 export const maxSearchTerms = 16;
 
 /**
@@ -35,9 +38,9 @@ const controlCharacters = /[\u0000-\u001f\u007f]/g;
 /**
  * Splits `input` into search terms; an empty result means "nothing can match". Repeated words
  * count once; prefixes shorter than `minPrefixLength`, and those beyond `maxPrefixTerms`, are
- * searched as whole words, so no query costs more than a few index lookups.
+ * searched as whole words, so no query costs more than a few index lookups. Stops at `limit` terms.
  */
-export function parseSearchTerms(input: string): SearchTerm[] {
+export function parseSearchTerms(input: string, limit = maxSearchTerms): SearchTerm[] {
   const terms: SearchTerm[] = [];
   const seen = new Set<string>();
   let prefixes = 0;
@@ -51,7 +54,7 @@ export function parseSearchTerms(input: string): SearchTerm[] {
     seen.add(key);
     if (prefix) prefixes += 1;
     terms.push({ text, prefix });
-    if (terms.length === maxSearchTerms) break;
+    if (terms.length === limit) break;
   }
   return terms;
 }

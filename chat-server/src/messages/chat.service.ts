@@ -14,6 +14,7 @@ import type { HistoryQuery, SearchQuery } from './dto/history-query.dto';
 import type { FullHistoryView, MessagePageView, ReentryView } from './dto/message.views';
 import type { SendMessageDto } from './dto/message-payloads.dto';
 import { MessageStore } from '../message-store/message-store.port';
+import { maxSearchTerms, parseSearchTerms } from '../message-store/search-terms';
 import { RoomFeed } from '../delivery/room-feed';
 import { ActionLimit } from '../throttling/rate-limiter';
 import { TypingThrottle } from '../throttling/typing-throttle';
@@ -52,20 +53,27 @@ export class ChatService {
     return this.sendMetrics.measure(() => this.store(caller, dto));
   }
 
+  /**
+   * What `send` refuses before changing anything (content length, membership), checked alone:
+   * a STOMP COMMIT checks all its lines so before storing any (chat.stomp.ts). `presence-off`
+   * and `rate-limited` are only known while the line is sent.
+   */
+  async checkSend(caller: Identity, dto: SendMessageDto): Promise<void> {
+    this.checkContent(dto.content);
+    await this.access.member(dto.roomId, caller.uid);
+  }
+
+  /** What `typing` (and `read`, given its `messageId`) refuse before changing anything, alone (see checkSend). */
+  async checkRoomEvent(caller: Identity, roomId: string, messageId?: string): Promise<void> {
+    await this.access.member(roomId, caller.uid);
+    if (messageId !== undefined) await this.access.messageOf(roomId, messageId);
+  }
+
   private async store(
     caller: Identity,
     dto: SendMessageDto,
   ): Promise<{ result: ChatMessage; stored: boolean }> {
-    const { maxContentLength } = this.config.chat;
-    // Counted in code points; a text of no more UTF-16 units than the limit has no more code points either.
-    if (dto.content.length > maxContentLength) {
-      const length = codePointLength(dto.content);
-      if (length > maxContentLength)
-        throw new ChatError(
-          'content-too-long',
-          `content is ${length} characters; the limit is ${maxContentLength}`,
-        );
-    }
+    this.checkContent(dto.content);
     await this.access.member(dto.roomId, caller.uid);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
     this.sendLimit.take(caller.uid);
@@ -88,6 +96,19 @@ export class ChatService {
     const line = toChatMessage(message);
     if (!duplicate) await this.events.emit({ type: 'line.stored', message: line });
     return { result: line, stored: !duplicate };
+  }
+
+  /** `content-too-long` past CHAT_MAX_CONTENT_LENGTH, counted in code points. */
+  private checkContent(content: string): void {
+    const { maxContentLength } = this.config.chat;
+    // A text of no more UTF-16 units than the limit has no more code points either.
+    if (content.length <= maxContentLength) return;
+    const length = codePointLength(content);
+    if (length > maxContentLength)
+      throw new ChatError(
+        'content-too-long',
+        `content is ${length} characters; the limit is ${maxContentLength}`,
+      );
   }
 
   /** Ephemeral and throttled: never stored; extra events inside the interval are dropped. */
@@ -124,6 +145,10 @@ export class ChatService {
   }
 
   async search(caller: Identity, query: SearchQuery): Promise<MessagePageView> {
+    if (parseSearchTerms(query.q, maxSearchTerms + 1).length > maxSearchTerms) {
+      const reason = `q must not have more than ${maxSearchTerms} different words`;
+      throw new ChatError('invalid-payload', `q: ${reason}`, [{ field: 'q', reason }]);
+    }
     await this.access.member(query.roomId, caller.uid);
     this.searchLimit.take(caller.uid);
     const page = await this.messages.search(

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import {
   createValidationPipe,
   serveAndRegister,
+  useRestConventions,
   useStructuredLogging,
   type Clock,
   type Env,
@@ -46,6 +47,7 @@ export async function startChatServer(
     { bufferLogs: true },
   );
   useStructuredLogging(app);
+  useRestConventions(app, { jsonBodies: true });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);
   if (config.auth.devTokens) {

@@ -50,6 +50,8 @@ describe('the chat server as a service', () => {
       '400',
       '401',
       '403',
+      '413',
+      '415',
     ]);
     expect(document.components.schemas.CreateRoomDto.required).toEqual(
       expect.arrayContaining(['uid', 'userName', 'playlist']),

@@ -6,7 +6,7 @@ import {
   ServiceRegistry,
   type PlatformSettings,
 } from '@playlist-chat/platform';
-import { DocsController } from './docs/docs.controller';
+import { DocsController, DocsJsonController } from './docs/docs.controller';
 import { GATEWAY_SETTINGS } from './gateway.tokens';
 import type { GatewaySettings } from './gateway.settings';
 import { RegistryReadiness } from './health/registry.readiness';
@@ -49,7 +49,7 @@ export class GatewayModule {
         MetricsModule.forRoot({ service: 'gateway' }),
         HealthModule.forRoot({ readiness: [RegistryReadiness] }),
       ],
-      controllers: [DocsController],
+      controllers: [DocsController, DocsJsonController],
     };
   }
 }

@@ -9,6 +9,7 @@ import {
   platformSettings,
   serveAndRegister,
   ServiceRegistry,
+  useRestConventions,
   useStructuredLogging,
   type Env,
   type RunningService,
@@ -58,6 +59,8 @@ export async function startGateway(
     },
   );
   useStructuredLogging(app);
+  // The gateway parses no body (they stream on to the services, which refuse what is not JSON).
+  useRestConventions(app, { jsonBodies: false });
   const inFlight = new InFlightRequests();
   const proxies = new TrustedProxies(settings.trustedProxies);
   const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies);

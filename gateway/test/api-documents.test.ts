@@ -108,6 +108,49 @@ describe('OpenAPI documents (docs/openapi/)', () => {
     ).toBeUndefined();
   });
 
+  it('describes the refusal body as the filter writes it: a code, and errors as {field, reason} objects', () => {
+    const schemaNames: Record<DocumentedService, string> = {
+      'chat-server': 'ErrorView',
+      'presence-server': 'ErrorResponseDto',
+    };
+    for (const service of services) {
+      const components = (generated[service].document as { components: { schemas: Record<string, unknown> } })
+        .components.schemas;
+      const resolve = (schema: unknown): Record<string, unknown> => {
+        const ref = (schema as { $ref?: string }).$ref;
+        return (ref ? components[ref.split('/').pop()!] : schema) as Record<string, unknown>;
+      };
+      const error = resolve(components[schemaNames[service]]) as {
+        required: string[];
+        properties: Record<string, { items?: unknown }>;
+      };
+      expect(error.required, service).toEqual(
+        expect.arrayContaining(['statusCode', 'error', 'code', 'message']),
+      );
+      const item = resolve(error.properties.errors.items) as {
+        type: string;
+        required: string[];
+        properties: Record<string, { type: string }>;
+      };
+      expect(item, service).toMatchObject({
+        type: 'object',
+        required: ['field', 'reason'],
+        properties: { field: { type: 'string' }, reason: { type: 'string' } },
+      });
+    }
+  });
+
+  it('documents 413 and 415 on every operation that takes a body', () => {
+    const missing = operations
+      .filter((operation) => operation.requestBody !== undefined)
+      .flatMap((operation) =>
+        ['413', '415']
+          .filter((status) => !operation.responses[status]?.content?.['application/json']?.schema)
+          .map((status) => `${label(operation)}: ${status}`),
+      );
+    expect(missing).toEqual([]);
+  });
+
   it('documents every public route of the specification with its method', () => {
     const documented = new Set(
       operations.map((operation) => label({ ...operation, path: routePath(operation.path) })),

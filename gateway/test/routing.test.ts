@@ -64,6 +64,7 @@ describe('gateway routing by discovery', () => {
     expect(await response.json()).toEqual({
       statusCode: 503,
       error: 'Service Unavailable',
+      code: 'service-unavailable',
       message: 'no healthy presence-server instance',
     });
     const chat = await fetch(`${gateway.url}/v1/api/rooms/joined`);
@@ -309,6 +310,7 @@ describe('gateway routing by discovery', () => {
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({
       statusCode: 413,
+      code: 'payload-too-large',
       message: 'request body is larger than 2048 bytes',
     });
     expect(chat.seen).toHaveLength(0);

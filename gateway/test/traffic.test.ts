@@ -48,6 +48,7 @@ describe('per-client rate limit', () => {
     expect(await refused.json()).toEqual({
       statusCode: 429,
       error: 'Too Many Requests',
+      code: 'rate-limited',
       message: 'too many requests from this address',
     });
     expect(chat.seen).toHaveLength(3);

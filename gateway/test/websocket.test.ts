@@ -107,6 +107,7 @@ describe('WebSocket proxying of /ws-chat', () => {
     expect(JSON.parse(body)).toEqual({
       statusCode: 503,
       error: 'Service Unavailable',
+      code: 'service-unavailable',
       message: 'no healthy chat-server instance',
     });
   });

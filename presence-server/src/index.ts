@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import {
-  CatalogueErrorFilter,
   createValidationPipe,
   serveAndRegister,
+  useRestConventions,
   useStructuredLogging,
   type Env,
   type RunningService,
@@ -52,8 +52,8 @@ export async function startPresenceServer(
   const config = loadPresenceConfig(env);
   const app = await NestFactory.create(PresenceAppModule.forRoot(config, options), { bufferLogs: true });
   useStructuredLogging(app);
+  useRestConventions(app, { jsonBodies: true });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new CatalogueErrorFilter());
   setUpSwagger(app);
   const running = await serveAndRegister(app, {
     service: PRESENCE_SERVICE,

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { documentBodyRefusals } from '@playlist-chat/platform';
 
 /** Swagger UI at `/docs`, the OpenAPI JSON at `/docs-json` (the gateway aggregates it). */
 export function setUpSwagger(app: INestApplication): void {
@@ -14,5 +15,6 @@ export function setUpSwagger(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
+  documentBodyRefusals(document, 'ErrorView');
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -1,15 +1,16 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { codeForStatus, refusalBody, type RefusalBody } from '@playlist-chat/platform';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** The JSON error body of every response the gateway makes itself (same shape as the services' errors). */
-export interface GatewayErrorBody {
-  readonly statusCode: number;
-  readonly error: string;
-  readonly message: string;
-}
+/**
+ * The JSON error body of every response the gateway makes itself: the services' refusal shape
+ * `{ statusCode, error, code, message }`, with the platform's code for the status
+ * (`rate-limited`, `payload-too-large`, `bad-gateway`, `service-unavailable`, `gateway-timeout`, …).
+ */
+export type GatewayErrorBody = RefusalBody;
 
 export function errorBody(statusCode: number, message: string): GatewayErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  return refusalBody(statusCode, codeForStatus(statusCode), message);
 }
 
 export const noHealthyInstance = (service: string): GatewayErrorBody =>

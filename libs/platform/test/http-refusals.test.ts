@@ -5,8 +5,8 @@ import { IsInt, IsNotEmpty, IsString, Min, ValidateNested } from 'class-validato
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CatalogueError,
-  CatalogueErrorFilter,
   createValidationPipe,
+  useRestConventions,
   type ErrorCatalogue,
   type FieldProblem,
 } from '@playlist-chat/platform';
@@ -56,23 +56,34 @@ class ShelvesController {
     return { shelved: this.shelved.length };
   }
 
+  @Get('broken')
+  broken(): never {
+    throw new Error('secret detail of a bug');
+  }
+
   @Get(':id')
   get(@Param('id') id: string): never {
     throw new ShelfError('unknown-shelf', `shelf ${id} not found`);
+  }
+
+  /** Reads one key of the body, and no query. */
+  @Post(':id/label')
+  label(@Param('id') id: string, @Body('label') label: string): { id: string; label: string } {
+    return { id, label };
   }
 }
 
 @Module({ controllers: [ShelvesController] })
 class ShelvesModule {}
 
-describe('REST refusals: createValidationPipe and CatalogueErrorFilter', () => {
+describe('REST refusals: createValidationPipe and useRestConventions (CatalogueErrorFilter, DeclaredInputGuard)', () => {
   let app: INestApplication;
   let url: string;
 
   beforeAll(async () => {
     app = await NestFactory.create(ShelvesModule, { logger: false });
+    useRestConventions(app, { jsonBodies: true });
     app.useGlobalPipes(createValidationPipe());
-    app.useGlobalFilters(new CatalogueErrorFilter());
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   });
@@ -164,11 +175,44 @@ describe('REST refusals: createValidationPipe and CatalogueErrorFilter', () => {
     });
   });
 
-  it('leaves other errors to Nest: an unknown route is still a plain 404', async () => {
-    const response = await send('GET', '/nowhere');
+  it('answers an unknown route with 404 not-found, in the same shape', async () => {
+    expect(await send('GET', '/nowhere')).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', code: 'not-found', message: 'no route GET /nowhere' },
+    });
+  });
 
-    expect(response.status).toBe(404);
-    expect(response.body.code).toBeUndefined();
+  it('answers an unexpected error with 500 internal-error and no detail', async () => {
+    expect(await send('GET', '/shelves/broken')).toEqual({
+      status: 500,
+      body: {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        code: 'internal-error',
+        message: 'internal server error',
+      },
+    });
+  });
+
+  it('lets a route that reads one body key take that key only, and no query', async () => {
+    expect(await send('POST', '/shelves/s-1/label', { label: 'sci-fi' })).toEqual({
+      status: 201,
+      body: { id: 's-1', label: 'sci-fi' },
+    });
+    const extra = await send('POST', '/shelves/s-1/label?x=1', { label: 'sci-fi', colour: 'red' });
+    expect(extra).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'invalid-payload',
+        message: 'x: property x should not exist; colour: property colour should not exist',
+        errors: [
+          { field: 'x', reason: 'property x should not exist' },
+          { field: 'colour', reason: 'property colour should not exist' },
+        ],
+      },
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { refusalBody } from '../http/refusal';
 import { AuthError } from './auth.error';
 import type { Identity } from './identity';
 import { TokenVerifier } from './token-verifier';
@@ -11,7 +12,8 @@ export interface AuthenticatedRequest {
 
 /**
  * `Authorization: Bearer <JWT>` → `request.user` (read it with `@CurrentUser()`).
- * Missing, expired or forged token: 401 whose `message` says why.
+ * Missing, expired or forged token: 401 `unauthorized` whose `message` says why (the same code as
+ * the STOMP ERROR for a refused CONNECT).
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -26,7 +28,8 @@ export class JwtAuthGuard implements CanActivate {
       request.user = await this.verifier.verify(token);
       return true;
     } catch (error) {
-      if (error instanceof AuthError) throw new UnauthorizedException(error.reason);
+      if (error instanceof AuthError)
+        throw new UnauthorizedException(refusalBody(401, 'unauthorized', error.reason));
       throw error;
     }
   }

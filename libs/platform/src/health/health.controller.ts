@@ -5,11 +5,14 @@ import {
   HealthIndicatorService,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+import { UncheckedInput } from '../http/declared-input.guard';
 import { ReadinessIndicator } from './readiness-indicator';
 
 export const READINESS_INDICATORS = Symbol('READINESS_INDICATORS');
 export const READINESS_TIMEOUT_MS = Symbol('READINESS_TIMEOUT_MS');
 
+/** Probes may add anything to the URL (cache busters): their query is not checked. */
+@UncheckedInput()
 @Controller('health')
 export class HealthController {
   constructor(

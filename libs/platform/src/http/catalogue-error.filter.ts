@@ -1,26 +1,168 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { STATUS_CODES } from 'node:http';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { CatalogueError } from './catalogue-error';
+import type { FieldProblem } from './field-problems';
+import { codeForStatus, refusalBody, type RefusalBody } from './refusal';
 
 interface HttpResponse {
+  readonly headersSent: boolean;
   status(code: number): HttpResponse;
   json(body: unknown): void;
+  setHeader(name: string, value: string): void;
+  end(): void;
+}
+
+/** The part of an Express request read here (the router only on the rare 404). */
+interface HttpRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly originalUrl?: string;
+  readonly app?: { readonly router?: { readonly stack?: readonly RouterLayer[] } };
+}
+
+interface RouterLayer {
+  readonly route?: { readonly methods?: Readonly<Record<string, boolean>> };
+  match(path: string): unknown;
+}
+
+/** What the body parser (http-errors) and Express's router attach to the errors Nest wraps. */
+interface ParserFailure {
+  readonly type?: string;
+  readonly limit?: number;
+  readonly status?: number;
+  readonly statusCode?: number;
+}
+
+interface Refusal {
+  readonly body: RefusalBody | Record<string, unknown>;
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
- * Any app's CatalogueError → its catalogue status and the body every REST refusal has:
+ * Every REST refusal of every app, in one place, with the body the catalogue documents:
  * `{ statusCode, error, code, message, errors? }` (`errors` only when fields were named).
+ *
+ * - a CatalogueError: its code, status and message;
+ * - an HttpException whose body already has a `code` (the validation pipe's, the token guard's):
+ *   that body;
+ * - anything else Nest, Express or the body parser refuse: the platform's code for it
+ *   (`PLATFORM_REFUSAL_CODES`): `invalid-json`, `payload-too-large`, `unsupported-media-type`,
+ *   `invalid-payload` naming `body` (undecodable) or `path` (bad percent-encoding), `not-found`,
+ *   `method-not-allowed` (with `Allow`), …;
+ * - an unexpected error: 500 `internal-error`, logged with its stack, no detail to the caller.
+ *
+ * An HttpException with a body of the app's own shape (no `message`: e.g. the health checks'
+ * 503 with the failing indicators) keeps that body. The success path never comes here.
  */
-@Catch(CatalogueError)
-export class CatalogueErrorFilter implements ExceptionFilter<CatalogueError> {
-  catch(error: CatalogueError, host: ArgumentsHost): void {
-    const body: Record<string, unknown> = {
-      statusCode: error.status,
-      error: STATUS_CODES[error.status],
-      code: error.code,
-      message: error.message,
-    };
-    if (error.fields.length > 0) body.errors = error.fields;
-    host.switchToHttp().getResponse<HttpResponse>().status(error.status).json(body);
+@Catch()
+export class CatalogueErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    const response = http.getResponse<HttpResponse>();
+    const refusal = this.refusalFor(exception, request, host);
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(refusal.headers ?? {})) response.setHeader(name, value);
+    response.status(refusal.status).json(refusal.body);
   }
+
+  private refusalFor(exception: unknown, request: HttpRequest, host: ArgumentsHost): Refusal {
+    if (exception instanceof CatalogueError) {
+      const caught = exception as CatalogueError<string>;
+      const body = refusalBody(caught.status, caught.code, caught.message, caught.fields);
+      return { status: caught.status, body };
+    }
+    if (exception instanceof HttpException) return this.httpRefusal(exception, request, host);
+    this.log.error(
+      `${request.method} ${request.originalUrl ?? request.url} failed: ${(exception as Error)?.stack ?? String(exception)}`,
+    );
+    return { status: 500, body: refusalBody(500, 'internal-error', 'internal server error') };
+  }
+
+  private httpRefusal(exception: HttpException, request: HttpRequest, host: ArgumentsHost): Refusal {
+    const status = exception.getStatus();
+    const answer = exception.getResponse();
+    if (typeof answer === 'object' && answer !== null) {
+      const given = answer as Record<string, unknown>;
+      if (typeof given.code === 'string') {
+        const errors = Array.isArray(given.errors) ? (given.errors as FieldProblem[]) : [];
+        return { status, body: refusalBody(status, given.code, messageOf(given.message, status), errors) };
+      }
+      if (!('message' in given)) return { status, body: given };
+    }
+    const message = messageOf(
+      typeof answer === 'string' ? answer : (answer as { message?: unknown }).message,
+      status,
+    );
+    const cause = exception.cause as (Error & ParserFailure) | undefined;
+    if (cause && status === 400) {
+      if (cause instanceof URIError) {
+        const problem = { field: 'path', reason: `is not valid percent-encoding (${cause.message})` };
+        return { status, body: refusalBody(400, 'invalid-payload', `path: ${problem.reason}`, [problem]) };
+      }
+      if (cause.type === 'entity.parse.failed' || cause instanceof SyntaxError)
+        return { status, body: refusalBody(400, 'invalid-json', `body is not valid JSON: ${message}`) };
+      if ((cause.statusCode ?? cause.status) === 400) {
+        const problem = { field: 'body', reason: `could not be read: ${message}` };
+        return { status, body: refusalBody(400, 'invalid-payload', `body: ${problem.reason}`, [problem]) };
+      }
+    }
+    if (cause?.type === 'entity.too.large' && cause.limit !== undefined)
+      return {
+        status,
+        body: refusalBody(413, 'payload-too-large', `request body is larger than ${cause.limit} bytes`),
+      };
+    if (status === 404 && (host as Partial<ExecutionContext>).getClass?.() == null)
+      return routeNotFound(request);
+    return { status, body: refusalBody(status, codeForStatus(status), message) };
+  }
+}
+
+function messageOf(message: unknown, status: number): string {
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.join('; ');
+  return codeForStatus(status).replace(/-/g, ' ');
+}
+
+/**
+ * Nest's "no route" (a 404 outside any controller): 405 with `Allow` when the path has routes
+ * for other methods, else 404 `not-found`. Reads the router only on this error path.
+ */
+function routeNotFound(request: HttpRequest): Refusal {
+  const method = request.method ?? 'GET';
+  const url = request.originalUrl ?? request.url ?? '/';
+  const path = url.split('?')[0];
+  const allowed = new Set<string>();
+  for (const layer of request.app?.router?.stack ?? []) {
+    if (!layer.route?.methods) continue;
+    try {
+      if (!layer.match(path)) continue;
+    } catch {
+      continue;
+    }
+    for (const [name, on] of Object.entries(layer.route.methods))
+      if (on && name !== '_all') allowed.add(name.toUpperCase());
+  }
+  if (allowed.has('GET')) allowed.add('HEAD');
+  if (allowed.size === 0 || allowed.has(method))
+    return { status: 404, body: refusalBody(404, 'not-found', `no route ${method} ${path}`) };
+  const list = [...allowed].sort().join(', ');
+  return {
+    status: 405,
+    headers: { allow: list },
+    body: refusalBody(405, 'method-not-allowed', `${method} is not allowed on ${path} (allowed: ${list})`),
+  };
 }

@@ -26,7 +26,8 @@ export function createValidationPipe(maxDepth = DEFAULT_MAX_JSON_DEPTH): Validat
   });
 }
 
-function invalidPayload(problems: readonly FieldProblem[]): BadRequestException {
+/** The 400 `invalid-payload` refusal naming each problem, as the pipe and `DeclaredInputGuard` answer it. */
+export function invalidPayload(problems: readonly FieldProblem[]): BadRequestException {
   return new BadRequestException({
     statusCode: 400,
     error: 'Bad Request',

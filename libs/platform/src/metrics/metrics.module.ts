@@ -9,6 +9,7 @@ import {
   type DynamicModule,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { UncheckedInput } from '../http/declared-input.guard';
 import { onEveryRequest } from '../http/on-every-request';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -58,6 +59,7 @@ class HttpMetrics {
  * `@ApiExcludeController()` of @nestjs/swagger sets, without making the platform depend on it).
  */
 @SetMetadata('swagger/apiExcludeController', [true])
+@UncheckedInput() // scrapers may add parameters (`name[]=`): never a failed scrape
 @Controller('metrics')
 class MetricsController {
   constructor(@Inject(MetricsRegistry) private readonly registry: MetricsRegistry) {}

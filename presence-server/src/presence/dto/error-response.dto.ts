@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/** One broken rule of a 400 `invalid-payload`. */
+export class FieldProblemDto {
+  @ApiProperty({ example: 'roomId', description: 'Dotted path of the field (or `body`, `path`)' })
+  readonly field!: string;
+
+  @ApiProperty({ example: 'roomId must be a string' })
+  readonly reason!: string;
+}
+
 /** The body of every refusal (the platform's CatalogueErrorFilter and validation pipe write it). */
 export class ErrorResponseDto {
   @ApiProperty({ example: 403 })
@@ -8,15 +17,16 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'Forbidden' })
   readonly error!: string;
 
-  @ApiPropertyOptional({ example: 'not-a-member', description: 'Stable code from the error catalogue' })
-  readonly code?: string;
+  @ApiProperty({ example: 'not-a-member', description: 'Stable code from the error catalogue (docs/api.md)' })
+  readonly code!: string;
 
   @ApiProperty({ example: 'you are not a member of this room' })
   readonly message!: string;
 
   @ApiPropertyOptional({
+    type: [FieldProblemDto],
     description: '400 only: one entry per broken rule',
     example: [{ field: 'roomId', reason: 'roomId must be a string' }],
   })
-  readonly errors?: { field: string; reason: string }[];
+  readonly errors?: FieldProblemDto[];
 }

@@ -1,0 +1,144 @@
+import type { INestApplication } from '@nestjs/common';
+import {
+  maxHeaderSize,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import { CatalogueErrorFilter } from './catalogue-error.filter';
+import { DeclaredInputGuard } from './declared-input.guard';
+import { refusal, refusalBody } from './refusal';
+
+/** The part of Nest's Express adapter used here. */
+interface BodyParserHost {
+  useBodyParser?(
+    type: 'json',
+    rawBody: boolean,
+    options: {
+      type: (request: IncomingMessage) => boolean;
+      verify: (request: IncomingMessage, response: ServerResponse, body: Buffer) => void;
+    },
+  ): void;
+}
+
+export interface RestConventionsOptions {
+  /**
+   * The app reads JSON request bodies (Nest's body parser): refuse any other non-empty body with
+   * 415 before it is parsed. False for an app that parses no body (the gateway streams them on).
+   */
+  readonly jsonBodies: boolean;
+}
+
+/**
+ * The REST conventions every app of the product keeps (docs/api.md, "Errors"), installed once
+ * at bootstrap, before `listen`:
+ *
+ * - every refusal has the body `{ statusCode, error, code, message, errors? }`
+ *   (`CatalogueErrorFilter`, for everything Nest, Express and the body parser refuse);
+ * - with `jsonBodies`, a non-empty body that is not JSON (`application/json`, `+json`) is a 415
+ *   `unsupported-media-type`, so form-encoded bodies never reach a DTO, and a JSON body that is
+ *   not valid UTF-8 is a 400 naming `body`;
+ * - query parameters or a body on a route that declares none are a 400 (`DeclaredInputGuard`);
+ * - what Node's HTTP parser refuses before any route (request line and headers over
+ *   `--max-http-header-size`, 16 KiB: 431; a malformed request: 400) gets the same JSON body.
+ */
+export function useRestConventions(app: INestApplication, options: RestConventionsOptions): void {
+  if (options.jsonBodies) {
+    app.use(refuseBodiesOtherThanJson);
+    // Nest's own JSON parser reads `application/json` only; this one (named `jsonParser` too, so
+    // Nest adds no other) reads every JSON type the hook above lets through, `+json` included.
+    (app.getHttpAdapter() as unknown as BodyParserHost).useBodyParser?.('json', false, {
+      type: (request: IncomingMessage) => isJsonMediaType(request.headers['content-type'] ?? ''),
+      verify: refuseInvalidUtf8,
+    });
+  }
+  app.useGlobalGuards(new DeclaredInputGuard());
+  app.useGlobalFilters(new CatalogueErrorFilter());
+  answerClientErrorsAsJson(app.getHttpServer() as Server);
+}
+
+/**
+ * The JSON parser would decode a byte that is not UTF-8 as U+FFFD without a word, so what was
+ * stored would differ from what was sent: such a body is a 400 naming `body` instead (the
+ * parser hands this error to the exception filter with its status).
+ */
+function refuseInvalidUtf8(_request: IncomingMessage, _response: ServerResponse, body: Buffer): void {
+  if (!isUtf8(body))
+    throw Object.assign(new Error('is not valid UTF-8'), { status: 400, statusCode: 400, expose: true });
+}
+
+/** `application/json` or a `+json` type (RFC 6839), parameters aside. */
+export function isJsonMediaType(contentType: string): boolean {
+  const end = contentType.indexOf(';');
+  const media = (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
+  return media === 'application/json' || media.endsWith('+json');
+}
+
+/**
+ * A request hook ahead of the body parsers: a non-empty body (a length above 0, or chunked) whose
+ * content type is not JSON goes to the exception filter as a 415. A request without a body,
+ * or with a JSON one, costs two header reads.
+ */
+export function refuseBodiesOtherThanJson(
+  request: IncomingMessage,
+  _response: ServerResponse,
+  next: (error?: unknown) => void,
+): void {
+  const headers = request.headers;
+  const length = headers['content-length'];
+  if (headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return next();
+  const type = headers['content-type'];
+  if (type !== undefined && isJsonMediaType(type)) return next();
+  const named = type?.split(';')[0].trim() || 'no content-type';
+  next(
+    refusal(
+      415,
+      'unsupported-media-type',
+      `a request body must be JSON (content-type application/json), not ${named}`,
+    ),
+  );
+}
+
+/** Node's own answers (its defaults) to what its HTTP parser refuses, by error code. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Node answers what its HTTP parser refuses (before any route or filter) with an empty body; this
+ * gives those answers the refusal body, with the status Node would have used, and closes the
+ * connection as Node does. A socket that already had bytes written, or is gone, is just destroyed.
+ */
+export function answerClientErrorsAsJson(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
+      socket.destroy();
+      return;
+    }
+    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+    const body = JSON.stringify(
+      status === 431
+        ? refusalBody(
+            431,
+            'headers-too-large',
+            `the request line and headers (query string included) are larger than ${(server as { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize} bytes`,
+          )
+        : status === 400
+          ? refusalBody(400, 'invalid-request', 'the request is not valid HTTP/1.1')
+          : refusalBody(
+              status,
+              status === 408 ? 'request-timeout' : 'payload-too-large',
+              STATUS_CODES[status]!,
+            ),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+}

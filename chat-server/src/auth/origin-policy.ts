@@ -13,8 +13,10 @@ export class OriginPolicy {
 
   /** Non-browser clients send no Origin: the token check still applies to them. */
   allows(origin: string | undefined): boolean {
-    if (origin === undefined || this.anyOrigin) return true;
-    return origin.length <= MAX_ORIGIN_LENGTH && this.allowed.has(normalize(origin));
+    if (origin === undefined) return true;
+    // The cap holds under `*` too (docs/api.md): no real Origin is that long.
+    if (origin.length > MAX_ORIGIN_LENGTH) return false;
+    return this.anyOrigin || this.allowed.has(normalize(origin));
   }
 }
 

@@ -33,7 +33,7 @@ export const stompSettings = {
   maxIdHeaderBytes: setting.int(
     'STOMP_MAX_ID_HEADER_BYTES',
     128,
-    'Longest value of the identifier headers a client chooses (receipt, id, transaction, ack), in bytes',
+    "Longest value of the identifier headers a client chooses (receipt, id, transaction, and ack on ACK/NACK; not SUBSCRIBE's ack mode), in bytes",
     { min: 16, max: 4 * KIB },
   ),
   maxBufferedBytes: setting.int(

@@ -12,6 +12,7 @@ import {
   type SubscribeResult,
   type UnsubscribeContext,
 } from '@playlist-chat/stomp';
+import type { Identity } from '@playlist-chat/platform';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { parsePayload } from '../errors/payload';
 import type { ChatSession } from '../presence/device-presence.port';
@@ -19,11 +20,25 @@ import { ChatService } from './chat.service';
 import { ReadDto, RoomRefDto, SendMessageDto } from './dto/message-payloads.dto';
 import { RoomSessions } from './room-sessions';
 
-/** Parses a SEND's payload before its handler runs (and before COMMIT runs any frame, so a COMMIT is refused whole). */
-const payloadOf =
-  (dto: ClassConstructor<object>) =>
-  (ctx: SendContext): Promise<unknown> =>
-    parsePayload(dto, ctx.json());
+/**
+ * A SEND's validator: parses its payload before the handler runs. In a transaction it also runs
+ * `check`, what the use case would refuse before changing anything (content length, membership):
+ * COMMIT runs every frame's validator before any handler, so such a frame refuses the COMMIT
+ * whole. Outside a transaction the handler runs right after and checks the same itself, so a
+ * plain SEND reads the room store once, not twice. `this` is the controller (the library's call).
+ */
+function payloadOf<T extends object>(
+  dto: ClassConstructor<T>,
+  check?: (chat: ChatService, caller: Identity, payload: T) => Promise<void>,
+) {
+  return async function validate(this: ChatStompHandlers, ctx: SendContext): Promise<T> {
+    const payload = await parsePayload(dto, ctx.json());
+    if (check && ctx.headers.transaction !== undefined) {
+      await check(this.chat, (ctx.session.principal as ChatPrincipal).identity, payload);
+    }
+    return payload;
+  };
+}
 
 /**
  * The STOMP API (docs/api.md): each handler takes its parsed payload and calls one use case.
@@ -35,7 +50,8 @@ const payloadOf =
 @Injectable()
 export class ChatStompHandlers {
   constructor(
-    private readonly chat: ChatService,
+    /** Also read by the validators (`payloadOf`), which run with the controller as `this`. */
+    readonly chat: ChatService,
     private readonly sessions: RoomSessions,
   ) {}
 
@@ -57,20 +73,28 @@ export class ChatStompHandlers {
   }
 
   /** `{ roomId, clientMessageId, content }`: RECEIPT once committed. */
-  @OnSend('/chat/pub/send', { validate: payloadOf(SendMessageDto) })
+  @OnSend('/chat/pub/send', {
+    validate: payloadOf(SendMessageDto, (chat, caller, line) => chat.checkSend(caller, line)),
+  })
   async send(ctx: SendContext<ChatPrincipal>): Promise<void> {
     await this.chat.send(ctx.session.principal.identity, ctx.payload as SendMessageDto);
   }
 
   /** `{ roomId }`: ephemeral TYPING to the room, throttled. */
-  @OnSend('/chat/pub/typing', { validate: payloadOf(RoomRefDto) })
+  @OnSend('/chat/pub/typing', {
+    validate: payloadOf(RoomRefDto, (chat, caller, { roomId }) => chat.checkRoomEvent(caller, roomId)),
+  })
   typing(ctx: SendContext<ChatPrincipal>): Promise<void> {
     const { roomId } = ctx.payload as RoomRefDto;
     return this.chat.typing(ctx.session.principal.identity, roomId);
   }
 
   /** `{ roomId, messageId }`: saves the read position and sends READ to the room. */
-  @OnSend('/chat/pub/read', { validate: payloadOf(ReadDto) })
+  @OnSend('/chat/pub/read', {
+    validate: payloadOf(ReadDto, (chat, caller, read) =>
+      chat.checkRoomEvent(caller, read.roomId, read.messageId),
+    ),
+  })
   read(ctx: SendContext<ChatPrincipal>): Promise<void> {
     const { roomId, messageId } = ctx.payload as ReadDto;
     return this.chat.read(ctx.session.principal.identity, roomId, messageId);

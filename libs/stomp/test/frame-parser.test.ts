@@ -86,6 +86,18 @@ describe('FrameParser', () => {
     });
   });
 
+  it('refuses what the header grammar excludes: a raw CR, an empty name, bytes that are not UTF-8', () => {
+    expect(view(parse('SEND\nk:a\rb\n\n\0'))).toEqual([{ error: 'malformed-header' }]);
+    expect(view(parse('SEND\n:v\n\n\0'))).toEqual([{ error: 'malformed-header' }]);
+    const notUtf8 = Buffer.concat([Buffer.from('SEND\nk:a'), Buffer.from([0xff]), Buffer.from('\n\n\0')]);
+    expect(view(parse(notUtf8))).toEqual([{ error: 'malformed-header' }]);
+    expect(view(parse('SEND\nk:a\uFFFDb\n\n\0'))).toEqual([frame('SEND', { k: 'a\uFFFDb' })]);
+  });
+
+  it('decodes a repeated header too: its undefined escape is fatal though its value is dropped', () => {
+    expect(view(parse('SEND\nk:ok\nk:a\\tb\n\n\0'))).toEqual([{ error: 'invalid-escape' }]);
+  });
+
   it('decodes UTF-8 headers and bodies', () => {
     expect(view(parse('SEND\nnick:정국\n\n☕\0')).map((f) => JSON.stringify(f))).toEqual([
       JSON.stringify(frame('SEND', { nick: '정국' }, Buffer.from('☕').toString('latin1'))),

@@ -29,5 +29,5 @@ export type StompErrorCode =
   | 'slow-consumer' // socket buffer over `maxBufferedBytes`
   | 'server-shutting-down'
   | 'closed' // `StompSession.close(reason)`
-  | 'invalid-json' // `SendContext.json()` on a body that is not JSON
+  | 'invalid-json' // `SendContext.json()` on a body that is not JSON (or not UTF-8)
   | 'internal-error'; // a handler threw something other than StompError

@@ -9,9 +9,9 @@ export interface SendContext<P = unknown> {
   readonly params: Record<string, string>;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
-  /** The body as UTF-8. */
+  /** The body as UTF-8; throws `StompError('malformed-frame', …)` when it is not valid UTF-8. */
   text(): string;
-  /** The body parsed as JSON; throws `StompError('invalid-json', …)` when it is not. */
+  /** The body parsed as JSON; throws `StompError('invalid-json', …)` when it is not (invalid UTF-8 included). */
   json<T = unknown>(): T;
   /** What the route's validator returned (the parsed payload); undefined without a validator. */
   readonly payload: unknown;
@@ -54,9 +54,11 @@ export interface SubscribeResult {
 
 export type SendHandler<P = unknown> = (ctx: SendContext<P>) => unknown;
 /**
- * Checks a SEND without doing its work (throw a `StompError` to refuse) and returns its parsed
- * payload, which the handler gets as `ctx.payload`. Runs before the handler, and for a
- * transaction's SENDs before COMMIT runs any of them, so a COMMIT is refused whole.
+ * Checks a SEND without doing its work (throw a `StompError` to refuse; may be async) and
+ * returns its parsed payload, which the handler gets as `ctx.payload`. Runs before the handler,
+ * and for a transaction's SENDs before COMMIT runs any of them (once: the run reuses its
+ * payload), so what it refuses refuses the COMMIT whole; what only the handler refuses fails
+ * while the COMMIT runs, after the frames before it. From `@OnSend`, `this` is the controller.
  */
 export type SendValidator<P = unknown> = (ctx: SendContext<P>) => unknown;
 export type SubscribeHandler<P = unknown> = (

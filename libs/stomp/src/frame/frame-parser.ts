@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { StompLimits } from '../limits';
 import { isUnescapedCommand, type StompFrame, type StompHeaders, type StompVersion } from './frame';
 import { unescapeHeader, type EscapeMode } from './header-escape';
@@ -285,10 +286,28 @@ export class FrameParser {
     if (colon === -1 || colon >= lineEnd) {
       throw new StompProtocolError('malformed-header', 'header line without a colon');
     }
-    const name = unescapeHeader(this.data.toString('utf8', this.lineStart, colon), this.escapeMode);
+    if (colon === this.lineStart) {
+      throw new StompProtocolError('malformed-header', 'header line with an empty name');
+    }
+    const name = unescapeHeader(this.headerText(this.lineStart, colon), this.escapeMode);
+    // A repeated header is decoded too: a bad escape in it is as fatal as anywhere (STOMP 1.2).
+    const value = unescapeHeader(this.headerText(colon + 1, lineEnd), this.escapeMode);
     if (Object.hasOwn(this.headers, name)) return; // repeated header: the first one wins
-    const value = unescapeHeader(this.data.toString('utf8', colon + 1, lineEnd), this.escapeMode);
     this.headers[name] = value;
+  }
+
+  /** A header name or value as sent: UTF-8 and without a raw CR, as STOMP 1.2's grammar has it. */
+  private headerText(start: number, end: number): string {
+    const text = this.data.toString('utf8', start, end);
+    if (text.indexOf('\r') !== -1) {
+      throw new StompProtocolError('malformed-header', 'carriage return inside a header line');
+    }
+    // toString turns invalid UTF-8 into U+FFFD without a word: only a text holding one (rare,
+    // and valid when sent as such) has its bytes checked.
+    if (text.indexOf('\uFFFD') !== -1 && !isUtf8(this.data.subarray(start, end))) {
+      throw new StompProtocolError('malformed-header', 'header is not valid UTF-8');
+    }
+    return text;
   }
 
   private startBody(): void {

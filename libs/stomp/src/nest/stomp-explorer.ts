@@ -83,7 +83,12 @@ export class StompExplorer {
       for (const route of routes) {
         switch (route.kind) {
           case 'send':
-            handlers.onSend(route.pattern, bound, route.validate && filtered(route.validate, filter));
+            // The validator runs with the controller as `this`, so it can use its services.
+            handlers.onSend(
+              route.pattern,
+              bound,
+              route.validate && filtered(route.validate.bind(instance), filter),
+            );
             break;
           case 'subscribe':
             handlers.onSubscribe(route.pattern, bound as SubscribeHandler);

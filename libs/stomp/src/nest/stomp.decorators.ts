@@ -14,7 +14,8 @@ export interface OnSendOptions {
   /**
    * Checks a frame without doing its work (for example, parses the payload). Runs before the
    * handler, and before COMMIT runs any frame of a transaction, so a bad frame refuses the
-   * COMMIT whole. A plain function: it gets the `SendContext`, not the controller instance.
+   * COMMIT whole. It is called with the controller instance as `this` (declare
+   * `this: MyController` to use the controller's services), and gets the `SendContext`.
    */
   readonly validate?: SendValidator;
 }

@@ -49,34 +49,75 @@ export class AckTracker {
    * key that awaits no acknowledgement.
    */
   acknowledge(frame: StompFrame, version: StompVersion, subscriptions: SessionSubscriptions): void {
-    let key: string;
+    const key = ackKey(frame, version);
+    const subscription = this.holder(frame, key, version, subscriptions, undefined);
+    const unacked = subscription.unacked!;
+    if (subscription.ackMode === 'client') {
+      for (const pending of unacked) {
+        unacked.delete(pending);
+        if (pending === key) break;
+      }
+    } else {
+      unacked.delete(key);
+    }
+  }
+
+  /**
+   * COMMIT's dry run of an ACK or NACK held in a transaction: refuses it as `acknowledge` would
+   * if the transaction's earlier ACK/NACKs had run (what they release is recorded in `released`),
+   * and releases nothing itself.
+   */
+  check(
+    frame: StompFrame,
+    version: StompVersion,
+    subscriptions: SessionSubscriptions,
+    released: AckDryRun,
+  ): void {
+    const key = ackKey(frame, version);
+    const subscription = this.holder(frame, key, version, subscriptions, released);
+    let done = released.get(subscription);
+    if (!done) released.set(subscription, (done = new Set()));
+    if (subscription.ackMode === 'client') {
+      for (const pending of subscription.unacked!) {
+        done.add(pending);
+        if (pending === key) break;
+      }
+    } else {
+      done.add(key);
+    }
+  }
+
+  /** The subscription whose message `key` awaits acknowledgement (and is not in `released`). */
+  private holder(
+    frame: StompFrame,
+    key: string,
+    version: StompVersion,
+    subscriptions: SessionSubscriptions,
+    released: AckDryRun | undefined,
+  ): Subscription {
     let candidates: Iterable<Subscription>;
     if (version === '1.2') {
-      key = requireHeader(frame, 'id');
       candidates = subscriptions.values();
     } else {
-      key = requireHeader(frame, 'message-id');
       const subscriptionId =
         version === '1.1' ? requireHeader(frame, 'subscription') : frame.headers.subscription;
       const one = subscriptionId === undefined ? undefined : subscriptions.get(subscriptionId);
       candidates = subscriptionId === undefined ? subscriptions.values() : one ? [one] : [];
     }
     for (const subscription of candidates) {
-      const unacked = subscription.unacked;
-      if (!unacked?.has(key)) continue;
-      if (subscription.ackMode === 'client') {
-        for (const pending of unacked) {
-          unacked.delete(pending);
-          if (pending === key) break;
-        }
-      } else {
-        unacked.delete(key);
-      }
-      return;
+      if (subscription.unacked?.has(key) && !released?.get(subscription)?.has(key)) return subscription;
     }
     throw new Refusal(
       'unknown-ack-id',
       `${frame.command} of ${key}, which is not a message awaiting acknowledgement`,
     );
   }
+}
+
+/** Keys a COMMIT's earlier ACK/NACKs would release, per subscription (see `AckTracker.check`). */
+export type AckDryRun = Map<Subscription, Set<string>>;
+
+/** What an ACK/NACK names: the `id` (the MESSAGE's `ack`) in STOMP 1.2, the `message-id` before. */
+function ackKey(frame: StompFrame, version: StompVersion): string {
+  return requireHeader(frame, version === '1.2' ? 'id' : 'message-id');
 }

@@ -53,9 +53,17 @@ export class InboundQueue {
     if (!this.draining) void this.drain();
   }
 
-  /** Drops everything still waiting (the session is closing). */
+  /**
+   * Drops everything still waiting (the session is closing) and reads the socket again: a paused
+   * socket would never read the client's reply to our close frame, and ws would hold the
+   * connection for its 30 s close timeout. What arrives meanwhile is ignored by the session.
+   */
   clear(): void {
     this.items.length = 0;
+    if (this.pausedForQueue || this.pausedForOutput) {
+      this.pausedForQueue = this.pausedForOutput = false;
+      this.ws.resume();
+    }
   }
 
   private async drain(): Promise<void> {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { SendContext } from '../api/handler-contexts';
 import { StompError } from '../api/stomp-error';
 import type { StompSession } from '../api/stomp-session';
@@ -18,10 +19,10 @@ export function sendContext(
     params,
     headers: frame.headers,
     body: frame.body,
-    text: () => frame.body.toString('utf8'),
+    text: () => utf8(frame.body),
     json: <T>() => {
       try {
-        return JSON.parse(frame.body.toString('utf8')) as T;
+        return JSON.parse(utf8(frame.body)) as T;
       } catch (error) {
         throw new StompError(
           'invalid-json',
@@ -31,4 +32,18 @@ export function sendContext(
       }
     },
   };
+}
+
+/**
+ * The body as text. `toString` would turn invalid UTF-8 into U+FFFD without a word, and the
+ * handler would store or pass on text the client never sent: refused instead (a frame read as
+ * text that is not UTF-8 text is malformed). Only a text holding U+FFFD (rare, and valid when
+ * sent as such) has its bytes checked.
+ */
+function utf8(body: Buffer): string {
+  const text = body.toString('utf8');
+  if (text.indexOf('\uFFFD') !== -1 && !isUtf8(body)) {
+    throw new StompError('malformed-frame', 'body is not valid UTF-8');
+  }
+  return text;
 }

@@ -27,7 +27,7 @@ import { compareSequence } from '../routing/sequence';
 import type { SubscriptionIndex } from '../routing/subscription-index';
 import type { FrameCounts } from '../server/frame-counts';
 import type { StompHandlers } from '../server/stomp-handlers';
-import { AckTracker } from './ack-tracker';
+import { AckTracker, type AckDryRun } from './ack-tracker';
 import { Heartbeats, type HeartbeatOwner } from './heartbeats';
 import { InboundQueue, type InboundOwner } from './inbound-queue';
 import { negotiateHeartbeat, negotiateVersion, type HeartbeatOffer } from './negotiation';
@@ -81,8 +81,13 @@ const enum State {
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 const SUPPORTED_VERSIONS = '1.2,1.1,1.0';
-/** Headers whose values the client chooses and the server keeps or echoes: bounded by `maxIdHeaderBytes`. */
+/**
+ * Headers whose values the client chooses and the server keeps or echoes: bounded by
+ * `maxIdHeaderBytes`. Not SUBSCRIBE's `ack`: there it is the ack mode, checked against ACK_MODES.
+ */
 const ID_HEADERS = ['receipt', 'id', 'transaction', 'ack'] as const;
+/** `send`'s `payload` when no COMMIT has run the route's validator yet. */
+const UNCHECKED = Symbol('unchecked');
 /** What a 1.1/1.2 client would read as an escape or a line end in a header written unescaped. */
 const NEEDS_ESCAPE = /[\\\r]/;
 
@@ -448,7 +453,7 @@ export class StompConnection
         await this.connect(frame);
         return;
       }
-      const done = await this.dispatch(frame, frame.headers.transaction);
+      const done = await this.dispatch(frame);
       if (this.state !== State.Connected) return;
       if (receipt !== undefined) {
         this.sendFrame('RECEIPT', { 'receipt-id': receipt });
@@ -466,17 +471,21 @@ export class StompConnection
     for (const name of ID_HEADERS) {
       const value = frame.headers[name];
       // UTF-8 is at most 3 bytes per UTF-16 unit: measure only when the length could be over.
-      if (value !== undefined && value.length * 3 > max && Buffer.byteLength(value) > max) return name;
+      if (value !== undefined && value.length * 3 > max && Buffer.byteLength(value) > max) {
+        if (name === 'ack' && frame.command === 'SUBSCRIBE') continue; // the mode, not an id
+        return name;
+      }
     }
     return undefined;
   }
 
-  /** Runs one frame; `transaction` is the frame's own header, absent when a COMMIT replays it. */
-  private async dispatch(frame: StompFrame, transaction: string | undefined): Promise<'disconnect' | void> {
+  /** Runs one frame (a SEND, ACK or NACK with a `transaction` header is only held). */
+  private async dispatch(frame: StompFrame): Promise<'disconnect' | void> {
+    const transaction = frame.headers.transaction;
     switch (frame.command) {
       case 'SEND':
         if (transaction !== undefined) return this.transactions.enlist(transaction, frame);
-        return this.send(frame);
+        return this.send(frame, UNCHECKED);
       case 'SUBSCRIBE':
         return this.subscribe(frame);
       case 'UNSUBSCRIBE':
@@ -490,9 +499,11 @@ export class StompConnection
       case 'COMMIT': {
         const frames = this.transactions.end(requireHeader(frame, 'transaction'));
         // All or nothing: every frame is checked before the first one runs.
-        for (const enlisted of frames) await this.validate(enlisted);
-        for (const enlisted of frames) {
-          await this.dispatch(enlisted, undefined);
+        const payloads = await this.check(frames);
+        for (let i = 0; i < frames.length; i += 1) {
+          const enlisted = frames[i];
+          if (enlisted.command === 'SEND') await this.send(enlisted, payloads[i]);
+          else this.acks.acknowledge(enlisted, this.version, this.subscriptions);
           if (this.state !== State.Connected) return;
         }
         return;
@@ -560,13 +571,17 @@ export class StompConnection
 
   // ---- SEND ----
 
-  private async send(frame: StompFrame): Promise<void> {
+  /**
+   * Runs a SEND; `payload` is what its validator returned when COMMIT has already run it, else
+   * UNCHECKED (not a default value: a validator may well return undefined).
+   */
+  private async send(frame: StompFrame, payload: unknown): Promise<void> {
     const destination = requireHeader(frame, 'destination');
     const route = this.sendRoute(destination);
     const { handler, validate } = route.handler;
-    const payload = validate
-      ? await validate(sendContext(this, destination, route.params, frame))
-      : undefined;
+    if (payload === UNCHECKED) {
+      payload = validate ? await validate(sendContext(this, destination, route.params, frame)) : undefined;
+    }
     await handler(sendContext(this, destination, route.params, frame, payload));
   }
 
@@ -577,17 +592,31 @@ export class StompConnection
   }
 
   /**
-   * What COMMIT checks of an enlisted frame before running any: a SEND needs a known destination
-   * and passes its route's validator; ACK/NACK need their id header.
+   * What COMMIT checks of its frames, in order, before running any: a SEND needs a known
+   * destination and passes its route's validator (whose payload the run then uses, rather than
+   * validating twice); an ACK/NACK must name a message awaiting acknowledgement once the
+   * transaction's earlier ACK/NACKs have released theirs. Returns the SENDs' payloads by index.
    */
-  private async validate(frame: StompFrame): Promise<void> {
-    if (frame.command !== 'SEND') {
-      requireHeader(frame, this.version === '1.2' ? 'id' : 'message-id');
-      return;
+  private async check(frames: readonly StompFrame[]): Promise<unknown[]> {
+    const payloads = new Array<unknown>(frames.length);
+    let released: AckDryRun | undefined;
+    for (let i = 0; i < frames.length; i += 1) {
+      const frame = frames[i];
+      if (frame.command !== 'SEND') {
+        this.acks.check(
+          frame,
+          this.version,
+          this.subscriptions,
+          (released ??= new Map<Subscription, Set<string>>()),
+        );
+        continue;
+      }
+      const destination = requireHeader(frame, 'destination');
+      const route = this.sendRoute(destination);
+      const validate = route.handler.validate;
+      payloads[i] = validate && (await validate(sendContext(this, destination, route.params, frame)));
     }
-    const destination = requireHeader(frame, 'destination');
-    const route = this.sendRoute(destination);
-    await route.handler.validate?.(sendContext(this, destination, route.params, frame));
+    return payloads;
   }
 
   // ---- SUBSCRIBE / UNSUBSCRIBE ----

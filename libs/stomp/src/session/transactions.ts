@@ -7,11 +7,22 @@ export interface TransactionLimits {
   maxTransactionBytes: number;
 }
 
-/** What holding `frame` costs: its body and header bytes (a close bound of its size on the wire). */
+/**
+ * What holding `frame` costs: its body and header bytes as UTF-8 (a close bound of its size on
+ * the wire; a header of 3-byte characters is 3 bytes each, not one UTF-16 unit).
+ */
 export function heldBytes(frame: StompFrame): number {
   let bytes = frame.body.length + frame.command.length;
-  for (const name in frame.headers) bytes += name.length + frame.headers[name].length + 2;
+  for (const name in frame.headers) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(frame.headers[name]) + 2;
+  }
   return bytes;
+}
+
+/** One open transaction: its frames in order, and what they cost together (`heldBytes`). */
+interface OpenTransaction {
+  readonly frames: StompFrame[];
+  bytes: number;
 }
 
 /**
@@ -22,7 +33,7 @@ export function heldBytes(frame: StompFrame): number {
  */
 export class Transactions {
   /** Made by the first BEGIN: most sessions never open one, and an empty Map costs ~130 B. */
-  private open: Map<string, StompFrame[]> | undefined;
+  private open: Map<string, OpenTransaction> | undefined;
   private bytes = 0;
 
   constructor(private readonly limits: TransactionLimits) {}
@@ -42,7 +53,7 @@ export class Transactions {
         `more than ${this.limits.maxTransactions} open transactions`,
       );
     }
-    open.set(name, []);
+    open.set(name, { frames: [], bytes: 0 });
   }
 
   /**
@@ -50,9 +61,9 @@ export class Transactions {
    * and a frame that would take the session's open transactions past `maxTransactionBytes`.
    */
   enlist(name: string, frame: StompFrame): void {
-    const frames = this.open?.get(name);
-    if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
-    if (frames.length >= this.limits.maxTransactionFrames) {
+    const transaction = this.open?.get(name);
+    if (!transaction) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
+    if (transaction.frames.length >= this.limits.maxTransactionFrames) {
       throw new Refusal(
         'transaction-too-large',
         `more than ${this.limits.maxTransactionFrames} frames in transaction ${name}`,
@@ -66,16 +77,17 @@ export class Transactions {
       );
     }
     this.bytes += size;
-    frames.push(frame);
+    transaction.bytes += size;
+    transaction.frames.push(frame);
   }
 
   /** COMMIT or ABORT: closes the transaction and returns its frames in the order they came. */
   end(name: string): StompFrame[] {
-    const frames = this.open?.get(name);
-    if (!frames) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
+    const transaction = this.open?.get(name);
+    if (!transaction) throw new Refusal('unknown-transaction', `no open transaction ${name}`);
     this.open!.delete(name);
-    for (const frame of frames) this.bytes -= heldBytes(frame);
-    return frames;
+    this.bytes -= transaction.bytes; // kept per transaction: no frame is measured twice
+    return transaction.frames;
   }
 
   /** Aborts every open transaction (the session is closing). */

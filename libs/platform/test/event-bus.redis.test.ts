@@ -124,6 +124,36 @@ describe('RedisEventBus across processes', () => {
     }
   });
 
+  it('reads again after Redis restarts without its data: the lost group is made again', async () => {
+    const server = await startRedisServer(); // no AOF, no snapshot: a restart loses everything
+    const port = server.port;
+    const bus = new RedisEventBus({
+      redisUrl: server.url,
+      retryPolicy: { maxAttempts: 1, baseDelayMs: 1 },
+      keyPrefix: `t-${randomUUID()}`,
+      leaseMs: 600,
+      blockMs: 100,
+    });
+    let revived: TestRedis | undefined;
+    try {
+      const handled: string[] = [];
+      await bus.subscribe('chat.rooms', 'presence-server', async (event) => {
+        handled.push(event.type === 'room.opened' ? event.payload.roomName : event.type);
+      });
+      await bus.publish('chat.rooms', 'k', opened('before', 'before'));
+      await expectEventually(() => expect(handled).toEqual(['before']));
+      await server.stop();
+      revived = await startRedisServer({ port });
+      await expectEventually(() => bus.publish('chat.rooms', 'k', opened('after', 'after')), {
+        timeoutMs: 10_000,
+      });
+      await expectEventually(() => expect(handled).toEqual(['before', 'after']), { timeoutMs: 10_000 });
+    } finally {
+      await bus.close();
+      await revived?.stop();
+    }
+  });
+
   it('keeps each stream bounded by maxStreamLength', async () => {
     const prefix = `t-${randomUUID()}`;
     const bus = new RedisEventBus({

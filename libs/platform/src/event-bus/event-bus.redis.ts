@@ -331,7 +331,30 @@ class GroupReader {
       } catch (error) {
         if (this.stopping) return;
         this.logger.warn(`reading ${this.topic} for ${this.group} failed: ${errorMessage(error)}`);
-        await sleep(200);
+        if (errorMessage(error).startsWith('NOGROUP')) await this.recreateGroups();
+        else await sleep(200);
+      }
+    }
+  }
+
+  /**
+   * Redis came back without the group (a restart without AOF, a flush): reading would fail with
+   * NOGROUP forever. The group is made again at the start of what the stream holds now, which
+   * after a loss of data is what was published since; an existing group is left as it is.
+   */
+  private async recreateGroups(): Promise<void> {
+    for (const stream of this.streams) {
+      try {
+        await this.bus.commands.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
+        this.logger.warn(`group ${this.group} of ${this.topic} was gone from Redis: made again`);
+      } catch (error) {
+        if (!errorMessage(error).startsWith('BUSYGROUP')) {
+          this.logger.warn(
+            `making group ${this.group} of ${this.topic} again failed: ${errorMessage(error)}`,
+          );
+          await sleep(200);
+          return;
+        }
       }
     }
   }

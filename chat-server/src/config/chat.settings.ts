@@ -33,13 +33,13 @@ export const chatSettings = {
   maxConnectionsPerUser: setting.int(
     'CHAT_MAX_CONNECTIONS_PER_USER',
     10,
-    'Open STOMP sessions one user may hold at once',
+    'Open STOMP sessions one user may hold at once on each chat-server instance (counted per instance: N instances allow up to N times this)',
     { min: 1, max: 10_000 },
   ),
   maxConnectionsPerAddress: setting.int(
     'CHAT_MAX_CONNECTIONS_PER_ADDRESS',
     200,
-    'Open STOMP sessions from one client address at once',
+    'Open STOMP sessions from one client address at once on each chat-server instance (counted per instance)',
     { min: 1, max: 1_000_000 },
   ),
 

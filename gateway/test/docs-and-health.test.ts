@@ -33,11 +33,9 @@ describe('/docs', () => {
     const presence = await fetch(`${docs.url}/docs/openapi/presence-server.json`);
     const unknown = await fetch(`${docs.url}/docs/openapi/billing.json`);
 
-    expect(chat).toMatchObject({
-      info: { title: 'chat-1' },
-      paths: { '/chat-server': {} },
-      servers: [{ url: '/' }],
-    });
+    expect(chat).toMatchObject({ info: { title: 'chat-1' }, servers: [{ url: '/' }] });
+    // Only what the gateway routes: "Try it out" on an internal path would get the gateway's 404.
+    expect(chat.paths).toEqual({ '/v1/api/chat-server': {} });
     expect(presence.status).toBe(503);
     expect(await presence.json()).toMatchObject({
       statusCode: 503,

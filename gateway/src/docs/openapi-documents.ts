@@ -1,14 +1,28 @@
 import type { Upstreams } from '../routing/upstreams';
 import { instanceUrl } from '../routing/instance-pool';
+import { httpRouteFor } from '../routing/routes';
 
 export type OpenApiResult =
   | { readonly ok: true; readonly document: Record<string, unknown> }
   | { readonly ok: false; readonly statusCode: 502 | 503; readonly message: string };
 
 /**
+ * The paths of a service's document that the gateway routes to that service. The others (the
+ * presence server's `/internal/...`, each service's own `/health/...`) are not reachable here:
+ * listed, "Try it out" would get the gateway's 404 (or its own health) and the page would publish
+ * an internal API.
+ */
+function routedPaths(paths: unknown, service: string): Record<string, unknown> {
+  if (typeof paths !== 'object' || paths === null) return {};
+  return Object.fromEntries(
+    Object.entries(paths).filter(([path]) => httpRouteFor(path)?.service === service),
+  );
+}
+
+/**
  * Fetches a service's OpenAPI document from one of its healthy instances (`/docs-json`, as
- * @nestjs/swagger serves it) and points its `servers` at the gateway, so "Try it out" in the
- * Swagger UI goes through the gateway like any client.
+ * @nestjs/swagger serves it), keeps the paths the gateway routes, and points its `servers` at
+ * the gateway, so "Try it out" in the Swagger UI goes through the gateway like any client.
  */
 export async function fetchOpenApiDocument(
   upstreams: Upstreams,
@@ -29,7 +43,14 @@ export async function fetchOpenApiDocument(
         continue;
       }
       const document = (await response.json()) as Record<string, unknown>;
-      return { ok: true, document: { ...document, servers: [{ url: '/', description: 'this gateway' }] } };
+      return {
+        ok: true,
+        document: {
+          ...document,
+          paths: routedPaths(document.paths, service),
+          servers: [{ url: '/', description: 'this gateway' }],
+        },
+      };
     } catch (error) {
       lastProblem = `${service} could not be reached for its OpenAPI document (${(error as Error).message})`;
     }

@@ -65,7 +65,11 @@ export class TestBackend {
             JSON.stringify({
               openapi: '3.0.0',
               info: { title: name, version: '1' },
-              paths: { [`/${service}`]: {} },
+              // One path the gateway routes to this service, one it does not (internal-only).
+              paths: {
+                [service === 'presence-server' ? '/api/v1/presence/{roomId}' : `/v1/api/${service}`]: {},
+                [`/internal/${service}`]: {},
+              },
               servers: [{ url: 'http://internal' }],
             }),
           );

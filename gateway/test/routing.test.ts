@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectEventually, freePort } from '@playlist-chat/platform/testing';
 import { TestBackend, type Seen } from './support/backend';
@@ -270,6 +271,39 @@ describe('gateway routing by discovery', () => {
     expect(generated.seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(generated.responseId).toBe(generated.seen.headers['x-request-id']);
     expect(kept.headers['x-request-id']).toBe('req-from-client-1');
+  });
+
+  it('drops hop-by-hop headers and those Connection names before forwarding (RFC 9110 7.6.1)', async () => {
+    const gateway = await gatewayWith();
+    await backend('chat-1', 'chat-server', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+    // fetch will not send these headers: a plain node:http request does.
+    const seen = await new Promise<Seen>((resolve, reject) => {
+      const request = httpRequest(
+        `${gateway.url}/v1/api/ping`,
+        {
+          headers: {
+            connection: 'keep-alive, X-Secret',
+            'x-secret': 'for the gateway only',
+            'keep-alive': 'timeout=99',
+            'proxy-authorization': 'Basic eHg6eXk=',
+            te: 'trailers',
+            'x-kept': 'end to end',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()) as Seen));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(seen.headers['x-kept']).toBe('end to end');
+    for (const header of ['x-secret', 'keep-alive', 'proxy-authorization', 'te'])
+      expect(seen.headers[header], header).toBeUndefined();
+    expect(seen.headers.connection ?? '').not.toMatch(/x-secret/i);
   });
 
   it('keeps the forwarded chain from a trusted load balancer', async () => {

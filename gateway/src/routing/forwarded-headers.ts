@@ -20,6 +20,36 @@ export function clientAddressOf(req: IncomingMessage, trusted: TrustedProxies): 
   return trusted.clientAddress(req.socket.remoteAddress, first(req.headers['x-forwarded-for']));
 }
 
+/** Hop-by-hop request headers (RFC 9110 7.6.1), meant for the gateway alone. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+];
+/** What the gateway itself frames the forwarded request with: never dropped, whatever Connection names. */
+const FRAMING = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/**
+ * Drops, before an HTTP request is forwarded, the hop-by-hop headers and those the client's
+ * `Connection` names (RFC 9110 7.6.1: a proxy must not pass them on). http-proxy copies every
+ * request header as it is, and the instance would otherwise see `Connection: close` (closing
+ * the gateway's kept-alive connection), `Proxy-Authorization` and whatever the client marked
+ * as for the gateway only. A WebSocket upgrade keeps its `Connection`/`Upgrade`.
+ */
+export function dropHopByHopHeaders(headers: IncomingMessage['headers']): void {
+  const named = headers.connection;
+  if (named !== undefined)
+    for (const name of (Array.isArray(named) ? named.join(',') : named).split(',')) {
+      const header = name.trim().toLowerCase();
+      if (header && !FRAMING.has(header)) delete headers[header];
+    }
+  for (const header of HOP_BY_HOP) delete headers[header];
+}
+
 /**
  * Sets what an instance needs to know about the original request, on the request headers the
  * proxy copies: X-Forwarded-For/Proto/Host (a client's own values are kept only when the peer is
@@ -33,6 +63,7 @@ export function setForwardedHeaders(
   trusted: TrustedProxies,
   websocket = false,
 ): string {
+  if (!websocket) dropHopByHopHeaders(req.headers);
   const peer = req.socket.remoteAddress ?? 'unknown';
   const encrypted = Boolean((req.socket as Partial<TLSSocket>).encrypted);
   const proto = websocket ? (encrypted ? 'wss' : 'ws') : encrypted ? 'https' : 'http';

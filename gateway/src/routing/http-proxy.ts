@@ -24,8 +24,8 @@ interface Attempt {
 
 /**
  * Forwards REST requests to an instance of the route's service, picked round robin from the
- * healthy ones. http-proxy-middleware does the forwarding (streaming, hop-by-hop headers,
- * timeouts); this class chooses the instance for every attempt and decides on retries: a request
+ * healthy ones. http-proxy-middleware does the forwarding (streaming, timeouts; the hop-by-hop
+ * request headers are dropped first, in setForwardedHeaders); this class chooses the instance for every attempt and decides on retries: a request
  * that never reached an instance is resent to the next one whatever its method, an idempotent one
  * also after a failure or a timeout, and never once a response has started.
  */

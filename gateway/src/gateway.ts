@@ -24,7 +24,7 @@ import { Upstreams } from './routing/upstreams';
 import { WebSocketProxy } from './routing/websocket-proxy';
 import { corsOptions } from './traffic/cors-options';
 import { InFlightRequests } from './traffic/in-flight';
-import { securityHeaders } from './traffic/security-headers';
+import { securityHeaders, securityHeaderValues } from './traffic/security-headers';
 
 export const GATEWAY = 'gateway';
 
@@ -60,10 +60,11 @@ export async function startGateway(
   );
   useStructuredLogging(app);
   // The gateway parses no body (they stream on to the services, which refuse what is not JSON).
-  useRestConventions(app, { jsonBodies: false });
+  const answerHeaders = securityHeaderValues();
+  useRestConventions(app, { jsonBodies: false, answerHeaders });
   const inFlight = new InFlightRequests();
   const proxies = new TrustedProxies(settings.trustedProxies);
-  const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies);
+  const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies, answerHeaders);
   const edge = new EdgeRouter(new HttpProxy(upstreams, settings, proxies), webSocketProxy, settings, proxies);
 
   app.use(inFlight.middleware);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { gatewaysPerTest } from './support/gateway';
@@ -22,6 +23,29 @@ describe('security headers', () => {
     }
   });
 
+  it('puts them on answers written straight to the socket: a refused upgrade, an oversized request', async () => {
+    const { url } = await gateway();
+    const csp = (await fetch(`${url}/`)).headers.get('content-security-policy');
+    const { port } = new URL(url);
+    const wrongPath = await rawAnswer(
+      Number(port),
+      'GET /not-ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    const oversized = await rawAnswer(
+      Number(port),
+      `GET /v1/api/rooms/joined HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    for (const [what, answer] of [
+      ['refused upgrade', wrongPath],
+      ['431', oversized],
+    ] as const) {
+      expect(answer, what).toMatch(/^HTTP\/1\.1 4\d\d /);
+      expect(answer.toLowerCase(), what).toContain('x-content-type-options: nosniff');
+      expect(answer, what).toContain(`${csp}`);
+    }
+  });
+
   it('puts the same headers on proxied answers', async () => {
     const on = await gateway();
     await backend('chat-1', 'chat-server', on);
@@ -34,3 +58,15 @@ describe('security headers', () => {
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 });
+
+/** What the server writes back to `request` sent as raw bytes, until it closes the connection. */
+function rawAnswer(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}

@@ -35,6 +35,8 @@ export class WebSocketProxy {
     private readonly settings: GatewaySettings,
     /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
     private readonly proxies: TrustedProxies,
+    /** Headers every gateway answer carries (its security headers), refusals of upgrades too. */
+    private readonly answerHeaders: Readonly<Record<string, string>> = {},
   ) {
     this.forward = createProxyMiddleware({
       ws: false, // we hand upgrades in ourselves, only for the WebSocket route
@@ -65,7 +67,7 @@ export class WebSocketProxy {
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
     setForwardedHeaders(req, this.proxies, true);
     const instance = this.upstreams.pool(route.service).next();
-    if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service));
+    if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service), this.answerHeaders);
     this.tunnels.set(req, { target: instanceUrl(instance), instanceId: instance.id, route });
     this.open.add(socket);
     socket.once('close', () => this.open.delete(socket));
@@ -78,7 +80,7 @@ export class WebSocketProxy {
   }
 
   refuse(socket: Duplex, statusCode: number, message: string, headers: Record<string, string> = {}): void {
-    refuseUpgrade(socket, errorBody(statusCode, message), headers);
+    refuseUpgrade(socket, errorBody(statusCode, message), { ...this.answerHeaders, ...headers });
   }
 
   private tunnelOf(req: IncomingMessage): Tunnel {

@@ -29,3 +29,21 @@ export function securityHeaders(): RequestHandler {
     crossOriginEmbedderPolicy: false,
   }) as RequestHandler;
 }
+
+/**
+ * The headers `securityHeaders()` sets, as name → value, for the answers written straight to a
+ * socket where no Express response exists (a refused WebSocket upgrade, what Node's HTTP parser
+ * refuses): computed once by running helmet on a stand-in response, so they never drift apart.
+ */
+export function securityHeaderValues(): Readonly<Record<string, string>> {
+  const values: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      values[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => delete values[name.toLowerCase()],
+    getHeader: (name: string) => values[name.toLowerCase()],
+  };
+  securityHeaders()({ headers: {} } as never, response as never, () => undefined);
+  return values;
+}

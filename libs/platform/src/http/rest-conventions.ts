@@ -30,6 +30,8 @@ export interface RestConventionsOptions {
    * 415 before it is parsed. False for an app that parses no body (the gateway streams them on).
    */
   readonly jsonBodies: boolean;
+  /** Headers every answer of the app carries (the gateway's security headers), for the answers Node's parser refuses too. */
+  readonly answerHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,7 +59,7 @@ export function useRestConventions(app: INestApplication, options: RestConventio
   }
   app.useGlobalGuards(new DeclaredInputGuard());
   app.useGlobalFilters(new CatalogueErrorFilter());
-  answerClientErrorsAsJson(app.getHttpServer() as Server);
+  answerClientErrorsAsJson(app.getHttpServer() as Server, options.answerHeaders);
 }
 
 /**
@@ -114,7 +116,13 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
  * gives those answers the refusal body, with the status Node would have used, and closes the
  * connection as Node does. A socket that already had bytes written, or is gone, is just destroyed.
  */
-export function answerClientErrorsAsJson(server: Server): void {
+export function answerClientErrorsAsJson(
+  server: Server,
+  answerHeaders: Readonly<Record<string, string>> = {},
+): void {
+  const extra = Object.entries(answerHeaders)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
     if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
       socket.destroy();
@@ -138,7 +146,7 @@ export function answerClientErrorsAsJson(server: Server): void {
     );
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`,
     );
   });
 }

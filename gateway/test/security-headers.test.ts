@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
+import { rawAnswer } from './support/raw-answer';
 import { gatewaysPerTest } from './support/gateway';
 
 const { gateway, backend } = gatewaysPerTest();
@@ -58,15 +58,3 @@ describe('security headers', () => {
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 });
-
-/** What the server writes back to `request` sent as raw bytes, until it closes the connection. */
-function rawAnswer(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => socket.destroy());
-  });
-}

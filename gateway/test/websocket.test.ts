@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { expectEventually } from '@playlist-chat/platform/testing';
+import { rawAnswer } from './support/raw-answer';
 import { TestBackend } from './support/backend';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
@@ -123,6 +124,46 @@ describe('WebSocket proxying of /ws-chat', () => {
       statusCode: 404,
       message: 'no WebSocket endpoint at /elsewhere (use /ws-chat)',
     });
+  });
+
+  it('answers a broken handshake with a JSON 400 (or 426 for another version), not silence or an HTML page', async () => {
+    const gateway = await gatewayWith();
+    const chat = await backend('chat-1', gateway);
+    await expectEventually(async () => {
+      const { ws } = await connect(wsUrl(gateway));
+      ws.close();
+    });
+    await expectEventually(() => expect(chat.sockets.size).toBe(0));
+    const port = Number(new URL(gateway.url).port);
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const cases: [string, number, RegExp][] = [
+      ['Connection: Upgrade\r\nUpgrade: h2c\r\n', 400, /Upgrade must be websocket/],
+      [
+        'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n',
+        400,
+        /Sec-WebSocket-Key/,
+      ],
+      [
+        `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\n${key}`,
+        426,
+        /Version must be 13/,
+      ],
+    ];
+    for (const [headers, status, message] of cases) {
+      const answer = await rawAnswer(port, `GET /ws-chat HTTP/1.1\r\nHost: a\r\n${headers}\r\n`);
+      expect(answer, headers).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+        code: string;
+        message: string;
+      };
+      expect(body.message, headers).toMatch(message);
+      if (status === 426) expect(answer.toLowerCase()).toContain('sec-websocket-version: 13');
+    }
+    // None of them reached the instance; a good handshake still does.
+    expect(chat.sockets.size).toBe(0);
+    const { ws } = await connect(wsUrl(gateway));
+    ws.send('hello');
+    await expectEventually(() => expect(chat.sockets.size).toBe(1));
   });
 
   it('passes large messages through in both directions without loss (backpressure, not buffering)', async () => {

@@ -8,6 +8,7 @@ import { clientAddressOf } from './forwarded-headers';
 import { errorBody, sendError } from './gateway-errors';
 import type { HttpProxy } from './http-proxy';
 import { httpRouteFor, pathnameOf, websocketRoute } from './routes';
+import { websocketHandshakeProblem } from './websocket-handshake';
 import type { WebSocketProxy } from './websocket-proxy';
 
 /**
@@ -53,6 +54,9 @@ export class EdgeRouter {
         `no WebSocket endpoint at ${pathnameOf(req.url)} (use /ws-chat)`,
       );
     }
+    const problem = websocketHandshakeProblem(req);
+    if (problem)
+      return this.webSocketProxy.refuse(socket, problem.statusCode, problem.message, problem.headers);
     const decision = this.limiter.take(clientAddressOf(req, this.proxies));
     if (!decision.allowed) {
       return this.webSocketProxy.refuse(socket, 429, 'too many requests from this address', {

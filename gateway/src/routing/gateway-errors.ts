@@ -1,4 +1,4 @@
-import { codeForStatus, refusalBody, type RefusalBody } from '@playlist-chat/platform';
+import { codeForStatus, endSocketWithRefusal, refusalBody, type RefusalBody } from '@playlist-chat/platform';
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -35,18 +35,8 @@ export function sendError(
 }
 
 /** The same answer on a socket whose HTTP upgrade we refuse (no ServerResponse exists for upgrades). */
-export function refuseUpgrade(
+export const refuseUpgrade = (
   socket: Duplex,
   body: GatewayErrorBody,
-  headers: Record<string, string> = {},
-): void {
-  const json = JSON.stringify(body);
-  const lines = [
-    `HTTP/1.1 ${body.statusCode} ${body.error}`,
-    'content-type: application/json; charset=utf-8',
-    `content-length: ${Buffer.byteLength(json)}`,
-    'connection: close',
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${json}`);
-}
+  headers: Readonly<Record<string, string>> = {},
+): void => endSocketWithRefusal(socket, body, headers);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { hasRequestBody } from '@playlist-chat/platform';
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -6,15 +7,12 @@ export class BodyTooLarge extends Error {
   }
 }
 
-const hasBody = (req: IncomingMessage): boolean =>
-  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-
 /**
  * Reads the whole request body into memory (up to `limit` bytes), so that a request can be sent
  * again to another instance when the first one could not be reached. Undefined when there is none.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  if (!hasBody(req)) return undefined;
+  if (!hasRequestBody(req.headers)) return undefined;
   if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;

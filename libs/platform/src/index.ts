@@ -44,5 +44,6 @@ export * from './http/body-shape';
 export * from './http/trusted-proxies';
 export * from './http/safe-text.validator';
 export * from './http/query-integer';
+export * from './http/has-body';
 export * from './http/weak-etag';
 export * from './auth';

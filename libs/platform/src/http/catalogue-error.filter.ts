@@ -7,7 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { CatalogueError } from './catalogue-error';
-import type { FieldProblem } from './field-problems';
+import { describeProblems, type FieldProblem } from './field-problems';
 import { codeForStatus, refusalBody, type RefusalBody } from './refusal';
 
 interface HttpResponse {
@@ -109,16 +109,15 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     );
     const cause = exception.cause as (Error & ParserFailure) | undefined;
     if (cause && status === 400) {
-      if (cause instanceof URIError) {
-        const problem = { field: 'path', reason: `is not valid percent-encoding (${cause.message})` };
-        return { status, body: refusalBody(400, 'invalid-payload', `path: ${problem.reason}`, [problem]) };
-      }
+      if (cause instanceof URIError)
+        return invalidPayloadRefusal({
+          field: 'path',
+          reason: `is not valid percent-encoding (${cause.message})`,
+        });
       if (cause.type === 'entity.parse.failed' || cause instanceof SyntaxError)
         return { status, body: refusalBody(400, 'invalid-json', `body is not valid JSON: ${message}`) };
-      if ((cause.statusCode ?? cause.status) === 400) {
-        const problem = { field: 'body', reason: `could not be read: ${message}` };
-        return { status, body: refusalBody(400, 'invalid-payload', `body: ${problem.reason}`, [problem]) };
-      }
+      if ((cause.statusCode ?? cause.status) === 400)
+        return invalidPayloadRefusal({ field: 'body', reason: `could not be read: ${message}` });
     }
     if (cause?.type === 'entity.too.large' && cause.limit !== undefined)
       return {
@@ -129,6 +128,11 @@ export class CatalogueErrorFilter implements ExceptionFilter {
       return routeNotFound(request);
     return { status, body: refusalBody(status, codeForStatus(status), message) };
   }
+}
+
+/** A 400 `invalid-payload` naming one problem, as the validation pipe words it. */
+function invalidPayloadRefusal(problem: FieldProblem): Refusal {
+  return { status: 400, body: refusalBody(400, 'invalid-payload', describeProblems([problem]), [problem]) };
 }
 
 function messageOf(message: unknown, status: number): string {

@@ -2,6 +2,7 @@ import { SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/co
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { FieldProblem } from './field-problems';
+import { hasRequestBody } from './has-body';
 import { invalidPayload } from './validation.pipe';
 
 const UNCHECKED_INPUT = 'playlist-chat:unchecked-input';
@@ -99,8 +100,7 @@ function unknownBody(request: InputRequest, accepted: ReadonlySet<string>, probl
   const body = request.body;
   if (body === undefined) {
     // Not parsed (an app without a body parser, like the gateway): refuse it unread.
-    const length = request.headers['content-length'];
-    if (request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'))
+    if (hasRequestBody(request.headers))
       problems.push({ field: 'body', reason: 'this endpoint takes no body' });
     return;
   }

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FieldProblem } from './field-problems';
 
 /**
@@ -65,4 +66,24 @@ export function refusal(
   errors: readonly FieldProblem[] = [],
 ): HttpException {
   return new HttpException(refusalBody(status, code, message, errors), status);
+}
+
+/**
+ * Writes `body` as a whole HTTP response straight to `socket` and closes it, for the answers no
+ * ServerResponse exists for (what Node's HTTP parser refuses, a refused WebSocket upgrade).
+ */
+export function endSocketWithRefusal(
+  socket: Duplex,
+  body: RefusalBody,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const json = JSON.stringify(body);
+  const lines = [
+    `HTTP/1.1 ${body.statusCode} ${body.error}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(json)}`,
+    'connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${json}`);
 }

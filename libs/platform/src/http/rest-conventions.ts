@@ -10,7 +10,8 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { CatalogueErrorFilter } from './catalogue-error.filter';
 import { DeclaredInputGuard } from './declared-input.guard';
-import { refusal, refusalBody } from './refusal';
+import { hasRequestBody } from './has-body';
+import { endSocketWithRefusal, refusal, refusalBody } from './refusal';
 
 /** The part of Nest's Express adapter used here. */
 interface BodyParserHost {
@@ -89,10 +90,8 @@ export function refuseBodiesOtherThanJson(
   _response: ServerResponse,
   next: (error?: unknown) => void,
 ): void {
-  const headers = request.headers;
-  const length = headers['content-length'];
-  if (headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return next();
-  const type = headers['content-type'];
+  if (!hasRequestBody(request.headers)) return next();
+  const type = request.headers['content-type'];
   if (type !== undefined && isJsonMediaType(type)) return next();
   const named = type?.split(';')[0].trim() || 'no content-type';
   next(
@@ -120,16 +119,13 @@ export function answerClientErrorsAsJson(
   server: Server,
   answerHeaders: Readonly<Record<string, string>> = {},
 ): void {
-  const extra = Object.entries(answerHeaders)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
     if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
       socket.destroy();
       return;
     }
     const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
-    const body = JSON.stringify(
+    const body =
       status === 431
         ? refusalBody(
             431,
@@ -142,11 +138,7 @@ export function answerClientErrorsAsJson(
               status,
               status === 408 ? 'request-timeout' : 'payload-too-large',
               STATUS_CODES[status]!,
-            ),
-    );
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`,
-    );
+            );
+    endSocketWithRefusal(socket, body, answerHeaders);
   });
 }

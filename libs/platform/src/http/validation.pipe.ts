@@ -1,7 +1,8 @@
-import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type HttpException } from '@nestjs/common';
 import { bodyShapeProblem, DEFAULT_MAX_JSON_DEPTH } from './body-shape';
 import type { ErrorCatalogue } from './catalogue-error';
 import { describeProblems, fieldProblems, type FieldProblem } from './field-problems';
+import { refusal } from './refusal';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** The code `createValidationPipe` answers with; every app's catalogue includes it. */
@@ -27,15 +28,8 @@ export function createValidationPipe(maxDepth = DEFAULT_MAX_JSON_DEPTH): Validat
 }
 
 /** The 400 `invalid-payload` refusal naming each problem, as the pipe and `DeclaredInputGuard` answer it. */
-export function invalidPayload(problems: readonly FieldProblem[]): BadRequestException {
-  return new BadRequestException({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'invalid-payload',
-    message: describeProblems(problems),
-    errors: problems,
-  });
-}
+export const invalidPayload = (problems: readonly FieldProblem[]): HttpException =>
+  refusal(400, 'invalid-payload', describeProblems(problems), problems);
 
 /**
  * Refuses, with the same 400 shape, what class-transformer would mishandle before it sees it:

@@ -73,8 +73,7 @@ export class ChatService {
     caller: Identity,
     dto: SendMessageDto,
   ): Promise<{ result: ChatMessage; stored: boolean }> {
-    this.checkContent(dto.content);
-    await this.access.member(dto.roomId, caller.uid);
+    await this.checkSend(caller, dto);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
     this.sendLimit.take(caller.uid);
     const { message, duplicate } = await this.feed.post({

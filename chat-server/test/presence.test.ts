@@ -4,7 +4,8 @@ import type { DeviceEvent, NotificationEvent, PresenceState } from '@playlist-ch
 import { ConfigError, ManualClock, type Env, type EventSubscription } from '@playlist-chat/platform';
 import { sharedInMemoryEventBus } from '@playlist-chat/platform/adapters';
 import { startChatServer, type PresenceQueries } from '@playlist-chat/chat-server';
-import { expectEventually } from '@playlist-chat/platform/testing';
+import { Redis } from 'ioredis';
+import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { freshDataDir, TestChatServer, type PresenceLookupKind, type TestUser } from './support/chat-server';
 import { historyOf, type Api } from './support/http';
 import type { ErrorBody, UserEvent } from './support/shapes';
@@ -940,4 +941,94 @@ describe('when the presence server in this process fails or does not answer', ()
       }
     },
   );
+});
+
+describe('when the presence server loses its state (its Redis comes back empty)', () => {
+  const clock = new ManualClock('2026-05-06T10:00:00.000Z');
+  const devices = watchDevices();
+  let redis: TestRedis;
+  let admin: Redis;
+  let chat: TestChatServer;
+  let other: TestChatServer;
+
+  beforeAll(async () => {
+    await devices.start();
+    redis = await startRedisServer();
+    admin = new Redis(redis.url);
+    chat = await TestChatServer.start(
+      { ...NO_HEARTBEATS, CHAT_HOUSEKEEPING_INTERVAL_MS: '20', ROOM_IDLE_MINUTES: '60' },
+      {
+        clock,
+        // Devices outlive the idle hour here, so only connects and disconnects decide.
+        presence: presenceEnv({
+          PRESENCE_STORE: 'redis',
+          REDIS_URL: redis.url,
+          PRESENCE_DEVICE_TTL_SECONDS: String(DAY_MS / 1000),
+        }),
+      },
+    );
+    other = await chat.startAnother();
+  });
+  afterAll(async () => {
+    await other?.close();
+    await chat?.close();
+    admin?.disconnect();
+    await redis?.stop();
+    await devices.stop();
+  });
+
+  const status = async (api: Api, roomId: string) => (await api.get(`/api/v1/presence/${roomId}/on`)).status;
+
+  it('a join tells it the room again: every member, and who is on on every instance', async () => {
+    const { owner, room, lists } = await watchedRoom(chat);
+    const carol = await other.user({ nickName: 'Carol' });
+    const { client: carolClient } = await other.member(room.id, carol);
+    await carolClient.subscribe(`/chat/topic/room/${room.id}`); // on, through the other instance
+    const dave = await chat.user({ nickName: 'Dave' });
+    const { client: daveClient } = await chat.member(room.id, dave);
+    await daveClient.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', dave.uid)).toHaveLength(1),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await expectEventually(async () => expect(await listed(lists, room.id, 'off')).toEqual([dave.uid]));
+    expect(await listed(lists, room.id, 'on')).toEqual([carol.uid, owner.uid]);
+
+    await admin.flushall();
+    expect(await status(lists, room.id)).toBe(404);
+
+    // A client reconnecting after the loss joins again, as the web client does.
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob);
+    await expectEventually(async () =>
+      expect(await listed(lists, room.id, 'on')).toEqual([bob.uid, carol.uid, owner.uid]),
+    );
+    expect(await listed(lists, room.id, 'off')).toEqual([dave.uid]);
+  });
+
+  it('idle clean-up closes no room it cannot see into, and tells the room again', async () => {
+    const owner = await chat.user({ nickName: 'Owner' });
+    const room = await chat.createRoom(owner);
+    const bob = await chat.user({ nickName: 'Bob' });
+    const { client } = await chat.member(room.id, bob); // joined, subscribed to nothing
+    const lists = chat.presenceApi(bob);
+    await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toEqual([bob.uid]));
+
+    await admin.flushall();
+    clock.advance(61 * 60_000);
+    // Without a join, the clean-up pass alone brings the room back to the presence server.
+    await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toEqual([bob.uid]));
+    expect(await listed(lists, room.id, 'off')).toEqual([owner.uid]);
+    expect((await owner.api.get(`/v1/api/rooms/${room.id}`)).status).toBe(200);
+
+    // Once it can see again, the clean-up closes the room when nobody is on.
+    await client.disconnect();
+    await expectEventually(() =>
+      expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
+    );
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await expectEventually(async () =>
+      expect((await owner.api.get(`/v1/api/rooms/${room.id}`)).status).toBe(404),
+    );
+  });
 });

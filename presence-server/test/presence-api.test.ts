@@ -373,25 +373,59 @@ describe('presence server over HTTP (memory store, in-process bus)', () => {
       const { roomId, tokens } = await room();
       expect(await api.member(roomId, 'bob')).toEqual({
         status: 200,
-        body: { roomId, uid: 'bob', roomExists: true, member: true, state: 'off', mayChat: true },
+        body: {
+          roomId,
+          uid: 'bob',
+          roomExists: true,
+          rosterKnown: true,
+          member: true,
+          state: 'off',
+          mayChat: true,
+        },
       });
       // A joiner the presence server has not heard of yet may still chat; membership is the chat server's call.
       expect((await api.member(roomId, 'erin')).body).toEqual({
         roomId,
         uid: 'erin',
         roomExists: true,
+        rosterKnown: true,
         member: false,
         state: 'off',
         mayChat: true,
       });
       expect((await api.member(randomUUID(), 'bob')).body).toMatchObject({
         roomExists: false,
+        rosterKnown: false,
         member: false,
         mayChat: true,
       });
 
       await api.turn('off', tokens.bob, { roomId });
       expect((await api.member(roomId, 'bob')).body).toMatchObject({ member: true, mayChat: false });
+    });
+
+    it('says a room first heard of from a join may lack members, until the chat server resends its roster', async () => {
+      // What a presence server that lost its state hears next: a join to a room it never saw opened.
+      const roomId = randomUUID();
+      await harness.roomEvent(events.joined(roomId, 'bob', 'Bob'));
+      await expectEventually(async () =>
+        expect(await api.summary(roomId)).toEqual({
+          roomId,
+          roomExists: true,
+          rosterKnown: false,
+          memberCount: 1,
+          onCount: 0,
+        }),
+      );
+      expect((await api.member(roomId, 'bob')).body).toMatchObject({ roomExists: true, rosterKnown: false });
+
+      await harness.roomEvent(events.joined(roomId, 'alice', 'Alice'));
+      await harness.roomEvent(events.rosterResent(roomId));
+      await expectEventually(async () =>
+        expect(await api.summary(roomId)).toMatchObject({ rosterKnown: true, memberCount: 2 }),
+      );
+      expect((await api.member(roomId, 'bob')).body).toMatchObject({ rosterKnown: true });
+      expect(await api.summary(randomUUID())).toMatchObject({ roomExists: false, rosterKnown: false });
     });
   });
 });

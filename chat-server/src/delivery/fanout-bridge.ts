@@ -11,7 +11,7 @@ import {
   withSyncSpan,
 } from '@playlist-chat/platform';
 import { StompBroker } from '@playlist-chat/stomp';
-import { ChatEvents } from '../domain-events/chat-events';
+import { ChatEvents, type MemberDeparted, type MemberRecount } from '../domain-events/chat-events';
 import { roomIdOfTopic, roomTopic, USER_EVENTS } from './destinations';
 import { RoomSequencer } from './room-sequencer';
 import type { UserEvent } from './user-events';
@@ -21,6 +21,7 @@ const USER_PREFIX = userChannel('');
 /** First lines of user-channel payloads that tell every instance about a room the user left, instead of carrying an event. */
 const END_ROOM = 'end-room:'; // exit or eviction: their subscriptions to the room end too
 const LEFT_ROOM = 'left-room:'; // leave for now
+const RECOUNT_ROOM = 'recount-room:'; // the presence server lost the room: announce their sessions in it again
 
 /**
  * Joins the cross-instance RoomFanout to this instance's STOMP sessions. Room and user payloads
@@ -32,7 +33,9 @@ const LEFT_ROOM = 'left-room:'; // leave for now
  * line's place in its room) lets `RoomSequencer` hand lines on in the room's order and fill a
  * gap from the store. On a user channel the first line may instead be `end-room:{roomId}` or
  * `left-room:{roomId}` (no body): that user exited or left the room, and every instance acts on
- * it (`member.departed`; after an exit, the end of their subscriptions to it).
+ * it (`member.departed`; after an exit, the end of their subscriptions to it). Or
+ * `recount-room:{roomId}`: the presence server lost the room, and every instance announces that
+ * user's sessions in it again (`member.recount`).
  *
  * With tracing on, a stored line's first line carries the publisher's `traceparent` as a third
  * field (`{messageId} {seq} {traceparent}`), so the receiving instances' `room fan-out receive`
@@ -113,6 +116,11 @@ export class FanoutBridge implements OnModuleInit {
     await this.fanout.publish(userChannel(uid), `${control}\n`);
   }
 
+  /** The presence server lost the room: every instance where `uid` is connected announces their sessions in it again. */
+  recountEverywhere(uid: string, roomId: string): Promise<void> {
+    return this.tellEveryInstance(uid, `${RECOUNT_ROOM}${roomId}`);
+  }
+
   /**
    * To this instance's subscribers of the room only, for events every instance receives on
    * its own (PRESENCE from `presence.changes`): going through the fan-out would deliver them
@@ -149,9 +157,15 @@ export class FanoutBridge implements OnModuleInit {
 
   private departed(uid: string, roomId: string, forGood: boolean): void {
     if (forGood) this.broker.endSubscriptions(uid, roomTopic(roomId));
+    this.tellHere({ type: 'member.departed', roomId, uid, forGood });
+  }
+
+  private tellHere(event: MemberDeparted | MemberRecount): void {
     this.events
-      .emit({ type: 'member.departed', roomId, uid, forGood })
-      .catch((error: unknown) => this.logger.error(`member.departed for ${roomId} failed: ${String(error)}`));
+      .emit(event)
+      .catch((error: unknown) =>
+        this.logger.error(`${event.type} for ${event.roomId} failed: ${String(error)}`),
+      );
   }
 
   private readonly lineDeliverers = new Map<string, (id: string, body: string) => void>();
@@ -203,6 +217,8 @@ export class FanoutBridge implements OnModuleInit {
       const uid = channel.slice(USER_PREFIX.length);
       if (sequence.startsWith(END_ROOM)) this.departed(uid, sequence.slice(END_ROOM.length), true);
       else if (sequence.startsWith(LEFT_ROOM)) this.departed(uid, sequence.slice(LEFT_ROOM.length), false);
+      else if (sequence.startsWith(RECOUNT_ROOM))
+        this.tellHere({ type: 'member.recount', roomId: sequence.slice(RECOUNT_ROOM.length), uid });
       else this.broker.sendToUser(uid, USER_EVENTS, { body });
     }
   }

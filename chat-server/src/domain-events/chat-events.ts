@@ -49,6 +49,16 @@ export interface MemberDeparted {
   readonly forGood: boolean;
 }
 
+/**
+ * On this instance: the presence server lost a room's state, so the member's sessions here that
+ * count in the room are to be announced again (told on every instance, through the fan-out).
+ */
+export interface MemberRecount {
+  readonly type: 'member.recount';
+  readonly roomId: string;
+  readonly uid: string;
+}
+
 /** A member's chat line was stored (committed and published; not for a resend of a stored one). */
 export interface LineStored {
   readonly type: 'line.stored';
@@ -56,7 +66,14 @@ export interface LineStored {
 }
 
 export type ChatEvent =
-  RoomOpened | RoomClosed | MemberJoined | MemberExited | MemberLeft | MemberDeparted | LineStored;
+  | RoomOpened
+  | RoomClosed
+  | MemberJoined
+  | MemberExited
+  | MemberLeft
+  | MemberDeparted
+  | MemberRecount
+  | LineStored;
 type Handler<E extends ChatEvent> = (event: E) => Promise<void> | void;
 type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, { type: T }>;
 

@@ -85,6 +85,7 @@ export class BusDevicePresence
     this.events.on('member.departed', ({ uid, roomId, forGood }) =>
       forGood ? this.exited(uid, roomId) : this.left(uid, roomId),
     );
+    this.events.on('member.recount', ({ uid, roomId }) => this.recount(uid, roomId));
   }
 
   onApplicationBootstrap(): void {
@@ -153,6 +154,16 @@ export class BusDevicePresence
   private async exited(uid: string, roomId: string): Promise<void> {
     const sessions = [...(this.sessionsOfUser.get(uid) ?? [])];
     await Promise.all(sessions.map((tracked) => this.stopCounting(tracked, roomId)));
+  }
+
+  /**
+   * The presence server lost the room (RosterResync): the member's sessions here that count in
+   * it are announced again. A heart-beat cannot bring them back: it only refreshes devices the
+   * presence server still knows.
+   */
+  private async recount(uid: string, roomId: string): Promise<void> {
+    const counting = [...(this.sessionsOfUser.get(uid) ?? [])].filter((tracked) => roomOf(tracked, roomId));
+    await Promise.all(counting.map((tracked) => this.announceConnected(tracked, roomId)));
   }
 
   async disconnected(session: ChatSession): Promise<void> {

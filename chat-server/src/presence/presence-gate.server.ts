@@ -5,6 +5,7 @@ import { roomTopic } from '../delivery/destinations';
 import { MayChatCache } from './may-chat-cache';
 import { PresenceLookup } from './presence-lookup.port';
 import { PresenceGate, type ChatPermission } from './presence-gate.port';
+import { RosterResync } from './roster-resync';
 
 /** Members whose permission this instance remembers (about 100 bytes each). */
 const MAX_REMEMBERED = 100_000;
@@ -23,6 +24,9 @@ const RETRY_LOOKUP_AFTER_MS = 5_000;
  * the member's own choice, so letting them chat harms nobody, while refusing would stop every
  * conversation whenever the presence server is away. Idle clean-up takes the opposite side:
  * an unknown answer counts as "someone is on", so no room is closed on a guess.
+ *
+ * The chat server asks only about rooms live here: an answer that the presence server does not
+ * know the room means it lost its state, and the room is told again (RosterResync).
  */
 @Injectable()
 export class ServerPresenceGate extends PresenceGate {
@@ -32,6 +36,7 @@ export class ServerPresenceGate extends PresenceGate {
     private readonly lookup: PresenceLookup,
     private readonly broker: StompBroker,
     private readonly clock: Clock,
+    private readonly resync: RosterResync,
   ) {
     super();
   }
@@ -50,6 +55,10 @@ export class ServerPresenceGate extends PresenceGate {
   async anyoneOnline(roomId: string): Promise<boolean> {
     if (this.broker.hasSubscribers(roomTopic(roomId))) return true;
     const summary = await this.lookup.roomSummary(roomId);
+    if (summary && lostTrackOf(summary)) {
+      this.resync.request(roomId);
+      return true; // who is on is unknown until the room is told again: close it on a later pass
+    }
     return summary === null || summary.onCount > 0;
   }
 
@@ -61,6 +70,7 @@ export class ServerPresenceGate extends PresenceGate {
   private async ask(roomId: string, uid: string): Promise<ChatPermission> {
     const stamp = this.known.stampOf(roomId, uid);
     const status = await this.lookup.memberStatus(roomId, uid);
+    if (status && lostTrackOf(status)) this.resync.request(roomId);
     if (status) {
       return {
         mayChat: this.known.fromLookup(roomId, uid, status.mayChat, stamp),
@@ -77,3 +87,11 @@ export class ServerPresenceGate extends PresenceGate {
     return this.clock.now().getTime();
   }
 }
+
+/**
+ * The presence server does not know the room, or knows it only from events after its opening.
+ * The chat server asks only about rooms live here, so it lost its state. `=== false`: a presence
+ * server older than `rosterKnown` leaves it out, and is only asked again for a room it lost.
+ */
+const lostTrackOf = (answer: { roomExists: boolean; rosterKnown?: boolean }): boolean =>
+  !answer.roomExists || answer.rosterKnown === false;

@@ -5,6 +5,8 @@ import type { MemberPresenceStatus } from '@playlist-chat/contracts';
 export interface RoomPresenceSummary {
   readonly roomId: string;
   readonly roomExists: boolean;
+  /** False while the presence server knows the room only from events after its opening (`MemberPresenceStatus.rosterKnown`). */
+  readonly rosterKnown: boolean;
   readonly memberCount: number;
   readonly onCount: number;
 }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { ChatSettings } from '../config/chat.settings';
 import { DeliveryModule } from '../delivery/delivery.module';
+import { RoomStoreModule } from '../room-store/room-store.module';
 import { BusDevicePresence } from './device-presence.bus';
 import { NoDevicePresence } from './device-presence.none';
 import { DevicePresence } from './device-presence.port';
@@ -13,6 +14,7 @@ import { HttpPresenceLookup } from './presence-lookup.http';
 import { InProcessPresenceLookup } from './presence-lookup.in-process';
 import { PresenceLookup, PresenceQueries } from './presence-lookup.port';
 import { PresenceRelay } from './presence-relay';
+import { RosterResync } from './roster-resync';
 
 /** Settings are validated when loaded, so this only runs if a new mode was added without a case. */
 function unknownMode(value: never): never {
@@ -40,6 +42,7 @@ function presenceAdapters(
         ServerPresenceGate,
         { provide: PresenceGate, useExisting: ServerPresenceGate },
         PresenceRelay,
+        RosterResync,
         OffMembers,
         OfflineNotifier,
         { provide: DevicePresence, useClass: BusDevicePresence },
@@ -68,7 +71,7 @@ export class PresenceModule {
   static forRoot(mode: ChatSettings['presence'], inProcess?: PresenceQueries): DynamicModule {
     return {
       module: PresenceModule,
-      imports: [DeliveryModule],
+      imports: [DeliveryModule, RoomStoreModule],
       providers: presenceAdapters(mode, inProcess),
       exports: [PresenceGate, DevicePresence],
     };

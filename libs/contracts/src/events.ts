@@ -23,7 +23,13 @@ export type RoomEvent =
   | EventEnvelope<'room.opened', { roomId: string; roomName: string; owner: MemberRef }>
   | EventEnvelope<'room.member-joined', { roomId: string; member: MemberRef }>
   | EventEnvelope<'room.member-exited', { roomId: string; uid: string; reason: 'exit' | 'evicted' }>
-  | EventEnvelope<'room.closed', { roomId: string }>;
+  | EventEnvelope<'room.closed', { roomId: string }>
+  /**
+   * Every member of the live room was just sent again as `room.member-joined`: the presence
+   * server had answered that it did not know the room, or knew it only from events after its
+   * opening (it lost its state), so its roster of the room is whole again from here.
+   */
+  | EventEnvelope<'room.roster-resent', { roomId: string }>;
 
 /**
  * A device (one STOMP session) of a member coming or going in a room, published by the chat
@@ -70,6 +76,11 @@ export interface MemberPresenceStatus {
   readonly uid: string;
   /** Whether the room is known to the presence server (opened and not closed). */
   readonly roomExists: boolean;
+  /**
+   * False when the presence server knows the room only from events after its opening (it lost
+   * its state), so members may be missing from its roster: the chat server sends them again.
+   */
+  readonly rosterKnown: boolean;
   /** Whether `uid` is on the presence server's copy of the roster (it may lag the chat server's). */
   readonly member: boolean;
   readonly state: PresenceState;

@@ -60,6 +60,8 @@ export class PresenceEventsConsumer implements OnApplicationBootstrap, OnModuleD
         return this.announce(await this.store.removeMember(event.payload.roomId, event.payload.uid, now));
       case 'room.closed':
         return this.store.closeRoom(event.payload.roomId);
+      case 'room.roster-resent':
+        return this.store.markRosterKnown(event.payload.roomId);
     }
   }
 
@@ -104,6 +106,7 @@ const knownTypes = new Set<string>([
   'room.member-joined',
   'room.member-exited',
   'room.closed',
+  'room.roster-resent',
   'presence.device-connected',
   'presence.device-disconnected',
   'presence.devices-heartbeat',

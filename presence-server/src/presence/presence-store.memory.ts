@@ -15,6 +15,8 @@ import { PresenceStore, type PresenceStoreOptions } from './presence-store.port'
 interface RoomRecord {
   /** False for a room known only from early device events (not opened yet, or closed). */
   open: boolean;
+  /** The roster is whole: opened here, or resent (false when first heard of from a join). */
+  rosterKnown: boolean;
   /** uid → nickName. */
   readonly members: Map<string, string>;
   readonly appearOffline: Set<string>;
@@ -44,6 +46,7 @@ export class InMemoryPresenceStore extends PresenceStore {
   }
 
   async openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]> {
+    this.room(roomId).rosterKnown = true;
     return this.addMember(roomId, owner, now);
   }
 
@@ -63,6 +66,11 @@ export class InMemoryPresenceStore extends PresenceStore {
     if (room.reported.get(uid) === ON_REPORT) this.onCount -= 1;
     room.reported.delete(uid);
     return [{ roomId, uid, nickName, state: 'off', mayChat: false, cause: 'membership' }];
+  }
+
+  async markRosterKnown(roomId: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room?.open) room.rosterKnown = true;
   }
 
   async closeRoom(roomId: string): Promise<void> {
@@ -157,11 +165,17 @@ export class InMemoryPresenceStore extends PresenceStore {
     return this.rooms.get(roomId)?.open ?? false;
   }
 
+  async rosterKnown(roomId: string): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    return (room?.open ?? false) && room!.rosterKnown;
+  }
+
   async getMember(roomId: string, uid: string, now: Date): Promise<MemberLookup> {
     const room = this.rooms.get(roomId);
-    if (!room?.open) return { roomExists: false, member: null, appearOffline: false };
+    if (!room?.open) return { roomExists: false, rosterKnown: false, member: null, appearOffline: false };
     return {
       roomExists: true,
+      rosterKnown: room.rosterKnown,
       member: this.view(room, uid, now.getTime()),
       appearOffline: room.appearOffline.has(uid),
     };
@@ -197,6 +211,7 @@ export class InMemoryPresenceStore extends PresenceStore {
     if (!room) {
       room = {
         open: false,
+        rosterKnown: false,
         members: new Map(),
         appearOffline: new Set(),
         devices: new Map(),

@@ -35,8 +35,14 @@ export abstract class PresenceStore {
   /** Opens the room (idempotent) with its owner on the roster. */
   abstract openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]>;
 
-  /** Adds or renames a member; opens the room if its `opened` event was not seen. */
+  /**
+   * Adds or renames a member; opens the room if its `opened` event was not seen, with a roster
+   * that is not known to be whole (`rosterKnown` false) until `markRosterKnown`.
+   */
   abstract addMember(roomId: string, member: RosterMember, now: Date): Promise<PresenceChange[]>;
+
+  /** The chat server sent every member again (`room.roster-resent`): the roster is whole. Nothing for an unknown room. */
+  abstract markRosterKnown(roomId: string): Promise<void>;
 
   /** Removes a member for good and forgets their choice; their devices lapse on their own. */
   abstract removeMember(roomId: string, uid: string, now: Date): Promise<PresenceChange[]>;
@@ -77,6 +83,14 @@ export abstract class PresenceStore {
   abstract turnOff(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome>;
 
   abstract roomExists(roomId: string): Promise<boolean>;
+
+  /**
+   * Whether the room's roster is whole: the room was opened (`openRoom`) or its roster resent
+   * (`markRosterKnown`) since this store last lost its state. False for an unknown room, and for
+   * one opened by a later event (`addMember`): the store lost the room (a restart of the memory
+   * store, a Redis without its data) and the chat server is to send its members again.
+   */
+  abstract rosterKnown(roomId: string): Promise<boolean>;
 
   abstract getMember(roomId: string, uid: string, now: Date): Promise<MemberLookup>;
 

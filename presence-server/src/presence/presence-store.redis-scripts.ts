@@ -8,7 +8,8 @@ import { API_LEASE_DEVICE_ID, graceEntry } from './presence.model';
  *
  * Layout, with R = `${prefix}room:${roomId.length}:${roomId}` (length-prefixed so no room id
  * can collide with another's keys):
- *   R              string "1"              the room is open
+ *   R              string "1" / "partial"  the room is open; "partial": first heard of from a join,
+ *                                          so its roster may lack members (until it is resent)
  *   R:members      hash uid → nickName     roster
  *   R:offline      set of uid              members who chose to appear offline
  *   R:reported     hash uid → "on:true"…   last reported (state, mayChat); absent = "off:true"
@@ -78,10 +79,10 @@ local function choiceResult(room, uid)
 end
 `;
 
-/** ARGV 5 roomId, 6 uid, 7 nickName. */
+/** ARGV 5 roomId, 6 uid, 7 nickName, 8 "opened" when the room is being opened (its roster starts whole). */
 const addMember = `
 local room, uid = ARGV[5], ARGV[6]
-redis.call('SET', roomKey(room), '1')
+if ARGV[8] == 'opened' then redis.call('SET', roomKey(room), '1') else redis.call('SET', roomKey(room), 'partial', 'NX') end
 redis.call('HSET', roomKey(room) .. ':members', uid, ARGV[7])
 settle(room, uid, 'membership')
 return changes

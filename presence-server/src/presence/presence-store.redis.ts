@@ -43,11 +43,16 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]> {
-    return this.addMember(roomId, owner, now);
+    return changesOf(await this.run('addMember', now, [roomId, owner.uid, owner.nickName, 'opened']));
   }
 
   async addMember(roomId: string, member: RosterMember, now: Date): Promise<PresenceChange[]> {
-    return changesOf(await this.run('addMember', now, [roomId, member.uid, member.nickName]));
+    return changesOf(await this.run('addMember', now, [roomId, member.uid, member.nickName, 'joined']));
+  }
+
+  /** Only a room that exists (XX): a room closed meanwhile stays closed. */
+  async markRosterKnown(roomId: string): Promise<void> {
+    await this.redis.set(presenceKeys.room(this.options.keyPrefix, roomId), OPENED, 'XX');
   }
 
   async removeMember(roomId: string, uid: string, now: Date): Promise<PresenceChange[]> {
@@ -103,23 +108,27 @@ export class RedisPresenceStore extends PresenceStore {
     return (await this.redis.exists(presenceKeys.room(this.options.keyPrefix, roomId))) === 1;
   }
 
+  async rosterKnown(roomId: string): Promise<boolean> {
+    return isWhole(await this.redis.get(presenceKeys.room(this.options.keyPrefix, roomId)));
+  }
+
   async getMember(roomId: string, uid: string, now: Date): Promise<MemberLookup> {
     const prefix = this.options.keyPrefix;
-    const [exists, nickName, offline, liveDevices] = await exec(
+    const [opened, nickName, offline, liveDevices] = await exec(
       this.redis
         .multi()
-        .exists(presenceKeys.room(prefix, roomId))
+        .get(presenceKeys.room(prefix, roomId))
         .hget(presenceKeys.members(prefix, roomId), uid)
         .sismember(presenceKeys.offline(prefix, roomId), uid)
         .zcount(presenceKeys.devices(prefix, roomId, uid), `(${now.getTime()}`, '+inf'),
     );
-    if (exists !== 1) return { roomExists: false, member: null, appearOffline: false };
+    if (opened === null) return { roomExists: false, rosterKnown: false, member: null, appearOffline: false };
     const mayChat = offline !== 1;
     const member: MemberPresence | null =
       typeof nickName === 'string'
         ? { uid, nickName, mayChat, state: stateOf(mayChat, (liveDevices as number) > 0) }
         : null;
-    return { roomExists: true, member, appearOffline: !mayChat };
+    return { roomExists: true, rosterKnown: isWhole(opened), member, appearOffline: !mayChat };
   }
 
   async listStates(roomId: string, now: Date): Promise<MemberPresence[] | null> {
@@ -180,6 +189,11 @@ export class RedisPresenceStore extends PresenceStore {
 }
 
 const stateOf = (mayChat: boolean, live: boolean): PresenceState => (mayChat && live ? 'on' : 'off');
+
+/** The room key's value once its roster is whole (see the layout in presence-store.redis-scripts.ts). */
+const OPENED = '1';
+/** Any value but "partial": keys written before rooms could be partial hold "1" too. */
+const isWhole = (value: unknown): boolean => value !== null && value !== undefined && value !== 'partial';
 
 async function exec(transaction: ReturnType<Redis['multi']>): Promise<unknown[]> {
   const results = await transaction.exec();

@@ -31,6 +31,8 @@ export type ChoiceOutcome =
 /** A member's presence as the chat server asks for it on join (see `GET /internal/v1/presence/...`). */
 export interface MemberLookup {
   readonly roomExists: boolean;
+  /** False for a room known only from events after its opening (see `PresenceStore.rosterKnown`). */
+  readonly rosterKnown: boolean;
   /** Null when `uid` is not (yet) on the room's roster. */
   readonly member: MemberPresence | null;
   /** True when the member chose to appear offline; kept until they turn on again or leave the room. */

@@ -65,6 +65,7 @@ export class PresenceService {
         roomId,
         uid,
         roomExists: lookup.roomExists,
+        rosterKnown: lookup.rosterKnown,
         member: lookup.member !== null,
         state: lookup.member?.state ?? 'off',
         mayChat: !lookup.appearOffline,
@@ -74,10 +75,14 @@ export class PresenceService {
 
   summary(roomId: string): Promise<RoomPresenceSummaryDto> {
     return presenceSpan('summary', {}, async () => {
-      const members = await this.store.listStates(roomId, this.clock.now());
+      const [members, rosterKnown] = await Promise.all([
+        this.store.listStates(roomId, this.clock.now()),
+        this.store.rosterKnown(roomId),
+      ]);
       return {
         roomId,
         roomExists: members !== null,
+        rosterKnown: members !== null && rosterKnown,
         memberCount: members?.length ?? 0,
         onCount: members?.filter((member) => member.state === 'on').length ?? 0,
       };

@@ -48,8 +48,10 @@ export function presenceStoreContract(
         opened.push(store);
         expect(await store.roomExists('never-opened')).toBe(false);
         expect(await store.listStates('never-opened', T0)).toBeNull();
+        expect(await store.rosterKnown('never-opened')).toBe(false);
         expect(await store.getMember('never-opened', 'alice', T0)).toEqual({
           roomExists: false,
+          rosterKnown: false,
           member: null,
           appearOffline: false,
         });
@@ -62,6 +64,7 @@ export function presenceStoreContract(
         expect(await store.openRoom(roomId, alice, T0)).toEqual([]);
         expect(await store.openRoom(roomId, alice, T0)).toEqual([]);
         expect(await store.roomExists(roomId)).toBe(true);
+        expect(await store.rosterKnown(roomId)).toBe(true);
         expect(await store.listStates(roomId, T0)).toEqual([
           { uid: 'alice', nickName: 'Alice', state: 'off', mayChat: true },
         ]);
@@ -99,6 +102,27 @@ export function presenceStoreContract(
         await store.addMember(roomId, bob, T0);
         expect(await store.roomExists(roomId)).toBe(true);
         expect(stateOf(await store.listStates(roomId, T0), 'bob')).toBe('off');
+      });
+
+      it('knows a room first heard of from a join only in part, until its roster is resent', async () => {
+        const store = await makeStore({ deviceTtlMs: TTL_MS });
+        opened.push(store);
+        const roomId = randomUUID();
+        await store.markRosterKnown(roomId); // an unknown room stays unknown
+        expect(await store.roomExists(roomId)).toBe(false);
+
+        await store.addMember(roomId, bob, T0);
+        expect(await store.rosterKnown(roomId)).toBe(false);
+        expect((await store.getMember(roomId, 'bob', T0)).rosterKnown).toBe(false);
+        await store.addMember(roomId, alice, T0); // the resent roster
+        await store.markRosterKnown(roomId);
+        expect(await store.rosterKnown(roomId)).toBe(true);
+        expect((await store.getMember(roomId, 'alice', T0)).rosterKnown).toBe(true);
+        await store.addMember(roomId, { uid: 'carol', nickName: 'Carol' }, T0); // a later join keeps it whole
+        expect(await store.rosterKnown(roomId)).toBe(true);
+
+        await store.closeRoom(roomId);
+        expect(await store.rosterKnown(roomId)).toBe(false);
       });
 
       it('reports a leaving member once as off and not allowed to chat, and forgets their choice', async () => {
@@ -332,6 +356,7 @@ export function presenceStoreContract(
         ]);
         expect(await store.getMember(roomId, 'alice', at(1))).toEqual({
           roomExists: true,
+          rosterKnown: true,
           appearOffline: true,
           member: { uid: 'alice', nickName: 'Alice', state: 'off', mayChat: false },
         });

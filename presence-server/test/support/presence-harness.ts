@@ -105,6 +105,8 @@ export const events = {
   exited: (roomId: string, uid: string): RoomEvent =>
     makeEvent<RoomOf<'room.member-exited'>>('room.member-exited', { roomId, uid, reason: 'exit' }),
   closed: (roomId: string): RoomEvent => makeEvent<RoomOf<'room.closed'>>('room.closed', { roomId }),
+  rosterResent: (roomId: string): RoomEvent =>
+    makeEvent<RoomOf<'room.roster-resent'>>('room.roster-resent', { roomId }),
   connected: (roomId: string, uid: string, deviceId: string): DeviceEvent =>
     makeEvent<DeviceOf<'presence.device-connected'>>('presence.device-connected', { roomId, uid, deviceId }),
   disconnected: (roomId: string, uid: string, deviceId: string): DeviceEvent =>
@@ -148,6 +150,10 @@ export function presenceApi(baseUrl: string) {
     },
     turn: (state: 'on' | 'off', token: string | undefined, body: unknown) =>
       call('PATCH', `/api/v1/presence/${state}`, token, body),
+    summary: async (roomId: string) =>
+      (await fetch(`${baseUrl}/internal/v1/presence/${encodeURIComponent(roomId)}`)).json() as Promise<
+        Record<string, unknown>
+      >,
     member: (roomId: string, uid: string, headers: Record<string, string> = {}) =>
       fetch(
         `${baseUrl}/internal/v1/presence/${encodeURIComponent(roomId)}/members/${encodeURIComponent(uid)}`,

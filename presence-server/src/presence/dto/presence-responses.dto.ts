@@ -60,6 +60,12 @@ export class MemberPresenceStatusDto implements MemberPresenceStatus {
   readonly roomExists!: boolean;
 
   @ApiProperty({
+    description:
+      'False while the presence server knows the room only from events after its opening (it lost its state): its roster may lack members until the chat server sends them again',
+  })
+  readonly rosterKnown!: boolean;
+
+  @ApiProperty({
     description: "Whether uid is on the presence server's roster (may lag the chat server by an event)",
   })
   readonly member!: boolean;
@@ -78,6 +84,12 @@ export class RoomPresenceSummaryDto {
 
   @ApiProperty()
   readonly roomExists!: boolean;
+
+  @ApiProperty({
+    description:
+      'False while the presence server knows the room only from events after its opening (it lost its state): its roster may lack members until the chat server sends them again',
+  })
+  readonly rosterKnown!: boolean;
 
   @ApiProperty({ description: 'Members on the roster' })
   readonly memberCount!: number;

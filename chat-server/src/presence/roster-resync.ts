@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
+import { Clock, EventBus, RecentMap } from '@playlist-chat/platform';
+import { FanoutBridge } from '../delivery/fanout-bridge';
+import { RoomStore } from '../room-store/room-store.port';
+
+/** One instance tells a room again at most this often: a burst of joins to it asks once. */
+const RESYNC_EVERY_MS = 30_000;
+/** Rooms whose last resync this instance remembers. */
+const MAX_ROOMS = 10_000;
+
+/**
+ * Tells the presence server a live room again after it answered that it does not know it: it
+ * lost its state (the single node's in-memory store on every restart; a Redis that came back
+ * without its data). The room-opening events are long gone from the log, and a member's join
+ * again changes nothing here, so without this the room stayed unknown to presence for good:
+ * 404 on its lists and on "appear offline", no push for members who are off.
+ *
+ * Every member goes out again as `room.member-joined` on `chat.rooms` (idempotent there: it
+ * opens the room and adds or renames the member), and every instance where a member is
+ * connected announces that member's sessions in the room again (`member.recount` through the
+ * fan-out), so who is on comes back along with who is in. The "appear offline" choices were
+ * the presence server's alone and are lost: those members are on again until they choose again.
+ */
+@Injectable()
+export class RosterResync {
+  private readonly logger = new Logger(RosterResync.name);
+  private readonly resyncedAt = new RecentMap<string, number>(MAX_ROOMS);
+
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly bus: EventBus,
+    private readonly bridge: FanoutBridge,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Starts telling the room again (unless this instance did within RESYNC_EVERY_MS); does not wait for it. */
+  request(roomId: string): void {
+    const now = this.clock.now().getTime();
+    const last = this.resyncedAt.get(roomId);
+    if (last !== undefined && now - last < RESYNC_EVERY_MS) return;
+    this.resyncedAt.set(roomId, now);
+    this.resync(roomId).catch((error: unknown) => {
+      this.resyncedAt.delete(roomId); // the next answer that the room is unknown tries again
+      this.logger.error(`telling the presence server room ${roomId} again failed: ${String(error)}`);
+    });
+  }
+
+  private async resync(roomId: string): Promise<void> {
+    const room = await this.rooms.get(roomId);
+    if (!room || room.closedAt) return;
+    const members = Object.values(room.users);
+    this.logger.warn(
+      `the presence server did not know live room ${roomId}: telling it the room's ${members.length} members again`,
+    );
+    for (const { uid, nickName, profileImage } of members) {
+      const event = makeEvent<Extract<RoomEvent, { type: 'room.member-joined' }>>(
+        'room.member-joined',
+        { roomId, member: { uid, nickName, profileImage } },
+        this.clock.now(),
+      );
+      await this.bus.publish('chat.rooms', roomId, event);
+      await this.bridge.recountEverywhere(uid, roomId);
+    }
+    await this.bus.publish(
+      'chat.rooms',
+      roomId,
+      makeEvent<Extract<RoomEvent, { type: 'room.roster-resent' }>>(
+        'room.roster-resent',
+        { roomId },
+        this.clock.now(),
+      ),
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TokenIssuer } from '@playlist-chat/platform';
+import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { TestStompClient } from '../../chat-server/test/support/stomp-client';
+import { startSingleNode, type SingleNode } from '../src/single-node';
+import { createRoom } from './support/rooms';
+
+const SECRET = 'presence-restart-test-secret-long-enough-for-hs256';
+const issuer = new TokenIssuer({
+  hmacSecret: new TextEncoder().encode(SECRET),
+  rsaPublicKey: null,
+  issuer: null,
+  clockToleranceSeconds: 0,
+});
+
+/**
+ * The single node keeps rooms in SQLite but presence in memory: after a restart the presence
+ * server starts empty while every room is still live. The rooms must come back to it.
+ */
+describe('single node restarted on its data folder: presence learns the rooms again', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'presence-restart-'));
+  let node: SingleNode | undefined;
+
+  afterAll(async () => {
+    await node?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () =>
+    startSingleNode(
+      {
+        GATEWAY_PORT: String(await freePort()),
+        CHAT_PORT: '0',
+        PRESENCE_PORT: '0',
+        DATA_DIR: dataDir,
+        AUTH_JWT_SECRET: SECRET,
+        LOG_LEVEL: 'error',
+      },
+      { print: () => {} },
+    );
+
+  const presence = (path: string, token: string, init: RequestInit = {}) =>
+    fetch(`${node!.presence.url}/api/v1/presence${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+
+  const listed = async (roomId: string, state: 'on' | 'off', token: string) => {
+    const response = await presence(`/${roomId}/${state}`, token);
+    if (response.status !== 200) throw new Error(`GET ${state}: ${response.status}`);
+    return ((await response.json()) as { members: { uid: string }[] }).members.map((member) => member.uid);
+  };
+
+  const joinAs = async (token: string, roomId: string) => {
+    const client = await TestStompClient.connect(`${node!.chat.url.replace(/^http/, 'ws')}/ws-chat`, token);
+    await client.send('/chat/pub/join', { roomId });
+    return client;
+  };
+
+  it('a member joining again after the restart brings back the roster, who is on, and "appear offline"', async () => {
+    const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
+    const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
+    node = await start();
+    const { id: roomId } = await createRoom(
+      node.chat.url,
+      owner,
+      { uid: 'u-owner', userName: 'Owner' },
+      { id: 'pl-restart', name: 'Restart' },
+    );
+    const before = await joinAs(bob, roomId);
+    await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
+    await before.disconnect();
+    await node.close();
+
+    node = await start();
+    expect((await presence(`/${roomId}/off`, owner)).status).toBe(404); // presence started empty
+
+    // Bob's client reconnects and joins again: he is a member already, so no join event goes out.
+    const after = await joinAs(bob, roomId);
+    await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
+    expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
+    const off = await presence('/off', owner, { method: 'PATCH', body: JSON.stringify({ roomId }) });
+    expect(off.status).toBe(200);
+    await after.disconnect();
+  });
+});

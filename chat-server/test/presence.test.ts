@@ -943,7 +943,7 @@ describe('when the presence server in this process fails or does not answer', ()
   );
 });
 
-describe('when the presence server loses its state (its Redis comes back empty)', () => {
+describe('when the presence server loses its state (a room’s keys evicted, or its Redis back empty)', () => {
   const clock = new ManualClock('2026-05-06T10:00:00.000Z');
   const devices = watchDevices();
   let redis: TestRedis;
@@ -979,6 +979,13 @@ describe('when the presence server loses its state (its Redis comes back empty)'
 
   const status = async (api: Api, roomId: string) => (await api.get(`/api/v1/presence/${roomId}/on`)).status;
 
+  /** What an eviction (maxmemory) does to one room: its keys go, the store's other state stays. */
+  async function evict(roomId: string): Promise<void> {
+    const keys = await admin.keys(`presence:room:*:${roomId}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await admin.del(...keys);
+  }
+
   it('a join tells it the room again: every member, and who is on on every instance', async () => {
     const { owner, room, lists } = await watchedRoom(chat);
     const carol = await other.user({ nickName: 'Carol' });
@@ -994,7 +1001,7 @@ describe('when the presence server loses its state (its Redis comes back empty)'
     await expectEventually(async () => expect(await listed(lists, room.id, 'off')).toEqual([dave.uid]));
     expect(await listed(lists, room.id, 'on')).toEqual([carol.uid, owner.uid]);
 
-    await admin.flushall();
+    await evict(room.id);
     expect(await status(lists, room.id)).toBe(404);
 
     // A client reconnecting after the loss joins again, as the web client does.
@@ -1014,7 +1021,7 @@ describe('when the presence server loses its state (its Redis comes back empty)'
     const lists = chat.presenceApi(bob);
     await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toEqual([bob.uid]));
 
-    await admin.flushall();
+    await evict(room.id);
     clock.advance(61 * 60_000);
     // Without a join, the clean-up pass alone brings the room back to the presence server.
     await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toEqual([bob.uid]));
@@ -1030,5 +1037,33 @@ describe('when the presence server loses its state (its Redis comes back empty)'
     await expectEventually(async () =>
       expect((await owner.api.get(`/v1/api/rooms/${room.id}`)).status).toBe(404),
     );
+  });
+
+  it('a Redis back empty makes every instance tell the rooms its sessions are in, and forget the choices it heard', async () => {
+    const { owner, room, watcher, inbox, lists } = await watchedRoom(chat);
+    await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'l1', content: 'a line' });
+    const dave = await other.user({ nickName: 'Dave' });
+    const daveClient = await other.connect(dave);
+    await daveClient.send('/chat/pub/join', { roomId: room.id });
+    await daveClient.subscribe(`/chat/topic/room/${room.id}`); // on, through the other instance only
+    // Carol: a member connected to the other instance, in no room view there, who chose to appear offline.
+    const carol = await other.user({ nickName: 'Carol' });
+    await (await other.member(room.id, carol)).client.disconnect();
+    const carolClient = await other.connect(carol);
+    await chat.presenceApi(carol).patch('/api/v1/presence/off', { roomId: room.id });
+    await expectEventually(() => expect(statesOf(inbox, carol.uid).at(-1)).toBe('off'));
+    clock.advance((GRACE_SECONDS + 1) * 1000);
+    await expectEventually(async () =>
+      expect(await listed(lists, room.id, 'on')).toEqual([dave.uid, owner.uid]),
+    );
+
+    // Nobody joins or leaves, and the room has lines: idle clean-up does not ask about it.
+    await admin.flushall();
+    await expectEventually(async () =>
+      expect(await listed(lists, room.id, 'on')).toEqual([dave.uid, owner.uid]),
+    );
+    expect(await listed(lists, room.id, 'off')).toEqual([carol.uid]);
+    // Her choice went with the data, so no event says so: the instance she is on forgot what it heard.
+    await carolClient.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'c2', content: 'back' });
   });
 });

@@ -39,6 +39,28 @@ describe('presence server on the Redis store (real redis-server)', () => {
     await harness?.close();
   });
 
+  it('tells the chat servers once when its Redis comes back empty (presence.store-reset)', async () => {
+    // A new store is one that lost everything: told once at start.
+    await expectEventually(() => expect(harness.resets).toHaveLength(1));
+    const roomId = randomUUID();
+    await harness.roomEvent(events.opened(roomId, 'alice', 'Alice'));
+    const alice = await harness.tokenFor('alice');
+    await expectEventually(async () => expect(await api.uids(roomId, 'off', alice)).toEqual(['alice']));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // ten sweeps: still one
+    expect(harness.resets).toHaveLength(1);
+
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    await expectEventually(() => expect(harness.resets).toHaveLength(2));
+    expect(harness.resets[1]).toMatchObject({ type: 'presence.store-reset', version: 1, payload: {} });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(harness.resets).toHaveLength(2);
+  });
+
   it('reports the store ready', async () => {
     expect(await (await fetch(`${harness.server.url}/health/ready`)).json()).toMatchObject({
       info: { 'presence-store': { status: 'up' } },

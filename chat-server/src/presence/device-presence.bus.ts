@@ -179,6 +179,13 @@ export class BusDevicePresence
     await Promise.all(rooms.map(({ roomId }) => this.announceDisconnected(tracked, roomId)));
   }
 
+  /** Rooms at least one session here counts in. */
+  countedRooms(): Set<string> {
+    const rooms = new Set<string>();
+    for (const tracked of this.sessions.values()) for (const { roomId } of tracked.rooms) rooms.add(roomId);
+    return rooms;
+  }
+
   /** One event per user: every (device, room) pair of theirs here that the presence server knows is refreshed. */
   async heartbeat(): Promise<void> {
     const byUser = new Map<string, { deviceIds: string[]; roomIds: Set<string> }>();

@@ -47,6 +47,11 @@ export class MayChatCache {
     return mayChat;
   }
 
+  /** The presence server lost every choice: nothing known here holds any more. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Nothing is known and the presence server could not be asked: allow, and ask again after `retryAt`. */
   assume(roomId: string, uid: string, retryAt: number): void {
     const key = keyOf(roomId, uid);

@@ -62,6 +62,11 @@ export class ServerPresenceGate extends PresenceGate {
     return summary === null || summary.onCount > 0;
   }
 
+  /** From `presence.store-reset` (PresenceRelay): the choices it answered before are gone; ask again. */
+  forgetAll(): void {
+    this.known.clear();
+  }
+
   /** From `presence.changed` (PresenceRelay). */
   learn(roomId: string, uid: string, mayChat: boolean): void {
     this.known.fromEvent(roomId, uid, mayChat);

@@ -3,8 +3,10 @@ import type { ChatMessage, PresenceEvent } from '@playlist-chat/contracts';
 import { EventBus, type EventSubscription } from '@playlist-chat/platform';
 import { ChatInstance } from '../config/chat-instance';
 import { FanoutBridge } from '../delivery/fanout-bridge';
+import { BusDevicePresence } from './device-presence.bus';
 import { OffMembers } from './off-members';
 import { ServerPresenceGate } from './presence-gate.server';
+import { RosterResync } from './roster-resync';
 
 /** Consumer group of one chat-server instance (every instance needs every change), stable across its restarts. */
 export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:${instance.name}`;
@@ -17,6 +19,10 @@ export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:
  * of the log on every start: what happened before is known from the join lookup, not from
  * replays; it is removed when the instance stops.
  * Delivery is at least once; a repeated PRESENCE says what the client already knows.
+ *
+ * `presence.store-reset` (the presence store lost its state): the gate forgets every choice it
+ * heard, and every room a session here counts in is told again (RosterResync). Rooms nobody is
+ * connected to are told again on their next join or idle clean-up pass.
  */
 @Injectable()
 export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,6 +35,8 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly offMembers: OffMembers,
     private readonly bridge: FanoutBridge,
     private readonly instance: ChatInstance,
+    private readonly devices: BusDevicePresence,
+    private readonly resync: RosterResync,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -47,6 +55,11 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async relay(event: PresenceEvent): Promise<void> {
+    if (event.version === 1 && event.type === 'presence.store-reset') {
+      this.gate.forgetAll();
+      for (const roomId of this.devices.countedRooms()) this.resync.request(roomId);
+      return;
+    }
     if (event.version !== 1 || event.type !== 'presence.changed') {
       this.logger.warn(`ignoring event ${String(event.type)} v${String(event.version)}`);
       return;

@@ -45,7 +45,8 @@ function presenceAdapters(
         RosterResync,
         OffMembers,
         OfflineNotifier,
-        { provide: DevicePresence, useClass: BusDevicePresence },
+        BusDevicePresence,
+        { provide: DevicePresence, useExisting: BusDevicePresence },
       ];
     case 'none':
       return [

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { Clock, EventBus, RecentMap } from '@playlist-chat/platform';
 import { FanoutBridge } from '../delivery/fanout-bridge';
@@ -21,11 +21,17 @@ const MAX_ROOMS = 10_000;
  * connected announces that member's sessions in the room again (`member.recount` through the
  * fan-out), so who is on comes back along with who is in. The "appear offline" choices were
  * the presence server's alone and are lost: those members are on again until they choose again.
+ *
+ * Rooms are told one at a time: after a `presence.store-reset` every room with a session here
+ * is asked for at once, and they queue instead of all reading the store and publishing together.
  */
 @Injectable()
-export class RosterResync {
+export class RosterResync implements OnModuleDestroy {
   private readonly logger = new Logger(RosterResync.name);
   private readonly resyncedAt = new RecentMap<string, number>(MAX_ROOMS);
+  private readonly queued = new Set<string>();
+  private draining = false;
+  private stopped = false;
 
   constructor(
     private readonly rooms: RoomStore,
@@ -34,16 +40,34 @@ export class RosterResync {
     private readonly clock: Clock,
   ) {}
 
-  /** Starts telling the room again (unless this instance did within RESYNC_EVERY_MS); does not wait for it. */
+  onModuleDestroy(): void {
+    this.stopped = true;
+    this.queued.clear();
+  }
+
+  /** Queues the room to be told again (unless this instance did within RESYNC_EVERY_MS); does not wait for it. */
   request(roomId: string): void {
     const now = this.clock.now().getTime();
     const last = this.resyncedAt.get(roomId);
-    if (last !== undefined && now - last < RESYNC_EVERY_MS) return;
+    if (this.stopped || (last !== undefined && now - last < RESYNC_EVERY_MS)) return;
     this.resyncedAt.set(roomId, now);
-    this.resync(roomId).catch((error: unknown) => {
-      this.resyncedAt.delete(roomId); // the next answer that the room is unknown tries again
-      this.logger.error(`telling the presence server room ${roomId} again failed: ${String(error)}`);
-    });
+    this.queued.add(roomId);
+    if (!this.draining) void this.drain();
+  }
+
+  /** A Set iterates what is added while it runs, so one loop empties the queue. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    for (const roomId of this.queued) {
+      this.queued.delete(roomId);
+      try {
+        await this.resync(roomId);
+      } catch (error) {
+        this.resyncedAt.delete(roomId); // the next answer that the room is unknown tries again
+        this.logger.error(`telling the presence server room ${roomId} again failed: ${String(error)}`);
+      }
+    }
+    this.draining = false;
   }
 
   private async resync(roomId: string): Promise<void> {

@@ -54,17 +54,24 @@ export type PresenceChangeCause = 'device' | 'expiry' | 'manual' | 'membership';
  * what the chat server gates sends on; `state` is what it relays to the room as PRESENCE.
  * Both are optional only for producers older than them; the presence server always sets them.
  */
-export type PresenceEvent = EventEnvelope<
-  'presence.changed',
-  {
-    roomId: string;
-    uid: string;
-    nickName: string;
-    state: PresenceState;
-    mayChat?: boolean;
-    cause?: PresenceChangeCause;
-  }
->;
+export type PresenceEvent =
+  | EventEnvelope<
+      'presence.changed',
+      {
+        roomId: string;
+        uid: string;
+        nickName: string;
+        state: PresenceState;
+        mayChat?: boolean;
+        cause?: PresenceChangeCause;
+      }
+    >
+  /**
+   * The presence store lost its state (a Redis that came back empty) or is new (key:
+   * `presence-store`): rosters, devices and choices told before are gone. Each chat server tells
+   * it again the rooms its sessions count in, and forgets what it had heard of members' choices.
+   */
+  | EventEnvelope<'presence.store-reset', Record<string, never>>;
 
 /**
  * Body of the presence server's internal `GET /internal/v1/presence/{roomId}/members/{uid}`,

@@ -9,10 +9,16 @@ import { PresenceStore } from './presence-store.port';
  * PRESENCE_SWEEP_INTERVAL_MS (real time) and asks the store what lapsed by the `Clock`'s
  * now, so tests move a manual clock and wait for the event. With several presence-server
  * instances on one Redis each sweeps; the store's atomic sweep reports each change once.
+ *
+ * Each sweep first asks whether the store still holds its state: a Redis that came back
+ * without its data has lost every roster, device and choice, which only the chat servers can
+ * tell again, so it announces `presence.store-reset` to them (marked as told only once the bus
+ * took it; two instances may both announce one loss, which costs the chat servers little).
  */
 @Injectable()
 export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly task: PeriodicTask;
+  private readonly logger = new Logger(DeviceSweeper.name);
 
   constructor(
     private readonly store: PresenceStore,
@@ -24,7 +30,7 @@ export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       name: 'sweeping lapsed devices',
       intervalMs: config.presence.sweepIntervalMs,
       run: () => this.sweep(),
-      logger: new Logger(DeviceSweeper.name),
+      logger: this.logger,
     });
   }
 
@@ -36,8 +42,15 @@ export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     return this.task.stop();
   }
 
-  /** One sweep: repeats store calls until fewer than a batch were due. */
+  /** One sweep: the state check, then store calls until fewer than a batch were due. */
   async sweep(): Promise<void> {
+    if (!(await this.store.holdsState())) {
+      this.logger.warn(
+        'the presence store holds nothing (new, or it lost its data): asking the chat servers for their rooms',
+      );
+      await this.announcer.announceStoreReset();
+      await this.store.markHoldsState();
+    }
     const batch = this.config.presence.sweepBatch;
     for (;;) {
       const { changes, members } = await this.store.expireDevices(this.clock.now(), batch);

@@ -12,6 +12,9 @@ import type { PresenceChange } from './presence.model';
  * but the change is not announced again; reads stay correct, and clients reconcile with
  * `GET .../on` when they (re)join.
  */
+/** Bus key of `presence.store-reset` (it is about no one room). */
+const STORE_RESET_KEY = 'presence-store';
+
 @Injectable()
 export class PresenceAnnouncer {
   constructor(
@@ -28,5 +31,11 @@ export class PresenceAnnouncer {
       );
       await this.bus.publish('presence.changes', roomId, event);
     }
+  }
+
+  /** The store lost its state: the chat servers tell it their rooms again (`presence.store-reset`). */
+  async announceStoreReset(): Promise<void> {
+    const event = makeEvent<PresenceEvent>('presence.store-reset', {}, this.clock.now());
+    await this.bus.publish('presence.changes', STORE_RESET_KEY, event);
   }
 }

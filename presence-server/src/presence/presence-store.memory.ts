@@ -40,6 +40,8 @@ export class InMemoryPresenceStore extends PresenceStore {
   private readonly rooms = new Map<string, RoomRecord>();
   /** Reported `on` entries over every room (`membersOn`). */
   private onCount = 0;
+  /** A memory store is new once, when its process starts, and never loses state after. */
+  private held = false;
 
   constructor(private readonly options: PresenceStoreOptions) {
     super();
@@ -159,6 +161,14 @@ export class InMemoryPresenceStore extends PresenceStore {
       room.appearOffline.add(uid);
       this.dropDevice(room, uid, API_LEASE_DEVICE_ID);
     });
+  }
+
+  async holdsState(): Promise<boolean> {
+    return this.held;
+  }
+
+  async markHoldsState(): Promise<void> {
+    this.held = true;
   }
 
   async roomExists(roomId: string): Promise<boolean> {

@@ -107,6 +107,15 @@ export abstract class PresenceStore {
    */
   abstract membersOn(): Promise<number>;
 
+  /**
+   * False when the store is new or lost everything (a Redis that came back without its data)
+   * since `markHoldsState`. Asked every sweep: one cheap command.
+   */
+  abstract holdsState(): Promise<boolean>;
+
+  /** The loss was announced: `holdsState` is true until the store loses its data again. */
+  abstract markHoldsState(): Promise<void>;
+
   /** Pings the engine (readiness). */
   abstract ping(): Promise<void>;
 

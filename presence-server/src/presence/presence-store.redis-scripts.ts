@@ -18,6 +18,8 @@ import { API_LEASE_DEVICE_ID, graceEntry } from './presence.model';
  *   {prefix}expiry zset ["roomId","uid"] → earliest expiresAt   the sweeper's work list
  *   {prefix}on     integer                 (room, member) pairs last reported on, every room
  *                                          (the presence_members_on gauge; kept with R:reported)
+ *   {prefix}held   string "1"              set once a loss of data was announced: its absence
+ *                                          means everything above is gone (or was never there)
  *
  * Common ARGV: 1 prefix, 2 now (ms), 3 expiresAt for touched devices (ms), 4 backstop TTL (ms).
  * A change is returned as { roomId, uid, nickName, state, "true"|"false", cause }.
@@ -219,6 +221,7 @@ export const presenceKeys = {
   offline: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:offline`,
   live: (prefix: string, roomId: string): string => `${presenceKeys.room(prefix, roomId)}:live`,
   membersOn: (prefix: string): string => `${prefix}on`,
+  held: (prefix: string): string => `${prefix}held`,
   devices: (prefix: string, roomId: string, uid: string): string =>
     `${presenceKeys.room(prefix, roomId)}:dev:${uid}`,
   /** The sweeper's work list: one entry per membership with devices. */

@@ -161,6 +161,14 @@ export class RedisPresenceStore extends PresenceStore {
     return Number((await this.redis.get(presenceKeys.membersOn(this.options.keyPrefix))) ?? 0);
   }
 
+  async holdsState(): Promise<boolean> {
+    return (await this.redis.exists(presenceKeys.held(this.options.keyPrefix))) === 1;
+  }
+
+  async markHoldsState(): Promise<void> {
+    await this.redis.set(presenceKeys.held(this.options.keyPrefix), '1');
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

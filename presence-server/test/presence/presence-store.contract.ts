@@ -43,6 +43,16 @@ export function presenceStoreContract(
     }
 
     describe('rooms and roster', () => {
+      it('holds no state when new, until that was told (markHoldsState)', async () => {
+        const store = await makeStore({ deviceTtlMs: TTL_MS });
+        opened.push(store);
+        expect(await store.holdsState()).toBe(false);
+        await store.openRoom(randomUUID(), alice, T0); // data is not the mark: only telling the loss is
+        expect(await store.holdsState()).toBe(false);
+        await store.markHoldsState();
+        expect(await store.holdsState()).toBe(true);
+      });
+
       it('knows nothing about a room it never heard of', async () => {
         const store = await makeStore({ deviceTtlMs: TTL_MS });
         opened.push(store);

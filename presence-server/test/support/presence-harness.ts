@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEvent, type DeviceEvent, type PresenceEvent, type RoomEvent } from '@playlist-chat/contracts';
+
+type PresenceChanged = Extract<PresenceEvent, { type: 'presence.changed' }>;
 import {
   authSettings,
   loadSettings,
@@ -26,7 +28,9 @@ export interface PresenceHarness {
   readonly clock: ManualClock;
   readonly dataDir: string;
   /** Every `presence.changed` the server published since start. */
-  readonly announced: PresenceEvent['payload'][];
+  readonly announced: PresenceChanged['payload'][];
+  /** Every `presence.store-reset` the server published since start. */
+  readonly resets: PresenceEvent[];
   tokenFor(
     uid: string,
     options?: { nickName?: string; scopes?: string[]; issuedAt?: Date; ttlSeconds?: number },
@@ -53,13 +57,15 @@ export async function startPresenceHarness(env: Env = {}): Promise<PresenceHarne
     ...env,
   };
   const bus = sharedInMemoryEventBus();
-  const announced: PresenceEvent['payload'][] = [];
+  const announced: PresenceChanged['payload'][] = [];
+  const resets: PresenceEvent[] = [];
   // A group of its own, so the harness sees every announcement without taking any from the chat server's group.
   const watcher: EventSubscription = await bus.subscribe(
     'presence.changes',
     `test-watcher-${randomUUID()}`,
     async (event) => {
-      announced.push(event.payload);
+      if (event.type === 'presence.changed') announced.push(event.payload);
+      else resets.push(event);
     },
   );
   const server = await startPresenceServer(fullEnv, { clock });
@@ -71,6 +77,7 @@ export async function startPresenceHarness(env: Env = {}): Promise<PresenceHarne
     clock,
     dataDir,
     announced,
+    resets,
     tokenFor: (uid, options = {}) =>
       issuer.issue(
         { uid, nickName: options.nickName ?? uid, scopes: options.scopes },

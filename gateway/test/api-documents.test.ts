@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { codeForStatus, PLATFORM_REFUSAL_CODES } from '@playlist-chat/platform';
 import {
   generateOpenApiDocuments,
   openApiFiles,
@@ -396,5 +397,34 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
         expect(payload.additionalProperties, `${pattern}: unknown fields are refused`).toBe(false);
       }
     }
+  });
+});
+
+describe('error catalogue (docs/api.md, "Errors")', () => {
+  /** The codes of the table's rows: from the section's heading to the first line after the table. */
+  const documented = (): string[] => {
+    const text = readFileSync(join(repoRoot, 'docs', 'api.md'), 'utf8');
+    const section = text.slice(text.indexOf('\n## Errors\n'));
+    const table = section.slice(0, section.indexOf('\n\n', section.indexOf('\n|')));
+    return [...table.matchAll(/^\| `([a-z-]+)`/gm)].map((match) => match[1]).sort();
+  };
+
+  it('lists every code a client can be refused with: the chat catalogue, the platform’s, the gateway’s handshake', () => {
+    const real = [
+      ...new Set([
+        ...chatErrorCodes(),
+        ...Object.values(PLATFORM_REFUSAL_CODES),
+        'invalid-request', // Node's HTTP parser refusing a request (rest-conventions.ts)
+        codeForStatus(426), // a WebSocket version other than 13 (websocket-handshake.ts)
+      ]),
+    ].sort();
+    expect(
+      real.filter((code) => !documented().includes(code)),
+      'codes missing from the table',
+    ).toEqual([]);
+    expect(
+      documented().filter((code) => !real.includes(code)),
+      'codes in the table that nothing sends',
+    ).toEqual([]);
   });
 });

@@ -8,9 +8,25 @@ function colorOf(uid) {
   return palette[hash % palette.length];
 }
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The first `count` characters as a person sees them (an emoji or an accented letter is one, whatever its UTF-16 length). */
+function firstCharacters(text, count) {
+  let taken = '';
+  let seen = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    if (seen++ === count) break;
+    taken += segment;
+  }
+  return taken;
+}
+
 function initials(nickName) {
   const parts = nickName.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] ?? '?').slice(0, 2);
+  const letters =
+    parts.length > 1
+      ? firstCharacters(parts[0], 1) + firstCharacters(parts[1], 1)
+      : firstCharacters(parts[0] ?? '?', 2);
   return letters.toUpperCase();
 }
 

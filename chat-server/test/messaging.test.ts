@@ -138,6 +138,40 @@ describe('live chat over STOMP', () => {
       await expectNothingStoredAndStillServing(room.id, owner, inbox, before);
     });
 
+    it('blank content (empty, spaces, tabs, newlines, other Unicode spaces): invalid-payload naming content', async () => {
+      const { room, owner, inbox } = await roomWithWatcher();
+      const blanks = ['', '   ', '\n\t \r\n', '\u00a0\u3000\u2003'];
+      // One member each: an ERROR ends the session.
+      const members = await Promise.all(blanks.map(() => chat.member(room.id)));
+      const before = (await historyOf(owner.api, room.id)).length;
+      for (const [index, content] of blanks.entries()) {
+        const { client } = members[index];
+        const error = await expectRefused(
+          client.send('/chat/pub/send', { roomId: room.id, clientMessageId: `blank-${index}`, content }),
+          'invalid-payload',
+        );
+        expect(JSON.parse(error.frame.body)).toMatchObject({
+          errors: [{ field: 'content', reason: 'content must not be empty or only spaces' }],
+        });
+        const overHttp = await owner.api.post('/v1/api/chat/api/v1/message', {
+          roomId: room.id,
+          clientMessageId: `blank-http-${index}`,
+          content,
+        });
+        expect(overHttp).toMatchObject({
+          status: 400,
+          body: { code: 'invalid-payload', errors: [{ field: 'content' }] },
+        });
+      }
+      await expectNothingStoredAndStillServing(room.id, owner, inbox, before);
+      // Spaces around a visible character are the sender's own: kept as sent.
+      const { client } = await chat.member(room.id);
+      await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'spaced', content: '  hi  ' });
+      await expectEventually(() =>
+        expect(inbox.bodies().some((line) => line.content === '  hi  ')).toBe(true),
+      );
+    });
+
     it('exactly the limit is accepted', async () => {
       const { room, inbox } = await roomWithWatcher();
       const { client } = await chat.member(room.id);

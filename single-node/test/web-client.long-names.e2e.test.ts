@@ -4,7 +4,7 @@ import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 /** The page fits the window across: nothing pushed off screen, no sideways scrolling. */
 const fitsAcross = (person: Person) =>
-  person.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  person.page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
 
 describe('web client: long unbroken names and emoji stay inside the layout', () => {
   let people: TwoPeople;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsString, IsUUID, Matches } from 'class-validator';
 import { MESSAGE_ID_PATTERN } from '../../ids/message-id';
 
 /** Bodies of STOMP SENDs (and of the debugging REST send): the same rules on both surfaces. */
@@ -22,10 +22,11 @@ export class SendMessageDto extends RoomRefDto {
   @ApiProperty({
     example: 'hello!',
     description:
-      'Text of the line; longer than the limit (default 2,000 characters) is refused with content-too-long',
+      'Text of the line, with at least one character that is not a space; longer than the limit (default 2,000 characters) is refused with content-too-long',
   })
   @IsString()
-  @Length(1, 1_000_000, { message: '$property must not be empty' })
+  // A line of nothing but spaces says nothing: refused like an empty one (spaces around text are kept).
+  @Matches(/\S/, { message: '$property must not be empty or only spaces' })
   content!: string;
 }
 

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { freshDataDir, TestChatServer, type PresenceLookupKind, type TestUser } from './support/chat-server';
 import { historyOf, type Api } from './support/http';
-import type { ErrorBody, UserEvent } from './support/shapes';
+import type { ErrorBody, RoomView, UserEvent } from './support/shapes';
 import { StompErrorFrame, type Inbox, type TestStompClient } from './support/stomp-client';
 
 const GRACE_SECONDS = 5;
@@ -476,6 +476,35 @@ describe.each<PresenceLookupKind>(['http', 'in-process'])(
       );
       passTheGrace();
       await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+    });
+
+    it('a member joining again under a new nickname and picture: the room and the lists show the new ones', async () => {
+      const { owner, room, lists } = await watchedRoom(chat);
+      const bob = await chat.user({ nickName: 'Bob' });
+      await chat.member(room.id, bob);
+      const names = async () =>
+        (
+          await lists.get<{ members: { nickName: string }[] }>(`/api/v1/presence/${room.id}/on`)
+        ).body.members.map((member) => member.nickName);
+      await expectEventually(async () => expect(await names()).toEqual(['Bob', 'Owner']));
+
+      const robert = await chat.user({
+        uid: bob.uid,
+        nickName: 'Robert',
+        profileImage: 'https://img.example.com/robert.png',
+      });
+      await chat.member(room.id, robert);
+      const view = await owner.api.get<RoomView>(`/v1/api/rooms/${room.id}`);
+      expect(view.body.users[bob.uid]).toMatchObject({
+        nickName: 'Robert',
+        profileImage: 'https://img.example.com/robert.png',
+      });
+      await expectEventually(async () => expect(await names()).toEqual(['Owner', 'Robert']));
+      // Joining again is not entering again: still one ENTER line for him.
+      const enters = (await historyOf(owner.api, room.id)).filter(
+        (line) => line.type === 'ENTER' && line.sender.uid === bob.uid,
+      );
+      expect(enters).toHaveLength(1);
     });
 
     it('leave refused (not a member) changes nobody’s presence', async () => {

@@ -22,6 +22,13 @@ export interface MemberJoined {
   readonly member: MemberRef;
 }
 
+/** A member joined again with another nickname or picture (committed: the room shows the new ones). */
+export interface MemberRenamed {
+  readonly type: 'member.renamed';
+  readonly roomId: string;
+  readonly member: MemberRef;
+}
+
 /** A member left for good, or was evicted by the room limit (committed; the EXIT line is stored). */
 export interface MemberExited {
   readonly type: 'member.exited';
@@ -69,6 +76,7 @@ export type ChatEvent =
   | RoomOpened
   | RoomClosed
   | MemberJoined
+  | MemberRenamed
   | MemberExited
   | MemberLeft
   | MemberDeparted

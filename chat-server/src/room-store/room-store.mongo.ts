@@ -210,6 +210,27 @@ export class MongoRoomStore extends RoomStore {
     return this.findLive(roomId);
   }
 
+  async updateProfile(
+    roomId: string,
+    uid: string,
+    { nickName, profileImage }: Pick<Member, 'nickName' | 'profileImage'>,
+  ): Promise<boolean> {
+    const path = `users.${memberKey(uid)}`;
+    const updated = await this.rooms.updateOne(
+      {
+        _id: roomId,
+        live: true,
+        [path]: { $exists: true },
+        $or: [
+          { [`${path}.nickName`]: { $ne: nickName } },
+          { [`${path}.profileImage`]: { $ne: profileImage } },
+        ],
+      },
+      { $set: { [`${path}.nickName`]: nickName, [`${path}.profileImage`]: profileImage } },
+    );
+    return updated.modifiedCount > 0;
+  }
+
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
     const { filter, update } = readPositionForward(roomId, uid, messageId);
     await this.rooms.updateOne(filter, update);

@@ -91,6 +91,16 @@ export abstract class RoomStore {
   /** Removes the member for good; returns the room after removal, or null if the room is unknown. */
   abstract exit(roomId: string, uid: string): Promise<Room | null>;
 
+  /**
+   * A member's name and picture as their token now says (a re-join with a new nickname); true
+   * when it changed anything. False for a non-member or a room that is not live.
+   */
+  abstract updateProfile(
+    roomId: string,
+    uid: string,
+    profile: Pick<Member, 'nickName' | 'profileImage'>,
+  ): Promise<boolean>;
+
   /** Saves the last read message id (forward only); returns the member after the change. */
   abstract markRead(roomId: string, uid: string, messageId: string): Promise<Member | null>;
 

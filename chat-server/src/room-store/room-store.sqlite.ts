@@ -190,6 +190,27 @@ export class SqliteRoomStore extends RoomStore {
     });
   }
 
+  async updateProfile(
+    roomId: string,
+    uid: string,
+    { nickName, profileImage }: Pick<Member, 'nickName' | 'profileImage'>,
+  ): Promise<boolean> {
+    return (
+      this.db.run(
+        `UPDATE room_members SET nick_name = ?, profile_image = ?
+         WHERE room_id = ? AND uid = ? AND (nick_name IS NOT ? OR profile_image IS NOT ?)
+           AND room_id IN (SELECT id FROM rooms WHERE id = ? AND closed_at IS NULL)`,
+        nickName,
+        profileImage,
+        roomId,
+        uid,
+        nickName,
+        profileImage,
+        roomId,
+      ).changes > 0
+    );
+  }
+
   async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
     // One statement, its own transaction, instead of a transaction of four (BEGIN IMMEDIATE,
     // liveness, update, read back). Only when the position does not move (an older id, a

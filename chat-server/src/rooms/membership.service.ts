@@ -6,7 +6,7 @@ import { RoomFeed } from '../delivery/room-feed';
 import { ChatEvents } from '../domain-events/chat-events';
 import { ChatError } from '../errors/chat-error';
 import { RoomStore, type JoinResult } from '../room-store/room-store.port';
-import type { Room } from '../room-store/room.model';
+import type { Member, Room } from '../room-store/room.model';
 import { ActionLimit } from '../throttling/rate-limiter';
 import { RoomAccess } from './room-access';
 
@@ -51,7 +51,10 @@ export class MembershipService {
     return this.join(roomId, profile);
   }
 
-  /** Idempotent: joining a room one is in changes nothing and says nothing. */
+  /**
+   * Idempotent: joining a room one is in posts nothing. Only a new nickname or picture in the
+   * token is taken (`member.renamed`), so the room and presence show what the person is called now.
+   */
   async join(roomId: string, profile: MemberProfile): Promise<JoinResult> {
     const result = await this.rooms.join(
       roomId,
@@ -59,7 +62,10 @@ export class MembershipService {
       this.config.chat.maxRoomsPerUser,
     );
     if (!result) throw new ChatError('unknown-room', `room ${roomId} not found`);
-    if (!result.joined) return result;
+    if (!result.joined) {
+      await this.takeNewProfile(roomId, result.member, profile);
+      return result;
+    }
     // Unread counts start at one's own entrance: the store moves the joiner's read position to
     // the ENTER line as it stores it (MessageStore.append).
     await this.feed.post({
@@ -81,6 +87,14 @@ export class MembershipService {
       });
     }
     return result;
+  }
+
+  private async takeNewProfile(roomId: string, stored: Member | null, profile: MemberProfile): Promise<void> {
+    if (!stored || (stored.nickName === profile.nickName && stored.profileImage === profile.profileImage))
+      return;
+    const { nickName, profileImage } = profile;
+    if (await this.rooms.updateProfile(roomId, profile.uid, { nickName, profileImage }))
+      await this.events.emit({ type: 'member.renamed', roomId, member: profile });
   }
 
   /** Leave for good. */

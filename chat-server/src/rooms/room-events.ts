@@ -23,6 +23,8 @@ export class RoomEvents implements OnModuleInit {
   onModuleInit(): void {
     this.events.on('room.opened', ({ room, owner }) => this.opened(room.id, room.roomName, owner));
     this.events.on('member.joined', ({ roomId, member }) => this.memberJoined(roomId, member));
+    // The presence server renames a member it knows when told of their join again.
+    this.events.on('member.renamed', ({ roomId, member }) => this.memberJoined(roomId, member));
     this.events.on('member.exited', ({ roomId, uid, reason }) => this.memberExited(roomId, uid, reason));
     this.events.on('room.closed', ({ roomId }) => this.closed(roomId));
   }

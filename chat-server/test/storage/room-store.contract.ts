@@ -376,6 +376,34 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       });
     });
 
+    describe('updateProfile', () => {
+      it("takes a member's new nickname and picture, says whether anything changed, and touches no one else", async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        await store.join(room.id, joinAs('bob', 2), 4);
+        const bobBefore = (await store.get(room.id))!.users.bob;
+        const renamed = { nickName: 'Annie', profileImage: 'https://img.example.com/annie.png' };
+        expect(await store.updateProfile(room.id, 'ann', renamed)).toBe(true);
+        expect(await store.updateProfile(room.id, 'ann', renamed)).toBe(false);
+        const after = (await store.get(room.id))!.users;
+        expect(after.ann).toMatchObject(renamed);
+        expect(after.bob).toEqual(bobBefore);
+        expect(await store.updateProfile(room.id, 'ann', { nickName: 'Annie', profileImage: null })).toBe(
+          true,
+        );
+        expect((await store.get(room.id))!.users.ann.profileImage).toBeNull();
+      });
+
+      it('changes nothing for a non-member, an unknown room or a closed room', async () => {
+        const [room] = await created(aRoom());
+        const profile = { nickName: 'X', profileImage: null };
+        expect(await store.updateProfile(room.id, 'stranger', profile)).toBe(false);
+        expect(await store.updateProfile(randomUUID(), room.ownerUid, profile)).toBe(false);
+        await store.closeRoom(room.id, at(1));
+        expect(await store.updateProfile(room.id, room.ownerUid, profile)).toBe(false);
+      });
+    });
+
     describe('markRead', () => {
       it('moves the read position forward only', async () => {
         const [room] = await created(aRoom());

@@ -2,19 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenIssuer } from '@playlist-chat/platform';
-import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestStompClient } from '../../chat-server/test/support/stomp-client';
-import { startSingleNode, type SingleNode } from '../src/single-node';
+import type { SingleNode } from '../src/single-node';
+import { startTestNode, testIssuer as issuer } from './support/test-node';
 import { createRoom } from './support/rooms';
-
-const SECRET = 'presence-lookup-test-secret-long-enough-for-hs256';
-const issuer = new TokenIssuer({
-  hmacSecret: new TextEncoder().encode(SECRET),
-  rsaPublicKey: null,
-  issuer: null,
-  clockToleranceSeconds: 0,
-});
 
 /** Requests the presence server served on its internal routes, from its own `/metrics`. */
 async function internalRequests(presenceUrl: string): Promise<number> {
@@ -38,17 +30,7 @@ describe('single node: the chat server asks the presence server in process', () 
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'presence-lookup-'));
-    node = await startSingleNode(
-      {
-        GATEWAY_PORT: String(await freePort()),
-        CHAT_PORT: '0',
-        PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
-        AUTH_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'error',
-      },
-      { print: () => {} },
-    );
+    node = await startTestNode(dataDir);
   });
 
   afterAll(async () => {

@@ -2,19 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TokenIssuer } from '@playlist-chat/platform';
-import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestStompClient } from '../../chat-server/test/support/stomp-client';
-import { startSingleNode, type SingleNode } from '../src/single-node';
+import type { SingleNode } from '../src/single-node';
+import { startTestNode, testIssuer as issuer } from './support/test-node';
 import { createRoom } from './support/rooms';
-
-const SECRET = 'presence-restart-test-secret-long-enough-for-hs256';
-const issuer = new TokenIssuer({
-  hmacSecret: new TextEncoder().encode(SECRET),
-  rsaPublicKey: null,
-  issuer: null,
-  clockToleranceSeconds: 0,
-});
 
 /**
  * The single node keeps rooms in SQLite but presence in memory: after a restart the presence
@@ -29,18 +21,7 @@ describe('single node restarted on its data folder: presence learns the rooms ag
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = async () =>
-    startSingleNode(
-      {
-        GATEWAY_PORT: String(await freePort()),
-        CHAT_PORT: '0',
-        PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
-        AUTH_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'error',
-      },
-      { print: () => {} },
-    );
+  const start = () => startTestNode(dataDir);
 
   const presence = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${node!.presence.url}/api/v1/presence${path}`, {

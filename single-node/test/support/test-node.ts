@@ -1,0 +1,28 @@
+import { TokenIssuer } from '@playlist-chat/platform';
+import { freePort } from '@playlist-chat/platform/testing';
+import { startSingleNode, type SingleNode } from '../../src/single-node';
+
+const SECRET = 'single-node-test-secret-long-enough-for-hs256';
+
+/** Signs access tokens the nodes of `startTestNode` take. */
+export const testIssuer = new TokenIssuer({
+  hmacSecret: new TextEncoder().encode(SECRET),
+  rsaPublicKey: null,
+  issuer: null,
+  clockToleranceSeconds: 0,
+});
+
+/** The whole product in this process on `dataDir`: a free gateway port, any chat and presence ports, quiet. */
+export async function startTestNode(dataDir: string): Promise<SingleNode> {
+  return startSingleNode(
+    {
+      GATEWAY_PORT: String(await freePort()),
+      CHAT_PORT: '0',
+      PRESENCE_PORT: '0',
+      DATA_DIR: dataDir,
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'error',
+    },
+    { print: () => {} },
+  );
+}

@@ -16,7 +16,7 @@ export interface SingleNode {
   readonly gateway: RunningService;
   readonly chat: RunningService;
   readonly presence: RunningService;
-  /** Stops the gateway, then the chat server, then the presence server (reverse start order). */
+  /** Stops the chat server (its clients told, through the gateway), then the gateway, then the presence server. */
   close(): Promise<void>;
 }
 
@@ -43,9 +43,16 @@ export async function startSingleNode(
   const platform = loadSettings(platformSettings, env);
   const { gatewayThread } = loadSettings(singleNodeSettings, env);
 
+  /** Presence, chat, gateway: as they start. */
   const started: RunningService[] = [];
+  // The chat server stops first, while the gateway still carries its WebSockets: every client
+  // gets its ERROR server-shutting-down and a 1001 close, and each line it stored its RECEIPT
+  // (the gateway cutting its tunnels first left them a bare 1006). New requests meanwhile get
+  // the gateway's 503 (no chat server registered); then the gateway, then the presence server,
+  // which hears the chat server's sessions end.
   const stopStarted = async () => {
-    for (const service of started.splice(0).reverse()) await service.close();
+    const [presence, chat, gateway] = started.splice(0); // the start order, below
+    for (const service of [chat, gateway, presence]) await service?.close();
   };
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= stopStarted());

@@ -1,4 +1,4 @@
-import { TokenIssuer } from '@playlist-chat/platform';
+import { TokenIssuer, type Env } from '@playlist-chat/platform';
 import { freePort } from '@playlist-chat/platform/testing';
 import { startSingleNode, type SingleNode } from '../../src/single-node';
 
@@ -13,7 +13,7 @@ export const testIssuer = new TokenIssuer({
 });
 
 /** The whole product in this process on `dataDir`: a free gateway port, any chat and presence ports, quiet. */
-export async function startTestNode(dataDir: string): Promise<SingleNode> {
+export async function startTestNode(dataDir: string, overrides: Env = {}): Promise<SingleNode> {
   return startSingleNode(
     {
       GATEWAY_PORT: String(await freePort()),
@@ -22,6 +22,7 @@ export async function startTestNode(dataDir: string): Promise<SingleNode> {
       DATA_DIR: dataDir,
       AUTH_JWT_SECRET: SECRET,
       LOG_LEVEL: 'error',
+      ...overrides,
     },
     { print: () => {} },
   );

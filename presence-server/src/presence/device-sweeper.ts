@@ -19,6 +19,7 @@ import { PresenceStore } from './presence-store.port';
 export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly task: PeriodicTask;
   private readonly logger = new Logger(DeviceSweeper.name);
+  private sweptBefore = false;
 
   constructor(
     private readonly store: PresenceStore,
@@ -45,12 +46,14 @@ export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   /** One sweep: the state check, then store calls until fewer than a batch were due. */
   async sweep(): Promise<void> {
     if (!(await this.store.holdsState())) {
-      this.logger.warn(
-        'the presence store holds nothing (new, or it lost its data): asking the chat servers for their rooms',
-      );
+      // At start an empty store is the usual case (a new memory store); later it is a loss.
+      const message = 'the presence store holds nothing: asking the chat servers for their rooms';
+      if (this.sweptBefore) this.logger.warn(`${message} (it lost its data)`);
+      else this.logger.log(`${message} (new, or it lost its data)`);
       await this.announcer.announceStoreReset();
       await this.store.markHoldsState();
     }
+    this.sweptBefore = true;
     const batch = this.config.presence.sweepBatch;
     for (;;) {
       const { changes, members } = await this.store.expireDevices(this.clock.now(), batch);

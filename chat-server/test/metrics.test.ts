@@ -100,12 +100,21 @@ describe('/metrics on the chat server', () => {
     await client.send('/chat/pub/send', line('m-2'));
     await client.send('/chat/pub/send', line('m-1')); // a resend
     await client.send('/chat/pub/send', line('m-3', 'x'.repeat(3000))).catch(() => undefined); // refused
+    // Malformed lines are refused before the line is looked at (each ERROR ends its session).
+    const malformed = await chat.connect(owner);
+    await malformed.send('/chat/pub/send', line('bad id!')).catch(() => undefined);
+    const unparsable = await chat.connect(owner);
+    await unparsable.client.publish({ destination: '/chat/pub/send', body: '{not json' });
+    await unparsable.closed;
     const after = await scrape();
     const moved = (name: string, labels: Record<string, string>) =>
       sample(after, name, labels) - sample(before, name, labels);
     expect(moved('chat_lines_total', { outcome: 'stored' })).toBe(2);
     expect(moved('chat_lines_total', { outcome: 'duplicate' })).toBe(1);
     expect(moved('chat_lines_total', { outcome: 'content-too-long' })).toBe(1);
+    expect(moved('chat_lines_total', { outcome: 'invalid-payload' })).toBe(1);
+    expect(moved('chat_lines_total', { outcome: 'invalid-json' })).toBe(1);
+    expect(moved('chat_send_duration_seconds_count', { outcome: 'invalid-payload' })).toBe(1);
     expect(moved('chat_send_duration_seconds_count', { outcome: 'stored' })).toBe(2);
     // No SEARCH_URL: every room's index request stays in the outbox.
     expect(sample(after, 'search_outbox_pending', {})).toBeGreaterThanOrEqual(1);

@@ -19,6 +19,7 @@ import type { ChatSession } from '../presence/device-presence.port';
 import { ChatService } from './chat.service';
 import { ReadDto, RoomRefDto, SendMessageDto } from './dto/message-payloads.dto';
 import { RoomSessions } from './room-sessions';
+import { SendMetrics } from './send-metrics';
 
 /**
  * A SEND's validator: parses its payload before the handler runs. In a transaction it also runs
@@ -40,6 +41,8 @@ function payloadOf<T extends object>(
   };
 }
 
+const linePayload = payloadOf(SendMessageDto, (chat, caller, line) => chat.checkSend(caller, line));
+
 /**
  * The STOMP API (docs/api.md): each handler takes its parsed payload and calls one use case.
  * A RECEIPT means the work is done: for `send`, the line is committed. Refusals leave through
@@ -52,6 +55,7 @@ export class ChatStompHandlers {
   constructor(
     /** Also read by the validators (`payloadOf`), which run with the controller as `this`. */
     readonly chat: ChatService,
+    readonly sendMetrics: SendMetrics,
     private readonly sessions: RoomSessions,
   ) {}
 
@@ -72,9 +76,11 @@ export class ChatStompHandlers {
     return this.sessions.join(ctx.session, roomId);
   }
 
-  /** `{ roomId, clientMessageId, content }`: RECEIPT once committed. */
+  /** `{ roomId, clientMessageId, content }`: RECEIPT once committed. A refused payload counts as a refused line. */
   @OnSend('/chat/pub/send', {
-    validate: payloadOf(SendMessageDto, (chat, caller, line) => chat.checkSend(caller, line)),
+    validate: async function (this: ChatStompHandlers, ctx: SendContext): Promise<SendMessageDto> {
+      return this.sendMetrics.measureRefusal(() => linePayload.call(this, ctx));
+    },
   })
   async send(ctx: SendContext<ChatPrincipal>): Promise<void> {
     await this.chat.send(ctx.session.principal.identity, ctx.payload as SendMessageDto);

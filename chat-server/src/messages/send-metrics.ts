@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MetricsRegistry } from '@playlist-chat/platform';
 import { Counter, Histogram } from 'prom-client';
+import { StompError } from '@playlist-chat/stomp';
 import { ChatError } from '../errors/chat-error';
+
+/** A refusal's code: ours (the chat catalogue) or the STOMP library's (a fixed set, e.g. `invalid-json`). */
+const outcomeOf = (error: unknown): string =>
+  error instanceof ChatError || error instanceof StompError ? error.code : 'error';
 
 /**
  * `chat_lines_total{outcome}` and `chat_send_duration_seconds{outcome}`: every chat line sent, by
- * what became of it — `stored`, `duplicate` (a resend of a stored line), a refusal's catalogue
- * code (a fixed set), or `error` — and how long the server took until it could answer, which is
+ * what became of it — `stored`, `duplicate` (a resend of a stored line), a refusal's code (the
+ * chat catalogue's or the STOMP library's: fixed sets), or `error` — and how long the server took until it could answer, which is
  * what the sender waits for its RECEIPT.
  */
 @Injectable()
@@ -30,6 +35,22 @@ export class SendMetrics {
     });
   }
 
+  /**
+   * Runs the checks of a line that come before `send` (its payload parsed and validated) and
+   * counts the line only if they refuse it: a line they pass is counted by `measure`.
+   */
+  async measureRefusal<T>(check: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await check();
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      this.lines.inc({ outcome });
+      this.seconds.observe({ outcome }, (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
   /** Runs one send and counts it; `stored` tells a new line from a resend. */
   async measure<T>(send: () => Promise<{ result: T; stored: boolean }>): Promise<T> {
     const started = performance.now();
@@ -39,7 +60,7 @@ export class SendMetrics {
       outcome = stored ? 'stored' : 'duplicate';
       return result;
     } catch (error) {
-      if (error instanceof ChatError) outcome = error.code;
+      outcome = outcomeOf(error);
       throw error;
     } finally {
       this.lines.inc({ outcome });

@@ -104,7 +104,7 @@ describe('/metrics on the chat server', () => {
     const malformed = await chat.connect(owner);
     await malformed.send('/chat/pub/send', line('bad id!')).catch(() => undefined);
     const unparsable = await chat.connect(owner);
-    await unparsable.client.publish({ destination: '/chat/pub/send', body: '{not json' });
+    unparsable.client.publish({ destination: '/chat/pub/send', body: '{not json' });
     await unparsable.closed;
     const after = await scrape();
     const moved = (name: string, labels: Record<string, string>) =>

@@ -80,6 +80,30 @@ describe('WebSocket proxying of /ws-chat', () => {
     });
   });
 
+  it('puts each new WebSocket on the instance holding fewest, whatever HTTP requests come between', async () => {
+    const gateway = await gatewayWith();
+    const a = await backend('chat-a', gateway);
+    const b = await backend('chat-b', gateway);
+    await expectEventually(async () => expect((await fetch(`${gateway.url}/v1/api/ping`)).status).toBe(200));
+
+    // What a client does: a request (a token, the room list), then its WebSocket.
+    const clients: { ws: WebSocket }[] = [];
+    for (let i = 0; i < 6; i++) {
+      await fetch(`${gateway.url}/v1/api/ping`);
+      clients.push(await connect(wsUrl(gateway)));
+    }
+    await expectEventually(() => expect([a.sockets.size, b.sockets.size]).toEqual([3, 3]));
+
+    // Three leave one instance: the next three go there.
+    for (const socket of [...a.sockets]) socket.terminate();
+    await expectEventually(() => expect(a.sockets.size).toBe(0));
+    await expectEventually(() =>
+      expect(clients.filter(({ ws }) => ws.readyState === WebSocket.OPEN)).toHaveLength(3),
+    );
+    for (let i = 0; i < 3; i++) await connect(wsUrl(gateway));
+    await expectEventually(() => expect([a.sockets.size, b.sockets.size]).toEqual([3, 3]));
+  });
+
   it('closes the client side when the instance closes, and the instance side when the client goes', async () => {
     const gateway = await gatewayWith();
     const chat = await backend('chat-1', gateway);

@@ -18,7 +18,8 @@ interface Tunnel {
 }
 
 /**
- * Proxies `/ws-chat` upgrades to a chat-server instance (round robin over the healthy ones) and
+ * Proxies `/ws-chat` upgrades to a chat-server instance (the healthy one with the fewest tunnels
+ * open through this gateway) and
  * then pipes bytes both ways; piping passes backpressure through (a slow reader pauses the
  * writer). The two sockets of a tunnel are closed together: when either side goes, so does the
  * other. A connection that cannot be opened is not retried here: the client's socket is already
@@ -28,6 +29,8 @@ export class WebSocketProxy {
   private readonly log = new Logger('WebSocketProxy');
   private readonly tunnels = new WeakMap<IncomingMessage, Tunnel>();
   private readonly open = new Set<Duplex>();
+  /** Open tunnels per instance id (the placement of the next one). */
+  private readonly openOn = new Map<string, number>();
   private readonly forward: RequestHandler;
 
   constructor(
@@ -66,11 +69,17 @@ export class WebSocketProxy {
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
     setForwardedHeaders(req, this.proxies, true);
-    const instance = this.upstreams.pool(route.service).next();
+    const instance = this.upstreams.pool(route.service).leastLoaded((id) => this.openOn.get(id) ?? 0);
     if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service), this.answerHeaders);
     this.tunnels.set(req, { target: instanceUrl(instance), instanceId: instance.id, route });
     this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    this.openOn.set(instance.id, (this.openOn.get(instance.id) ?? 0) + 1);
+    socket.once('close', () => {
+      this.open.delete(socket);
+      const left = (this.openOn.get(instance.id) ?? 1) - 1;
+      if (left > 0) this.openOn.set(instance.id, left);
+      else this.openOn.delete(instance.id);
+    });
     this.forward.upgrade(req, socket as Socket, head);
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '@playlist-chat/platform';
+import { ConfigError, type Env } from '@playlist-chat/platform';
 import { sharedInMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { startChatServer } from '@playlist-chat/chat-server';
 import { chatSettings } from '../src/config/chat.settings';
@@ -110,6 +110,63 @@ describe('configuration', () => {
       (caught: unknown) => caught,
     );
     expect((error as ConfigError).message).toContain('AUTH_JWT_SECRET');
+  });
+
+  /** A public key in the PEM shape AUTH_JWT_PUBLIC_KEY takes: a cluster then needs no secret to verify tokens. */
+  const publicKey = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
+
+  /** The problems the settings loader names when the chat server is started with `env`; fails if it starts. */
+  async function refusalOf(env: Env): Promise<readonly string[]> {
+    const outcome = await startChatServer({ CHAT_PORT: '0', DATA_DIR: freshDataDir(), ...env }).catch(
+      (caught: unknown) => caught,
+    );
+    if (outcome instanceof ConfigError) return outcome.problems;
+    if (outcome instanceof Error) throw outcome;
+    await (outcome as { close(): Promise<void> }).close();
+    throw new Error('the chat server started');
+  }
+
+  it.each(['true', 'TRUE', 'True', '1', 'yes', 'YES', ' yes '])(
+    'needs AUTH_JWT_SECRET in a cluster when AUTH_DEV_TOKENS=%j, even with a public key',
+    async (on) => {
+      const problems = await refusalOf({
+        DEPLOYMENT_MODE: 'cluster',
+        AUTH_DEV_TOKENS: on,
+        AUTH_JWT_PUBLIC_KEY: publicKey,
+      });
+      expect(problems).toContainEqual(
+        expect.stringMatching(/^AUTH_JWT_SECRET is required when AUTH_DEV_TOKENS=true \(dev tokens/),
+      );
+    },
+  );
+
+  it.each(['false', 'FALSE', '0', 'no'])(
+    'needs no AUTH_JWT_SECRET in a cluster with a public key when AUTH_DEV_TOKENS=%j',
+    async (off) => {
+      const problems = await refusalOf({
+        DEPLOYMENT_MODE: 'cluster',
+        AUTH_DEV_TOKENS: off,
+        AUTH_JWT_PUBLIC_KEY: publicKey,
+      });
+      expect(problems.filter((problem) => problem.includes('AUTH_'))).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      { CHAT_ROOM_PAGE_DEFAULT: '150' },
+      'CHAT_ROOM_PAGE_DEFAULT (150) must not exceed CHAT_ROOM_PAGE_MAX (100)',
+    ],
+    [
+      { CHAT_ROOM_PAGE_DEFAULT: '50', CHAT_ROOM_PAGE_MAX: '40' },
+      'CHAT_ROOM_PAGE_DEFAULT (50) must not exceed CHAT_ROOM_PAGE_MAX (40)',
+    ],
+    [
+      { CHAT_HISTORY_PAGE_DEFAULT: '30' },
+      'CHAT_HISTORY_PAGE_DEFAULT (30) must not exceed CHAT_HISTORY_PAGE_MAX (20)',
+    ],
+  ])('refuses a default page size over its maximum: %j', async (env, problem) => {
+    expect(await refusalOf(env)).toEqual([problem]);
   });
 
   it('defaults to port 18000', async () => {

@@ -258,6 +258,29 @@ export const chatSettings = {
 
 export type ChatSettings = SettingsOf<typeof chatSettings>;
 
+type PageSizeKey = 'roomPageDefault' | 'roomPageMax' | 'historyPageDefault' | 'historyPageMax';
+
+/**
+ * Page sizes a client gets when it does not say, each with the largest it may ask for: a default
+ * over its maximum would hand out pages larger than any `size` may ask for. History and search
+ * pages share the history pair.
+ */
+const PAGE_SIZE_PAIRS: readonly (readonly [PageSizeKey, PageSizeKey])[] = [
+  ['roomPageDefault', 'roomPageMax'],
+  ['historyPageDefault', 'historyPageMax'],
+];
+
+/** Why a page size's default is refused (it exceeds its maximum), or undefined. */
+function defaultOverMax(
+  settings: ChatSettings,
+  [defaultKey, maxKey]: readonly [PageSizeKey, PageSizeKey],
+): string | undefined {
+  const [value, max] = [settings[defaultKey], settings[maxKey]];
+  return value > max
+    ? `${chatSettings[defaultKey].env} (${value}) must not exceed ${chatSettings[maxKey].env} (${max})`
+    : undefined;
+}
+
 /** Loads the group and applies the rules that involve other groups. */
 export function loadChatSettings(env: Env): ChatSettings {
   const settings = loadSettings(chatSettings, env);
@@ -267,10 +290,9 @@ export function loadChatSettings(env: Env): ChatSettings {
       'CHAT_ALLOWED_ORIGINS may be "*" only in single node (DEPLOYMENT_MODE=single); list the web client origins',
     );
   }
-  if (settings.historyPageDefault > settings.historyPageMax) {
-    problems.push(
-      `CHAT_HISTORY_PAGE_DEFAULT (${settings.historyPageDefault}) must not exceed CHAT_HISTORY_PAGE_MAX (${settings.historyPageMax})`,
-    );
+  for (const pair of PAGE_SIZE_PAIRS) {
+    const problem = defaultOverMax(settings, pair);
+    if (problem) problems.push(problem);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;

@@ -6,7 +6,7 @@ import {
   type Env,
 } from '@playlist-chat/platform';
 import { loadChatSettings } from './chat.settings';
-import { stompSettings } from './stomp-limits.settings';
+import { loadStompSettings } from './stomp-limits.settings';
 import { storageSettings, type StorageSettings } from './storage.settings';
 import { ChatConfig } from './chat-config';
 
@@ -17,7 +17,7 @@ export function loadChatConfig(env: Env): { config: ChatConfig; storage: Storage
     auth: () => loadSettings(authSettings, env),
     chat: () => loadChatSettings(env),
     storage: () => loadSettings(storageSettings, env),
-    stomp: () => loadSettings(stompSettings, env),
+    stomp: () => loadStompSettings(env),
   });
   return {
     config: new ChatConfig(

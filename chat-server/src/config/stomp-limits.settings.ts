@@ -1,4 +1,4 @@
-import { setting, type SettingsOf } from '@playlist-chat/platform';
+import { ConfigError, loadSettings, setting, type Env, type SettingsOf } from '@playlist-chat/platform';
 import type { StompServerOptions } from '@playlist-chat/stomp';
 
 const KIB = 1024;
@@ -97,4 +97,14 @@ export function stompOptionsFrom(settings: StompSettings): Pick<StompServerOptio
     limits: { ...limits, maxSubscriptionsPerSession: maxSubscriptions },
     heartbeat: { outgoingMs: heartbeatMinMs, incomingMs: heartbeatMinMs },
   };
+}
+
+/** Loads the group; a body limit over the frame limit is refused (the frame, body included, would decide alone). */
+export function loadStompSettings(env: Env): SettingsOf<typeof stompSettings> {
+  const settings = loadSettings(stompSettings, env);
+  if (settings.maxBodyBytes > settings.maxFrameBytes)
+    throw new ConfigError([
+      `${stompSettings.maxBodyBytes.env} (${settings.maxBodyBytes}) must not exceed ${stompSettings.maxFrameBytes.env} (${settings.maxFrameBytes})`,
+    ]);
+  return settings;
 }

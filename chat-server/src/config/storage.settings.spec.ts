@@ -24,3 +24,16 @@ describe('MONGO_URL', () => {
     expect(load).toThrow(/MONGO_URL must name the database/);
   });
 });
+
+describe('MONGO_URL in a cluster', () => {
+  it.each([
+    ['CHAT_STORE unset (MongoDB by default)', { DEPLOYMENT_MODE: 'cluster' }],
+    ['CHAT_STORE=mongo', { DEPLOYMENT_MODE: 'cluster', CHAT_STORE: 'mongo' }],
+  ])('is required with %s, naming it', (_case, env) => {
+    expect(() => loadSettings(storageSettings, env)).toThrow(/MONGO_URL is required when CHAT_STORE=mongo/);
+  });
+
+  it('is not required in single node, where SQLite is the default', () => {
+    expect(loadSettings(storageSettings, {}).store).toBe('sqlite');
+  });
+});

@@ -1,10 +1,4 @@
-import {
-  isSingleNode,
-  platformSettings,
-  requiredWhenEquals,
-  setting,
-  type SettingsOf,
-} from '@playlist-chat/platform';
+import { isSingleNode, platformSettings, setting, type Env, type SettingsOf } from '@playlist-chat/platform';
 
 /** The database a MongoDB connection string names (the path after the hosts), '' when none. */
 export function databaseOf(url: string): string {
@@ -17,12 +11,22 @@ export function databaseOf(url: string): string {
 /** CHAT_SQLITE_PLAYLIST_CACHE_MB's default, also what a SQLite room store opened without settings keeps. */
 export const DEFAULT_PLAYLIST_CACHE_MB = 64;
 
+/** CHAT_STORE's default: SQLite in single node, MongoDB in a cluster. */
+const defaultStore = (env: Env): 'sqlite' | 'mongo' => (isSingleNode(env) ? 'sqlite' : 'mongo');
+
+/**
+ * MONGO_URL's `requiredWhen`: the store CHAT_STORE selects, set or by default, is MongoDB (a
+ * cluster that leaves CHAT_STORE unset gets MongoDB, and needs MONGO_URL as much as one naming it).
+ */
+const mongoChosen = (env: Env): string | undefined =>
+  (env.CHAT_STORE || defaultStore(env)) === 'mongo' ? 'CHAT_STORE=mongo' : undefined;
+
 /** Where the chat server keeps rooms and messages. */
 export const storageSettings = {
   store: setting.oneOf(
     'CHAT_STORE',
     ['sqlite', 'mongo'],
-    (env) => (isSingleNode(env) ? 'sqlite' : 'mongo'),
+    defaultStore,
     'Room and message store: embedded SQLite file under DATA_DIR (single node, or several processes on one host sharing the file) or MongoDB',
     {
       // Replicas of a cluster run on different hosts: each would write a file of its own.
@@ -59,7 +63,7 @@ export const storageSettings = {
     {
       pattern: /^$|^mongodb(\+srv)?:\/\/\S+$/,
       hint: 'a mongodb:// or mongodb+srv:// connection string',
-      requiredWhen: requiredWhenEquals('CHAT_STORE', 'mongo'),
+      requiredWhen: mongoChosen,
       // Without one the driver silently uses the database `test`.
       refuse: (value) =>
         value !== '' && databaseOf(value) === ''

@@ -1,4 +1,10 @@
-import { extractTraceContext, SpanKind, withSyncSpan, type TrustedProxies } from '@playlist-chat/platform';
+import {
+  extractTraceContext,
+  scrubUrl,
+  SpanKind,
+  withSyncSpan,
+  type TrustedProxies,
+} from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -40,7 +46,9 @@ export class EdgeRouter {
       });
     }
     this.httpProxy.handle(req, res, route).catch((error: unknown) => {
-      this.log.error(`proxying ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+      this.log.error(
+        `proxying ${req.method} ${scrubUrl(req.url ?? '')} failed: ${(error as Error).stack ?? String(error)}`,
+      );
       sendError(res, errorBody(500, 'the gateway failed to forward the request'));
     });
   };

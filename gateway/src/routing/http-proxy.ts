@@ -1,4 +1,4 @@
-import type { TrustedProxies } from '@playlist-chat/platform';
+import { scrubUrl, type TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -106,7 +106,9 @@ export class HttpProxy {
       this.attempts.set(req, attempt);
       await this.forward(req, res);
       if (!attempt.error) {
-        this.log.debug(`${req.method} ${req.url} -> ${instance.id} ${res.statusCode} [request ${requestId}]`);
+        this.log.debug(
+          `${req.method} ${scrubUrl(req.url ?? '')} -> ${instance.id} ${res.statusCode} [request ${requestId}]`,
+        );
         return;
       }
 
@@ -118,7 +120,7 @@ export class HttpProxy {
       lastFailure = failure;
       if (failure.connectFailed) pool.eject(instance.id);
       this.log.warn(
-        `${req.method} ${req.url} via ${instance.id} failed (${describe(attempt.error)}) [request ${requestId}]`,
+        `${req.method} ${scrubUrl(req.url ?? '')} via ${instance.id} failed (${describe(attempt.error)}) [request ${requestId}]`,
       );
       if (!mayRetry(req.method, failure, res.headersSent)) break;
     }

@@ -71,6 +71,71 @@ describe('LoggingModule', () => {
     });
   });
 
+  /** A bearer JWT's shape (three base64url segments, the first `eyJ`), unique by `marker`. */
+  const jwt = (marker: string) => `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.sig_${marker}`;
+
+  // Each row: the path and query as sent, and the request line's `req.url`. Every value that
+  // carries `leak` must be gone from every line written.
+  it.each([
+    [
+      'encoded name',
+      `/hello?access%5Ftoken=${jwt('leak-a')}&room=a`,
+      '/hello?access%5Ftoken=[Redacted]&room=a',
+    ],
+    [
+      'array name',
+      `/hello?access_token[]=${jwt('leak-b')}&room=a`,
+      '/hello?access_token[]=[Redacted]&room=a',
+    ],
+    [
+      'indexed name',
+      '/hello?Access_Token%5B0%5D=leak-c&room=a',
+      '/hello?Access_Token%5B0%5D=[Redacted]&room=a',
+    ],
+    ['; separator', `/hello?room=a;access_token=${jwt('leak-d')}`, '/hello?room=a;access_token=[Redacted]'],
+    ['jwt', `/hello?jwt=${jwt('leak-e')}&room=a`, '/hello?jwt=[Redacted]&room=a'],
+    ['auth', '/hello?room=a&auth=leak-f', '/hello?room=a&auth=[Redacted]'],
+    [
+      'authorization',
+      `/hello?authorization=Bearer%20${jwt('leak-g')}&room=a`,
+      '/hello?authorization=[Redacted]&room=a',
+    ],
+    ['id_token', '/hello?ID_TOKEN=leak-h', '/hello?ID_TOKEN=[Redacted]'],
+    [
+      'refresh_token',
+      '/hello?refresh_token=leak-i&token=leak-j',
+      '/hello?refresh_token=[Redacted]&token=[Redacted]',
+    ],
+    ['JWT under any name', `/hello?state=${jwt('leak-k')}&room=a`, '/hello?state=[Redacted]&room=a'],
+    [
+      'encoded JWT under any name',
+      `/hello?x=Bearer+${jwt('leak-l').replace(/\./g, '%2E')}`,
+      '/hello?x=[Redacted]',
+    ],
+    ['name-less JWT', `/hello?${jwt('leak-m')}&room=a`, '/hello?[Redacted]&room=a'],
+    ['path parameter', `/hello;access_token=${jwt('leak-n')}`, '/hello;access_token=[Redacted]'],
+    ['a second ?', '/hello?room=a?access_token=leak-o', '/hello?room=a?access_token=[Redacted]'],
+    [
+      'any case, repeated, passcode, password',
+      '/hello?ACCESS_TOKEN=leak-p&access_token=leak-q&passcode=leak-r&Password=leak-s&room=a',
+      '/hello?ACCESS_TOKEN=[Redacted]&access_token=[Redacted]&passcode=[Redacted]&Password=[Redacted]&room=a',
+    ],
+    [
+      'other parameters as sent',
+      '/hello?room=a%20b&tokens=2&author=me&page[]=1&empty=&flag&eyJ=1',
+      '/hello?room=a%20b&tokens=2&author=me&page[]=1&empty=&flag&eyJ=1',
+    ],
+  ])('redacts credentials in the URL: %s', async (name, path, logged) => {
+    const id = `redact-url-${name.replace(/\W+/g, '-')}`;
+    await fetch(`${chat.url}${path}`, { headers: { 'x-request-id': id } });
+    const line = await expectEventually(
+      () =>
+        lines.find((candidate) => candidate.msg === 'request completed' && candidate.req?.id === id) ?? false,
+    );
+    expect(line.req?.url).toBe(logged);
+    expect(JSON.stringify(lines.filter((candidate) => candidate.req?.id === id))).not.toMatch(/leak-/);
+  });
+
   it('logs an unexpected error with its stack and the request id, and the request line as errored', async () => {
     const response = await fetch(`${chat.url}/hello/boom`, { headers: { 'x-request-id': 'boom-1' } });
 
@@ -111,5 +176,39 @@ describe('LoggingModule', () => {
       instance: 'presence-server-test-1',
       req: { id: 'presence-1' },
     });
+  });
+});
+
+describe('LoggingModule with the REST conventions (the apps as they run)', () => {
+  // The same capture as above: apps of one process share its root logger (single node).
+  const written = lines;
+  let app: { app: INestApplication; url: string };
+
+  beforeAll(async () => {
+    app = await startLoggingApp('chat-server', { logLevel: 'info', instanceId: 'test-2' }, capture, {
+      restConventions: true,
+    });
+  });
+  afterAll(async () => {
+    await app?.app.close();
+  });
+
+  it('logs an unexpected error with the URL it failed on, the token in it redacted', async () => {
+    const secret = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.filter-secret-sig';
+    const response = await fetch(`${app.url}/hello/boom?access_token=${secret}&room=a`, {
+      headers: { 'x-request-id': 'boom-2' },
+    });
+    expect(response.status).toBe(500);
+    const errorLine = await expectEventually(
+      () =>
+        written.find(
+          (candidate) => candidate.level === 50 && String(candidate.msg).startsWith('GET /hello/boom?'),
+        ) ?? false,
+    );
+    expect(JSON.stringify(errorLine)).toContain('/hello/boom?access_token=[Redacted]&room=a');
+    await expectEventually(() =>
+      expect(written.some((line) => line.msg === 'request errored' && line.req?.id === 'boom-2')).toBe(true),
+    );
+    expect(written.filter((line) => JSON.stringify(line).includes('filter-secret'))).toEqual([]);
   });
 });

@@ -1,14 +1,26 @@
 import { isSingleNode } from '../config/platform.settings';
 import { setting, type Env, type SettingsOf } from '../config/settings';
 
+const devTokens = setting.bool(
+  'AUTH_DEV_TOKENS',
+  (env) => String(isSingleNode(env)),
+  'Serve POST /v1/api/auth/dev-token (anyone can mint tokens: never in production)',
+);
+
 /**
- * Whether AUTH_DEV_TOKENS is on in `env` (on by default in single node). Read leniently, for
- * defaults that depend on it; the setting itself is validated where it is loaded.
+ * Whether AUTH_DEV_TOKENS is on in `env` (on by default in single node), read with the setting's
+ * own parser so every spelling it takes (`true`, `1`, `yes`, any case) counts. Lenient, for
+ * defaults and rules that depend on it: a value the parser refuses counts as off here, and the
+ * loader names it.
  */
 export function devTokensOn(env: Env): boolean {
-  const raw = (env.AUTH_DEV_TOKENS ?? '').trim().toLowerCase();
-  if (raw === '') return isSingleNode(env);
-  return raw === 'true' || raw === '1' || raw === 'yes';
+  const raw = env.AUTH_DEV_TOKENS ?? '';
+  if (raw.trim() === '') return isSingleNode(env);
+  try {
+    return devTokens.parse(raw, env);
+  } catch {
+    return false;
+  }
 }
 
 /** Where a service listens by default: loopback while anyone may mint tokens, every interface otherwise. */
@@ -17,7 +29,7 @@ export const defaultListenHost = (env: Env): string => (devTokensOn(env) ? '127.
 /** A cluster has no shared data folder to keep a generated secret in, so it needs real keys. */
 const keyRequired = (env: Env): string | undefined => {
   if (isSingleNode(env)) return undefined;
-  if (env.AUTH_DEV_TOKENS === 'true') return 'AUTH_DEV_TOKENS=true (dev tokens are signed with it)';
+  if (devTokensOn(env)) return 'AUTH_DEV_TOKENS=true (dev tokens are signed with it)';
   return env.AUTH_JWT_PUBLIC_KEY ? undefined : 'DEPLOYMENT_MODE=cluster and AUTH_JWT_PUBLIC_KEY is empty';
 };
 
@@ -49,11 +61,7 @@ export const authSettings = {
     'Clock skew allowed when checking exp/nbf',
     { min: 0, max: 600 },
   ),
-  devTokens: setting.bool(
-    'AUTH_DEV_TOKENS',
-    (env) => String(isSingleNode(env)),
-    'Serve POST /v1/api/auth/dev-token (anyone can mint tokens: never in production)',
-  ),
+  devTokens,
   devTokenTtlSeconds: setting.int('AUTH_DEV_TOKEN_TTL_SECONDS', 86_400, 'Lifetime of dev tokens', {
     min: 1,
     max: 31_536_000,

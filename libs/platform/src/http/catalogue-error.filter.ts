@@ -9,6 +9,7 @@ import {
 import { CatalogueError } from './catalogue-error';
 import { describeProblems, type FieldProblem } from './field-problems';
 import { codeForStatus, refusalBody, type RefusalBody } from './refusal';
+import { scrubUrl } from '../logging/redaction';
 
 interface HttpResponse {
   readonly headersSent: boolean;
@@ -87,7 +88,7 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) return this.httpRefusal(exception, request, host);
     this.log.error(
-      `${request.method} ${request.originalUrl ?? request.url} failed: ${(exception as Error)?.stack ?? String(exception)}`,
+      `${request.method} ${scrubUrl(request.originalUrl ?? request.url ?? '')} failed: ${(exception as Error)?.stack ?? String(exception)}`,
     );
     return { status: 500, body: refusalBody(500, 'internal-error', 'internal server error') };
   }

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { LoggingModule, type LoggingOptions } from '../../src/logging/logging.module';
 import { useStructuredLogging } from '../../src/logging/structured-logging';
+import { useRestConventions } from '../../src/http/rest-conventions';
+import { UncheckedInput } from '../../src/http/declared-input.guard';
 
 export type LogLine = Record<string, unknown> & { req?: { id?: string; url?: string } };
 
@@ -28,6 +30,8 @@ export async function startLoggingApp(
   service: string,
   settings: LoggingOptions['settings'],
   destination: Writable,
+  /** With the platform's REST conventions (its exception filter logs unexpected errors), as every app has them. */
+  options: { restConventions?: boolean } = {},
 ): Promise<{ app: INestApplication; url: string }> {
   @Controller('hello')
   class HelloController implements OnApplicationBootstrap {
@@ -43,8 +47,9 @@ export async function startLoggingApp(
       return { service };
     }
 
-    /** An unexpected error: Nest answers 500. */
+    /** An unexpected error: Nest answers 500. Any query is taken (so a token in it reaches the error log). */
     @Get('boom')
+    @UncheckedInput()
     boom(): never {
       throw new Error(`kaboom in ${service}`);
     }
@@ -58,6 +63,7 @@ export async function startLoggingApp(
 
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   useStructuredLogging(app);
+  if (options.restConventions) useRestConventions(app, { jsonBodies: true });
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
 }

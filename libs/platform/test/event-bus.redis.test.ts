@@ -172,3 +172,55 @@ describe('RedisEventBus across processes', () => {
     }
   });
 });
+
+describe('RedisEventBus stopping', () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const retryPolicy = { maxAttempts: 1, baseDelayMs: 1 };
+
+  it('removes a per-instance group when its subscription closes while Redis is up', async () => {
+    const bus = busOn(`t-${randomUUID()}`, retryPolicy);
+    try {
+      const subscription = await bus.subscribe('presence.changes', 'chat-server:up', async () => undefined, {
+        perInstance: true,
+      });
+      const stream = bus.streamKey('presence.changes');
+      const groupsOn = async () =>
+        ((await bus.commands.xinfo('GROUPS', stream)) as unknown[][]).map((group) => group[1]);
+      expect(await groupsOn()).toEqual(['chat-server:up']);
+      await subscription.close();
+      expect(await groupsOn()).toEqual([]);
+      expect(await bus.commands.exists(bus.streamKey('presence.changes.replay.chat-server:up'))).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('closes a per-instance subscription, then itself, within a bound while its redis-server is down', async () => {
+    const own = await startRedisServer();
+    const bus = new RedisEventBus({
+      redisUrl: own.url,
+      retryPolicy,
+      keyPrefix: `t-${randomUUID()}`,
+      leaseMs: 5_000,
+      blockMs: 100,
+    });
+    const subscription = await bus.subscribe('presence.changes', 'chat-server:down', async () => undefined, {
+      perInstance: true,
+    });
+    await bus.subscribe('chat.rooms', 'shared', async () => undefined);
+    await own.stop();
+    await sleep(500); // reconnecting by now: what is sent next waits for Redis
+
+    const started = Date.now();
+    const outcome = await Promise.race([
+      subscription
+        .close()
+        .then(() => bus.close())
+        .then(() => 'closed'),
+      sleep(10_000).then(() => 'still closing'),
+    ]);
+    const ms = Date.now() - started;
+    expect(outcome, `after ${ms} ms`).toBe('closed');
+    expect(ms).toBeLessThan(3_000);
+  }, 20_000);
+});

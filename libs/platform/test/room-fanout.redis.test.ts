@@ -41,3 +41,45 @@ describe('Redis fan-out across a redis-server restart', () => {
     }
   }, 30_000);
 });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('Redis fan-out closing', () => {
+  it('quits politely while its redis-server is up: a publish sent just before close() is answered and delivered', async () => {
+    const [listener, publisher] = [new RedisRoomFanout(redis.url), new RedisRoomFanout(redis.url)];
+    try {
+      const received: string[] = [];
+      listener.onMessage((_channel, payload) => received.push(payload));
+      await listener.subscribe('room:polite');
+      await publisher.publish('room:polite', 'first');
+      const last = publisher.publish('room:polite', 'last');
+      await publisher.close();
+      await expect(last).resolves.toBeUndefined();
+      await expectEventually(() => expect(received).toEqual(['first', 'last']));
+    } finally {
+      await Promise.all([listener.close(), publisher.close()]);
+    }
+  });
+
+  it('closes within a bound while its redis-server is down, even with commands waiting for it to come back', async () => {
+    const own = await startRedisServer();
+    const fanout = new RedisRoomFanout(own.url);
+    await fanout.subscribe('room:outage');
+    await fanout.publish('room:outage', 'before');
+    await own.stop();
+    await sleep(500); // reconnecting by now: what is sent next waits for Redis
+    // What a readiness probe and a session joining a room do during the outage (never answered).
+    void fanout.ping().catch(() => undefined);
+    void fanout.subscribe('room:later').catch(() => undefined);
+    await sleep(100);
+
+    const started = Date.now();
+    const outcome = await Promise.race([
+      fanout.close().then(() => 'closed'),
+      sleep(6_000).then(() => 'still closing'),
+    ]);
+    const ms = Date.now() - started;
+    expect(outcome, `after ${ms} ms`).toBe('closed');
+    expect(ms).toBeLessThan(3_000);
+  }, 20_000);
+});

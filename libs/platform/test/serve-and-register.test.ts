@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { Agent, get, type Server } from 'node:http';
 import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,13 @@ import { expectEventually } from '@playlist-chat/platform/testing';
 class ReadyController {
   @Get('ready')
   ready(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  /** A readiness check that takes its time, as one does while a dependency is down. */
+  @Get('slow')
+  async slow(): Promise<{ status: string }> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
     return { status: 'ok' };
   }
 }
@@ -75,6 +82,34 @@ describe('serveAndRegister', () => {
     const [instance] = await registry.healthy('tiny');
     expect(instance).toMatchObject({ host: 'localhost', port: service.port });
     expect(instance.id).toMatch(new RegExp(`^tiny-.+-${process.pid}-${service.port}$`));
+  });
+
+  it('stops within a bound while a keep-alive client keeps its connection busy (a health checker)', async () => {
+    const { app } = await tinyApp();
+    const service = await serveAndRegister(app, { service: 'tiny', port: 0, host: '127.0.0.1', platform });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let polling = true;
+    const poller = (async () => {
+      while (polling)
+        await new Promise<void>((resolve) =>
+          get(`${service.url}/health/slow`, { agent }, (response) => {
+            response.resume();
+            response.on('end', () => resolve());
+          }).on('error', () => resolve()),
+        );
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    const started = Date.now();
+    const closed = await Promise.race([
+      service.close().then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 8_000)),
+    ]);
+    polling = false;
+    agent.destroy();
+    await poller;
+    expect(closed, 'close() still waiting after 8 s').toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('joins the registry it is given instead of the app’s own', async () => {

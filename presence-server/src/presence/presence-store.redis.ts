@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { PresenceChangeCause, PresenceState } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
+import { closeRedis } from '@playlist-chat/platform/adapters';
 import {
   byNickName,
   type ChoiceOutcome,
@@ -29,6 +31,7 @@ const backstopMs = (deviceTtlMs: number): number => Math.max(deviceTtlMs * 10, 3
  * commands (MULTI, EXISTS, HGETALL, SMEMBERS, ZRANGEBYSCORE, EXEC) as a 2-member one.
  */
 export class RedisPresenceStore extends PresenceStore {
+  private readonly logger = new Logger(RedisPresenceStore.name);
   private readonly redis: Redis;
   private readonly shas = new Map<PresenceScriptName, string>();
 
@@ -37,6 +40,10 @@ export class RedisPresenceStore extends PresenceStore {
     // A command fails after a few reconnect attempts instead of waiting forever, so an event
     // handler's failure reaches the bus's retry/dead-letter path and a request gets a 5xx.
     this.redis = new Redis(options.url, { maxRetriesPerRequest: 2 });
+    // Connection errors (each failed reconnect while Redis is down) go to the log as one line
+    // each, like the platform's Redis adapters do: without a listener, ioredis writes them to
+    // stderr itself ("[ioredis] Unhandled error event" and a stack), outside the JSON log.
+    this.redis.on('error', (error: Error) => this.logger.warn(`Redis connection: ${error.message}`));
     for (const [name, lua] of Object.entries(presenceScripts)) {
       this.shas.set(name as PresenceScriptName, createHash('sha1').update(lua).digest('hex'));
     }
@@ -173,8 +180,9 @@ export class RedisPresenceStore extends PresenceStore {
     await this.redis.ping();
   }
 
+  /** Never waits on a Redis that is down (a plain QUIT waits behind the queued commands). */
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   /** EVALSHA, loading the script with EVAL when this Redis has not seen it yet (first use, restart, SCRIPT FLUSH). */

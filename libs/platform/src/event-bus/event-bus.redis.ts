@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
 import { KeyedSerialQueue } from '../concurrency/keyed-serial-queue';
-import { withTimeout } from '../concurrency/with-timeout';
+import { REDIS_STOP_WAIT_MS, whileConnected } from '../redis/client-shutdown.redis';
 import {
   deadLetterTopic,
   EventBus,
@@ -229,9 +229,6 @@ export class RedisEventBus extends EventBus {
   }
 }
 
-/** How long stopping waits for Redis before giving up on it (the lease then expires by itself). */
-const STOP_WAIT_MS = 2_000;
-
 /** Where parked events of one group go back to: a stream only that group reads. */
 const replayTopic = (topic: string, group: string): string => `${topic}.replay.${group}`;
 
@@ -288,13 +285,10 @@ class GroupReader {
   async destroy(): Promise<void> {
     const redis = this.bus.commands;
     try {
-      await withTimeout(
-        (async () => {
-          for (const stream of this.streams) await redis.xgroup('DESTROY', stream, this.group);
-          await redis.del(this.streams[1], this.leaseKey);
-        })(),
-        STOP_WAIT_MS,
-      );
+      await whileConnected(redis, async () => {
+        for (const stream of this.streams) await redis.xgroup('DESTROY', stream, this.group);
+        await redis.del(this.streams[1], this.leaseKey);
+      });
     } catch (error) {
       this.logger.warn(`removing group ${this.group} of ${this.topic} failed: ${errorMessage(error)}`);
     }
@@ -302,16 +296,19 @@ class GroupReader {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    const redis = this.bus.commands;
+    const connected = this.connection?.status === 'ready' && redis.status === 'ready';
     this.connection?.disconnect();
-    // While Redis is unreachable, a read on the disconnected reader connection may never settle
-    // (ioredis keeps it queued once its reconnect timer is cleared): stop waiting for it after a
-    // bound, so shutting down never hangs on an outage. Handlers in progress still finish.
-    await Promise.race([this.running, sleep(STOP_WAIT_MS)]);
+    // Connected, the loop ends once its read is cut off (bounded all the same: Redis may stop
+    // answering without closing). While Redis is unreachable, what the loop waits for is queued
+    // until a reconnect, and a read on the disconnected reader connection never settles (ioredis
+    // keeps it queued once its reconnect timer is cleared): not waited for, so stopping never
+    // hangs on an outage. Handlers in progress still finish.
+    if (connected) await Promise.race([this.running, sleep(REDIS_STOP_WAIT_MS)]);
     await this.queue.drain();
-    await withTimeout(
-      this.bus.commands.eval(RELEASE_LEASE, 1, this.leaseKey, this.consumer),
-      STOP_WAIT_MS,
-    ).catch(() => undefined); // unreleased, the lease runs out by itself
+    await whileConnected(redis, () => redis.eval(RELEASE_LEASE, 1, this.leaseKey, this.consumer)).catch(
+      () => undefined, // unreleased (Redis down or slow), the lease runs out by itself
+    );
   }
 
   private async loop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { closeRedis } from '../redis/client-shutdown.redis';
 import { RoomFanout, type FanoutHandler } from './room-fanout.port';
 
 /**
@@ -102,20 +103,9 @@ export class RedisRoomFanout extends RoomFanout {
     if (this.closed) return;
     this.closed = true;
     this.channels.clear();
-    await Promise.all([this.publisher, this.subscriber].map((client) => this.release(client)));
-  }
-
-  /** Quits politely (pending replies first); a connection never opened or already broken is just dropped. */
-  private async release(client: Redis): Promise<void> {
-    if (client.status === 'wait') {
-      client.disconnect();
-      return;
-    }
-    try {
-      await client.quit();
-    } catch {
-      client.disconnect();
-    }
+    // Quits politely (pending replies first) while connected; a connection never opened, broken
+    // or reconnecting is just dropped, so closing never waits on a dead Redis.
+    await Promise.all([this.publisher, this.subscriber].map((client) => closeRedis(client)));
   }
 
   private deliver(channel: string, payload: string): void {

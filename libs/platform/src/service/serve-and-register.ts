@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { PlatformSettings } from '../config/platform.settings';
@@ -36,6 +36,9 @@ interface ExpressSettings {
   set(setting: string, value: unknown): void;
 }
 
+/** How long requests still running when an app closes may take before their connections are cut. */
+const HTTP_CLOSE_GRACE_MS = 3_000;
+
 /**
  * The common tail of every app's start-up: listen, register in discovery as
  * `<instance name>-<port>` with `/health/ready` as its check, and hand back a RunningService.
@@ -70,13 +73,26 @@ export async function serveAndRegister(
   const logger = new Logger(service);
   logger.log(`${id} listening on ${url}${options.describe ? ` (${options.describe})` : ''}`);
 
+  const server = app.getHttpServer() as Server;
   let closing: Promise<void> | undefined;
+  // Node's server.close() waits for every keep-alive connection to go idle, and a client that
+  // keeps one busy (discovery's health checks, every few seconds) kept the process from ever
+  // stopping. Once stopping, every answer closes its connection, and what is still open after
+  // HTTP_CLOSE_GRACE_MS is cut.
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (closing) response.setHeader('connection', 'close');
+  });
   const close = async () => {
     await registry
       .deregister(id)
       .catch((error: unknown) => logger.warn(`deregistering ${id} failed: ${String(error)}`));
     await options.beforeAppClose?.();
-    await app.close();
+    const cut = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(cut);
+    }
     await options.afterAppClose?.();
   };
   return { name: service, url, port, close: () => (closing ??= close()) };

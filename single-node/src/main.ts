@@ -1,21 +1,38 @@
+// First: reads .env, then starts tracing, before any instrumented module loads.
 import './telemetry';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseEnv } from 'node:util';
 import { gatewaySettings } from '@playlist-chat/gateway';
-import { exitOnStartFailure, loadSettings, runStandalone } from '@playlist-chat/platform';
+import {
+  authSettings,
+  exitOnStartFailure,
+  loadSettings,
+  loadSettingsGroups,
+  platformSettings,
+  runStandalone,
+  telemetrySettings,
+  type Env,
+} from '@playlist-chat/platform';
+import { presenceSettings } from '@playlist-chat/presence-server';
+import { loadChatConfig } from '@playlist-chat/chat-server';
 import { startSingleNode } from './single-node';
+import { singleNodeSettings } from './single-node.settings';
 
-/** The repository root: two folders up from single-node/src (tests) or single-node/dist (`npm start`). */
-const repoRoot = join(__dirname, '..', '..');
-
-/** `.env` at the repository root fills in what the real environment does not set (real variables win). */
-function loadDotEnv(): void {
-  const file = join(repoRoot, '.env');
-  if (!existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
-    if (process.env[name] === undefined) process.env[name] = value;
-  }
+/**
+ * Checks every settings group this process can check before anything starts, together, so one
+ * "Invalid configuration" list names every bad variable among them (order of .env). That
+ * includes telemetry: './telemetry' runs at import time, where a ConfigError would end the
+ * process with a stack trace, so it leaves tracing off when its settings are bad and lets this
+ * name them.
+ */
+function checkSettings(env: Env) {
+  return loadSettingsGroups({
+    platform: () => loadSettings(platformSettings, env),
+    telemetry: () => loadSettings(telemetrySettings, env),
+    auth: () => loadSettings(authSettings, env),
+    presence: () => loadSettings(presenceSettings, env),
+    chat: () => loadChatConfig(env),
+    gateway: () => loadSettings(gatewaySettings, env),
+    singleNode: () => loadSettings(singleNodeSettings, env),
+  });
 }
 
 const ORPHAN_CHECK_MS = 500;
@@ -36,8 +53,8 @@ function stopWhenOrphaned(stop: () => void): void {
 }
 
 function main(): void {
-  loadDotEnv();
-  const { shutdownTimeoutMs } = loadSettings(gatewaySettings, process.env);
+  // process.env holds .env's variables already (read by './telemetry').
+  const { shutdownTimeoutMs } = checkSettings(process.env).gateway;
   // Exit 0 once everything stopped in time, 1 when forced; npm's forwarded copy of a Ctrl+C is ignored.
   runStandalone(() => startSingleNode(process.env), {
     timeoutMs: shutdownTimeoutMs,

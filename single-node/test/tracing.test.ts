@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,13 @@ interface OtlpSpan {
   readonly attributes?: { key: string; value: { stringValue?: string } }[];
 }
 interface OtlpExport {
-  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+  resourceSpans: {
+    resource?: { attributes?: OtlpSpan['attributes'] };
+    scopeSpans: { spans: OtlpSpan[] }[];
+  }[];
 }
+/** A span as the collector keeps it: with the service.name of the resource that sent it. */
+type CollectedSpan = OtlpSpan & { readonly service?: string };
 
 /**
  * A stand-in OpenTelemetry collector: keeps every span POSTed to /v1/traces (OTLP/HTTP JSON) and
@@ -30,10 +35,10 @@ interface OtlpExport {
 async function startCollector(): Promise<{
   server: Server;
   url: string;
-  spans: OtlpSpan[];
+  spans: CollectedSpan[];
   requests: string[];
 }> {
-  const spans: OtlpSpan[] = [];
+  const spans: CollectedSpan[] = [];
   const requests: string[] = [];
   const server = createServer((request, response) => {
     requests.push(`${request.method} ${request.url}`);
@@ -42,8 +47,12 @@ async function startCollector(): Promise<{
     request.on('end', () => {
       if (request.url === '/v1/traces' && request.headers['content-type']?.includes('json')) {
         const parsed = JSON.parse(body) as OtlpExport;
-        for (const resource of parsed.resourceSpans)
-          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+        for (const resource of parsed.resourceSpans) {
+          const service = resource.resource?.attributes?.find((entry) => entry.key === 'service.name')?.value
+            .stringValue;
+          for (const scope of resource.scopeSpans)
+            spans.push(...scope.spans.map((span) => ({ ...span, service })));
+        }
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -52,25 +61,43 @@ async function startCollector(): Promise<{
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests };
 }
 
+/**
+ * A repository root of its own holding a copy of the built single node (it finds `.env` two
+ * folders above its dist, as `npm start` does) and this repository's node_modules, so a test can
+ * give it a `.env` without touching the real one.
+ */
+function builtMainUnder(dotEnv: string): { root: string; remove: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'dot-env-root-'));
+  cpSync(join(repoRoot, 'single-node', 'dist'), join(root, 'single-node', 'dist'), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+  writeFileSync(join(root, '.env'), dotEnv);
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
 const newTraceId = (): string => randomBytes(16).toString('hex');
 const traceparentOf = (traceId: string): string => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 
-/** `node single-node/dist/main.js` as a real process on a free port, its output collected. */
-async function launch(env: Record<string, string>) {
+/**
+ * `node single-node/dist/main.js` as a real process on a free port, its output collected. A
+ * variable given as undefined is left out of its environment. `root` runs it from another
+ * repository root (see `builtMainUnder`), whose `.env` it reads.
+ */
+async function launch(env: Record<string, string | undefined>, root: string = repoRoot) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracing-'));
   const port = await freePort();
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    GATEWAY_PORT: String(port),
+    CHAT_PORT: '0',
+    PRESENCE_PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    ...env,
+  };
   const child = spawn('node', ['single-node/dist/main.js'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      GATEWAY_PORT: String(port),
-      CHAT_PORT: '0',
-      PRESENCE_PORT: '0',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      ...env,
-    },
+    cwd: root,
+    env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const node = {
@@ -292,6 +319,60 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT the SDK stays off', () => {
     } finally {
       await node.stop();
       collector.server.close();
+    }
+  }, 90_000);
+});
+
+describe('OTEL_* settings written only in .env, as npm start reads it', () => {
+  it('trace the main thread (chat and presence servers) too, the real environment still winning over .env', async () => {
+    const collector = await startCollector();
+    const copy = builtMainUnder(
+      [
+        `OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url}`,
+        'OTEL_BSP_SCHEDULE_DELAY=100',
+        'OTEL_SERVICE_NAME=named-in-dot-env',
+        '',
+      ].join('\n'),
+    );
+    const node = await launch(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+        OTEL_BSP_SCHEDULE_DELAY: undefined,
+        OTEL_SERVICE_NAME: 'named-in-environment',
+      },
+      copy.root,
+    );
+    try {
+      // Through the gateway, whose thread has always been traced (it starts after main read .env).
+      const viaGateway = newTraceId();
+      await fetch(`${node.base}/v1/api/rooms/joined`, {
+        headers: { traceparent: traceparentOf(viaGateway) },
+      });
+      await expectEventually(
+        () => expect(collector.spans.filter((span) => span.traceId === viaGateway)).not.toEqual([]),
+        { timeoutMs: 10_000 },
+      );
+      // Straight to the chat server, which runs on the main thread: the gateway's thread sees none of it.
+      const chat = /Chat server\s+(http:\/\/\S+)/.exec(node.output)?.[1];
+      expect(chat).toBeDefined();
+      const traceId = newTraceId();
+      const response = await fetch(`${chat}/v1/api/rooms/joined`, {
+        headers: { traceparent: traceparentOf(traceId) },
+      });
+      expect(response.status).toBe(401);
+
+      await expectEventually(
+        () => expect(collector.spans.filter((span) => span.traceId === traceId)).not.toEqual([]),
+        { timeoutMs: 10_000 },
+      );
+      const services = new Set(
+        collector.spans.filter((span) => span.traceId === traceId).map((span) => span.service),
+      );
+      expect([...services]).toEqual(['named-in-environment']);
+    } finally {
+      await node.stop();
+      collector.server.close();
+      copy.remove();
     }
   }, 90_000);
 });

@@ -12,6 +12,18 @@ import {
 // Its own file (own process): nothing may have started an SDK before the first tests.
 afterAll(() => stopTelemetry());
 
+describe('bad telemetry settings', () => {
+  const bad = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_BSP_SCHEDULE_DELAY: 'abc' };
+
+  it('throw their ConfigError, or, for an entry point that checks them later itself, leave tracing off', () => {
+    expect(() => startTelemetry({ service: 'bad', env: bad })).toThrow(
+      'OTEL_BSP_SCHEDULE_DELAY must be an integer from 10 to 60000 (got "abc")',
+    );
+    expect(startTelemetry({ service: 'bad', env: bad, settingsCheckedLater: true })).toBe(false);
+    expect(tracerRegistered()).toBe(false);
+  });
+});
+
 describe('span helpers with tracing off, then on', () => {
   it('off: the work runs with a span that records nothing, and its result or error comes back', async () => {
     expect(tracerRegistered()).toBe(false);

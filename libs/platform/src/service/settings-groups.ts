@@ -22,6 +22,7 @@ export function loadSettingsGroups<L extends Record<string, () => unknown>>(
     }
   }
   problems.push(...crossCheck(groups as Partial<Loaded<L>>));
-  if (problems.length > 0) throw new ConfigError(problems);
+  // Groups that load a shared group themselves (an app's config holds the platform's) name its problems once.
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return groups as Loaded<L>;
 }

@@ -18,9 +18,9 @@ import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { loadSettings, type Env } from '../config/settings';
+import { ConfigError, loadSettings, type Env } from '../config/settings';
 import { setTelemetryStop, stopTelemetry } from './telemetry-stop';
-import { telemetrySettings } from './telemetry.settings';
+import { telemetrySettings, type TelemetrySettings } from './telemetry.settings';
 
 export interface TelemetryOptions {
   /** The app's name, used as service.name unless OTEL_SERVICE_NAME is set. */
@@ -31,6 +31,13 @@ export interface TelemetryOptions {
    * InMemorySpanExporter) and tracing starts even without OTEL_EXPORTER_OTLP_ENDPOINT.
    */
   readonly spanProcessor?: SpanProcessor;
+  /**
+   * For an entry point that checks telemetrySettings itself with its other settings, once it
+   * runs (npm start): a bad telemetry setting then leaves tracing off instead of throwing its
+   * ConfigError here, at import time, outside the entry point's start-up error handling, and
+   * that check names it in the same list as the other bad variables.
+   */
+  readonly settingsCheckedLater?: boolean;
 }
 
 let sdk: NodeSDK | undefined;
@@ -41,11 +48,18 @@ const UNTRACED_PATHS = /^\/(health\/|metrics\b)/;
 /**
  * Starts the OpenTelemetry SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands a span
  * processor); otherwise does nothing, so the API's no-op tracer stays in place and every span
- * helper costs a function call. Returns whether tracing runs. A second call is a no-op.
+ * helper costs a function call. Returns whether tracing runs. A second call is a no-op. A bad
+ * telemetry setting throws a ConfigError (see `settingsCheckedLater`).
  */
 export function startTelemetry(options: TelemetryOptions): boolean {
   if (sdk) return true;
-  const settings = loadSettings(telemetrySettings, options.env ?? process.env);
+  let settings: TelemetrySettings;
+  try {
+    settings = loadSettings(telemetrySettings, options.env ?? process.env);
+  } catch (error) {
+    if (options.settingsCheckedLater && error instanceof ConfigError) return false;
+    throw error;
+  }
   if (!options.spanProcessor && !settings.otlpEndpoint) return false;
   const ignoreIncomingRequestHook = (request: { url?: string }) => UNTRACED_PATHS.test(request.url ?? '');
   sdk = new NodeSDK({

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './support/repo-root';
+
+/** `node single-node/dist/main.js` with these variables; resolves once it exited (killed past 30 s). */
+function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn('node', ['single-node/dist/main.js'], {
+    cwd: repoRoot,
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
+
+const STACK_FRAME = /^ {4}at /m;
+
+describe('npm start refuses bad telemetry settings like any other bad setting', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'start-up-settings-'));
+  });
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('names a bad OTEL_ variable in the one "Invalid configuration" list with the others, exit 1, no stack trace, nothing started', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      OTEL_BSP_SCHEDULE_DELAY: 'abc',
+      GATEWAY_PORT: 'eighty',
+      PRESENCE_PORT: 'ninety',
+      CHAT_PORT: '0',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:\n  - ');
+    expect(output).toContain('  - OTEL_BSP_SCHEDULE_DELAY must be an integer from 10 to 60000 (got "abc")');
+    expect(output).toContain('  - PRESENCE_PORT must be an integer from 0 to 65535 (got "ninety")');
+    expect(output).toContain('  - GATEWAY_PORT must be an integer from 0 to 65535 (got "eighty")');
+    expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(output).not.toMatch(STACK_FRAME);
+    expect(output).not.toContain('Starting Nest application');
+  });
+
+  it('reports the audit’s case (OTEL_BSP_SCHEDULE_DELAY=abc CHAT_PORT=abc) as a clean refusal, not a crash', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      OTEL_BSP_SCHEDULE_DELAY: 'abc',
+      CHAT_PORT: 'abc',
+      GATEWAY_PORT: '0',
+      PRESENCE_PORT: '0',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toMatch(/^Invalid configuration:\n {2}- OTEL_BSP_SCHEDULE_DELAY must be/m);
+    // The chat server's settings are checked with the rest, before any app starts.
+    expect(output).toContain('  - CHAT_PORT must be an integer from 0 to 65535 (got "abc")');
+    expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(output).not.toMatch(STACK_FRAME);
+    expect(output).not.toContain('ConfigError');
+    expect(output).not.toContain('Starting Nest application');
+  });
+
+  it('still names CHAT_PORT once the telemetry settings are fine', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      CHAT_PORT: 'abc',
+      GATEWAY_PORT: '0',
+      PRESENCE_PORT: '0',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('  - CHAT_PORT must be an integer from 0 to 65535 (got "abc")');
+    expect(output).not.toMatch(STACK_FRAME);
+  });
+});

@@ -4,9 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   loadSettings,
+  loadSettingsGroups,
   openServiceRegistry,
   TrustedProxies,
   platformSettings,
+  telemetrySettings,
   serveAndRegister,
   ServiceRegistry,
   useRestConventions,
@@ -43,8 +45,12 @@ export async function startGateway(
   env: Env = process.env,
   options: GatewayOptions = {},
 ): Promise<RunningService> {
-  const settings = loadSettings(gatewaySettings, env);
-  const platform = loadSettings(platformSettings, env);
+  const { settings, platform } = loadSettingsGroups({
+    settings: () => loadSettings(gatewaySettings, env),
+    platform: () => loadSettings(platformSettings, env),
+    // Read by ./telemetry at import, which leaves a bad one to this list.
+    telemetry: () => loadSettings(telemetrySettings, env),
+  });
   const registryHandle = options.registry
     ? { port: options.registry, release: async () => {} }
     : openServiceRegistry(platform);

@@ -2,4 +2,6 @@
 // anything requires them. Does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 import { startTelemetry } from '@playlist-chat/platform/telemetry';
 
-startTelemetry({ service: 'gateway' });
+// A bad telemetry setting leaves tracing off here, at import, where its ConfigError would end the
+// process with a stack trace: the app's start-up names it with its other settings (exit 1).
+startTelemetry({ service: 'gateway', settingsCheckedLater: true });

@@ -3,6 +3,7 @@ import {
   loadSettings,
   loadSettingsGroups,
   platformSettings,
+  telemetrySettings,
   type AuthOptions,
   type Env,
   type PlatformSettings,
@@ -25,6 +26,8 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
       presence: () => loadSettings(presenceSettings, env),
       platform: () => loadSettings(platformSettings, env),
       auth: () => loadSettings(authSettings, env),
+      // Read by ./telemetry at import, which leaves a bad one to this list.
+      telemetry: () => loadSettings(telemetrySettings, env),
     },
     // The platform group only sees an explicit PRESENCE_STORE=redis; the cluster default needs the same check.
     (groups) =>

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { repoRoot } from './support/repo-root';
 
 /** `node single-node/dist/main.js` with these variables; resolves once it exited (killed past 30 s). */
-function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn('node', ['single-node/dist/main.js'], {
+function runMain(
+  env: Record<string, string>,
+  main = 'single-node/dist/main.js',
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn('node', [main], {
     cwd: repoRoot,
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,4 +88,23 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
     expect(output).toContain('  - CHAT_PORT must be an integer from 0 to 65535 (got "abc")');
     expect(output).not.toMatch(STACK_FRAME);
   });
+
+  it.each([
+    ['chat-server', { CHAT_PORT: 'abc' }, 'CHAT_PORT'],
+    ['presence-server', { PRESENCE_PORT: 'abc' }, 'PRESENCE_PORT'],
+    ['gateway', { GATEWAY_PORT: 'abc', DEPLOYMENT_MODE: 'oops' }, 'DEPLOYMENT_MODE'],
+  ])(
+    '%s on its own names a bad OTEL_ variable with its other bad ones, exit 1, no stack trace',
+    async (app, bad, named) => {
+      const { code, output } = await runMain(
+        { DATA_DIR: dataDir, OTEL_BSP_SCHEDULE_DELAY: 'abc', ...bad },
+        `${app}/dist/main.js`,
+      );
+      expect(code).toBe(1);
+      expect(output).toContain('  - OTEL_BSP_SCHEDULE_DELAY must be an integer from 10 to 60000 (got "abc")');
+      expect(output).toContain(`  - ${named} `);
+      expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+      expect(output).not.toMatch(STACK_FRAME);
+    },
+  );
 });

@@ -3,6 +3,7 @@ import {
   loadSettings,
   loadSettingsGroups,
   platformSettings,
+  telemetrySettings,
   type Env,
 } from '@playlist-chat/platform';
 import { loadChatSettings } from './chat.settings';
@@ -18,6 +19,8 @@ export function loadChatConfig(env: Env): { config: ChatConfig; storage: Storage
     chat: () => loadChatSettings(env),
     storage: () => loadSettings(storageSettings, env),
     stomp: () => loadStompSettings(env),
+    // Read by ./telemetry at import, which leaves a bad one to this list.
+    telemetry: () => loadSettings(telemetrySettings, env),
   });
   return {
     config: new ChatConfig(

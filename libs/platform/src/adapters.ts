@@ -8,4 +8,4 @@ export * from './room-fanout/room-fanout.redis';
 export * from './service-registry/service-registry.memory';
 export * from './service-registry/service-registry.consul';
 export * from './service-registry/service-registry.static';
-export { closeRedis } from './redis/client-shutdown.redis';
+export { closeRedis, pingNow } from './redis/client-state.redis';

@@ -223,4 +223,25 @@ describe('RedisEventBus stopping', () => {
     expect(outcome, `after ${ms} ms`).toBe('closed');
     expect(ms).toBeLessThan(3_000);
   }, 20_000);
+
+  it('answers a readiness ping at once while its redis-server is down, instead of at the check’s timeout', async () => {
+    const own = await startRedisServer();
+    const bus = new RedisEventBus({
+      redisUrl: own.url,
+      retryPolicy,
+      keyPrefix: `t-${randomUUID()}`,
+      leaseMs: 600,
+      blockMs: 100,
+    });
+    try {
+      await bus.ping();
+      await own.stop();
+      await sleep(500); // reconnecting by now
+      const started = Date.now();
+      await expect(bus.ping()).rejects.toThrow(/not connected/);
+      expect(Date.now() - started).toBeLessThan(200);
+    } finally {
+      await bus.close();
+    }
+  }, 20_000);
 });

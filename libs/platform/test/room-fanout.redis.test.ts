@@ -82,4 +82,19 @@ describe('Redis fan-out closing', () => {
     expect(outcome, `after ${ms} ms`).toBe('closed');
     expect(ms).toBeLessThan(3_000);
   }, 20_000);
+
+  it('answers a readiness ping at once while its redis-server is down, instead of at the check’s timeout', async () => {
+    const own = await startRedisServer();
+    const fanout = new RedisRoomFanout(own.url);
+    try {
+      await fanout.ping();
+      await own.stop();
+      await sleep(500); // reconnecting by now
+      const started = Date.now();
+      await expect(fanout.ping()).rejects.toThrow(/not connected/);
+      expect(Date.now() - started).toBeLessThan(200);
+    } finally {
+      await fanout.close();
+    }
+  }, 20_000);
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { PresenceChangeCause, PresenceState } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
-import { closeRedis } from '@playlist-chat/platform/adapters';
+import { closeRedis, pingNow } from '@playlist-chat/platform/adapters';
 import {
   byNickName,
   type ChoiceOutcome,
@@ -177,7 +177,7 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await pingNow(this.redis);
   }
 
   /** Never waits on a Redis that is down (a plain QUIT waits behind the queued commands). */

@@ -21,7 +21,7 @@ describe('Redis presence store while its Redis is down', () => {
     Logger.overrideLogger(new ConsoleLogger());
   });
 
-  it('reports its connection errors through the log, never as ioredis "Unhandled error event" output', async () => {
+  it('reports its connection errors through the log (never as ioredis "Unhandled error event" output), and fails its readiness ping at once', async () => {
     const log = new CapturingLogger();
     Logger.overrideLogger(log);
     // Where ioredis writes an error event nobody listens to (console.error, i.e. stderr).
@@ -57,6 +57,10 @@ describe('Redis presence store while its Redis is down', () => {
       expect(log.lines.filter((line) => line.includes('ECONNREFUSED'))[0]).toMatch(
         /^warn \[RedisPresenceStore\] Redis connection: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
       );
+      // Readiness says so at once, not at the check's 3 s timeout.
+      const started = Date.now();
+      await expect(store.ping()).rejects.toThrow(/not connected/);
+      expect(Date.now() - started).toBeLessThan(200);
     } finally {
       await store.close();
       await redis.stop(); // again when a check failed first: stopping twice is harmless

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
 import { KeyedSerialQueue } from '../concurrency/keyed-serial-queue';
-import { REDIS_STOP_WAIT_MS, whileConnected } from '../redis/client-shutdown.redis';
+import { pingNow, REDIS_STOP_WAIT_MS, whileConnected } from '../redis/client-state.redis';
 import {
   deadLetterTopic,
   EventBus,
@@ -185,7 +185,7 @@ export class RedisEventBus extends EventBus {
 
   override async ping(): Promise<void> {
     await this.ready();
-    await this.client.ping();
+    await pingNow(this.client);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { closeRedis } from '../redis/client-shutdown.redis';
+import { closeRedis, pingNow } from '../redis/client-state.redis';
 import { RoomFanout, type FanoutHandler } from './room-fanout.port';
 
 /**
@@ -96,7 +96,7 @@ export class RedisRoomFanout extends RoomFanout {
 
   override async ping(): Promise<void> {
     if (this.publisher.status === 'wait') await this.publisher.connect();
-    await this.publisher.ping();
+    await pingNow(this.publisher);
   }
 
   async close(): Promise<void> {

@@ -153,15 +153,22 @@ async function expectEveryoneOn(cluster: LocalCluster, roomId: string): Promise<
 
 describe('chaos: the cluster as separate processes, one fault mid-stream', () => {
   let current: Scene | undefined;
+  /** Every cluster a test started, stopped after it even when it failed before its scene was set. */
+  const started: LocalCluster[] = [];
+  const startCluster = async (options: Parameters<typeof LocalCluster.start>[0]) => {
+    const cluster = await LocalCluster.start(options);
+    started.push(cluster);
+    return cluster;
+  };
 
   afterEach(async () => {
     await Promise.all(current?.members.map((member) => member.stop()) ?? []);
-    await current?.cluster.stop();
     current = undefined;
+    for (const cluster of started.splice(0)) await cluster.stop();
   });
 
   it('loses nothing and repeats nothing when a chat server is killed with SIGKILL', async () => {
-    const cluster = await LocalCluster.start({ chat: 2, env: LIMITS });
+    const cluster = await startCluster({ chat: 2, env: LIMITS });
     current = await scene(cluster);
     await stream(current.members, current.roomId, () => cluster.kill('chat-server-1', 'SIGKILL'));
     await expectOneStory(current);
@@ -172,7 +179,7 @@ describe('chaos: the cluster as separate processes, one fault mid-stream', () =>
   }, 150_000);
 
   it('repairs the gaps when redis-server restarts mid-stream, and presence learns the room again', async () => {
-    const cluster = await LocalCluster.start({ chat: 2, env: LIMITS });
+    const cluster = await startCluster({ chat: 2, env: LIMITS });
     current = await scene(cluster);
     await stream(current.members, current.roomId, () => cluster.restartRedis());
     await expectOneStory(current);
@@ -181,7 +188,7 @@ describe('chaos: the cluster as separate processes, one fault mid-stream', () =>
   }, 150_000);
 
   it('keeps chatting while the presence server is down, and presence recovers when it is back', async () => {
-    const cluster = await LocalCluster.start({
+    const cluster = await startCluster({
       chat: 2,
       env: { ...LIMITS, CHAT_PRESENCE_HEARTBEAT_MS: '500', PRESENCE_DEVICE_TTL_SECONDS: '5' },
     });

@@ -209,7 +209,7 @@ describe('chaos: the cluster as separate processes, one fault mid-stream', () =>
     search.delayMs = 25; // about 40 requests a second: the kill lands mid-way
     await search.listen(0);
     try {
-      const cluster = await LocalCluster.start({
+      const cluster = await startCluster({
         chat: 2,
         env: {
           ...LIMITS,
@@ -218,7 +218,6 @@ describe('chaos: the cluster as separate processes, one fault mid-stream', () =>
           SEARCH_URL: `http://127.0.0.1:${search.port}`,
         },
       });
-      current = { cluster, members: [], roomId: '', historyToken: '' };
       const token = (
         await api<{ accessToken: string }>(cluster, '/v1/api/auth/dev-token', undefined, {
           uid: 'owner',

@@ -184,7 +184,6 @@ export class RedisEventBus extends EventBus {
   }
 
   override async ping(): Promise<void> {
-    await this.ready();
     await pingNow(this.client);
   }
 

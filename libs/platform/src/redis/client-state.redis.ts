@@ -37,9 +37,11 @@ export async function closeRedis(client: Redis, ms = REDIS_STOP_WAIT_MS): Promis
 /**
  * PING for a readiness check: refused at once while `client` is reconnecting or closed (Redis
  * down), where a PING would wait for a reconnect until the check's own timeout (3 s), longer
- * than many probes wait for an answer. While it first connects, the PING waits as usual.
+ * than many probes wait for an answer. A lazy client (`lazyConnect`, not used yet) is connected
+ * first, and while it first connects the PING waits as usual.
  */
 export async function pingNow(client: Redis): Promise<void> {
+  if (client.status === 'wait') await client.connect();
   if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close')
     throw new Error(`Redis is not connected (${client.status})`);
   await client.ping();

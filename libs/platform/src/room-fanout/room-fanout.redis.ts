@@ -95,7 +95,6 @@ export class RedisRoomFanout extends RoomFanout {
   }
 
   override async ping(): Promise<void> {
-    if (this.publisher.status === 'wait') await this.publisher.connect();
     await pingNow(this.publisher);
   }
 

@@ -13,6 +13,7 @@ import {
 } from '@playlist-chat/platform';
 import { ChatModule } from './app/chat.module';
 import { loadChatConfig } from './config/load-config';
+import { chatSettings } from './config/chat.settings';
 import { CHAT_SERVICE } from './config/service-name';
 import { setUpSwagger } from './app/swagger';
 import type { PresenceQueries } from './presence/presence-lookup.port';
@@ -61,6 +62,7 @@ export async function startChatServer(
     service: CHAT_SERVICE,
     port: config.chat.port,
     host: config.chat.host,
+    settings: { host: chatSettings.host.env, port: chatSettings.port.env },
     platform: config.platform,
     describe: 'STOMP at /ws-chat, docs at /docs',
   });

@@ -87,6 +87,7 @@ export async function startGateway(
     service: GATEWAY,
     port: settings.port,
     host: settings.host,
+    settings: { host: gatewaySettings.host.env, port: gatewaySettings.port.env },
     platform,
     registry,
     healthCheckIntervalMs: settings.healthCheckIntervalMs,

@@ -10,6 +10,7 @@ import {
 } from '@playlist-chat/platform';
 import { PRESENCE_SERVICE, PresenceAppModule, type PresenceAppOptions } from './app.module';
 import { loadPresenceConfig } from './presence-config';
+import { presenceSettings } from './presence.settings';
 import { PresenceService } from './presence/presence.service';
 import { setUpSwagger } from './swagger';
 
@@ -59,6 +60,7 @@ export async function startPresenceServer(
     service: PRESENCE_SERVICE,
     port: config.presence.port,
     host: config.presence.host,
+    settings: { host: presenceSettings.host.env, port: presenceSettings.port.env },
     platform: config.platform,
     describe: `store: ${config.presence.store}, docs at /docs`,
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +108,39 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
       expect(output).not.toMatch(STACK_FRAME);
     },
   );
+
+  it('names the setting to change when an app cannot listen: a port in use, a host that does not resolve', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const inUse = await runMain({
+        DATA_DIR: dataDir,
+        CHAT_PORT: String(taken),
+        GATEWAY_PORT: '0',
+        PRESENCE_PORT: '0',
+      });
+      expect(inUse.code).toBe(1);
+      expect(inUse.output).toContain(
+        `Invalid configuration:\n  - CHAT_PORT: 127.0.0.1:${taken} is in use by another process`,
+      );
+      expect(inUse.output).not.toMatch(STACK_FRAME);
+    } finally {
+      holder.close();
+    }
+
+    // The gateway runs on a thread of its own: its refusal crosses over as the same list.
+    const unresolvable = await runMain({
+      DATA_DIR: dataDir,
+      GATEWAY_HOST: 'nowhere.invalid',
+      GATEWAY_PORT: '0',
+      CHAT_PORT: '0',
+      PRESENCE_PORT: '0',
+    });
+    expect(unresolvable.code).toBe(1);
+    expect(unresolvable.output).toContain(
+      'Invalid configuration:\n  - GATEWAY_HOST: "nowhere.invalid" does not resolve to an address of this machine',
+    );
+    expect(unresolvable.output).not.toMatch(STACK_FRAME);
+  });
 });

@@ -2,7 +2,7 @@ import { Agent, get, type Server } from 'node:http';
 import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveAndRegister, ServiceRegistry, type RunningService } from '@playlist-chat/platform';
+import { ConfigError, serveAndRegister, ServiceRegistry, type RunningService } from '@playlist-chat/platform';
 import { InMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
 import { expectEventually } from '@playlist-chat/platform/testing';
 
@@ -34,6 +34,7 @@ class TinyAppModule {
 }
 
 const platform = { instanceId: 'unit', advertiseHost: '127.0.0.1' };
+const settings = { host: 'TINY_HOST', port: 'TINY_PORT' };
 
 describe('serveAndRegister', () => {
   const registries: InMemoryServiceRegistry[] = [];
@@ -53,7 +54,13 @@ describe('serveAndRegister', () => {
   it('listens, registers <instance>-<port> with its readiness URL, and returns where it serves', async () => {
     const { app, registry } = await tinyApp();
 
-    const service = await serveAndRegister(app, { service: 'tiny', port: 0, host: '127.0.0.1', platform });
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      settings,
+      platform,
+    });
     services.push(service);
 
     expect(service.name).toBe('tiny');
@@ -86,7 +93,13 @@ describe('serveAndRegister', () => {
 
   it('stops within a bound while a keep-alive client keeps its connection busy (a health checker)', async () => {
     const { app } = await tinyApp();
-    const service = await serveAndRegister(app, { service: 'tiny', port: 0, host: '127.0.0.1', platform });
+    const service = await serveAndRegister(app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      settings,
+      platform,
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     let polling = true;
     const poller = (async () => {
@@ -121,6 +134,7 @@ describe('serveAndRegister', () => {
       service: 'tiny',
       port: 0,
       host: '127.0.0.1',
+      settings,
       platform,
       registry: given,
     });
@@ -137,6 +151,7 @@ describe('serveAndRegister', () => {
       service: 'tiny',
       port: 0,
       host: '127.0.0.1',
+      settings,
       platform,
       beforeAppClose: async () => {
         const listed = await registry.healthy('tiny');
@@ -168,6 +183,7 @@ describe('serveAndRegister', () => {
       service: 'tiny',
       port: 0,
       host: '127.0.0.1',
+      settings,
       platform,
       healthCheckIntervalMs: 20,
     });
@@ -180,5 +196,44 @@ describe('serveAndRegister', () => {
     server.closeAllConnections();
 
     await expectEventually(async () => expect(await registry.healthy('tiny')).toEqual([]));
+  });
+
+  it('names the setting to change when it cannot listen: a port in use, a host that does not resolve', async () => {
+    const taken = await tinyApp();
+    const holder = await serveAndRegister(taken.app, {
+      service: 'tiny',
+      port: 0,
+      host: '127.0.0.1',
+      settings,
+      platform,
+    });
+    services.push(holder);
+
+    const inUse = await tinyApp();
+    await expect(
+      serveAndRegister(inUse.app, {
+        service: 'tiny',
+        port: holder.port,
+        host: '127.0.0.1',
+        settings,
+        platform,
+      }),
+    ).rejects.toThrow(new ConfigError([`TINY_PORT: 127.0.0.1:${holder.port} is in use by another process`]));
+    await inUse.app.close();
+
+    const unresolvable = await tinyApp();
+    await expect(
+      serveAndRegister(unresolvable.app, {
+        service: 'tiny',
+        port: 0,
+        host: 'nowhere.invalid',
+        settings,
+        platform,
+      }),
+    ).rejects.toThrow(
+      new ConfigError(['TINY_HOST: "nowhere.invalid" does not resolve to an address of this machine']),
+    );
+    await unresolvable.app.close();
+    expect(await unresolvable.registry.healthy('tiny')).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { PlatformSettings } from '../config/platform.settings';
+import { ConfigError } from '../config/settings';
 import { ServiceRegistry } from '../service-registry/service-registry.port';
 import { weakEtag } from '../http/weak-etag';
 import { instanceName } from './instance-name';
@@ -15,6 +16,8 @@ export interface ServeAndRegisterOptions {
   readonly port: number;
   /** Interface to listen on; a wildcard (`0.0.0.0`, `::`, empty) is reached locally at 127.0.0.1. */
   readonly host: string;
+  /** The variables `host` and `port` came from, named when listening fails (e.g. `CHAT_HOST`, `CHAT_PORT`). */
+  readonly settings: { readonly host: string; readonly port: string };
   readonly platform: Pick<PlatformSettings, 'instanceId' | 'advertiseHost'>;
   /** Registry to join; default: the app's own `ServiceRegistry` provider. */
   readonly registry?: ServiceRegistry;
@@ -55,7 +58,9 @@ export async function serveAndRegister(
   express.disable?.('x-powered-by');
   // The same weak ETags as Express's default, computed without copying the body first.
   express.set?.('etag', weakEtag);
-  await app.listen(options.port, host);
+  await app.listen(options.port, host).catch((error: unknown) => {
+    throw listenProblem(error, options);
+  });
 
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
   const url = `http://${wildcardHosts.includes(host) ? '127.0.0.1' : host}:${port}`;
@@ -96,6 +101,24 @@ export async function serveAndRegister(
     await options.afterAppClose?.();
   };
   return { name: service, url, port, close: () => (closing ??= close()) };
+}
+
+/**
+ * A failed listen as the settings to change: a host that does not resolve or is not this
+ * machine's, or a port another process holds, is the operator's choice, not the app's fault.
+ */
+function listenProblem(error: unknown, options: ServeAndRegisterOptions): unknown {
+  const { host, port } = options.settings;
+  const where = `${options.host}:${options.port}`;
+  const problems: Record<string, string> = {
+    ENOTFOUND: `${host}: "${options.host}" does not resolve to an address of this machine`,
+    EAI_AGAIN: `${host}: "${options.host}" does not resolve to an address of this machine`,
+    EADDRNOTAVAIL: `${host}: "${options.host}" is not an address of this machine`,
+    EADDRINUSE: `${port}: ${where} is in use by another process`,
+    EACCES: `${port}: listening on ${where} is not permitted (ports under 1024 need privileges)`,
+  };
+  const problem = problems[(error as NodeJS.ErrnoException | undefined)?.code ?? ''];
+  return problem ? new ConfigError([problem]) : error;
 }
 
 /**

@@ -3,7 +3,7 @@ import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestChatServer, type TestUser } from './support/chat-server';
 import { historyOf } from './support/http';
 import { samplePlaylist } from './support/playlist';
-import { fieldsOf, type ErrorBody, type RoomSummaryView } from './support/shapes';
+import { fieldsOf, type ErrorBody, type ReentryView, type RoomSummaryView } from './support/shapes';
 import { StompErrorFrame } from './support/stomp-client';
 
 /** Per-user and per-member rates, page sizes and snapshot sizes: what one account can make the server do. */
@@ -26,7 +26,7 @@ describe('limits on what one user can make the chat server do', () => {
   });
   afterAll(() => chat.close());
 
-  it('passes at most CHAT_READ_RATE_LIMIT READs per member and room to the room; the rest are dropped', async () => {
+  it('passes at most CHAT_READ_RATE_LIMIT READs per member and room to the room at once', async () => {
     const owner = await chat.user();
     const room = await chat.createRoom(owner);
     const watcher = await (await chat.connect(owner)).subscribe(`/chat/topic/room/${room.id}`);
@@ -37,6 +37,27 @@ describe('limits on what one user can make the chat server do', () => {
     await client.send('/chat/pub/typing', { roomId: room.id }); // a marker after the READs
     await expectEventually(() => expect(watcher.ofType('TYPING')).toHaveLength(1));
     expect(watcher.ofType('READ')).toHaveLength(3);
+  });
+
+  it('saves the read position of every READ, also past CHAT_READ_RATE_LIMIT', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const { client, user } = await chat.member(room.id);
+    const [first] = await historyOf(owner.api, room.id);
+    for (let i = 0; i < 5; i++)
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: first.messageId });
+    await owner.api.post('/v1/api/chat/api/v1/message', {
+      roomId: room.id,
+      clientMessageId: 'last',
+      content: 'last',
+    });
+    const last = (await historyOf(owner.api, room.id)).at(-1)!;
+
+    // The READ that says "I read it all" comes past the limit: the member's position is still saved.
+    await client.send('/chat/pub/read', { roomId: room.id, messageId: last.messageId });
+
+    const back = await user.api.get<ReentryView>(`/v1/api/chat/api/v1/rooms/joined/${room.id}`);
+    expect(back.body).toMatchObject({ lastReadMessageId: last.messageId, messages: [] });
   });
 
   it('refuses joins beyond CHAT_JOIN_RATE_LIMIT with rate-limited', async () => {
@@ -138,4 +159,35 @@ describe('limits on what one user can make the chat server do', () => {
     for (let i = 0; i < count; i++) rooms.push(await chat.createRoom(owner));
     return rooms;
   }
+});
+
+describe('READ receipts past CHAT_READ_RATE_LIMIT', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start({ CHAT_READ_RATE_LIMIT: '2', CHAT_READ_RATE_WINDOW_SECONDS: '1' });
+  });
+  afterAll(() => chat.close());
+
+  it('reach the room later, once, with the newest position, instead of being dropped', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const watcher = await (await chat.connect(owner)).subscribe(`/chat/topic/room/${room.id}`);
+    const { client, user } = await chat.member(room.id);
+    for (let i = 0; i < 6; i++)
+      await owner.api.post('/v1/api/chat/api/v1/message', {
+        roomId: room.id,
+        clientMessageId: `l${i}`,
+        content: `line ${i}`,
+      });
+    const ids = (await historyOf(owner.api, room.id)).map((line) => line.messageId);
+
+    // Six READs, reading on line by line, at once: two go now, the rest wait as one.
+    for (const messageId of ids.slice(-6))
+      await client.send('/chat/pub/read', { roomId: room.id, messageId });
+
+    const readsBy = () => watcher.ofType('READ').filter((read) => read.sender.uid === user.uid);
+    await expectEventually(() => expect(readsBy().at(-1)?.messageIdRead).toBe(ids.at(-1)));
+    expect(readsBy()).toHaveLength(3);
+  });
 });

@@ -62,7 +62,7 @@ export const chatSettings = {
   readRateLimit: setting.int(
     'CHAT_READ_RATE_LIMIT',
     10,
-    'READ receipts one member may send per room per CHAT_READ_RATE_WINDOW_SECONDS; extra ones are dropped (the next one carries the position)',
+    'READ receipts one member sends to a room per CHAT_READ_RATE_WINDOW_SECONDS; the read position is saved every time, and a receipt over the limit waits, carrying the newest position, until the limit allows it',
     { min: 1, max: 100_000 },
   ),
   readRateWindowSeconds: setting.int('CHAT_READ_RATE_WINDOW_SECONDS', 2, 'Window of the READ rate limit', {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { Clock, codePointLength, type Identity } from '@playlist-chat/platform';
 import { ChatConfig } from '../config/chat-config';
@@ -18,14 +18,15 @@ import { maxSearchTerms, parseSearchTerms } from '../message-store/search-terms'
 import { RoomFeed } from '../delivery/room-feed';
 import { ActionLimit } from '../throttling/rate-limiter';
 import { TypingThrottle } from '../throttling/typing-throttle';
+import { ReadReceipts } from './read-receipts';
 import { RoomReplay } from './room-replay';
 import { SendMetrics } from './send-metrics';
 
 /** Chat lines, typing, read receipts and reading back: the rules of SPEC "Real-time", for STOMP and REST alike. */
 @Injectable()
-export class ChatService {
+export class ChatService implements OnModuleDestroy {
   private readonly sendLimit: ActionLimit;
-  private readonly readLimit: ActionLimit;
+  private readonly readReceipts: ReadReceipts;
   private readonly searchLimit: ActionLimit;
   private readonly typingThrottle: TypingThrottle;
 
@@ -43,7 +44,9 @@ export class ChatService {
   ) {
     const chat = config.chat;
     this.sendLimit = new ActionLimit(clock, 'messages', chat.sendRateLimit, chat.sendRateWindowSeconds);
-    this.readLimit = new ActionLimit(clock, 'READs', chat.readRateLimit, chat.readRateWindowSeconds);
+    this.readReceipts = new ReadReceipts(clock, chat.readRateLimit, chat.readRateWindowSeconds, (receipt) =>
+      this.feed.emit(receipt),
+    );
     this.searchLimit = new ActionLimit(clock, 'searches', chat.searchRateLimit, chat.searchRateWindowSeconds);
     this.typingThrottle = new TypingThrottle(clock, chat.typingThrottleMs);
   }
@@ -118,19 +121,23 @@ export class ChatService {
   }
 
   /**
-   * Saves the read position (forward only) and tells the room, for read receipts. Beyond
-   * CHAT_READ_RATE_LIMIT per member and room, READs are dropped: the next one carries the position.
+   * Saves the read position (forward only), every time, and tells the room, for read receipts.
+   * Beyond CHAT_READ_RATE_LIMIT per member and room, the room's receipt waits for the limit and
+   * carries the newest position then (ReadReceipts).
    */
   async read(caller: Identity, roomId: string, messageId: string): Promise<void> {
     await this.access.member(roomId, caller.uid);
     await this.access.messageOf(roomId, messageId);
-    if (!this.readLimit.allows(`${roomId}\u0000${caller.uid}`)) return;
     const member = await this.rooms.markRead(roomId, caller.uid, messageId);
     if (!member) throw new ChatError('not-a-member');
-    await this.feed.emit({
+    await this.readReceipts.offer(`${roomId}\u0000${caller.uid}`, {
       ...this.ephemeral('READ', roomId, caller),
       messageIdRead: member.lastReadMessageId ?? messageId,
     });
+  }
+
+  onModuleDestroy(): void {
+    this.readReceipts.close();
   }
 
   async history(caller: Identity, query: HistoryQuery): Promise<MessagePageView> {

@@ -56,11 +56,6 @@ export class ActionLimit {
     this.bucket = new RateLimiter(clock, limit, windowSeconds * 1000);
   }
 
-  /** False when `key` is over the limit (for actions dropped silently). */
-  allows(key: string): boolean {
-    return this.bucket.tryTake(key);
-  }
-
   /** Throws `rate-limited` (429 / STOMP ERROR) when `key` is over the limit. */
   take(key: string): void {
     if (!this.bucket.tryTake(key))

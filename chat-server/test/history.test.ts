@@ -184,3 +184,46 @@ describe('history, search and re-entry over REST', () => {
     expect(back.body.nowPlaying).toMatchObject({ trackIndex: 0, offsetSeconds: 35 });
   });
 });
+
+describe('the whole history past CHAT_HISTORY_EXPORT_MAX', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start({ CHAT_HISTORY_EXPORT_MAX: '10', CHAT_SEND_RATE_LIMIT: '1000' });
+  });
+  afterAll(() => chat.close());
+
+  it('reads on with after=<the last id> until it is not truncated: every line once, oldest first', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const sent: string[] = [];
+    for (let index = 0; index < 25; index++) {
+      const line = await owner.api.post<ChatMessage>('/v1/api/chat/api/v1/message', {
+        roomId: room.id,
+        clientMessageId: `x-${index}`,
+        content: `line ${index}`,
+      });
+      sent.push(line.body.messageId!);
+    }
+
+    const seen: string[] = [];
+    const truncations: boolean[] = [];
+    let after = '';
+    for (;;) {
+      const part = await owner.api.get<{ truncated: boolean; messages: ChatMessage[] }>(
+        `/v1/api/chat/api/v1/history/${room.id}${after ? `?after=${after}` : ''}`,
+      );
+      expect(part.status).toBe(200);
+      seen.push(...part.body.messages.map((line) => line.messageId!));
+      truncations.push(part.body.truncated);
+      if (!part.body.truncated) break;
+      after = seen.at(-1)!;
+    }
+
+    expect(truncations).toEqual([true, true, false]);
+    expect(seen.slice(1)).toEqual(sent); // the owner's ENTER first
+    const bad = await owner.api.get<ErrorBody>(`/v1/api/chat/api/v1/history/${room.id}?after=nope`);
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad.body)).toEqual(['after']);
+  });
+});

@@ -17,7 +17,7 @@ import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platfor
 import { RoomIdParam } from '../rooms/dto/room-params.dto';
 import { ErrorView } from '../errors/error.view';
 import { ChatService } from './chat.service';
-import { HistoryQuery, SearchQuery } from './dto/history-query.dto';
+import { FullHistoryQuery, HistoryQuery, SearchQuery } from './dto/history-query.dto';
 import { SendMessageDto } from './dto/message-payloads.dto';
 import { ChatMessageView, FullHistoryView, MessagePageView, ReentryView } from './dto/message.views';
 
@@ -40,10 +40,17 @@ export class ChatController {
   }
 
   @Get('api/v1/history/:roomId')
-  @ApiOperation({ summary: "One room's whole history, oldest first (members only)" })
+  @ApiOperation({
+    summary:
+      "One room's whole history, oldest first (members only); past CHAT_HISTORY_EXPORT_MAX, read on with after=<last messageId>",
+  })
   @ApiOkResponse({ type: FullHistoryView })
-  fullHistory(@CurrentUser() caller: Identity, @Param() { roomId }: RoomIdParam): Promise<FullHistoryView> {
-    return this.chat.fullHistory(caller, roomId);
+  fullHistory(
+    @CurrentUser() caller: Identity,
+    @Param() { roomId }: RoomIdParam,
+    @Query() { after }: FullHistoryQuery,
+  ): Promise<FullHistoryView> {
+    return this.chat.fullHistory(caller, roomId, after);
   }
 
   @Get('history')

@@ -180,9 +180,11 @@ export class ChatService implements OnModuleDestroy {
     };
   }
 
-  async fullHistory(caller: Identity, roomId: string): Promise<FullHistoryView> {
+  /** Oldest first from the start, or from after `after`; `truncated` when CHAT_HISTORY_EXPORT_MAX cut it. */
+  async fullHistory(caller: Identity, roomId: string, after?: string): Promise<FullHistoryView> {
     await this.access.member(roomId, caller.uid);
-    const { items, more } = await this.replay.collectAfter(roomId, null, this.config.chat.historyExportMax);
+    const max = this.config.chat.historyExportMax;
+    const { items, more } = await this.replay.collectAfter(roomId, after ?? null, max);
     return { roomId, messages: items.map(toChatMessage), truncated: more };
   }
 

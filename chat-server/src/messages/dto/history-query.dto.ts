@@ -34,3 +34,13 @@ export class SearchQuery extends HistoryQuery {
   @Length(1, 200)
   q!: string;
 }
+
+export class FullHistoryQuery {
+  @ApiPropertyOptional({
+    description:
+      'Cursor: only messages after this id (the last message of a `truncated` answer), to read on past CHAT_HISTORY_EXPORT_MAX',
+  })
+  @IsOptional()
+  @Matches(MESSAGE_ID_PATTERN, { message: '$property must be a message id (26 hex digits)' })
+  after?: string;
+}

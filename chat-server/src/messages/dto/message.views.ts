@@ -47,5 +47,9 @@ export class ReentryView {
 export class FullHistoryView {
   @ApiProperty({ format: 'uuid' }) roomId!: string;
   @ApiProperty({ type: [ChatMessageView], description: 'Oldest first' }) messages!: ChatMessageView[];
-  @ApiProperty({ description: 'More messages exist than CHAT_HISTORY_EXPORT_MAX' }) truncated!: boolean;
+  @ApiProperty({
+    description:
+      'Cut at CHAT_HISTORY_EXPORT_MAX: newer messages follow; read on with after=<the last messageId here>',
+  })
+  truncated!: boolean;
 }

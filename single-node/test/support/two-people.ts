@@ -15,9 +15,10 @@ export interface TwoPeople {
 
 /**
  * The real product in one process (presence, chat, gateway) on a fresh data folder, and two
- * people in separate browser contexts of Debian's Chromium, as the web client tests need them.
+ * people in separate browser contexts of Debian's Chromium, as the web client tests need them;
+ * `env` adds or overrides settings.
  */
-export async function twoPeopleOnSingleNode(): Promise<TwoPeople> {
+export async function twoPeopleOnSingleNode(env: Record<string, string> = {}): Promise<TwoPeople> {
   const dataDir = mkdtempSync(join(tmpdir(), 'web-client-'));
   const node = await startSingleNode(
     {
@@ -27,6 +28,7 @@ export async function twoPeopleOnSingleNode(): Promise<TwoPeople> {
       PRESENCE_PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ...env,
     },
     { print: () => {} },
   );

@@ -59,6 +59,16 @@ export class MessageList {
     this.onPage();
   }
 
+  /**
+   * Forgets every stored line on screen (pending ones stay), to start again from a newer page:
+   * older pages then load from there, with nothing left out in between.
+   */
+  clearStored() {
+    this.#messages.clear();
+    for (const line of this.list.querySelectorAll('[data-id], .unread-divider')) line.remove();
+    this.#cursor = null;
+  }
+
   /** Puts a stored line in room order; false if it is already on screen. */
   insert(message) {
     if (this.#messages.has(message.messageId)) return false;

@@ -176,8 +176,7 @@ export class RoomView {
       if (stick) this.messages.scrollToBottom();
       this.readPosition.markSoon();
       if (message.type !== 'TALK') this.#refreshRoomSoon();
-      if (headers['replay-truncated'] === 'true')
-        showInfo('You missed many messages; scroll up to read them all.');
+      if (headers['replay-truncated'] === 'true') void this.#restartFromNewest();
       return;
     }
     // My own typing and reads are no news to me; my presence is (another tab may have changed it).
@@ -192,6 +191,24 @@ export class RoomView {
       case 'PRESENCE':
         this.members.presence(message.sender.uid, message.state === 'on');
         break;
+    }
+  }
+
+  /**
+   * More was missed than the server replays (the oldest missed lines came, the newest did not):
+   * the log starts again from the newest page, so scrolling up reads every missed line in order
+   * instead of leaving a gap after the replayed ones. Lines arriving meanwhile land in it.
+   */
+  async #restartFromNewest() {
+    this.messages.clearStored();
+    try {
+      const page = await this.api.history(this.roomId, undefined, PAGE_SIZE);
+      if (this.#destroyed) return;
+      this.messages.addPage(page);
+      this.messages.scrollToBottom();
+      showInfo('You missed many messages; scroll up to read them all.');
+    } catch (error) {
+      showError('Could not load the newest messages.', describeError(error));
     }
   }
 

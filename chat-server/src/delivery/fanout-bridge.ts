@@ -76,13 +76,18 @@ export class FanoutBridge implements OnModuleInit {
   }
 
   /**
-   * Resolves once this instance receives everything published to the room from now on.
-   * SUBSCRIBE awaits it before reading the replay from the store, so nothing falls between.
+   * Resolves once this instance receives everything published to the room from now on, and
+   * knows where the room's order stood then. SUBSCRIBE awaits it before reading the replay
+   * from the store, so nothing falls between.
    */
   ensureRoom(roomId: string): Promise<void> {
     let subscribed = this.roomSubscriptions.get(roomId);
     if (!subscribed) {
-      subscribed = this.fanout.subscribe(roomChannel(roomId));
+      subscribed = this.sequencer.follow(
+        roomId,
+        this.fanout.subscribe(roomChannel(roomId)),
+        this.deliverLine(roomId),
+      );
       this.roomSubscriptions.set(roomId, subscribed);
       subscribed.catch(() => this.roomSubscriptions.delete(roomId));
     }

@@ -86,4 +86,75 @@ describe('RoomSequencer', () => {
     sequencer.catchUp('a room nobody follows here', deliver);
     expect(delivered).toHaveLength(6);
   });
+
+  describe('followed from where the room stands', () => {
+    /** Lines 7 and 8, committed after this instance began following the room. */
+    const later = async (): Promise<SequencedLine[]> => {
+      const appended: SequencedLine[] = [];
+      for (const n of [7, 8]) {
+        const { message, seq } = await store.append({
+          messageId: id(n),
+          roomId: ROOM,
+          clientMessageId: null,
+          type: 'TALK',
+          sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
+          content: `line ${n}`,
+          createdAt: new Date(0),
+        });
+        appended.push({ id: message.messageId, seq, body: JSON.stringify(toChatMessage(message)) });
+      }
+      return appended;
+    };
+
+    it('hands on the first two lines in order when they cross on the way (two publishers)', async () => {
+      await sequencer.follow(ROOM, Promise.resolve(), deliver);
+      const [seventh, eighth] = await later();
+      sequencer.accept(ROOM, eighth, deliver); // the other instance's line overtook this one's
+      sequencer.accept(ROOM, seventh, deliver);
+      await settled();
+      expect(delivered).toEqual([id(7), id(8)]);
+    });
+
+    it('leaves what was committed before it followed to the replay, and holds lines until it knows', async () => {
+      let subscribed!: () => void;
+      const following = sequencer.follow(
+        ROOM,
+        new Promise<void>((resolve) => (subscribed = resolve)),
+        deliver,
+      );
+      const [seventh, eighth] = await later();
+      sequencer.accept(ROOM, lines[5], deliver); // committed before: a subscriber's replay has it
+      sequencer.accept(ROOM, eighth, deliver);
+      sequencer.accept(ROOM, seventh, deliver);
+      expect(delivered).toEqual([]);
+      subscribed();
+      await following;
+      await settled();
+      // The store already held 7 and 8 when it was asked where the room stood: they are the replay's too.
+      expect(delivered).toEqual([]);
+    });
+
+    it('fills the gap from the store when the room had no line yet and its first arrives second', async () => {
+      const empty = 'room-2';
+      await sequencer.follow(empty, Promise.resolve(), deliver);
+      const [first, second] = await Promise.all(
+        [1, 2].map(async (n) => {
+          const { message, seq } = await store.append({
+            messageId: id(100 + n),
+            roomId: empty,
+            clientMessageId: null,
+            type: 'TALK',
+            sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
+            content: `first ${n}`,
+            createdAt: new Date(0),
+          });
+          return { id: message.messageId, seq, body: '' };
+        }),
+      );
+      sequencer.accept(empty, second, deliver);
+      await settled();
+      sequencer.accept(empty, first, deliver);
+      expect(delivered).toEqual([first.id, second.id]);
+    });
+  });
 });

@@ -12,13 +12,20 @@ export interface SequencedLine {
 type Deliver = (id: string, body: string) => void;
 
 interface RoomOrder {
-  /** The last line handed on; null until the first one (what came before, a resubscribe replays). */
+  /** The last line handed on (or, once anchored, committed before this instance followed the room). */
   lastId: string | null;
   lastSeq: number;
-  /** Lines that arrived while a gap was being filled, handed on after it. */
+  /**
+   * Whether `lastSeq` is where the room stood when this instance began following it. Without an
+   * anchor (the store could not say), the first line to arrive is handed on whatever its place.
+   */
+  anchored: boolean;
+  /** Lines that arrived while a gap was being filled (or the anchor read), handed on after it. */
   readonly held: SequencedLine[];
   repairing: boolean;
 }
+
+const bySeq = (a: SequencedLine, b: SequencedLine): number => a.seq - b.seq;
 
 const REPAIR_BATCH = 500;
 
@@ -37,10 +44,39 @@ export class RoomSequencer {
 
   constructor(private readonly messages: MessageStore) {}
 
+  /**
+   * This instance begins following the room: once `subscribed` (the fan-out subscription) is in
+   * place, the room's last committed place is read, and lines are handed on from the one after
+   * it, in order. Two instances' first lines can cross on the way; without knowing where the
+   * room stood, the later one would go first and the earlier be dropped as a late copy. What
+   * was committed before is the subscribers' replay (`last-message-id`), not ours.
+   */
+  async follow(roomId: string, subscribed: Promise<void>, deliver: Deliver): Promise<void> {
+    const order: RoomOrder = { lastId: null, lastSeq: 0, anchored: true, held: [], repairing: true };
+    this.rooms.set(roomId, order);
+    try {
+      await subscribed;
+    } catch (error) {
+      if (this.rooms.get(roomId) === order) this.rooms.delete(roomId);
+      throw error;
+    }
+    try {
+      const position = await this.messages.position(roomId);
+      order.lastId = position.messageId;
+      order.lastSeq = position.seq;
+    } catch (error) {
+      order.anchored = false;
+      this.logger.error(`reading where room ${roomId} stands failed: ${String(error)}`);
+    }
+    if (this.rooms.get(roomId) !== order) return; // forgotten meanwhile
+    order.repairing = false;
+    for (const line of order.held.splice(0).sort(bySeq)) this.accept(roomId, line, deliver);
+  }
+
   accept(roomId: string, line: SequencedLine, deliver: Deliver): void {
     let order = this.rooms.get(roomId);
     if (!order) {
-      order = { lastId: null, lastSeq: 0, held: [], repairing: false };
+      order = { lastId: null, lastSeq: 0, anchored: false, held: [], repairing: false };
       this.rooms.set(roomId, order);
     }
     if (order.repairing) order.held.push(line);
@@ -50,12 +86,12 @@ export class RoomSequencer {
   /**
    * The fan-out was cut off (and is back): lines of the room published meanwhile may never
    * arrive, and no later line may come to show the gap, so read what the store has after the
-   * last line handed on. A room with no line handed on yet has nothing to compare with: its
+   * last line handed on (or the anchor). A room with neither has nothing to compare with: its
    * subscribers came with `last-message-id` replays.
    */
   catchUp(roomId: string, deliver: Deliver): void {
     const order = this.rooms.get(roomId);
-    if (!order || order.lastId === null || order.repairing) return;
+    if (!order || order.repairing || (!order.anchored && order.lastId === null)) return;
     order.repairing = true;
     void this.repair(roomId, order, deliver);
   }
@@ -70,7 +106,7 @@ export class RoomSequencer {
       order.lastSeq = Math.max(order.lastSeq, line.seq); // a late copy of a line the store already gave
       return;
     }
-    if (order.lastId === null || line.seq === order.lastSeq + 1) {
+    if ((!order.anchored && order.lastId === null) || line.seq === order.lastSeq + 1) {
       deliver(line.id, line.body);
       order.lastId = line.id;
       order.lastSeq = line.seq;
@@ -96,7 +132,7 @@ export class RoomSequencer {
       this.logger.error(`filling a gap in room ${roomId} from the store failed: ${String(error)}`);
     }
     order.repairing = false;
-    const held = order.held.splice(0).sort((a, b) => a.seq - b.seq);
+    const held = order.held.splice(0).sort(bySeq);
     for (const line of held) {
       if (order.lastId !== null && line.id <= order.lastId) {
         order.lastSeq = Math.max(order.lastSeq, line.seq);

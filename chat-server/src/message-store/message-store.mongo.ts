@@ -1,7 +1,7 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
 import { parseSearchTerms, searchWords } from './search-terms';
-import type { AppendResult, Page } from './message-store.port';
+import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
 import { idAfter } from '../ids/message-id';
@@ -92,23 +92,12 @@ export class MongoMessageStore extends MessageStore {
           .lean<MessageDocument>();
         if (earlier) return { message: toMessage(earlier), seq: earlier.seq ?? 0, duplicate: true };
       }
-      const [last, floor] = await Promise.all([
-        this.messages
-          .findOne({ roomId: message.roomId }, { _id: 1, seq: 1 })
-          .sort({ _id: -1 })
-          .lean<MessageDocument>(),
-        this.sequences.findOne({ _id: message.roomId }).lean<RoomSequenceDocument>(),
-      ]);
-      const seq = Math.max(last?.seq ?? 0, floor?.seq ?? 0) + 1;
-      const lastId =
-        [last?._id, floor?.lastMessageId]
-          .filter((id) => id !== undefined)
-          .sort()
-          .at(-1) ?? null;
+      const last = await this.position(message.roomId);
+      const seq = last.seq + 1;
       const stored: StoredMessage = {
         ...message,
         sender: { ...message.sender },
-        messageId: idAfter(lastId, message.messageId),
+        messageId: idAfter(last.messageId, message.messageId),
       };
       try {
         await this.messages.create({
@@ -207,6 +196,20 @@ export class MongoMessageStore extends MessageStore {
   async latest(roomId: string): Promise<StoredMessage | null> {
     const doc = await this.messages.findOne({ roomId }).sort({ _id: -1 }).lean<MessageDocument>();
     return doc ? toMessage(doc) : null;
+  }
+
+  /** The last line's place, or the floor retention left when it deleted the room's lines. */
+  async position(roomId: string): Promise<RoomPosition> {
+    const [last, floor] = await Promise.all([
+      this.messages.findOne({ roomId }, { _id: 1, seq: 1 }).sort({ _id: -1 }).lean<MessageDocument>(),
+      this.sequences.findOne({ _id: roomId }).lean<RoomSequenceDocument>(),
+    ]);
+    const messageId =
+      [last?._id, floor?.lastMessageId]
+        .filter((id) => id !== undefined)
+        .sort()
+        .at(-1) ?? null;
+    return { seq: Math.max(last?.seq ?? 0, floor?.seq ?? 0), messageId };
   }
 
   async has(roomId: string, messageId: string): Promise<boolean> {

@@ -9,6 +9,12 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** Where a room's order stands: its last line's place and id (0 and null before the first line). */
+export interface RoomPosition {
+  readonly seq: number;
+  readonly messageId: string | null;
+}
+
 export interface Page<T> {
   readonly items: T[];
   /** Pass as `before` for the next (older) page; null when there is none. */
@@ -57,6 +63,9 @@ export abstract class MessageStore {
 
   /** Whether `messageId` is a message of `roomId` (an id from another room, or none, is not). */
   abstract has(roomId: string, messageId: string): Promise<boolean>;
+
+  /** The room's last committed place (kept when retention deletes the lines themselves). */
+  abstract position(roomId: string): Promise<RoomPosition>;
 
   /** Deletes messages created before `cutoff`; returns how many. */
   abstract purgeOlderThan(cutoff: Date): Promise<number>;

@@ -7,7 +7,7 @@ import type { SqliteDatabase } from '../storage/database.sqlite';
 import { idAfter } from '../ids/message-id';
 import { moveReadPosition } from '../room-store/room-store.sqlite';
 import { parseSearchTerms, toFts5Query } from './search-terms';
-import type { AppendResult, Page } from './message-store.port';
+import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
 
@@ -207,6 +207,14 @@ export class SqliteMessageStore extends MessageStore {
       limit + 1,
     );
     return toPage(rows, limit);
+  }
+
+  async position(roomId: string): Promise<RoomPosition> {
+    const row = this.db.get<{ last_seq: number; last_message_id: string }>(
+      'SELECT last_seq, last_message_id FROM room_sequences WHERE room_id = ?',
+      roomId,
+    );
+    return row ? { seq: row.last_seq, messageId: row.last_message_id } : { seq: 0, messageId: null };
   }
 
   async has(roomId: string, messageId: string): Promise<boolean> {

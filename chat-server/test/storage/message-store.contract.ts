@@ -385,6 +385,20 @@ export function messageStoreContract(
       });
     });
 
+    describe('position', () => {
+      it("says where the room's order stands: nothing yet, then the last place, kept past retention", async () => {
+        expect(await store.position(room)).toEqual({ seq: 0, messageId: null });
+        await appendAll([
+          aMessage(room, 1, { createdAt: new Date(t0) }),
+          aMessage(room, 2, { createdAt: new Date(t0) }),
+          aMessage(`room-${randomUUID()}`, 9),
+        ]);
+        expect(await store.position(room)).toEqual({ seq: 2, messageId: messageId(2) });
+        await store.purgeOlderThan(new Date(t0 + day));
+        expect(await store.position(room)).toEqual({ seq: 2, messageId: messageId(2) });
+      });
+    });
+
     describe('has', () => {
       it('knows the messages of the room, and no id of another room or none at all', async () => {
         const other = `room-${randomUUID()}`;

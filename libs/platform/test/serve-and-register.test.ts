@@ -80,6 +80,7 @@ describe('serveAndRegister', () => {
       service: 'tiny',
       port: 0,
       host: '0.0.0.0',
+      settings,
       platform: { instanceId: '', advertiseHost: 'localhost' },
     });
     services.push(service);

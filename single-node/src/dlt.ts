@@ -9,6 +9,18 @@ const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group
           group's replay stream; Kafka: the group's replay topic <topic>.replay.<group>)
 The bus is the one EVENT_BUS and its settings (REDIS_URL, KAFKA_BROKERS…) name.`;
 
+/**
+ * The topics events are published on: a typo must neither create a topic (KAFKA_AUTO_CREATE_TOPICS_ENABLE
+ * is off for that reason) nor read as "nothing parked". `satisfies` keeps it in step with EventTopics.
+ */
+const TOPICS = Object.keys({
+  'chat.rooms': true,
+  'chat.devices': true,
+  'presence.changes': true,
+  'search.index': true,
+  'chat.notifications': true,
+} satisfies Record<TopicName, true>) as TopicName[];
+
 /** `npm run dlt`: the operator's view of dead letters (docs/operations.md). */
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -26,6 +38,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const topic = values.topic as TopicName;
+  if (!TOPICS.includes(topic)) {
+    console.error(`unknown topic ${JSON.stringify(values.topic)}; the topics are: ${TOPICS.join(', ')}`);
+    process.exit(2);
+  }
   const filter = { group: values.group, limit };
   const settings = loadSettings(platformSettings, process.env);
   switch (settings.eventBus) {

@@ -82,6 +82,13 @@ describe('npm run dlt (Redis Streams)', () => {
     ]);
   });
 
+  it('refuses a topic that is not one of the bus topics, and creates nothing', async () => {
+    await expect(dlt('list', '--topic', 'chat.romos', '--group', 'first')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown topic'),
+    });
+  });
+
   it('refuses a malformed call with its usage', async () => {
     await expect(dlt('list')).rejects.toMatchObject({
       code: 2,

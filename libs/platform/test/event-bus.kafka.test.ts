@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { describe } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { externalService, freePort } from '@playlist-chat/platform/testing';
 import { TcpProxy } from './support/tcp-proxy';
 import { eventBusContract } from './event-bus.contract';
@@ -43,4 +44,60 @@ describe.skipIf(!brokers)('KafkaEventBus', () => {
       },
     },
   );
+
+  // Adapter-specific (not in the shared contract), written against a real cluster, not run here.
+  describe('Kafka topics', () => {
+    const list = async () => {
+      const admin = new Kafka({
+        clientId: 'contract-test-admin',
+        brokers: (brokers ?? '').split(',').map((broker) => broker.trim()),
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      try {
+        return await admin.listTopics();
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    const busIn = (namespace: string) =>
+      new KafkaEventBus({
+        brokers: (brokers ?? '').split(',').map((broker) => broker.trim()),
+        clientId: 'contract-test',
+        partitions: 3,
+        replication: 1,
+        retryPolicy: { maxAttempts: 1, baseDelayMs: 1 },
+        namespace,
+      });
+
+    it(
+      'a per-instance subscription deletes its replay topic when it closes',
+      { timeout: 180_000 },
+      async () => {
+        const namespace = `test-${randomUUID().slice(0, 8)}.`;
+        const bus = busIn(namespace);
+        try {
+          const subscription = await bus.subscribe('presence.changes', 'chat-server:run-1', async () => {}, {
+            perInstance: true,
+          });
+          expect(await list()).toContain(`${namespace}presence.changes.replay.chat-server_run-1`);
+          await subscription.close();
+          expect(await list()).not.toContain(`${namespace}presence.changes.replay.chat-server_run-1`);
+        } finally {
+          await bus.close();
+        }
+      },
+    );
+
+    it('listing the dead letters of an unknown topic creates no topic', { timeout: 60_000 }, async () => {
+      const namespace = `test-${randomUUID().slice(0, 8)}.`;
+      const bus = busIn(namespace);
+      try {
+        expect(await bus.deadLetters('chat.romos' as 'chat.rooms')).toEqual([]);
+        expect((await list()).filter((topic) => topic.startsWith(namespace))).toEqual([]);
+      } finally {
+        await bus.close();
+      }
+    });
+  });
 });

@@ -150,6 +150,12 @@ export const platformSettings = {
       hint: 'a duration like 90s or 1m',
     },
   ),
+  consulTimeoutMs: setting.int(
+    'CONSUL_TIMEOUT_MS',
+    5_000,
+    'Longest one call to the Consul agent (register, deregister, health lookup, ping) may take before it fails',
+    { min: 100, max: 120_000 },
+  ),
   advertiseHost: setting.string(
     'ADVERTISE_HOST',
     '127.0.0.1',

@@ -6,6 +6,7 @@ import {
   logLevel,
   Partitioners,
   type Admin,
+  type Consumer,
   type EachMessagePayload,
   type IHeaders,
   type Producer,
@@ -57,6 +58,26 @@ interface OutgoingMessage {
   readonly headers: IHeaders;
 }
 
+/** A queued record and the `send` waiting for it. */
+interface OutboxEntry {
+  readonly topic: string;
+  readonly message: OutgoingMessage;
+  /** Handed to kafkajs: a timeout from now on leaves its outcome unknown. */
+  sent: boolean;
+  /** Its `send` has resolved or rejected (e.g. timed out). */
+  settled: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Headers carrying the publisher's trace context. Not `traceparent`/`tracestate`: the kafkajs
+ * instrumentation (@opentelemetry/instrumentation-kafkajs 0.33.0, `_startProducerSpan`)
+ * overwrites those in `sendBatch` with its own send span, started in whatever context the
+ * flush loop runs in (the first publisher of a batch), not each record's publisher.
+ */
+const traceHeader = { traceparent: 'event-traceparent', tracestate: 'event-tracestate' } as const;
+
 const dlqSuffix = deadLetterTopic('');
 
 /** `subscribe` gives up (and says so) when the group coordinator has not let it in by then. */
@@ -64,6 +85,10 @@ const groupJoinTimeoutMs = 60_000;
 
 /** A replay that has received nothing for this long has read all it can. */
 const replayIdleMs = 10_000;
+
+/** First and longest wait before a crashed consumer that kafkajs does not restart is started again. */
+const crashRestartBaseMs = 1_000;
+const crashRestartMaxMs = 30_000;
 
 /** Headers of a dead-lettered record; the rest of its headers and its key and value are the original's. */
 const dlqHeader = {
@@ -113,6 +138,138 @@ function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !names.has(name)));
 }
 
+/** Per topic, per partition: the offset a per-instance group starts at (the end when it subscribed). */
+type StartOffsets = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
+/**
+ * One subscription's kafkajs consumer. kafkajs restarts a crashed consumer only when the cause
+ * is retriable (consumer/index.js `onCrash`, 2.2.4); after a non-retriable crash (coordinator
+ * not found, a TypeError in our code…) it emits CRASH with `restart: false` and stays down,
+ * and the subscription would be dead while the process looks fine (tulios/kafkajs#1445).
+ * Then this starts a new consumer of the same group, with backoff, until one joins: it resumes
+ * at the group's committed offsets, so the record that was being handled (not committed) comes
+ * again — at-least-once, with its retries and dead-lettering — which failing readiness would
+ * not give a per-instance group (a new process starts at the end). While it is down, `down`
+ * says why, and `ping` (readiness) fails.
+ */
+class SubscriptionConsumer {
+  private consumer?: Consumer;
+  private failJoin?: (error: unknown) => void;
+  private restartTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private closed = false;
+  /** Why it is not consuming now (crashed, not joined again yet); undefined while it is. */
+  down?: string;
+  /** Partitions already moved to their start offset (`startAt`): a later join leaves them be. */
+  private readonly positioned = new Set<string>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    private readonly topics: readonly string[],
+    private readonly eachMessage: (payload: EachMessagePayload) => Promise<void>,
+    private readonly logger: Logger,
+    /** Per-instance groups: where each partition starts, whatever the group committed before. */
+    private readonly startAt?: StartOffsets,
+  ) {}
+
+  /** Connects and resolves once the group was joined; rejects (disconnected) otherwise. */
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    let joinedOnce = false;
+    const joined = new Promise<void>((resolve, reject) => {
+      this.failJoin = reject;
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        // Synchronous in kafkajs's join (consumer/consumerGroup.js `joinAndSync`), so the seeks
+        // are in place before the first fetch of the new assignment (`fetch` → `seekOffsets`).
+        this.position(
+          consumer,
+          (event as { payload?: Partial<typeof event.payload> } | undefined)?.payload?.memberAssignment,
+        );
+        joinedOnce = true;
+        this.down = undefined;
+        this.failures = 0;
+        resolve();
+      });
+    });
+    joined.catch(() => undefined);
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (consumer !== this.consumer || this.closed) return;
+      const { error, restart } = event.payload;
+      this.down = `crashed: ${errorMessage(error)}`;
+      if (restart) return; // kafkajs starts it again itself
+      if (joinedOnce) this.restartLater();
+      else this.failJoin?.(error);
+    });
+    await consumer.connect();
+    try {
+      // fromBeginning applies only to partitions without a committed offset, i.e. when the
+      // group was already running and so could not be moved to the end: read them all.
+      await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
+      await consumer.run({ eachMessage: this.eachMessage });
+      await withTimeout(
+        joined,
+        groupJoinTimeoutMs,
+        `Kafka consumer group ${this.groupId} was not joined within ${groupJoinTimeoutMs} ms`,
+      );
+    } catch (error) {
+      await consumer.disconnect();
+      throw error;
+    }
+  }
+
+  /** Moves partitions assigned for the first time to `startAt` (kafkajs commits a seek at once). */
+  private position(consumer: Consumer, assignment: Record<string, number[]> | undefined): void {
+    if (!this.startAt) return;
+    for (const [topic, partitions] of Object.entries(assignment ?? {}))
+      for (const partition of partitions) {
+        const offset = this.startAt.get(topic)?.get(partition);
+        const key = `${topic}:${partition}`;
+        if (offset === undefined || this.positioned.has(key)) continue;
+        try {
+          consumer.seek({ topic, partition, offset });
+          this.positioned.add(key);
+        } catch (error) {
+          this.logger.warn(`could not move ${key} of ${this.groupId} to ${offset}: ${errorMessage(error)}`);
+        }
+      }
+  }
+
+  private restartLater(): void {
+    const delay = Math.min(crashRestartMaxMs, crashRestartBaseMs * 2 ** this.failures);
+    this.failures += 1;
+    this.logger.error(
+      `Kafka consumer of group ${this.groupId} is down (${this.down}) and kafkajs does not restart it; starting it again in ${delay} ms`,
+    );
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.closed) return;
+    // kafkajs disconnected the crashed one already (consumer/index.js `onCrash`); this is a no-op then.
+    await this.consumer?.disconnect().catch(() => undefined);
+    if (this.closed) return;
+    try {
+      await this.start();
+      this.logger.log(`Kafka consumer of group ${this.groupId} is consuming again`);
+    } catch (error) {
+      if (this.closed) return;
+      this.down = `restart failed: ${errorMessage(error)}`;
+      this.restartLater();
+    }
+  }
+
+  /** Waits for the record being handled (retries included), then leaves the group. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.failJoin?.(new Error('subscription closed'));
+    await this.consumer?.disconnect();
+  }
+}
+
 /**
  * The EventBus on Kafka. Key = roomId, value = the event as JSON, headers `type` and `version`.
  * - Producer: idempotent, one request in flight, acks from all in-sync replicas, so
@@ -126,7 +283,15 @@ function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
  *   waits), so the partition does not move on until the event was handled or dead-lettered.
  * - A new group starts at the end of the topic: `subscribe` commits the current end offsets
  *   for a group that has none before joining, so what is published after it resolves is read.
- * - Topics (and their `.dlq`) are created on first use with KAFKA_PARTITIONS/KAFKA_REPLICATION.
+ *   A per-instance group starts at the end on every start: the end offsets are read before it
+ *   joins, and each partition is moved there (`seek`) when first assigned — also while a
+ *   crashed predecessor of the same name is still a member (`admin.setOffsets` refuses then).
+ * - A consumer that crashes and that kafkajs does not restart is started again (SubscriptionConsumer).
+ * - A timed-out publish may still be written by kafkajs's own retries: the next batch waits
+ *   until that `sendBatch` settled, so a late record never lands after later ones (`flush`).
+ * - Topics (and their `.dlq`) are created on first use with KAFKA_PARTITIONS/KAFKA_REPLICATION;
+ *   the dead-letter scans (`npm run dlt`) create none. A per-instance group's replay topic is
+ *   deleted with its group when its subscription closes.
  */
 export class KafkaEventBus extends EventBus {
   private readonly logger = new Logger(KafkaEventBus.name);
@@ -138,15 +303,10 @@ export class KafkaEventBus extends EventBus {
   /** Live subscriptions, with what each reads (for `consumerLag`): its Kafka group and topic names. */
   private readonly subscriptions = new Map<
     EventSubscription,
-    { topic: string; group: string; groupId: string; topics: string[] }
+    { topic: string; group: string; groupId: string; topics: string[]; consumer: SubscriptionConsumer }
   >();
   private readonly publishing = new Set<Promise<unknown>>();
-  private readonly outbox: Array<{
-    topic: string;
-    message: OutgoingMessage;
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  private readonly outbox: OutboxEntry[] = [];
   private flushing = false;
   private closed = false;
 
@@ -162,13 +322,19 @@ export class KafkaEventBus extends EventBus {
 
   async publish<T extends TopicName>(topic: T, key: string, event: EventTopics[T]): Promise<void> {
     this.assertOpen();
-    // The publisher's trace context goes in the record headers (`traceparent`): records are sent
-    // in batches, so the kafkajs instrumentation's own producer span would start from the batch.
+    // The publisher's trace context goes in each record's own headers (`traceHeader`), read back
+    // by `handle`, as the Redis bus carries it in the entry: records are sent in batches, and the
+    // kafkajs instrumentation's `traceparent` names its send span in the batch's context.
     await publishSpan('kafka', topic, (trace) =>
       this.send(topic, {
         key,
         value: JSON.stringify(event),
-        headers: { type: event.type, version: String(event.version), ...trace },
+        headers: {
+          type: event.type,
+          version: String(event.version),
+          ...(trace.traceparent ? { [traceHeader.traceparent]: trace.traceparent } : {}),
+          ...(trace.tracestate ? { [traceHeader.tracestate]: trace.tracestate } : {}),
+        },
       }),
     );
   }
@@ -188,32 +354,21 @@ export class KafkaEventBus extends EventBus {
     // received unsubscribed topics") and the other topic is never read. Every member reads the
     // topic and the group's own replay topic, where its dead letters come back.
     const groupId = this.name(`${group}.${topic}`);
-    for (const name of [topic, replay])
-      await this.startAtEndIfNew(groupId, this.name(name), options.perInstance === true);
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    const joined = new Promise<void>((resolve) => {
-      const stop = consumer.on(consumer.events.GROUP_JOIN, () => {
-        stop();
-        resolve();
-      });
-    });
-    await consumer.connect();
-    try {
-      // fromBeginning applies only to partitions without a committed offset, i.e. when the
-      // group was already running and so could not be moved to the end: read them all.
-      await consumer.subscribe({ topics: [this.name(topic), this.name(replay)], fromBeginning: true });
-      await consumer.run({
-        eachMessage: (payload) => this.handle(topic, group, payload, handler as EventHandler<unknown>),
-      });
-      await withTimeout(
-        joined,
-        groupJoinTimeoutMs,
-        `Kafka consumer group ${groupId} was not joined within ${groupJoinTimeoutMs} ms`,
-      );
-    } catch (error) {
-      await consumer.disconnect();
-      throw error;
-    }
+    const topics = [this.name(topic), this.name(replay)];
+    const perInstance = options.perInstance === true;
+    // A per-instance group starts where the topics end now, whatever it committed before;
+    // any other group only when it is new (admin.setOffsets: the group must be empty).
+    const startAt = perInstance ? await this.endOffsets(topics) : undefined;
+    if (!perInstance) for (const name of topics) await this.startAtEndIfNew(groupId, name);
+    const consumer = new SubscriptionConsumer(
+      this.kafka,
+      groupId,
+      topics,
+      (payload) => this.handle(topic, group, payload, handler as EventHandler<unknown>),
+      this.logger,
+      startAt,
+    );
+    await consumer.start();
     let open = true;
     const subscription: EventSubscription = {
       close: async () => {
@@ -221,24 +376,11 @@ export class KafkaEventBus extends EventBus {
         open = false;
         this.subscriptions.delete(subscription);
         // Waits for the record being handled (retries included) before leaving the group.
-        await consumer.disconnect();
-        if (options.perInstance) {
-          // The group is empty now: remove it, so instances that are gone leave no groups behind.
-          const admin = await this.connectedAdmin();
-          await admin
-            .deleteGroups([groupId])
-            .catch((error: unknown) =>
-              this.logger.warn(`deleting Kafka group ${groupId} failed: ${errorMessage(error)}`),
-            );
-        }
+        await consumer.close();
+        if (perInstance) await this.removeInstanceGroup(groupId, replay);
       },
     };
-    this.subscriptions.set(subscription, {
-      topic,
-      group,
-      groupId,
-      topics: [this.name(topic), this.name(replay)],
-    });
+    this.subscriptions.set(subscription, { topic, group, groupId, topics, consumer });
     return subscription;
   }
 
@@ -309,9 +451,11 @@ export class KafkaEventBus extends EventBus {
     { keep = false }: { keep?: boolean } = {},
   ): Promise<void> {
     this.assertOpen();
-    await this.ensureTopics(topic);
     const admin = await this.connectedAdmin();
     const dlqName = this.name(deadLetterTopic(topic));
+    // Reading creates nothing (`npm run dlt -- list --topic <typo>` must not make a topic):
+    // a dead-letter topic that does not exist holds nothing.
+    if (!(await admin.listTopics()).includes(dlqName)) return;
     const ends = new Map(
       (await admin.fetchTopicOffsets(dlqName))
         .filter((entry) => BigInt(entry.high) > BigInt(entry.low))
@@ -397,9 +541,44 @@ export class KafkaEventBus extends EventBus {
     return [...lags.values()];
   }
 
-  /** Reachable while the admin client can describe the cluster (a failed connection is retried next time). */
+  /**
+   * Reachable while the admin client can describe the cluster (a failed connection is retried
+   * next time) and every subscription is consuming (not crashed and waiting to be started again).
+   */
   override async ping(): Promise<void> {
     await (await this.connectedAdmin()).describeCluster();
+    for (const { groupId, consumer } of this.subscriptions.values())
+      if (consumer.down !== undefined)
+        throw new Error(`Kafka consumer group ${groupId} is not consuming: ${consumer.down}`);
+  }
+
+  /**
+   * A per-instance group whose (last) subscription closed: deletes the group, then its replay
+   * topic — only when the group is gone (deleted now, or not there), i.e. no member of it is
+   * left anywhere to read the topic; a group another process still uses is left alone.
+   * The groups and replay topics of instances that crashed and never came back under the
+   * same INSTANCE_ID stay (docs/operations.md, "Kafka").
+   */
+  private async removeInstanceGroup(groupId: string, replay: string): Promise<void> {
+    if ([...this.subscriptions.values()].some((other) => other.groupId === groupId)) return;
+    const admin = await this.connectedAdmin();
+    const gone = await admin.deleteGroups([groupId]).then(
+      () => true,
+      (error: unknown) => {
+        const groups = (error as { groups?: Array<{ error?: { type?: string } }> }).groups;
+        if (groups?.length && groups.every((entry) => entry.error?.type === 'GROUP_ID_NOT_FOUND'))
+          return true;
+        this.logger.warn(`deleting Kafka group ${groupId} failed: ${errorMessage(error)}`);
+        return false;
+      },
+    );
+    if (!gone) return;
+    this.topicsReady.delete(replay);
+    await admin
+      .deleteTopics({ topics: [this.name(replay)] })
+      .catch((error: unknown) =>
+        this.logger.warn(`deleting Kafka topic ${this.name(replay)} failed: ${errorMessage(error)}`),
+      );
   }
 
   async close(): Promise<void> {
@@ -418,10 +597,13 @@ export class KafkaEventBus extends EventBus {
     payload: EachMessagePayload,
     handler: EventHandler<unknown>,
   ): Promise<void> {
-    const carrier = {
-      traceparent: headerText(payload.message.headers, 'traceparent'),
-      tracestate: headerText(payload.message.headers, 'tracestate'),
-    };
+    const headers = payload.message.headers;
+    const own = headerText(headers, traceHeader.traceparent);
+    // Records published before the trace context had its own headers carry it as `traceparent`.
+    const carrier =
+      own !== undefined
+        ? { traceparent: own, tracestate: headerText(headers, traceHeader.tracestate) }
+        : { traceparent: headerText(headers, 'traceparent'), tracestate: headerText(headers, 'tracestate') };
     return consumeSpan('kafka', topic, group, carrier, () => this.attempts(topic, group, payload, handler));
   }
 
@@ -488,14 +670,54 @@ export class KafkaEventBus extends EventBus {
     }
   }
 
+  /**
+   * Queues `message` for the next produce request and resolves once it is durable. Rejects after
+   * KAFKA_PUBLISH_TIMEOUT_MS (topic creation and connection included): a record not yet handed
+   * to kafkajs then is dropped (not published); one already handed to it may still be written
+   * by kafkajs's own retries, and the error says its outcome is unknown.
+   */
   private async send(topic: string, message: OutgoingMessage): Promise<void> {
-    const sending = (async () => {
-      await this.ensureTopics(topic.endsWith(dlqSuffix) ? topic.slice(0, -dlqSuffix.length) : topic);
-      await new Promise<void>((resolve, reject) => {
-        this.outbox.push({ topic: this.name(topic), message, resolve, reject });
-        if (!this.flushing) void this.flush();
-      });
-    })();
+    const timeoutMs = this.publishTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const sending = new Promise<void>((resolve, reject) => {
+      const entry: OutboxEntry = {
+        topic: this.name(topic),
+        message,
+        sent: false,
+        settled: false,
+        resolve: () => {
+          if (entry.settled) return;
+          entry.settled = true;
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(errorMessage(error)));
+        },
+      };
+      timer = setTimeout(
+        () =>
+          entry.reject(
+            new Error(
+              entry.sent
+                ? `Kafka publish timed out after ${timeoutMs} ms; its outcome is unknown (kafkajs may still write it)`
+                : `Kafka publish timed out after ${timeoutMs} ms; it was not sent`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.ensureTopics(topic.endsWith(dlqSuffix) ? topic.slice(0, -dlqSuffix.length) : topic).then(
+        () => {
+          if (entry.settled) return;
+          this.outbox.push(entry);
+          if (!this.flushing) void this.flush();
+        },
+        (error: unknown) => entry.reject(error),
+      );
+    });
     this.publishing.add(sending);
     try {
       await sending;
@@ -508,25 +730,34 @@ export class KafkaEventBus extends EventBus {
    * One produce request at a time, carrying everything queued meanwhile: records keep the
    * order of the `send` calls (kafkajs does not promise that for concurrent sends of an
    * idempotent producer) and a busy publisher still gets batches, not one round trip each.
+   * The next request waits until the previous `sendBatch` settled, also when its publishers
+   * already got their timeout: kafkajs may still write it (its retries are not cancelled), and
+   * a later record must not overtake it. kafkajs bounds a `sendBatch` (retries, request timeout).
    */
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
       while (this.outbox.length > 0) {
-        const batch = this.outbox.splice(0);
-        const byTopic = new Map<string, OutgoingMessage[]>();
-        for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+        // Timed out before they were sent: dropped, so their rejection means "not published".
+        let batch = this.outbox.splice(0).filter((entry) => !entry.settled);
+        if (batch.length === 0) continue;
         try {
           const producer = await this.connectedProducer();
-          await withTimeout(
-            producer.sendBatch({
-              acks: -1,
-              timeout: this.publishTimeoutMs,
-              topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-            }),
-            this.publishTimeoutMs,
-            `Kafka publish timed out after ${this.publishTimeoutMs} ms`,
-          );
+          batch = batch.filter((entry) => !entry.settled);
+          if (batch.length === 0) continue;
+          const byTopic = new Map<string, OutgoingMessage[]>();
+          for (const entry of batch) {
+            entry.sent = true;
+            byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry.message]);
+          }
+          await producer.sendBatch({
+            acks: -1,
+            timeout: this.publishTimeoutMs,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          });
+          const late = batch.filter((entry) => entry.settled).length;
+          if (late > 0)
+            this.logger.warn(`${late} Kafka record(s) whose publish had timed out were written after all`);
           for (const entry of batch) entry.resolve();
         } catch (error) {
           for (const entry of batch) entry.reject(error);
@@ -559,12 +790,23 @@ export class KafkaEventBus extends EventBus {
     return ready;
   }
 
+  /** The end offset of each partition of `topicNames` now. */
+  private async endOffsets(topicNames: readonly string[]): Promise<StartOffsets> {
+    const admin = await this.connectedAdmin();
+    const ends = new Map<string, Map<number, string>>();
+    for (const name of topicNames)
+      ends.set(
+        name,
+        new Map((await admin.fetchTopicOffsets(name)).map(({ partition, high }) => [partition, high])),
+      );
+    return ends;
+  }
+
   /** Moves a group that never committed to the end of the topic, so it reads what is published from now on. */
-  /** `always`: a per-instance group moves to the end even with offsets (its instance restarted). */
-  private async startAtEndIfNew(groupId: string, topicName: string, always = false): Promise<void> {
+  private async startAtEndIfNew(groupId: string, topicName: string): Promise<void> {
     const admin = await this.connectedAdmin();
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topicName] });
-    if (!always && committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
+    if (committed && committed.partitions.some((partition) => partition.offset !== '-1')) return;
     const ends = await admin.fetchTopicOffsets(topicName);
     try {
       await admin.setOffsets({

@@ -8,11 +8,23 @@ export interface ConsulRegistryOptions {
   readonly url: string;
   /** Go duration after which Consul drops an instance whose check stayed critical, e.g. `1m`. */
   readonly deregisterCriticalAfter: string;
+  /**
+   * Longest one call to the agent may take (CONSUL_TIMEOUT_MS, default 5 s): a hung agent must
+   * not hang start-up (register), shutdown (deregister) or every presence lookup (healthy).
+   * `watch`'s blocking queries keep their own bound (their wait plus a margin).
+   */
+  readonly timeoutMs?: number;
 }
 
 export function consulRegistryOptions(settings: PlatformSettings): ConsulRegistryOptions {
-  return { url: settings.consulUrl, deregisterCriticalAfter: settings.consulDeregisterAfter };
+  return {
+    url: settings.consulUrl,
+    deregisterCriticalAfter: settings.consulDeregisterAfter,
+    timeoutMs: settings.consulTimeoutMs,
+  };
 }
+
+const defaultTimeoutMs = 5_000;
 
 /** The part of a `/v1/health/service/:service` entry this adapter reads. */
 interface HealthEntry {
@@ -66,7 +78,35 @@ export class ConsulServiceRegistry extends ServiceRegistry {
     super();
     const url = new URL(options.url);
     const secure = url.protocol === 'https:';
-    this.consul = new Consul({ host: url.hostname, port: Number(url.port || (secure ? 443 : 8500)), secure });
+    // papi's client-wide `timeout` (Consul extends papi.Client; consul.d.ts leaves it out) aborts
+    // a request not completed by then (papi lib/client.js `__execute`); a request that sets its
+    // own keeps it (the watch's blocking queries: their wait plus a margin, consul lib/watch.js).
+    const clientOptions = {
+      host: url.hostname,
+      port: Number(url.port || (secure ? 443 : 8500)),
+      secure,
+      timeout: this.timeoutMs,
+    };
+    this.consul = new Consul(clientOptions);
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? defaultTimeoutMs;
+  }
+
+  /** Runs one agent call; a timeout says which call, which agent and which setting bounds it. */
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      // papi's errors.TimeoutError marks itself `isTimeout` (papi lib/errors.js).
+      if ((error as { isTimeout?: unknown } | undefined)?.isTimeout === true)
+        throw new Error(
+          `Consul agent at ${this.options.url} did not answer ${what} within ${this.timeoutMs} ms (CONSUL_TIMEOUT_MS)`,
+          { cause: error },
+        );
+      throw error;
+    }
   }
 
   async register(registration: Registration): Promise<void> {
@@ -79,7 +119,10 @@ export class ConsulServiceRegistry extends ServiceRegistry {
   /** An agent that restarted without its data no longer lists us: register again rather than stay invisible. */
   private async reRegisterForgotten(): Promise<void> {
     try {
-      const known = (await this.consul.agent.service.list()) as Record<string, unknown>;
+      const known = (await this.call('the service list', () => this.consul.agent.service.list())) as Record<
+        string,
+        unknown
+      >;
       for (const [id, registration] of this.registered) {
         if (known[id] !== undefined) continue;
         this.logger.warn(`Consul no longer lists ${id}; registering it again`);
@@ -92,30 +135,38 @@ export class ConsulServiceRegistry extends ServiceRegistry {
 
   private async registerWithAgent(registration: Registration): Promise<void> {
     const interval = registration.healthCheckIntervalMs ?? defaultIntervalMs;
-    await this.consul.agent.service.register({
-      id: registration.id,
-      name: registration.service,
-      address: registration.host,
-      port: registration.port,
-      ...(registration.meta ? { meta: { ...registration.meta } } : {}),
-      check: {
-        name: `${registration.service} HTTP health`,
-        http: registration.healthCheckUrl,
-        interval: `${interval}ms`,
-        timeout: `${Math.min(interval, maxCheckTimeoutMs)}ms`,
-        status: 'passing',
-        deregistercriticalserviceafter: this.options.deregisterCriticalAfter,
-      },
-    });
+    await this.call(`the registration of ${registration.id}`, () =>
+      this.consul.agent.service.register({
+        id: registration.id,
+        name: registration.service,
+        address: registration.host,
+        port: registration.port,
+        ...(registration.meta ? { meta: { ...registration.meta } } : {}),
+        check: {
+          name: `${registration.service} HTTP health`,
+          http: registration.healthCheckUrl,
+          interval: `${interval}ms`,
+          timeout: `${Math.min(interval, maxCheckTimeoutMs)}ms`,
+          status: 'passing',
+          deregistercriticalserviceafter: this.options.deregisterCriticalAfter,
+        },
+      }),
+    );
   }
 
   async deregister(instanceId: string): Promise<void> {
     this.registered.delete(instanceId);
-    await this.consul.agent.service.deregister(instanceId);
+    await this.call(`the deregistration of ${instanceId}`, () =>
+      this.consul.agent.service.deregister(instanceId),
+    );
   }
 
   async healthy(service: string): Promise<ServiceInstance[]> {
-    return toInstances(await this.consul.health.service({ service, passing: true }));
+    return toInstances(
+      await this.call(`the health lookup of ${service}`, () =>
+        this.consul.health.service({ service, passing: true }),
+      ),
+    );
   }
 
   watch(service: string, onChange: (instances: ServiceInstance[]) => void): () => void {
@@ -147,7 +198,7 @@ export class ConsulServiceRegistry extends ServiceRegistry {
   }
 
   override async ping(): Promise<void> {
-    await this.consul.agent.self();
+    await this.call('a ping', () => this.consul.agent.self());
   }
 
   async close(): Promise<void> {

@@ -122,8 +122,9 @@ export { SpanKind };
 
 /**
  * The event bus's producer span: `${topic} publish`, active while `work` runs; `work` gets the
- * trace context to carry with the event (Redis Streams fields, the memory log; Kafka's
- * instrumentation puts it in the record headers itself).
+ * trace context to carry with the event (Redis Streams fields, the memory log, Kafka's
+ * `event-traceparent` record header: the kafkajs instrumentation's own `traceparent` names the
+ * batch's send span, not this one).
  */
 export function publishSpan<T>(
   system: string,

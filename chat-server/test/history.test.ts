@@ -227,3 +227,54 @@ describe('the whole history past CHAT_HISTORY_EXPORT_MAX', () => {
     expect(fieldsOf(bad.body)).toEqual(['after']);
   });
 });
+
+describe('search over REST: Chinese, Japanese and Korean, NFKC', () => {
+  let chat: TestChatServer;
+  let owner: TestUser;
+  beforeAll(async () => {
+    chat = await TestChatServer.start({ CHAT_SEND_RATE_LIMIT: '1000', CHAT_SEARCH_RATE_LIMIT: '1000' });
+    owner = await chat.user();
+  });
+  afterAll(() => chat.close());
+
+  it('finds words inside Chinese, Japanese and Korean lines and NFKC forms, and shows the lines as sent', async () => {
+    const other = await chat.createRoom(owner);
+    const sent = [
+      '我爱音乐',
+      '東京タワーに行きました',
+      '음악을 좋아해요'.normalize('NFD'),
+      'ﬁne tuning',
+      'tokyo tower',
+    ];
+    for (const [index, content] of sent.entries()) {
+      await owner.api.post('/v1/api/chat/api/v1/message', {
+        roomId: other.id,
+        clientMessageId: `cjk-${index}`,
+        content,
+      });
+    }
+    const search = async (q: string): Promise<string[]> => {
+      const response = await owner.api.get<MessagePageView>(
+        `/v1/api/chat/search?roomId=${other.id}&q=${encodeURIComponent(q)}`,
+      );
+      expect(response.status, q).toBe(200);
+      return response.body.messages.map((line) => line.content);
+    };
+    expect(await search('音乐')).toEqual(['我爱音乐']);
+    expect(await search('東京タワー')).toEqual(['東京タワーに行きました']);
+    expect(await search('東京*')).toEqual(['東京タワーに行きました']);
+    expect(await search('음악'.normalize('NFC'))).toEqual([sent[2]]);
+    expect(await search('fine')).toEqual(['ﬁne tuning']);
+    expect(await search('東京 tower')).toEqual([]);
+    expect(await search('tow*')).toEqual(['tokyo tower']);
+    // Sixteen CJK words are sixteen words, however many characters they hold.
+    const sixteen = Array.from({ length: 16 }, (_, index) => `音乐${index}`).join(' ');
+    expect(
+      (await owner.api.get(`/v1/api/chat/search?roomId=${other.id}&q=${encodeURIComponent(sixteen)}`)).status,
+    ).toBe(200);
+    const history = await owner.api.get<MessagePageView>(`/v1/api/chat/history?roomId=${other.id}`);
+    expect(history.body.messages.filter((line) => line.type === 'TALK').map((line) => line.content)).toEqual(
+      [...sent].reverse(),
+    );
+  });
+});

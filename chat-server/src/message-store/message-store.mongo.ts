@@ -1,6 +1,6 @@
 import mongoose, { type Model } from 'mongoose';
 import type { MongoConnection } from '../storage/connection.mongo';
-import { parseSearchTerms, searchWords } from './search-terms';
+import { boundary, hasCjk, parseSearchTerms, searchTokens } from './search-terms';
 import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
@@ -26,6 +26,13 @@ const maxAppendRounds = 50;
  * SQLite adapter. Each message instead stores its normalised words (`searchWords`, the same
  * rules as SQLite's unicode61 tokenizer) under a multikey index: a word matches by equality,
  * a prefix by an anchored regular expression, both served by the (roomId, words) index.
+ *
+ * The words are taken from the content NFKC-normalised, and each CJK character is a word of its
+ * own; a line with CJK also keeps its tokens in order in `searchText` (`searchTokens`: the tokens
+ * SQLite's index holds, joined by spaces). A query word with CJK needs its characters in `words`
+ * (the index) and its tokens side by side in `searchText` (a regular expression on the documents
+ * the index found), as SQLite's phrase does. `open` brings the words of documents stored before
+ * this up to date, once per database.
  */
 export class MongoMessageStore extends MessageStore {
   private closed = false;
@@ -45,6 +52,7 @@ export class MongoMessageStore extends MessageStore {
     const messages = messageModel(connection.connection);
     const sequences = roomSequenceModel(connection.connection);
     await Promise.all([messages.createIndexes(), sequences.createIndexes()]);
+    await updateSearchFields(connection, messages);
     // The sender's read position lives in the room's document (RoomStore's collection, whose
     // indexes MongoRoomStore.open builds); append only updates it.
     return new MongoMessageStore(connection, messages, sequences, roomModels(connection.connection).rooms);
@@ -112,7 +120,7 @@ export class MongoMessageStore extends MessageStore {
           },
           content: stored.content,
           createdAt: stored.createdAt,
-          words: [...new Set(searchWords(stored.content))],
+          ...searchFields(stored.content),
           seq,
         });
       } catch (error) {
@@ -176,8 +184,13 @@ export class MongoMessageStore extends MessageStore {
     checkLimit(limit);
     const exact: string[] = [];
     const prefixes: string[] = [];
+    const phrases: string[] = [];
     for (const term of parseSearchTerms(query)) {
-      const words = searchWords(term.text);
+      const tokens = searchTokens(term.text);
+      if (hasCjk(term.text))
+        // Side by side from a token's start, up to a token's end unless a prefix: SQLite's phrase.
+        phrases.push(`(?:^| )${escapeRegExp(tokens.join(' '))}${term.prefix ? '' : '(?: |$)'}`);
+      const words = tokens.filter((token) => token !== boundary);
       const last = term.prefix ? words.pop() : undefined;
       exact.push(...words);
       if (last !== undefined) prefixes.push(last);
@@ -186,6 +199,7 @@ export class MongoMessageStore extends MessageStore {
     const conditions: Record<string, unknown>[] = [
       ...(exact.length > 0 ? [{ words: { $all: [...new Set(exact)] } }] : []),
       ...prefixes.map((prefix) => ({ words: { $regex: `^${escapeRegExp(prefix)}` } })),
+      ...phrases.map((phrase) => ({ searchText: { $regex: phrase } })),
     ];
     return this.page(
       { roomId, ...(before === null ? {} : { _id: { $lt: before } }), $and: conditions },
@@ -239,6 +253,60 @@ export class MongoMessageStore extends MessageStore {
     const items = docs.slice(0, limit).map(toMessage);
     return { items, nextCursor: docs.length > limit ? items[items.length - 1].messageId : null };
   }
+}
+
+/** `words` and, for a line with CJK, `searchText`, as search reads them (see the class). */
+function searchFields(content: string): Pick<MessageDocument, 'words' | 'searchText'> {
+  const tokens = searchTokens(content);
+  const words = [...new Set(tokens.filter((token) => token !== boundary))];
+  return hasCjk(content) ? { words, searchText: tokens.join(' ') } : { words };
+}
+
+/** Marks in `store_migrations` that `updateSearchFields` has run on this database. */
+const searchFieldsMigration = 'message-search-fields-2';
+
+/**
+ * Documents stored before CJK characters were words of their own and before NFKC have other
+ * words (a CJK run as one word, NFD Hangul as jamo): recomputes `words`/`searchText` of every
+ * line whose content is not plain ASCII (an ASCII line's words have not changed), in batches,
+ * then notes it is done so later starts skip the scan. Safe to run twice or side by side: each
+ * update writes what the content gives.
+ */
+async function updateSearchFields(
+  connection: MongoConnection,
+  messages: Model<MessageDocument>,
+): Promise<void> {
+  const done = connection.connection.collection<{ _id: string; at: Date }>('store_migrations');
+  if ((await done.findOne({ _id: searchFieldsMigration })) !== null) return;
+  let batch: Parameters<Model<MessageDocument>['bulkWrite']>[0] = [];
+  const cursor = messages
+    .find({ content: { $regex: '[^\\x00-\\x7f]' } }, { content: 1, words: 1, searchText: 1 })
+    .lean<MessageDocument[]>()
+    .cursor();
+  for await (const doc of cursor as AsyncIterable<MessageDocument>) {
+    const fields = searchFields(doc.content);
+    if (
+      fields.searchText === doc.searchText &&
+      fields.words.length === doc.words.length &&
+      fields.words.every((word, index) => word === doc.words[index])
+    )
+      continue;
+    batch.push({
+      updateOne: {
+        filter: { _id: doc._id },
+        update:
+          fields.searchText === undefined
+            ? { $set: { words: fields.words }, $unset: { searchText: 1 } }
+            : { $set: fields },
+      },
+    });
+    if (batch.length === 500) {
+      await messages.bulkWrite(batch, { ordered: false });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await messages.bulkWrite(batch, { ordered: false });
+  await done.updateOne({ _id: searchFieldsMigration }, { $set: { at: new Date() } }, { upsert: true });
 }
 
 function checkLimit(limit: number): void {

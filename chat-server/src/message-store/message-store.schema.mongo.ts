@@ -13,6 +13,8 @@ export interface MessageDocument {
   createdAt: Date;
   /** `searchWords(content)`, deduplicated: what keyword search matches against. */
   words: string[];
+  /** A line with CJK only: `searchTokens(content)` joined by spaces, for a CJK word's phrase match. */
+  searchText?: string;
   /** The line's place in its room (1, 2, 3, …); absent on lines stored before it existed. */
   seq?: number;
 }
@@ -45,6 +47,7 @@ const messageSchema = new Schema<MessageDocument>(
     content: { type: String, default: '' },
     createdAt: { type: Date, required: true },
     words: { type: [String], default: [] },
+    searchText: { type: String },
     seq: { type: Number },
   },
   { collection: 'messages', versionKey: false },

@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import { idAfter } from '../ids/message-id';
 import { moveReadPosition } from '../room-store/room-store.sqlite';
-import { parseSearchTerms, toFts5Query } from './search-terms';
+import { parseSearchTerms, storedSearchText, toFts5Query } from './search-terms';
 import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
@@ -46,6 +46,10 @@ const mergePagesPerBatch = 16;
  * `messages_fts_pending`, and `indexPending` indexes what is pending in one transaction, before
  * every search and every `indexPendingEveryMs`, so a search sees every committed line. Any
  * process on the file may index what any other appended: the IMMEDIATE transaction serialises them.
+ *
+ * The index reads a line's `search_text` when it has one (schema 12, `storedSearchText`): the
+ * content NFKC-normalised with each CJK character a word of its own, so a search finds a word
+ * inside Chinese, Japanese or Korean text. The content itself, as shown, is never changed.
  */
 export class SqliteMessageStore extends MessageStore {
   private closed = false;
@@ -95,8 +99,8 @@ export class SqliteMessageStore extends MessageStore {
       messageId: idAfter(last?.last_message_id ?? null, message.messageId),
     };
     this.db.run(
-      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq, search_text)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       stored.messageId,
       stored.roomId,
       stored.clientMessageId,
@@ -107,6 +111,8 @@ export class SqliteMessageStore extends MessageStore {
       stored.content,
       stored.createdAt.getTime(),
       seq,
+      // What the search index reads instead of the content (schema 12); null for most lines.
+      storedSearchText(stored.content),
     );
     this.db.run(
       `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
@@ -277,7 +283,7 @@ export class SqliteMessageStore extends MessageStore {
     this.db.transaction(() => {
       this.db.run(
         `INSERT INTO messages_fts (rowid, room_token, content)
-         SELECT m.seq, m.room_token, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
+         SELECT m.seq, m.room_token, coalesce(m.search_text, m.content) FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
       );
       this.db.run('DELETE FROM messages_fts_pending');
       // A little merging after every batch keeps searches from looking words up in many segments.

@@ -1,3 +1,5 @@
+import { storedSearchText } from '../message-store/search-terms';
+
 /**
  * The chat database's schema, as numbered migrations. A migration is never edited once
  * released: change the schema by appending the next number. Each one runs in its own
@@ -7,6 +9,11 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * SQL functions the migration's SQL calls, defined on the connection before it runs (computed
+   * values SQL cannot make, such as the search text of a line). Deterministic, one text argument.
+   */
+  readonly functions?: Readonly<Record<string, (text: string) => string | null>>;
 }
 
 export const migrations: readonly Migration[] = [
@@ -278,6 +285,59 @@ export const migrations: readonly Migration[] = [
       -- first one that is not due (SqliteMessageStore.purgeOlderThan), so it needs no index of
       -- its own on created_at.
       DROP INDEX messages_created;
+    `,
+  },
+  {
+    version: 12,
+    name: 'search finds words inside Chinese, Japanese and Korean text, NFKC-normalised',
+    functions: { search_text_of: storedSearchText },
+    sql: `
+      -- The tokenizer read a run of CJK characters up to a space as one word, so 音乐 did not find
+      -- 我爱音乐, nor 음악 find 음악을; and it saw NFD Hangul, ligatures (ﬁ) and full-width letters
+      -- as other words than their NFC/plain forms. The index now reads search_text when a line
+      -- has one: the content NFKC-normalised, each CJK character a word of its own and a marker
+      -- word between words next to CJK (searchText in search-terms.ts; a query's CJK run is a
+      -- phrase of those words). NULL, the content itself, for most lines (ASCII costs nothing).
+      -- The content shown is never changed. Whoever writes content writes search_text with it.
+      ALTER TABLE messages ADD COLUMN search_text TEXT;
+      UPDATE messages SET search_text = computed.text
+        FROM (SELECT seq, search_text_of(content) AS text FROM messages
+              WHERE content GLOB '*[^ -~]*') AS computed
+        WHERE messages.seq = computed.seq AND computed.text IS NOT NULL;
+      -- The index reads what it holds from this view, so FTS5's rebuild and integrity-check still
+      -- see it; the triggers and indexPending give the index the same value.
+      CREATE VIEW messages_search AS
+        SELECT seq, room_token, coalesce(search_text, content) AS content FROM messages;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        room_token,
+        content,
+        content = 'messages_search',
+        content_rowid = 'seq',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+      );
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('usermerge', 2);
+      -- Lines still pending stay pending: indexPending adds them as before.
+      INSERT INTO messages_fts (rowid, room_token, content)
+        SELECT seq, room_token, coalesce(search_text, content) FROM messages
+        WHERE seq NOT IN (SELECT seq FROM messages_fts_pending);
+      INSERT INTO messages_fts (messages_fts) VALUES ('optimize');
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_token, content)
+          SELECT 'delete', old.seq, old.room_token, coalesce(old.search_text, old.content)
+          WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE seq = old.seq);
+        DELETE FROM messages_fts_pending WHERE seq = old.seq;
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, search_text ON messages
+        WHEN NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE seq = old.seq) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, room_token, content)
+          VALUES ('delete', old.seq, old.room_token, coalesce(old.search_text, old.content));
+        INSERT INTO messages_fts (rowid, room_token, content)
+          VALUES (new.seq, new.room_token, coalesce(new.search_text, new.content));
+      END;
     `,
   },
 ];

@@ -353,6 +353,93 @@ export function messageStoreContract(
         );
       });
 
+      describe('Chinese, Japanese and Korean, and NFKC', () => {
+        const cjkLines = [
+          '我爱音乐',
+          '東京タワーに行きました',
+          '今日は東京 tower が見える',
+          '음악을 좋아해요',
+          '音。乐器', // 音 and 乐 in two words: not the word 音乐
+          'ﬁne tuning', // the ﬁ ligature
+          'Café au lait',
+          'tokyo tower at night',
+        ];
+        const seedCjk = async (): Promise<void> => {
+          await appendAll(cjkLines.map((content, index) => aMessage(room, index + 1, { content })));
+        };
+
+        it('finds a word inside a run of Chinese or Japanese characters, in order', async () => {
+          await seedCjk();
+          expect(await find('音乐')).toEqual(['我爱音乐']);
+          expect(await find('爱音')).toEqual(['我爱音乐']);
+          expect(await find('乐音')).toEqual([]);
+          expect(await find('東京タワー')).toEqual(['東京タワーに行きました']);
+          expect(await find('タワー')).toEqual(['東京タワーに行きました']);
+          expect(await find('東京')).toEqual(['今日は東京 tower が見える', '東京タワーに行きました']);
+        });
+
+        it('finds a Korean word with a particle attached', async () => {
+          await seedCjk();
+          expect(await find('음악')).toEqual(['음악을 좋아해요']);
+          expect(await find('좋아')).toEqual(['음악을 좋아해요']);
+        });
+
+        it('does not run a CJK word on into the next one', async () => {
+          await seedCjk();
+          expect(await find('音乐')).not.toContain('音。乐器');
+          expect(await find('乐器')).toEqual(['音。乐器']);
+          expect(await find('音')).toEqual(['音。乐器', '我爱音乐']);
+        });
+
+        it('searches a CJK prefix as the substring it already is, however short', async () => {
+          await seedCjk();
+          expect(await find('東京*')).toEqual(['今日は東京 tower が見える', '東京タワーに行きました']);
+          expect(await find('音*')).toEqual(['音。乐器', '我爱音乐']);
+        });
+
+        it('needs every word of a mixed query: CJK and Latin', async () => {
+          await seedCjk();
+          expect(await find('東京 tower')).toEqual(['今日は東京 tower が見える']);
+          expect(await find('東京 tow*')).toEqual(['今日は東京 tower が見える']);
+          expect(await find('tower')).toEqual(['tokyo tower at night', '今日は東京 tower が見える']);
+          expect(await find('東京 night')).toEqual([]);
+        });
+
+        it('finds Korean stored in NFD with an NFC query and the other way round', async () => {
+          const nfd = '음악 감상'.normalize('NFD');
+          const nfc = '노래 감상'.normalize('NFC');
+          await appendAll([aMessage(room, 1, { content: nfd }), aMessage(room, 2, { content: nfc })]);
+          expect(await find('음악'.normalize('NFC'))).toEqual([nfd]);
+          expect(await find('노래'.normalize('NFD'))).toEqual([nfc]);
+          expect(await find('감상'.normalize('NFD'))).toEqual([nfc, nfd]);
+        });
+
+        it('matches compatibility forms as their plain letters: ligatures, full-width', async () => {
+          await seedCjk();
+          await store.append(aMessage(room, 20, { content: 'ＴＯＫＹＯ ｆｉｎｅ' }));
+          expect(await find('fine')).toEqual(['ＴＯＫＹＯ ｆｉｎｅ', 'ﬁne tuning']);
+          expect(await find('ﬁne')).toEqual(['ＴＯＫＹＯ ｆｉｎｅ', 'ﬁne tuning']);
+          expect(await find('tokyo')).toEqual(['ＴＯＫＹＯ ｆｉｎｅ', 'tokyo tower at night']);
+        });
+
+        it('still folds case and accents', async () => {
+          await seedCjk();
+          for (const query of ['cafe', 'café', 'CAFE', 'cafe\u0301', 'CAFÉ'])
+            expect({ query, found: await find(query) }).toEqual({ query, found: ['Café au lait'] });
+        });
+
+        it('hands found lines back exactly as they were sent', async () => {
+          const sent = ['ﬁne 音乐', '음악'.normalize('NFD'), 'ＴＯＫＹＯ タワー', 'ｶﾀｶﾅ'];
+          await appendAll(sent.map((content, index) => aMessage(room, index + 1, { content })));
+          expect(await find('音乐')).toEqual([sent[0]]);
+          expect(await find('음악')).toEqual([sent[1]]);
+          expect(await find('タワー')).toEqual([sent[2]]);
+          expect(await find('カタカナ')).toEqual([sent[3]]);
+          const history = contents((await store.listBefore(room, null, 10)).items);
+          expect(history).toEqual([...sent].reverse());
+        });
+      });
+
       it('no longer finds purged messages', async () => {
         await store.append(aMessage(room, 1, { content: 'old groove', createdAt: new Date(t0) }));
         await store.append(aMessage(room, 2, { content: 'new groove', createdAt: new Date(t0 + 10 * day) }));

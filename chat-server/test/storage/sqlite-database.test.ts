@@ -1,12 +1,16 @@
+import fc from 'fast-check';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aMessage, messageId } from './message-store.contract';
 import { SqliteMessageStore } from '../../src/message-store/message-store.sqlite';
+import { parseSearchTerms } from '../../src/message-store/search-terms';
 import { aMember, aRoom } from './room-store.contract';
 import { SqliteRoomStore } from '../../src/room-store/room-store.sqlite';
+import type { StoredMessage } from '../../src/message-store/message.model';
 import type { Member, Room } from '../../src/room-store/room.model';
 import { SqliteSearchOutbox } from '../../src/search-index/search-outbox.sqlite';
 import { SqliteDatabase } from '../../src/storage/database.sqlite';
@@ -27,6 +31,39 @@ describe('SQLite database', () => {
     const store = new SqliteMessageStore(db);
     messageStores.push(store);
     return store;
+  };
+
+  /**
+   * Appends `message` as the store did before schema 12 (no search_text), to a file of an older
+   * schema (5 or later): today's store writes columns such a file does not have yet.
+   */
+  const appendBefore12 = (db: SqliteDatabase, message: StoredMessage): void => {
+    const seq =
+      (db.get<{ last: number }>(
+        'SELECT last_seq AS last FROM room_sequences WHERE room_id = ?',
+        message.roomId,
+      )?.last ?? 0) + 1;
+    db.run(
+      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      message.messageId,
+      message.roomId,
+      message.clientMessageId,
+      message.type,
+      message.sender.uid,
+      message.sender.nickName,
+      message.sender.profileImage,
+      message.content,
+      message.createdAt.getTime(),
+      seq,
+    );
+    db.run(
+      `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
+       ON CONFLICT (room_id) DO UPDATE SET last_seq = excluded.last_seq, last_message_id = excluded.last_message_id`,
+      message.roomId,
+      seq,
+      message.messageId,
+    );
   };
 
   beforeEach(() => {
@@ -600,16 +637,14 @@ describe('SQLite database', () => {
         const before = open(dataDir, {
           migrations: migrations.filter((migration) => migration.version < 10),
         });
-        const older = new SqliteMessageStore(before);
-        await older.append(aMessage(roomA, 1, { content: 'vinyl indexed before' }));
-        await older.append(aMessage(roomB, 2, { content: 'vinyl in the other room' }));
+        appendBefore12(before, aMessage(roomA, 1, { content: 'vinyl indexed before' }));
+        appendBefore12(before, aMessage(roomB, 2, { content: 'vinyl in the other room' }));
         // Indexed as schema 9 did: the room id as written.
         before.exec(`INSERT INTO messages_fts (rowid, room_id, content)
           SELECT m.seq, m.room_id, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq;
           DELETE FROM messages_fts_pending`);
-        await older.append(aMessage(roomA, 3, { content: 'vinyl pending before' }));
-        before.close(); // first, so the store's close cannot index the pending line
-        await older.close();
+        appendBefore12(before, aMessage(roomA, 3, { content: 'vinyl pending before' }));
+        before.close();
 
         const db = open(dataDir);
         expect(pending(db)).toBe(1);
@@ -623,9 +658,135 @@ describe('SQLite database', () => {
       });
     });
 
+    describe('words inside CJK text, NFKC (schema 12)', () => {
+      const found = async (store: SqliteMessageStore, query: string) =>
+        (await store.search('r', query, null, 50)).items.map((message) => message.content).sort();
+
+      it('finds CJK lines of a file written before schema 12, indexed or pending, shown as sent', async () => {
+        const before = open(dataDir, {
+          migrations: migrations.filter((migration) => migration.version < 12),
+        });
+        const nfd = '음악을 좋아해요'.normalize('NFD');
+        appendBefore12(before, aMessage('r', 1, { content: '我爱音乐' }));
+        appendBefore12(before, aMessage('r', 2, { content: nfd }));
+        appendBefore12(before, aMessage('r', 3, { content: 'ﬁne tuning' }));
+        appendBefore12(before, aMessage('r', 4, { content: 'plain ascii line' }));
+        // Indexed as schema 11 did: the content as written.
+        before.exec(`INSERT INTO messages_fts (rowid, room_token, content)
+          SELECT m.seq, m.room_token, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq;
+          DELETE FROM messages_fts_pending`);
+        appendBefore12(before, aMessage('r', 5, { content: '東京タワーに行きました' }));
+        before.close();
+
+        const db = open(dataDir);
+        expect(pending(db)).toBe(1);
+        const messages = messageStore(db);
+        expect(await found(messages, '音乐')).toEqual(['我爱音乐']);
+        expect(await found(messages, '음악')).toEqual([nfd]);
+        expect(await found(messages, 'fine')).toEqual(['ﬁne tuning']);
+        expect(await found(messages, 'ascii')).toEqual(['plain ascii line']);
+        expect(await found(messages, 'タワー')).toEqual(['東京タワーに行きました']);
+        // Only lines the index reads differently from their content carry a search text.
+        expect(
+          db
+            .all<{ content: string; search_text: string | null }>(
+              'SELECT content, search_text FROM messages ORDER BY seq',
+            )
+            .map((row) => row.search_text !== null),
+        ).toEqual([true, true, true, false, true]);
+        expect(
+          (await messages.listBefore('r', null, 10)).items.map((message) => message.content).reverse(),
+        ).toEqual(['我爱音乐', nfd, 'ﬁne tuning', 'plain ascii line', '東京タワーに行きました']);
+        expect(() => consistent(db)).not.toThrow();
+      });
+
+      it('keeps the index consistent when CJK lines are purged, deleted or edited, and rebuilds the same', async () => {
+        const db = open(dataDir);
+        const messages = messageStore(db);
+        const old = new Date(Date.UTC(2025, 0, 1));
+        await messages.append(aMessage('r', 1, { content: '古い音乐', createdAt: old }));
+        await messages.append(aMessage('r', 2, { content: '我爱音乐' }));
+        await messages.append(aMessage('r', 3, { content: '音乐会 deleted' }));
+        messages.indexPending();
+        await messages.append(aMessage('r', 4, { content: '音乐 pending deleted' }));
+        expect(await messages.purgeOlderThan(new Date(Date.UTC(2025, 6, 1)))).toBe(1);
+        db.run("DELETE FROM messages WHERE content LIKE '%deleted'");
+        expect(await found(messages, '音乐')).toEqual(['我爱音乐']);
+        db.run("UPDATE messages SET content = '東京', search_text = '東 京' WHERE content = '我爱音乐'");
+        expect(await found(messages, '音乐')).toEqual([]);
+        expect(await found(messages, '東京')).toEqual(['東京']);
+        expect(() => consistent(db)).not.toThrow();
+        db.exec("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')");
+        expect(await found(messages, '東京')).toEqual(['東京']);
+        expect(() => consistent(db)).not.toThrow();
+      });
+
+      it('finds Latin lines exactly as the index over the content as written did', async () => {
+        // The reference: schema 11's index (the content itself) and query (each word quoted, * after).
+        const reference = new DatabaseSync(':memory:');
+        reference.exec(
+          "CREATE VIRTUAL TABLE t USING fts5 (content, tokenize = 'unicode61 remove_diacritics 2', prefix = '3')",
+        );
+        const db = open(dataDir);
+        const messages = messageStore(db);
+        const vocabulary = [
+          'rock',
+          'Rôck',
+          'café',
+          'CAFE',
+          'naïve',
+          'jazz',
+          'jazzy',
+          'e-mail',
+          "don't",
+          'Ørsted',
+          'straße',
+          'ñandú',
+          'x1',
+        ];
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.array(fc.constantFrom(...vocabulary), { minLength: 1, maxLength: 5 }), {
+              minLength: 1,
+              maxLength: 8,
+            }),
+            fc.array(fc.tuple(fc.constantFrom(...vocabulary), fc.boolean()), { minLength: 1, maxLength: 3 }),
+            async (lines, query) => {
+              db.run('DELETE FROM messages');
+              reference.exec('DELETE FROM t');
+              for (const [index, words] of lines.entries()) {
+                await messages.append(aMessage('r', index + 1, { content: words.join(' ') }));
+                reference
+                  .prepare('INSERT INTO t (rowid, content) VALUES (?, ?)')
+                  .run(index + 1, words.join(' '));
+              }
+              const typed = query.map(
+                ([word, prefix]) => `${prefix ? word.slice(0, 4) : word}${prefix ? '*' : ''}`,
+              );
+              const terms = parseSearchTerms(typed.join(' '));
+              const expected =
+                terms.length === 0
+                  ? []
+                  : reference
+                      .prepare('SELECT content FROM t WHERE t MATCH ? ORDER BY content')
+                      .all(
+                        terms
+                          .map((term) => `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`)
+                          .join(' '),
+                      )
+                      .map((row) => row.content as string);
+              expect(await found(messages, typed.join(' '))).toEqual(expected.sort());
+            },
+          ),
+          { numRuns: 60 },
+        );
+        reference.close();
+      });
+    });
+
     it('indexes what is pending when the store closes, and searches a file written before schema 7', async () => {
       const before = open(dataDir, { migrations: migrations.filter((migration) => migration.version < 7) });
-      await messageStore(before).append(aMessage('r', 1, { content: 'bassline before' }));
+      appendBefore12(before, aMessage('r', 1, { content: 'bassline before' }));
       before.close();
 
       const db = open(dataDir);

@@ -1,5 +1,5 @@
 // Single process only: an embedded SQLite file under DATA_DIR; use the MongoDB adapters for a cluster.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   constants,
@@ -8,6 +8,7 @@ import {
   type SQLOutputValue,
   type StatementSync,
 } from 'node:sqlite';
+import { Logger } from '@nestjs/common';
 import { migrations as chatMigrations, type Migration } from './migrations.sqlite';
 import { WalCheckpointer } from './wal-checkpointer';
 
@@ -27,6 +28,8 @@ export interface SqliteDatabaseOptions {
   readonly checkpointIntervalMs?: number;
   /** Told when the checkpoint thread fails other than by a lock (it keeps trying). */
   readonly onCheckpointError?: (message: string) => void;
+  /** Told what upgrading the file's schema did, step by step, with timings; default: the log. */
+  readonly onMigration?: (line: string) => void;
 }
 
 /**
@@ -84,10 +87,14 @@ export class SqliteDatabase {
   /** Opens (creating the folder and file if needed) and migrates `${dataDir}/chat.sqlite`. */
   static open(dataDir: string, options: SqliteDatabaseOptions = {}): SqliteDatabase {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-    mkdirSync(dataDir, { recursive: true });
+    // Every room's lines are in here: readable by this user only (SQLite gives its -wal and -shm
+    // files the database file's mode). A folder or file that exists keeps the mode it was given.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, options.fileName ?? 'chat.sqlite');
+    const created = !existsSync(path);
     const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: busyTimeoutMs });
     try {
+      if (created) chmodSync(path, 0o600);
       db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
@@ -96,7 +103,7 @@ export class SqliteDatabase {
       // pages from the OS on almost every request (several pread calls per REST request).
       if (options.cacheMb !== undefined)
         db.exec(`PRAGMA cache_size = -${Math.trunc(options.cacheMb * 1024)}`);
-      migrate(db, path, options.migrations ?? chatMigrations);
+      migrate(db, path, options.migrations ?? chatMigrations, options.onMigration ?? logMigration);
       if (!options.checkpointIntervalMs) return new SqliteDatabase(db, path);
       db.exec(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_BACKSTOP_PAGES}`);
       const checkpointer = WalCheckpointer.start(
@@ -283,8 +290,15 @@ function synchronousResult<T>(result: T): T {
   return result;
 }
 
+const logMigration = (line: string): void => new Logger(SqliteDatabase.name).log(line);
+
 /** Applies the migrations the file has not seen yet, each in its own transaction. */
-function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): void {
+function migrate(
+  db: DatabaseSync,
+  path: string,
+  all: readonly Migration[],
+  tell: (line: string) => void,
+): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -299,7 +313,16 @@ function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): voi
       `SQLite database ${path} has schema version ${current}, newer than this build knows (${latestKnown}); upgrade the server`,
     );
   }
-  for (const migration of [...all].filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
+  const pending = [...all].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  if (pending.length === 0) return;
+  // An upgrade can take a while on a big file (schema 12 re-indexes every line): say what runs.
+  if (current > 0)
+    tell(
+      `upgrading ${path} from schema ${current} to ${latestKnown}: ${pending.length} step(s), each in one transaction (a failed step leaves the file at the one before)`,
+    );
+  const started = Date.now();
+  for (const migration of pending) {
+    const stepStarted = Date.now();
     db.exec('BEGIN IMMEDIATE');
     try {
       // Checked again under the write lock: another process may have migrated meanwhile.
@@ -314,6 +337,8 @@ function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): voi
         );
       }
       db.exec('COMMIT');
+      if (current > 0)
+        tell(`schema ${migration.version} (${migration.name}) applied in ${Date.now() - stepStarted} ms`);
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw new Error(
@@ -322,4 +347,5 @@ function migrate(db: DatabaseSync, path: string, all: readonly Migration[]): voi
       );
     }
   }
+  if (current > 0) tell(`${path} is at schema ${latestKnown} (${Date.now() - started} ms)`);
 }

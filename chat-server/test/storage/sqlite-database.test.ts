@@ -111,6 +111,41 @@ describe('SQLite database', () => {
     ).toBe(1);
   });
 
+  it('says what an upgrade does, step by step (and nothing for a new file)', () => {
+    const told: string[] = [];
+    const tell = (line: string) => void told.push(line);
+    open(dataDir, { migrations: migrations.slice(0, 1), onMigration: tell }).close();
+    expect(told).toEqual([]);
+
+    told.length = 0;
+    open(dataDir, { onMigration: tell }).close();
+    const latest = migrations.at(-1)!.version;
+    expect(told[0]).toMatch(
+      new RegExp(`^upgrading .*chat\\.sqlite from schema 1 to ${latest}: ${migrations.length - 1} step`),
+    );
+    const steps = told.slice(1, -1);
+    expect(steps).toHaveLength(migrations.length - 1);
+    for (const [index, step] of steps.entries())
+      expect(step).toMatch(
+        new RegExp(`^schema ${migrations[index + 1].version} \\(.*\\) applied in \\d+ ms$`),
+      );
+    expect(told.at(-1)).toMatch(new RegExp(`is at schema ${latest} \\(\\d+ ms\\)$`));
+
+    told.length = 0;
+    open(dataDir, { onMigration: tell }).close();
+    expect(told).toEqual([]); // nothing to do, nothing said
+  });
+
+  it('keeps the lines to this user: a new folder 0700, the file and its log 0600', () => {
+    const fresh = join(dataDir, 'fresh');
+    const db = open(fresh);
+    db.run('CREATE TABLE probe (x)'); // a write, so the log exists
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(fresh)).toBe(0o700);
+    for (const file of ['chat.sqlite', 'chat.sqlite-wal', 'chat.sqlite-shm'])
+      expect(mode(join(fresh, file))).toBe(0o600);
+  });
+
   it('leaves the file unchanged when a migration fails, and says which one', () => {
     const broken = [
       ...migrations,

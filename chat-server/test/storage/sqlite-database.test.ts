@@ -577,6 +577,23 @@ describe('SQLite database', () => {
       expect(() => consistent(db)).not.toThrow();
     });
 
+    it('still answers a search from what is indexed when indexing cannot write (the file is locked, or the disk full)', async () => {
+      const db = open(dataDir, { busyTimeoutMs: 50 });
+      const messages = messageStore(db);
+      await messages.append(aMessage('r', 1, { content: 'groove indexed' }));
+      messages.indexPending();
+      await messages.append(aMessage('r', 2, { content: 'groove pending' }));
+      const other = new DatabaseSync(join(dataDir, 'chat.sqlite'));
+      other.exec('BEGIN IMMEDIATE'); // another process writes for a while
+      try {
+        expect(await words(messages, 'groove')).toEqual(['groove indexed']);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(await words(messages, 'groove')).toEqual(['groove indexed', 'groove pending']);
+    });
+
     it('indexes pending lines on its own within a second, without a search', async () => {
       const db = open(dataDir);
       const messages = messageStore(db);

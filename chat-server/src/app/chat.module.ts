@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import {
   AuthModule,
   CatalogueErrorFilter,
@@ -22,6 +22,7 @@ import type { StorageSettings } from '../config/storage.settings';
 import { WS_PATH } from '../config/ws-path';
 import { ChatEventsModule } from '../domain-events/chat-events';
 import { ChatStompExceptionFilter } from '../errors/chat-stomp-exception.filter';
+import { StorageRefusalInterceptor } from '../errors/storage-refusal';
 import { StoreReadiness } from '../health/store.readiness';
 import { MessagesModule } from '../messages/messages.module';
 import type { PresenceQueries } from '../presence/presence-lookup.port';
@@ -76,6 +77,7 @@ export class ChatModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: CatalogueErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: StorageRefusalInterceptor },
         { provide: StompExceptionFilter, useClass: ChatStompExceptionFilter },
         StompMetrics,
         WorkMetrics,

@@ -22,6 +22,10 @@ export const CHAT_ERRORS = {
   'client-message-id-taken': { status: 409, message: 'another member sent a line with this clientMessageId' },
   'rate-limited': { status: 429, message: 'too many messages' },
   'too-many-connections': { status: 429, message: 'too many open connections' },
+  'storage-full': {
+    status: 503,
+    message: 'the chat store is out of disk space: nothing was saved; try again later',
+  },
 } as const satisfies ErrorCatalogue;
 
 export type ChatErrorCode = keyof typeof CHAT_ERRORS;

@@ -3,10 +3,14 @@ import { MetricsRegistry } from '@playlist-chat/platform';
 import { Counter, Histogram } from 'prom-client';
 import { StompError } from '@playlist-chat/stomp';
 import { ChatError } from '../errors/chat-error';
+import { isOutOfSpace } from '../storage/store-space';
 
 /** A refusal's code: ours (the chat catalogue) or the STOMP library's (a fixed set, e.g. `invalid-json`). */
-const outcomeOf = (error: unknown): string =>
-  error instanceof ChatError || error instanceof StompError ? error.code : 'error';
+const outcomeOf = (error: unknown): string => {
+  if (error instanceof ChatError || error instanceof StompError) return error.code;
+  // Mapped to the catalogue's storage-full further out (storageRefusal), after it is counted here.
+  return isOutOfSpace(error) ? 'storage-full' : 'error';
+};
 
 /**
  * `chat_lines_total{outcome}` and `chat_send_duration_seconds{outcome}`: every chat line sent, by

@@ -7,7 +7,14 @@ import type {
   MembershipView,
   RoomSummary,
 } from './room-store.port';
-import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
+import {
+  assertRoomLimit,
+  CHAT_LINE_PROBE,
+  RoomStore,
+  type IdleRoomsCursor,
+  type IdleRoomsPage,
+  type RoomPageRequest,
+} from './room-store.port';
 import type { Member, Room } from './room.model';
 import {
   memberKey,
@@ -17,6 +24,9 @@ import {
   type MembershipDocument,
   type RoomDocument,
 } from './room-store.schema.mongo';
+
+/** The message store's collection (message-store.schema.mongo.ts), read for rooms' first lines. */
+const MESSAGES_COLLECTION = 'messages';
 
 /** Compare-and-set rounds one join may take before giving up (each lost round means another join of the same user won). */
 const maxJoinRounds = 20;
@@ -260,8 +270,56 @@ export class MongoRoomStore extends RoomStore {
     await this.rooms.updateOne({ _id: roomId, live: true }, { $max: { lastActivityAt: at } });
   }
 
-  async listIdleSince(cutoff: Date): Promise<Room[]> {
-    return this.listLive({ lastActivityAt: { $lt: cutoff } });
+  async listCloseCandidates(
+    cutoff: Date,
+    { after, limit }: { readonly after?: IdleRoomsCursor; readonly limit: number },
+  ): Promise<IdleRoomsPage> {
+    const from = after ? readIdleCursor(after) : undefined;
+    // Index live_idle_order; each examined room's first lines by messages.room_order.
+    const docs = await this.rooms.aggregate<{ _id: string; lastActivityAt: Date; candidate: boolean }>([
+      {
+        $match: {
+          live: true,
+          lastActivityAt: { $lt: cutoff },
+          ...(from && {
+            $or: [
+              { lastActivityAt: { $gt: from.lastActivityAt } },
+              { lastActivityAt: from.lastActivityAt, _id: { $gt: from.id } },
+            ],
+          }),
+        },
+      },
+      { $sort: { lastActivityAt: 1, _id: 1 } },
+      { $limit: limit },
+      {
+        $lookup: {
+          from: MESSAGES_COLLECTION,
+          localField: '_id',
+          foreignField: 'roomId',
+          pipeline: [{ $sort: { _id: 1 } }, { $limit: CHAT_LINE_PROBE }, { $project: { _id: 0, type: 1 } }],
+          as: 'firstLines',
+        },
+      },
+      {
+        $project: {
+          lastActivityAt: 1,
+          candidate: {
+            $and: [
+              { $lt: [{ $size: '$firstLines' }, CHAT_LINE_PROBE] },
+              { $not: [{ $in: ['TALK', '$firstLines.type'] }] },
+            ],
+          },
+        },
+      },
+    ]);
+    const last = docs.at(-1);
+    return {
+      roomIds: docs.filter((doc) => doc.candidate).map((doc) => doc._id),
+      next:
+        last && docs.length === limit
+          ? (`${new Date(last.lastActivityAt).getTime()}:${last._id}` as IdleRoomsCursor)
+          : null,
+    };
   }
 
   async closeRoom(roomId: string, at: Date): Promise<void> {
@@ -337,13 +395,15 @@ export class MongoRoomStore extends RoomStore {
       ...(readerUid !== undefined && { lastReadMessageId: doc.lastReadMessageId ?? null }),
     }));
   }
+}
 
-  private async listLive(filter: Record<string, unknown>, page?: RoomPageRequest): Promise<Room[]> {
-    const query = this.rooms.find(liveRoomsAfter(filter, page)).sort({ createdAt: -1, _id: -1 });
-    if (page) query.limit(page.limit);
-    const docs = await query.lean<RoomDocument[]>();
-    return docs.map(toRoom);
-  }
+/** The cursor of a pass over idle rooms: the last room's activity (ms) and id. */
+function readIdleCursor(cursor: IdleRoomsCursor): { lastActivityAt: Date; id: string } {
+  const separator = cursor.indexOf(':');
+  const activity = Number(cursor.slice(0, separator));
+  if (separator < 0 || !Number.isSafeInteger(activity))
+    throw new RangeError(`not an idle-rooms cursor of the MongoDB room store: ${cursor}`);
+  return { lastActivityAt: new Date(activity), id: cursor.slice(separator + 1) };
 }
 
 function isDuplicateKey(error: unknown): boolean {

@@ -52,6 +52,27 @@ export interface RoomCursor {
   readonly id: string;
 }
 
+/**
+ * Where a pass over idle rooms resumes (`listCloseCandidates`). Opaque: each adapter writes and
+ * reads its own, and it only means something to the adapter that gave it.
+ */
+export type IdleRoomsCursor = string & { readonly __idleRoomsCursor: never };
+
+/**
+ * A room with this many lines of any kind counts as one with chat lines, whatever their types:
+ * only its first lines are read, so the check costs the same in a room of any size. Rooms with
+ * that many ENTER/EXIT lines before their first TALK are rare; keeping them open is the safe side.
+ */
+export const CHAT_LINE_PROBE = 100;
+
+/** One page of a pass over idle rooms. */
+export interface IdleRoomsPage {
+  /** The rooms among those examined that may be closed: idle and without a chat line. */
+  readonly roomIds: readonly string[];
+  /** Where the next page starts; null once every idle room has been examined. */
+  readonly next: IdleRoomsCursor | null;
+}
+
 /** One page of a room list: at most `limit` rooms, after `after` when given. */
 export interface RoomPageRequest {
   readonly after?: RoomCursor;
@@ -114,8 +135,18 @@ export abstract class RoomStore {
 
   abstract touch(roomId: string, at: Date): Promise<void>;
 
-  /** Live rooms whose last activity is before `cutoff`. */
-  abstract listIdleSince(cutoff: Date): Promise<Room[]>;
+  /**
+   * One page of a pass over the live rooms whose last activity is before `cutoff`, oldest
+   * activity first: of at most `limit` such rooms examined, the ids of those without a chat
+   * (TALK) line, counting a room with `CHAT_LINE_PROBE` lines or more as one with chat. A page
+   * costs the same however many idle rooms have chat lines (they can never close and are only
+   * stepped over), and reads no members or playlists. Rooms touched during a pass move past
+   * `cutoff` and drop out of it.
+   */
+  abstract listCloseCandidates(
+    cutoff: Date,
+    page: { readonly after?: IdleRoomsCursor; readonly limit: number },
+  ): Promise<IdleRoomsPage>;
 
   /** Closes a room: it stops being live (leaves every list; `get` and mutations return null). */
   abstract closeRoom(roomId: string, at: Date): Promise<void>;

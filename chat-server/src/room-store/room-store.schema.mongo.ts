@@ -140,7 +140,9 @@ roomSchema.index(
   { unique: true, partialFilterExpression: { live: true }, name: 'one_live_room_per_playlist' },
 );
 roomSchema.index({ live: 1, createdAt: -1, _id: -1 }, { name: 'live_newest_first' });
-roomSchema.index({ live: 1, lastActivityAt: 1 }, { name: 'live_by_activity' });
+// A pass over idle rooms pages by (lastActivityAt, _id) (MongoRoomStore.listCloseCandidates). It
+// replaces live_by_activity (lastActivityAt only), which a deployment may drop once this exists.
+roomSchema.index({ live: 1, lastActivityAt: 1, _id: 1 }, { name: 'live_idle_order' });
 roomSchema.index(
   { 'searchIndex.nextAttemptAt': 1, _id: 1 },
   { partialFilterExpression: { 'searchIndex.pending': true }, name: 'pending_search_index_requests' },

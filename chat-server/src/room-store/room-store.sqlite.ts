@@ -9,7 +9,14 @@ import type {
 } from './room-store.port';
 import { DEFAULT_PLAYLIST_CACHE_MB } from '../config/storage.settings';
 import { ParsedPlaylists } from './parsed-playlists';
-import { assertRoomLimit, RoomStore, type RoomPageRequest } from './room-store.port';
+import {
+  assertRoomLimit,
+  CHAT_LINE_PROBE,
+  RoomStore,
+  type IdleRoomsCursor,
+  type IdleRoomsPage,
+  type RoomPageRequest,
+} from './room-store.port';
 import { roomThumbnail, type Member, type PlaylistSnapshot, type Room } from './room.model';
 
 interface RoomRow {
@@ -67,6 +74,42 @@ function pageClause(page: RoomPageRequest | undefined): {
   };
 }
 const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message_id, entered_at';
+
+interface IdleRow {
+  id: string;
+  last_activity_at: number;
+  row_key: number;
+  candidate: number;
+}
+
+/**
+ * 1 when room `r` may be closed: no TALK among its first CHAT_LINE_PROBE lines, and fewer lines
+ * than that. Both read at most CHAT_LINE_PROBE entries of messages_room_order, and the first
+ * stops at the room's first TALK, usually its first lines.
+ * (A flag on the room, set by the first TALK, would spare even that; it needs a migration.)
+ */
+const isCloseCandidate = `(
+  NOT EXISTS (SELECT 1 FROM (SELECT m.type FROM messages m WHERE m.room_id = r.id ORDER BY m.message_id LIMIT ${CHAT_LINE_PROBE}) l
+              WHERE l.type = 'TALK')
+  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id ORDER BY m.message_id LIMIT 1 OFFSET ${CHAT_LINE_PROBE - 1})
+)`;
+const idleColumns = `r.id, r.last_activity_at, r.rowid AS row_key, ${isCloseCandidate} AS candidate`;
+
+/**
+ * The cursor of a pass over idle rooms: the last room's activity and rowid, the order of the
+ * partial index rooms_live_activity (last_activity_at, then rowid), so a page starts by a seek
+ * however many rooms share one activity time. VACUUM may renumber rowids: a pass running across
+ * one may step over or revisit a few rooms, which the next pass examines again.
+ */
+const idleCursor = (row: IdleRow): IdleRoomsCursor =>
+  `${row.last_activity_at}:${row.row_key}` as IdleRoomsCursor;
+
+function readIdleCursor(cursor: IdleRoomsCursor): [number, number] {
+  const [activity, rowid] = cursor.split(':').map(Number);
+  if (!Number.isSafeInteger(activity) || !Number.isSafeInteger(rowid))
+    throw new RangeError(`not an idle-rooms cursor of the SQLite room store: ${cursor}`);
+  return [activity, rowid];
+}
 
 /**
  * RoomStore on SQLite. Every mutation is one transaction on the shared connection; a room's
@@ -264,15 +307,35 @@ export class SqliteRoomStore extends RoomStore {
     );
   }
 
-  async listIdleSince(cutoff: Date): Promise<Room[]> {
-    return this.db.read(() =>
-      this.withMembers(
-        this.db.all<RoomRow>(
-          `SELECT ${roomColumns} FROM rooms r WHERE r.closed_at IS NULL AND r.last_activity_at < ? ${newestFirst}`,
-          cutoff.getTime(),
-        ),
-      ),
+  async listCloseCandidates(
+    cutoff: Date,
+    { after, limit }: { readonly after?: IdleRoomsCursor; readonly limit: number },
+  ): Promise<IdleRoomsPage> {
+    const [afterActivity, afterRowid] = after ? readIdleCursor(after) : [Number.MIN_SAFE_INTEGER, 0];
+    // Two seeks of rooms_live_activity: the rest of the cursor's activity time by rowid, then the
+    // later times. One row-value comparison would seek on the time alone and step again over
+    // every room of that time already seen, on every page.
+    const rows = this.db.all<IdleRow>(
+      `SELECT * FROM (SELECT ${idleColumns} FROM rooms r
+         WHERE r.closed_at IS NULL AND r.last_activity_at = +? AND r.rowid > +? ORDER BY r.rowid LIMIT +?)
+       UNION ALL
+       SELECT * FROM (SELECT ${idleColumns} FROM rooms r
+         WHERE r.closed_at IS NULL AND r.last_activity_at > +? AND r.last_activity_at < +?
+         ORDER BY r.last_activity_at, r.rowid LIMIT +?)
+       LIMIT +?`,
+      afterActivity,
+      afterRowid,
+      limit,
+      afterActivity,
+      cutoff.getTime(),
+      limit,
+      limit,
     );
+    const last = rows.at(-1);
+    return {
+      roomIds: rows.filter((row) => row.candidate === 1).map((row) => row.id),
+      next: last && rows.length === limit ? idleCursor(last) : null,
+    };
   }
 
   async closeRoom(roomId: string, at: Date): Promise<void> {

@@ -54,6 +54,15 @@ export class MongoConnection {
     );
   }
 
+  /** One small acknowledged write (`probeStoreWrite`): an upsert of the one document of `store_write_probe`. */
+  async probeWrite(): Promise<void> {
+    const db = this.connection.db;
+    if (!db) throw new Error('MongoDB connection is not open');
+    await db
+      .collection<{ _id: string; at: Date }>('store_write_probe')
+      .updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true });
+  }
+
   /** A store starts using this connection. */
   retain(): this {
     if (this.closing) throw new Error('MongoDB connection is closed');

@@ -4,10 +4,11 @@ import { LeaseStore } from './lease-store.port';
 import { openLeaseStore } from './open-lease-store';
 import { openStoreConnection, STORE_CONNECTION, type ChatStorageOptions } from './store-connection';
 import { OpenedStores, storeProvider } from './store-provider';
+import { StoreSpace } from './store-space';
 
 /**
  * The shared store connection of the configured engine (`CHAT_STORE`: sqlite or mongo), the
- * `LeaseStore`, and the closing of every store at shutdown. Global: each store port's module
+ * `LeaseStore`, `StoreSpace` (is there disk space for writes), and the closing of every store at shutdown. Global: each store port's module
  * (`RoomStoreModule`, `MessageStoreModule`, …) opens its adapter on this connection.
  */
 @Global()
@@ -21,8 +22,9 @@ export class StorageModule {
         OpenedStores,
         LeaseHolding,
         storeProvider(LeaseStore, openLeaseStore),
+        StoreSpace,
       ],
-      exports: [STORE_CONNECTION, OpenedStores, LeaseStore, LeaseHolding],
+      exports: [STORE_CONNECTION, OpenedStores, LeaseStore, LeaseHolding, StoreSpace],
     };
   }
 }

@@ -50,6 +50,18 @@ export async function assertStoreWritable(connection: StoreConnection): Promise<
   else await connection.mongo.assertWritable();
 }
 
+/**
+ * One small real write that changes nothing (`StoreSpace` asks it only while writes are failing
+ * for lack of disk space): SQLite rewrites its header's user_version with the value it has, a
+ * commit like any other; MongoDB upserts one document of `store_write_probe`.
+ */
+export async function probeStoreWrite(connection: StoreConnection): Promise<void> {
+  if (connection.engine === 'sqlite') {
+    const version = connection.db.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0;
+    connection.db.exec(`PRAGMA user_version = ${Math.trunc(version)}`);
+  } else await connection.mongo.probeWrite();
+}
+
 /** One adapter per engine: the single way a store port picks its adapter (`open…` beside each port). */
 export interface EngineAdapters<T> {
   readonly sqlite: (connection: SqliteStoreConnection) => T | Promise<T>;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreFixture } from './store-fixture';
-import type { RoomStore } from '../../src/room-store/room-store.port';
+import { CHAT_LINE_PROBE, type IdleRoomsCursor, type RoomStore } from '../../src/room-store/room-store.port';
 import type { SearchOutbox } from '../../src/search-index/search-outbox.port';
 import type { MessageStore } from '../../src/message-store/message-store.port';
 import { aMessage, messageId } from './message-store.contract';
@@ -100,6 +100,18 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         await Promise.all([each.rooms.close(), each.outbox.close(), each.messages.close()]);
       await fixture.destroy();
     });
+
+    /** Every close candidate idle since `cutoff`, in pass order, over pages of 2. */
+    const candidates = async (cutoff: Date): Promise<string[]> => {
+      const found: string[] = [];
+      let after: IdleRoomsCursor | undefined;
+      do {
+        const page = await store.listCloseCandidates(cutoff, { after, limit: 2 });
+        found.push(...page.roomIds);
+        after = page.next ?? undefined;
+      } while (after);
+      return found;
+    };
 
     /** Creates rooms and returns them as stored. */
     const created = async (...rooms: Room[]): Promise<Room[]> => {
@@ -540,14 +552,59 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
     });
 
     describe('activity and closing', () => {
-      it('lists live rooms idle since a cutoff; touch moves activity forward only', async () => {
+      it('pages through live rooms idle since a cutoff, oldest activity first; touch moves activity forward only', async () => {
         const [quiet, busy, closedQuiet] = await created(aRoom(), aRoom(), aRoom());
         await store.touch(busy.id, at(50));
         await store.touch(busy.id, at(20));
         await store.closeRoom(closedQuiet.id, at(1));
-        expect(ids(await store.listIdleSince(at(40)))).toEqual([quiet.id]);
+        expect(await candidates(at(40))).toEqual([quiet.id]);
         expect((await store.get(busy.id))?.lastActivityAt).toEqual(at(50));
-        expect(ids(await store.listIdleSince(at(60))).sort()).toEqual([quiet.id, busy.id].sort());
+        expect(await candidates(at(60))).toEqual([quiet.id, busy.id]);
+      });
+
+      it('offers only rooms without a chat line: ENTER and EXIT lines do not count', async () => {
+        const [silent, entered, talked, talkedLate] = await created(aRoom(), aRoom(), aRoom(), aRoom());
+        await messages.append(aMessage(entered.id, 1, { type: 'ENTER' }));
+        await messages.append(aMessage(entered.id, 2, { type: 'EXIT' }));
+        await messages.append(aMessage(talked.id, 3));
+        await messages.append(aMessage(talkedLate.id, 4, { type: 'ENTER' }));
+        await messages.append(aMessage(talkedLate.id, 5));
+        expect((await candidates(at(1))).sort()).toEqual([silent.id, entered.id].sort());
+      });
+
+      it(`counts a room with ${CHAT_LINE_PROBE} lines as one with chat, whatever their types`, async () => {
+        const [crowded, nearly] = await created(aRoom(), aRoom());
+        for (let n = 1; n <= CHAT_LINE_PROBE; n++) {
+          await messages.append(aMessage(crowded.id, n, { type: n % 2 ? 'ENTER' : 'EXIT' }));
+          if (n < CHAT_LINE_PROBE)
+            await messages.append(aMessage(nearly.id, CHAT_LINE_PROBE + n, { type: 'ENTER' }));
+        }
+        expect(await candidates(at(1))).toEqual([nearly.id]);
+      });
+
+      it('examines at most `limit` idle rooms per page, stepping over rooms with chat, until the pass ends', async () => {
+        // Eight rooms idle since the same minute: pages must part rooms of one activity time too.
+        const rooms = await created(...Array.from({ length: 8 }, () => aRoom()));
+        const chatty = new Set(rooms.filter((_, index) => index % 4 !== 3).map((room) => room.id));
+        let n = 0;
+        for (const id of chatty) await messages.append(aMessage(id, ++n));
+        const pages: (readonly string[])[] = [];
+        let after: IdleRoomsCursor | undefined;
+        do {
+          const page = await store.listCloseCandidates(at(1), { after, limit: 3 });
+          pages.push(page.roomIds);
+          after = page.next ?? undefined;
+          expect(pages.length).toBeLessThanOrEqual(4);
+        } while (after);
+        // 8 rooms, 3 a page: the last page holds 2, and only 2 rooms of the 8 have no chat line.
+        expect(pages).toHaveLength(3);
+        expect(pages.some((page) => page.length === 0)).toBe(true);
+        expect(pages.flat().sort()).toEqual(
+          rooms
+            .filter((room) => !chatty.has(room.id))
+            .map((room) => room.id)
+            .sort(),
+        );
       });
 
       it('a closed room leaves every list and ignores mutations', async () => {
@@ -560,7 +617,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(ids(await store.listUnjoined('bob'))).not.toContain(room.id);
         expect(await store.exit(room.id, 'ann')).toBeNull();
         await store.touch(room.id, at(9));
-        expect(ids(await store.listIdleSince(at(99)))).not.toContain(room.id);
+        expect(await candidates(at(99))).not.toContain(room.id);
       });
     });
 

@@ -7,6 +7,9 @@ export abstract class ReadinessIndicator {
   /** Key of this check in the `/health/ready` report, e.g. `store`, `event-bus`. */
   abstract readonly name: string;
 
-  /** Resolves when the dependency is usable; throws (the message is reported) when it is not. */
-  abstract check(signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the dependency is usable; throws (the message is reported) when it is not.
+   * It may resolve with details for the report: usable, with something an operator should see.
+   */
+  abstract check(signal: AbortSignal): Promise<void | Readonly<Record<string, string>>>;
 }

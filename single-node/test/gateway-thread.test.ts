@@ -82,7 +82,9 @@ describe('single node: a gateway that cannot start', () => {
       const takenPort = (taken.address() as { port: number }).port;
       const chatPort = await freePort();
       const env = { ...nodeEnv(dataDir, gatewayThread, takenPort), CHAT_PORT: String(chatPort) };
-      await expect(startSingleNode(env, { print: () => {} })).rejects.toThrow(/EADDRINUSE/);
+      await expect(startSingleNode(env, { print: () => {} })).rejects.toThrow(
+        /GATEWAY_PORT: 127\.0\.0\.1:\d+ is in use by another process/,
+      );
       // The chat server it had started let its port go.
       const again = createServer();
       await new Promise<void>((resolve, reject) => {

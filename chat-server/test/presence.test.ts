@@ -1068,6 +1068,19 @@ describe('when the presence server loses its state (a room’s keys evicted, or 
     );
   });
 
+  it('a Redis back empty just after a room was told again still has it told again', async () => {
+    const { owner, room, lists } = await watchedRoom(chat);
+    await evict(room.id);
+    const bob = await chat.user({ nickName: 'Bob' });
+    await chat.member(room.id, bob); // the join finds the room unknown: it is told again
+    const both = [bob.uid, owner.uid].sort();
+    await expectEventually(async () => expect((await listed(lists, room.id, 'on')).sort()).toEqual(both));
+
+    // Within the resync throttle (the clock stands still): what was told is gone with the data.
+    await admin.flushall();
+    await expectEventually(async () => expect((await listed(lists, room.id, 'on')).sort()).toEqual(both));
+  });
+
   it('a Redis back empty makes every instance tell the rooms its sessions are in, and forget the choices it heard', async () => {
     const { owner, room, watcher, inbox, lists } = await watchedRoom(chat);
     await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'l1', content: 'a line' });

@@ -57,7 +57,7 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
   async relay(event: PresenceEvent): Promise<void> {
     if (event.version === 1 && event.type === 'presence.store-reset') {
       this.gate.forgetAll();
-      for (const roomId of this.devices.countedRooms()) this.resync.request(roomId);
+      this.resync.afterStoreReset(this.devices.countedRooms());
       return;
     }
     if (event.version !== 1 || event.type !== 'presence.changed') {

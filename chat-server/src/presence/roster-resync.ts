@@ -55,6 +55,15 @@ export class RosterResync implements OnModuleDestroy {
     if (!this.draining) void this.drain();
   }
 
+  /**
+   * The presence store lost everything (`presence.store-reset`): what this instance told it
+   * before, however recently, went with it, so each room is told again whatever the throttle says.
+   */
+  afterStoreReset(roomIds: Iterable<string>): void {
+    this.resyncedAt.clear();
+    for (const roomId of roomIds) this.request(roomId);
+  }
+
   /** A Set iterates what is added while it runs, so one loop empties the queue. */
   private async drain(): Promise<void> {
     this.draining = true;

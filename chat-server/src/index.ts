@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  AllowedHosts,
   createValidationPipe,
   serveAndRegister,
   useRestConventions,
@@ -50,6 +51,8 @@ export async function startChatServer(
     { bufferLogs: true },
   );
   useStructuredLogging(app);
+  // Before any route (the dev-token one included): a page on a rebinding domain gets nothing.
+  app.use(new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env).middleware);
   useRestConventions(app, { jsonBodies: true });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);

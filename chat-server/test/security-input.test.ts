@@ -71,6 +71,108 @@ describe('what the chat server refuses to take in', () => {
       expect(fieldsOf(response.body)).toEqual(['nickName']);
     });
 
+    const unsafeNames = [
+      ['a zero-width space inside', 'adm\u200Bin', 'must not contain invisible characters (U+200B)'],
+      ['only a zero-width space', '\u200B', 'must not contain invisible characters (U+200B)'],
+      ['only a space', ' ', 'must not be blank'],
+      ['a line separator', 'Bob\u2028{"level":50}', 'must not contain line or paragraph separators (U+2028)'],
+      ['a paragraph separator', 'Bob\u2029', 'must not contain line or paragraph separators (U+2029)'],
+      ['a right-to-left isolate', 'Ann\u2067x', 'must not contain bidirectional controls (U+2067)'],
+    ] as const;
+
+    it.each(unsafeNames)(
+      'refuses a dev-token nickname holding %s with 400 naming nickName and why',
+      async (_what, nickName, reason) => {
+        const response = await chat.anonymous.post<ErrorBody>('/v1/api/auth/dev-token', {
+          uid: 'u-x',
+          nickName,
+        });
+        expect(response.status).toBe(400);
+        expect(response.body.errors).toEqual([{ field: 'nickName', reason: `nickName ${reason}` }]);
+      },
+    );
+
+    it.each([
+      [
+        'the playlist name',
+        { name: 'a\nb' },
+        'playlist.name',
+        'must not contain control characters (U+000A)',
+      ],
+      [
+        'the playlist name',
+        { name: 'a\u202Eb' },
+        'playlist.name',
+        'must not contain bidirectional controls (U+202E)',
+      ],
+      [
+        'the playlist name',
+        { name: '\u200B ' },
+        'playlist.name',
+        'must not contain invisible characters (U+200B)',
+      ],
+      [
+        'a title',
+        { title: 'So\nWhat' },
+        'playlist.musics.0.title',
+        'must not contain control characters (U+000A)',
+      ],
+      ['a title', { title: ' ' }, 'playlist.musics.0.title', 'must not be blank'],
+      [
+        'an artist',
+        { artist: 'Miles\u202EDavis' },
+        'playlist.musics.0.artist',
+        'must not contain bidirectional controls (U+202E)',
+      ],
+      [
+        'an artist',
+        { artist: 'Mi\u200Dles' },
+        'playlist.musics.0.artist',
+        'must not contain invisible characters (U+200D)',
+      ],
+    ] as const)(
+      'refuses %s shown to others when unsafe (%j) with 400 naming the field',
+      async (_what, change, field, reason) => {
+        const owner = await chat.user();
+        const playlist = samplePlaylist();
+        const { name, ...track } = change as { name?: string; title?: string; artist?: string };
+        const response = await owner.api.post<ErrorBody>('/v1/api/rooms/create', {
+          uid: owner.uid,
+          userName: 'Owner',
+          playlist: {
+            ...playlist,
+            name: name ?? playlist.name,
+            musics: [{ ...playlist.musics[0], ...track }],
+          },
+        });
+        expect(response.status).toBe(400);
+        expect(response.body.errors).toEqual([{ field, reason: `${field.split('.').pop()} ${reason}` }]);
+      },
+    );
+
+    it('takes names in any script, with accents, emoji (their joiners included) and an empty artist', async () => {
+      const owner = await chat.user();
+      const playlist = samplePlaylist({ name: 'Café 日本語 👩‍💻 🏴󠁧󠁢󠁳󠁣󠁴󠁿 ❤️' });
+      const response = await owner.api.post('/v1/api/rooms/create', {
+        uid: owner.uid,
+        userName: 'Zoë 👨‍👩‍👧',
+        playlist: { ...playlist, musics: [{ ...playlist.musics[0], title: 'مرحبا', artist: '' }] },
+      });
+      expect(response.status).toBe(201);
+      const issued = await chat.anonymous.post('/v1/api/auth/dev-token', {
+        uid: 'u-emoji',
+        nickName: 'Ann 👩🏽‍🚀',
+      });
+      expect(issued.status).toBe(200);
+    });
+
+    it("refuses a token whose name is invisible: the same rule as a nickname's", async () => {
+      const token = await tokenWith({ sub: 'u-zw', name: 'adm\u200Bin' });
+      const response = await chat.anonymous.as(token).get<ErrorBody>('/v1/api/rooms/joined');
+      expect(response.status).toBe(401);
+      expect(response.body.message).toContain('"name" claim must not contain invisible characters (U+200B)');
+    });
+
     it("refuses a room owner's name holding a control character with 400 naming userName", async () => {
       const owner = await chat.user();
       const response = await owner.api.post('/v1/api/rooms/create', {

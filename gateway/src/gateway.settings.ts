@@ -1,4 +1,11 @@
-import { defaultListenHost, setting, trustedProxyProblem, type SettingsOf } from '@playlist-chat/platform';
+import {
+  allowedHostProblem,
+  defaultAllowedHosts,
+  defaultListenHost,
+  setting,
+  trustedProxyProblem,
+  type SettingsOf,
+} from '@playlist-chat/platform';
 
 /** Every variable the gateway reads, declared once; `loadSettings(gatewaySettings, env)` validates them at start-up. */
 export const gatewaySettings = {
@@ -11,6 +18,12 @@ export const gatewaySettings = {
     'GATEWAY_HOST',
     defaultListenHost,
     'Interface the gateway listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, so only this machine can mint tokens; else 0.0.0.0)',
+  ),
+  allowedHosts: setting.list(
+    'GATEWAY_ALLOWED_HOSTS',
+    defaultAllowedHosts('GATEWAY_HOST', { whileDevTokens: true }),
+    'Host names the gateway answers to, comma-separated, any port (DNS-rebinding defence; other Hosts get 421, /health/* excepted). Default: localhost,127.0.0.1,[::1] while AUTH_DEV_TOKENS is on or GATEWAY_HOST is loopback, else * (any); set your public name(s) in production',
+    { item: allowedHostProblem },
   ),
   corsOrigins: setting.list(
     'GATEWAY_CORS_ORIGINS',

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
+  AllowedHosts,
   loadSettings,
   loadSettingsGroups,
   openServiceRegistry,
@@ -71,10 +72,19 @@ export async function startGateway(
   const inFlight = new InFlightRequests();
   const proxies = new TrustedProxies(settings.trustedProxies);
   const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies, answerHeaders);
-  const edge = new EdgeRouter(new HttpProxy(upstreams, settings, proxies), webSocketProxy, settings, proxies);
+  const hosts = new AllowedHosts(settings.allowedHosts, gatewaySettings.allowedHosts.env);
+  const edge = new EdgeRouter(
+    new HttpProxy(upstreams, settings, proxies),
+    webSocketProxy,
+    settings,
+    proxies,
+    hosts,
+  );
 
   app.use(inFlight.middleware);
   app.use(securityHeaders());
+  // Before any route: a page on a rebinding domain gets nothing from this gateway, dev tokens included.
+  app.use(hosts.middleware);
   if (settings.corsOrigins.length > 0) app.enableCors(corsOptions(settings.corsOrigins));
   app.use(edge.http);
   app.useStaticAssets(webClientDir, { index: 'index.html' });

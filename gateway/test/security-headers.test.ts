@@ -29,7 +29,7 @@ describe('security headers', () => {
     const { port } = new URL(url);
     const wrongPath = await rawAnswer(
       Number(port),
-      'GET /not-ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'GET /not-ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
         'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
     );
     const oversized = await rawAnswer(

@@ -174,7 +174,7 @@ describe('WebSocket proxying of /ws-chat', () => {
       ],
     ];
     for (const [headers, status, message] of cases) {
-      const answer = await rawAnswer(port, `GET /ws-chat HTTP/1.1\r\nHost: a\r\n${headers}\r\n`);
+      const answer = await rawAnswer(port, `GET /ws-chat HTTP/1.1\r\nHost: localhost\r\n${headers}\r\n`);
       expect(answer, headers).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
         code: string;

@@ -1,15 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
+import { AllowedHosts, AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
 import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
 import { ChatConfig } from '../config/chat-config';
+import { chatSettings } from '../config/chat.settings';
 import type { ChatPrincipal } from './chat-principal';
 import { clientAddress } from './client-address';
 import { ConnectionCounter } from './connection-counter';
 import { OriginPolicy } from './origin-policy';
 
 /**
- * Identity and admission on `/ws-chat`. At the upgrade: the Origin allow-list and the
+ * Identity and admission on `/ws-chat`. At the upgrade: the Host and Origin allow-lists and the
  * per-address cap (refusal = HTTP 403, logged by the STOMP library). At CONNECT: the access
  * token from the `Authorization` header (`Bearer <jwt>`) or `passcode`, and the per-user cap;
  * refusals are STOMP ERRORs (`unauthorized`, `too-many-connections`) and are logged here.
@@ -17,6 +18,7 @@ import { OriginPolicy } from './origin-policy';
 @Injectable()
 export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
   private readonly logger = new Logger('StompAdmission');
+  private readonly hosts: AllowedHosts;
   private readonly origins: OriginPolicy;
   private readonly proxies: TrustedProxies;
 
@@ -27,6 +29,7 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
     private readonly config: ChatConfig,
   ) {
     super();
+    this.hosts = new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env);
     this.origins = new OriginPolicy(config.chat.allowedOrigins);
     this.proxies = new TrustedProxies(config.chat.trustedProxies);
   }
@@ -36,6 +39,8 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
    * not it ever sends CONNECT: sockets that only sit there hold resources too.
    */
   override checkUpgrade(request: IncomingMessage): string | undefined {
+    const hostProblem = this.hosts.problem(request);
+    if (hostProblem !== undefined) return hostProblem;
     const origin = request.headers.origin;
     if (!this.origins.allows(origin)) return `origin ${quoted(origin)} is not allowed`;
     const address = clientAddress(request, this.proxies);
@@ -54,9 +59,9 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
     const address = clientAddress(request, this.proxies);
     const authorization = headers.Authorization ?? headers.authorization;
     const token = TokenVerifier.bearer(authorization) ?? (authorization || headers.passcode);
-    let identity;
+    let identity, validUntil;
     try {
-      identity = await this.verifier.verify(token);
+      ({ identity, validUntil } = await this.verifier.verifyForSession(token));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       this.logger.warn(`CONNECT refused from ${address}: ${error.reason}`);
@@ -70,7 +75,7 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
         `at most ${max} connections per user (CHAT_MAX_CONNECTIONS_PER_USER)`,
       );
     }
-    return { identity, address };
+    return { identity, address, validUntil };
   }
 
   userKey(principal: ChatPrincipal): string {

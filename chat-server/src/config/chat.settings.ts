@@ -1,5 +1,7 @@
 import {
+  allowedHostProblem,
   ConfigError,
+  defaultAllowedHosts,
   isSingleNode,
   loadSettings,
   defaultListenHost,
@@ -18,6 +20,12 @@ export const chatSettings = {
     'Interface the chat server listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
   ),
 
+  allowedHosts: setting.list(
+    'CHAT_ALLOWED_HOSTS',
+    defaultAllowedHosts('CHAT_HOST'),
+    "Host names the chat server answers to (REST and /ws-chat), comma-separated, any port; others get 421 (WebSocket: 403), /health/* excepted. Default: localhost,127.0.0.1,[::1] while CHAT_HOST is loopback (single node), else * (any: in a cluster the gateway and the registry reach it by address). Requests through the gateway keep the client's Host",
+    { item: allowedHostProblem },
+  ),
   allowedOrigins: setting.list(
     'CHAT_ALLOWED_ORIGINS',
     (env) => (isSingleNode(env) ? '*' : ''),

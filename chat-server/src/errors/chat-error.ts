@@ -26,6 +26,7 @@ export const CHAT_ERRORS = {
     status: 503,
     message: 'the chat store is out of disk space: nothing was saved; try again later',
   },
+  'token-expired': { status: 401, message: 'the access token of this session expired; sign in again' },
 } as const satisfies ErrorCatalogue;
 
 export type ChatErrorCode = keyof typeof CHAT_ERRORS;

@@ -13,13 +13,16 @@ let session = loadSession();
 let connection = null;
 let view = null;
 
-const api = createApi(
-  () => session,
-  () => {
-    showError('Your sign-in has expired.', 'Please sign in again.');
-    signOut();
-  },
-);
+/** The token is no longer accepted: reconnecting with it would only be refused again. */
+function signInExpired() {
+  showError('Your sign-in has expired.', 'Please sign in again.');
+  signOut();
+}
+
+/** STOMP codes that mean the token itself is refused (docs/stomp.md). */
+const TOKEN_REFUSED = new Set(['token-expired', 'unauthorized']);
+
+const api = createApi(() => session, signInExpired);
 
 const connectionLabels = { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…' };
 
@@ -31,7 +34,8 @@ function connect() {
       label.textContent = connectionLabels[state] ?? '';
       label.dataset.state = state;
     },
-    onServerError: (failure) => showError(failure.message, `(${failure.code})`),
+    onServerError: (failure) =>
+      TOKEN_REFUSED.has(failure.code) ? signInExpired() : showError(failure.message, `(${failure.code})`),
   });
   connection.onConnect(() => {
     connection.subscribe('/user/queue/events', {}, (event) => {

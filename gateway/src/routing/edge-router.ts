@@ -1,4 +1,5 @@
 import {
+  type AllowedHosts,
   extractTraceContext,
   scrubUrl,
   SpanKind,
@@ -32,6 +33,8 @@ export class EdgeRouter {
     private readonly settings: GatewaySettings,
     /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
     private readonly proxies: TrustedProxies,
+    /** GATEWAY_ALLOWED_HOSTS: checked on upgrades here (HTTP requests meet it as middleware before any route). */
+    private readonly hosts: AllowedHosts,
   ) {
     this.limiter = new RateLimiter(settings.rateLimitPerMinute / 60, settings.rateLimitBurst);
   }
@@ -55,6 +58,8 @@ export class EdgeRouter {
 
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    const hostProblem = this.hosts.problem(req);
+    if (hostProblem !== undefined) return this.webSocketProxy.refuse(socket, 421, hostProblem);
     if (!websocketRoute.matches(pathnameOf(req.url))) {
       return this.webSocketProxy.refuse(
         socket,

@@ -42,6 +42,7 @@ export * from './http/openapi-refusals';
 export * from './http/validation.pipe';
 export * from './http/body-shape';
 export * from './http/trusted-proxies';
+export * from './http/allowed-hosts';
 export * from './http/safe-text.validator';
 export * from './http/query-integer';
 export * from './http/has-body';

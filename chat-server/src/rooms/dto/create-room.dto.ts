@@ -12,6 +12,7 @@ import {
   IsUrl,
   Length,
   Matches,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsPlaytime } from './is-playtime';
@@ -22,11 +23,15 @@ export class MusicDto {
   @ApiProperty({ example: 'Blue in Green', maxLength: 300 })
   @IsString()
   @Length(1, 300)
+  @IsSafeName()
   title!: string;
 
-  @ApiProperty({ example: 'Miles Davis', maxLength: 300 })
+  @ApiProperty({ example: 'Miles Davis', maxLength: 300, description: 'Empty when unknown' })
   @IsString()
   @Length(0, 300)
+  // Empty says "unknown"; anything else is a name like the others.
+  @ValidateIf((music: MusicDto) => music.artist !== '')
+  @IsSafeName()
   artist!: string;
 
   @ApiProperty({ example: '5:37', description: '`m:ss` or `h:mm:ss`, longer than 0:00' })
@@ -50,6 +55,7 @@ export class PlaylistDto {
   @ApiProperty({ example: 'Late night jazz', description: 'Becomes the room name', maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsSafeName()
   name!: string;
 
   @ApiProperty({ type: [MusicDto], minItems: 1, maxItems: 500 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importSPKI, type CryptoKey } from 'jose';
 import type { AuthSettings } from './auth.settings';
@@ -28,29 +28,54 @@ export const AUTH_SECRET_FILE = 'auth-secret';
  * `${dataDir}/auth-secret`, so tokens survive restarts and every app of the process
  * (chat, presence) verifies the same tokens. Created with link(2) so two apps starting
  * at once agree on one secret: the second link fails and that app reads the winner's file.
+ * A failure (a full disk, a read-only folder) leaves no temporary file behind and names the
+ * file and the cause.
  */
 export function generatedSecret(dataDir: string): string {
   const path = join(dataDir, AUTH_SECRET_FILE);
-  mkdirSync(dataDir, { recursive: true });
+  const failed = (doing: string, error: unknown): Error =>
+    new Error(
+      `cannot ${doing} the generated AUTH_JWT_SECRET file ${path}: ${(error as Error).message} (free space in DATA_DIR or set AUTH_JWT_SECRET)`,
+      { cause: error },
+    );
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw failed('create the folder of', error);
+  }
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw failed('read', error);
   }
   const candidate = join(dataDir, `${AUTH_SECRET_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  writeFileSync(candidate, randomBytes(48).toString('base64url'), { mode: 0o600 });
   try {
+    writeFileSync(candidate, randomBytes(48).toString('base64url'), { mode: 0o600 });
     linkSync(candidate, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(candidate);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      rmSync(candidate, { force: true });
+      throw failed('write', error);
+    }
   }
+  rmSync(candidate, { force: true });
   return readFileSync(path, 'utf8').trim();
 }
 
+/**
+ * Whether HS256 tokens are accepted: with a configured secret, and in single node while dev
+ * tokens are on (they are HS256) or no RS256 key is set (then the generated secret signs and
+ * verifies). A single node that trusts only an identity provider's RS256 key generates nothing
+ * and accepts no HS256 token.
+ */
+const usesHmac = (options: AuthOptions): boolean =>
+  options.jwtSecret !== '' ||
+  (options.mode === 'single' && (options.devTokens || options.jwtPublicKey === ''));
+
 export async function resolveAuthKeys(options: AuthOptions): Promise<AuthKeys> {
-  const secret = options.jwtSecret || (options.mode === 'single' ? generatedSecret(options.dataDir) : '');
+  const secret = !usesHmac(options)
+    ? ''
+    : options.jwtSecret || (options.mode === 'single' ? generatedSecret(options.dataDir) : '');
   // `.env` files carry PEM blocks on one line with literal \n.
   const pem = options.jwtPublicKey.replace(/\\n/g, '\n');
   return {

@@ -38,7 +38,7 @@ export const authSettings = {
   jwtSecret: setting.string(
     'AUTH_JWT_SECRET',
     '',
-    'HS256 secret for access tokens; single node: empty = generated once into ${DATA_DIR}/auth-secret',
+    'HS256 secret for access tokens; single node: empty = generated once into ${DATA_DIR}/auth-secret, unless AUTH_JWT_PUBLIC_KEY is set and AUTH_DEV_TOKENS is off (then HS256 is not accepted)',
     { requiredWhen: keyRequired },
   ),
   jwtPublicKey: setting.string(

@@ -19,14 +19,47 @@ export const hasScope = (identity: Identity, scope: string): boolean => identity
 export const MAX_UID_LENGTH = 128;
 export const MAX_NICKNAME_LENGTH = 64;
 
-/**
- * Characters no name may hold: control characters (NUL, newlines, …) and the bidirectional
- * controls that make text display in another order than it is stored (U+202E and kin).
- */
-const UNSAFE_IN_NAMES = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** The first character of each kind no name shown to others may hold, with why. */
+const UNSAFE_IN_NAMES: readonly (readonly [RegExp, string])[] = [
+  // NUL, tab, newline, DEL, C1 controls…: a name is one line of plain text.
+  [/\p{Cc}/u, 'control characters'],
+  // Marks, embeddings, overrides and isolates: they make text display in another order than it is stored.
+  [/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u, 'bidirectional controls'],
+  // U+2028/U+2029 break lines wherever they are shown, logs included.
+  [/[\p{Zl}\p{Zp}]/u, 'line or paragraph separators'],
+  // Format characters draw nothing (zero-width space and joiners, word joiner, soft hyphen,
+  // BOM, tags…), nor do the Hangul fillers: `adm\u200Bin` would pass for `admin`.
+  [/[\p{Cf}\u115F\u1160\u3164\uFFA0]/u, 'invisible characters'],
+];
 
-/** True when `text` holds a control or bidi-override character. */
-export const hasUnsafeCharacters = (text: string): boolean => UNSAFE_IN_NAMES.test(text);
+/**
+ * The joiners that belong to an emoji: a zero-width joiner between two pictographs (👩‍💻) and
+ * the tag characters of a subdivision flag (🏴 + tags + cancel tag). Taken out before the check.
+ */
+const EMOJI_JOINERS =
+  /(?<=[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D(?=\p{Extended_Pictographic})|(?<=\u{1F3F4}[\u{E0020}-\u{E007E}]*)[\u{E0020}-\u{E007F}]/gu;
+
+/** Something that shows: not white space, a mark alone, a braille blank or a character above. */
+const VISIBLE = /[^\p{White_Space}\p{M}\p{Cc}\p{Cf}\u2800\u115F\u1160\u3164\uFFA0]/u;
+
+const codePoint = (character: string): string =>
+  `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Why `text` cannot be a name shown to other people (nickname, room and track names), or
+ * undefined: one rule for all of them (docs/security.md). Not allowed: control characters,
+ * bidirectional controls, line and paragraph separators, invisible characters (an emoji's own
+ * joiners aside), and text with nothing visible in it. The reason names the first offending
+ * character: "must not contain invisible characters (U+200B)".
+ */
+export function nameProblem(text: string): string | undefined {
+  const checked = text.replace(EMOJI_JOINERS, '');
+  for (const [pattern, kind] of UNSAFE_IN_NAMES) {
+    const found = pattern.exec(checked);
+    if (found) return `must not contain ${kind} (${codePoint(found[0])})`;
+  }
+  return VISIBLE.test(checked) ? undefined : 'must not be blank';
+}
 
 /** A uid: 1 to 128 visible ASCII characters without spaces (what dev tokens and the playlist service use). */
 export const UID_PATTERN = /^[\x21-\x7e]{1,128}$/;

@@ -55,7 +55,7 @@ describe('TokenVerifier, verified tokens remembered', () => {
     await verifier.verify(b);
     await verifier.verify(a); // a is now the most recently used
     await verifier.verify(c); // evicts b
-    const remembered = (verifier as unknown as { verified: Map<string, unknown> }).verified;
+    const remembered = (verifier as unknown as { remembered: Map<string, unknown> }).remembered;
     expect([...remembered.keys()]).toEqual([a, c]);
     await expect(verifier.verify(b)).resolves.toMatchObject({ uid: 'b' });
   });

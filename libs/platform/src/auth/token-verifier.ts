@@ -2,13 +2,7 @@ import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { RecentMap } from '../collections/recent-map';
 import { AuthError } from './auth.error';
 import type { AuthKeys } from './auth-keys';
-import {
-  hasUnsafeCharacters,
-  MAX_NICKNAME_LENGTH,
-  pictureUrlProblem,
-  UID_PATTERN,
-  type Identity,
-} from './identity';
+import { MAX_NICKNAME_LENGTH, nameProblem, pictureUrlProblem, UID_PATTERN, type Identity } from './identity';
 
 const DEFAULT_MAX_LIFETIME_SECONDS = 7 * 24 * 3600;
 
@@ -21,6 +15,12 @@ interface Verified {
   readonly exp: number;
 }
 
+/** A token verified for a session: who, and until when (epoch seconds) it is accepted. */
+export interface VerifiedSession {
+  readonly identity: Identity;
+  readonly validUntil: number;
+}
+
 /**
  * Turns a bearer token into an Identity, or throws AuthError with a reason for the caller.
  *
@@ -31,32 +31,45 @@ interface Verified {
  */
 export class TokenVerifier {
   private readonly algorithms: string[];
-  private readonly verified: RecentMap<string, Verified>;
+  private readonly remembered: RecentMap<string, Verified>;
 
   constructor(
     private readonly keys: AuthKeys,
     cacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   ) {
     this.algorithms = [...(keys.hmacSecret ? ['HS256'] : []), ...(keys.rsaPublicKey ? ['RS256'] : [])];
-    this.verified = new RecentMap(cacheSize);
+    this.remembered = new RecentMap(cacheSize);
   }
 
   async verify(token: string | undefined | null): Promise<Identity> {
+    return (await this.verified(token)).identity;
+  }
+
+  /**
+   * `verify`, and until when the token is accepted (epoch seconds: `exp` plus the clock
+   * tolerance), for what outlives one request: a STOMP session ends then.
+   */
+  async verifyForSession(token: string | undefined | null): Promise<VerifiedSession> {
+    const { identity, exp } = await this.verified(token);
+    return { identity, validUntil: exp + this.keys.clockToleranceSeconds };
+  }
+
+  private async verified(token: string | undefined | null): Promise<Verified> {
     if (!token) throw new AuthError('missing access token');
-    const known = this.verified.get(token);
+    const known = this.remembered.get(token);
     if (known) {
       // jose's own test: expired once exp <= now - tolerance.
       if (known.exp <= Math.floor(Date.now() / 1000) - this.keys.clockToleranceSeconds) {
-        this.verified.delete(token);
+        this.remembered.delete(token);
         throw new AuthError('access token expired');
       }
-      this.verified.set(token, known); // most recently used: the last to be evicted
-      return known.identity;
+      this.remembered.set(token, known); // most recently used: the last to be evicted
+      return known;
     }
     return this.check(token);
   }
 
-  private async check(token: string): Promise<Identity> {
+  private async check(token: string): Promise<Verified> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keyFor, {
@@ -73,9 +86,9 @@ export class TokenVerifier {
     const remaining = (payload.exp ?? 0) - Math.floor(Date.now() / 1000);
     if (remaining > maxLifetime + this.keys.clockToleranceSeconds)
       throw new AuthError(`access token is valid for longer than ${maxLifetime} seconds`);
-    const identity = identityOf(payload);
-    this.verified.set(token, { identity, exp: payload.exp! }); // a size of 0 keeps nothing
-    return identity;
+    const verified = { identity: identityOf(payload), exp: payload.exp! };
+    this.remembered.set(token, verified); // a size of 0 keeps nothing
+    return verified;
   }
 
   /** `Authorization: Bearer <token>` → token; anything else → undefined. */
@@ -108,10 +121,12 @@ function identityOf(payload: JWTPayload): Identity {
     throw new AuthError('access token "sub" claim must be 1 to 128 visible ASCII characters');
   const name: unknown = payload.name;
   if (name !== undefined && name !== '') {
-    if (typeof name !== 'string' || name.length > MAX_NICKNAME_LENGTH || hasUnsafeCharacters(name))
+    if (typeof name !== 'string' || name.length > MAX_NICKNAME_LENGTH)
       throw new AuthError(
-        `access token "name" claim must be text of at most ${MAX_NICKNAME_LENGTH} characters without control characters`,
+        `access token "name" claim must be text of at most ${MAX_NICKNAME_LENGTH} characters`,
       );
+    const problem = nameProblem(name);
+    if (problem) throw new AuthError(`access token "name" claim ${problem}`);
   }
   const picture: unknown = payload.picture;
   if (picture !== undefined && picture !== '') {

@@ -29,6 +29,7 @@ export const PLATFORM_REFUSAL_CODES: Readonly<Record<number, string>> = {
   408: 'request-timeout',
   413: 'payload-too-large',
   415: 'unsupported-media-type',
+  421: 'unknown-host',
   429: 'rate-limited',
   431: 'headers-too-large',
   500: 'internal-error',

@@ -1,18 +1,19 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { hasUnsafeCharacters } from '../auth/identity';
+import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { nameProblem } from '../auth/identity';
 
 /**
- * A name shown to other people (nickname, room owner's name) may hold no control character
- * (NUL, newline, …) and no bidirectional override (U+202E and kin), which would make it display
- * as something else than it is.
+ * A name shown to other people (nickname, room name, track title and artist): one line of
+ * visible text, without control, bidirectional-control, separator or invisible characters
+ * (`nameProblem`). The refusal names the field and the first offending character.
  */
 export function IsSafeName(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isSafeName',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && !hasUnsafeCharacters(value),
-        defaultMessage: () => '$property must not contain control or bidirectional-override characters',
+        validate: (value: unknown) => typeof value === 'string' && nameProblem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) =>
+          `$property ${typeof args?.value === 'string' ? (nameProblem(args.value) ?? 'is not a safe name') : 'must be a string'}`,
       },
     },
     options,

@@ -1,4 +1,5 @@
 import type { StompVersion } from '../frame/frame';
+import type { StompError } from './stomp-error';
 
 /** One connected STOMP client, as handlers see it. */
 export interface StompSession<P = unknown> {
@@ -12,6 +13,8 @@ export interface StompSession<P = unknown> {
   readonly connectedAt: Date;
   /** Closes with an ERROR frame (`code:closed`, `message:<reason>`). */
   close(reason: string): void;
+  /** Closes with an ERROR frame carrying `error`'s code and message (e.g. the app's `token-expired`). */
+  end(error: StompError): void;
   /**
    * Ends this session's subscriptions to `destination` (the right to receive it was withdrawn,
    * e.g. the user left a room for good): nothing more is delivered to them, without any frame

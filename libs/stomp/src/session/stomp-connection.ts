@@ -243,6 +243,10 @@ export class StompConnection
     this.fail(new Refusal('closed', reason));
   }
 
+  end(error: StompError): void {
+    this.fail(error);
+  }
+
   endSubscriptions(destination: string): number {
     let ended = 0;
     for (const subscription of [...this.subscriptions.values()]) {

@@ -1,37 +1,30 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually } from '@playlist-chat/platform/testing';
+import { expectEventually, mountTmpfs, tmpfsProblem, type Tmpfs } from '@playlist-chat/platform/testing';
 import { TestChatServer, type TestUser } from './support/chat-server';
 import { StompErrorFrame } from './support/stomp-client';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('full-disk.test.ts skipped: mounting a 3 MB tmpfs as DATA_DIR needs root');
+const cannotMount = tmpfsProblem();
+if (cannotMount) console.log(`full-disk.test.ts skipped: ${cannotMount}`);
 
 /** The data folder on a 3 MB tmpfs, filled up by a filler file and freed again. */
-describe.skipIf(!isRoot)('a full disk under DATA_DIR', () => {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'chat-full-disk-'));
-  const filler = join(mountPoint, 'filler');
-  let mounted = false;
+describe.skipIf(cannotMount !== undefined)('a full disk under DATA_DIR', () => {
+  let disk: Tmpfs | undefined;
   let chat: TestChatServer;
   let owner: TestUser;
   let roomId: string;
   let sent = 0;
 
   beforeAll(async () => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3M', 'tmpfs', mountPoint]);
-    mounted = true;
-    chat = await TestChatServer.start({}, { dataDir: join(mountPoint, 'data') });
+    disk = mountTmpfs('3M');
+    chat = await TestChatServer.start({}, { dataDir: join(disk.dir, 'data') });
     owner = await chat.user();
     roomId = (await chat.createRoom(owner)).id;
   });
   afterAll(async () => {
-    rmSync(filler, { force: true });
+    disk?.free();
     await chat?.close();
-    if (mounted) execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    disk?.unmount();
   });
 
   const ready = async () => {
@@ -49,7 +42,7 @@ describe.skipIf(!isRoot)('a full disk under DATA_DIR', () => {
     expect((await sendByRest()).status).toBe(201);
     expect((await ready()).status).toBe(200);
 
-    fillUp(filler);
+    disk!.fill();
     // SQLite may still fit a line in space it already holds: the first refusal comes within a few.
     let refused = await sendByRest();
     for (let attempt = 0; attempt < 50 && refused.status === 201; attempt++) refused = await sendByRest();
@@ -80,7 +73,7 @@ describe.skipIf(!isRoot)('a full disk under DATA_DIR', () => {
     const metrics = await (await fetch(`${chat.url}/metrics`)).text();
     expect(metrics).toMatch(/^chat_lines_total\{outcome="storage-full"[^}]*\} [1-9]/m);
 
-    rmSync(filler);
+    disk!.free();
     await expectEventually(async () => expect((await ready()).body).not.toContain('out of disk space'), {
       timeoutMs: 10_000,
     });
@@ -89,16 +82,3 @@ describe.skipIf(!isRoot)('a full disk under DATA_DIR', () => {
     await again.send('/chat/pub/send', { roomId, clientMessageId: 'stomp-2', content: 'over STOMP again' });
   });
 });
-
-/** Writes zeros to `path` until the file system has no space left. */
-function fillUp(path: string): void {
-  const chunk = Buffer.alloc(64 * 1024);
-  const fd = openSync(path, 'w');
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -1,26 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountTmpfs, tmpfsProblem, type Tmpfs } from '@playlist-chat/platform/testing';
 import { repoRoot } from './support/repo-root';
-
-/** A 64 KiB tmpfs, filled up. Needs root (mount): without it the suite says so and is skipped. */
-function fullDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  try {
-    writeFileSync(join(dir, 'filler'), Buffer.alloc(128 * 1024));
-  } catch {
-    // ENOSPC: full, as wanted
-  }
-  return dir;
-}
 
 /** `npm start` on `dataDir`; resolves once it exited (killed past 30 s). */
 function start(dataDir: string): Promise<{ code: number | null; output: string }> {
@@ -49,22 +32,24 @@ function start(dataDir: string): Promise<{ code: number | null; output: string }
   );
 }
 
-const disk = fullDisk();
-if (!disk) console.log('start-up-full-disk: cannot mount a tmpfs (not root?); skipped');
+const cannotMount = tmpfsProblem();
+if (cannotMount) console.log(`start-up-full-disk.test.ts skipped: ${cannotMount}`);
 
-describe.skipIf(!disk)('npm start on a fresh data folder with a full disk', () => {
-  afterAll(() => {
-    execFileSync('umount', [disk!]);
-    rmSync(disk!, { recursive: true, force: true });
+describe.skipIf(cannotMount !== undefined)('npm start on a fresh data folder with a full disk', () => {
+  let disk: Tmpfs;
+  beforeAll(() => {
+    disk = mountTmpfs('64k');
+    disk.fill();
   });
+  afterAll(() => disk?.unmount());
 
   it('stops naming the secret file and the cause, and leaves no temporary file behind', async () => {
-    const { code, output } = await start(disk!);
+    const { code, output } = await start(disk.dir);
 
     expect(code).not.toBe(0);
     expect(output).toContain(
-      `cannot write the generated AUTH_JWT_SECRET file ${join(disk!, 'auth-secret')}: ENOSPC: no space left on device`,
+      `cannot write the generated AUTH_JWT_SECRET file ${join(disk.dir, 'auth-secret')}: ENOSPC: no space left on device`,
     );
-    expect(readdirSync(disk!)).toEqual(['filler']);
+    expect(readdirSync(disk.dir)).toEqual(['filler']);
   });
 });

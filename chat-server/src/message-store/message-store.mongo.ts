@@ -1,6 +1,7 @@
 import mongoose, { type Model } from 'mongoose';
+import { hasCjk, searchBoundary, searchTokens } from '@playlist-chat/platform';
 import type { MongoConnection } from '../storage/connection.mongo';
-import { boundary, hasCjk, parseSearchTerms, searchTokens } from './search-terms';
+import { parseSearchTerms } from './search-terms';
 import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';
@@ -190,7 +191,7 @@ export class MongoMessageStore extends MessageStore {
       if (hasCjk(term.text))
         // Side by side from a token's start, up to a token's end unless a prefix: SQLite's phrase.
         phrases.push(`(?:^| )${escapeRegExp(tokens.join(' '))}${term.prefix ? '' : '(?: |$)'}`);
-      const words = tokens.filter((token) => token !== boundary);
+      const words = tokens.filter((token) => token !== searchBoundary);
       const last = term.prefix ? words.pop() : undefined;
       exact.push(...words);
       if (last !== undefined) prefixes.push(last);
@@ -258,7 +259,7 @@ export class MongoMessageStore extends MessageStore {
 /** `words` and, for a line with CJK, `searchText`, as search reads them (see the class). */
 function searchFields(content: string): Pick<MessageDocument, 'words' | 'searchText'> {
   const tokens = searchTokens(content);
-  const words = [...new Set(tokens.filter((token) => token !== boundary))];
+  const words = [...new Set(tokens.filter((token) => token !== searchBoundary))];
   return hasCjk(content) ? { words, searchText: tokens.join(' ') } : { words };
 }
 

@@ -1,12 +1,12 @@
 // Single process only: messages in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import { Logger } from '@nestjs/common';
 import type { StoredMessageType } from '@playlist-chat/contracts';
-import { PeriodicTask } from '@playlist-chat/platform';
+import { PeriodicTask, storedSearchText } from '@playlist-chat/platform';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import { idAfter } from '../ids/message-id';
 import { moveReadPosition } from '../room-store/room-store.sqlite';
-import { parseSearchTerms, storedSearchText, toFts5Query } from './search-terms';
+import { parseSearchTerms, toFts5Query } from './search-terms';
 import type { AppendResult, Page, RoomPosition } from './message-store.port';
 import { MessageStore } from './message-store.port';
 import type { StoredMessage } from './message.model';

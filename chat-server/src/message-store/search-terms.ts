@@ -4,7 +4,7 @@
  * never passed through as query syntax: it is cut into words, each word becomes a quoted
  * literal, and a trailing `*` on a word is the only operator we honour (prefix match).
  */
-import { codePointLength } from '@playlist-chat/platform';
+import { codePointLength, searchBoundary, searchText, textAfterLastCjk } from '@playlist-chat/platform';
 
 export interface SearchTerm {
   /** The word as typed, NFKC-normalised, without the trailing `*`s. */
@@ -48,7 +48,7 @@ export function parseSearchTerms(input: string, limit = maxSearchTerms): SearchT
   const seen = new Set<string>();
   let prefixes = 0;
   for (const word of input.replace(controlCharacters, ' ').split(/\s+/u)) {
-    const normal = word.normalize('NFKC').replaceAll(boundary, ' ');
+    const normal = word.normalize('NFKC').replaceAll(searchBoundary, ' ');
     const text = normal.replace(/\*+$/u, '');
     if (!tokenCharacter.test(text)) continue;
     const prefix =
@@ -67,8 +67,8 @@ export function parseSearchTerms(input: string, limit = maxSearchTerms): SearchT
 
 /** What a trailing `*` extends: the whole word, or in a word with CJK what follows its last CJK character. */
 function prefixPart(text: string): string {
-  if (!cjkCharacter.test(text)) return text;
-  const tail = text.split(cjkCharacterAll).at(-1) ?? '';
+  const tail = textAfterLastCjk(text);
+  if (tail === text) return text;
   // A mark after the last CJK character belongs to it; the tail must end in a letter or digit.
   return tokenCharacter.test(tail.at(-1) ?? '') ? tail.replace(/^\p{M}+/u, '') : '';
 }
@@ -97,101 +97,3 @@ export function toFts5Query(terms: readonly SearchTerm[], roomId?: string): stri
 export const roomSearchToken = (roomId: string): string => roomId.replaceAll('-', '');
 
 const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;
-
-/**
- * CJK letters and digits: Script_Extensions Han, Hiragana, Katakana or Hangul, and a letter or a
- * number. These scripts are written without spaces between words (Chinese, Japanese), or with
- * particles joined to the word (Korean `음악을`), so a word is found inside a run of them:
- * each one is a token of its own (`searchText`) and a query's run is a phrase of them.
- * Script_Extensions, not Script, so that the kana length mark `ー` (U+30FC), the kana iteration
- * marks (U+3031-3035) and `〆` count; letter-or-number, so that CJK punctuation (`、。「」`,
- * which share those scripts) stays a separator. Hangul counts syllables and jamo alike: NFKC
- * makes compatibility jamo (`ㅋ`) conjoining jamo and composes jamo into syllables where it can.
- * Not included: Thai, Lao, Khmer, Myanmar (also unspaced, but SQLite's tokenizer cuts their
- * words at vowel signs, so single characters would not say much), Bopomofo, Yi.
- */
-const cjkClass = '[[\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}]&&[\\p{L}\\p{N}]]';
-// Built at run time: TypeScript's target (ES2023) does not accept the `v` flag in a literal.
-const cjkCharacter = new RegExp(cjkClass, 'v');
-const cjkCharacterAll = new RegExp(cjkClass, 'gv');
-/** A CJK character with the marks that follow it (a kana voicing mark NFKC could not compose). */
-const cjkWithMarks = new RegExp(`${cjkClass}\\p{M}*`, 'gv');
-/** A run of token characters, marks included: what the tokenizer reads as one word, or close to it. */
-const wordPattern = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
-// eslint-disable-next-line no-control-regex
-const nonAscii = /[^\u0000-\u007f]/u;
-
-/**
- * A private-use character (a token to SQLite's tokenizer) put between two words when either holds
- * CJK, so that a CJK phrase never runs from one word into the next (`音乐` does not find `音。乐`)
- * while each CJK character is a token of its own. User text has it replaced by a space.
- */
-export const boundary = '\u{F0000}';
-
-/**
- * The text the search index reads for `text`: NFKC-normalised (`ﬁ` is `fi`, full-width `Ａ` is
- * `A`, NFD Hangul is composed), and, when it holds CJK, each CJK character a token of its own
- * (between spaces) and `boundary` between words next to CJK. Plain ASCII comes back as it is
- * (NFKC does not change it). Never shown: the stored line keeps its content as sent. Case and
- * accents are left to the tokenizer (`unicode61 remove_diacritics 2`), as before: NFKC only
- * composes, and the tokenizer folds `é` and `e\u0301` alike.
- */
-export function searchText(text: string): string {
-  if (!nonAscii.test(text)) return text;
-  const normal = text.normalize('NFKC');
-  if (!cjkCharacter.test(normal)) return normal;
-  const parts: string[] = [];
-  let cjkBefore = false;
-  for (const [word] of normal.replaceAll(boundary, ' ').matchAll(wordPattern)) {
-    const cjk = cjkCharacter.test(word);
-    if (parts.length > 0) parts.push(cjk || cjkBefore ? ` ${boundary} ` : ' ');
-    parts.push(cjk ? word.replace(cjkWithMarks, ' $& ').trim().replace(/ +/gu, ' ') : word);
-    cjkBefore = cjk;
-  }
-  return parts.join('');
-}
-
-/**
- * What SQLite stores in `messages.search_text` for a line: `searchText(content)`, or null when
- * that is the content itself (the index then reads the content; most lines).
- */
-export function storedSearchText(content: string): string | null {
-  const text = searchText(content);
-  return text === content ? null : text;
-}
-
-/**
- * The tokens of `searchText(text)` as SQLite's `unicode61 remove_diacritics 2` tokenizer sees
- * them, `boundary` included: lower case, accents removed, split at anything that is not a letter,
- * digit or private-use character. CJK characters keep their form (NFD would take Hangul
- * syllables apart and the voicing mark off `が`). Engines without such a tokenizer (MongoDB)
- * index these instead.
- */
-export function searchTokens(text: string): string[] {
-  const tokens: string[] = [];
-  for (const piece of searchText(text).split(' ')) {
-    if (piece === boundary || cjkCharacter.test(piece)) {
-      // A CJK character stands alone in `searchText`; the tokenizer drops the marks after it.
-      const token = piece === boundary ? piece : piece.replace(/\p{M}+/gu, '');
-      if (token.length > 0) tokens.push(token);
-      continue;
-    }
-    for (const word of piece
-      .normalize('NFD')
-      .replace(/\p{M}+/gu, '')
-      .toLowerCase()
-      .split(/[^\p{L}\p{N}\p{Co}]+/u))
-      if (word.length > 0) tokens.push(word);
-  }
-  return tokens;
-}
-
-/** The words of `text` for a MongoDB `words` index: `searchTokens` without `boundary`. */
-export function searchWords(text: string): string[] {
-  return searchTokens(text).filter((token) => token !== boundary);
-}
-
-/** Whether `text` holds a CJK character (after NFKC): its terms are matched as phrases. */
-export function hasCjk(text: string): boolean {
-  return nonAscii.test(text) && cjkCharacter.test(text.normalize('NFKC'));
-}

@@ -1,4 +1,4 @@
-import { storedSearchText } from '../message-store/search-terms';
+import { storedSearchText } from '@playlist-chat/platform';
 
 /**
  * The chat database's schema, as numbered migrations. A migration is never edited once

@@ -2,15 +2,17 @@ import fc from 'fast-check';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import {
-  maxPrefixTerms,
-  maxSearchTerms,
-  minPrefixLength,
-  boundary,
-  parseSearchTerms,
+  searchBoundary as boundary,
   searchText,
   searchTokens,
   searchWords,
   storedSearchText,
+} from '@playlist-chat/platform';
+import {
+  maxPrefixTerms,
+  maxSearchTerms,
+  minPrefixLength,
+  parseSearchTerms,
   toFts5Query,
 } from '../../src/message-store/search-terms';
 

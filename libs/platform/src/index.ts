@@ -19,6 +19,7 @@ export * from './concurrency/periodic-task';
 export * from './concurrency/with-timeout';
 export * from './collections/recent-map';
 export * from './text/code-points';
+export * from './text/search-text';
 export * from './time/clock';
 export * from './platform.module';
 export * from './logging/logging.module';

@@ -1,36 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountTmpfs, tmpfsProblem, type Tmpfs } from '@playlist-chat/platform/testing';
-import { repoRoot } from './support/repo-root';
-
-/** `npm start` on `dataDir`; resolves once it exited (killed past 30 s). */
-function start(dataDir: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn('node', ['single-node/dist/main.js'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      GATEWAY_PORT: '0',
-      CHAT_PORT: '0',
-      PRESENCE_PORT: '0',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
-}
+import { runMain } from './support/run-main';
 
 const cannotMount = tmpfsProblem();
 if (cannotMount) console.log(`start-up-full-disk.test.ts skipped: ${cannotMount}`);
@@ -44,7 +16,12 @@ describe.skipIf(cannotMount !== undefined)('npm start on a fresh data folder wit
   afterAll(() => disk?.unmount());
 
   it('stops naming the secret file and the cause, and leaves no temporary file behind', async () => {
-    const { code, output } = await start(disk.dir);
+    const { code, output } = await runMain({
+      DATA_DIR: disk.dir,
+      GATEWAY_PORT: '0',
+      CHAT_PORT: '0',
+      PRESENCE_PORT: '0',
+    });
 
     expect(code).not.toBe(0);
     expect(output).toContain(

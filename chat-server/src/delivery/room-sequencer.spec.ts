@@ -18,6 +18,19 @@ describe('RoomSequencer', () => {
   const delivered: string[] = [];
   const deliver = (messageId: string): void => void delivered.push(messageId);
   const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+  /** Appends line `n` of `roomId` to the store, as the fan-out would carry it. */
+  const appendLine = async (roomId: string, n: number): Promise<SequencedLine> => {
+    const { message, seq } = await store.append({
+      messageId: id(n),
+      roomId,
+      clientMessageId: null,
+      type: 'TALK',
+      sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
+      content: `line ${n}`,
+      createdAt: new Date(0),
+    });
+    return { id: message.messageId, seq, body: JSON.stringify(toChatMessage(message)) };
+  };
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sequencer-'));
@@ -25,18 +38,7 @@ describe('RoomSequencer', () => {
     sequencer = new RoomSequencer(store);
     delivered.length = 0;
     lines = [];
-    for (let n = 1; n <= 6; n += 1) {
-      const { message, seq } = await store.append({
-        messageId: id(n),
-        roomId: ROOM,
-        clientMessageId: null,
-        type: 'TALK',
-        sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
-        content: `line ${n}`,
-        createdAt: new Date(0),
-      });
-      lines.push({ id: message.messageId, seq, body: JSON.stringify(toChatMessage(message)) });
-    }
+    for (let n = 1; n <= 6; n += 1) lines.push(await appendLine(ROOM, n));
   });
 
   afterEach(async () => {
@@ -89,22 +91,10 @@ describe('RoomSequencer', () => {
 
   describe('followed from where the room stands', () => {
     /** Lines 7 and 8, committed after this instance began following the room. */
-    const later = async (): Promise<SequencedLine[]> => {
-      const appended: SequencedLine[] = [];
-      for (const n of [7, 8]) {
-        const { message, seq } = await store.append({
-          messageId: id(n),
-          roomId: ROOM,
-          clientMessageId: null,
-          type: 'TALK',
-          sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
-          content: `line ${n}`,
-          createdAt: new Date(0),
-        });
-        appended.push({ id: message.messageId, seq, body: JSON.stringify(toChatMessage(message)) });
-      }
-      return appended;
-    };
+    const later = async (): Promise<SequencedLine[]> => [
+      await appendLine(ROOM, 7),
+      await appendLine(ROOM, 8),
+    ];
 
     it('hands on the first two lines in order when they cross on the way (two publishers)', async () => {
       await sequencer.follow(ROOM, Promise.resolve(), deliver);
@@ -137,20 +127,8 @@ describe('RoomSequencer', () => {
     it('fills the gap from the store when the room had no line yet and its first arrives second', async () => {
       const empty = 'room-2';
       await sequencer.follow(empty, Promise.resolve(), deliver);
-      const [first, second] = await Promise.all(
-        [1, 2].map(async (n) => {
-          const { message, seq } = await store.append({
-            messageId: id(100 + n),
-            roomId: empty,
-            clientMessageId: null,
-            type: 'TALK',
-            sender: { uid: 'ann', nickName: 'Ann', profileImage: null },
-            content: `first ${n}`,
-            createdAt: new Date(0),
-          });
-          return { id: message.messageId, seq, body: '' };
-        }),
-      );
+      const first = await appendLine(empty, 101);
+      const second = await appendLine(empty, 102);
       sequencer.accept(empty, second, deliver);
       await settled();
       sequencer.accept(empty, first, deliver);

@@ -166,6 +166,19 @@ export class BusDevicePresence
     await Promise.all(counting.map((tracked) => this.announceConnected(tracked, roomId)));
   }
 
+  /**
+   * The presence store lost everything (`presence.store-reset`): every session here is announced
+   * again in every room it counts in. Told here, not through the fan-out as `recount` is: after
+   * a Redis restart this instance's fan-out may not be back yet, and what it misses is gone.
+   * One that cannot be published now is retried with the next heart-beat (`unannounced`).
+   */
+  async announceAll(): Promise<void> {
+    const announcements: Promise<boolean>[] = [];
+    for (const tracked of this.sessions.values())
+      for (const { roomId } of tracked.rooms) announcements.push(this.announceConnected(tracked, roomId));
+    await Promise.all(announcements);
+  }
+
   async disconnected(session: ChatSession): Promise<void> {
     const tracked = this.sessions.get(session.id);
     if (!tracked) return;

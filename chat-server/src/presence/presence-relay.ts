@@ -21,7 +21,8 @@ export const presenceGroupOf = (instance: ChatInstance): string => `chat-server:
  * Delivery is at least once; a repeated PRESENCE says what the client already knows.
  *
  * `presence.store-reset` (the presence store lost its state): the gate forgets every choice it
- * heard, and every room a session here counts in is told again (RosterResync). Rooms nobody is
+ * heard, every room a session here counts in is told again (RosterResync), and this instance
+ * announces its own sessions again itself (every instance gets the event). Rooms nobody is
  * connected to are told again on their next join or idle clean-up pass.
  */
 @Injectable()
@@ -58,6 +59,7 @@ export class PresenceRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (event.version === 1 && event.type === 'presence.store-reset') {
       this.gate.forgetAll();
       this.resync.afterStoreReset(this.devices.countedRooms());
+      await this.devices.announceAll();
       return;
     }
     if (event.version !== 1 || event.type !== 'presence.changed') {

@@ -15,6 +15,8 @@ import {
 import { ChatModule } from './app/chat.module';
 import { loadChatConfig } from './config/load-config';
 import { chatSettings } from './config/chat.settings';
+import { ChatHttpErrorFilter } from './errors/storage-refusal';
+import { StoreSpace } from './storage/store-space';
 import { CHAT_SERVICE } from './config/service-name';
 import { setUpSwagger } from './app/swagger';
 import type { PresenceQueries } from './presence/presence-lookup.port';
@@ -53,7 +55,7 @@ export async function startChatServer(
   useStructuredLogging(app);
   // Before any route (the dev-token one included): a page on a rebinding domain gets nothing.
   app.use(new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env).middleware);
-  useRestConventions(app, { jsonBodies: true });
+  useRestConventions(app, { jsonBodies: true, errorFilter: new ChatHttpErrorFilter(app.get(StoreSpace)) });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);
   if (config.auth.devTokens) {

@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import {
   AuthModule,
-  CatalogueErrorFilter,
   EventBusReadiness,
   HealthModule,
   LoggingModule,
@@ -22,7 +20,6 @@ import type { StorageSettings } from '../config/storage.settings';
 import { WS_PATH } from '../config/ws-path';
 import { ChatEventsModule } from '../domain-events/chat-events';
 import { ChatStompExceptionFilter } from '../errors/chat-stomp-exception.filter';
-import { StorageRefusalInterceptor } from '../errors/storage-refusal';
 import { StoreReadiness } from '../health/store.readiness';
 import { MessagesModule } from '../messages/messages.module';
 import type { PresenceQueries } from '../presence/presence-lookup.port';
@@ -76,8 +73,6 @@ export class ChatModule {
         RetentionModule,
       ],
       providers: [
-        { provide: APP_FILTER, useClass: CatalogueErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: StorageRefusalInterceptor },
         { provide: StompExceptionFilter, useClass: ChatStompExceptionFilter },
         StompMetrics,
         WorkMetrics,

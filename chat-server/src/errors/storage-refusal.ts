@@ -1,5 +1,5 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { catchError, throwError, type Observable } from 'rxjs';
+import { Catch, Injectable, type ArgumentsHost } from '@nestjs/common';
+import { CatalogueErrorFilter } from '@playlist-chat/platform';
 import { StoreSpace } from '../storage/store-space';
 import { ChatError } from './chat-error';
 
@@ -12,14 +12,19 @@ export function storageRefusal(space: StoreSpace, error: unknown): ChatError | u
   return space.noteRefusedWrite(error) ? new ChatError('storage-full') : undefined;
 }
 
-/** REST: a handler's out-of-space failure becomes `storage-full` before the error filter renders it. */
+/**
+ * REST refusals for the chat server: the platform's catalogue filter, with a write the store
+ * refused for lack of disk space answered as `storage-full` first. A filter, not an interceptor:
+ * the success path of every request stays as it was (an interceptor wraps every handler).
+ */
+@Catch()
 @Injectable()
-export class StorageRefusalInterceptor implements NestInterceptor {
-  constructor(private readonly space: StoreSpace) {}
+export class ChatHttpErrorFilter extends CatalogueErrorFilter {
+  constructor(private readonly space: StoreSpace) {
+    super();
+  }
 
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next
-      .handle()
-      .pipe(catchError((error: unknown) => throwError(() => storageRefusal(this.space, error) ?? error)));
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    super.catch(storageRefusal(this.space, exception) ?? exception, host);
   }
 }

@@ -33,6 +33,8 @@ export interface RestConventionsOptions {
   readonly jsonBodies: boolean;
   /** Headers every answer of the app carries (the gateway's security headers), for the answers Node's parser refuses too. */
   readonly answerHeaders?: Readonly<Record<string, string>>;
+  /** The app's own kind of CatalogueErrorFilter, when it maps errors of its own first (the chat server's full disk). */
+  readonly errorFilter?: CatalogueErrorFilter;
 }
 
 /**
@@ -59,7 +61,7 @@ export function useRestConventions(app: INestApplication, options: RestConventio
     });
   }
   app.useGlobalGuards(new DeclaredInputGuard());
-  app.useGlobalFilters(new CatalogueErrorFilter());
+  app.useGlobalFilters(options.errorFilter ?? new CatalogueErrorFilter());
   answerClientErrorsAsJson(app.getHttpServer() as Server, options.answerHeaders);
 }
 

@@ -1,5 +1,5 @@
 import { describeError, showError } from './notices.js';
-import { clear, h, plural } from './dom.js';
+import { h, plural } from './dom.js';
 import { samplePlaylists } from './samples.js';
 
 const REFRESH_MS = 5000;
@@ -95,33 +95,66 @@ export class LobbyView {
     return rooms;
   }
 
+  /**
+   * Updates a list in place, keyed by room id: existing cards keep their element (and so keyboard
+   * focus) and only change what changed; new rooms are added, gone ones removed, moved ones moved.
+   */
   #fill(list, rooms, empty) {
-    clear(list);
-    if (rooms.length === 0) list.append(h('li', { class: 'empty' }, empty));
-    for (const room of rooms) list.append(this.#roomCard(room));
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    if (rooms.length === 0) {
+      if (list.children.length !== 1 || list.firstElementChild.textContent !== empty)
+        list.replaceChildren(h('li', { class: 'empty' }, empty));
+      return;
+    }
+    const existing = new Map();
+    for (const item of [...list.children]) {
+      if (item.dataset.roomId) existing.set(item.dataset.roomId, item);
+      else item.remove();
+    }
+    let previous = null;
+    for (const room of rooms) {
+      let item = existing.get(room.id);
+      if (item) {
+        existing.delete(room.id);
+        this.#updateCard(item, room);
+      } else {
+        item = this.#roomCard(room);
+      }
+      const slot = previous ? previous.nextElementSibling : list.firstElementChild;
+      if (slot !== item) list.insertBefore(item, slot);
+      previous = item;
+    }
+    for (const gone of existing.values()) gone.remove();
+    // Moving a focused card (a rare reorder) blurs it: give it its focus back, never take focus.
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
   #roomCard(room) {
+    const link = h('a', { class: 'room-card', href: `#/room/${encodeURIComponent(room.id)}` });
+    const item = h('li', { dataset: { roomId: room.id } }, link);
+    this.#updateCard(item, room);
+    return item;
+  }
+
+  /** Redraws a card's content only when what it shows changed (its link, and focus, stay). */
+  #updateCard(item, room) {
     const unread = room.unreadCount ?? 0;
-    return h(
-      'li',
-      {},
-      h(
-        'a',
-        { class: 'room-card', href: `#/room/${encodeURIComponent(room.id)}` },
-        room.thumbnail
-          ? h('img', { class: 'thumbnail', src: room.thumbnail, alt: '', width: 64, height: 64 })
-          : h('span', { class: 'thumbnail placeholder', 'aria-hidden': 'true' }, '♪'),
-        h('span', { class: 'room-name' }, room.roomName),
-        h('span', { class: 'room-meta' }, plural(room.userCount, 'participant')),
-        unread > 0
-          ? h(
-              'span',
-              { class: 'badge', 'aria-label': plural(unread, 'unread message') },
-              unread > 99 ? '99+' : String(unread),
-            )
-          : null,
-      ),
+    const shown = JSON.stringify([room.roomName, room.userCount, unread, room.thumbnail ?? null]);
+    if (item.dataset.shown === shown) return;
+    item.dataset.shown = shown;
+    item.firstElementChild.replaceChildren(
+      room.thumbnail
+        ? h('img', { class: 'thumbnail', src: room.thumbnail, alt: '', width: 64, height: 64 })
+        : h('span', { class: 'thumbnail placeholder', 'aria-hidden': 'true' }, '♪'),
+      h('span', { class: 'room-name', dir: 'auto' }, room.roomName),
+      h('span', { class: 'room-meta' }, plural(room.userCount, 'participant')),
+      unread > 0
+        ? h(
+            'span',
+            { class: 'badge', 'aria-label': plural(unread, 'unread message') },
+            unread > 99 ? '99+' : String(unread),
+          )
+        : null,
     );
   }
 

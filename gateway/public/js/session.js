@@ -1,4 +1,5 @@
-const KEY = 'playlist-chat.session';
+export const SESSION_KEY = 'playlist-chat.session';
+const KEY = SESSION_KEY;
 const UIDS = 'playlist-chat.uids';
 
 /** The signed-in person ({ uid, nickName, token }) kept in this browser, or null. */
@@ -36,4 +37,38 @@ export function uidFor(nickName) {
     localStorage.setItem(UIDS, JSON.stringify(known));
   }
   return known[key];
+}
+
+const DRAFTS = 'playlist-chat.draft.';
+const RETURN_TO = 'playlist-chat.return-to';
+
+/**
+ * What I had typed in a room and not sent, kept for this tab (sessionStorage) so that signing in
+ * again after an expired sign-in, or a reload, does not lose it.
+ */
+export function loadDraft(uid, roomId) {
+  return sessionStorage.getItem(`${DRAFTS}${uid}.${roomId}`) ?? '';
+}
+
+export function saveDraft(uid, roomId, text) {
+  const key = `${DRAFTS}${uid}.${roomId}`;
+  if (text) sessionStorage.setItem(key, text);
+  else sessionStorage.removeItem(key);
+}
+
+/** Signing out on purpose forgets the drafts (someone else may use this browser next). */
+export function clearDrafts() {
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith(DRAFTS)) sessionStorage.removeItem(key);
+}
+
+/** Where to go back to (a `#/room/…` hash) once this person signs in again after their sign-in expired. */
+export function rememberReturn(uid, hash) {
+  sessionStorage.setItem(RETURN_TO, JSON.stringify({ uid, hash }));
+}
+
+/** `{ uid, hash }` saved by `rememberReturn` (taken once), or null. */
+export function takeReturn() {
+  const saved = JSON.parse(sessionStorage.getItem(RETURN_TO) ?? 'null');
+  sessionStorage.removeItem(RETURN_TO);
+  return saved;
 }

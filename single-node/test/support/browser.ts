@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './repo-root';
 
 /**
@@ -57,4 +57,85 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Texts of the chat lines on screen, in order. */
 export function talkLines(page: Page): Promise<string[]> {
   return page.locator('.messages .line.talk:not(.pending) .content').allTextContents();
+}
+
+/** Starts a chat from one of the lobby's sample playlists and waits for the room to open. */
+export async function startChat({ page }: Person, playlist = 'Night Drive'): Promise<string> {
+  await page
+    .getByRole('listitem')
+    .filter({ hasText: playlist })
+    .getByRole('button', { name: 'Start chat' })
+    .click();
+  await page.getByRole('heading', { name: playlist, level: 1 }).waitFor();
+  await page.locator('.messages .line').first().waitFor();
+  return decodeURIComponent(page.url().split('#/room/')[1]);
+}
+
+/** What has keyboard focus, as a person would name it: tag, role, href and text. */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate<string>(`(() => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return 'body';
+    const role = element.getAttribute('role');
+    const href = element.getAttribute('href');
+    const name = element.getAttribute('aria-label') ?? element.textContent?.trim().slice(0, 40);
+    return element.tagName.toLowerCase() + (role ? '[role=' + role + ']' : '') + (href ? '[href=' + href + ']' : '') + ' ' + name;
+  })()`);
+}
+
+/** A dev-token user of the REST API through the gateway, for the people a test only needs as talkers. */
+export async function restUser(url: string, uid: string, nickName = uid) {
+  const issued = await fetch(`${url}/v1/api/auth/dev-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uid, nickName }),
+  });
+  const { accessToken } = (await issued.json()) as { accessToken: string };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : null) as unknown;
+  };
+  return {
+    uid,
+    /** Opens a room on a one-track playlist; returns its id. */
+    async openRoom(name: string): Promise<string> {
+      const room = (await call('POST', '/v1/api/rooms/create', {
+        uid,
+        userName: nickName,
+        playlist: {
+          id: `pl-${uid}-${name}`,
+          name,
+          musics: [
+            { title: 'Song', artist: 'Band', playtime: '3:00', thumbnail: `${url}/samples/covers/icon.svg` },
+          ],
+        },
+      })) as { id: string };
+      return room.id;
+    },
+    say: (roomId: string, content: string) =>
+      call('POST', '/v1/api/chat/api/v1/message', {
+        roomId,
+        clientMessageId: `c-${Math.random().toString(36).slice(2)}`,
+        content,
+      }),
+  };
+}
+
+/** What the page's `getComputedStyle` gives (the tests compile without the DOM's types). */
+interface StyleWindow {
+  getComputedStyle(element: unknown): { getPropertyValue(name: string): string };
+}
+
+/** A computed style property (e.g. `direction`) of the element a locator finds. */
+export function computedStyle(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate((element, name) => {
+    const view = element.ownerDocument.defaultView as unknown as StyleWindow;
+    return view.getComputedStyle(element).getPropertyValue(name);
+  }, property);
 }

@@ -1,6 +1,12 @@
 import { h } from '../dom.js';
 
 const TYPING_SEND_EVERY_MS = 2000;
+/**
+ * The server's CHAT_MAX_CONTENT_LENGTH (2000 by default) is not published to clients, so this is
+ * its default: a longer line is stopped here instead of being cleared and then refused. It counts
+ * UTF-16 units and the server code points, so the client is never the more lenient one.
+ */
+const MAX_LENGTH = 2000;
 
 /**
  * Where I write: Enter sends, Shift+Enter (or an IME composition) adds a line. While I type,
@@ -9,14 +15,19 @@ const TYPING_SEND_EVERY_MS = 2000;
 export class Composer {
   #lastTypingSent = 0;
 
-  constructor({ onSend, onTyping }) {
+  /** @param draft `{ load(): string, save(text) }`: where the unsent text is kept meanwhile. */
+  constructor({ onSend, onTyping, draft }) {
     this.input = h('textarea', {
       id: 'composer-input',
       rows: 2,
       placeholder: 'Say something to the room…',
       autocomplete: 'off',
+      dir: 'auto',
+      maxlength: MAX_LENGTH,
     });
+    this.input.value = draft.load();
     this.input.addEventListener('input', () => {
+      draft.save(this.input.value);
       const now = Date.now();
       if (now - this.#lastTypingSent < TYPING_SEND_EVERY_MS || this.input.value.trim() === '') return;
       this.#lastTypingSent = now;
@@ -40,6 +51,7 @@ export class Composer {
       const content = this.input.value.trim();
       if (!content) return;
       this.input.value = '';
+      draft.save('');
       onSend(content);
     });
   }

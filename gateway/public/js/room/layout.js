@@ -12,7 +12,7 @@ export function roomLayout({ roomName, summary, onBack, onLeave, chat, side }) {
       'div',
       { class: 'room-header' },
       h('button', { type: 'button', class: 'button subtle', onclick: onBack }, '← Rooms'),
-      h('div', { class: 'room-heading' }, h('h1', { id: 'room-title' }, roomName), summary),
+      h('div', { class: 'room-heading' }, h('h1', { id: 'room-title', dir: 'auto' }, roomName), summary),
       h('button', { type: 'button', class: 'button danger', onclick: onLeave }, 'Leave room'),
     ),
     h(

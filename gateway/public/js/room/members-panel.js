@@ -69,7 +69,12 @@ export class MembersPanel {
           'li',
           { class: online ? 'member online' : 'member' },
           avatar(user, 'sm'),
-          h('span', { class: 'member-name' }, user.nickName, user.uid === this.myUid ? ' (you)' : ''),
+          h(
+            'span',
+            { class: 'member-name' },
+            h('bdi', {}, user.nickName),
+            user.uid === this.myUid ? ' (you)' : '',
+          ),
           h('span', { class: 'presence-state' }, online ? 'online' : 'offline'),
         ),
       );

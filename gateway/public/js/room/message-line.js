@@ -4,13 +4,14 @@ import { formatTime, h } from '../dom.js';
 /** A stored line: ENTER/EXIT as a system line, TALK as a bubble (mine on the other side) with room for receipts. */
 export function storedLine(message, myUid) {
   if (message.type !== 'TALK') {
-    const text =
-      message.content ||
-      `${message.sender.nickName} ${message.type === 'ENTER' ? 'has entered' : 'has left'}`;
+    // The nickname keeps its own direction inside the English sentence.
+    const text = message.content
+      ? [message.content]
+      : [h('bdi', {}, message.sender.nickName), message.type === 'ENTER' ? ' has entered' : ' has left'];
     return h(
       'li',
       { class: 'line system', dataset: { id: message.messageId } },
-      h('span', {}, text),
+      h('span', { dir: message.content ? 'auto' : null }, ...text),
       h('time', { datetime: message.createdAt }, formatTime(message.createdAt)),
     );
   }
@@ -25,11 +26,11 @@ export function storedLine(message, myUid) {
       h(
         'p',
         { class: 'line-head' },
-        h('span', { class: 'nick' }, message.sender.nickName),
+        h('span', { class: 'nick', dir: 'auto' }, message.sender.nickName),
         ' ',
         h('time', { datetime: message.createdAt }, formatTime(message.createdAt)),
       ),
-      h('p', { class: 'content' }, message.content),
+      h('p', { class: 'content', dir: 'auto' }, message.content),
       h('p', { class: 'receipts' }),
     ),
   );
@@ -37,19 +38,21 @@ export function storedLine(message, myUid) {
 
 /**
  * A line I sent that the server has not stored yet: no id and no time (the server gives both),
- * and a status where "Sending…" or the server's refusal goes.
+ * and a status where "Sending…" or the server's refusal goes. It is hidden from screen readers
+ * while it waits: the log would read it out now and again when the stored line replaces it
+ * (a failed line is shown to them, with its reason).
  */
-export function pendingLine(session, content) {
+export function pendingLine(session, content, status) {
   return h(
     'li',
-    { class: 'line talk mine pending' },
+    { class: 'line talk mine pending', 'aria-hidden': 'true' },
     avatar(session),
     h(
       'div',
       { class: 'bubble' },
-      h('p', { class: 'line-head' }, h('span', { class: 'nick' }, session.nickName)),
-      h('p', { class: 'content' }, content),
-      h('p', { class: 'line-status' }, h('span', { class: 'status' }, 'Sending…')),
+      h('p', { class: 'line-head' }, h('span', { class: 'nick', dir: 'auto' }, session.nickName)),
+      h('p', { class: 'content', dir: 'auto' }, content),
+      h('p', { class: 'line-status' }, h('span', { class: 'status' }, status)),
     ),
   );
 }

@@ -45,6 +45,11 @@ export class MessageList {
     return newest || null;
   }
 
+  /** The stored line on screen with this id, or undefined. */
+  message(id) {
+    return this.#messages.get(id);
+  }
+
   /** Ids of the stored lines on screen, oldest first. */
   ids() {
     return [...this.#messages.keys()].sort();
@@ -54,7 +59,10 @@ export class MessageList {
   addPage(page) {
     for (const message of page.messages) this.insert(message);
     this.#cursor = page.nextCursor;
+    // The last page hides the button: if it had keyboard focus, the log takes it (not <body>).
+    const hadFocus = document.activeElement === this.olderButton;
     this.olderButton.hidden = !this.#cursor;
+    if (hadFocus && this.olderButton.hidden) this.element.focus({ preventScroll: true });
     this.#placeUnreadDivider();
     this.onPage();
   }

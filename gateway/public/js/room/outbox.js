@@ -2,6 +2,9 @@ import { isDisconnect } from '../connection.js';
 import { h } from '../dom.js';
 import { pendingLine } from './message-line.js';
 
+const SENDING = 'Sending…';
+const WAITING = 'Waiting for connection…';
+
 /**
  * Lines I send: shown at once as pending, sent with a client message id, and replaced by the
  * stored line when it comes back on the room topic. A refusal marks the line failed with the
@@ -20,7 +23,8 @@ export class Outbox {
 
   async send(content) {
     const clientMessageId = `c-${crypto.randomUUID()}`;
-    const pending = { content, state: 'sending', element: pendingLine(this.session, content) };
+    const element = pendingLine(this.session, content, this.#statusText());
+    const pending = { content, state: 'sending', element };
     this.#pending.set(clientMessageId, pending);
     this.messages.appendPending(pending.element);
     this.messages.scrollToBottom();
@@ -43,7 +47,18 @@ export class Outbox {
     this.#pending.delete(message.clientMessageId);
   }
 
+  /** Offline, a line waits for the connection to come back: saying "Sending…" would not be true. */
+  #statusText() {
+    return this.connection.connected ? SENDING : WAITING;
+  }
+
+  #setStatus(pending, text) {
+    const status = pending.element.querySelector('.status');
+    if (status.textContent !== text) status.textContent = text;
+  }
+
   async #deliver(clientMessageId, pending) {
+    this.#setStatus(pending, this.#statusText());
     try {
       await this.connection.request('/chat/pub/send', {
         roomId: this.roomId,
@@ -51,7 +66,11 @@ export class Outbox {
         content: pending.content,
       });
     } catch (error) {
-      if (isDisconnect(error)) return; // resent with the same id on reconnect
+      if (isDisconnect(error)) {
+        // Resent with the same id on reconnect.
+        if (pending.state === 'sending') this.#setStatus(pending, WAITING);
+        return;
+      }
       this.#fail(clientMessageId, pending, error);
     }
   }
@@ -59,6 +78,7 @@ export class Outbox {
   #fail(clientMessageId, pending, error) {
     pending.state = 'failed';
     pending.element.classList.add('failed');
+    pending.element.removeAttribute('aria-hidden'); // the reason and Retry are for everyone
     const status = pending.element.querySelector('.status');
     status.textContent = `Not sent: ${error.message}`;
     status.setAttribute('role', 'alert');
@@ -66,7 +86,8 @@ export class Outbox {
     retry.addEventListener('click', () => {
       pending.state = 'sending';
       pending.element.classList.remove('failed');
-      status.textContent = 'Sending…';
+      pending.element.setAttribute('aria-hidden', 'true');
+      status.textContent = this.#statusText();
       status.removeAttribute('role');
       retry.remove();
       void this.#deliver(clientMessageId, pending);

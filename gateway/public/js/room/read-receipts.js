@@ -36,23 +36,31 @@ export class ReadReceipts {
     this.render();
   }
 
-  /** Redraws every receipt; call when readers or the lines on screen change. */
+  /**
+   * Brings every receipt up to date; call when readers or the lines on screen change. Only a
+   * receipt whose text changes is touched: the log is a live region, and rewriting a receipt
+   * with the same text would have screen readers read it out again.
+   */
   render() {
     const list = this.messages.list;
-    for (const receipts of list.querySelectorAll('.receipts')) receipts.textContent = '';
     const byMessage = new Map();
     const ids = this.messages.ids();
     for (const [uid, readId] of this.#readers) {
-      // The newest line this reader has read that is on screen.
+      // The newest line on screen this reader has read, other than their own ("Seen by Ben"
+      // under Ben's own line says nothing).
       let seen = null;
-      for (const id of ids) if (id <= readId) seen = id;
+      for (const id of ids) {
+        if (id > readId) break;
+        if (this.messages.message(id)?.sender.uid !== uid) seen = id;
+      }
       if (!seen) continue;
       const name = this.nameOf(uid);
       if (name) byMessage.set(seen, [...(byMessage.get(seen) ?? []), name]);
     }
-    for (const [id, names] of byMessage) {
-      const receipts = list.querySelector(`[data-id="${CSS.escape(id)}"] .receipts`);
-      if (receipts) receipts.textContent = `Seen by ${names.sort().join(', ')}`;
+    for (const receipts of list.querySelectorAll('[data-id] .receipts')) {
+      const names = byMessage.get(receipts.closest('[data-id]').dataset.id);
+      const text = names ? `Seen by ${names.sort().join(', ')}` : '';
+      if (receipts.textContent !== text) receipts.textContent = text;
     }
   }
 }

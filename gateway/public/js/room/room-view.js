@@ -1,5 +1,6 @@
 import { clear, h } from '../dom.js';
 import { describeError, showError, showInfo } from '../notices.js';
+import { loadDraft, saveDraft } from '../session.js';
 import { Composer } from './composer.js';
 import { roomLayout } from './layout.js';
 import { MembersPanel } from './members-panel.js';
@@ -12,6 +13,7 @@ import { TypingIndicator } from './typing-indicator.js';
 
 const PAGE_SIZE = 12;
 const STORED = new Set(['ENTER', 'TALK', 'EXIT']);
+const ROOM_CLOSED = 'This room has closed.';
 
 /**
  * One room: the chat (ENTER/TALK/EXIT lines, older ones 12 at a time on scroll), typing and read
@@ -55,6 +57,10 @@ export class RoomView {
     this.composer = new Composer({
       onSend: (content) => void this.outbox.send(content),
       onTyping: () => connection.fire('/chat/pub/typing', { roomId }),
+      draft: {
+        load: () => loadDraft(session.uid, roomId),
+        save: (text) => saveDraft(session.uid, roomId, text),
+      },
     });
     this.nowPlaying = new NowPlaying();
     this.members = new MembersPanel({
@@ -154,7 +160,9 @@ export class RoomView {
       newest ? { 'last-message-id': newest } : {},
       (message, headers) => this.#receive(message, headers),
       (failure) => {
-        showError('You cannot follow this room.', `${failure.message} (${failure.code})`);
+        // Closed while I was away (idle clean-up): not an error of mine, and the id says nothing.
+        if (failure.code === 'unknown-room') showInfo(ROOM_CLOSED);
+        else showError('You cannot follow this room.', `${failure.message} (${failure.code})`);
         this.leaveToLobby();
       },
     );
@@ -223,7 +231,7 @@ export class RoomView {
         if (!this.#destroyed) this.members.update(this.room.users, onlineUids);
       } catch (error) {
         if (error.status === 404) {
-          showInfo('This room has closed.');
+          showInfo(ROOM_CLOSED);
           this.leaveToLobby();
         }
       }

@@ -1042,6 +1042,20 @@ describe('when the presence server loses its state (a room’s keys evicted, or 
     expect(await listed(lists, room.id, 'off')).toEqual([dave.uid]);
   });
 
+  it('a room lost again soon after it was told again is told again at once', async () => {
+    const { owner, room, lists } = await watchedRoom(chat);
+    await evict(room.id);
+    await chat.member(room.id, await chat.user({ nickName: 'Bob' })); // told again
+    await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toContain(owner.uid));
+    await chat.member(room.id, await chat.user({ nickName: 'Cy' })); // its lookup finds the room known
+
+    // Lost again, within the resync throttle (the clock stands still): the next join tells it again.
+    await evict(room.id);
+    const dee = await chat.user({ nickName: 'Dee' });
+    await chat.member(room.id, dee);
+    await expectEventually(async () => expect(await listed(lists, room.id, 'on')).toContain(dee.uid));
+  });
+
   it('idle clean-up closes no room it cannot see into, and tells the room again', async () => {
     const owner = await chat.user({ nickName: 'Owner' });
     const room = await chat.createRoom(owner);

@@ -59,6 +59,7 @@ export class ServerPresenceGate extends PresenceGate {
       this.resync.request(roomId);
       return true; // who is on is unknown until the room is told again: close it on a later pass
     }
+    if (summary) this.resync.known(roomId);
     return summary === null || summary.onCount > 0;
   }
 
@@ -76,6 +77,7 @@ export class ServerPresenceGate extends PresenceGate {
     const stamp = this.known.stampOf(roomId, uid);
     const status = await this.lookup.memberStatus(roomId, uid);
     if (status && lostTrackOf(status)) this.resync.request(roomId);
+    else if (status) this.resync.known(roomId);
     if (status) {
       return {
         mayChat: this.known.fromLookup(roomId, uid, status.mayChat, stamp),

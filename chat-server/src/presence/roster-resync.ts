@@ -4,7 +4,10 @@ import { Clock, EventBus, RecentMap } from '@playlist-chat/platform';
 import { FanoutBridge } from '../delivery/fanout-bridge';
 import { RoomStore } from '../room-store/room-store.port';
 
-/** One instance tells a room again at most this often: a burst of joins to it asks once. */
+/**
+ * One instance tells a room again at most this often, until the presence server answers that it
+ * knows the room again (`known`): a burst of joins to it asks once.
+ */
 const RESYNC_EVERY_MS = 30_000;
 /** Rooms whose last resync this instance remembers. */
 const MAX_ROOMS = 10_000;
@@ -53,6 +56,15 @@ export class RosterResync implements OnModuleDestroy {
     this.resyncedAt.set(roomId, now);
     this.queued.add(roomId);
     if (!this.draining) void this.drain();
+  }
+
+  /**
+   * The presence server answered that it knows the room, roster and all: a later loss is a new
+   * one, told again at once. Without this, a resync a moment before (a join lookup that raced the
+   * room's opening event, at its creation) held off the one a real loss needs for RESYNC_EVERY_MS.
+   */
+  known(roomId: string): void {
+    if (!this.queued.has(roomId)) this.resyncedAt.delete(roomId);
   }
 
   /**

@@ -1,25 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocketRoute } from 'playwright-core';
-import { signIn, talkLines, type Person } from './support/browser';
+import { restUser, signIn, talkLines, type Person } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
-
-/** A signed-in user of the REST API (the tests' second person, who only talks). */
-async function restUser(url: string, uid: string) {
-  const { accessToken } = (await (
-    await fetch(`${url}/v1/api/auth/dev-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ uid, nickName: uid }),
-    })
-  ).json()) as { accessToken: string };
-  const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  return { uid, post };
-}
 
 describe('web client: catching up after missing more than the server replays', () => {
   let people: TwoPeople;
@@ -38,24 +20,8 @@ describe('web client: catching up after missing more than the server replays', (
 
   it('shows every line missed while cut off, in order, then live ones', async () => {
     const cy = await restUser(people.url, 'cy');
-    const created = await cy.post('/v1/api/rooms/create', {
-      uid: 'cy',
-      userName: 'cy',
-      playlist: {
-        id: 'pl-catch-up',
-        name: 'Catch Up',
-        musics: [{ title: 'One', artist: 'A', playtime: '3:00', thumbnail: 'https://img.example.com/1.jpg' }],
-      },
-    });
-    const { id: roomId } = (await created.json()) as { id: string };
-    const say = async (content: string) => {
-      const sent = await cy.post('/v1/api/chat/api/v1/message', {
-        roomId,
-        clientMessageId: content.replace(' ', '-'),
-        content,
-      });
-      expect(sent.status).toBe(201);
-    };
+    const roomId = await cy.openRoom('Catch Up');
+    const say = (content: string) => cy.say(roomId, content);
 
     await signIn(ann, 'Ann');
     await ann.page

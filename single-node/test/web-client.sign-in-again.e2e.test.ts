@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startChat } from './support/browser';
-import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
+import { tokensLasting, twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 const TOKEN_SECONDS = 6;
 
@@ -8,10 +8,7 @@ describe('web client: signing in again after the sign-in expired', () => {
   let people: TwoPeople;
 
   beforeAll(async () => {
-    people = await twoPeopleOnSingleNode({
-      AUTH_DEV_TOKEN_TTL_SECONDS: String(TOKEN_SECONDS),
-      AUTH_CLOCK_TOLERANCE_SECONDS: '0',
-    });
+    people = await twoPeopleOnSingleNode(tokensLasting(TOKEN_SECONDS));
   });
   afterAll(() => people?.close());
 

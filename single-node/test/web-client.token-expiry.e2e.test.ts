@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from './support/browser';
-import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
+import { tokensLasting, twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 const TOKEN_SECONDS = 4;
 
@@ -8,10 +8,7 @@ describe('web client: a sign-in that expires while connected', () => {
   let people: TwoPeople;
 
   beforeAll(async () => {
-    people = await twoPeopleOnSingleNode({
-      AUTH_DEV_TOKEN_TTL_SECONDS: String(TOKEN_SECONDS),
-      AUTH_CLOCK_TOLERANCE_SECONDS: '0',
-    });
+    people = await twoPeopleOnSingleNode(tokensLasting(TOKEN_SECONDS));
   });
   afterAll(() => people?.close());
 

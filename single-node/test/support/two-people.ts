@@ -44,3 +44,9 @@ export async function twoPeopleOnSingleNode(env: Record<string, string> = {}): P
     },
   };
 }
+
+/** Settings for dev tokens that expire after `seconds`, with no clock tolerance: sign-in expiry tests. */
+export const tokensLasting = (seconds: number): Record<string, string> => ({
+  AUTH_DEV_TOKEN_TTL_SECONDS: String(seconds),
+  AUTH_CLOCK_TOLERANCE_SECONDS: '0',
+});

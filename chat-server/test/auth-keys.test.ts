@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,14 @@ describe('HS256 in a single node with an RS256 key', () => {
     expect((await chat.anonymous.as(issued.body.accessToken).get('/v1/api/rooms/joined')).status).toBe(200);
     expect((await chat.anonymous.as(await rs256('r2')).get('/v1/api/rooms/joined')).status).toBe(200);
     expect(existsSync(join(chat.dataDir, 'auth-secret'))).toBe(true);
+  });
+});
+
+describe('the data folder a single node creates', () => {
+  it('is this user’s only (0700), like the secret and the database in it', async () => {
+    const dataDir = join(freshDataDir(), 'new-folder');
+    const chat = await singleNode({ AUTH_DEV_TOKENS: 'true' }, dataDir);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(chat.dataDir, 'auth-secret')).mode & 0o777).toBe(0o600);
   });
 });

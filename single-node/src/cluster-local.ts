@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const firstChatPort = Number(env.CHAT_PORT ?? 18000);
   const chatPorts = Array.from({ length: chatCount }, (_, index) => firstChatPort + index);
   const dataDir = resolve(env.DATA_DIR ?? join(repoRoot, 'data', 'cluster-local'));
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   let redis: TestRedis | undefined;
   const redisUrl = env.REDIS_URL || (redis = await startRedisServer()).url;

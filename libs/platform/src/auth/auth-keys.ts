@@ -39,7 +39,8 @@ export function generatedSecret(dataDir: string): string {
       { cause: error },
     );
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // The folder also holds the chat's SQLite file: this user's only, as the secret is.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw failed('create the folder of', error);
   }

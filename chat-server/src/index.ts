@@ -54,7 +54,7 @@ export async function startChatServer(
   );
   useStructuredLogging(app);
   // Before any route (the dev-token one included): a page on a rebinding domain gets nothing.
-  app.use(new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env).middleware);
+  app.use(app.get(AllowedHosts).middleware);
   useRestConventions(app, { jsonBodies: true, errorFilter: new ChatHttpErrorFilter(app.get(StoreSpace)) });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AllowedHosts } from '@playlist-chat/platform';
 import { StompAuthenticator } from '@playlist-chat/stomp';
+import { ChatConfig } from '../config/chat-config';
+import { chatSettings } from '../config/chat.settings';
 import { ChatStompAuthenticator } from './chat-stomp.authenticator';
 import { ConnectionCounter } from './connection-counter';
 import { DevTokenController } from './dev-token.controller';
@@ -13,11 +16,19 @@ export class ChatAuthModule {
       module: ChatAuthModule,
       controllers: devTokens ? [DevTokenController] : [],
       providers: [
+        // CHAT_ALLOWED_HOSTS, one rule for HTTP (middleware, index.ts) and /ws-chat upgrades (the authenticator).
+        {
+          provide: AllowedHosts,
+          useFactory: (config: ChatConfig) =>
+            new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env),
+          inject: [ChatConfig],
+        },
         ConnectionCounter,
         ChatStompAuthenticator,
         SessionExpiry,
         { provide: StompAuthenticator, useExisting: ChatStompAuthenticator },
       ],
+      exports: [AllowedHosts],
     };
   }
 }

@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AllowedHosts, AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
 import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
 import { ChatConfig } from '../config/chat-config';
-import { chatSettings } from '../config/chat.settings';
 import type { ChatPrincipal } from './chat-principal';
 import { clientAddress } from './client-address';
 import { ConnectionCounter } from './connection-counter';
@@ -18,7 +17,6 @@ import { OriginPolicy } from './origin-policy';
 @Injectable()
 export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
   private readonly logger = new Logger('StompAdmission');
-  private readonly hosts: AllowedHosts;
   private readonly origins: OriginPolicy;
   private readonly proxies: TrustedProxies;
 
@@ -27,9 +25,9 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
     private readonly broker: StompBroker,
     private readonly addresses: ConnectionCounter,
     private readonly config: ChatConfig,
+    private readonly hosts: AllowedHosts,
   ) {
     super();
-    this.hosts = new AllowedHosts(config.chat.allowedHosts, chatSettings.allowedHosts.env);
     this.origins = new OriginPolicy(config.chat.allowedOrigins);
     this.proxies = new TrustedProxies(config.chat.trustedProxies);
   }

@@ -1,9 +1,10 @@
 // Single process only: messages in the embedded SQLite file; use the MongoDB adapter for a cluster.
 import { Logger } from '@nestjs/common';
 import type { StoredMessageType } from '@playlist-chat/contracts';
-import { PeriodicTask, storedSearchText } from '@playlist-chat/platform';
+import { PeriodicTask } from '@playlist-chat/platform';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqliteDatabase } from '../storage/database.sqlite';
+import { indexedSearchWords } from '../storage/search-index-words';
 import { idAfter } from '../ids/message-id';
 import { moveReadPosition } from '../room-store/room-store.sqlite';
 import { parseSearchTerms, toFts5Query } from './search-terms';
@@ -38,18 +39,22 @@ const indexPendingEveryMs = 500;
  */
 const mergePagesPerBatch = 16;
 
+/** Pending lines read at a time by `indexPending`. */
+const indexSliceSize = 1_000;
+
 /**
  * MessageStore on SQLite: a row per message, its order the caller-given `message_id`, and an
- * external-content FTS5 index kept in step by triggers. `append` commits before it resolves.
+ * FTS5 index kept in step by triggers and `indexPending`. `append` commits before it resolves.
  *
  * The FTS index is fed in batches (schema 7): an appended line is noted in
  * `messages_fts_pending`, and `indexPending` indexes what is pending in one transaction, before
  * every search and every `indexPendingEveryMs`, so a search sees every committed line. Any
  * process on the file may index what any other appended: the IMMEDIATE transaction serialises them.
  *
- * The index reads a line's `search_text` when it has one (schema 12, `storedSearchText`): the
- * content NFKC-normalised with each CJK character a word of its own, so a search finds a word
- * inside Chinese, Japanese or Korean text. The content itself, as shown, is never changed.
+ * The index holds each line's words glued to its room's key (schema 13, `indexedSearchWords`):
+ * NFKC-normalised, each CJK character a word of its own (so a search finds a word inside Chinese,
+ * Japanese or Korean text), and each word's list of lines that room's alone, so a search reads
+ * only its room's matches. The content itself, as shown, is never changed.
  */
 export class SqliteMessageStore extends MessageStore {
   private closed = false;
@@ -99,8 +104,8 @@ export class SqliteMessageStore extends MessageStore {
       messageId: idAfter(last?.last_message_id ?? null, message.messageId),
     };
     this.db.run(
-      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq, search_text)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (message_id, room_id, client_message_id, type, sender_uid, sender_nick_name, sender_profile_image, content, created_at, room_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       stored.messageId,
       stored.roomId,
       stored.clientMessageId,
@@ -111,8 +116,6 @@ export class SqliteMessageStore extends MessageStore {
       stored.content,
       stored.createdAt.getTime(),
       seq,
-      // What the search index reads instead of the content (schema 12); null for most lines.
-      storedSearchText(stored.content),
     );
     this.db.run(
       `INSERT INTO room_sequences (room_id, last_seq, last_message_id) VALUES (?, ?, ?)
@@ -198,7 +201,7 @@ export class SqliteMessageStore extends MessageStore {
     limit: number,
   ): Promise<Page<StoredMessage>> {
     checkLimit(limit);
-    // The room is matched inside the index; the room_id test below only guards against tokenizer look-alikes.
+    // The room is in every word the index is asked for; the room_id test guards against two rooms sharing a key.
     const match = toFts5Query(parseSearchTerms(query), roomId);
     if (match === null) return { items: [], nextCursor: null };
     try {
@@ -286,10 +289,23 @@ export class SqliteMessageStore extends MessageStore {
     if (this.db.get<{ one: number }>('SELECT 1 AS one FROM messages_fts_pending LIMIT 1') === undefined)
       return;
     this.db.transaction(() => {
-      this.db.run(
-        `INSERT INTO messages_fts (rowid, room_token, content)
-         SELECT m.seq, m.room_token, coalesce(m.search_text, m.content) FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq`,
-      );
+      // In slices, so a large backlog (a start after many lines) is never all in memory at once.
+      for (let after = 0; ;) {
+        const lines = this.db.all<{ seq: number; room_id: string; content: string }>(
+          `SELECT p.seq, m.room_id, m.content FROM messages_fts_pending p JOIN messages m ON m.seq = p.seq
+           WHERE p.seq > ? ORDER BY p.seq LIMIT +?`,
+          after,
+          indexSliceSize,
+        );
+        for (const line of lines)
+          this.db.run(
+            'INSERT INTO messages_fts (rowid, words) VALUES (?, ?)',
+            line.seq,
+            indexedSearchWords(line.room_id, line.content),
+          );
+        if (lines.length < indexSliceSize) break;
+        after = lines[lines.length - 1].seq;
+      }
       this.db.run('DELETE FROM messages_fts_pending');
       // A little merging after every batch keeps searches from looking words up in many segments.
       this.db.run(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', ${mergePagesPerBatch})`);

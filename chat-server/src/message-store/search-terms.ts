@@ -4,7 +4,8 @@
  * never passed through as query syntax: it is cut into words, each word becomes a quoted
  * literal, and a trailing `*` on a word is the only operator we honour (prefix match).
  */
-import { codePointLength, searchBoundary, searchText, textAfterLastCjk } from '@playlist-chat/platform';
+import { codePointLength, searchBoundary, textAfterLastCjk } from '@playlist-chat/platform';
+import { keyedSearchWords, roomSearchKey } from '../storage/search-index-words';
 
 export interface SearchTerm {
   /** The word as typed, NFKC-normalised, without the trailing `*`s. */
@@ -74,26 +75,22 @@ function prefixPart(text: string): string {
 }
 
 /**
- * An FTS5 MATCH expression that finds rows containing every term: each term is a quoted string
- * (so `AND`, `NEAR(`, `-`, `:` are plain text), with `*` after the quotes for a prefix term.
- * Returns null when there is nothing to search for.
+ * An FTS5 MATCH expression that finds the lines of `roomId` containing every term: each term is
+ * the phrase of its tokens glued to the room's key (`keyedSearchWords`, as the index holds them,
+ * schema 13), quoted (so `AND`, `NEAR(`, `-`, `:` are plain text), with `*` after the quotes for a
+ * prefix term. Returns null when there is nothing to search for, or a term has no token (it
+ * could never match).
  */
-export function toFts5Query(terms: readonly SearchTerm[], roomId?: string): string | null {
+export function toFts5Query(terms: readonly SearchTerm[], roomId: string): string | null {
   if (terms.length === 0) return null;
-  // A term is a phrase of the tokens `searchText` makes of it: a CJK run must appear in order.
-  const words = terms.map((term) => `${quoted(searchText(term.text))}${term.prefix ? '*' : ''}`).join(' ');
-  // Column filters keep the words to the text and the room to its own column.
-  return roomId === undefined
-    ? words
-    : `room_token : ${quoted(roomSearchToken(roomId))} AND content : (${words})`;
+  const key = roomSearchKey(roomId);
+  const phrases: string[] = [];
+  for (const term of terms) {
+    const words = keyedSearchWords(key, term.text);
+    if (words === '') return null;
+    phrases.push(`${quoted(words)}${term.prefix ? '*' : ''}`);
+  }
+  return phrases.join(' ');
 }
-
-/**
- * The word SQLite's search index holds for a room: its id without dashes, so a UUID is one word
- * to look up, not a five-word phrase. Must equal the index's `replace(room_id, '-', '')`
- * (migration 10). Two ids that differ only in their dashes share a word: the search also
- * compares the room id itself.
- */
-export const roomSearchToken = (roomId: string): string => roomId.replaceAll('-', '');
 
 const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;

@@ -328,7 +328,9 @@ function migrate(
       // Checked again under the write lock: another process may have migrated meanwhile.
       if (migration.version > currentVersion()) {
         for (const [name, fn] of Object.entries(migration.functions ?? {}))
-          db.function(name, { deterministic: true }, (text) => (typeof text === 'string' ? fn(text) : null));
+          db.function(name, { deterministic: true, varargs: true }, (...texts) =>
+            texts.every((text) => typeof text === 'string') ? fn(...texts) : null,
+          );
         db.exec(migration.sql);
         db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
           migration.version,

@@ -15,6 +15,15 @@ import {
   parseSearchTerms,
   toFts5Query,
 } from '../../src/message-store/search-terms';
+import { roomSearchKey } from '../../src/storage/search-index-words';
+
+const room = '3f2a9c1e-0b4d-4e8f-9a7b-5c6d7e8f9a0b';
+/** Each word of `phrase` glued to `room`'s key, as the index holds them. */
+const keyed = (phrase: string) =>
+  phrase
+    .split(' ')
+    .map((word) => roomSearchKey(room) + word)
+    .join(' ');
 
 describe('search terms', () => {
   it('cut input into words, a trailing * marking a prefix', () => {
@@ -26,12 +35,19 @@ describe('search terms', () => {
 
   it('drop words that hold no letter or digit', () => {
     expect(parseSearchTerms('" * - ( ) 🎵 ++')).toEqual([]);
-    expect(toFts5Query([])).toBeNull();
+    expect(toFts5Query([], room)).toBeNull();
   });
 
-  it('quote every word so FTS5 operators stay plain text', () => {
-    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "xy* -y col:z'))).toBe(
-      '"NEAR(a" "b)" "OR" """xy"* "-y" "col:z"',
+  it('quote every word, made of the tokens the index holds, so FTS5 operators stay plain text', () => {
+    expect(toFts5Query(parseSearchTerms('NEAR(a b) OR "xy* -y col:z'), room)).toBe(
+      [
+        `"${keyed('near a')}"`,
+        `"${keyed('b')}"`,
+        `"${keyed('or')}"`,
+        `"${keyed('xy')}"*`,
+        `"${keyed('y')}"`,
+        `"${keyed('col z')}"`,
+      ].join(' '),
     );
   });
 
@@ -59,9 +75,11 @@ describe('search terms', () => {
     ]);
   });
 
-  it('restrict the match to the room inside the index when given one', () => {
-    expect(toFts5Query(parseSearchTerms('hello wor*'), '3f2a9c1e-0b4d-4e8f-9a7b-5c6d7e8f9a0b')).toBe(
-      'room_token : "3f2a9c1e0b4d4e8f9a7b5c6d7e8f9a0b" AND content : ("hello" "wor"*)',
+  it("ask for the words glued to the room's key, as the index holds them (schema 13)", () => {
+    expect(roomSearchKey(room)).toMatch(/^[0-9a-v]{8}$/);
+    expect(toFts5Query(parseSearchTerms('Hello wor*'), room)).toBe(`"${keyed('hello')}" "${keyed('wor')}"*`);
+    expect(toFts5Query(parseSearchTerms('hello'), 'another-room')).not.toBe(
+      toFts5Query(parseSearchTerms('hello'), room),
     );
   });
 
@@ -78,7 +96,7 @@ describe('search terms', () => {
     const match = db.prepare('SELECT x FROM t WHERE t MATCH ?');
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (input) => {
-        const query = toFts5Query(parseSearchTerms(input));
+        const query = toFts5Query(parseSearchTerms(input), room);
         if (query !== null) match.all(query);
       }),
       { numRuns: 500 },
@@ -136,7 +154,9 @@ describe('search terms', () => {
         { text: '音乐', prefix: false },
         { text: '東京タワー', prefix: false },
       ]);
-      expect(toFts5Query(parseSearchTerms('音乐 tower'))).toBe('"音 乐" "tower"');
+      expect(toFts5Query(parseSearchTerms('音乐 tower'), room)).toBe(
+        `"${keyed('音 乐')}" "${keyed('tower')}"`,
+      );
     });
 
     it('drop the * after CJK: the word is a substring match already', () => {
@@ -144,7 +164,9 @@ describe('search terms', () => {
         { text: '東京', prefix: false },
         { text: '音', prefix: false },
       ]);
-      expect(toFts5Query(parseSearchTerms('東京tow* 東京to*'))).toBe('"東 京 tow"* "東 京 to"');
+      expect(toFts5Query(parseSearchTerms('東京tow* 東京to*'), room)).toBe(
+        `"${keyed('東 京 tow')}"* "${keyed('東 京 to')}"`,
+      );
     });
 
     it('normalise the query to NFKC, counting the words as typed', () => {
@@ -184,7 +206,7 @@ describe('search terms', () => {
       );
       fc.assert(
         fc.property(fc.string({ unit }), (input) => {
-          const query = toFts5Query(parseSearchTerms(input));
+          const query = toFts5Query(parseSearchTerms(input), room);
           if (query !== null) match.all(query);
         }),
         { numRuns: 500 },

@@ -56,8 +56,9 @@ export function searchText(text: string): string {
 }
 
 /**
- * What SQLite stores in `messages.search_text` for a line: `searchText(content)`, or null when
- * that is the content itself (the index then reads the content; most lines).
+ * What SQLite stored in `messages.search_text` for a line (schema 12; schema 13 computes the
+ * index's words from the content instead): `searchText(content)`, or null when that is the
+ * content itself. Kept for schema 12's migration, which a file older than it still runs.
  */
 export function storedSearchText(content: string): string | null {
   const text = searchText(content);
@@ -68,8 +69,8 @@ export function storedSearchText(content: string): string | null {
  * The tokens of `searchText(text)` as SQLite's `unicode61 remove_diacritics 2` tokenizer sees
  * them, `searchBoundary` included: lower case, accents removed, split at anything that is not a letter,
  * digit or private-use character. CJK characters keep their form (NFD would take Hangul
- * syllables apart and the voicing mark off `が`). Engines without such a tokenizer (MongoDB)
- * index these instead.
+ * syllables apart and the voicing mark off `が`). Both engines index these: MongoDB as they are,
+ * SQLite each glued to its room's key (schema 13), so both find the same lines.
  */
 export function searchTokens(text: string): string[] {
   const tokens: string[] = [];

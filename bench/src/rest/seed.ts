@@ -4,6 +4,9 @@ import { SqliteDatabase, SqliteMessageStore, SqliteRoomStore } from '../chat-sto
 /** Words chat lines are made of; search asks for them. */
 export const WORDS = ['hello', 'groove', 'encore', 'bassline', 'chorus', 'remix', 'tempo', 'vinyl'];
 
+/** Lines indexed for search at a time while seeding: about half a second of a busy service's lines. */
+const SEARCH_INDEX_BATCH = 50;
+
 export interface SeedOptions {
   readonly rooms: number;
   readonly messages: number;
@@ -33,7 +36,8 @@ export interface Seed {
  * room and message stores: `rooms` live rooms (newest created last, `tracksPerPlaylist` tracks each), each with
  * `membersPerRoom` members, so there are rooms × membersPerRoom / roomsPerUser users, each in
  * `roomsPerUser` rooms; `messages` lines spread evenly over the rooms, sent by their members in
- * turn. Sending moves a member's read position to their own line, so each member has read up to
+ * turn, stored in the order of their times (the rooms' lines interleaved) and indexed for search
+ * every `SEARCH_INDEX_BATCH` lines, as a running chat server stores and indexes them. Sending moves a member's read position to their own line, so each member has read up to
  * their last line; every other member is also moved to the room's middle line where that is later.
  * All in one transaction (each store call becomes a savepoint), so it takes seconds, not minutes.
  */
@@ -95,34 +99,47 @@ export async function seedChatData(dataDir: string, options: SeedOptions): Promi
           memberships++;
         }
       }
+      // Lines are stored in the order they arrive, every room's interleaved, as a chat service
+      // stores them (a seed stored room by room put each room's lines in adjacent pages and its
+      // search matches side by side, which flattered every per-room read, search most).
+      const lines: { room: number; n: number; at: number; messageId: string }[] = [];
+      const idsOf: string[][] = rooms.map(() => []);
       for (let r = 0; r < rooms.length; r++) {
-        const room = rooms[r];
         const count =
           Math.floor(options.messages / rooms.length) + (r < options.messages % rooms.length ? 1 : 0);
-        const ids: string[] = [];
         for (let n = 0; n < count; n++) {
           const at = start + r * 10 + 1_000 + n * 1_000;
           const messageId = `${at.toString(16).padStart(12, '0')}${n.toString(16).padStart(6, '0')}b0b0b0b0`;
-          const sender = room.members[n % room.members.length];
-          ids.push(messageId);
-          pending.push(
-            messageStore.append({
-              messageId,
-              roomId: room.id,
-              clientMessageId: null,
-              type: 'TALK',
-              sender: { uid: sender, nickName: sender, profileImage: null },
-              content: `${WORDS[n % WORDS.length]} ${WORDS[(n * 3 + r) % WORDS.length]} line ${n} of room ${r}`,
-              createdAt: new Date(at),
-            }),
-          );
-          messages++;
+          lines.push({ room: r, n, at, messageId });
+          idsOf[r].push(messageId);
         }
+      }
+      lines.sort((a, b) => a.at - b.at || a.room - b.room);
+      for (const { room: r, n, at, messageId } of lines) {
+        const room = rooms[r];
+        const sender = room.members[n % room.members.length];
+        pending.push(
+          messageStore.append({
+            messageId,
+            roomId: room.id,
+            clientMessageId: null,
+            type: 'TALK',
+            sender: { uid: sender, nickName: sender, profileImage: null },
+            content: `${WORDS[n % WORDS.length]} ${WORDS[(n * 3 + r) % WORDS.length]} line ${n} of room ${r}`,
+            createdAt: new Date(at),
+          }),
+        );
+        messages++;
+        // Indexed for search in batches, as the running store does every half second.
+        if (messages % SEARCH_INDEX_BATCH === 0) messageStore.indexPending();
+      }
+      rooms.forEach((room, r) => {
+        const ids = idsOf[r];
         if (ids.length > 0)
           room.members.forEach((uid, k) => {
             if (k % 2 === 0) pending.push(roomStore.markRead(room.id, uid, ids[Math.floor(ids.length / 2)]));
           });
-      }
+      });
     });
     // An async store call reports a failure as a rejection, after its savepoint rolled back.
     await Promise.all(pending);

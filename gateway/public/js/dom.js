@@ -22,6 +22,20 @@ function append(element, children) {
   }
 }
 
+/**
+ * Names for an English sentence, each in its own <bdi>, so that a right-to-left name keeps its
+ * direction without reordering the words and commas around it: ['Ann', 'שרה', 'Ben'] gives
+ * <bdi>Ann</bdi>, ', ', <bdi>שרה</bdi>, lastSeparator, <bdi>Ben</bdi>. Names are set as text.
+ */
+export function nameList(names, lastSeparator = ', ') {
+  const parts = [];
+  names.forEach((name, index) => {
+    if (index > 0) parts.push(index === names.length - 1 ? lastSeparator : ', ');
+    parts.push(h('bdi', {}, name));
+  });
+  return parts;
+}
+
 export function clear(element) {
   element.replaceChildren();
   return element;

@@ -14,11 +14,13 @@ const WAITING = 'Waiting for connection…';
 export class Outbox {
   #pending = new Map(); // clientMessageId → { content, state: 'sending' | 'failed', element }
 
-  constructor({ connection, session, roomId, messages }) {
+  /** @param focusAfterRetry `() => void`: moves keyboard focus on when a Retry that had it goes away. */
+  constructor({ connection, session, roomId, messages, focusAfterRetry }) {
     this.connection = connection;
     this.session = session;
     this.roomId = roomId;
     this.messages = messages;
+    this.focusAfterRetry = focusAfterRetry;
   }
 
   async send(content) {
@@ -84,12 +86,18 @@ export class Outbox {
     status.setAttribute('role', 'alert');
     const retry = h('button', { type: 'button', class: 'button subtle small' }, 'Retry');
     retry.addEventListener('click', () => {
+      const hadFocus = document.activeElement === retry;
       pending.state = 'sending';
       pending.element.classList.remove('failed');
       pending.element.setAttribute('aria-hidden', 'true');
       status.textContent = this.#statusText();
       status.removeAttribute('role');
       retry.remove();
+      // The button is gone, so its focus would fall to <body>. Not onto the line: while it is sent
+      // again it is hidden from screen readers (focus there would name nothing), and it is
+      // replaced once stored. The message box is where the person goes on writing, and a second
+      // refusal is read out from the line's role=alert wherever focus is.
+      if (hadFocus) this.focusAfterRetry();
       void this.#deliver(clientMessageId, pending);
     });
     status.after(' ', retry);

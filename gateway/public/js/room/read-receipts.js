@@ -1,3 +1,5 @@
+import { nameList } from '../dom.js';
+
 /**
  * "Seen by …" under the newest line on screen that each other member has read. Only one line
  * per reader carries their name, so the log does not fill up with receipts.
@@ -59,8 +61,10 @@ export class ReadReceipts {
     }
     for (const receipts of list.querySelectorAll('[data-id] .receipts')) {
       const names = byMessage.get(receipts.closest('[data-id]').dataset.id);
-      const text = names ? `Seen by ${names.sort().join(', ')}` : '';
-      if (receipts.textContent !== text) receipts.textContent = text;
+      // Each name in its own <bdi>, so a right-to-left one does not reorder "Seen by" and the commas.
+      const sentence = new DocumentFragment();
+      if (names) sentence.append('Seen by ', ...nameList(names.sort()));
+      if (receipts.textContent !== sentence.textContent) receipts.replaceChildren(sentence);
     }
   }
 }

@@ -53,7 +53,13 @@ export class RoomView {
     // Leaving mid-join still saves (and so ends the presence the join began).
     this.readPosition = new ReadPosition({ api, connection, roomId, newestId: () => this.messages.newestId });
     this.typing = new TypingIndicator();
-    this.outbox = new Outbox({ connection, session, roomId, messages: this.messages });
+    this.outbox = new Outbox({
+      connection,
+      session,
+      roomId,
+      messages: this.messages,
+      focusAfterRetry: () => this.composer.focus(),
+    });
     this.composer = new Composer({
       onSend: (content) => void this.outbox.send(content),
       onTyping: () => connection.fire('/chat/pub/typing', { roomId }),

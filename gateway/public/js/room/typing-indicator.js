@@ -1,4 +1,4 @@
-import { h } from '../dom.js';
+import { h, nameList } from '../dom.js';
 
 // Senders repeat every 2 s while typing, so a name unheard of for 4 s has stopped.
 const TYPING_SHOWN_MS = 4000;
@@ -36,13 +36,11 @@ export class TypingIndicator {
       if (typing.until < now) this.#typing.delete(uid);
       else names.push(typing.nickName);
     }
-    const text =
-      names.length === 0
-        ? ''
-        : names.length === 1
-          ? `${names[0]} is typing…`
-          : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
+    // "Ann, שרה and Ben are typing…", each name isolated (a <bdi>) from the English around it.
+    const sentence = new DocumentFragment();
+    if (names.length > 0)
+      sentence.append(...nameList(names, ' and '), names.length === 1 ? ' is typing…' : ' are typing…');
     // Rewriting the same text would make screen readers announce it again.
-    if (this.element.textContent !== text) this.element.textContent = text;
+    if (this.element.textContent !== sentence.textContent) this.element.replaceChildren(sentence);
   }
 }

@@ -38,7 +38,7 @@ describe('the chat server on loopback answers only the loopback names (CHAT_ALLO
     expect(refused.status).toBe(421);
     expect(JSON.parse(refused.body)).toMatchObject({ code: 'unknown-host' });
     expect(refused.body).toContain('CHAT_ALLOWED_HOSTS');
-    expect(await upgradeStatus(chat.wsUrl, { Host: 'attacker.example:18101' })).toBe(403);
+    expect(await upgradeStatus(chat.wsUrl, { Host: 'attacker.example:18101' })).toBe(421);
   });
 
   it('serves the names a browser on this machine uses, whatever the port', async () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import {
+  AllowedHosts,
   createValidationPipe,
   serveAndRegister,
   useRestConventions,
@@ -41,10 +42,10 @@ export interface RunningPresenceServer extends RunningService {
 
 /**
  * Starts the presence server: validates the settings (a ConfigError names every bad variable),
- * serves the presence REST API, Swagger (`/docs`, `/docs-json`) and health on PRESENCE_PORT,
- * consumes the chat server's room and device events, and registers in discovery as
- * `presence-server`. `close()` deregisters first, then stops taking requests and events,
- * finishes in-flight work and releases the store.
+ * serves the presence REST API, Swagger (`/docs`, `/docs-json`) and health on PRESENCE_PORT to
+ * the Host names in PRESENCE_ALLOWED_HOSTS, consumes the chat server's room and device events,
+ * and registers in discovery as `presence-server`. `close()` deregisters first, then stops
+ * taking requests and events, finishes in-flight work and releases the store.
  */
 export async function startPresenceServer(
   env: Env = process.env,
@@ -53,6 +54,8 @@ export async function startPresenceServer(
   const config = loadPresenceConfig(env);
   const app = await NestFactory.create(PresenceAppModule.forRoot(config, options), { bufferLogs: true });
   useStructuredLogging(app);
+  // Before any route: a page on a rebinding domain reaches nothing, /docs and /metrics included.
+  app.use(new AllowedHosts(config.presence.allowedHosts, presenceSettings.allowedHosts.env).middleware);
   useRestConventions(app, { jsonBodies: true });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);

@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { oneHostClusterEnv } from './cluster-env';
 import { NODE_FLAGS } from './node-flags';
+import { hostsBehindGateway } from './hosts-behind-gateway';
+import { chatSettings } from '@playlist-chat/chat-server';
+import { presenceSettings } from '@playlist-chat/presence-server';
 
 /**
  * `npm run cluster:local -- --chat 2`: the cluster's shape on one host without Docker. Each app
@@ -87,9 +90,15 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
 
-  start('presence-server', 'presence-server/dist/main.js', { PRESENCE_PORT: String(presencePort) });
+  start('presence-server', 'presence-server/dist/main.js', {
+    PRESENCE_PORT: String(presencePort),
+    ...hostsBehindGateway(presenceSettings, shared),
+  });
   chatPorts.forEach((port, index) =>
-    start(`chat-server-${index + 1}`, 'chat-server/dist/main.js', { CHAT_PORT: String(port) }),
+    start(`chat-server-${index + 1}`, 'chat-server/dist/main.js', {
+      CHAT_PORT: String(port),
+      ...hostsBehindGateway(chatSettings, shared),
+    }),
   );
   start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(gatewayPort) });
   try {

@@ -1,4 +1,4 @@
-import { startChatServer } from '@playlist-chat/chat-server';
+import { chatSettings, startChatServer } from '@playlist-chat/chat-server';
 import {
   devTokensOn,
   loadSettings,
@@ -6,10 +6,11 @@ import {
   type Env,
   type RunningService,
 } from '@playlist-chat/platform';
-import { startPresenceServer } from '@playlist-chat/presence-server';
+import { presenceSettings, startPresenceServer } from '@playlist-chat/presence-server';
 import { gatewaySettings, startGateway } from '@playlist-chat/gateway';
 import { Logger } from '@nestjs/common';
 import { startGatewayThread } from './gateway-thread-handle';
+import { hostsBehindGateway } from './hosts-behind-gateway';
 import { singleNodeSettings } from './single-node.settings';
 
 export interface SingleNode {
@@ -59,10 +60,17 @@ export async function startSingleNode(
   // Three apps share this process and its root logger: lines outside a request name the product.
   const appEnv: Env = { ...env, LOG_PROCESS_NAME: env.LOG_PROCESS_NAME || 'playlist-chat' };
   try {
-    const presence = await startPresenceServer(appEnv);
+    // Behind the gateway, the apps see the client's Host: they answer the gateway's names too (LAN use).
+    const presence = await startPresenceServer({
+      ...appEnv,
+      ...hostsBehindGateway(presenceSettings, appEnv),
+    });
     started.push(presence);
     // The chat server asks this presence server directly: no HTTP request on every join.
-    const chat = await startChatServer(appEnv, { presence: presence.service });
+    const chat = await startChatServer(
+      { ...appEnv, ...hostsBehindGateway(chatSettings, appEnv) },
+      { presence: presence.service },
+    );
     started.push(chat);
     const gateway = gatewayThread
       ? await startGatewayThread(appEnv, { chat: chat.url, presence: presence.url }, (error) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import { AllowedHosts, AuthError, TokenVerifier, TrustedProxies } from '@playlist-chat/platform';
-import { StompAuthenticator, StompBroker, StompError } from '@playlist-chat/stomp';
+import { AllowedHosts, AuthError, TokenVerifier, TrustedProxies, unknownHost } from '@playlist-chat/platform';
+import { StompAuthenticator, StompBroker, StompError, type UpgradeRefusal } from '@playlist-chat/stomp';
 import { ChatConfig } from '../config/chat-config';
 import type { ChatPrincipal } from './chat-principal';
 import { clientAddress } from './client-address';
@@ -36,9 +36,11 @@ export class ChatStompAuthenticator extends StompAuthenticator<ChatPrincipal> {
    * Admits the socket and counts it against its address from now until it closes, whether or
    * not it ever sends CONNECT: sockets that only sit there hold resources too.
    */
-  override checkUpgrade(request: IncomingMessage): string | undefined {
+  override checkUpgrade(request: IncomingMessage): string | UpgradeRefusal | undefined {
     const hostProblem = this.hosts.problem(request);
-    if (hostProblem !== undefined) return hostProblem;
+    // As the HTTP side answers it: 421 unknown-host, with the same body.
+    if (hostProblem !== undefined)
+      return { reason: hostProblem, status: 421, body: unknownHost(hostProblem) };
     const origin = request.headers.origin;
     if (!this.origins.allows(origin)) return `origin ${quoted(origin)} is not allowed`;
     const address = clientAddress(request, this.proxies);

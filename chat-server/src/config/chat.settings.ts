@@ -23,7 +23,7 @@ export const chatSettings = {
   allowedHosts: setting.list(
     'CHAT_ALLOWED_HOSTS',
     defaultAllowedHosts('CHAT_HOST'),
-    "Host names the chat server answers to (REST and /ws-chat), comma-separated, any port; others get 421 (WebSocket: 403), /health/* excepted. Default: localhost,127.0.0.1,[::1] while CHAT_HOST is loopback (single node), else * (any: in a cluster the gateway and the registry reach it by address). Requests through the gateway keep the client's Host",
+    "Host names the chat server answers to (REST and /ws-chat), comma-separated, any port; others get 421, /health/* excepted. Default: localhost,127.0.0.1,[::1] while CHAT_HOST is loopback (single node), else * (any: in a cluster the gateway and the registry reach it by address). Requests through the gateway keep the client's Host",
     { item: allowedHostProblem },
   ),
   allowedOrigins: setting.list(

@@ -1,8 +1,9 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { UpgradeRefusal } from '../api/stomp-authenticator';
 import { resolveLimits, type StompLimits } from '../limits';
 import { SubscriptionIndex } from '../routing/subscription-index';
 import type { HeartbeatOffer } from '../session/negotiation';
@@ -130,18 +131,20 @@ export class StompServer {
     if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const authenticator = this.handlers.authenticator;
     if (authenticator?.checkUpgrade) {
-      let refusal: string | undefined;
+      let refusal: string | UpgradeRefusal | undefined;
       try {
         refusal = authenticator.checkUpgrade(request);
       } catch (error) {
         refusal = `checkUpgrade failed: ${describe(error)}`;
       }
       if (refusal !== undefined) {
+        const reason = typeof refusal === 'string' ? refusal : refusal.reason;
         this.logger.warn(
-          `WebSocket upgrade from ${request.socket.remoteAddress ?? '?'} refused: ${refusal}`,
+          `WebSocket upgrade from ${request.socket.remoteAddress ?? '?'} refused: ${reason}`,
           'Stomp',
         );
-        return refuseUpgrade(socket, 403, 'Forbidden');
+        if (typeof refusal === 'string') return refuseUpgrade(socket, 403, 'Forbidden');
+        return refuseUpgrade(socket, refusal.status, STATUS_CODES[refusal.status] ?? 'Refused', refusal.body);
       }
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, request));
@@ -179,9 +182,13 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+function refuseUpgrade(socket: Duplex, status: number, text: string, body?: object): void {
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const json = body === undefined ? '' : JSON.stringify(body);
+  const type = body === undefined ? '' : 'Content-Type: application/json; charset=utf-8\r\n';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+  );
 }
 
 function describe(error: unknown): string {

@@ -17,6 +17,8 @@ interface OtlpSpan {
   readonly spanId: string;
   readonly parentSpanId?: string;
   readonly name: string;
+  /** OTLP's SpanKind: 2 server, 3 client. */
+  readonly kind?: number;
   readonly attributes?: { key: string; value: { stringValue?: string } }[];
 }
 interface OtlpExport {
@@ -234,6 +236,29 @@ describe('tracing and correlated logs, one process (node single-node/dist/main.j
 
     await ann.deactivate();
     await bob.deactivate();
+  });
+
+  it("one REST request through the gateway is one trace: the gateway's entry, its forwarding, the chat server's handling", async () => {
+    const traceId = newTraceId();
+    const response = await fetch(`${base}/v1/api/rooms/joined`, {
+      headers: {
+        authorization: `Bearer ${await token('u-rest', 'Rest')}`,
+        traceparent: traceparentOf(traceId),
+      },
+    });
+    expect(response.status).toBe(200);
+
+    const traced = () => collector.spans.filter((span) => span.traceId === traceId);
+    // The gateway's entry, its forwarding, and the chat server's entry.
+    await expectEventually(() => expect(traced().length).toBeGreaterThanOrEqual(3), { timeoutMs: 10_000 });
+    const forwarding = traced().find((span) => span.kind === 3); // SPAN_KIND_CLIENT
+    expect(traced().filter((span) => span.parentSpanId === forwarding?.spanId)).not.toEqual([]);
+    // The chat server's spans hang from the gateway's forwarding span (undici's instrumentation
+    // puts it in the traceparent), not from the client's span beside the gateway's entry.
+    const ids = new Set(traced().map((span) => span.spanId));
+    const roots = traced().filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
+    expect(roots).toHaveLength(1);
+    expect(roots[0].kind).toBe(2); // SPAN_KIND_SERVER: the gateway's entry
   });
 
   it('gives a request that came without x-request-id one id: the response, the gateway’s request line and the chat server’s', async () => {

@@ -1,6 +1,6 @@
 /**
  * Tracing bootstrap. Import this file, and nothing heavier, first in an entry point: the
- * instrumentations patch http, express, Nest, ioredis, kafkajs and mongoose as they are
+ * instrumentations patch http, undici, express, Nest, ioredis, kafkajs and mongoose as they are
  * required, so anything required before `startTelemetry` runs is not traced.
  *
  * ```ts
@@ -16,6 +16,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConfigError, loadSettings, type Env } from '../config/settings';
@@ -76,6 +77,8 @@ export function startTelemetry(options: TelemetryOptions): boolean {
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook }),
+      // The gateway forwards REST requests with undici: its spans, and the traceparent they carry on.
+      new UndiciInstrumentation(),
       new ExpressInstrumentation(),
       new NestInstrumentation(),
       new IORedisInstrumentation({ requireParentSpan: true }),

@@ -63,7 +63,7 @@ export const gatewaySettings = {
   proxyTimeoutMs: setting.int(
     'GATEWAY_PROXY_TIMEOUT_MS',
     30_000,
-    'Longest wait for an instance to answer a proxied request before 504 (or a retry when safe)',
+    'Longest wait for an instance to start its answer, and between two pieces of it, before 504 (or a retry when safe); undici checks it about every half second, so it may run up to ~0.5 s over',
     {
       min: 100,
       max: 600_000,

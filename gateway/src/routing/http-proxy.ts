@@ -39,7 +39,8 @@ const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
  * healthy ones, with undici (the hop-by-hop request headers are dropped first, in
  * setForwardedHeaders). It chooses the instance for every attempt and decides on retries: a
  * request that never reached an instance is resent to the next one whatever its method, an
- * idempotent one also after a failure or a timeout, and never once a response has started.
+ * idempotent one also after a failure or a timeout, and never once a response has started. A
+ * client that leaves takes its request with it: the attempt under way is aborted, none follows.
  *
  * undici, not node:http's client: the same forwarding costs the gateway ~45 % less CPU per request
  * (http-proxy-middleware over an http.Agent before; docs/performance.md, "The gateway's proxy").
@@ -71,6 +72,7 @@ export class HttpProxy {
     res.setHeader('x-request-id', requestId);
     const pool = this.upstreams.pool(route.service);
     if (pool.size === 0) return sendError(res, noHealthyInstance(route.service));
+    const clientGone = clientGoneSignal(res);
 
     let body: Buffer | undefined;
     try {
@@ -78,6 +80,8 @@ export class HttpProxy {
     } catch (error) {
       if (error instanceof BodyTooLarge)
         return sendError(res, errorBody(413, error.message), { connection: 'close' });
+      // The client hung up halfway through its body: nothing to forward, no one to answer.
+      if (clientGone.aborted) return;
       throw error;
     }
     // The whole body is in hand (Node already answered any `Expect: 100-continue`); the instance gets it at once.
@@ -90,10 +94,17 @@ export class HttpProxy {
       const instance = pool.next(tried);
       if (!instance) break;
       tried.add(instance.id);
-      const error = await this.forward(req, res, instanceUrl(instance), headers, body);
+      const error = await this.forward(req, res, instanceUrl(instance), headers, body, clientGone);
       if (!error) {
         this.log.debug(
           `${req.method} ${scrubUrl(req.url ?? '')} -> ${instance.id} ${res.statusCode} [request ${requestId}]`,
+        );
+        return;
+      }
+      if (clientGone.aborted) {
+        // Not the instance's fault: its request was cut with the client's, and nobody waits for a retry.
+        this.log.debug(
+          `${req.method} ${scrubUrl(req.url ?? '')} via ${instance.id}: the client went away [request ${requestId}]`,
         );
         return;
       }
@@ -130,6 +141,7 @@ export class HttpProxy {
   /**
    * One try against the instance at `origin`: the answer streams into `res` (its status and
    * headers, less the hop-by-hop and CORS ones). Resolves with the error when the try failed.
+   * `clientGone` aborts it while undici waits for the headers (after them, undici sees `res` close).
    */
   private async forward(
     req: IncomingMessage,
@@ -137,6 +149,7 @@ export class HttpProxy {
     origin: string,
     headers: Record<string, string | string[]>,
     body: Buffer | undefined,
+    clientGone: AbortSignal,
   ): Promise<Error | undefined> {
     try {
       await this.agent.stream(
@@ -146,6 +159,7 @@ export class HttpProxy {
           method: req.method ?? 'GET',
           headers,
           body: body && body.length > 0 ? body : null,
+          signal: clientGone,
         },
         ({ statusCode, headers: answer }) => {
           for (const name of Object.keys(answer)) {
@@ -158,7 +172,9 @@ export class HttpProxy {
       );
       return undefined;
     } catch (error) {
-      return error as Error;
+      // Once the answer started, undici cuts `res` with the instance's error (a reset, a body
+      // timeout) and reports only a premature close of `res`: the log wants the cause.
+      return res.errored ?? (error as Error);
     }
   }
 
@@ -166,6 +182,20 @@ export class HttpProxy {
   close(): void {
     void this.agent.destroy();
   }
+}
+
+/**
+ * Aborted when the client's connection closes before its answer was complete, and not because
+ * undici cut the answer itself (that destroys `res` with the instance's error).
+ */
+function clientGoneSignal(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  if (res.destroyed) gone.abort();
+  else
+    res.once('close', () => {
+      if (!res.writableFinished && !res.errored) gone.abort();
+    });
+  return gone.signal;
 }
 
 /** Trace context headers, which undici's instrumentation writes when tracing is on. */

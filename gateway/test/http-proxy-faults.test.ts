@@ -446,6 +446,23 @@ describe('HTTP proxy under faults', () => {
       expect(rawValues(outcome, 'keep-alive')).not.toContain('timeout=1');
     });
 
+    it('drops the answer headers the instance’s Connection names (RFC 9110 7.6.1), as it does for requests', async () => {
+      const gateway = await gatewayWith();
+      await upstream('chat-1', gateway, (_req, res: ServerResponse) => {
+        res.setHeader('connection', 'keep-alive, X-Instance-Only');
+        res.setHeader('x-instance-only', 'secret');
+        res.setHeader('x-kept', 'yes');
+        res.setHeader('content-length', '2');
+        res.end('ok');
+      });
+
+      const outcome = await send(`${gateway.url}/v1/api/named`);
+
+      expect(outcome.status).toBe(200);
+      expect(rawValues(outcome, 'x-instance-only')).toEqual([]);
+      expect(rawValues(outcome, 'x-kept')).toEqual(['yes']);
+    });
+
     it('passes 204, 304 and a HEAD answer through without a body, the connection still usable', async () => {
       const gateway = await gatewayWith();
       await upstream('chat-1', gateway, (req, res) => {

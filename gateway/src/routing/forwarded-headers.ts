@@ -34,13 +34,13 @@ const HOP_BY_HOP = [
 const FRAMING = new Set(['host', 'content-length', 'transfer-encoding']);
 
 /**
- * Drops, before an HTTP request is forwarded, the hop-by-hop headers and those the client's
+ * Drops, before an HTTP request or answer is forwarded, the hop-by-hop headers and those its
  * `Connection` names (RFC 9110 7.6.1: a proxy must not pass them on). http-proxy copies every
  * request header as it is, and the instance would otherwise see `Connection: close` (closing
  * the gateway's kept-alive connection), `Proxy-Authorization` and whatever the client marked
  * as for the gateway only. A WebSocket upgrade keeps its `Connection`/`Upgrade`.
  */
-export function dropHopByHopHeaders(headers: IncomingMessage['headers']): void {
+export function dropHopByHopHeaders(headers: Record<string, string | string[] | undefined>): void {
   const named = headers.connection;
   if (named !== undefined)
     for (const name of (Array.isArray(named) ? named.join(',') : named).split(',')) {

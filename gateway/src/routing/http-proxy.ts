@@ -4,7 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { Agent } from 'undici';
 import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, sendError } from './gateway-errors';
-import { setForwardedHeaders } from './forwarded-headers';
+import { dropHopByHopHeaders, setForwardedHeaders } from './forwarded-headers';
 import { instanceUrl } from './instance-pool';
 import { BodyTooLarge, readBody } from './request-body';
 import { mayRetry, statusForFailure, type AttemptFailure } from './retry-policy';
@@ -13,16 +13,6 @@ import type { Upstreams } from './upstreams';
 
 /** Request headers the gateway frames itself: it sends the whole body it read, with its length. */
 const REFRAMED = new Set(['transfer-encoding', 'content-length', 'expect']);
-/** Response headers that describe the instance's connection, not the answer (RFC 9110 7.6.1). */
-const HOP_BY_HOP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
 /** Error codes for a connection to the instance that was never made: it cannot have seen the request. */
 const CONNECT_FAILURES = new Set([
   'ECONNREFUSED',
@@ -162,9 +152,13 @@ export class HttpProxy {
           signal: clientGone,
         },
         ({ statusCode, headers: answer }) => {
+          // The instance's connection is not the client's: its hop-by-hop headers, and those its
+          // Connection names, stay here, and Node frames the answer to the client itself.
+          dropHopByHopHeaders(answer);
+          delete answer['transfer-encoding'];
           for (const name of Object.keys(answer)) {
             // CORS is the gateway's policy (GATEWAY_CORS_ORIGINS), not each instance's.
-            if (HOP_BY_HOP_RESPONSE.has(name) || name.startsWith('access-control-')) delete answer[name];
+            if (name.startsWith('access-control-')) delete answer[name];
           }
           res.writeHead(statusCode, answer as OutgoingHttpHeaders);
           return res;

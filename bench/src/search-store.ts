@@ -17,6 +17,8 @@ interface Figures {
   readonly asFed: number;
   readonly merged: number;
   readonly indexingMs: number;
+  /** Lines found over one pass of the searches: the same as fed and merged, and in both builds. */
+  readonly hits: number;
 }
 
 /** The built stores of the checkout at `root` (its `npm run build` done). */
@@ -49,17 +51,24 @@ async function measure(stores: Stores, lines: number, batch: number, searches: n
         indexingMs += performance.now() - began;
       }
     }
-    const perSearch = async (): Promise<number> => {
+    const perSearch = async (): Promise<{ micros: number; hits: number }> => {
       const began = performance.now();
+      let hits = 0;
       for (let i = 0; i < searches; i++)
-        await store.search(rooms[(i * 31) % rooms.length], WORDS[i % WORDS.length], null, 50);
-      return ((performance.now() - began) * 1000) / searches;
+        hits += (await store.search(rooms[(i * 31) % rooms.length], WORDS[i % WORDS.length], null, 50)).items
+          .length;
+      return { micros: ((performance.now() - began) * 1000) / searches, hits };
     };
     await perSearch(); // warm-up: compiled code and the page cache
     const asFed = await perSearch();
     db.run("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
     await perSearch();
-    return { asFed, merged: await perSearch(), indexingMs };
+    const merged = await perSearch();
+    if (merged.hits !== asFed.hits)
+      throw new Error(
+        `merging the index changed what searches find: ${asFed.hits} lines, then ${merged.hits}`,
+      );
+    return { asFed: asFed.micros, merged: merged.micros, indexingMs, hits: asFed.hits };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
     { name: 'ours', stores: storesOf(join(__dirname, '..', '..')) },
   ];
   const format = (figures: Figures) =>
-    `${figures.asFed.toFixed(1)} µs a search as fed, ${figures.merged.toFixed(1)} µs merged; indexing ${(figures.indexingMs / 1000).toFixed(2)} s`;
+    `${figures.asFed.toFixed(1)} µs a search as fed, ${figures.merged.toFixed(1)} µs merged; indexing ${(figures.indexingMs / 1000).toFixed(2)} s; ${figures.hits} lines found`;
   const all = new Map<string, Figures[]>();
   for (let round = 1; round <= rounds; round++)
     for (const { name, stores } of builds) {
@@ -105,4 +114,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

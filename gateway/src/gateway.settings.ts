@@ -7,6 +7,13 @@ import {
   type SettingsOf,
 } from '@playlist-chat/platform';
 
+/** Declared before the group: GATEWAY_ALLOWED_HOSTS's default depends on it. */
+const host = setting.string(
+  'GATEWAY_HOST',
+  defaultListenHost,
+  'Interface the gateway listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, so only this machine can mint tokens; else 0.0.0.0)',
+);
+
 /** Every variable the gateway reads, declared once; `loadSettings(gatewaySettings, env)` validates them at start-up. */
 export const gatewaySettings = {
   port: setting.port(
@@ -14,14 +21,10 @@ export const gatewaySettings = {
     8080,
     'Port of the gateway: public REST, /ws-chat, /docs and the web client (0 = any free port)',
   ),
-  host: setting.string(
-    'GATEWAY_HOST',
-    defaultListenHost,
-    'Interface the gateway listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, so only this machine can mint tokens; else 0.0.0.0)',
-  ),
+  host,
   allowedHosts: setting.list(
     'GATEWAY_ALLOWED_HOSTS',
-    defaultAllowedHosts('GATEWAY_HOST', { whileDevTokens: true }),
+    defaultAllowedHosts(host, { whileDevTokens: true }),
     'Host names the gateway answers to, comma-separated, any port (DNS-rebinding defence; other Hosts get 421, /health/* excepted). Default: localhost,127.0.0.1,[::1] while AUTH_DEV_TOKENS is on or GATEWAY_HOST is loopback, else * (any); set your public name(s) in production',
     { item: allowedHostProblem },
   ),

@@ -4,29 +4,24 @@ import {
   defaultListenHost,
   isSingleNode,
   setting,
-  type Env,
   type SettingsOf,
 } from '@playlist-chat/platform';
 
-/** PRESENCE_HOST's default: loopback in single node (the gateway and chat server beside it are its only callers). */
-const defaultHost = (env: Env): string => (isSingleNode(env) ? '127.0.0.1' : defaultListenHost(env));
+/** Declared before the group: PRESENCE_ALLOWED_HOSTS's default depends on it. */
+const host = setting.string(
+  'PRESENCE_HOST',
+  // Loopback in single node: the gateway and chat server beside it are its only callers.
+  (env) => (isSingleNode(env) ? '127.0.0.1' : defaultListenHost(env)),
+  'Address the presence server listens on (default: 127.0.0.1 in single node or while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
+);
 
 /** The presence server's own variables (shared ones — REDIS_URL, bus, registry, auth, PRESENCE_INTERNAL_TOKEN — live in the platform groups). */
 export const presenceSettings = {
   port: setting.port('PRESENCE_PORT', 18010, 'HTTP port of the presence server (0 = any free port)'),
-  host: setting.string(
-    'PRESENCE_HOST',
-    defaultHost,
-    'Address the presence server listens on (default: 127.0.0.1 in single node or while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
-  ),
+  host,
   allowedHosts: setting.list(
     'PRESENCE_ALLOWED_HOSTS',
-    // The chat server's rule, on the address this server listens on: PRESENCE_HOST or its default.
-    (env) =>
-      defaultAllowedHosts('PRESENCE_HOST')({
-        ...env,
-        PRESENCE_HOST: env.PRESENCE_HOST?.trim() || defaultHost(env),
-      }),
+    defaultAllowedHosts(host),
     "Host names the presence server answers to, comma-separated, any port; others get 421, /health/* excepted. Default: localhost,127.0.0.1,[::1] while PRESENCE_HOST is loopback (single node), else * (any: in a cluster the chat servers, the gateway and the registry reach it by address). Requests through the gateway keep the client's Host, so npm start and npm run cluster:local add GATEWAY_ALLOWED_HOSTS's names when this is unset",
     { item: allowedHostProblem },
   ),

@@ -22,7 +22,7 @@ export function hostsBehindGateway(app: HostListDeclaration, env: Env): Env {
   let gateway: string[];
   try {
     own = loadSettings({ allowedHosts: setting }, env).allowedHosts;
-    gateway = loadSettings(gatewaySettings, env).allowedHosts;
+    gateway = loadSettings({ allowedHosts: gatewaySettings.allowedHosts }, env).allowedHosts;
   } catch (error) {
     if (error instanceof ConfigError) return {}; // the app it concerns names it as it starts
     throw error;

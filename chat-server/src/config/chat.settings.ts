@@ -11,18 +11,21 @@ import {
   type SettingsOf,
 } from '@playlist-chat/platform';
 
+/** Declared before the group: CHAT_ALLOWED_HOSTS's default depends on it. */
+const host = setting.string(
+  'CHAT_HOST',
+  defaultListenHost,
+  'Interface the chat server listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
+);
+
 /** Every variable the chat server reads (besides the platform, auth and storage groups). */
 export const chatSettings = {
   port: setting.port('CHAT_PORT', 18000, 'HTTP + WebSocket port of the chat server (0 = any free port)'),
-  host: setting.string(
-    'CHAT_HOST',
-    defaultListenHost,
-    'Interface the chat server listens on (default: 127.0.0.1 while AUTH_DEV_TOKENS is on, else 0.0.0.0)',
-  ),
+  host,
 
   allowedHosts: setting.list(
     'CHAT_ALLOWED_HOSTS',
-    defaultAllowedHosts('CHAT_HOST'),
+    defaultAllowedHosts(host),
     "Host names the chat server answers to (REST and /ws-chat), comma-separated, any port; others get 421, /health/* excepted. Default: localhost,127.0.0.1,[::1] while CHAT_HOST is loopback (single node), else * (any: in a cluster the gateway and the registry reach it by address). Requests through the gateway keep the client's Host",
     { item: allowedHostProblem },
   ),

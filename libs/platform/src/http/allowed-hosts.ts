@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultListenHost, devTokensOn } from '../auth/auth.settings';
-import type { Env } from '../config/settings';
+import { devTokensOn } from '../auth/auth.settings';
+import { defaultOf, type Env, type Setting } from '../config/settings';
 import { refusalBody, type RefusalBody } from './refusal';
 
 /** The names this machine calls itself by: what a browser on it sends as `Host` to a loopback port. */
@@ -9,15 +9,16 @@ export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::
 const LOOPBACK_INTERFACES = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
- * Default of a `*_ALLOWED_HOSTS` setting, for the app whose listen address is `hostVariable`:
- * the loopback names while the app listens on loopback (a page on a rebinding domain must not
- * reach it through the browser of someone on this machine) or, with `whileDevTokens`, while dev
- * tokens are on; any host otherwise (a public name is the operator's to set, docs/security.md).
+ * Default of a `*_ALLOWED_HOSTS` setting, for the app that listens on `listenHost` (its setting,
+ * whose own default applies when unset): the loopback names while the app listens on loopback (a
+ * page on a rebinding domain must not reach it through the browser of someone on this machine)
+ * or, with `whileDevTokens`, while dev tokens are on; any host otherwise (a public name is the
+ * operator's to set, docs/security.md).
  */
 export const defaultAllowedHosts =
-  (hostVariable: string, { whileDevTokens = false } = {}) =>
+  (listenHost: Setting<string>, { whileDevTokens = false } = {}) =>
   (env: Env): string => {
-    const host = env[hostVariable]?.trim() || defaultListenHost(env);
+    const host = env[listenHost.env]?.trim() || defaultOf(listenHost, env);
     const loopback = LOOPBACK_INTERFACES.has(host) || host.startsWith('127.');
     return loopback || (whileDevTokens && devTokensOn(env)) ? LOOPBACK_HOSTS.join(',') : '*';
   };

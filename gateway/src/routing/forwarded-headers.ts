@@ -35,10 +35,11 @@ const FRAMING = new Set(['host', 'content-length', 'transfer-encoding']);
 
 /**
  * Drops, before an HTTP request or answer is forwarded, the hop-by-hop headers and those its
- * `Connection` names (RFC 9110 7.6.1: a proxy must not pass them on). http-proxy copies every
- * request header as it is, and the instance would otherwise see `Connection: close` (closing
+ * `Connection` names (RFC 9110 7.6.1: a proxy must not pass them on). The forwarding copies
+ * every other header as it is, and the instance would otherwise see `Connection: close` (closing
  * the gateway's kept-alive connection), `Proxy-Authorization` and whatever the client marked
- * as for the gateway only. A WebSocket upgrade keeps its `Connection`/`Upgrade`.
+ * as for the gateway only; the client, the instance's own. A WebSocket upgrade keeps its
+ * `Connection`/`Upgrade`.
  */
 export function dropHopByHopHeaders(headers: Record<string, string | string[] | undefined>): void {
   const named = headers.connection;

@@ -291,6 +291,22 @@ describe('HTTP proxy under faults', () => {
         expect(outcomes[paths.indexOf(url)].ms, url).toBeGreaterThanOrEqual(390);
     });
 
+    it('ejects an instance that sent no headers in GATEWAY_PROXY_TIMEOUT_MS: later requests go straight to the others', async () => {
+      const warned = warnings();
+      const gateway = await gatewayWith({ GATEWAY_PROXY_TIMEOUT_MS: '400', GATEWAY_EJECT_MS: '60000' });
+      const silent = await upstream('chat-a-silent', gateway, never);
+      const live = await upstream('chat-b-live', gateway, ok);
+
+      const outcomes = [];
+      for (let i = 0; i < 6; i++) outcomes.push(await send(`${gateway.url}/v1/api/ping/${i}`));
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      // Met once (round robin reaches it on the first or second request), then left alone.
+      expect(silent.received).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.ms >= 390)).toHaveLength(1);
+      expect(warned.filter((line) => line.includes('via chat-a-silent failed (UND_ERR_HEADERS_TIMEOUT'))).toHaveLength(1);
+    });
+
     it('answers 504 after GATEWAY_PROXY_TIMEOUT_MS on every instance for a GET, each tried once', async () => {
       const gateway = await gatewayWith({ GATEWAY_PROXY_TIMEOUT_MS: '400' });
       const first = await upstream('chat-a', gateway, never);

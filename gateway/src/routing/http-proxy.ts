@@ -26,6 +26,13 @@ const CONNECT_FAILURES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/**
+ * Failures after which the instance is ejected for GATEWAY_EJECT_MS: it refused the connection,
+ * or took it and sent no answer headers in GATEWAY_PROXY_TIMEOUT_MS (a stuck event loop, a hung
+ * process). Without the second, every Nth request waited the whole timeout until the registry's
+ * health check caught up. A stalled body is not among them: that instance was alive and answering.
+ */
+const EJECTING = new Set([...CONNECT_FAILURES, 'UND_ERR_HEADERS_TIMEOUT']);
 
 /**
  * Forwards REST requests to an instance of the route's service, picked round robin from the
@@ -107,7 +114,7 @@ export class HttpProxy {
         timedOut: TIMEOUTS.has(code),
       };
       lastFailure = failure;
-      if (failure.connectFailed) pool.eject(instance.id);
+      if (EJECTING.has(code)) pool.eject(instance.id);
       this.log.warn(
         `${req.method} ${scrubUrl(req.url ?? '')} via ${instance.id} failed (${describe(error)}) [request ${requestId}]`,
       );

@@ -37,6 +37,11 @@ export const presenceSettings = {
           : undefined,
     },
   ),
+  saveChoices: setting.bool(
+    'PRESENCE_SAVE_CHOICES',
+    true,
+    'With PRESENCE_STORE=memory: keep members\' "appear offline" choices in ${DATA_DIR}/presence.sqlite, so a restart does not show them on; false: forgotten on restart. (Redis keeps them as long as Redis keeps its data.)',
+  ),
   redisKeyPrefix: setting.string(
     'PRESENCE_REDIS_PREFIX',
     'presence:',

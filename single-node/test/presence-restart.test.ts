@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { TestStompClient } from '../../chat-server/test/support/stomp-client';
+import { StompErrorFrame, TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { SingleNode } from '../src/single-node';
 import { startTestNode, testIssuer as issuer } from './support/test-node';
 import { createRoom } from './support/rooms';
@@ -66,5 +66,51 @@ describe('single node restarted on its data folder: presence learns the rooms ag
     const off = await presence('/off', owner, { method: 'PATCH', body: JSON.stringify({ roomId }) });
     expect(off.status).toBe(200);
     await after.disconnect();
+  });
+
+  it('a member who chose to appear offline is still off after the restart, and still cannot send', async () => {
+    await node?.close();
+    node = undefined;
+    const folder = mkdtempSync(join(tmpdir(), 'presence-choice-restart-'));
+    try {
+      const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
+      const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
+      node = await startTestNode(folder);
+      const { id: roomId } = await createRoom(
+        node.chat.url,
+        owner,
+        { uid: 'u-owner', userName: 'Owner' },
+        { id: 'pl-choice', name: 'Choice' },
+      );
+      const before = await joinAs(bob, roomId);
+      const off = await presence('/off', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) });
+      expect(off.status).toBe(200);
+      await before.disconnect();
+      await node.close();
+
+      node = await startTestNode(folder);
+      const after = await joinAs(bob, roomId);
+      await expectEventually(async () =>
+        expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']),
+      );
+      const refused = await after
+        .send('/chat/pub/send', { roomId, clientMessageId: 'after-restart', content: 'psst' })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(refused).toBeInstanceOf(StompErrorFrame);
+      expect((refused as StompErrorFrame).code).toBe('presence-off');
+      // Until Bob turns on again.
+      expect((await presence('/on', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) })).status).toBe(
+        200,
+      );
+      await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
+      await after.disconnect();
+    } finally {
+      await node?.close();
+      node = undefined;
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

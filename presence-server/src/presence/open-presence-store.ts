@@ -2,6 +2,7 @@ import type { PresenceConfig } from '../presence-config';
 import { InMemoryPresenceStore } from './presence-store.memory';
 import type { PresenceStore } from './presence-store.port';
 import { RedisPresenceStore } from './presence-store.redis';
+import { SavedChoices } from './saved-choices.sqlite';
 
 /** The one place PRESENCE_STORE becomes an adapter; settings are validated, but the switch stays exhaustive. */
 export function openPresenceStore(config: PresenceConfig): PresenceStore {
@@ -12,7 +13,10 @@ export function openPresenceStore(config: PresenceConfig): PresenceStore {
   const store = config.presence.store;
   switch (store) {
     case 'memory':
-      return new InMemoryPresenceStore(options);
+      return new InMemoryPresenceStore(
+        options,
+        config.presence.saveChoices ? SavedChoices.open(config.platform.dataDir) : undefined,
+      );
     case 'redis':
       return new RedisPresenceStore({
         ...options,

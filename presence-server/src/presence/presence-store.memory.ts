@@ -11,6 +11,7 @@ import {
   type RosterMember,
 } from './presence.model';
 import { PresenceStore, type PresenceStoreOptions } from './presence-store.port';
+import type { SavedChoices } from './saved-choices.sqlite';
 
 interface RoomRecord {
   /** False for a room known only from early device events (not opened yet, or closed). */
@@ -42,9 +43,19 @@ export class InMemoryPresenceStore extends PresenceStore {
   private onCount = 0;
   /** A memory store is new once, when its process starts, and never loses state after. */
   private held = false;
+  /**
+   * Choices read from `saved` at start for rooms not opened here yet: a room takes its own when
+   * the chat server tells it again (its members' joins), so they apply to its members only.
+   */
+  private readonly choicesToRestore: Map<string, Set<string>>;
 
-  constructor(private readonly options: PresenceStoreOptions) {
+  /** @param saved where "appear offline" choices outlive the process (single node); none: kept in memory only. */
+  constructor(
+    private readonly options: PresenceStoreOptions,
+    private readonly saved?: SavedChoices,
+  ) {
     super();
+    this.choicesToRestore = saved?.load() ?? new Map<string, Set<string>>();
   }
 
   async openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]> {
@@ -54,6 +65,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async addMember(roomId: string, member: RosterMember, now: Date): Promise<PresenceChange[]> {
     const room = this.room(roomId);
+    if (!room.open) this.restoreChoices(roomId, room);
     room.open = true;
     room.members.set(member.uid, member.nickName);
     return this.settle(roomId, room, member.uid, now.getTime(), 'membership');
@@ -61,6 +73,11 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async removeMember(roomId: string, uid: string, _now: Date): Promise<PresenceChange[]> {
     const room = this.rooms.get(roomId);
+    // Leaving ends the choice, even one not restored yet (a member who left while it was saved).
+    if (room?.appearOffline.has(uid) || this.choicesToRestore.get(roomId)?.has(uid)) {
+      this.saved?.forget(roomId, uid);
+      this.choicesToRestore.get(roomId)?.delete(uid);
+    }
     const nickName = room?.members.get(uid);
     if (!room || nickName === undefined) return [];
     room.members.delete(uid);
@@ -76,6 +93,8 @@ export class InMemoryPresenceStore extends PresenceStore {
   }
 
   async closeRoom(roomId: string): Promise<void> {
+    this.saved?.forgetRoom(roomId);
+    this.choicesToRestore.delete(roomId);
     for (const report of this.rooms.get(roomId)?.reported.values() ?? [])
       if (report === ON_REPORT) this.onCount -= 1;
     this.rooms.delete(roomId);
@@ -151,6 +170,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async turnOn(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
     return this.choose(roomId, uid, now, (room) => {
+      if (room.appearOffline.has(uid)) this.saved?.forget(roomId, uid);
       room.appearOffline.delete(uid);
       setDevice(room, uid, API_LEASE_DEVICE_ID, now.getTime() + this.options.deviceTtlMs);
     });
@@ -158,6 +178,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async turnOff(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
     return this.choose(roomId, uid, now, (room) => {
+      if (!room.appearOffline.has(uid)) this.saved?.appearOffline(roomId, uid);
       room.appearOffline.add(uid);
       this.dropDevice(room, uid, API_LEASE_DEVICE_ID);
     });
@@ -214,6 +235,7 @@ export class InMemoryPresenceStore extends PresenceStore {
   async close(): Promise<void> {
     this.rooms.clear();
     this.onCount = 0;
+    this.saved?.close();
   }
 
   private room(roomId: string): RoomRecord {
@@ -231,6 +253,13 @@ export class InMemoryPresenceStore extends PresenceStore {
       this.rooms.set(roomId, room);
     }
     return room;
+  }
+
+  private restoreChoices(roomId: string, room: RoomRecord): void {
+    const restored = this.choicesToRestore.get(roomId);
+    if (!restored) return;
+    for (const uid of restored) room.appearOffline.add(uid);
+    this.choicesToRestore.delete(roomId);
   }
 
   private choose(roomId: string, uid: string, now: Date, apply: (room: RoomRecord) => void): ChoiceOutcome {

@@ -64,7 +64,12 @@ export class ChatModule {
           readiness: [StoreReadiness, EventBusReadiness, RoomFanoutReadiness, ServiceRegistryReadiness],
           imports: [RoomStoreModule],
         }),
-        StompModule.forRoot({ path: WS_PATH, ...stompOptionsFrom(config.stomp) }),
+        StompModule.forRoot({
+          path: WS_PATH,
+          ...stompOptionsFrom(config.stomp),
+          // Clients size their composer by it (the web client does): the limit is the operator's.
+          connectedHeaders: { 'max-content-length': String(config.chat.maxContentLength) },
+        }),
         ChatAuthModule.forRoot({ devTokens: config.auth.devTokens }),
         PresenceModule.forRoot(config.chat.presence, presence),
         RoomsModule,

@@ -54,10 +54,15 @@ export const chatSettings = {
     { min: 1, max: 1_000_000 },
   ),
 
-  maxContentLength: setting.int('CHAT_MAX_CONTENT_LENGTH', 2000, 'Longest chat line, in characters', {
-    min: 1,
-    max: 60_000,
-  }),
+  maxContentLength: setting.int(
+    'CHAT_MAX_CONTENT_LENGTH',
+    2000,
+    'Longest chat line, in characters (code points); told to clients in CONNECTED as max-content-length',
+    {
+      min: 1,
+      max: 60_000,
+    },
+  ),
   sendRateLimit: setting.int(
     'CHAT_SEND_RATE_LIMIT',
     20,

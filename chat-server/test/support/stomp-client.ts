@@ -41,6 +41,8 @@ let receiptCounter = 0;
  */
 export class TestStompClient {
   readonly errors: IFrame[] = [];
+  /** The CONNECTED frame's headers (empty until connected). */
+  connectedHeaders: Readonly<Record<string, string>> = {};
   private readonly pending = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   private closedFlag = false;
   readonly closed: Promise<void>;
@@ -81,7 +83,10 @@ export class TestStompClient {
     });
     const wrapper = new TestStompClient(client);
     return new Promise((resolve, reject) => {
-      client.onConnect = () => resolve(wrapper);
+      client.onConnect = (frame) => {
+        wrapper.connectedHeaders = frame.headers;
+        resolve(wrapper);
+      };
       void wrapper.closed.then(() =>
         reject(
           wrapper.errors[0] ? new StompErrorFrame(wrapper.errors[0]) : new Error('closed before CONNECTED'),

@@ -30,7 +30,8 @@ export class ChatConnection {
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
     });
-    this.#client.onConnect = () => {
+    this.#client.onConnect = (frame) => {
+      this.maxContentLength = positiveInteger(frame.headers['max-content-length']);
       this.onState('connected');
       for (const handler of this.#connectHandlers) handler();
     };
@@ -40,6 +41,9 @@ export class ChatConnection {
       if (this.#client.active) this.onState('reconnecting');
     };
   }
+
+  /** The server's longest line in characters, from CONNECTED (null before, or from a server that does not say). */
+  maxContentLength = null;
 
   get connected() {
     return this.#client.connected;
@@ -143,3 +147,8 @@ export class ChatConnection {
 }
 
 export const isDisconnect = (error) => error instanceof StompFailure && error.code === DISCONNECTED;
+
+function positiveInteger(text) {
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}

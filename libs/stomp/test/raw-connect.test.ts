@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { StompServer } from '../src';
 import { RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -21,6 +22,25 @@ describe('CONNECT, versions, heart-beats and the WebSocket upgrade (raw frames)'
     const client = await RawClient.open(app.url);
     expect(await client.connect({ 'heart-beat': '0,0' })).toMatch(CONNECTED('1.2'));
     client.close();
+  });
+
+  it('adds the app’s own CONNECTED headers (connectedHeaders) before the standard ones, which it cannot replace', async () => {
+    const own = await startTestApp({ connectedHeaders: { 'max-content-length': '500', 'x-note': 'a:b\\c' } });
+    try {
+      const client = await RawClient.open(own.url);
+      expect(await client.connect({ 'heart-beat': '0,0' })).toMatch(
+        /^CONNECTED\nmax-content-length:500\nx-note:a:b\\c\nversion:1\.2\nheart-beat:0,0\nserver:playlist-chat-stomp\/0\.1\nsession:[0-9a-f]+-[0-9a-z]+\n\n\0$/,
+      );
+      client.close();
+    } finally {
+      await own.close();
+    }
+    for (const [headers, reason] of [
+      [{ session: 'mine' }, /session is a standard CONNECTED header/],
+      [{ 'Bad Name': 'x' }, /is not a plain header name/],
+      [{ note: 'two\nlines' }, /note's value holds CR or LF/],
+    ] as const)
+      expect(() => new StompServer({ path: '/ws', connectedHeaders: headers })).toThrow(reason);
   });
 
   it('accepts the STOMP command as CONNECT, and any host', async () => {

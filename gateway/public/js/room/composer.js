@@ -2,11 +2,11 @@ import { h } from '../dom.js';
 
 const TYPING_SEND_EVERY_MS = 2000;
 /**
- * The server's CHAT_MAX_CONTENT_LENGTH (2000 by default) is not published to clients, so this is
- * its default: a longer line is stopped here instead of being cleared and then refused. It counts
- * UTF-16 units and the server code points, so the client is never the more lenient one.
+ * Until the server says its limit (CONNECTED's max-content-length, CHAT_MAX_CONTENT_LENGTH), its
+ * default: a longer line is stopped here instead of being cleared and then refused. The textarea
+ * counts UTF-16 units and the server code points, so the client is never the more lenient one.
  */
-const MAX_LENGTH = 2000;
+const DEFAULT_MAX_LENGTH = 2000;
 
 /**
  * Where I write: Enter sends, Shift+Enter (or an IME composition) adds a line. While I type,
@@ -23,7 +23,7 @@ export class Composer {
       placeholder: 'Say something to the room…',
       autocomplete: 'off',
       dir: 'auto',
-      maxlength: MAX_LENGTH,
+      maxlength: DEFAULT_MAX_LENGTH,
     });
     this.input.value = draft.load();
     this.input.addEventListener('input', () => {
@@ -58,5 +58,10 @@ export class Composer {
 
   focus() {
     this.input.focus();
+  }
+
+  /** The server's limit, once known (`null`: keep the default). */
+  limitTo(maxLength) {
+    if (maxLength !== null) this.input.maxLength = maxLength;
   }
 }

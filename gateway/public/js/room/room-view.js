@@ -160,6 +160,7 @@ export class RoomView {
 
   /** On every (re)connect: subscribe from the newest line I have (the server replays the gap), resend unconfirmed lines. */
   #attach() {
+    this.composer.limitTo(this.connection.maxContentLength);
     const newest = this.messages.newestId;
     this.#subscription = this.connection.subscribe(
       `/chat/topic/room/${this.roomId}`,

@@ -28,6 +28,12 @@ export interface StompServerOptions {
   heartbeat?: HeartbeatOffer;
   /** The CONNECTED `server` header (default `playlist-chat-stomp/0.1`). */
   serverName?: string;
+  /**
+   * More CONNECTED headers, for what a client should know from the start (the chat server's
+   * longest line). They cannot replace the standard ones (`version`, `heart-beat`, `server`,
+   * `session`). CONNECTED is never escaped (STOMP 1.2), so a value may not hold CR or LF.
+   */
+  connectedHeaders?: Readonly<Record<string, string>>;
   /** How long `close()` waits for clients to close after the shutdown ERROR before cutting them off (default 2000). */
   shutdownGraceMs?: number;
 }
@@ -92,6 +98,7 @@ export class StompServer {
       limits: this.limits,
       heartbeat,
       serverName: options.serverName ?? 'playlist-chat-stomp/0.1',
+      connectedHeaders: checkedConnectedHeaders(options.connectedHeaders ?? {}),
       index: this.index,
       logger,
       frames: this.broker.frames,
@@ -193,4 +200,21 @@ function refuseUpgrade(socket: Duplex, status: number, text: string, body?: obje
 
 function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** The standard CONNECTED headers (STOMP 1.2): the server's own, never an app's. */
+const STANDARD_CONNECTED = new Set(['version', 'heart-beat', 'server', 'session']);
+
+/** Refuses at construction what would make a CONNECTED frame wrong, so no client ever sees it. */
+function checkedConnectedHeaders(
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  for (const name of Object.keys(headers)) {
+    if (STANDARD_CONNECTED.has(name))
+      throw new Error(`connectedHeaders: ${name} is a standard CONNECTED header`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      throw new Error(`connectedHeaders: ${JSON.stringify(name)} is not a plain header name`);
+    if (/[\r\n]/.test(headers[name])) throw new Error(`connectedHeaders: ${name}'s value holds CR or LF`);
+  }
+  return Object.freeze({ ...headers });
 }

@@ -60,6 +60,8 @@ export interface ConnectionEnvironment {
   readonly limits: StompLimits;
   readonly heartbeat: HeartbeatOffer;
   readonly serverName: string;
+  /** Further CONNECTED headers (StompServerOptions.connectedHeaders), checked once. */
+  readonly connectedHeaders: Readonly<Record<string, string>>;
   readonly index: SubscriptionIndex;
   readonly logger: LoggerService;
   readonly frames: FrameCounts;
@@ -560,6 +562,7 @@ export class StompConnection
     this.state = State.Connected;
     this.env.frames.sent('CONNECTED');
     this.sendFrame('CONNECTED', {
+      ...this.env.connectedHeaders,
       version,
       'heart-beat': `${this.env.heartbeat.outgoingMs},${this.env.heartbeat.incomingMs}`,
       server: this.env.serverName,

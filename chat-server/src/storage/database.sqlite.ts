@@ -292,6 +292,38 @@ function synchronousResult<T>(result: T): T {
 
 const logMigration = (line: string): void => new Logger(SqliteDatabase.name).log(line);
 
+/**
+ * How long a process starting on a file waits for another process's upgrade step to end. A step
+ * holds the write lock for as long as it runs (schema 13: ~20 s per million lines); without the
+ * wait, every other process opening the file then failed at the busy timeout ("database is locked").
+ */
+export const UPGRADE_WAIT_MS = 15 * 60_000;
+
+/** SQLITE_BUSY, or one of its extended codes: another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
+
+/** BEGIN IMMEDIATE, retried while another connection holds the write lock, up to UPGRADE_WAIT_MS. */
+function beginWaitingForOtherUpgrades(db: DatabaseSync, path: string, tell: (line: string) => void): void {
+  const giveUpAt = Date.now() + UPGRADE_WAIT_MS;
+  for (let told = false; ;) {
+    try {
+      // Each try itself waits the busy timeout inside SQLite: the loop never spins.
+      db.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= giveUpAt) throw error;
+      if (!told)
+        tell(
+          `${path} is locked by another process (its own upgrade, most likely): waiting for it, up to ${UPGRADE_WAIT_MS / 60_000} minutes`,
+        );
+      told = true;
+    }
+  }
+}
+
 /** Applies the migrations the file has not seen yet, each in its own transaction. */
 function migrate(
   db: DatabaseSync,
@@ -323,7 +355,7 @@ function migrate(
   const started = Date.now();
   for (const migration of pending) {
     const stepStarted = Date.now();
-    db.exec('BEGIN IMMEDIATE');
+    beginWaitingForOtherUpgrades(db, path, tell);
     try {
       // Checked again under the write lock: another process may have migrated meanwhile.
       if (migration.version > currentVersion()) {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
@@ -135,6 +136,38 @@ describe('SQLite database', () => {
     told.length = 0;
     open(dataDir, { onMigration: tell }).close();
     expect(told).toEqual([]); // nothing to do, nothing said
+  });
+
+  it("waits for another process's upgrade step (it holds the write lock) instead of failing at the busy timeout", async () => {
+    open(dataDir, { migrations: migrations.slice(0, 1) }).close();
+    // Another process takes the write lock and keeps it 1.5 s, as a long upgrade step does.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--no-warnings',
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE');
+         console.log('locked');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`,
+        join(dataDir, 'chat.sqlite'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+
+    const told: string[] = [];
+    const started = Date.now();
+    const db = open(dataDir, { busyTimeoutMs: 100, onMigration: (line) => void told.push(line) });
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(told[1]).toMatch(
+      /chat\.sqlite is locked by another process \(its own upgrade, most likely\): waiting/,
+    );
+    expect(db.all('SELECT version FROM schema_migrations')).toHaveLength(migrations.length);
+    expect(await exited).toBe(0);
   });
 
   it('keeps the lines to this user: a new folder 0700, the file and its log 0600', () => {

@@ -6,6 +6,7 @@ import {
   AllowedHosts,
   loadSettings,
   loadSettingsGroups,
+  MetricsRegistry,
   openServiceRegistry,
   TrustedProxies,
   platformSettings,
@@ -22,6 +23,7 @@ import { gatewaySettings } from './gateway.settings';
 import { GatewayModule } from './gateway.module';
 import { packageDir, webClientDir } from './paths';
 import { EdgeRouter } from './routing/edge-router';
+import { ForwardingMetrics } from './routing/forwarding-metrics';
 import { HttpProxy } from './routing/http-proxy';
 import { Upstreams } from './routing/upstreams';
 import { WebSocketProxy } from './routing/websocket-proxy';
@@ -71,10 +73,11 @@ export async function startGateway(
   useRestConventions(app, { jsonBodies: false, answerHeaders });
   const inFlight = new InFlightRequests();
   const proxies = new TrustedProxies(settings.trustedProxies);
-  const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies, answerHeaders);
+  const metrics = new ForwardingMetrics(app.get(MetricsRegistry));
+  const webSocketProxy = new WebSocketProxy(upstreams, settings, proxies, metrics, answerHeaders);
   const hosts = new AllowedHosts(settings.allowedHosts, gatewaySettings.allowedHosts.env);
   const edge = new EdgeRouter(
-    new HttpProxy(upstreams, settings, proxies),
+    new HttpProxy(upstreams, settings, proxies, metrics),
     webSocketProxy,
     settings,
     proxies,

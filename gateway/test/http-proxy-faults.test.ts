@@ -121,6 +121,16 @@ const trickle: Misbehaviour = (_req, res) => {
   res.write('tick\n');
 };
 
+/** The value of the series `name` on the gateway's /metrics with these labels among its own (0 when it is not there). */
+async function metric(gateway: TestGateway, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const pairs = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name}{`) && pairs.every((pair) => candidate.includes(pair)));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 async function served(gateway: TestGateway, path = '/v1/api/ping'): Promise<void> {
   const after = await send(`${gateway.url}${path}`);
   expect(after.status).toBe(200);
@@ -308,6 +318,15 @@ describe('HTTP proxy under faults', () => {
       expect(
         warned.filter((line) => line.includes('via chat-a-silent failed (UND_ERR_HEADERS_TIMEOUT')),
       ).toHaveLength(1);
+      // And an operator sees it: one failure, its retry, one ejection.
+      const chat = { service: 'gateway', upstream: 'chat-server' };
+      expect(await metric(gateway, 'gateway_upstream_failures_total', { ...chat, reason: 'timeout' })).toBe(
+        1,
+      );
+      expect(await metric(gateway, 'gateway_upstream_retries_total', chat)).toBe(1);
+      expect(await metric(gateway, 'gateway_instance_ejections_total', { ...chat, reason: 'timeout' })).toBe(
+        1,
+      );
     });
 
     it('answers 504 after GATEWAY_PROXY_TIMEOUT_MS on every instance for a GET, each tried once', async () => {
@@ -402,6 +421,14 @@ describe('HTTP proxy under faults', () => {
     expect(live.received).toHaveLength(6);
     // Refused once, then left alone (the registry still lists it).
     expect(warned.filter((line) => line.includes('via chat-a-gone failed (ECONNREFUSED'))).toHaveLength(1);
+    const chat = { service: 'gateway', upstream: 'chat-server' };
+    expect(await metric(gateway, 'gateway_upstream_failures_total', { ...chat, reason: 'unreachable' })).toBe(
+      1,
+    );
+    expect(
+      await metric(gateway, 'gateway_instance_ejections_total', { ...chat, reason: 'unreachable' }),
+    ).toBe(1);
+    expect(await metric(gateway, 'gateway_upstream_failures_total', { ...chat, reason: 'timeout' })).toBe(0);
 
     await gateway.registry.deregister('chat-b-live');
     const none = await send(`${gateway.url}/v1/api/ping`);

@@ -64,6 +64,13 @@ describe('WebSocket proxying of /ws-chat', () => {
       expect(received).toEqual(['hello from chat-1 127.0.0.1', 'chat-1:ping', '\u0001\u0002\u0003']),
     );
     expect(chat.sockets.size).toBe(1);
+    const tunnels = async () =>
+      (await (await fetch(`${gateway.url}/metrics`)).text()).match(
+        /^gateway_websocket_tunnels\S* (\d+)$/m,
+      )?.[1];
+    expect(await tunnels()).toBe('1');
+    ws.close();
+    await expectEventually(async () => expect(await tunnels()).toBe('0'));
   });
 
   it('spreads WebSocket connections over instances round robin', async () => {

@@ -6,6 +6,7 @@ import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, sendError } from './gateway-errors';
 import { dropHopByHopHeaders, setForwardedHeaders } from './forwarded-headers';
 import { instanceUrl } from './instance-pool';
+import type { ForwardingFailure, ForwardingMetrics } from './forwarding-metrics';
 import { BodyTooLarge, readBody } from './request-body';
 import { mayRetry, statusForFailure, type AttemptFailure } from './retry-policy';
 import type { Route } from './routes';
@@ -60,6 +61,7 @@ export class HttpProxy {
     private readonly settings: GatewaySettings,
     /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
     private readonly proxies: TrustedProxies,
+    private readonly metrics: ForwardingMetrics,
   ) {
     this.agent = new Agent({
       connections: settings.upstreamSockets,
@@ -91,6 +93,7 @@ export class HttpProxy {
     for (let round = 0; round <= this.settings.retries; round++) {
       const instance = pool.next(tried);
       if (!instance) break;
+      if (round > 0) this.metrics.retried(route.service);
       tried.add(instance.id);
       const error = await this.forward(req, res, instanceUrl(instance), headers, body, clientGone);
       if (!error) {
@@ -114,7 +117,11 @@ export class HttpProxy {
         timedOut: TIMEOUTS.has(code),
       };
       lastFailure = failure;
-      if (EJECTING.has(code)) pool.eject(instance.id);
+      this.metrics.failed(route.service, failureReason(failure));
+      if (EJECTING.has(code)) {
+        pool.eject(instance.id);
+        this.metrics.ejected(route.service, failure.connectFailed ? 'unreachable' : 'timeout');
+      }
       this.log.warn(
         `${req.method} ${scrubUrl(req.url ?? '')} via ${instance.id} failed (${describe(error)}) [request ${requestId}]`,
       );
@@ -224,6 +231,11 @@ function errorCode(error: Error): string {
   if (own) return own;
   const inner: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
   return inner instanceof Error ? ((inner as NodeJS.ErrnoException).code ?? '') : '';
+}
+
+function failureReason({ connectFailed, timedOut }: AttemptFailure): ForwardingFailure {
+  if (connectFailed) return 'unreachable';
+  return timedOut ? 'timeout' : 'error';
 }
 
 function describe(error: Error): string {

@@ -7,6 +7,7 @@ import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middlewar
 import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, refuseUpgrade } from './gateway-errors';
 import { setForwardedHeaders } from './forwarded-headers';
+import type { ForwardingMetrics } from './forwarding-metrics';
 import { instanceUrl } from './instance-pool';
 import type { Route } from './routes';
 import type { Upstreams } from './upstreams';
@@ -38,9 +39,11 @@ export class WebSocketProxy {
     private readonly settings: GatewaySettings,
     /** GATEWAY_TRUSTED_PROXIES, parsed once for the whole gateway. */
     private readonly proxies: TrustedProxies,
+    private readonly metrics: ForwardingMetrics,
     /** Headers every gateway answer carries (its security headers), refusals of upgrades too. */
     private readonly answerHeaders: Readonly<Record<string, string>> = {},
   ) {
+    metrics.countTunnels(() => this.openCount);
     this.forward = createProxyMiddleware({
       ws: false, // we hand upgrades in ourselves, only for the WebSocket route
       upgradeTimeout: settings.upgradeTimeoutMs,
@@ -51,8 +54,13 @@ export class WebSocketProxy {
         },
         error: (error, req, clientSocket) => {
           const tunnel = this.tunnels.get(req);
-          if (tunnel && (error as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
-            this.upstreams.pool(tunnel.route.service).eject(tunnel.instanceId);
+          const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          if (tunnel) {
+            this.metrics.failed(tunnel.route.service, refused ? 'unreachable' : 'error');
+            if (refused) {
+              this.upstreams.pool(tunnel.route.service).eject(tunnel.instanceId);
+              this.metrics.ejected(tunnel.route.service, 'unreachable');
+            }
           }
           this.log.warn(`WebSocket to ${tunnel?.instanceId ?? 'instance'} failed: ${error.message}`);
           const socket = clientSocket as Duplex;

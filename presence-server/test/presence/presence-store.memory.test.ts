@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -98,6 +98,17 @@ describe('memory store: "appear offline" choices outlive a restart on the same f
     await second.addMember('room-1', owner, T0);
     await second.addMember('room-1', bob, T0); // bob joins again
     expect((await second.getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+  });
+
+  it('makes no file until someone chooses', async () => {
+    const folder = newFolder();
+    const store = start(folder);
+    await store.openRoom('room-1', owner, T0);
+    await store.addMember('room-1', bob, T0);
+    await store.turnOn('room-1', 'bob', T0);
+    expect(existsSync(join(folder, SAVED_CHOICES_FILE))).toBe(false);
+    await store.turnOff('room-1', 'bob', T0);
+    expect(existsSync(join(folder, SAVED_CHOICES_FILE))).toBe(true);
   });
 
   it('keeps the file readable by this user only, and refuses a file from a newer version', async () => {

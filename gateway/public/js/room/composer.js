@@ -1,19 +1,25 @@
 import { h } from '../dom.js';
 
 const TYPING_SEND_EVERY_MS = 2000;
-/**
- * Until the server says its limit (CONNECTED's max-content-length, CHAT_MAX_CONTENT_LENGTH), its
- * default: a longer line is stopped here instead of being cleared and then refused. The textarea
- * counts UTF-16 units and the server code points, so the client is never the more lenient one.
- */
+/** Until the server says its limit (CONNECTED's max-content-length, CHAT_MAX_CONTENT_LENGTH), its default. */
 const DEFAULT_MAX_LENGTH = 2000;
+/** The count shows from this share of the limit on, so it is there before it matters. */
+const SHOW_COUNT_FROM = 0.9;
+
+/** Characters as the server counts them: code points, so an emoji is one. */
+const lengthOf = (text) => [...text].length;
 
 /**
  * Where I write: Enter sends, Shift+Enter (or an IME composition) adds a line. While I type,
  * `onTyping` fires at most every 2 s, so the others' "is typing" stays lit without a flood.
+ *
+ * A line over the server's limit is never cut (a `maxlength` would drop the end of a paste
+ * without a word) nor sent to be refused: near the limit a count shows, and over it Send keeps
+ * the text and says how much too long it is.
  */
 export class Composer {
   #lastTypingSent = 0;
+  #maxLength = DEFAULT_MAX_LENGTH;
 
   /** @param draft `{ load(): string, save(text) }`: where the unsent text is kept meanwhile. */
   constructor({ onSend, onTyping, draft }) {
@@ -23,11 +29,13 @@ export class Composer {
       placeholder: 'Say something to the room…',
       autocomplete: 'off',
       dir: 'auto',
-      maxlength: DEFAULT_MAX_LENGTH,
+      'aria-describedby': 'composer-count',
     });
+    this.count = h('span', { id: 'composer-count', class: 'composer-count', 'aria-live': 'polite' });
     this.input.value = draft.load();
     this.input.addEventListener('input', () => {
       draft.save(this.input.value);
+      this.#showCount();
       const now = Date.now();
       if (now - this.#lastTypingSent < TYPING_SEND_EVERY_MS || this.input.value.trim() === '') return;
       this.#lastTypingSent = now;
@@ -43,17 +51,26 @@ export class Composer {
       'form',
       { class: 'composer' },
       h('label', { for: 'composer-input', class: 'visually-hidden' }, 'Message'),
-      this.input,
+      h('div', { class: 'composer-field' }, this.input, this.count),
       h('button', { type: 'submit', class: 'button primary' }, 'Send'),
     );
     this.element.addEventListener('submit', (event) => {
       event.preventDefault();
       const content = this.input.value.trim();
       if (!content) return;
+      const length = lengthOf(content);
+      if (length > this.#maxLength) {
+        this.#showCount(
+          `Too long to send: ${length.toLocaleString()} characters, the limit is ${this.#maxLength.toLocaleString()}.`,
+        );
+        return;
+      }
       this.input.value = '';
       draft.save('');
+      this.#showCount();
       onSend(content);
     });
+    this.#showCount();
   }
 
   focus() {
@@ -62,6 +79,20 @@ export class Composer {
 
   /** The server's limit, once known (`null`: keep the default). */
   limitTo(maxLength) {
-    if (maxLength !== null) this.input.maxLength = maxLength;
+    if (maxLength === null) return;
+    this.#maxLength = maxLength;
+    this.#showCount();
+  }
+
+  /** The count near the limit (or `refusal` after a Send over it); nothing below. */
+  #showCount(refusal) {
+    const length = lengthOf(this.input.value.trim());
+    const over = length > this.#maxLength;
+    this.input.setAttribute('aria-invalid', String(over));
+    this.count.classList.toggle('over', over);
+    if (refusal) this.count.textContent = refusal;
+    else if (length >= this.#maxLength * SHOW_COUNT_FROM)
+      this.count.textContent = `${length.toLocaleString()} / ${this.#maxLength.toLocaleString()}`;
+    else this.count.textContent = '';
   }
 }

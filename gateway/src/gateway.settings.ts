@@ -102,7 +102,7 @@ export const gatewaySettings = {
   ejectMs: setting.int(
     'GATEWAY_EJECT_MS',
     5_000,
-    'After an instance refused a connection, or sent no answer headers within GATEWAY_PROXY_TIMEOUT_MS, how long this gateway prefers other instances',
+    'After an instance refused a connection, sent no answer headers within GATEWAY_PROXY_TIMEOUT_MS, or did not answer a WebSocket upgrade within GATEWAY_UPGRADE_TIMEOUT_MS: how long this gateway prefers other instances',
     { min: 0, max: 600_000 },
   ),
   drainTimeoutMs: setting.int(

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { rawAnswer } from './support/raw-answer';
@@ -128,6 +129,50 @@ describe('WebSocket proxying of /ws-chat', () => {
     await expectEventually(() => expect(chat.sockets.size).toBe(1));
     second.ws.terminate(); // abrupt: no close frame, just the TCP connection gone
     await expectEventually(() => expect(chat.sockets.size).toBe(0));
+  });
+
+  it('sets aside an instance that does not answer an upgrade in GATEWAY_UPGRADE_TIMEOUT_MS: the next WebSockets go to the others', async () => {
+    const gateway = await gatewayWith({ GATEWAY_UPGRADE_TIMEOUT_MS: '300', GATEWAY_EJECT_MS: '60000' });
+    // Takes connections and never answers them (a hung process): with the fewest tunnels, it drew every new one.
+    const upgrades: Socket[] = [];
+    const hung = createServer((socket) => void upgrades.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of upgrades) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    });
+    const port = (hung.address() as AddressInfo).port;
+    await gateway.registry.register({
+      id: 'chat-a-hung',
+      service: 'chat-server',
+      host: '127.0.0.1',
+      port,
+      healthCheckUrl: `http://127.0.0.1:${port}/health`,
+      healthCheckIntervalMs: 600_000,
+    });
+    const live = await backend('chat-b-live', gateway);
+
+    const opened: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ws = new WebSocket(wsUrl(gateway));
+      ws.on('error', () => {}); // the one that met the hung instance is cut
+      cleanups.push(async () => ws.terminate());
+      // `once` would reject on the error a cut upgrade raises: wait for whichever comes.
+      opened.push(
+        await new Promise<boolean>((resolve) => {
+          ws.once('open', () => resolve(true));
+          ws.once('close', () => resolve(false));
+        }),
+      );
+    }
+
+    expect(upgrades).toHaveLength(1);
+    expect(opened.filter(Boolean)).toHaveLength(3);
+    await expectEventually(() => expect(live.sockets.size).toBe(3));
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^gateway_instance_ejections_total\{upstream="chat-server",reason="timeout",service="gateway"\} 1$/m,
+    );
   });
 
   it('refuses the upgrade with a JSON 503 when no chat-server instance is healthy', async () => {

@@ -7,7 +7,7 @@ import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middlewar
 import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, refuseUpgrade } from './gateway-errors';
 import { setForwardedHeaders } from './forwarded-headers';
-import type { ForwardingMetrics } from './forwarding-metrics';
+import type { ForwardingFailure, ForwardingMetrics } from './forwarding-metrics';
 import { instanceUrl } from './instance-pool';
 import type { Route } from './routes';
 import type { Upstreams } from './upstreams';
@@ -54,12 +54,13 @@ export class WebSocketProxy {
         },
         error: (error, req, clientSocket) => {
           const tunnel = this.tunnels.get(req);
-          const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          const failure = upgradeFailure((error as NodeJS.ErrnoException).code);
           if (tunnel) {
-            this.metrics.failed(tunnel.route.service, refused ? 'unreachable' : 'error');
-            if (refused) {
+            this.metrics.failed(tunnel.route.service, failure);
+            // Set aside as REST does: a hung instance holds the fewest tunnels, so it drew every new one.
+            if (failure !== 'error') {
               this.upstreams.pool(tunnel.route.service).eject(tunnel.instanceId);
-              this.metrics.ejected(tunnel.route.service, 'unreachable');
+              this.metrics.ejected(tunnel.route.service, failure);
             }
           }
           this.log.warn(`WebSocket to ${tunnel?.instanceId ?? 'instance'} failed: ${error.message}`);
@@ -110,6 +111,12 @@ export class WebSocketProxy {
     follow(client, instance);
     follow(instance, client);
   }
+}
+
+/** An upgrade refused (`unreachable`), or not answered in GATEWAY_UPGRADE_TIMEOUT_MS (`timeout`, httpxy's code). */
+function upgradeFailure(code: string | undefined): ForwardingFailure {
+  if (code === 'ECONNREFUSED') return 'unreachable';
+  return code === 'ERR_UPSTREAM_UPGRADE_TIMEOUT' ? 'timeout' : 'error';
 }
 
 /** When `gone` closes, end `other` gracefully (pending bytes such as a close frame still flow), then cut it if it lingers. */

@@ -82,7 +82,7 @@ describe('web client: what the server says, in words that fit', () => {
     closedRoom = undefined;
   });
 
-  it('stops a line at 2000 characters in the message box instead of sending it to be refused', async () => {
+  it('keeps a line over 2000 characters (the default limit) in the message box instead of sending it to be refused', async () => {
     const { ann } = people;
     await ann.page
       .locator('.notice button')
@@ -91,7 +91,12 @@ describe('web client: what the server says, in words that fit', () => {
     await startChat(ann, 'Sunday Jazz');
     const box = ann.page.getByRole('textbox', { name: 'Message' });
     await box.fill('z'.repeat(2001));
-    expect((await box.inputValue()).length).toBe(2000);
+    await box.press('Enter');
+    await expect
+      .poll(() => ann.page.locator('#composer-count').textContent())
+      .toBe('Too long to send: 2,001 characters, the limit is 2,000.');
+    expect((await box.inputValue()).length).toBe(2001);
+    await box.press('Backspace');
     await box.press('Enter');
     const stored = ann.page.locator('.line.talk:not(.pending) .content', { hasText: 'zzzz' });
     await stored.waitFor();

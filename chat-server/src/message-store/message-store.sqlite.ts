@@ -1,4 +1,4 @@
-// Single process only: messages in the embedded SQLite file; use the MongoDB adapter for a cluster.
+// One host only: messages in the embedded SQLite file (processes on that host may share it); use the MongoDB adapter across hosts.
 import { Logger } from '@nestjs/common';
 import type { StoredMessageType } from '@playlist-chat/contracts';
 import { PeriodicTask } from '@playlist-chat/platform';

@@ -1,4 +1,4 @@
-// Single process only: rooms in the embedded SQLite file; use the MongoDB adapter for a cluster.
+// One host only: rooms in the embedded SQLite file (processes on that host may share it); use the MongoDB adapter across hosts.
 import type { SqliteDatabase } from '../storage/database.sqlite';
 import type {
   CreateRoomResult,

@@ -1,4 +1,4 @@
-// Single process only: an embedded SQLite file under DATA_DIR; use the MongoDB adapters for a cluster.
+// One host only: an embedded SQLite file under DATA_DIR, which processes on that host may share (npm run cluster:local); use the MongoDB adapters across hosts.
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {

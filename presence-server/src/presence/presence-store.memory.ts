@@ -89,7 +89,15 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async markRosterKnown(roomId: string): Promise<void> {
     const room = this.rooms.get(roomId);
-    if (room?.open) room.rosterKnown = true;
+    if (!room?.open) return;
+    room.rosterKnown = true;
+    // The roster is whole: a restored choice of someone not on it is of a member whose leave was
+    // lost (a crash before the in-process bus delivered it). Forgotten, as leaving forgets it.
+    for (const uid of room.appearOffline)
+      if (!room.members.has(uid)) {
+        this.saved?.forget(roomId, uid);
+        room.appearOffline.delete(uid);
+      }
   }
 
   async closeRoom(roomId: string): Promise<void> {

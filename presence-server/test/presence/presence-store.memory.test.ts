@@ -111,6 +111,20 @@ describe('memory store: "appear offline" choices outlive a restart on the same f
     expect(existsSync(join(folder, SAVED_CHOICES_FILE))).toBe(true);
   });
 
+  it('forgets a saved choice of someone missing from the whole roster told again (a leave lost in a crash)', async () => {
+    const folder = newFolder();
+    await bobChoseOffline(folder);
+    const second = start(folder);
+    await second.addMember('room-1', owner, T0); // the chat server tells the room: Bob is not in it
+    await second.markRosterKnown('room-1');
+    await second.close();
+
+    const third = start(folder);
+    await third.addMember('room-1', owner, T0);
+    await third.addMember('room-1', bob, T0); // Bob joins again later
+    expect((await third.getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+  });
+
   it('keeps the file readable by this user only, and refuses a file from a newer version', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);

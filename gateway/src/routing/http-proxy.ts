@@ -30,8 +30,9 @@ const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 /**
  * Failures after which the instance is ejected for GATEWAY_EJECT_MS: it refused the connection,
  * or took it and sent no answer headers in GATEWAY_PROXY_TIMEOUT_MS (a stuck event loop, a hung
- * process). Without the second, every Nth request waited the whole timeout until the registry's
- * health check caught up. A stalled body is not among them: that instance was alive and answering.
+ * process). Without the second, requests kept meeting it first (with two instances and a retry,
+ * every one) and waited the whole timeout until the registry's health check caught up. A stalled
+ * body is not among them: that instance was alive and answering.
  */
 const EJECTING = new Set([...CONNECT_FAILURES, 'UND_ERR_HEADERS_TIMEOUT']);
 

@@ -90,13 +90,30 @@ async function stream(members: ChaosMember[], roomId: string, fault: () => Promi
   await Promise.all(members.map((member) => member.settle(deadline)));
 }
 
+/**
+ * The room's whole history through the gateway, once it routes again. While Redis was away the chat
+ * servers reported not ready, and the registry sees them back only at its next check (every 5 s):
+ * until then the gateway answers 503 "no healthy chat-server instance", as docs/operations.md says.
+ */
+async function historyOnceRoutable(
+  cluster: LocalCluster,
+  roomId: string,
+  token: string,
+): Promise<{ messages: ChatMessage[] }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await api<{ messages: ChatMessage[] }>(cluster, `/v1/api/chat/api/v1/history/${roomId}`, token);
+    } catch (error) {
+      if (!String(error).includes(': 503 ') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}
+
 /** Every RECEIPTed line stored once; nothing stored twice; every member saw every stored line once, in history's order. */
 async function expectOneStory({ cluster, members, roomId, historyToken }: Scene): Promise<void> {
-  const history = await api<{ messages: ChatMessage[] }>(
-    cluster,
-    `/v1/api/chat/api/v1/history/${roomId}`,
-    historyToken,
-  );
+  const history = await historyOnceRoutable(cluster, roomId, historyToken);
   const talk = history.messages.filter((line) => line.type === 'TALK');
   const clientIds = talk.map((line) => line.clientMessageId);
   expect(new Set(clientIds).size, 'a line stored twice').toBe(clientIds.length);

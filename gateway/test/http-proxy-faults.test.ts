@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectEventually, freePort } from '@playlist-chat/platform/testing';
 import { FaultyUpstream, type Misbehaviour } from './support/faulty-upstream';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { listInstance } from './support/list-instance';
 
 // The gateway runs in this process: a rejection or exception it leaves behind lands here.
 const strays: unknown[] = [];
@@ -404,14 +405,7 @@ describe('HTTP proxy under faults', () => {
     const warned = warnings();
     const gateway = await gatewayWith({ GATEWAY_EJECT_MS: '60000' });
     const port = await freePort();
-    await gateway.registry.register({
-      id: 'chat-a-gone',
-      service: 'chat-server',
-      host: '127.0.0.1',
-      port,
-      healthCheckUrl: `http://127.0.0.1:${port}/health`,
-      healthCheckIntervalMs: 600_000,
-    });
+    await listInstance(gateway.registry, { id: 'chat-a-gone', service: 'chat-server', port });
     const live = await upstream('chat-b-live', gateway, ok);
 
     const statuses: number[] = [];

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expectEventually, freePort } from '@playlist-chat/platform/testing';
 import { TestBackend, type Seen } from './support/backend';
 import { json, startTestGateway, type TestGateway } from './support/gateway';
+import { listInstance } from './support/list-instance';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,14 +26,7 @@ async function backend(name: string, service: string, gateway: TestGateway): Pro
 /** An instance the registry still lists as healthy but whose process is gone (nothing listens on its port). */
 async function crashedInstance(id: string, service: string, gateway: TestGateway): Promise<void> {
   const port = await freePort();
-  await gateway.registry.register({
-    id,
-    service,
-    host: '127.0.0.1',
-    port,
-    healthCheckUrl: `http://127.0.0.1:${port}/health`,
-    healthCheckIntervalMs: 600_000,
-  });
+  await listInstance(gateway.registry, { id, service, port });
 }
 
 const seenVia = async (response: Response): Promise<Seen> => json<Seen>(response);

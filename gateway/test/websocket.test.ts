@@ -6,6 +6,7 @@ import { expectEventually } from '@playlist-chat/platform/testing';
 import { rawAnswer } from './support/raw-answer';
 import { TestBackend } from './support/backend';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { listInstance } from './support/list-instance';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -142,14 +143,7 @@ describe('WebSocket proxying of /ws-chat', () => {
       await new Promise((resolve) => hung.close(resolve));
     });
     const port = (hung.address() as AddressInfo).port;
-    await gateway.registry.register({
-      id: 'chat-a-hung',
-      service: 'chat-server',
-      host: '127.0.0.1',
-      port,
-      healthCheckUrl: `http://127.0.0.1:${port}/health`,
-      healthCheckIntervalMs: 600_000,
-    });
+    await listInstance(gateway.registry, { id: 'chat-a-hung', service: 'chat-server', port });
     const live = await backend('chat-b-live', gateway);
 
     const opened: boolean[] = [];

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServiceRegistry } from '@playlist-chat/platform';
+import { listInstance } from './list-instance';
 
 /** What a test backend saw of one request (its answer to every request is this, as JSON). */
 export interface Seen {
@@ -112,12 +113,10 @@ export class TestBackend {
   }
 
   register(registry: ServiceRegistry): Promise<void> {
-    return registry.register({
+    return listInstance(registry, {
       id: this.name,
       service: this.service,
-      host: '127.0.0.1',
       port: this.port,
-      healthCheckUrl: `${this.url}/health`,
       healthCheckIntervalMs: 100,
     });
   }

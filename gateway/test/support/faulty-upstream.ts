@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ServiceRegistry } from '@playlist-chat/platform';
+import { listInstance } from './list-instance';
 
 /** One proxied request as a faulty upstream received it. */
 export interface Received {
@@ -67,12 +68,10 @@ export class FaultyUpstream {
 
   /** Listed healthy at once; the registry checks `/health` rarely, so only a test's own traffic reaches it. */
   register(registry: ServiceRegistry): Promise<void> {
-    return registry.register({
+    return listInstance(registry, {
       id: this.name,
       service: this.service,
-      host: '127.0.0.1',
       port: this.port,
-      healthCheckUrl: `http://127.0.0.1:${this.port}/health`,
       healthCheckIntervalMs: 60_000,
     });
   }

@@ -1,17 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually } from '@playlist-chat/platform/testing';
+import { expectEventually, metricSample as sample } from '@playlist-chat/platform/testing';
 import { TestChatServer } from './support/chat-server';
-
-/** One sample's value from a Prometheus text exposition (0 when the series does not exist yet). */
-function sample(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.indexOf('}'));
-    if (wanted.every((pair) => labelText.split(',').includes(pair))) return Number(line.split(' ').at(-1));
-  }
-  return 0;
-}
 
 describe('/metrics on the chat server', () => {
   let chat: TestChatServer;

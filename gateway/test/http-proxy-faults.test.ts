@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type ServerResponse }
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { expectEventually, freePort } from '@playlist-chat/platform/testing';
+import { expectEventually, freePort, metricSample } from '@playlist-chat/platform/testing';
 import { FaultyUpstream, type Misbehaviour } from './support/faulty-upstream';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { listInstance } from './support/list-instance';
@@ -124,12 +124,7 @@ const trickle: Misbehaviour = (_req, res) => {
 
 /** The value of the series `name` on the gateway's /metrics with these labels among its own (0 when it is not there). */
 async function metric(gateway: TestGateway, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const pairs = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
-  const line = text
-    .split('\n')
-    .find((candidate) => candidate.startsWith(`${name}{`) && pairs.every((pair) => candidate.includes(pair)));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  return metricSample(await (await fetch(`${gateway.url}/metrics`)).text(), name, labels);
 }
 
 async function served(gateway: TestGateway, path = '/v1/api/ping'): Promise<void> {

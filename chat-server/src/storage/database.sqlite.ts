@@ -10,6 +10,7 @@ import {
 } from 'node:sqlite';
 import { Logger } from '@nestjs/common';
 import { migrations as chatMigrations, type Migration } from './migrations.sqlite';
+import { isSqliteError, SQLITE_BUSY } from './sqlite-errors';
 import { WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteDatabaseOptions {
@@ -299,12 +300,6 @@ const logMigration = (line: string): void => new Logger(SqliteDatabase.name).log
  */
 export const UPGRADE_WAIT_MS = 15 * 60_000;
 
-/** SQLITE_BUSY, or one of its extended codes: another connection holds the lock. */
-function isBusy(error: unknown): boolean {
-  const code = (error as { errcode?: unknown }).errcode;
-  return typeof code === 'number' && (code & 0xff) === 5;
-}
-
 /** BEGIN IMMEDIATE, retried while another connection holds the write lock, up to UPGRADE_WAIT_MS. */
 function beginWaitingForOtherUpgrades(db: DatabaseSync, path: string, tell: (line: string) => void): void {
   const giveUpAt = Date.now() + UPGRADE_WAIT_MS;
@@ -314,7 +309,7 @@ function beginWaitingForOtherUpgrades(db: DatabaseSync, path: string, tell: (lin
       db.exec('BEGIN IMMEDIATE');
       return;
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= giveUpAt) throw error;
+      if (!isSqliteError(error, SQLITE_BUSY) || Date.now() >= giveUpAt) throw error;
       if (!told)
         tell(
           `${path} is locked by another process (its own upgrade, most likely): waiting for it, up to ${UPGRADE_WAIT_MS / 60_000} minutes`,

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isSqliteError, SQLITE_FULL } from './sqlite-errors';
 import { InjectStoreConnection, probeStoreWrite, type StoreConnection } from './store-connection';
 
-/** SQLite's primary result code for "database or disk is full" (extended codes keep it in the low byte). */
-const SQLITE_FULL = 13;
 /** MongoDB's OutOfDiskSpace. */
 const MONGO_OUT_OF_DISK_SPACE = 14031;
 /** Refused writes are told at most this often, as one warning with their count. */
@@ -14,10 +13,12 @@ export const OUT_OF_SPACE_WARNING_EVERY_MS = 10_000;
  * MongoDB's OutOfDiskSpace.
  */
 export function isOutOfSpace(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
-  if (code === 'ERR_SQLITE_ERROR') return typeof errcode === 'number' && (errcode & 0xff) === SQLITE_FULL;
-  return code === MONGO_OUT_OF_DISK_SPACE;
+  if (isSqliteError(error, SQLITE_FULL)) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === MONGO_OUT_OF_DISK_SPACE
+  );
 }
 
 /**

@@ -37,10 +37,11 @@ export const presenceSettings = {
           : undefined,
     },
   ),
-  saveChoices: setting.bool(
-    'PRESENCE_SAVE_CHOICES',
-    true,
-    'With PRESENCE_STORE=memory: keep members\' "appear offline" choices in ${DATA_DIR}/presence.sqlite, so a restart does not show them on; false: forgotten on restart. (Redis keeps them as long as Redis keeps its data.)',
+  saveState: setting.bool(
+    'PRESENCE_SAVE_STATE',
+    // Its name until 2026-12-07 (it kept the choices only) still counts when set.
+    (env) => env.PRESENCE_SAVE_CHOICES ?? 'true',
+    'With PRESENCE_STORE=memory: keep each room\'s members and their "appear offline" choices in ${DATA_DIR}/presence.sqlite, so after a restart every room\'s presence lists answer (everyone off until they connect) and those members stay off; false: kept in memory only (a room is unknown to presence until someone enters it, choices are forgotten). Default: PRESENCE_SAVE_CHOICES (its former name) when set, else true. (Redis keeps them as long as Redis keeps its data.)',
   ),
   redisKeyPrefix: setting.string(
     'PRESENCE_REDIS_PREFIX',

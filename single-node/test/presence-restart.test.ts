@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,10 +9,11 @@ import { startTestNode, testIssuer as issuer } from './support/test-node';
 import { createRoom } from './support/rooms';
 
 /**
- * The single node keeps rooms in SQLite but presence in memory: after a restart the presence
- * server starts empty while every room is still live. The rooms must come back to it.
+ * The single node keeps rooms in SQLite and presence in memory, with each room's roster and the
+ * "appear offline" choices saved beside them (presence.sqlite): after a restart every room must
+ * still be known to presence, and who is on must come back as members connect again.
  */
-describe('single node restarted on its data folder: presence learns the rooms again', () => {
+describe('single node restarted on its data folder: presence still knows the rooms', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'presence-restart-'));
   let node: SingleNode | undefined;
 
@@ -41,7 +42,7 @@ describe('single node restarted on its data folder: presence learns the rooms ag
     return client;
   };
 
-  it('a member joining again after the restart brings back the roster, who is on, and "appear offline"', async () => {
+  it('every room is listed after the restart, everyone off, and a member joining again is on', async () => {
     const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
     const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
     node = await start();
@@ -57,15 +58,44 @@ describe('single node restarted on its data folder: presence learns the rooms ag
     await node.close();
 
     node = await start();
-    expect((await presence(`/${roomId}/off`, owner)).status).toBe(404); // presence started empty
+    // Before anyone enters: the room is known, everyone off, and a member may choose already.
+    expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']);
+    expect(await listed(roomId, 'on', bob)).toEqual([]);
+    const off = await presence('/off', owner, { method: 'PATCH', body: JSON.stringify({ roomId }) });
+    expect(off.status).toBe(200);
 
     // Bob's client reconnects and joins again: he is a member already, so no join event goes out.
     const after = await joinAs(bob, roomId);
     await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
     expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
-    const off = await presence('/off', owner, { method: 'PATCH', body: JSON.stringify({ roomId }) });
-    expect(off.status).toBe(200);
     await after.disconnect();
+  });
+
+  it('with PRESENCE_SAVE_STATE=false, presence forgets the rooms until someone enters one', async () => {
+    await node?.close();
+    node = undefined;
+    const folder = mkdtempSync(join(tmpdir(), 'presence-unsaved-restart-'));
+    try {
+      const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
+      const env = { PRESENCE_SAVE_STATE: 'false' };
+      node = await startTestNode(folder, env);
+      const { id: roomId } = await createRoom(
+        node.chat.url,
+        owner,
+        { uid: 'u-owner', userName: 'Owner' },
+        { id: 'pl-unsaved', name: 'Unsaved' },
+      );
+      expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
+      await node.close();
+
+      node = await startTestNode(folder, env);
+      expect((await presence(`/${roomId}/off`, owner)).status).toBe(404);
+      expect(existsSync(join(folder, 'presence.sqlite'))).toBe(false);
+    } finally {
+      await node?.close();
+      node = undefined;
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('a member who chose to appear offline is still off after the restart, and still cannot send', async () => {

@@ -13,17 +13,18 @@ const RESYNC_EVERY_MS = 30_000;
 const MAX_ROOMS = 10_000;
 
 /**
- * Tells the presence server a live room again after it answered that it does not know it: it
- * lost its state (the single node's in-memory store on every restart; a Redis that came back
- * without its data). The room-opening events are long gone from the log, and a member's join
+ * Tells the presence server a live room again after it answered that it does not know it, or
+ * not whole: it lost its state (a Redis that came back without its data), or kept only what it
+ * saved (the single node's memory store after a restart: rosters that may miss a lost leave). The room-opening events are long gone from the log, and a member's join
  * again changes nothing here, so without this the room stayed unknown to presence for good:
  * 404 on its lists and on "appear offline", no push for members who are off.
  *
  * Every member goes out again as `room.member-joined` on `chat.rooms` (idempotent there: it
  * opens the room and adds or renames the member), and every instance where a member is
  * connected announces that member's sessions in the room again (`member.recount` through the
- * fan-out), so who is on comes back along with who is in. The "appear offline" choices were
- * the presence server's alone and are lost: those members are on again until they choose again.
+ * fan-out), so who is on comes back along with who is in. The "appear offline" choices are the
+ * presence server's alone: the single node's memory store saves them (and the rosters) in a
+ * file; a Redis that lost its data lost them, and those members are on again until they choose.
  *
  * Rooms are told one at a time: after a `presence.store-reset` every room with a session here
  * is asked for at once, and they queue instead of all reading the store and publishing together.

@@ -2,7 +2,7 @@ import type { PresenceConfig } from '../presence-config';
 import { InMemoryPresenceStore } from './presence-store.memory';
 import type { PresenceStore } from './presence-store.port';
 import { RedisPresenceStore } from './presence-store.redis';
-import { SavedChoices } from './saved-choices.sqlite';
+import { SavedPresence } from './saved-presence.sqlite';
 
 /** The one place PRESENCE_STORE becomes an adapter; settings are validated, but the switch stays exhaustive. */
 export function openPresenceStore(config: PresenceConfig): PresenceStore {
@@ -15,7 +15,7 @@ export function openPresenceStore(config: PresenceConfig): PresenceStore {
     case 'memory':
       return new InMemoryPresenceStore(
         options,
-        config.presence.saveChoices ? SavedChoices.open(config.platform.dataDir) : undefined,
+        config.presence.saveState ? SavedPresence.open(config.platform.dataDir) : undefined,
       );
     case 'redis':
       return new RedisPresenceStore({

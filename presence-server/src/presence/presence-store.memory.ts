@@ -11,7 +11,7 @@ import {
   type RosterMember,
 } from './presence.model';
 import { PresenceStore, type PresenceStoreOptions } from './presence-store.port';
-import type { SavedChoices } from './saved-choices.sqlite';
+import type { SavedPresence, SavedState } from './saved-presence.sqlite';
 
 interface RoomRecord {
   /** False for a room known only from early device events (not opened yet, or closed). */
@@ -20,6 +20,11 @@ interface RoomRecord {
   rosterKnown: boolean;
   /** uid → nickName. */
   readonly members: Map<string, string>;
+  /**
+   * Members read from the saved file at start whom the chat server has not told again yet; those
+   * still here when it has told the whole roster (`markRosterKnown`) left while we were down.
+   */
+  untold?: Set<string>;
   readonly appearOffline: Set<string>;
   /** uid → deviceId → expiresAt (ms). Written through `setDevice` only. */
   readonly devices: Map<string, Map<string, number>>;
@@ -44,18 +49,35 @@ export class InMemoryPresenceStore extends PresenceStore {
   /** A memory store is new once, when its process starts, and never loses state after. */
   private held = false;
   /**
-   * Choices read from `saved` at start for rooms not opened here yet: a room takes its own when
-   * the chat server tells it again (its members' joins), so they apply to its members only.
+   * Choices read from `saved` at start for rooms without a saved roster (a file from before
+   * rosters were saved): such a room takes its own when the chat server tells it again (its
+   * members' joins), so they apply to its members only.
    */
   private readonly choicesToRestore: Map<string, Set<string>>;
 
-  /** @param saved where "appear offline" choices outlive the process (single node); none: kept in memory only. */
+  /**
+   * @param saved where rosters and "appear offline" choices outlive the process (single node); none:
+   * kept in memory only. Rooms read from it are open, with every member off, and their roster not
+   * known to be whole until the chat server tells it again.
+   */
   constructor(
     private readonly options: PresenceStoreOptions,
-    private readonly saved?: SavedChoices,
+    private readonly saved?: SavedPresence,
   ) {
     super();
-    this.choicesToRestore = saved?.load() ?? new Map<string, Set<string>>();
+    const { rosters, appearOffline }: SavedState = saved?.load() ?? {
+      rosters: new Map(),
+      appearOffline: new Map(),
+    };
+    for (const [roomId, members] of rosters) {
+      const room = this.room(roomId);
+      room.open = true;
+      for (const [uid, nickName] of members) room.members.set(uid, nickName);
+      room.untold = new Set(members.keys());
+      for (const uid of appearOffline.get(roomId) ?? []) if (members.has(uid)) room.appearOffline.add(uid);
+      appearOffline.delete(roomId);
+    }
+    this.choicesToRestore = appearOffline;
   }
 
   async openRoom(roomId: string, owner: RosterMember, now: Date): Promise<PresenceChange[]> {
@@ -65,37 +87,43 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async addMember(roomId: string, member: RosterMember, now: Date): Promise<PresenceChange[]> {
     const room = this.room(roomId);
+    if (room.members.get(member.uid) !== member.nickName) {
+      this.saved?.saveMember(roomId, member.uid, member.nickName);
+    }
     if (!room.open) this.restoreChoices(roomId, room);
     room.open = true;
     room.members.set(member.uid, member.nickName);
+    room.untold?.delete(member.uid);
     return this.settle(roomId, room, member.uid, now.getTime(), 'membership');
   }
 
   async removeMember(roomId: string, uid: string, _now: Date): Promise<PresenceChange[]> {
     const room = this.rooms.get(roomId);
     // Leaving ends the choice, even one not restored yet (a member who left while it was saved).
-    if (room?.appearOffline.has(uid) || this.choicesToRestore.get(roomId)?.has(uid)) {
-      this.saved?.forget(roomId, uid);
+    if (room?.members.has(uid) || this.choicesToRestore.get(roomId)?.has(uid)) {
+      this.saved?.removeMember(roomId, uid);
       this.choicesToRestore.get(roomId)?.delete(uid);
     }
-    const nickName = room?.members.get(uid);
-    if (!room || nickName === undefined) return [];
-    room.members.delete(uid);
-    room.appearOffline.delete(uid);
-    if (room.reported.get(uid) === ON_REPORT) this.onCount -= 1;
-    room.reported.delete(uid);
-    return [{ roomId, uid, nickName, state: 'off', mayChat: false, cause: 'membership' }];
+    if (!room) return [];
+    const change = this.dropMember(roomId, room, uid);
+    return change ? [change] : [];
   }
 
   async markRosterKnown(roomId: string): Promise<void> {
     const room = this.rooms.get(roomId);
     if (!room?.open) return;
+    // The roster is whole: a member read from the file and not told again, or a restored choice of
+    // someone not on it, is of a member whose leave was lost (while we were down, or in a crash
+    // before the in-process bus delivered it). Forgotten, as leaving forgets it.
+    for (const uid of room.untold ?? []) {
+      this.saved?.removeMember(roomId, uid);
+      this.dropMember(roomId, room, uid);
+    }
+    room.untold = undefined;
     room.rosterKnown = true;
-    // The roster is whole: a restored choice of someone not on it is of a member whose leave was
-    // lost (a crash before the in-process bus delivered it). Forgotten, as leaving forgets it.
     for (const uid of room.appearOffline)
       if (!room.members.has(uid)) {
-        this.saved?.forget(roomId, uid);
+        this.saved?.forgetChoice(roomId, uid);
         room.appearOffline.delete(uid);
       }
   }
@@ -178,7 +206,7 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async turnOn(roomId: string, uid: string, now: Date): Promise<ChoiceOutcome> {
     return this.choose(roomId, uid, now, (room) => {
-      if (room.appearOffline.has(uid)) this.saved?.forget(roomId, uid);
+      if (room.appearOffline.has(uid)) this.saved?.forgetChoice(roomId, uid);
       room.appearOffline.delete(uid);
       setDevice(room, uid, API_LEASE_DEVICE_ID, now.getTime() + this.options.deviceTtlMs);
     });
@@ -261,6 +289,18 @@ export class InMemoryPresenceStore extends PresenceStore {
       this.rooms.set(roomId, room);
     }
     return room;
+  }
+
+  /** Takes the member off the roster: the change to report, or none if they were not on it. */
+  private dropMember(roomId: string, room: RoomRecord, uid: string): PresenceChange | undefined {
+    const nickName = room.members.get(uid);
+    if (nickName === undefined) return undefined;
+    room.members.delete(uid);
+    room.untold?.delete(uid);
+    room.appearOffline.delete(uid);
+    if (room.reported.get(uid) === ON_REPORT) this.onCount -= 1;
+    room.reported.delete(uid);
+    return { roomId, uid, nickName, state: 'off', mayChat: false, cause: 'membership' };
   }
 
   private restoreChoices(roomId: string, room: RoomRecord): void {

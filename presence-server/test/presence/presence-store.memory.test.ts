@@ -5,12 +5,12 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InMemoryPresenceStore } from '../../src/presence/presence-store.memory';
 import type { PresenceStoreOptions } from '../../src/presence/presence-store.port';
-import { SAVED_CHOICES_FILE, SavedChoices } from '../../src/presence/saved-choices.sqlite';
+import { SAVED_PRESENCE_FILE, SavedPresence } from '../../src/presence/saved-presence.sqlite';
 import { presenceStoreContract } from './presence-store.contract';
 
 const folders: string[] = [];
 const newFolder = () => {
-  const folder = mkdtempSync(join(tmpdir(), 'presence-choices-'));
+  const folder = mkdtempSync(join(tmpdir(), 'presence-saved-'));
   folders.push(folder);
   return folder;
 };
@@ -19,54 +19,78 @@ afterAll(() => {
 });
 
 presenceStoreContract('memory', async (options) => new InMemoryPresenceStore(options));
-// Saving choices must not change any rule of the port.
+// Saving rosters and choices must not change any rule of the port.
 presenceStoreContract(
-  'memory, choices saved to a file',
-  async (options) => new InMemoryPresenceStore(options, SavedChoices.open(newFolder())),
+  'memory, saved to a file',
+  async (options) => new InMemoryPresenceStore(options, SavedPresence.open(newFolder())),
 );
 
-describe('memory store: "appear offline" choices outlive a restart on the same file', () => {
+describe('memory store: rosters and "appear offline" choices outlive a restart on the same file', () => {
   const options: PresenceStoreOptions = { deviceTtlMs: 60_000 };
   const T0 = new Date('2026-03-01T12:00:00.000Z');
   const owner = { uid: 'owner', nickName: 'Owner' };
   const bob = { uid: 'bob', nickName: 'Bob' };
   const open: InMemoryPresenceStore[] = [];
   const start = (folder: string) => {
-    const store = new InMemoryPresenceStore(options, SavedChoices.open(folder));
+    const store = new InMemoryPresenceStore(options, SavedPresence.open(folder));
     open.push(store);
     return store;
   };
   afterEach(async () => {
     await Promise.all(open.splice(0).map((store) => store.close()));
   });
+  const states = async (store: InMemoryPresenceStore) =>
+    (await store.listStates('room-1', T0))?.map(({ uid, state, mayChat }) => ({ uid, state, mayChat })) ??
+    null;
 
   /** A first life: the room with bob, who chose to appear offline. */
   async function bobChoseOffline(folder: string): Promise<void> {
     const first = start(folder);
     await first.openRoom('room-1', owner, T0);
     await first.addMember('room-1', bob, T0);
+    await first.connectDevice('room-1', 'owner', 'tab-1', T0);
     expect((await first.turnOff('room-1', 'bob', T0)).outcome).toBe('ok');
     await first.close();
   }
 
-  it('applies a saved choice once the chat server tells the room again, and reports it', async () => {
+  it('knows the room at once after the restart, everyone off, bob still appearing offline', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);
 
     const second = start(folder);
-    expect(await second.roomExists('room-1')).toBe(false); // the roster itself is not saved
-    await second.addMember('room-1', owner, T0);
-    const told = await second.addMember('room-1', bob, T0);
-    await second.connectDevice('room-1', 'bob', 'tab-1', T0);
+    expect(await second.roomExists('room-1')).toBe(true);
+    expect(await second.rosterKnown('room-1')).toBe(false); // the chat server is asked to tell it again
+    expect(await states(second)).toEqual([
+      { uid: 'bob', state: 'off', mayChat: false },
+      { uid: 'owner', state: 'off', mayChat: true },
+    ]);
+    expect(await second.getMember('room-1', 'bob', T0)).toMatchObject({
+      roomExists: true,
+      appearOffline: true,
+    });
+    // A member may choose before anyone enters the room.
+    expect((await second.turnOff('room-1', 'owner', T0)).outcome).toBe('ok');
+    expect((await second.turnOn('room-1', 'owner', T0)).outcome).toBe('ok');
+  });
 
-    expect(told).toEqual([
+  it('keeps bob off when the chat server tells the room again and his device connects', async () => {
+    const folder = newFolder();
+    await bobChoseOffline(folder);
+
+    const second = start(folder);
+    await second.addMember('room-1', owner, T0);
+    // Reported once more: the chat server's gate forgot what it heard before the restart.
+    expect(await second.addMember('room-1', bob, T0)).toEqual([
       { roomId: 'room-1', uid: 'bob', nickName: 'Bob', state: 'off', mayChat: false, cause: 'membership' },
     ]);
-    expect(await second.getMember('room-1', 'bob', T0)).toMatchObject({ appearOffline: true });
-    expect((await second.listStates('room-1', T0))?.find((member) => member.uid === 'bob')).toMatchObject({
-      state: 'off',
-      mayChat: false,
-    });
+    await second.markRosterKnown('room-1');
+    await second.connectDevice('room-1', 'bob', 'tab-1', T0);
+
+    expect(await second.rosterKnown('room-1')).toBe(true);
+    expect(await states(second)).toEqual([
+      { uid: 'bob', state: 'off', mayChat: false },
+      { uid: 'owner', state: 'off', mayChat: true },
+    ]);
   });
 
   it('forgets the saved choice when bob turns on, leaves, or the room closes', async () => {
@@ -78,8 +102,6 @@ describe('memory store: "appear offline" choices outlive a restart on the same f
       const folder = newFolder();
       await bobChoseOffline(folder);
       const second = start(folder);
-      await second.addMember('room-1', owner, T0);
-      await second.addMember('room-1', bob, T0);
       await end(second);
       await second.close();
 
@@ -90,49 +112,84 @@ describe('memory store: "appear offline" choices outlive a restart on the same f
     }
   });
 
-  it('forgets a saved choice of a member who left before the room was told again', async () => {
+  it('forgets a room that closed, and a member who left, for good', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);
     const second = start(folder);
-    await second.removeMember('room-1', 'bob', T0); // nothing to report: the roster is not known yet
-    await second.addMember('room-1', owner, T0);
-    await second.addMember('room-1', bob, T0); // bob joins again
-    expect((await second.getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+    await second.openRoom('room-2', owner, T0);
+    await second.removeMember('room-1', 'bob', T0);
+    await second.closeRoom('room-2');
+    await second.close();
+
+    const third = start(folder);
+    expect(await states(third)).toEqual([{ uid: 'owner', state: 'off', mayChat: true }]);
+    expect(await third.roomExists('room-2')).toBe(false);
   });
 
-  it('makes no file until someone chooses', async () => {
+  it('saves a new nickname', async () => {
     const folder = newFolder();
-    const store = start(folder);
-    await store.openRoom('room-1', owner, T0);
-    await store.addMember('room-1', bob, T0);
-    await store.turnOn('room-1', 'bob', T0);
-    expect(existsSync(join(folder, SAVED_CHOICES_FILE))).toBe(false);
-    await store.turnOff('room-1', 'bob', T0);
-    expect(existsSync(join(folder, SAVED_CHOICES_FILE))).toBe(true);
+    const first = start(folder);
+    await first.openRoom('room-1', owner, T0);
+    await first.addMember('room-1', { uid: 'owner', nickName: 'Renamed' }, T0);
+    await first.close();
+
+    expect((await start(folder).listStates('room-1', T0))?.map((member) => member.nickName)).toEqual([
+      'Renamed',
+    ]);
   });
 
-  it('forgets a saved choice of someone missing from the whole roster told again (a leave lost in a crash)', async () => {
+  it('drops a member missing from the whole roster told again (a leave lost in a crash), choice and all', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);
     const second = start(folder);
     await second.addMember('room-1', owner, T0); // the chat server tells the room: Bob is not in it
     await second.markRosterKnown('room-1');
+    expect(await states(second)).toEqual([{ uid: 'owner', state: 'off', mayChat: true }]);
     await second.close();
 
     const third = start(folder);
-    await third.addMember('room-1', owner, T0);
+    expect(await states(third)).toEqual([{ uid: 'owner', state: 'off', mayChat: true }]);
     await third.addMember('room-1', bob, T0); // Bob joins again later
     expect((await third.getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+  });
+
+  it('makes no file until a room opens', async () => {
+    const folder = newFolder();
+    const store = start(folder);
+    await store.connectDevice('room-1', 'owner', 'tab-1', T0); // a device before its room: nothing to save
+    expect(existsSync(join(folder, SAVED_PRESENCE_FILE))).toBe(false);
+    await store.openRoom('room-1', owner, T0);
+    expect(existsSync(join(folder, SAVED_PRESENCE_FILE))).toBe(true);
+  });
+
+  it('upgrades a file that holds choices only: they wait for the room to be told again', async () => {
+    const folder = newFolder();
+    const v1 = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
+    v1.exec(`CREATE TABLE appear_offline (room_id TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (room_id, uid)) WITHOUT ROWID;
+      INSERT INTO appear_offline VALUES ('room-1', 'bob');
+      PRAGMA user_version = 1`);
+    v1.close();
+
+    const store = start(folder);
+    expect(await store.roomExists('room-1')).toBe(false);
+    await store.addMember('room-1', owner, T0);
+    await store.addMember('room-1', bob, T0);
+    expect((await store.getMember('room-1', 'bob', T0)).appearOffline).toBe(true);
+    await store.close();
+    expect(await states(start(folder))).toEqual([
+      { uid: 'bob', state: 'off', mayChat: false },
+      { uid: 'owner', state: 'off', mayChat: true },
+    ]);
   });
 
   it('keeps the file readable by this user only, and refuses a file from a newer version', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);
-    expect(statSync(join(folder, SAVED_CHOICES_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(folder, SAVED_PRESENCE_FILE)).mode & 0o777).toBe(0o600);
 
-    const newer = new DatabaseSync(join(folder, SAVED_CHOICES_FILE));
-    newer.exec('PRAGMA user_version = 2');
+    const newer = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
+    newer.exec('PRAGMA user_version = 3');
     newer.close();
-    expect(() => SavedChoices.open(folder)).toThrow(/has schema 2, newer than this presence server's 1/);
+    expect(() => SavedPresence.open(folder)).toThrow(/has schema 3, newer than this presence server's 2/);
   });
 });

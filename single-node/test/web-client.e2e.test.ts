@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { screenshot, signIn, talkLines, type Person } from './support/browser';
+import { appearOfflineInAnotherTab, screenshot, signIn, talkLines, type Person } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 /**
@@ -165,8 +165,8 @@ describe('web client, two people in one room', () => {
   });
 
   it("shows the server's refusal to the person, and keeps chatting", async () => {
-    // Appearing offline, Ben may not chat: the server refuses his line and says why.
-    await ben.page.getByRole('button', { name: 'Appear offline' }).click();
+    // Appearing offline (chosen in another tab), Ben may not chat: the server refuses his line and says why.
+    const otherTab = await appearOfflineInAnotherTab(ben);
     await ben.page.getByRole('button', { name: 'Go online' }).waitFor();
     await send(ben.page, 'Is anyone listening to this one?');
 
@@ -175,6 +175,7 @@ describe('web client, two people in one room', () => {
       /^Not sent: .*presence in this room is off/,
     );
     await screenshot(ben.page, 'error-shown');
+    await otherTab.close();
     await ben.page.getByRole('button', { name: 'Go online' }).click();
     await ben.page.getByRole('button', { name: 'Appear offline' }).waitFor();
     await poll(() => ben.page.locator('#connection').getAttribute('data-state')).toBe('connected');

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { computedStyle, focused, person, signIn, startChat, type Person } from './support/browser';
+import {
+  appearOfflineInAnotherTab,
+  computedStyle,
+  focused,
+  person,
+  signIn,
+  startChat,
+  type Person,
+} from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
 async function send(page: Page, text: string): Promise<void> {
@@ -76,8 +84,8 @@ describe('web client: right-to-left names stay apart in typing and receipts; Ret
   });
 
   it('moves focus to the message box when Retry is pressed, not to the page, and again when it is clicked', async () => {
-    // Appearing offline, Ann's lines are refused (presence-off) until she goes online again.
-    await ann.page.getByRole('button', { name: 'Appear offline' }).click();
+    // Appearing offline (chosen in another tab), Ann's lines are refused (presence-off) until she goes online again.
+    await appearOfflineInAnotherTab(ann);
     await ann.page.getByRole('button', { name: 'Go online' }).waitFor();
     await send(ann.page, 'anyone there?');
     const failed = ann.page.locator('.line.failed');

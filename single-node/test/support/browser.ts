@@ -54,6 +54,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
 
+/**
+ * The person chooses to appear offline in the room their page shows, from a second tab (same
+ * sign-in): the first tab hears only that they are off, so it still sends, and the server
+ * refuses the line. Close the returned tab when done.
+ */
+export async function appearOfflineInAnotherTab({ context, page }: Person): Promise<Page> {
+  const tab = await context.newPage();
+  await tab.goto(page.url());
+  await tab.getByRole('button', { name: 'Appear offline' }).click();
+  await tab.getByRole('button', { name: 'Go online' }).waitFor();
+  return tab;
+}
+
 /** Texts of the chat lines on screen, in order. */
 export function talkLines(page: Page): Promise<string[]> {
   return page.locator('.messages .line.talk:not(.pending) .content').allTextContents();

@@ -15,11 +15,13 @@ const lengthOf = (text) => [...text].length;
  *
  * A line over the server's limit is never cut (a `maxlength` would drop the end of a paste
  * without a word) nor sent to be refused: near the limit a count shows, and over it Send keeps
- * the text and says how much too long it is.
+ * the text and says how much too long it is. Likewise while sending is held back (`holdBack`:
+ * I chose to appear offline here), Send keeps the text and says why.
  */
 export class Composer {
   #lastTypingSent = 0;
   #maxLength = DEFAULT_MAX_LENGTH;
+  #heldBack = null;
 
   /** @param draft `{ load(): string, save(text) }`: where the unsent text is kept meanwhile. */
   constructor({ onSend, onTyping, draft }) {
@@ -58,6 +60,10 @@ export class Composer {
       event.preventDefault();
       const content = this.input.value.trim();
       if (!content) return;
+      if (this.#heldBack) {
+        this.#showCount(this.#heldBack);
+        return;
+      }
       const length = lengthOf(content);
       if (length > this.#maxLength) {
         this.#showCount(
@@ -84,7 +90,16 @@ export class Composer {
     this.#showCount();
   }
 
-  /** The count near the limit (or `refusal` after a Send over it); nothing below. */
+  /**
+   * `reason`: Send keeps the text and says this, instead of sending a line the server would
+   * refuse (its ERROR also ends the connection); `null`: send again.
+   */
+  holdBack(reason) {
+    this.#heldBack = reason;
+    this.#showCount();
+  }
+
+  /** The count near the limit (or `refusal` after a Send that did not go); nothing below. */
   #showCount(refusal) {
     const length = lengthOf(this.input.value.trim());
     const over = length > this.#maxLength;

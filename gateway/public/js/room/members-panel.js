@@ -13,11 +13,13 @@ export class MembersPanel {
   /**
    * @param users the room's members, `{ [uid]: { uid, nickName, profileImage } }`.
    * @param onlineUids who is online in the room now.
-   * @param setPresence `(state: 'on' | 'off') => Promise<{ state }>`.
+   * @param setPresence `(state: 'on' | 'off') => Promise<{ state, mayChat }>`.
+   * @param onMyChoice `(mayChat) => void`: after I switched, whether I may chat here now.
    */
-  constructor({ myUid, users, onlineUids, setPresence }) {
+  constructor({ myUid, users, onlineUids, setPresence, onMyChoice }) {
     this.myUid = myUid;
     this.setPresence = setPresence;
+    this.onMyChoice = onMyChoice;
     this.#users = users;
     this.#online = new Set(onlineUids);
     this.summary = h('p', { class: 'room-meta' });
@@ -87,6 +89,7 @@ export class MembersPanel {
     try {
       const result = await this.setPresence(next);
       this.presence(this.myUid, result.state === 'on');
+      this.onMyChoice(result.mayChat);
       showInfo(
         result.state === 'on' ? 'You are online in this room.' : 'You appear offline; go online to chat.',
       );

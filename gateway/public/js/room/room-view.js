@@ -14,6 +14,7 @@ import { TypingIndicator } from './typing-indicator.js';
 const PAGE_SIZE = 12;
 const STORED = new Set(['ENTER', 'TALK', 'EXIT']);
 const ROOM_CLOSED = 'This room has closed.';
+const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
 
 /**
  * One room: the chat (ENTER/TALK/EXIT lines, older ones 12 at a time on scroll), typing and read
@@ -74,6 +75,9 @@ export class RoomView {
       users: {},
       onlineUids: [],
       setPresence: (state) => api.setPresence(roomId, state),
+      // Only my own switch says I may not chat: being listed off (another tab's choice, or a
+      // moment between connections) is not sure enough to keep a line back; the server decides.
+      onMyChoice: (mayChat) => this.composer.holdBack(mayChat ? null : APPEARING_OFFLINE),
     });
     this.onPageHide = () => this.readPosition.save(true);
   }
@@ -205,6 +209,7 @@ export class RoomView {
         break;
       case 'PRESENCE':
         this.members.presence(message.sender.uid, message.state === 'on');
+        if (mine && message.state === 'on') this.composer.holdBack(null); // on means I may chat
         break;
     }
   }

@@ -368,6 +368,43 @@ describe('presence server over HTTP (memory store, in-process bus)', () => {
     });
   });
 
+  describe('GET …/me: my own presence', () => {
+    const mine = (roomId: string, token?: string) =>
+      api.call('GET', `/api/v1/presence/${encodeURIComponent(roomId)}/me`, token);
+
+    it('tells me my state and whether I may chat, as my choices change it', async () => {
+      const { roomId, tokens } = await room();
+      expect(await mine(roomId, tokens.bob)).toEqual({
+        status: 200,
+        body: { roomId, uid: 'bob', nickName: 'Bob', state: 'off', mayChat: true },
+      });
+      await harness.deviceEvent(roomId, events.connected(roomId, 'bob', 'phone'));
+      await expectEventually(async () =>
+        expect((await mine(roomId, tokens.bob)).body).toMatchObject({ state: 'on', mayChat: true }),
+      );
+      await api.turn('off', tokens.bob, { roomId });
+      expect((await mine(roomId, tokens.bob)).body).toMatchObject({ state: 'off', mayChat: false });
+      await api.turn('on', tokens.bob, { roomId });
+      expect((await mine(roomId, tokens.bob)).body).toMatchObject({ state: 'on', mayChat: true });
+    });
+
+    it('is mine only: 401 without a token, 403 for a non-member, 404 for an unknown room', async () => {
+      const { roomId, tokens } = await room();
+      expect((await mine(roomId)).status).toBe(401);
+      expect((await mine(roomId, tokens.mallory)).body).toMatchObject({
+        statusCode: 403,
+        code: 'not-a-member',
+      });
+      expect((await mine(randomUUID(), tokens.alice)).body).toMatchObject({
+        statusCode: 404,
+        code: 'unknown-room',
+      });
+      // Even a reader of every list learns nobody's choice from it: it is about the caller.
+      const reader = await harness.tokenFor('dashboard', { scopes: ['presence:read'] });
+      expect((await mine(roomId, reader)).status).toBe(403);
+    });
+  });
+
   describe('internal lookup for the chat server', () => {
     it('answers mayChat from the member’s own choice, whatever events are still in flight', async () => {
       const { roomId, tokens } = await room();

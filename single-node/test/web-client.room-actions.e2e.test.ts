@@ -60,6 +60,17 @@ describe('web client: typing expiry, presence toggle, lines kept back while appe
     expect(sends()).toBe(sentBefore);
     expect(await ben.page.locator('#connection').getAttribute('data-state')).toBe('connected');
 
+    // after a reload too: entering the room asks the presence server for my own choice
+    await ben.page.reload();
+    await ben.page.getByRole('heading', { name: 'Night Drive', level: 1 }).waitFor();
+    await poll(() => ben.page.locator('#connection').getAttribute('data-state')).toBe('connected');
+    expect(await box.inputValue()).toBe('anyone?'); // the draft
+    await box.press('Enter');
+    await poll(() => ben.page.locator('#composer-count').textContent()).toBe(
+      'You appear offline in this room: go online to send.',
+    );
+    expect(sends()).toBe(sentBefore);
+
     // online again, the same text goes
     await ben.page.getByRole('button', { name: 'Go online' }).click();
     await poll(() => ann.page.locator('.member.online .member-name').allTextContents()).toEqual(

@@ -70,6 +70,7 @@ export function createApi(session, onUnauthorized) {
       ),
     exit: (roomId) => request('POST', `/v1/api/rooms/exit/${encodeURIComponent(roomId)}`),
     presenceOn: (roomId) => request('GET', `/api/v1/presence/${encodeURIComponent(roomId)}/on`),
+    myPresence: (roomId) => request('GET', `/api/v1/presence/${encodeURIComponent(roomId)}/me`),
     setPresence: (roomId, state) => request('PATCH', `/api/v1/presence/${state}`, { roomId }),
   };
 }

@@ -12,7 +12,7 @@ import {
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { ChangePresenceDto } from './dto/change-presence.dto';
 import { ErrorResponseDto } from './dto/error-response.dto';
-import { PresenceChangeResultDto, PresenceListDto } from './dto/presence-responses.dto';
+import { MyPresenceDto, PresenceChangeResultDto, PresenceListDto } from './dto/presence-responses.dto';
 import { PresenceService } from './presence.service';
 
 /** The public presence API (routed by the gateway). Every route needs a member's access token. */
@@ -46,6 +46,19 @@ export class PresenceController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   listOff(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<PresenceListDto> {
     return this.presence.list(roomId, 'off', caller);
+  }
+
+  @Get(':roomId/me')
+  @ApiOperation({
+    summary: 'Your own presence in the room',
+    description:
+      "Your state and whether you may chat (false while you appear offline), e.g. to hold a line back instead of having it refused. Members of the room only; nobody can read another member's choice.",
+  })
+  @ApiOkResponse({ type: MyPresenceDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
+  mine(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<MyPresenceDto> {
+    return this.presence.mine(roomId, caller);
   }
 
   @Patch('on')

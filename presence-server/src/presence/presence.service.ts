@@ -3,6 +3,7 @@ import type { MemberPresenceStatus, PresenceState } from '@playlist-chat/contrac
 import { Clock, hasScope, withSpan, type Identity } from '@playlist-chat/platform';
 import { PresenceError } from '../errors/presence-error';
 import type {
+  MyPresenceDto,
   PresenceChangeResultDto,
   PresenceListDto,
   RoomPresenceSummaryDto,
@@ -31,6 +32,20 @@ export class PresenceService {
         throw new PresenceError('not-a-member');
       }
       return inState(roomId, state, members);
+    });
+  }
+
+  /**
+   * The caller's own state and whether they may chat: a client reads it on entering a room, so
+   * it knows a choice to appear offline made before (another tab, a reload, a restart). Nobody
+   * else's `mayChat` is ever shown: appearing offline looks like being offline to the others.
+   */
+  mine(roomId: string, caller: Identity): Promise<MyPresenceDto> {
+    return presenceSpan('mine', {}, async () => {
+      const lookup = await this.store.getMember(roomId, caller.uid, this.clock.now());
+      if (!lookup.roomExists) throw new PresenceError('unknown-room');
+      if (!lookup.member) throw new PresenceError('not-a-member');
+      return { roomId, ...lookup.member };
     });
   }
 

@@ -75,8 +75,9 @@ export class RoomView {
       users: {},
       onlineUids: [],
       setPresence: (state) => api.setPresence(roomId, state),
-      // Only my own switch says I may not chat: being listed off (another tab's choice, or a
-      // moment between connections) is not sure enough to keep a line back; the server decides.
+      // My choice as the presence server said it on entering, then my own switch here: being
+      // listed off (another tab's choice, or a moment between connections) is not sure enough
+      // to keep a line back, so then the server decides.
       onMyChoice: (mayChat) => this.composer.holdBack(mayChat ? null : APPEARING_OFFLINE),
     });
     this.onPageHide = () => this.readPosition.save(true);
@@ -98,10 +99,11 @@ export class RoomView {
         }
         room = await this.api.room(this.roomId);
       }
-      const [reentry, page, presence] = await Promise.all([
+      const [reentry, page, presence, mine] = await Promise.all([
         this.api.reentry(this.roomId),
         this.api.history(this.roomId, undefined, PAGE_SIZE),
         this.api.presenceOn(this.roomId).catch(() => ({ members: [] })),
+        this.api.myPresence(this.roomId).catch(() => null), // unknown: the server decides
       ]);
       if (this.#destroyed) return;
       this.room = room;
@@ -112,6 +114,7 @@ export class RoomView {
         room.users,
         presence.members.map((member) => member.uid),
       );
+      if (mine?.mayChat === false) this.composer.holdBack(APPEARING_OFFLINE);
       clear(main).append(this.#layout(room));
       document.title = `${room.roomName} — Playlist chat`;
       this.nowPlaying.sync(reentry.nowPlaying ?? room.nowPlaying);

@@ -27,8 +27,8 @@ export class PresenceListDto {
   readonly members!: PresenceMemberDto[];
 }
 
-/** `PATCH /api/v1/presence/on` and `/off`. */
-export class PresenceChangeResultDto {
+/** `GET /api/v1/presence/{roomId}/me`: the caller's own presence in the room. */
+export class MyPresenceDto {
   @ApiProperty()
   readonly roomId!: string;
 
@@ -38,12 +38,15 @@ export class PresenceChangeResultDto {
   @ApiProperty()
   readonly nickName!: string;
 
-  @ApiProperty({ enum: ['on', 'off'], description: 'Your state after the call' })
+  @ApiProperty({ enum: ['on', 'off'], description: 'Your state' })
   readonly state!: PresenceState;
 
   @ApiProperty({ description: 'False while you appear offline: the chat server refuses your messages' })
   readonly mayChat!: boolean;
+}
 
+/** `PATCH /api/v1/presence/on` and `/off`: your presence after the call. */
+export class PresenceChangeResultDto extends MyPresenceDto {
   @ApiProperty({ description: 'Whether the call changed anything the room sees (and so was announced)' })
   readonly changed!: boolean;
 }

@@ -76,6 +76,8 @@ describe('web client: typing expiry, presence toggle, lines kept back while appe
     await poll(() => ann.page.locator('.member.online .member-name').allTextContents()).toEqual(
       expect.arrayContaining(['Ben']),
     );
+    // Ann may hear of it before Ben's own switch has its answer: wait for Ben's page
+    await ben.page.getByRole('button', { name: 'Appear offline' }).waitFor();
     expect(await ben.page.locator('#composer-count').textContent()).toBe('');
     await box.press('Enter');
     await poll(() => talkLines(ann.page)).toEqual(['anyone?']);

@@ -22,7 +22,7 @@ const TEMPORARY_SECRET = /^auth-secret\..+\..+$/;
 export interface BackedUpFile {
   readonly name: string;
   readonly bytes: number;
-  /** A SQLite file's `PRAGMA user_version`; undefined for a plain file. */
+  /** A SQLite file's schema: its highest `schema_migrations` version (the chat store), else its `user_version`; undefined for a plain file. */
   readonly schema?: number;
 }
 
@@ -95,11 +95,22 @@ async function copySqlite(from: string, to: string, name: string): Promise<Backe
     const checks = copy.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
     const problems = checks.map((row) => row.quick_check).filter((result) => result !== 'ok');
     if (problems.length > 0) throw new Error(`the copy of ${name} failed its check: ${problems.join('; ')}`);
-    const { user_version: schema } = copy.prepare('PRAGMA user_version').get() as { user_version: number };
-    return { name, bytes: statSync(to).size, schema };
+    return { name, bytes: statSync(to).size, schema: schemaOf(copy) };
   } finally {
     copy.close();
   }
+}
+
+function schemaOf(db: DatabaseSync): number {
+  const migrated = db
+    .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  const { schema } = (
+    migrated
+      ? db.prepare('SELECT coalesce(max(version), 0) AS schema FROM schema_migrations').get()
+      : db.prepare('SELECT user_version AS schema FROM pragma_user_version').get()
+  ) as { schema: number };
+  return schema;
 }
 
 function readableEntries(folder: string): string[] {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { migrations as chatMigrations } from '../../chat-server/src/storage/migrations.sqlite';
 import { TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { SingleNode } from '../src/single-node';
 import { repoRoot } from './support/repo-root';
@@ -104,8 +105,9 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
 
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
-    expect(done.stdout).toMatch(/chat\.sqlite .* schema \d+, checked ok/);
-    expect(done.stdout).toMatch(/presence\.sqlite .* schema \d+, checked ok/);
+    const latestChatSchema = Math.max(...chatMigrations.map((migration) => migration.version));
+    expect(done.stdout).toMatch(new RegExp(`chat\\.sqlite .* schema ${latestChatSchema}, checked ok`));
+    expect(done.stdout).toMatch(/presence\.sqlite .* schema 2, checked ok/);
     expect(done.stdout).toMatch(/auth-secret .* copied/);
     expect(sent).toBeGreaterThan(0);
     expect(readdirSync(target).sort()).toEqual(['auth-secret', 'chat.sqlite', 'presence.sqlite']);

@@ -46,10 +46,11 @@ export class DeviceSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   /** One sweep: the state check, then store calls until fewer than a batch were due. */
   async sweep(): Promise<void> {
     if (!(await this.store.holdsState())) {
-      // At start an empty store is the usual case (a new memory store); later it is a loss.
-      const message = 'the presence store holds nothing: asking the chat servers for their rooms';
+      // At start this is the usual case (a new memory store, with at most the rosters and
+      // choices it saved, never a device); later it is a loss.
+      const message = 'the presence store knows no connected device: asking the chat servers for their rooms';
       if (this.sweptBefore) this.logger.warn(`${message} (it lost its data)`);
-      else this.logger.log(`${message} (new, or it lost its data)`);
+      else this.logger.log(`${message} (new or restarted, or it lost its data)`);
       await this.announcer.announceStoreReset();
       await this.store.markHoldsState();
     }

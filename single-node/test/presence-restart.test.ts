@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { StompErrorFrame, TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { SingleNode } from '../src/single-node';
@@ -14,15 +14,24 @@ import { createRoom } from './support/rooms';
  * still be known to presence, and who is on must come back as members connect again.
  */
 describe('single node restarted on its data folder: presence still knows the rooms', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'presence-restart-'));
+  /** Each test's own data folder, and the node running on it (closed after the test). */
+  let folder: string;
   let node: SingleNode | undefined;
 
-  afterAll(async () => {
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'presence-restart-'));
+  });
+  afterEach(async () => {
     await node?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    node = undefined;
+    rmSync(folder, { recursive: true, force: true });
   });
 
-  const start = () => startTestNode(dataDir);
+  /** Owner's and Bob's tokens. */
+  const people = async () => ({
+    owner: await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600),
+    bob: await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600),
+  });
 
   const presence = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${node!.presence.url}/api/v1/presence${path}`, {
@@ -43,9 +52,8 @@ describe('single node restarted on its data folder: presence still knows the roo
   };
 
   it('every room is listed after the restart, everyone off, and a member joining again is on', async () => {
-    const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
-    const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
-    node = await start();
+    const { owner, bob } = await people();
+    node = await startTestNode(folder);
     const { id: roomId } = await createRoom(
       node.chat.url,
       owner,
@@ -57,7 +65,7 @@ describe('single node restarted on its data folder: presence still knows the roo
     await before.disconnect();
     await node.close();
 
-    node = await start();
+    node = await startTestNode(folder);
     // Before anyone enters: the room is known, everyone off, and a member may choose already.
     expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']);
     expect(await listed(roomId, 'on', bob)).toEqual([]);
@@ -72,75 +80,56 @@ describe('single node restarted on its data folder: presence still knows the roo
   });
 
   it('with PRESENCE_SAVE_STATE=false, presence forgets the rooms until someone enters one', async () => {
-    await node?.close();
-    node = undefined;
-    const folder = mkdtempSync(join(tmpdir(), 'presence-unsaved-restart-'));
-    try {
-      const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
-      const env = { PRESENCE_SAVE_STATE: 'false' };
-      node = await startTestNode(folder, env);
-      const { id: roomId } = await createRoom(
-        node.chat.url,
-        owner,
-        { uid: 'u-owner', userName: 'Owner' },
-        { id: 'pl-unsaved', name: 'Unsaved' },
-      );
-      expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
-      await node.close();
+    const { owner } = await people();
+    const env = { PRESENCE_SAVE_STATE: 'false' };
+    node = await startTestNode(folder, env);
+    const { id: roomId } = await createRoom(
+      node.chat.url,
+      owner,
+      { uid: 'u-owner', userName: 'Owner' },
+      { id: 'pl-unsaved', name: 'Unsaved' },
+    );
+    expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
+    await node.close();
 
-      node = await startTestNode(folder, env);
-      expect((await presence(`/${roomId}/off`, owner)).status).toBe(404);
-      expect(existsSync(join(folder, 'presence.sqlite'))).toBe(false);
-    } finally {
-      await node?.close();
-      node = undefined;
-      rmSync(folder, { recursive: true, force: true });
-    }
+    node = await startTestNode(folder, env);
+    expect((await presence(`/${roomId}/off`, owner)).status).toBe(404);
+    expect(existsSync(join(folder, 'presence.sqlite'))).toBe(false);
   });
 
   it('a member who chose to appear offline is still off after the restart, and still cannot send', async () => {
-    await node?.close();
-    node = undefined;
-    const folder = mkdtempSync(join(tmpdir(), 'presence-choice-restart-'));
-    try {
-      const owner = await issuer.issue({ uid: 'u-owner', nickName: 'Owner', profileImage: '' }, 3600);
-      const bob = await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600);
-      node = await startTestNode(folder);
-      const { id: roomId } = await createRoom(
-        node.chat.url,
-        owner,
-        { uid: 'u-owner', userName: 'Owner' },
-        { id: 'pl-choice', name: 'Choice' },
-      );
-      const before = await joinAs(bob, roomId);
-      const off = await presence('/off', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) });
-      expect(off.status).toBe(200);
-      await before.disconnect();
-      await node.close();
+    const { owner, bob } = await people();
+    node = await startTestNode(folder);
+    const { id: roomId } = await createRoom(
+      node.chat.url,
+      owner,
+      { uid: 'u-owner', userName: 'Owner' },
+      { id: 'pl-choice', name: 'Choice' },
+    );
+    const before = await joinAs(bob, roomId);
+    const off = await presence('/off', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) });
+    expect(off.status).toBe(200);
+    await before.disconnect();
+    await node.close();
 
-      node = await startTestNode(folder);
-      const after = await joinAs(bob, roomId);
-      await expectEventually(async () =>
-        expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']),
+    node = await startTestNode(folder);
+    const after = await joinAs(bob, roomId);
+    await expectEventually(async () =>
+      expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']),
+    );
+    const refused = await after
+      .send('/chat/pub/send', { roomId, clientMessageId: 'after-restart', content: 'psst' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
       );
-      const refused = await after
-        .send('/chat/pub/send', { roomId, clientMessageId: 'after-restart', content: 'psst' })
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-      expect(refused).toBeInstanceOf(StompErrorFrame);
-      expect((refused as StompErrorFrame).code).toBe('presence-off');
-      // Until Bob turns on again.
-      expect((await presence('/on', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) })).status).toBe(
-        200,
-      );
-      await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
-      await after.disconnect();
-    } finally {
-      await node?.close();
-      node = undefined;
-      rmSync(folder, { recursive: true, force: true });
-    }
+    expect(refused).toBeInstanceOf(StompErrorFrame);
+    expect((refused as StompErrorFrame).code).toBe('presence-off');
+    // Until Bob turns on again.
+    expect((await presence('/on', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) })).status).toBe(
+      200,
+    );
+    await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
+    await after.disconnect();
   });
 });

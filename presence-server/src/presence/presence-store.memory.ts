@@ -74,7 +74,9 @@ export class InMemoryPresenceStore extends PresenceStore {
       room.open = true;
       for (const [uid, nickName] of members) room.members.set(uid, nickName);
       room.untold = new Set(members.keys());
-      for (const uid of appearOffline.get(roomId) ?? []) if (members.has(uid)) room.appearOffline.add(uid);
+      // Like a restored room's (restoreChoices): a choice of someone not on the saved roster waits
+      // for their join, or goes with their leave or the whole roster told again.
+      for (const uid of appearOffline.get(roomId) ?? []) room.appearOffline.add(uid);
       appearOffline.delete(roomId);
     }
     this.choicesToRestore = appearOffline;
@@ -99,10 +101,15 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async removeMember(roomId: string, uid: string, _now: Date): Promise<PresenceChange[]> {
     const room = this.rooms.get(roomId);
-    // Leaving ends the choice, even one not restored yet (a member who left while it was saved).
-    if (room?.members.has(uid) || this.choicesToRestore.get(roomId)?.has(uid)) {
+    // Leaving ends the choice, even one of a member not told again yet, or not restored yet.
+    if (
+      room?.members.has(uid) ||
+      room?.appearOffline.has(uid) ||
+      this.choicesToRestore.get(roomId)?.has(uid)
+    ) {
       this.saved?.removeMember(roomId, uid);
       this.choicesToRestore.get(roomId)?.delete(uid);
+      room?.appearOffline.delete(uid);
     }
     if (!room) return [];
     const change = this.dropMember(roomId, room, uid);

@@ -182,6 +182,23 @@ describe('memory store: rosters and "appear offline" choices outlive a restart o
     ]);
   });
 
+  it('forgets a choice from a choices-only file when its member leaves before being told again', async () => {
+    const folder = newFolder();
+    const v1 = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
+    v1.exec(`CREATE TABLE appear_offline (room_id TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (room_id, uid)) WITHOUT ROWID;
+      INSERT INTO appear_offline VALUES ('room-1', 'bob');
+      PRAGMA user_version = 1`);
+    v1.close();
+
+    const store = start(folder);
+    await store.addMember('room-1', owner, T0); // the room is told again: bob's choice is restored
+    await store.removeMember('room-1', 'bob', T0); // his leave comes before his join
+    await store.addMember('room-1', bob, T0); // and he joins again later
+    expect((await store.getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+    await store.close();
+    expect((await start(folder).getMember('room-1', 'bob', T0)).appearOffline).toBe(false);
+  });
+
   it('keeps the file readable by this user only, and refuses a file from a newer version', async () => {
     const folder = newFolder();
     await bobChoseOffline(folder);

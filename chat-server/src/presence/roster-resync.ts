@@ -15,9 +15,10 @@ const MAX_ROOMS = 10_000;
 /**
  * Tells the presence server a live room again after it answered that it does not know it, or
  * not whole: it lost its state (a Redis that came back without its data), or kept only what it
- * saved (the single node's memory store after a restart: rosters that may miss a lost leave). The room-opening events are long gone from the log, and a member's join
- * again changes nothing here, so without this the room stayed unknown to presence for good:
- * 404 on its lists and on "appear offline", no push for members who are off.
+ * saved (the single node's memory store after a restart: rosters that may miss a lost leave).
+ * The room-opening events are long gone from the log, and a member's join again changes
+ * nothing here, so without this the room stayed unknown to presence for good: 404 on its lists
+ * and on "appear offline", no push for members who are off.
  *
  * Every member goes out again as `room.member-joined` on `chat.rooms` (idempotent there: it
  * opens the room and adds or renames the member), and every instance where a member is

@@ -9,7 +9,7 @@ import { TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { SingleNode } from '../src/single-node';
 import { repoRoot } from './support/repo-root';
 import { createRoom } from './support/rooms';
-import { startTestNode } from './support/test-node';
+import { devToken, startTestNode } from './support/test-node';
 
 const run = promisify(execFile);
 /** Under the whole-history read's 10,000. */
@@ -37,14 +37,6 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
   /** The node's own secret (AUTH_JWT_SECRET unset: made in DATA_DIR), so tokens show it was carried; lines unthrottled. */
   const start = (folder: string) =>
     startTestNode(folder, { AUTH_JWT_SECRET: '', CHAT_SEND_RATE_LIMIT: '100000' });
-  const tokenFor = async (uid: string) => {
-    const answer = await fetch(`${node!.chat.url}/v1/api/auth/dev-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ uid, nickName: uid }),
-    });
-    return ((await answer.json()) as { accessToken: string }).accessToken;
-  };
   /** The room's whole history, oldest first: its chat lines' text. */
   const talkIn = async (roomId: string, token: string) => {
     const answer = await fetch(`${node!.chat.url}/v1/api/chat/api/v1/history/${roomId}`, {
@@ -61,7 +53,7 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
 
   it('copies every file while lines are being written, and the copy starts a node with them', async () => {
     node = await start(dataDir);
-    const token = await tokenFor('u-ann');
+    const token = await devToken(node.chat.url, 'u-ann');
     const { id: roomId } = await createRoom(
       node.chat.url,
       token,

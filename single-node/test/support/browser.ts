@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './repo-root';
+import { devToken } from './test-node';
 
 /**
  * Screenshots of the main views: into `test-output/screenshots` (ignored by git) on every run,
@@ -98,12 +99,7 @@ export function focused(page: Page): Promise<string> {
 
 /** A dev-token user of the REST API through the gateway, for the people a test only needs as talkers. */
 export async function restUser(url: string, uid: string, nickName = uid) {
-  const issued = await fetch(`${url}/v1/api/auth/dev-token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ uid, nickName }),
-  });
-  const { accessToken } = (await issued.json()) as { accessToken: string };
+  const accessToken = await devToken(url, uid, nickName);
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url}${path}`, {
       method,

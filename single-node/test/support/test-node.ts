@@ -27,3 +27,13 @@ export async function startTestNode(dataDir: string, overrides: Env = {}): Promi
     { print: () => {} },
   );
 }
+
+/** An access token from the node's `POST /v1/api/auth/dev-token` at `url` (its gateway or chat port). */
+export async function devToken(url: string, uid: string, nickName = uid): Promise<string> {
+  const issued = await fetch(`${url}/v1/api/auth/dev-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uid, nickName }),
+  });
+  return ((await issued.json()) as { accessToken: string }).accessToken;
+}

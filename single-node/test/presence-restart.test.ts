@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Env } from '@playlist-chat/platform';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { StompErrorFrame, TestStompClient } from '../../chat-server/test/support/stomp-client';
 import type { SingleNode } from '../src/single-node';
@@ -33,6 +34,24 @@ describe('single node restarted on its data folder: presence still knows the roo
     bob: await issuer.issue({ uid: 'u-bob', nickName: 'Bob', profileImage: '' }, 3600),
   });
 
+  /** Starts the node on this test's folder with a room the owner opened; its id. */
+  const nodeWithRoom = async (owner: string, env: Env = {}) => {
+    node = await startTestNode(folder, env);
+    const room = await createRoom(
+      node.chat.url,
+      owner,
+      { uid: 'u-owner', userName: 'Owner' },
+      { id: 'pl-restart', name: 'Restart' },
+    );
+    return room.id;
+  };
+
+  /** Stops the node and starts it again on the same folder. */
+  const restart = async (env: Env = {}) => {
+    await node?.close();
+    node = await startTestNode(folder, env);
+  };
+
   const presence = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${node!.presence.url}/api/v1/presence${path}`, {
       ...init,
@@ -53,19 +72,11 @@ describe('single node restarted on its data folder: presence still knows the roo
 
   it('every room is listed after the restart, everyone off, and a member joining again is on', async () => {
     const { owner, bob } = await people();
-    node = await startTestNode(folder);
-    const { id: roomId } = await createRoom(
-      node.chat.url,
-      owner,
-      { uid: 'u-owner', userName: 'Owner' },
-      { id: 'pl-restart', name: 'Restart' },
-    );
+    const roomId = await nodeWithRoom(owner);
     const before = await joinAs(bob, roomId);
     await expectEventually(async () => expect(await listed(roomId, 'on', owner)).toEqual(['u-bob']));
     await before.disconnect();
-    await node.close();
-
-    node = await startTestNode(folder);
+    await restart();
     // Before anyone enters: the room is known, everyone off, and a member may choose already.
     expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']);
     expect(await listed(roomId, 'on', bob)).toEqual([]);
@@ -82,37 +93,21 @@ describe('single node restarted on its data folder: presence still knows the roo
   it('with PRESENCE_SAVE_STATE=false, presence forgets the rooms until someone enters one', async () => {
     const { owner } = await people();
     const env = { PRESENCE_SAVE_STATE: 'false' };
-    node = await startTestNode(folder, env);
-    const { id: roomId } = await createRoom(
-      node.chat.url,
-      owner,
-      { uid: 'u-owner', userName: 'Owner' },
-      { id: 'pl-unsaved', name: 'Unsaved' },
-    );
+    const roomId = await nodeWithRoom(owner, env);
     expect(await listed(roomId, 'off', owner)).toEqual(['u-owner']);
-    await node.close();
-
-    node = await startTestNode(folder, env);
+    await restart(env);
     expect((await presence(`/${roomId}/off`, owner)).status).toBe(404);
     expect(existsSync(join(folder, 'presence.sqlite'))).toBe(false);
   });
 
   it('a member who chose to appear offline is still off after the restart, and still cannot send', async () => {
     const { owner, bob } = await people();
-    node = await startTestNode(folder);
-    const { id: roomId } = await createRoom(
-      node.chat.url,
-      owner,
-      { uid: 'u-owner', userName: 'Owner' },
-      { id: 'pl-choice', name: 'Choice' },
-    );
+    const roomId = await nodeWithRoom(owner);
     const before = await joinAs(bob, roomId);
     const off = await presence('/off', bob, { method: 'PATCH', body: JSON.stringify({ roomId }) });
     expect(off.status).toBe(200);
     await before.disconnect();
-    await node.close();
-
-    node = await startTestNode(folder);
+    await restart();
     const after = await joinAs(bob, roomId);
     await expectEventually(async () =>
       expect(await listed(roomId, 'off', owner)).toEqual(['u-bob', 'u-owner']),

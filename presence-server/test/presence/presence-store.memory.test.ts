@@ -43,6 +43,17 @@ describe('memory store: rosters and "appear offline" choices outlive a restart o
     (await store.listStates('room-1', T0))?.map(({ uid, state, mayChat }) => ({ uid, state, mayChat })) ??
     null;
 
+  /** A folder with a schema 1 file (choices only, from before rosters were saved): bob appears offline in room-1. */
+  function choicesOnlyFile(): string {
+    const folder = newFolder();
+    const v1 = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
+    v1.exec(`CREATE TABLE appear_offline (room_id TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (room_id, uid)) WITHOUT ROWID;
+      INSERT INTO appear_offline VALUES ('room-1', 'bob');
+      PRAGMA user_version = 1`);
+    v1.close();
+    return folder;
+  }
+
   /** A first life: the room with bob, who chose to appear offline. */
   async function bobChoseOffline(folder: string): Promise<void> {
     const first = start(folder);
@@ -163,12 +174,7 @@ describe('memory store: rosters and "appear offline" choices outlive a restart o
   });
 
   it('upgrades a file that holds choices only: they wait for the room to be told again', async () => {
-    const folder = newFolder();
-    const v1 = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
-    v1.exec(`CREATE TABLE appear_offline (room_id TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (room_id, uid)) WITHOUT ROWID;
-      INSERT INTO appear_offline VALUES ('room-1', 'bob');
-      PRAGMA user_version = 1`);
-    v1.close();
+    const folder = choicesOnlyFile();
 
     const store = start(folder);
     expect(await store.roomExists('room-1')).toBe(false);
@@ -183,12 +189,7 @@ describe('memory store: rosters and "appear offline" choices outlive a restart o
   });
 
   it('forgets a choice from a choices-only file when its member leaves before being told again', async () => {
-    const folder = newFolder();
-    const v1 = new DatabaseSync(join(folder, SAVED_PRESENCE_FILE));
-    v1.exec(`CREATE TABLE appear_offline (room_id TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (room_id, uid)) WITHOUT ROWID;
-      INSERT INTO appear_offline VALUES ('room-1', 'bob');
-      PRAGMA user_version = 1`);
-    v1.close();
+    const folder = choicesOnlyFile();
 
     const store = start(folder);
     await store.addMember('room-1', owner, T0); // the room is told again: bob's choice is restored

@@ -7,9 +7,12 @@ import {
   person,
   signIn,
   startChat,
+  talkLines,
   type Person,
 } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
+
+const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
 
 async function send(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
@@ -34,6 +37,7 @@ describe('web client: right-to-left names stay apart in typing and receipts; Ret
   let sara: Person;
   let layla: Person;
   let roomId: string;
+  let annsOtherTab: Page;
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
   /** A refused line is an ERROR, which ends Ann's STOMP connection: wait until it is back. */
   const annConnected = () =>
@@ -85,7 +89,7 @@ describe('web client: right-to-left names stay apart in typing and receipts; Ret
 
   it('moves focus to the message box when Retry is pressed, not to the page, and again when it is clicked', async () => {
     // Appearing offline (chosen in another tab), Ann's lines are refused (presence-off) until she goes online again.
-    await appearOfflineInAnotherTab(ann);
+    annsOtherTab = await appearOfflineInAnotherTab(ann);
     await ann.page.getByRole('button', { name: 'Go online' }).waitFor();
     await send(ann.page, 'anyone there?');
     const failed = ann.page.locator('.line.failed');
@@ -105,6 +109,36 @@ describe('web client: right-to-left names stay apart in typing and receipts; Ret
     await ann.page.locator('.line.failed').getByRole('button', { name: 'Retry' }).click();
     expect(await focused(ann.page)).toMatch(/^textarea/);
     await poll(() => ann.page.locator('.line.failed .status').textContent()).toContain('Not sent:');
+    expect(ann.pageErrors).toEqual([]);
+  });
+
+  it('once a line is refused for appearing offline, holds back the next line and Retry until online again', async () => {
+    const box = ann.page.getByRole('textbox', { name: 'Message' });
+    const failed = ann.page.locator('.line.failed');
+    const sends = () => ann.sentFrames.filter((frame) => frame.includes('destination:/chat/pub/send')).length;
+    const sentBefore = sends();
+    const connects = () => ann.sentFrames.filter((frame) => frame.startsWith('CONNECT')).length;
+    const connectsBefore = connects();
+
+    // The refusal above told the page what the other tab chose: a new line stays in the box.
+    await send(ann.page, 'still there?');
+    await poll(() => ann.page.locator('#composer-count').textContent()).toBe(APPEARING_OFFLINE);
+    expect(await box.inputValue()).toBe('still there?');
+    // Retry says why at once, and sends nothing the server would refuse (its ERROR ends the connection).
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await poll(() => failed.getByRole('alert').textContent()).toBe(`Not sent: ${APPEARING_OFFLINE}`);
+    expect(sends()).toBe(sentBefore);
+    expect(connects()).toBe(connectsBefore);
+    expect(await ann.page.locator('#connection').getAttribute('data-state')).toBe('connected');
+
+    // Online again in the other tab: this page hears it, and both lines go.
+    await annsOtherTab.getByRole('button', { name: 'Go online' }).click();
+    await ann.page.getByRole('button', { name: 'Appear offline' }).waitFor();
+    await poll(() => ann.page.locator('#composer-count').textContent()).toBe('');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await box.press('Enter');
+    await poll(() => talkLines(sara.page)).toEqual(['hello both', 'anyone there?', 'still there?']);
+    expect(await ann.page.locator('.line.failed').count()).toBe(0);
     expect(ann.pageErrors).toEqual([]);
   });
 });

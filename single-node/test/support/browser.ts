@@ -58,7 +58,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /**
  * The person chooses to appear offline in the room their page shows, from a second tab (same
  * sign-in): the first tab hears only that they are off, so it still sends, and the server
- * refuses the line. Close the returned tab when done.
+ * refuses the line (after which that tab holds lines back). Close the returned tab when done.
  */
 export async function appearOfflineInAnotherTab({ context, page }: Person): Promise<Page> {
   const tab = await context.newPage();

@@ -99,6 +99,11 @@ export class Composer {
     this.#showCount();
   }
 
+  /** Why sending is held back now, or `null`. */
+  get heldBack() {
+    return this.#heldBack;
+  }
+
   /** The count near the limit (or `refusal` after a Send that did not go); nothing below. */
   #showCount(refusal) {
     const length = lengthOf(this.input.value.trim());

@@ -4,23 +4,33 @@ import { pendingLine } from './message-line.js';
 
 const SENDING = 'Sending…';
 const WAITING = 'Waiting for connection…';
+/** The server's refusal code for a line sent while I appear offline in the room. */
+const PRESENCE_OFF = 'presence-off';
 
 /**
  * Lines I send: shown at once as pending, sent with a client message id, and replaced by the
  * stored line when it comes back on the room topic. A refusal marks the line failed with the
  * server's reason and a Retry button; a lost connection is no failure: `resend()` on reconnect
- * sends it again with the same id, and the server stores it once.
+ * sends it again with the same id, and the server stores it once. While sending is held back
+ * (`heldBack()` gives the reason: I appear offline here), a Retry or a resend fails the line with
+ * that reason instead of sending what the server would refuse (its ERROR ends the connection).
  */
 export class Outbox {
   #pending = new Map(); // clientMessageId → { content, state: 'sending' | 'failed', element }
 
-  /** @param focusAfterRetry `() => void`: moves keyboard focus on when a Retry that had it goes away. */
-  constructor({ connection, session, roomId, messages, focusAfterRetry }) {
+  /**
+   * @param focusAfterRetry `() => void`: moves keyboard focus on when a Retry that had it goes away.
+   * @param heldBack `() => string | null`: why lines must not be sent now, or `null`.
+   * @param onPresenceOff `() => void`: the server refused a line because I appear offline here.
+   */
+  constructor({ connection, session, roomId, messages, focusAfterRetry, heldBack, onPresenceOff }) {
     this.connection = connection;
     this.session = session;
     this.roomId = roomId;
     this.messages = messages;
     this.focusAfterRetry = focusAfterRetry;
+    this.heldBack = heldBack;
+    this.onPresenceOff = onPresenceOff;
   }
 
   async send(content) {
@@ -60,6 +70,11 @@ export class Outbox {
   }
 
   async #deliver(clientMessageId, pending) {
+    const reason = this.heldBack();
+    if (reason) {
+      this.#fail(clientMessageId, pending, new Error(reason));
+      return;
+    }
     this.#setStatus(pending, this.#statusText());
     try {
       await this.connection.request('/chat/pub/send', {
@@ -73,6 +88,8 @@ export class Outbox {
         if (pending.state === 'sending') this.#setStatus(pending, WAITING);
         return;
       }
+      // Said by the server itself (the choice may come from another tab): hold back what follows.
+      if (error.code === PRESENCE_OFF) this.onPresenceOff();
       this.#fail(clientMessageId, pending, error);
     }
   }

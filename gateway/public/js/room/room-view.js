@@ -60,6 +60,8 @@ export class RoomView {
       roomId,
       messages: this.messages,
       focusAfterRetry: () => this.composer.focus(),
+      heldBack: () => this.composer.heldBack,
+      onPresenceOff: () => this.composer.holdBack(APPEARING_OFFLINE),
     });
     this.composer = new Composer({
       onSend: (content) => void this.outbox.send(content),
@@ -77,7 +79,7 @@ export class RoomView {
       setPresence: (state) => api.setPresence(roomId, state),
       // My choice as the presence server said it on entering, then my own switch here: being
       // listed off (another tab's choice, or a moment between connections) is not sure enough
-      // to keep a line back, so then the server decides.
+      // to keep a line back, so then the server decides (and its refusal holds back what follows).
       onMyChoice: (mayChat) => this.composer.holdBack(mayChat ? null : APPEARING_OFFLINE),
     });
     this.onPageHide = () => this.readPosition.save(true);

@@ -60,24 +60,45 @@ describe('ownership and shapes the chat server must refuse', () => {
       expect((await owner.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body).toEqual([]);
     });
 
-    it("answers someone else's request for a live playlist's room with the room unchanged, not a membership", async () => {
-      const alice = await chat.user();
-      const bob = await chat.user();
+    it("gives someone naming another owner's playlist id a room of their own, before or after the owner's, never the owner's", async () => {
+      const [alice, bob, carol] = [await chat.user(), await chat.user(), await chat.user()];
+      // Playlist ids are not secret. Bob opens a room naming Alice's before she starts her chat:
       const playlist = samplePlaylist();
-      const room = await chat.createRoom(alice, playlist);
-      const again = await bob.api.post<RoomView>('/v1/api/rooms/create', {
+      const squat = await bob.api.post<RoomView>('/v1/api/rooms/create', {
         uid: bob.uid,
         userName: 'Bob',
         playlist: { ...playlist, name: 'anything' },
       });
-      expect(again.status).toBe(200);
-      expect(again.body.id).toBe(room.id);
-      expect(again.body.userCount).toBe(1);
-      expect(again.body.users ?? {}).toEqual({}); // not a member: no member list
-      expect((await bob.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body).toEqual([]);
-      const seen = await alice.api.get<RoomView>(`/v1/api/rooms/${room.id}`);
+      expect(squat.status).toBe(201);
+      // Alice's "start chat" still opens her own room, with her in it (it returned Bob's, without her).
+      const mine = await alice.api.post<RoomView>('/v1/api/rooms/create', {
+        uid: alice.uid,
+        userName: 'Alice',
+        playlist,
+      });
+      expect(mine.status).toBe(201);
+      expect(mine.body.id).not.toBe(squat.body.id);
+      expect(mine.body.roomName).toBe(playlist.name);
+      expect(Object.keys(mine.body.users)).toEqual([alice.uid]);
+      // Carol, after both: her own room too; Alice's is unchanged, and nobody joined anyone's.
+      const late = await carol.api.post<RoomView>('/v1/api/rooms/create', {
+        uid: carol.uid,
+        userName: 'Carol',
+        playlist,
+      });
+      expect(late.status).toBe(201);
+      expect(new Set([squat.body.id, mine.body.id, late.body.id]).size).toBe(3);
+      const seen = await alice.api.get<RoomView>(`/v1/api/rooms/${mine.body.id}`);
       expect(Object.keys(seen.body.users)).toEqual([alice.uid]);
-      expect((await historyOf(alice.api, room.id)).map((line) => line.type)).toEqual(['ENTER']);
+      expect((await historyOf(alice.api, mine.body.id)).map((line) => line.type)).toEqual(['ENTER']);
+      for (const [someone, room] of [
+        [alice, mine],
+        [bob, squat],
+        [carol, late],
+      ] as const)
+        expect(
+          (await someone.api.get<RoomSummaryView[]>('/v1/api/rooms/joined')).body.map((r) => r.id),
+        ).toEqual([room.body.id]);
     });
 
     it("lets the owner's retry return the room, still with the owner as its only member", async () => {

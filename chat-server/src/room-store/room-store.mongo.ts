@@ -34,8 +34,8 @@ const maxJoinRounds = 20;
 /**
  * RoomStore on MongoDB (mongoose). A room is one document (`rooms`) with its playlist
  * snapshot, a `users` map and its search-index request, so `create` and its outbox entry are
- * one atomic insert, and the partial unique index on `playlist.id` (live rooms only) keeps
- * one live room per playlist even across chat-server instances.
+ * one atomic insert, and the partial unique index on (`ownerUid`, `playlist.id`) (live rooms
+ * only) keeps one live room per owner and playlist even across chat-server instances.
  *
  * The room limit needs the user's rooms together, which live in several documents. MongoDB
  * updates one document atomically (multi-document transactions need a replica set and are not
@@ -63,6 +63,8 @@ export class MongoRoomStore extends RoomStore {
   static async open(connection: MongoConnection): Promise<MongoRoomStore> {
     const { rooms, memberships } = roomModels(connection.connection);
     await Promise.all([rooms.createIndexes(), memberships.createIndexes()]);
+    // Only once its successor exists, so live rooms are never left without a uniqueness rule.
+    await dropIndexIfPresent(rooms, RETIRED_LIVE_ROOM_INDEX);
     return new MongoRoomStore(connection, rooms, memberships);
   }
 
@@ -89,7 +91,7 @@ export class MongoRoomStore extends RoomStore {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const live = await this.rooms
-        .findOne({ 'playlist.id': room.playlist.id, live: true })
+        .findOne({ ownerUid: room.ownerUid, 'playlist.id': room.playlist.id, live: true })
         .lean<RoomDocument>();
       if (!live) throw new Error(`Room id ${room.id} is already taken by another room`, { cause: error });
       return { room: toRoom(live), created: false };
@@ -404,6 +406,28 @@ function readIdleCursor(cursor: IdleRoomsCursor): { lastActivityAt: Date; id: st
   if (separator < 0 || !Number.isSafeInteger(activity))
     throw new RangeError(`not an idle-rooms cursor of the MongoDB room store: ${cursor}`);
   return { lastActivityAt: new Date(activity), id: cursor.slice(separator + 1) };
+}
+
+/**
+ * One live room per playlist id, whoever opened it (before schema 14 on SQLite): anyone naming
+ * someone else's playlist id took its place. Left in place it would still refuse the second
+ * owner's room, so it is dropped at start-up.
+ */
+const RETIRED_LIVE_ROOM_INDEX = 'one_live_room_per_playlist';
+
+/** MongoDB's codes for "no such index" and "no such collection": nothing to drop. */
+const INDEX_NOT_FOUND = 27;
+const NAMESPACE_NOT_FOUND = 26;
+
+async function dropIndexIfPresent(model: Model<RoomDocument>, name: string): Promise<void> {
+  try {
+    await model.collection.dropIndex(name);
+  } catch (error) {
+    const absent =
+      error instanceof mongoose.mongo.MongoServerError &&
+      (error.code === INDEX_NOT_FOUND || error.code === NAMESPACE_NOT_FOUND);
+    if (!absent) throw error;
+  }
 }
 
 function isDuplicateKey(error: unknown): boolean {

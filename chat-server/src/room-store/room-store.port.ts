@@ -82,7 +82,8 @@ export interface RoomPageRequest {
 /**
  * Rooms and their members. Guarantees, for every adapter:
  * - `create` is atomic with its search-index request (the `SearchOutbox`'s entry): both are stored or neither;
- *   at most one live room exists per playlist id, and creating again returns it.
+ *   at most one live room exists per owner and playlist id, and creating it again returns it
+ *   (another owner naming the same playlist id gets a room of their own: playlist ids are not secret).
  * - `join` is atomic: membership and the eviction of the oldest-joined rooms beyond
  *   `maxRooms` happen together, so a user is never in more than `maxRooms` live rooms.
  * - `markRead` only moves a member's read position forward (message ids are time-ordered).

@@ -32,7 +32,7 @@ export interface RoomDocument {
   createdAt: Date;
   lastActivityAt: Date;
   closedAt: Date | null;
-  /** Present (true) while the room is live; removed on close. Drives the one-live-room-per-playlist index. */
+  /** Present (true) while the room is live; removed on close. Drives the one-live-room-per-owner-and-playlist index. */
   live?: true;
   searchIndex: SearchIndexState;
 }
@@ -134,10 +134,11 @@ const roomSchema = new Schema<RoomDocument>(
   },
   { collection: 'rooms', versionKey: false, minimize: false },
 );
-// One live room per playlist: closed rooms lose `live` and drop out of this index.
+// One live room per owner and playlist: closed rooms lose `live` and drop out of this index. Per
+// owner, because playlist ids are not secret (MongoRoomStore.open drops the per-playlist index it replaces).
 roomSchema.index(
-  { 'playlist.id': 1 },
-  { unique: true, partialFilterExpression: { live: true }, name: 'one_live_room_per_playlist' },
+  { ownerUid: 1, 'playlist.id': 1 },
+  { unique: true, partialFilterExpression: { live: true }, name: 'one_live_room_per_owner_playlist' },
 );
 roomSchema.index({ live: 1, createdAt: -1, _id: -1 }, { name: 'live_newest_first' });
 // A pass over idle rooms pages by (lastActivityAt, _id) (MongoRoomStore.listCloseCandidates). It

@@ -144,7 +144,9 @@ export class SqliteRoomStore extends RoomStore {
       );
       if (inserted.changes === 0) {
         const live = this.db.get<RoomRow>(
-          `SELECT ${roomColumns} FROM rooms r WHERE r.playlist_id = ? AND r.closed_at IS NULL`,
+          `SELECT ${roomColumns} FROM rooms r
+           WHERE r.owner_uid = ? AND r.playlist_id = ? AND r.closed_at IS NULL`,
+          room.ownerUid,
           room.playlist.id,
         );
         if (!live) throw new Error(`Room id ${room.id} is already taken by another room`);

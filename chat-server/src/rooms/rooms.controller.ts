@@ -50,10 +50,10 @@ export class RoomsController {
   @Post('create')
   @ApiOperation({
     summary:
-      'Open a room for a playlist (owner joins first); an existing live room of the playlist is returned as is (200)',
+      "Open a room for a playlist (owner joins first); the owner's existing live room of the playlist is returned as is (200)",
   })
   @ApiCreatedResponse({ type: RoomView, description: 'Room opened' })
-  @ApiOkResponse({ type: RoomView, description: 'The playlist already had a live room: that room' })
+  @ApiOkResponse({ type: RoomView, description: "The owner's playlist already had a live room: that room" })
   @ApiBadRequestResponse({ type: ErrorView, description: 'Invalid body, e.g. a malformed playtime' })
   @ApiForbiddenResponse({
     type: ErrorView,

@@ -43,8 +43,9 @@ export class RoomsService {
 
   /**
    * Opens a room for a playlist with a frozen snapshot of it, and the owner joins first.
-   * The search-index request is stored with the room (outbox). Asking again while the
-   * playlist's room is live returns that room, so the playlist service may retry.
+   * The search-index request is stored with the room (outbox). Asking again while the owner's
+   * room for the playlist is live returns that room, so the playlist service may retry; another
+   * owner naming the same playlist id opens their own (RoomStore: one live room per owner and playlist).
    */
   async create(caller: Identity, dto: CreateRoomDto): Promise<{ room: RoomView; created: boolean }> {
     if (dto.uid !== caller.uid && !hasScope(caller, ROOMS_CREATE_SCOPE)) {
@@ -89,9 +90,8 @@ export class RoomsService {
     };
     if (result.created) await this.events.emit({ type: 'room.opened', room: result.room, owner });
     // The owner joins a room just opened, and on a retry of a first attempt that stopped between
-    // the two steps (its room has nobody in it yet). Anyone else asking for a playlist whose room
-    // is live gets that room unchanged: asking to open a room is not a way in.
-    const unfinished = result.room.ownerUid === dto.uid && Object.keys(result.room.users).length === 0;
+    // the two steps (its room has nobody in it yet).
+    const unfinished = Object.keys(result.room.users).length === 0;
     if (result.created || unfinished) await this.membership.join(result.room.id, owner);
     const stored = await this.access.room(result.room.id);
     return { room: roomViewFor(stored, dto.uid, this.clock), created: result.created };

@@ -384,4 +384,16 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 14,
+    name: 'one live room per owner and playlist',
+    sql: `
+      -- A live room was one per playlist id, whoever opened it. Playlist ids are not secret: a
+      -- user who opened a room naming someone else's playlist id held it, and the owner's own
+      -- "start chat" got that room back instead of theirs. The old rule was stricter, so no
+      -- stored rooms break the new one.
+      DROP INDEX rooms_live_playlist;
+      CREATE UNIQUE INDEX rooms_live_owner_playlist ON rooms (owner_uid, playlist_id) WHERE closed_at IS NULL;
+    `,
+  },
 ];

@@ -129,10 +129,14 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(await store.get(room.id)).toEqual(room);
       });
 
-      it('returns the live room of a playlist instead of opening a second one', async () => {
+      it("returns the owner's live room of a playlist instead of opening a second one", async () => {
         const first = aRoom();
         await store.create(first);
-        const attempt = aRoom({ playlistId: first.playlist.id, roomName: 'other name' });
+        const attempt = aRoom({
+          playlistId: first.playlist.id,
+          ownerUid: first.ownerUid,
+          roomName: 'other name',
+        });
         const again = await store.create(attempt);
         expect(again.created).toBe(false);
         expect(again.room).toEqual(first);
@@ -141,18 +145,31 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(listed).not.toContain(attempt.id);
       });
 
+      it("opens another owner's own room for the same playlist id, leaving the first room alone", async () => {
+        // Playlist ids are not secret: naming someone else's must not take over (or stand in for) their room.
+        const first = aRoom();
+        await store.create(first);
+        const other = aRoom({ playlistId: first.playlist.id, roomName: 'squat' });
+        expect(await store.create(other)).toEqual({ room: other, created: true });
+        expect(await store.get(first.id)).toEqual(first);
+        const again = await store.create(aRoom({ playlistId: first.playlist.id, ownerUid: first.ownerUid }));
+        expect(again).toEqual({ room: first, created: false });
+        const listed = ids(await store.listAll());
+        expect(listed).toEqual(expect.arrayContaining([first.id, other.id]));
+      });
+
       it('opens a new room for a playlist whose earlier room was closed', async () => {
         const first = aRoom();
         await store.create(first);
         await store.closeRoom(first.id, at(30));
-        const second = aRoom({ playlistId: first.playlist.id });
+        const second = aRoom({ playlistId: first.playlist.id, ownerUid: first.ownerUid });
         const result = await store.create(second);
         expect(result).toEqual({ room: second, created: true });
       });
 
-      it('keeps only one live room when the same playlist is created concurrently', async () => {
-        const playlistId = `playlist-${randomUUID()}`;
-        const attempts = Array.from({ length: 8 }, () => aRoom({ playlistId }));
+      it('keeps only one live room when the same owner and playlist are created concurrently', async () => {
+        const [playlistId, ownerUid] = [`playlist-${randomUUID()}`, `owner-${randomUUID()}`];
+        const attempts = Array.from({ length: 8 }, () => aRoom({ playlistId, ownerUid }));
         const results = await Promise.all(attempts.map((room) => store.create(room)));
         expect(results.filter((result) => result.created)).toHaveLength(1);
         expect(new Set(results.map((result) => result.room.id)).size).toBe(1);
@@ -163,7 +180,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('writes one search-index request with the room, and none for a room it did not create', async () => {
         const room = aRoom();
         await store.create(room);
-        await store.create(aRoom({ playlistId: room.playlist.id }));
+        await store.create(aRoom({ playlistId: room.playlist.id, ownerUid: room.ownerUid }));
         const due = await outbox.due(at(0), 100);
         expect(due).toEqual([
           { roomId: room.id, attempts: 0, nextAttemptAt: room.createdAt, lastError: null },
@@ -672,7 +689,8 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect(await reopenedOutbox.due(at(20), 10)).toEqual([
           { roomId: room.id, attempts: 1, nextAttemptAt: at(15), lastError: 'down' },
         ]);
-        expect((await reopened.create(aRoom({ playlistId: room.playlist.id }))).created).toBe(false);
+        const again = aRoom({ playlistId: room.playlist.id, ownerUid: room.ownerUid });
+        expect((await reopened.create(again)).created).toBe(false);
       });
     });
   });

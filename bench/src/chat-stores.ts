@@ -9,6 +9,7 @@ import type { openStoreConnection as openStoreConnectionType } from '../../chat-
 import type { openRoomStore as openRoomStoreType } from '../../chat-server/src/room-store/open-room-store';
 import type { openMessageStore as openMessageStoreType } from '../../chat-server/src/message-store/open-message-store';
 import type { roomViewFor as roomViewForType } from '../../chat-server/src/rooms/room.views';
+import type { toChatMessage as toChatMessageType } from '../../chat-server/src/message-store/chat-message.mapper';
 
 // The chat server's own SQLite adapters, as built (`npm run build`): what the bench writes goes
 // through the same code (schema migrations, transactions, per-room sequence, FTS triggers) as
@@ -38,6 +39,11 @@ export const openMessageStore = built<typeof openMessageStoreType>(
 );
 /** What the product answers a caller for one room (`GET /v1/api/rooms/{roomId}`), from the stored room. */
 export const roomViewFor = built<typeof roomViewForType>('./rooms/room.views', 'roomViewFor');
+/** What the product answers for one stored line (history, search). */
+export const toChatMessage = built<typeof toChatMessageType>(
+  './message-store/chat-message.mapper',
+  'toChatMessage',
+);
 
 /**
  * The chat server's SQLite connection on `${dataDir}/chat.sqlite`, the product's own way from

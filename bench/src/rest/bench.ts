@@ -40,10 +40,16 @@ export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
 
 /**
  * The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint;
- * and `cap-express-stored`, the `room` endpoint on bare Express from the product's own store:
- * what the endpoint costs without Nest and the platform's parts.
+ * and `cap-express-stored` / `cap-express-searched`, the `room` / `search` endpoint on bare
+ * Express from the product's own store: what the endpoint costs without Nest and the platform's parts.
  */
-export const CAP_ENDPOINTS = ['cap-express', 'cap-nest', 'cap-nest-platform', 'cap-express-stored'] as const;
+export const CAP_ENDPOINTS = [
+  'cap-express',
+  'cap-nest',
+  'cap-nest-platform',
+  'cap-express-stored',
+  'cap-express-searched',
+] as const;
 /** With `capDetail`: Nest with one platform part each, to see what each part costs. */
 export const CAP_DETAIL_ENDPOINTS = [
   'cap-nest-logging',
@@ -322,11 +328,17 @@ export async function runRestBench(options: RestBenchOptions): Promise<RestBench
         uid: users[Math.floor(Math.random() * users.length)],
       });
       for (const variant of [...CAP_ENDPOINTS, ...(options.capDetail ? CAP_DETAIL_ENDPOINTS : [])]) {
-        const pick = variant === 'cap-express-stored' ? pickers.room : hello;
+        const pick =
+          variant === 'cap-express-stored'
+            ? pickers.room
+            : variant === 'cap-express-searched'
+              ? pickers.search
+              : hello;
         const server = await startCapServer(variant, dataDir);
         try {
           const tokenOfCap = tokensMintedOnce((uid) => mintToken(server.secret, uid));
-          await verifyEveryToken(server.url, pick().path, users, tokenOfCap, options.connections);
+          // Every cap server answers any user on /hello (a search needs a member of its room).
+          await verifyEveryToken(server.url, hello().path, users, tokenOfCap, options.connections);
           const result = {
             ...(await measure(server, variant, pick, tokenOfCap, options)),
             build: 'ours' as const,
@@ -555,7 +567,7 @@ export function formatRestReport(result: RestBenchResult): string {
     ...result.endpoints.map(formatEndpoint),
     ...(result.endpoints.some((r) => r.endpoint.startsWith('cap-'))
       ? [
-          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above); cap-express-stored: the room endpoint on bare Express from the product's store (token check, room read, the product's view), no Nest, no platform parts",
+          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above); cap-express-stored: the room endpoint on bare Express from the product's store (token check, room read, the product's view), no Nest, no platform parts; cap-express-searched: the search endpoint the same way (token check, member read, the store's search)",
         ]
       : []),
     ...(result.paired ?? []).map(

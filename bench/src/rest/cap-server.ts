@@ -24,7 +24,13 @@ import {
   type Identity,
 } from '@playlist-chat/platform';
 import { APP_FILTER } from '@nestjs/core';
-import { openRoomStore, openSqliteConnection, roomViewFor } from '../chat-stores';
+import {
+  openMessageStore,
+  openRoomStore,
+  openSqliteConnection,
+  roomViewFor,
+  toChatMessage,
+} from '../chat-stores';
 
 /**
  * What the HTTP stack alone costs, for the REST bench: `GET /hello` answering a small JSON object
@@ -37,7 +43,8 @@ import { openRoomStore, openSqliteConnection, roomViewFor } from '../chat-stores
  * And what an endpoint costs without the framework: `express-stored` answers the product's `room`
  * endpoint (`GET /v1/api/rooms/{roomId}`) from the chat server's own SQLite store in `DATA_DIR`
  * with bare Express: the platform's token check (verified tokens remembered, as in the product),
- * the store's room read and the product's view of it, and nothing else.
+ * the store's room read and the product's view of it, and nothing else; `express-searched` the
+ * same for the `search` endpoint (`GET /v1/api/chat/search`: the member read, the store's search).
  * Usage: `node cap-server.js <variant> <port>`; prints `listening` when ready.
  */
 class HelloQuery {
@@ -88,41 +95,89 @@ const PARTS: Record<string, readonly Part[]> = {
 @Module({ controllers: [BareController] })
 class BareModule {}
 
-/** The product's `room` endpoint on bare Express, from the product's store, with the product's token check. */
-async function expressStored(port: number): Promise<void> {
+type StoredAnswer = (request: express.Request, response: express.Response, caller: Identity) => Promise<void>;
+type ChatStoreConnection = Awaited<ReturnType<typeof openSqliteConnection>>;
+
+/**
+ * An endpoint of the product on bare Express, from the product's store in DATA_DIR, behind the
+ * product's token check (verified tokens remembered, as in the product), and nothing else.
+ */
+async function expressStored(
+  port: number,
+  path: string,
+  answerFor: (connection: ChatStoreConnection) => Promise<StoredAnswer>,
+): Promise<void> {
   const platform = loadSettings(platformSettings, process.env);
   const auth = loadSettings(authSettings, process.env);
   const verifier = new TokenVerifier(
     await resolveAuthKeys({ ...auth, mode: platform.mode, dataDir: platform.dataDir }),
   );
-  const rooms = await openRoomStore(await openSqliteConnection(platform.dataDir));
-  const clock = new SystemClock();
+  const answer = await answerFor(await openSqliteConnection(platform.dataDir));
   const app = express();
-  app.get('/v1/api/rooms/:roomId', (request, response, next) => {
-    const answer = async (): Promise<void> => {
-      let caller: Identity;
-      try {
-        caller = await verifier.verify(TokenVerifier.bearer(request.headers.authorization));
-      } catch (error) {
-        if (!(error instanceof AuthError)) throw error;
-        response.status(401).json({ message: error.reason });
-        return;
-      }
-      const room = await rooms.get(request.params.roomId);
-      if (!room) {
-        response.status(404).json({ code: 'unknown-room' });
-        return;
-      }
-      response.json(roomViewFor(room, caller.uid, clock));
+  const verified =
+    (then: StoredAnswer): express.RequestHandler =>
+    (request, response, next) => {
+      const checked = async (): Promise<void> => {
+        let caller: Identity;
+        try {
+          caller = await verifier.verify(TokenVerifier.bearer(request.headers.authorization));
+        } catch (error) {
+          if (!(error instanceof AuthError)) throw error;
+          response.status(401).json({ message: error.reason });
+          return;
+        }
+        await then(request, response, caller);
+      };
+      checked().catch(next);
     };
-    answer().catch(next);
-  });
+  app.get(path, verified(answer));
+  // Where the bench verifies every user's token once before measuring (any user gets a 200).
+  app.get(
+    '/hello',
+    verified(async (_request, response, caller) => {
+      response.json({ ...ANSWER, uid: caller.uid });
+    }),
+  );
   app.listen(port, '127.0.0.1', () => console.log('listening'));
 }
 
+/** The product's `room` endpoint: the store's room read and the product's view of it. */
+const roomAnswer = async (connection: ChatStoreConnection): Promise<StoredAnswer> => {
+  const rooms = await openRoomStore(connection);
+  const clock = new SystemClock();
+  return async (request, response, caller) => {
+    const room = await rooms.get(String(request.params.roomId));
+    if (!room) {
+      response.status(404).json({ code: 'unknown-room' });
+      return;
+    }
+    response.json(roomViewFor(room, caller.uid, clock));
+  };
+};
+
+/** The product's `search` endpoint: the access check's member read, the store's search, the lines' view. */
+const searchAnswer = async (connection: ChatStoreConnection): Promise<StoredAnswer> => {
+  const rooms = await openRoomStore(connection);
+  const messages = await openMessageStore(connection);
+  return async (request, response, caller) => {
+    const roomId = request.query.roomId as string;
+    const standing = await rooms.standing(roomId, caller.uid);
+    if (!standing?.member) {
+      response.status(standing ? 403 : 404).json({ code: standing ? 'not-a-member' : 'unknown-room' });
+      return;
+    }
+    const page = await messages.search(roomId, request.query.q as string, null, SEARCH_PAGE_SIZE);
+    response.json({ messages: page.items.map(toChatMessage), nextCursor: page.nextCursor });
+  };
+};
+
+/** The product's page when the client does not say (CHAT_HISTORY_PAGE_DEFAULT's default), as the bench asks. */
+const SEARCH_PAGE_SIZE = 12;
+
 async function main(): Promise<void> {
   const [variant, port] = [process.argv[2], Number(process.argv[3])];
-  if (variant === 'express-stored') return expressStored(port);
+  if (variant === 'express-stored') return expressStored(port, '/v1/api/rooms/:roomId', roomAnswer);
+  if (variant === 'express-searched') return expressStored(port, '/v1/api/chat/search', searchAnswer);
   if (variant === 'express') {
     const app = express();
     app.get('/hello', (_request, response) => {

@@ -138,6 +138,19 @@ describe('CORS allow-list', () => {
     expect(chat.seen.map((seen) => seen.method)).toEqual(['GET']);
   });
 
+  it('lets a listed origin read the response headers the API documents (X-Next-Cursor pages room lists)', async () => {
+    const { gateway, chat } = await gatewayWithChat(env);
+    chat.behaviour = { headers: { 'x-next-cursor': 'next-page' } };
+
+    const response = await fetch(`${gateway.url}/v1/api/rooms/joined`, {
+      headers: { origin: 'http://localhost:5173' },
+    });
+
+    expect(response.headers.get('x-next-cursor')).toBe('next-page');
+    const exposed = response.headers.get('access-control-expose-headers')?.split(',');
+    expect(exposed).toEqual(expect.arrayContaining(['x-next-cursor', 'retry-after', 'allow']));
+  });
+
   it('gives an unlisted origin no CORS headers, and drops the ones an instance sets itself', async () => {
     const { gateway, chat } = await gatewayWithChat(env);
     chat.behaviour = { headers: { 'access-control-allow-origin': '*' } };

@@ -19,7 +19,9 @@ export function corsOptions(allowList: readonly string[]): CorsOptions {
       'tracestate',
       'last-message-id',
     ],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    // Every response header docs/api.md tells clients to read: without it, a page on another
+    // origin reads null (X-Next-Cursor: room lists could not page).
+    exposedHeaders: ['x-request-id', 'retry-after', 'x-next-cursor', 'allow'],
     maxAge: 600,
   };
 }

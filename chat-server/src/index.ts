@@ -14,7 +14,7 @@ import {
 } from '@playlist-chat/platform';
 import { ChatModule } from './app/chat.module';
 import { loadChatConfig } from './config/load-config';
-import { chatSettings } from './config/chat.settings';
+import { chatSettings, jsonBodyLimitBytes } from './config/chat.settings';
 import { ChatHttpErrorFilter } from './errors/storage-refusal';
 import { StoreSpace } from './storage/store-space';
 import { CHAT_SERVICE } from './config/service-name';
@@ -56,7 +56,11 @@ export async function startChatServer(
   useStructuredLogging(app);
   // Before any route (the dev-token one included): a page on a rebinding domain gets nothing.
   app.use(app.get(AllowedHosts).middleware);
-  useRestConventions(app, { jsonBodies: true, errorFilter: new ChatHttpErrorFilter(app.get(StoreSpace)) });
+  useRestConventions(app, {
+    jsonBodies: true,
+    jsonBodyLimitBytes: jsonBodyLimitBytes(config.chat),
+    errorFilter: new ChatHttpErrorFilter(app.get(StoreSpace)),
+  });
   app.useGlobalPipes(createValidationPipe());
   setUpSwagger(app);
   if (config.auth.devTokens) {

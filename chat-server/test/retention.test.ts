@@ -13,7 +13,8 @@ describe('retention and idle clean-up on a controllable clock', () => {
 
   beforeAll(async () => {
     chat = await TestChatServer.start(
-      { CHAT_HOUSEKEEPING_INTERVAL_MS: '20', MESSAGE_RETENTION_DAYS: '180', ROOM_IDLE_MINUTES: '60' },
+      // MESSAGE_RETENTION_DAYS at its default: the spec's "kept at least 6 months" is the default's promise.
+      { CHAT_HOUSEKEEPING_INTERVAL_MS: '20', ROOM_IDLE_MINUTES: '60' },
       { clock },
     );
   });
@@ -22,7 +23,7 @@ describe('retention and idle clean-up on a controllable clock', () => {
   const talkIn = async (api: Api, roomId: string): Promise<string[]> =>
     (await historyOf(api, roomId)).filter((line) => line.type === 'TALK').map((line) => line.content);
 
-  it('purges messages older than MESSAGE_RETENTION_DAYS and keeps younger ones', async () => {
+  it('keeps messages six calendar months by default (184 days, Jul-Dec) and purges older ones', async () => {
     const owner = await chat.user();
     const room = await chat.createRoom(owner);
     const watcher = await chat.connect(owner);
@@ -32,7 +33,7 @@ describe('retention and idle clean-up on a controllable clock', () => {
       clientMessageId: 'old',
       content: 'old line',
     });
-    clock.advance(100 * DAY);
+    clock.advance(3 * DAY);
     await owner.api.post('/v1/api/chat/api/v1/message', {
       roomId: room.id,
       clientMessageId: 'young',
@@ -40,9 +41,10 @@ describe('retention and idle clean-up on a controllable clock', () => {
     });
     expect(await talkIn(owner.api, room.id)).toEqual(['old line', 'young line']);
 
-    clock.advance(80 * DAY + 60_000); // the old line is now 180 days and a minute old; the young one 80 days
+    // The old line is 184 days and a minute old; the young one 181 days: six months can be longer.
+    clock.advance(181 * DAY + 60_000);
     await expectEventually(async () => expect(await talkIn(owner.api, room.id)).toEqual(['young line']));
-    clock.advance(100 * DAY);
+    clock.advance(3 * DAY);
     await expectEventually(async () => expect(await talkIn(owner.api, room.id)).toEqual([]));
   });
 

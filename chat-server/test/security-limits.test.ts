@@ -3,7 +3,13 @@ import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestChatServer, type TestUser } from './support/chat-server';
 import { historyOf } from './support/http';
 import { samplePlaylist } from './support/playlist';
-import { fieldsOf, type ErrorBody, type ReentryView, type RoomSummaryView } from './support/shapes';
+import {
+  fieldsOf,
+  type ErrorBody,
+  type ReentryView,
+  type RoomSummaryView,
+  type RoomView,
+} from './support/shapes';
 import { StompErrorFrame } from './support/stomp-client';
 
 /** Per-user and per-member rates, page sizes and snapshot sizes: what one account can make the server do. */
@@ -189,5 +195,54 @@ describe('READ receipts past CHAT_READ_RATE_LIMIT', () => {
     const readsBy = () => watcher.ofType('READ').filter((read) => read.sender.uid === user.uid);
     await expectEventually(() => expect(readsBy().at(-1)?.messageIdRead).toBe(ids.at(-1)));
     expect(readsBy()).toHaveLength(3);
+  });
+});
+
+describe('room-creation bodies as large as CHAT_MAX_PLAYLIST_BYTES allows', () => {
+  /** A create body whose playlist is about `bytes` of JSON (tracks of 600 ASCII characters). */
+  function createBody(owner: TestUser, bytes: number) {
+    const playlist = samplePlaylist();
+    const track = { ...playlist.musics[0], title: 't'.repeat(300), artist: 'a'.repeat(300) };
+    const trackBytes = JSON.stringify(track).length + 1;
+    playlist.musics = Array.from({ length: Math.ceil(bytes / trackBytes) }, () => track);
+    return { uid: owner.uid, userName: owner.nickName, playlist };
+  }
+
+  it('takes a playlist of 200 KB once CHAT_MAX_PLAYLIST_BYTES is raised to 300,000', async () => {
+    const chat = await TestChatServer.start({ CHAT_MAX_PLAYLIST_BYTES: '300000' });
+    try {
+      const owner = await chat.user();
+      const body = createBody(owner, 200_000);
+      expect(JSON.stringify(body).length).toBeGreaterThan(200_000);
+      const created = await owner.api.post<RoomView>('/v1/api/rooms/create', body);
+      expect(created.status).toBe(201);
+      expect(created.body.playlist.musics).toHaveLength(body.playlist.musics.length);
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('by default: a playlist over 64 KiB is a 400 naming playlist, a body over the limit a 413 naming it', async () => {
+    const chat = await TestChatServer.start();
+    try {
+      const owner = await chat.user();
+      // Over CHAT_MAX_PLAYLIST_BYTES (65,536) and over Express's default 100 KiB, within the limit.
+      const overPlaylist = await owner.api.post<ErrorBody>(
+        '/v1/api/rooms/create',
+        createBody(owner, 110_000),
+      );
+      expect(overPlaylist.status).toBe(400);
+      expect(fieldsOf(overPlaylist.body)).toEqual(['playlist']);
+
+      // 64 KiB + 64 KiB: the playlist limit with room for the rest of the body.
+      const overBody = await owner.api.post<ErrorBody>('/v1/api/rooms/create', createBody(owner, 140_000));
+      expect(overBody.status).toBe(413);
+      expect(overBody.body).toMatchObject({
+        code: 'payload-too-large',
+        message: 'request body is larger than 131072 bytes',
+      });
+    } finally {
+      await chat.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { TestChatServer } from './support/chat-server';
 import { historyOf } from './support/http';
+import { StompErrorFrame } from './support/stomp-client';
 
 /** The chat server's STOMP endpoint under the STOMP_* limits (the library's own suite covers each limit in depth). */
 describe('STOMP limits of /ws-chat', () => {
@@ -69,5 +70,51 @@ describe('STOMP limits of /ws-chat', () => {
       },
     );
     ws.close();
+  });
+});
+
+/** The smallest STOMP limits start-up takes for CHAT_MAX_CONTENT_LENGTH=60000 still carry its longest line. */
+describe('the longest line CHAT_MAX_CONTENT_LENGTH allows, at the least frame limits start-up takes', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start({
+      CHAT_MAX_CONTENT_LENGTH: '60000',
+      STOMP_MAX_BODY_BYTES: '241024',
+      STOMP_MAX_FRAME_BYTES: '242304',
+    });
+  });
+  afterAll(() => chat.close());
+
+  const line = (characters: number) => '😀'.repeat(characters); // 4 UTF-8 bytes each
+
+  it('takes 60,000 four-byte characters over STOMP, and refuses one more with content-too-long', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const client = await chat.connect(owner);
+    const send = (clientMessageId: string, content: string) =>
+      client.send(
+        '/chat/pub/send',
+        { roomId: room.id, clientMessageId, content },
+        { 'content-type': 'application/json' },
+      );
+
+    await send('c'.repeat(64), line(60_000));
+    const refused = await send('too-long', line(60_001)).catch((error: unknown) => error);
+
+    expect((refused as StompErrorFrame).code).toBe('content-too-long');
+    const talk = (await historyOf(owner.api, room.id)).filter((message) => message.type === 'TALK');
+    expect(talk.map((message) => [...message.content].length)).toEqual([60_000]);
+  });
+
+  it('takes the same line over REST (the body limit follows), and refuses one more with content-too-long', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const post = (clientMessageId: string, content: string) =>
+      owner.api.post('/v1/api/chat/api/v1/message', { roomId: room.id, clientMessageId, content });
+
+    expect((await post('longest', line(60_000))).status).toBe(201);
+    const refused = await post('too-long', line(60_001));
+    expect(refused).toMatchObject({ status: 400, body: { code: 'content-too-long' } });
   });
 });

@@ -57,7 +57,7 @@ export const chatSettings = {
   maxContentLength: setting.int(
     'CHAT_MAX_CONTENT_LENGTH',
     2000,
-    'Longest chat line, in characters (code points); told to clients in CONNECTED as max-content-length',
+    'Longest chat line, in characters (code points); told to clients in CONNECTED as max-content-length. Checked at start-up to fit one SEND: 4 bytes a character + 1 KiB within STOMP_MAX_BODY_BYTES, + 1 KiB + 2 × STOMP_MAX_ID_HEADER_BYTES within STOMP_MAX_FRAME_BYTES (STOMP defaults: up to 15,808)',
     {
       min: 1,
       max: 60_000,
@@ -128,7 +128,7 @@ export const chatSettings = {
   maxPlaylistBytes: setting.int(
     'CHAT_MAX_PLAYLIST_BYTES',
     64 * 1024,
-    'Largest playlist snapshot a room may hold, as JSON bytes (a larger one is a 400)',
+    "Largest playlist snapshot a room may hold, as JSON bytes (a larger one is a 400). The chat server's JSON body limit follows: the larger of this and 4 × CHAT_MAX_CONTENT_LENGTH, + 64 KiB (128 KiB by default; 413 above); through the gateway, GATEWAY_MAX_BODY_BYTES must allow it too",
     { min: 1_024, max: 16 * 1024 * 1024 },
   ),
   typingThrottleMs: setting.int(
@@ -193,10 +193,13 @@ export const chatSettings = {
     { min: 1, max: 100_000 },
   ),
 
-  retentionDays: setting.int('MESSAGE_RETENTION_DAYS', 180, 'Messages older than this are purged', {
-    min: 1,
-    max: 36_500,
-  }),
+  retentionDays: setting.int(
+    'MESSAGE_RETENTION_DAYS',
+    // Messages are kept at least 6 months: six calendar months last up to 184 days (July-December).
+    184,
+    'Messages older than this many days are purged (default 184: the longest six calendar months, as messages are kept at least 6 months)',
+    { min: 1, max: 36_500 },
+  ),
   roomIdleMinutes: setting.int(
     'ROOM_IDLE_MINUTES',
     60,
@@ -273,6 +276,18 @@ export const chatSettings = {
 };
 
 export type ChatSettings = SettingsOf<typeof chatSettings>;
+
+/** Room in a request body for what surrounds its largest part (a create body's owner fields, whitespace, escapes). */
+const BODY_MARGIN_BYTES = 64 * 1024;
+
+/**
+ * The chat server's JSON body limit: its largest part the settings allow (a playlist snapshot,
+ * or a chat line at 4 UTF-8 bytes a character) plus a margin, so no limit an operator sets is
+ * hidden behind the parser's 413. Defaults: 64 KiB + 64 KiB = 128 KiB.
+ */
+export function jsonBodyLimitBytes(settings: ChatSettings): number {
+  return Math.max(settings.maxPlaylistBytes, settings.maxContentLength * 4) + BODY_MARGIN_BYTES;
+}
 
 type PageSizeKey = 'roomPageDefault' | 'roomPageMax' | 'historyPageDefault' | 'historyPageMax';
 

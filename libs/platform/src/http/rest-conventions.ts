@@ -21,6 +21,7 @@ interface BodyParserHost {
     options: {
       type: (request: IncomingMessage) => boolean;
       verify: (request: IncomingMessage, response: ServerResponse, body: Buffer) => void;
+      limit?: number;
     },
   ): void;
 }
@@ -31,6 +32,11 @@ export interface RestConventionsOptions {
    * 415 before it is parsed. False for an app that parses no body (the gateway streams them on).
    */
   readonly jsonBodies: boolean;
+  /**
+   * Largest JSON body read, in bytes (413 `payload-too-large` above); default the body parser's
+   * 100 KiB. An app whose settings allow larger bodies passes a limit derived from them.
+   */
+  readonly jsonBodyLimitBytes?: number;
   /** Headers every answer of the app carries (the gateway's security headers), for the answers Node's parser refuses too. */
   readonly answerHeaders?: Readonly<Record<string, string>>;
   /** The app's own kind of CatalogueErrorFilter, when it maps errors of its own first (the chat server's full disk). */
@@ -58,6 +64,7 @@ export function useRestConventions(app: INestApplication, options: RestConventio
     (app.getHttpAdapter() as unknown as BodyParserHost).useBodyParser?.('json', false, {
       type: (request: IncomingMessage) => isJsonMediaType(request.headers['content-type'] ?? ''),
       verify: refuseInvalidUtf8,
+      ...(options.jsonBodyLimitBytes === undefined ? {} : { limit: options.jsonBodyLimitBytes }),
     });
   }
   app.useGlobalGuards(new DeclaredInputGuard());

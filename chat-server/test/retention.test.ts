@@ -99,4 +99,33 @@ describe('retention and idle clean-up on a controllable clock', () => {
     );
     expect((await viewer.api.get(`/v1/api/rooms/${watched.id}`)).status).toBe(200);
   });
+  it('keeps a room an hour after the last person online in it left, however long they stayed without a line', async () => {
+    const viewer = await chat.user();
+    const status = async (roomId: string) => (await viewer.api.get(`/v1/api/rooms/${roomId}`)).status;
+    const minutes = (n: number) => clock.advance(n * 60_000);
+    // A pass visits idle rooms oldest activity first. Each marker (a room nobody is in) went
+    // quiet after the watched room, so once a marker is closed, a pass has looked at the room too.
+    const room = await chat.createRoom(await chat.user());
+    const stayer = await chat.member(room.id);
+    await stayer.client.subscribe(`/chat/topic/room/${room.id}`);
+    minutes(1);
+    const firstMarker = await chat.createRoom(await chat.user());
+    minutes(59);
+    const secondMarker = await chat.createRoom(await chat.user());
+
+    // 90 minutes in, the stayer still in the room without a line: being there is activity.
+    minutes(30);
+    await expectEventually(async () => expect(await status(firstMarker.id)).toBe(404));
+    expect(await status(room.id)).toBe(200);
+
+    // The stayer leaves; a pass half an hour later leaves the room open (it closed it: its last
+    // line was 2 hours old)...
+    await stayer.client.disconnect();
+    minutes(31);
+    await expectEventually(async () => expect(await status(secondMarker.id)).toBe(404));
+    expect(await status(room.id)).toBe(200);
+    // ...and an hour after the last pass that saw the stayer, it closes.
+    minutes(30);
+    await expectEventually(async () => expect(await status(room.id)).toBe(404));
+  });
 });

@@ -203,7 +203,7 @@ export const chatSettings = {
   roomIdleMinutes: setting.int(
     'ROOM_IDLE_MINUTES',
     60,
-    'Rooms with no chat lines, nobody online and no activity this long are closed',
+    'Rooms with no chat lines, nobody online and no activity this long are closed (being online is activity: a room closes this long after the last person in it left)',
     { min: 1, max: 525_600 },
   ),
   housekeepingIntervalMs: setting.int(

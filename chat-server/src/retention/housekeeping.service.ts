@@ -55,6 +55,10 @@ export class HousekeepingService {
    * Pages through the idle rooms, closing the candidates the store finds (no chat line) that
    * nobody is online in. Rooms with chat lines never close and are only stepped over, a page at
    * a time, so a run never holds the event loop for long however many of them there are.
+   * Someone online is activity: a candidate with someone in it is touched, so it closes an hour
+   * (ROOM_IDLE_MINUTES) after the last of them left, not at the first pass after, however long
+   * they stayed without a line. It is then no candidate for another idle period: one write per
+   * such room and period.
    */
   private async closeIdleRooms(cutoff: Date): Promise<string[]> {
     const closed: string[] = [];
@@ -62,7 +66,10 @@ export class HousekeepingService {
     do {
       const page = await this.rooms.listCloseCandidates(cutoff, { after, limit: IDLE_ROOMS_PAGE });
       for (const roomId of page.roomIds) {
-        if (await this.presence.anyoneOnline(roomId)) continue;
+        if (await this.presence.anyoneOnline(roomId)) {
+          await this.rooms.touch(roomId, this.clock.now());
+          continue;
+        }
         await this.rooms.closeRoom(roomId, this.clock.now());
         await this.events.emit({ type: 'room.closed', roomId });
         closed.push(roomId);

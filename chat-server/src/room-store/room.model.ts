@@ -35,7 +35,7 @@ export interface Room {
   readonly users: Readonly<Record<string, Member>>;
   /** When the chat started: the playlist loop's time zero. */
   readonly createdAt: Date;
-  /** Last join, message or presence activity; drives idle clean-up. */
+  /** Last stored line (ENTER and EXIT too), or idle clean-up finding someone online; drives idle clean-up. */
   readonly lastActivityAt: Date;
   /** Set when the room was closed (idle clean-up); closed rooms are not live. */
   readonly closedAt: Date | null;

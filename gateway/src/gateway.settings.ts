@@ -3,7 +3,9 @@ import {
   defaultAllowedHosts,
   defaultListenHost,
   setting,
+  stopStepProblems,
   trustedProxyProblem,
+  type PlatformSettings,
   type SettingsOf,
 } from '@playlist-chat/platform';
 
@@ -111,12 +113,6 @@ export const gatewaySettings = {
     'On stop, how long in-flight requests may finish before the gateway cuts its connections',
     { min: 0, max: 600_000 },
   ),
-  shutdownTimeoutMs: setting.int(
-    'SHUTDOWN_TIMEOUT_MS',
-    10_000,
-    'On SIGINT/SIGTERM, the longest `npm start` takes to stop before it exits anyway (exit code 1)',
-    { min: 1_000, max: 600_000 },
-  ),
   healthCheckIntervalMs: setting.int(
     'GATEWAY_HEALTH_CHECK_INTERVAL_MS',
     10_000,
@@ -126,3 +122,12 @@ export const gatewaySettings = {
 };
 
 export type GatewaySettings = SettingsOf<typeof gatewaySettings>;
+
+/** The rules between the gateway's settings and the platform's: its drain must end before the process is made to exit. */
+export function gatewaySettingsProblems(
+  gateway: GatewaySettings | undefined,
+  platform: PlatformSettings | undefined,
+): string[] {
+  if (!gateway || !platform) return [];
+  return stopStepProblems(gatewaySettings.drainTimeoutMs.env, gateway.drainTimeoutMs, platform);
+}

@@ -19,7 +19,7 @@ import {
   type RunningService,
 } from '@playlist-chat/platform';
 import { join } from 'node:path';
-import { gatewaySettings } from './gateway.settings';
+import { gatewaySettings, gatewaySettingsProblems } from './gateway.settings';
 import { GatewayModule } from './gateway.module';
 import { packageDir, webClientDir } from './paths';
 import { EdgeRouter } from './routing/edge-router';
@@ -48,12 +48,15 @@ export async function startGateway(
   env: Env = process.env,
   options: GatewayOptions = {},
 ): Promise<RunningService> {
-  const { settings, platform } = loadSettingsGroups({
-    settings: () => loadSettings(gatewaySettings, env),
-    platform: () => loadSettings(platformSettings, env),
-    // Read by ./telemetry at import, which leaves a bad one to this list.
-    telemetry: () => loadSettings(telemetrySettings, env),
-  });
+  const { settings, platform } = loadSettingsGroups(
+    {
+      settings: () => loadSettings(gatewaySettings, env),
+      platform: () => loadSettings(platformSettings, env),
+      // Read by ./telemetry at import, which leaves a bad one to this list.
+      telemetry: () => loadSettings(telemetrySettings, env),
+    },
+    ({ settings, platform }) => gatewaySettingsProblems(settings, platform),
+  );
   const registryHandle = options.registry
     ? { port: options.registry, release: async () => {} }
     : openServiceRegistry(platform);

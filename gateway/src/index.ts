@@ -1,2 +1,2 @@
 export { startGateway, GATEWAY, type GatewayOptions } from './gateway';
-export { gatewaySettings, type GatewaySettings } from './gateway.settings';
+export { gatewaySettings, gatewaySettingsProblems, type GatewaySettings } from './gateway.settings';

@@ -1,6 +1,6 @@
 // First: reads .env, then starts tracing, before any instrumented module loads.
 import './telemetry';
-import { gatewaySettings } from '@playlist-chat/gateway';
+import { gatewaySettings, gatewaySettingsProblems } from '@playlist-chat/gateway';
 import {
   authSettings,
   exitOnStartFailure,
@@ -24,15 +24,18 @@ import { singleNodeSettings } from './single-node.settings';
  * name them.
  */
 function checkSettings(env: Env) {
-  return loadSettingsGroups({
-    platform: () => loadSettings(platformSettings, env),
-    telemetry: () => loadSettings(telemetrySettings, env),
-    auth: () => loadSettings(authSettings, env),
-    presence: () => loadSettings(presenceSettings, env),
-    chat: () => loadChatConfig(env),
-    gateway: () => loadSettings(gatewaySettings, env),
-    singleNode: () => loadSettings(singleNodeSettings, env),
-  });
+  return loadSettingsGroups(
+    {
+      platform: () => loadSettings(platformSettings, env),
+      telemetry: () => loadSettings(telemetrySettings, env),
+      auth: () => loadSettings(authSettings, env),
+      presence: () => loadSettings(presenceSettings, env),
+      chat: () => loadChatConfig(env),
+      gateway: () => loadSettings(gatewaySettings, env),
+      singleNode: () => loadSettings(singleNodeSettings, env),
+    },
+    ({ gateway, platform }) => gatewaySettingsProblems(gateway, platform),
+  );
 }
 
 const ORPHAN_CHECK_MS = 500;
@@ -54,7 +57,7 @@ function stopWhenOrphaned(stop: () => void): void {
 
 function main(): void {
   // process.env holds .env's variables already (read by './telemetry').
-  const { shutdownTimeoutMs } = checkSettings(process.env).gateway;
+  const { shutdownTimeoutMs } = checkSettings(process.env).platform;
   // Exit 0 once everything stopped in time, 1 when forced; npm's forwarded copy of a Ctrl+C is ignored.
   runStandalone(() => startSingleNode(process.env), {
     timeoutMs: shutdownTimeoutMs,

@@ -3,6 +3,7 @@ import {
   loadSettings,
   loadSettingsGroups,
   platformSettings,
+  stopStepProblems,
   telemetrySettings,
   type Env,
 } from '@playlist-chat/platform';
@@ -51,7 +52,12 @@ export function loadChatConfig(env: Env): { config: ChatConfig; storage: Storage
       // Read by ./telemetry at import, which leaves a bad one to this list.
       telemetry: () => loadSettings(telemetrySettings, env),
     },
-    ({ chat, stomp }) => (chat && stomp ? longestLineProblems(chat, stomp) : []),
+    ({ chat, stomp, platform }) => [
+      ...(chat && stomp ? longestLineProblems(chat, stomp) : []),
+      ...(chat && platform
+        ? stopStepProblems(chatSettings.shutdownGraceMs.env, chat.shutdownGraceMs, platform)
+        : []),
+    ],
   );
   return {
     config: new ChatConfig(

@@ -171,6 +171,25 @@ export const platformSettings = {
       requiredWhen: requiredWhenEquals('DEPLOYMENT_MODE', 'cluster'),
     },
   ),
+  shutdownTimeoutMs: setting.int(
+    'SHUTDOWN_TIMEOUT_MS',
+    10_000,
+    "On SIGINT/SIGTERM, the longest a process (`npm start`, or any service run on its own) takes to stop before it exits anyway (exit code 1); keep it below the supervisor's kill timeout (Docker: stop_grace_period). Each stop step (GATEWAY_DRAIN_TIMEOUT_MS, CHAT_SHUTDOWN_GRACE_MS) must be shorter",
+    { min: 1_000, max: 600_000 },
+  ),
 };
 
 export type PlatformSettings = SettingsOf<typeof platformSettings>;
+
+/**
+ * A stop step of `ms` (the setting `variable`) must end before SHUTDOWN_TIMEOUT_MS forces the
+ * process out: otherwise the step is cut short, the exit code says failure, and what it was
+ * waiting for (requests, sends) is cut too. Empty when it fits.
+ */
+export function stopStepProblems(variable: string, ms: number, platform: PlatformSettings): string[] {
+  if (ms < platform.shutdownTimeoutMs) return [];
+  const timeout = platformSettings.shutdownTimeoutMs.env;
+  return [
+    `${variable} (${ms}) must be less than ${timeout} (${platform.shutdownTimeoutMs}), or a stop exits before it ends: raise ${timeout} (and the supervisor's kill timeout) or lower ${variable}`,
+  ];
+}

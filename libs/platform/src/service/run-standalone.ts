@@ -1,4 +1,5 @@
-import { ConfigError } from '../config/settings';
+import { platformSettings } from '../config/platform.settings';
+import { ConfigError, loadSettings } from '../config/settings';
 import { stopOnSignals, type StopOnSignalsOptions, type Stoppable } from './stop-on-signals';
 
 /**
@@ -22,7 +23,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * stops it gracefully on SIGINT/SIGTERM (see `stopOnSignals` for the exit codes); a failed
  * start exits 1 (see `exitOnStartFailure`). Signals are caught from the first moment: one that
  * arrives while the app is starting (a supervisor stopping a slow boot) stops it as soon as it
- * is up, instead of killing it half-started.
+ * is up, instead of killing it half-started. A stop overrunning SHUTDOWN_TIMEOUT_MS (unless
+ * `timeoutMs` says otherwise) exits 1: read once the app is up, which validated it.
  */
 export function runStandalone(start: () => Promise<Stoppable>, options: RunStandaloneOptions = {}): void {
   let early: string | undefined;
@@ -31,7 +33,8 @@ export function runStandalone(start: () => Promise<Stoppable>, options: RunStand
   Promise.resolve()
     .then(start)
     .then((service) => {
-      const stop = stopOnSignals(service, options);
+      const timeoutMs = options.timeoutMs ?? loadSettings(platformSettings, process.env).shutdownTimeoutMs;
+      const stop = stopOnSignals(service, { ...options, timeoutMs });
       for (const signal of SIGNALS) process.off(signal, onEarlySignal);
       options.onRunning?.(stop);
       if (early !== undefined) stop(early);

@@ -775,7 +775,8 @@ describe.each<PresenceLookupKind>(['http', 'in-process'])(
       await expectEventually(() =>
         expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
       );
-      clock.advance((GRACE_SECONDS + 1) * 1000);
+      // Being on was activity: the room closes an hour after the last pass that saw Bob on.
+      clock.advance((GRACE_SECONDS + 1) * 1000 + 61 * 60_000);
       await expectEventually(async () =>
         expect((await owner.api.get(`/v1/api/rooms/${busy.id}`)).status).toBe(404),
       );
@@ -839,7 +840,7 @@ describe('when the presence server cannot be asked', () => {
     // older than the retention mean a whole pass ran with the quiet room idle for far over an hour.
     for (const id of ['old-1', 'old-2']) {
       await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: id, content: id });
-      clock.advance(181 * DAY_MS);
+      clock.advance(185 * DAY_MS); // past MESSAGE_RETENTION_DAYS (184)
       await expectEventually(async () =>
         expect((await historyOf(owner.api, room.id)).map((line) => line.clientMessageId)).not.toContain(id),
       );
@@ -1076,7 +1077,8 @@ describe('when the presence server loses its state (a room’s keys evicted, or 
     await expectEventually(() =>
       expect(ofType(devices.events, 'presence.device-disconnected', bob.uid)).toHaveLength(1),
     );
-    clock.advance((GRACE_SECONDS + 1) * 1000);
+    // Being on was activity: the room closes an hour after the last pass that saw Bob on.
+    clock.advance((GRACE_SECONDS + 1) * 1000 + 61 * 60_000);
     await expectEventually(async () =>
       expect((await owner.api.get(`/v1/api/rooms/${room.id}`)).status).toBe(404),
     );

@@ -7,7 +7,7 @@ import { compilePlatform, runNodeScript, type NodeProcess } from './support/node
 /**
  * A tiny app run the way `node chat-server/dist/main.js` runs the real ones. Its `argv[2]`
  * picks how it behaves: `ok` stops cleanly, `hang` never finishes stopping, `bad-config` and
- * `crash` fail to start; `argv[3]` is its stop bound in ms. It prints `ready` once started and
+ * `crash` fail to start; `argv[3]` is its stop bound in ms (`setting`: none, so SHUTDOWN_TIMEOUT_MS's). It prints `ready` once started and
  * `closing` when asked to stop.
  */
 const app = `
@@ -35,14 +35,14 @@ runStandalone(async () => {
       return mode === 'hang' ? new Promise(() => {}) : new Promise((resolve) => server.close(resolve));
     },
   };
-}, { name: 'tiny-app', timeoutMs: Number(process.argv[3]) });
+}, { name: 'tiny-app', timeoutMs: process.argv[3] === 'setting' ? undefined : Number(process.argv[3]) });
 `;
 
 describe('runStandalone', () => {
   let dir: string;
   const started: NodeProcess[] = [];
 
-  const start = async (mode: string, timeoutMs = 60_000): Promise<NodeProcess> => {
+  const start = async (mode: string, timeoutMs: number | 'setting' = 60_000): Promise<NodeProcess> => {
     const child = runNodeScript(dir, app, [mode, String(timeoutMs)]);
     started.push(child);
     if (mode === 'ok' || mode === 'hang')
@@ -56,6 +56,7 @@ describe('runStandalone', () => {
       'service/stop-on-signals.ts',
       'telemetry/telemetry-stop.ts',
       'config/settings.ts',
+      'config/platform.settings.ts',
     ]);
   });
 
@@ -106,6 +107,21 @@ describe('runStandalone', () => {
     expect(child.output()).toContain('closing');
     expect(child.output()).toContain('still stopping after 300 ms; exiting anyway');
     expect(child.output()).not.toContain('\nstopped\n');
+  });
+
+  it('bounds the stop by SHUTDOWN_TIMEOUT_MS when the process gives no bound of its own (a service run on its own)', async () => {
+    process.env.SHUTDOWN_TIMEOUT_MS = '1500';
+    let child: NodeProcess;
+    try {
+      child = await start('hang', 'setting');
+    } finally {
+      delete process.env.SHUTDOWN_TIMEOUT_MS;
+    }
+
+    child.kill('SIGTERM');
+
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toContain('still stopping after 1500 ms; exiting anyway');
   });
 
   it('ignores a signal repeated at once (npm forwards Ctrl+C), and exits 1 on a later one', async () => {

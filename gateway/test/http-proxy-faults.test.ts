@@ -365,6 +365,31 @@ describe('HTTP proxy under faults', () => {
       expect(all.map((received) => received.body.toString())).toEqual(['{"name":"once"}']);
     });
 
+    it("answers 504 in GATEWAY_PROXY_TIMEOUT_MS to requests queued for a hung instance's busy sockets too, not one timeout after another", async () => {
+      const gateway = await gatewayWith({ GATEWAY_PROXY_TIMEOUT_MS: '600', GATEWAY_UPSTREAM_SOCKETS: '1' });
+      const hung = await upstream('chat-hung', gateway, never);
+
+      // One takes the only socket; the others wait in the gateway for it.
+      const outcomes = await Promise.all(
+        [0, 1, 2, 3].map((i) =>
+          i < 2
+            ? send(`${gateway.url}/v1/api/rooms/${i}`)
+            : send(`${gateway.url}/v1/api/rooms/create`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: `{"name":"${i}"}`,
+              }),
+        ),
+      );
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([504, 504, 504, 504]);
+      for (const outcome of outcomes) {
+        expect(outcome.ms).toBeGreaterThanOrEqual(590);
+        expect(outcome.ms).toBeLessThan(1_000);
+      }
+      expect(hung.received.length).toBeGreaterThanOrEqual(1);
+    });
+
     const stalls: [string, Misbehaviour][] = [
       [
         'with a content-length',

@@ -38,8 +38,7 @@ const FRAMING = new Set(['host', 'content-length', 'transfer-encoding']);
  * `Connection` names (RFC 9110 7.6.1: a proxy must not pass them on). The forwarding copies
  * every other header as it is, and the instance would otherwise see `Connection: close` (closing
  * the gateway's kept-alive connection), `Proxy-Authorization` and whatever the client marked
- * as for the gateway only; the client, the instance's own. A WebSocket upgrade keeps its
- * `Connection`/`Upgrade`.
+ * as for the gateway only; the client, the instance's own.
  */
 export function dropHopByHopHeaders(headers: Record<string, string | string[] | undefined>): void {
   const named = headers.connection;
@@ -52,8 +51,19 @@ export function dropHopByHopHeaders(headers: Record<string, string | string[] | 
 }
 
 /**
+ * The same for a WebSocket upgrade, which then asks the instance for `Connection: Upgrade`,
+ * `Upgrade: websocket` alone: the protocol the gateway chose when the client offered several
+ * (`h2c, websocket`; the tunnel takes nothing else).
+ */
+function keepOnlyWebSocketUpgrade(headers: Record<string, string | string[] | undefined>): void {
+  dropHopByHopHeaders(headers);
+  headers.connection = 'Upgrade';
+  headers.upgrade = 'websocket';
+}
+
+/**
  * Sets what an instance needs to know about the original request, on the request headers the
- * proxy copies: X-Forwarded-For/Proto/Host (a client's own values are kept only when the peer is
+ * proxy copies, less the hop-by-hop ones: X-Forwarded-For/Proto/Host (a client's own values are kept only when the peer is
  * a trusted load balancer, and then our hop is appended), `X-Real-IP` with the client address the
  * gateway decided on (always overwritten: the services believe it only from the gateway), and
  * `x-request-id` (generated when absent). `traceparent` and `tracestate` pass through untouched.
@@ -64,7 +74,8 @@ export function setForwardedHeaders(
   trusted: TrustedProxies,
   websocket = false,
 ): string {
-  if (!websocket) dropHopByHopHeaders(req.headers);
+  if (websocket) keepOnlyWebSocketUpgrade(req.headers);
+  else dropHopByHopHeaders(req.headers);
   const peer = req.socket.remoteAddress ?? 'unknown';
   const encrypted = Boolean((req.socket as Partial<TLSSocket>).encrypted);
   const proto = websocket ? (encrypted ? 'wss' : 'ws') : encrypted ? 'https' : 'http';

@@ -1,15 +1,16 @@
 import { scrubUrl, tracerRegistered, type TrustedProxies } from '@playlist-chat/platform';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Agent } from 'undici';
+import { Agent, errors } from 'undici';
 import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, sendError } from './gateway-errors';
 import { dropHopByHopHeaders, setForwardedHeaders } from './forwarded-headers';
 import { instanceUrl } from './instance-pool';
-import type { ForwardingFailure, ForwardingMetrics } from './forwarding-metrics';
+import type { ForwardingMetrics } from './forwarding-metrics';
 import { BodyTooLarge, readBody } from './request-body';
 import { mayRetry, statusForFailure, type AttemptFailure } from './retry-policy';
 import type { Route } from './routes';
+import { classifyFailure, noteFailure } from './upstream-failure';
 import type { Upstreams } from './upstreams';
 
 /**
@@ -17,25 +18,6 @@ import type { Upstreams } from './upstreams';
  * (Node already answered any `Expect: 100-continue`).
  */
 const REFRAMED = new Set(['transfer-encoding', 'content-length', 'expect']);
-/** Error codes for a connection to the instance that was never made: it cannot have seen the request. */
-const CONNECT_FAILURES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-/**
- * Failures after which the instance is ejected for GATEWAY_EJECT_MS: it refused the connection,
- * or took it and sent no answer headers in GATEWAY_PROXY_TIMEOUT_MS (a stuck event loop, a hung
- * process). Without the second, requests kept meeting it first (with two instances and a retry,
- * every one) and waited the whole timeout until the registry's health check caught up. A stalled
- * body is not among them: that instance was alive and answering.
- */
-const EJECTING = new Set([...CONNECT_FAILURES, 'UND_ERR_HEADERS_TIMEOUT']);
-
 /**
  * Forwards REST requests to an instance of the route's service, picked round robin from the
  * healthy ones, with undici (the hop-by-hop request headers are dropped first, in
@@ -52,8 +34,8 @@ export class HttpProxy {
   private readonly log = new Logger('HttpProxy');
   /**
    * Keep-alive connections to the instances, up to GATEWAY_UPSTREAM_SOCKETS per instance; a
-   * request beyond them waits its turn for one. GATEWAY_PROXY_TIMEOUT_MS bounds the wait for the
-   * answer's headers and for each piece of its body.
+   * request beyond them waits its turn for one. GATEWAY_PROXY_TIMEOUT_MS bounds the wait for each
+   * piece of the answer's body here; the wait for its headers, that turn included, in `forward`.
    */
   private readonly agent: Agent;
 
@@ -111,18 +93,9 @@ export class HttpProxy {
         return;
       }
 
-      const code = errorCode(error);
-      const failure: AttemptFailure = {
-        error,
-        connectFailed: CONNECT_FAILURES.has(code),
-        timedOut: TIMEOUTS.has(code),
-      };
+      const failure = { error, ...classifyFailure(error) };
       lastFailure = failure;
-      this.metrics.failed(route.service, failureReason(failure));
-      if (EJECTING.has(code)) {
-        pool.eject(instance.id);
-        this.metrics.ejected(route.service, failure.connectFailed ? 'unreachable' : 'timeout');
-      }
+      noteFailure(pool, this.metrics, instance.id, failure);
       this.log.warn(
         `${req.method} ${scrubUrl(req.url ?? '')} via ${instance.id} failed (${describe(error)}) [request ${requestId}]`,
       );
@@ -148,6 +121,9 @@ export class HttpProxy {
    * One try against the instance at `origin`: the answer streams into `res` (its status and
    * headers, less the hop-by-hop and CORS ones). Resolves with the error when the try failed.
    * `clientGone` aborts it while undici waits for the headers (after them, undici sees `res` close).
+   * The headers must come within GATEWAY_PROXY_TIMEOUT_MS of the dispatch: undici's own
+   * headersTimeout starts only once the request is on a socket, so behind a hung instance's busy
+   * sockets each queued request waited for its predecessors' timeouts first.
    */
   private async forward(
     req: IncomingMessage,
@@ -157,6 +133,14 @@ export class HttpProxy {
     body: Buffer | undefined,
     clientGone: AbortSignal,
   ): Promise<Error | undefined> {
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new errors.HeadersTimeoutError(`no answer headers in ${this.settings.proxyTimeoutMs} ms`),
+        ),
+      this.settings.proxyTimeoutMs,
+    );
     try {
       await this.agent.stream(
         {
@@ -165,9 +149,10 @@ export class HttpProxy {
           method: req.method ?? 'GET',
           headers,
           body: body && body.length > 0 ? body : null,
-          signal: clientGone,
+          signal: AbortSignal.any([clientGone, deadline.signal]),
         },
         ({ statusCode, headers: answer }) => {
+          clearTimeout(timer); // the body has its own timeout
           // The instance's connection is not the client's: its hop-by-hop headers, and those its
           // Connection names, stay here, and Node frames the answer to the client itself.
           dropHopByHopHeaders(answer);
@@ -185,6 +170,8 @@ export class HttpProxy {
       // Once the answer started, undici cuts `res` with the instance's error (a reset, a body
       // timeout) and reports only a premature close of `res`: the log wants the cause.
       return res.errored ?? (error as Error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -224,19 +211,6 @@ function forwardedHeaders(req: IncomingMessage): Record<string, string | string[
     if (value !== undefined && !REFRAMED.has(name) && !(traced && TRACE_CONTEXT.has(name)))
       headers[name] = value;
   return headers;
-}
-
-/** An error's code; a connection tried on several addresses fails with each one's error inside. */
-function errorCode(error: Error): string {
-  const own = (error as NodeJS.ErrnoException).code;
-  if (own) return own;
-  const inner: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
-  return inner instanceof Error ? ((inner as NodeJS.ErrnoException).code ?? '') : '';
-}
-
-function failureReason({ connectFailed, timedOut }: AttemptFailure): ForwardingFailure {
-  if (connectFailed) return 'unreachable';
-  return timedOut ? 'timeout' : 'error';
 }
 
 function describe(error: Error): string {

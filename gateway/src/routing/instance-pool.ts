@@ -2,8 +2,8 @@ import type { ServiceInstance, ServiceRegistry } from '@playlist-chat/platform';
 
 /**
  * The healthy instances of one service as this gateway sees them: the registry's list (kept
- * current by `ServiceRegistry.watch`), picked round robin (or by least load), minus instances that just refused
- * a connection here or left a request (or an upgrade) unanswered until its timeout (ejected
+ * current by `ServiceRegistry.watch`), picked round robin (or by least load), minus instances that just could not
+ * be reached from here or left a request (or an upgrade) unanswered until its timeout (ejected
  * for `ejectMs`, so the next requests do not hit them while the registry's own health check
  * catches up).
  */

@@ -14,7 +14,9 @@ const hasToken = (value: string | undefined, token: string): boolean =>
  * Checks an upgrade before it is tunnelled to an instance. Node hands the gateway every request
  * with an `Upgrade` header (`h2c` too), and the tunnel would otherwise close such a socket
  * without a word, or pass the instance's own HTML error page back; both now get the gateway's
- * JSON refusal. A version other than 13 gets 426 naming the one spoken (RFC 6455 4.4).
+ * JSON refusal. A version other than 13 gets 426 naming the one spoken (RFC 6455 4.4). An
+ * `Upgrade` that lists `websocket` among others passes (RFC 6455 4.2.1 asks only that it
+ * include it); the instance is then asked for `Upgrade: websocket` alone (setForwardedHeaders).
  */
 export function websocketHandshakeProblem(req: IncomingMessage): HandshakeProblem | null {
   const refuse = (message: string): HandshakeProblem => ({ statusCode: 400, message, headers: {} });

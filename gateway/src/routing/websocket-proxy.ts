@@ -7,15 +7,20 @@ import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middlewar
 import type { GatewaySettings } from '../gateway.settings';
 import { errorBody, noHealthyInstance, refuseUpgrade } from './gateway-errors';
 import { setForwardedHeaders } from './forwarded-headers';
-import type { ForwardingFailure, ForwardingMetrics } from './forwarding-metrics';
+import type { ForwardingMetrics } from './forwarding-metrics';
 import { instanceUrl } from './instance-pool';
 import type { Route } from './routes';
+import { classifyFailure, noteFailure } from './upstream-failure';
 import type { Upstreams } from './upstreams';
 
 interface Tunnel {
   readonly target: string;
   readonly instanceId: string;
   readonly route: Route;
+  /** The client hung up before the instance answered its upgrade. */
+  clientLeft: boolean;
+  /** Stops watching for that, once the instance answered (the tunnel, or its refusal, owns both ends then). */
+  answered(): void;
 }
 
 /**
@@ -50,21 +55,29 @@ export class WebSocketProxy {
       router: (req) => this.tunnelOf(req).target,
       on: {
         proxyReqWs: (proxyReq, req, clientSocket) => {
-          proxyReq.once('upgrade', (_res, instanceSocket: Socket) => this.pair(clientSocket, instanceSocket));
+          const tunnel = this.tunnelOf(req);
+          proxyReq.once('response', () => tunnel.answered());
+          proxyReq.once('upgrade', (_res, instanceSocket: Socket) => {
+            tunnel.answered();
+            this.pair(clientSocket, instanceSocket);
+          });
         },
         error: (error, req, clientSocket) => {
-          const tunnel = this.tunnels.get(req);
-          const failure = upgradeFailure((error as NodeJS.ErrnoException).code);
-          if (tunnel) {
-            this.metrics.failed(tunnel.route.service, failure);
-            // Set aside as REST does: a hung instance holds the fewest tunnels, so it drew every new one.
-            if (failure !== 'error') {
-              this.upstreams.pool(tunnel.route.service).eject(tunnel.instanceId);
-              this.metrics.ejected(tunnel.route.service, failure);
-            }
-          }
-          this.log.warn(`WebSocket to ${tunnel?.instanceId ?? 'instance'} failed: ${error.message}`);
           const socket = clientSocket as Duplex;
+          const tunnel = this.tunnels.get(req);
+          // The client hung up before the instance answered (httpxy reports it as a reset): not the instance's fault.
+          if (tunnel?.clientLeft || socket.errored) {
+            this.log.debug(`WebSocket to ${tunnel?.instanceId ?? 'instance'}: the client went away`);
+          } else {
+            if (tunnel)
+              noteFailure(
+                this.upstreams.pool(tunnel.route.service),
+                this.metrics,
+                tunnel.instanceId,
+                classifyFailure(error),
+              );
+            this.log.warn(`WebSocket to ${tunnel?.instanceId ?? 'instance'} failed: ${error.message}`);
+          }
           if (!socket.destroyed) socket.destroy();
         },
       },
@@ -80,7 +93,21 @@ export class WebSocketProxy {
     setForwardedHeaders(req, this.proxies, true);
     const instance = this.upstreams.pool(route.service).leastLoaded((id) => this.openOn.get(id) ?? 0);
     if (!instance) return refuseUpgrade(socket, noHealthyInstance(route.service), this.answerHeaders);
-    this.tunnels.set(req, { target: instanceUrl(instance), instanceId: instance.id, route });
+    // Node's HTTP sockets are half-open: a client that hangs up before the answer is seen only as
+    // the end of its input. Left open, it would wait out GATEWAY_UPGRADE_TIMEOUT_MS and blame the instance.
+    const hangUp = () => {
+      tunnel.clientLeft = true;
+      socket.destroy();
+    };
+    const tunnel: Tunnel = {
+      target: instanceUrl(instance),
+      instanceId: instance.id,
+      route,
+      clientLeft: false,
+      answered: () => socket.removeListener('end', hangUp),
+    };
+    socket.once('end', hangUp);
+    this.tunnels.set(req, tunnel);
     this.open.add(socket);
     this.openOn.set(instance.id, (this.openOn.get(instance.id) ?? 0) + 1);
     socket.once('close', () => {
@@ -111,12 +138,6 @@ export class WebSocketProxy {
     follow(client, instance);
     follow(instance, client);
   }
-}
-
-/** An upgrade refused (`unreachable`), or not answered in GATEWAY_UPGRADE_TIMEOUT_MS (`timeout`, httpxy's code). */
-function upgradeFailure(code: string | undefined): ForwardingFailure {
-  if (code === 'ECONNREFUSED') return 'unreachable';
-  return code === 'ERR_UPSTREAM_UPGRADE_TIMEOUT' ? 'timeout' : 'error';
 }
 
 /** When `gone` closes, end `other` gracefully (pending bytes such as a close frame still flow), then cut it if it lingers. */

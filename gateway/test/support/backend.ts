@@ -30,6 +30,8 @@ export interface BackendBehaviour {
 export class TestBackend {
   readonly seen: Seen[] = [];
   readonly sockets = new Set<WebSocket>();
+  /** The request headers of each WebSocket upgrade it accepted. */
+  readonly upgrades: IncomingMessage['headers'][] = [];
   behaviour: BackendBehaviour = {};
   private readonly connections = new Set<Socket>();
   /** Every connection that carried a proxied request (not /health, not /docs-json), open or closed. */
@@ -93,6 +95,7 @@ export class TestBackend {
       });
     });
     wss.on('connection', (ws, req) => {
+      backend.upgrades.push(req.headers);
       backend.sockets.add(ws);
       ws.once('close', () => backend.sockets.delete(ws));
       ws.send(`hello from ${name} ${String(req.headers['x-forwarded-for'] ?? '')}`.trim());

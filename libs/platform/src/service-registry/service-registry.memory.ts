@@ -5,6 +5,12 @@ import { ServiceRegistry, type Registration, type ServiceInstance } from './serv
 const defaultIntervalMs = 10_000;
 /** A health check slower than this counts as failed, like a Consul check's timeout. */
 const maxCheckTimeoutMs = 5_000;
+/**
+ * However often checks run, one may take this long: a busy event loop (a burst of requests on a
+ * small machine) answers a check late without being unhealthy, and a 100 ms timeout for a 100 ms
+ * interval took a serving instance out of the pool for a moment (503s).
+ */
+const minCheckTimeoutMs = 1_000;
 
 interface Entry {
   readonly registration: Registration;
@@ -95,7 +101,7 @@ export class InMemoryServiceRegistry extends ServiceRegistry {
     let healthy: boolean;
     try {
       const response = await fetch(entry.registration.healthCheckUrl, {
-        signal: AbortSignal.timeout(Math.min(interval, maxCheckTimeoutMs)),
+        signal: AbortSignal.timeout(Math.min(Math.max(interval, minCheckTimeoutMs), maxCheckTimeoutMs)),
       });
       await response.arrayBuffer();
       healthy = response.ok;

@@ -68,7 +68,7 @@ export const gatewaySettings = {
   proxyTimeoutMs: setting.int(
     'GATEWAY_PROXY_TIMEOUT_MS',
     30_000,
-    'Longest wait for an instance to start its answer, and between two pieces of it, before 504 (or a retry when safe); undici checks it about every half second, so it may run up to ~0.5 s over',
+    'Longest wait for an instance to start its answer (counted from dispatch, a wait for a free connection included), and between two pieces of it, before 504 (or a retry when safe); undici checks the pauses in a body about every half second, so those may run up to ~0.5 s over',
     {
       min: 100,
       max: 600_000,
@@ -104,7 +104,7 @@ export const gatewaySettings = {
   ejectMs: setting.int(
     'GATEWAY_EJECT_MS',
     5_000,
-    'After an instance refused a connection, sent no answer headers within GATEWAY_PROXY_TIMEOUT_MS, or did not answer a WebSocket upgrade within GATEWAY_UPGRADE_TIMEOUT_MS: how long this gateway prefers other instances',
+    'After an instance could not be reached (connection refused, host or network unreachable, name not found), sent no answer headers within GATEWAY_PROXY_TIMEOUT_MS, or did not answer a WebSocket upgrade within GATEWAY_UPGRADE_TIMEOUT_MS: how long this gateway prefers other instances',
     { min: 0, max: 600_000 },
   ),
   drainTimeoutMs: setting.int(

@@ -6,27 +6,21 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { expectEventually, metricSample } from '@playlist-chat/platform/testing';
 import { TestBackend } from './support/backend';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { gatewaysPerTest, type TestGateway } from './support/gateway';
 import { listInstance } from './support/list-instance';
 
+// Registered first, so its gateways and backends stop after this file's own clients and sockets.
+const fleet = gatewaysPerTest();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   vi.restoreAllMocks();
 });
 
-async function gatewayWith(env: Record<string, string> = {}): Promise<TestGateway> {
-  const gateway = await startTestGateway({ GATEWAY_RATE_LIMIT_PER_MIN: '0', ...env });
-  cleanups.push(() => gateway.stop());
-  return gateway;
-}
-
-async function backend(name: string, gateway: TestGateway): Promise<TestBackend> {
-  const instance = await TestBackend.start(name, 'chat-server');
-  cleanups.push(() => instance.stop());
-  await instance.register(gateway.registry);
-  return instance;
-}
+const gatewayWith = (env: Record<string, string> = {}): Promise<TestGateway> =>
+  fleet.gateway({ GATEWAY_RATE_LIMIT_PER_MIN: '0', ...env });
+const backend = (name: string, gateway: TestGateway): Promise<TestBackend> =>
+  fleet.backend(name, 'chat-server', gateway);
 
 /** A chat-server instance that reads connections and never answers (a hung process); its sockets, as they came. */
 async function hungInstance(gateway: TestGateway, id: string): Promise<Socket[]> {

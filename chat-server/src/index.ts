@@ -24,7 +24,7 @@ import type { PresenceQueries } from './presence/presence-lookup.port';
 export { CHAT_SERVICE };
 /** Every chat-server setting, checked as `startChatServer` checks them (a host validates all its apps' settings up front). */
 export { loadChatConfig } from './config/load-config';
-export { chatSettings } from './config/chat.settings';
+export { chatSettings, jsonBodyLimitBytes, type ChatSettings } from './config/chat.settings';
 export { PresenceQueries, type RoomPresenceSummary } from './presence/presence-lookup.port';
 
 export interface ChatServerOptions {

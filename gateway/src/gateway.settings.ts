@@ -89,7 +89,7 @@ export const gatewaySettings = {
   maxBodyBytes: setting.int(
     'GATEWAY_MAX_BODY_BYTES',
     1_048_576,
-    'Largest request body the gateway forwards (kept in memory so a retry can resend it); larger gets 413',
+    "Largest request body the gateway forwards (kept in memory so a retry can resend it); larger gets 413. Keep it at least the chat server's body limit (see CHAT_MAX_PLAYLIST_BYTES): `npm start` refuses to start otherwise",
     {
       min: 1024,
       max: 64 * 1_048_576,

@@ -1,6 +1,6 @@
 // First: reads .env, then starts tracing, before any instrumented module loads.
 import './telemetry';
-import { gatewaySettings, gatewaySettingsProblems } from '@playlist-chat/gateway';
+import { gatewaySettings, gatewaySettingsProblems, type GatewaySettings } from '@playlist-chat/gateway';
 import {
   authSettings,
   exitOnStartFailure,
@@ -12,7 +12,12 @@ import {
   type Env,
 } from '@playlist-chat/platform';
 import { presenceSettings } from '@playlist-chat/presence-server';
-import { loadChatConfig } from '@playlist-chat/chat-server';
+import {
+  chatSettings,
+  jsonBodyLimitBytes,
+  loadChatConfig,
+  type ChatSettings,
+} from '@playlist-chat/chat-server';
 import { startSingleNode } from './single-node';
 import { singleNodeSettings } from './single-node.settings';
 
@@ -34,8 +39,20 @@ function checkSettings(env: Env) {
       gateway: () => loadSettings(gatewaySettings, env),
       singleNode: () => loadSettings(singleNodeSettings, env),
     },
-    ({ gateway, platform }) => gatewaySettingsProblems(gateway, platform),
+    ({ gateway, platform, chat }) => [
+      ...gatewaySettingsProblems(gateway, platform),
+      ...(gateway && chat ? bodyLimitProblems(gateway, chat.config.chat) : []),
+    ],
   );
+}
+
+/** Through this node's gateway, every body the chat server takes must pass the gateway first. */
+function bodyLimitProblems(gateway: GatewaySettings, chat: ChatSettings): string[] {
+  const needed = jsonBodyLimitBytes(chat);
+  if (gateway.maxBodyBytes >= needed) return [];
+  return [
+    `${gatewaySettings.maxBodyBytes.env} (${gateway.maxBodyBytes}) must be at least the chat server's body limit (${needed}, from ${chatSettings.maxPlaylistBytes.env} and ${chatSettings.maxContentLength.env}), or the gateway refuses rooms and lines the chat server allows`,
+  ];
 }
 
 const ORPHAN_CHECK_MS = 500;

@@ -54,6 +54,27 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
     expect(output).not.toContain('Starting Nest application');
   });
 
+  it("refuses limits one app would overrule: a chat body limit above the gateway's, a drain longer than the stop timeout", async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      CHAT_MAX_PLAYLIST_BYTES: '2000000',
+      GATEWAY_DRAIN_TIMEOUT_MS: '10000',
+      CHAT_PORT: '0',
+      GATEWAY_PORT: '0',
+      PRESENCE_PORT: '0',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "  - GATEWAY_MAX_BODY_BYTES (1048576) must be at least the chat server's body limit (2065536, from CHAT_MAX_PLAYLIST_BYTES and CHAT_MAX_CONTENT_LENGTH)",
+    );
+    expect(output).toContain(
+      '  - GATEWAY_DRAIN_TIMEOUT_MS (10000) must be less than SHUTDOWN_TIMEOUT_MS (10000)',
+    );
+    expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(output).not.toContain('Starting Nest application');
+  });
+
   it('still names CHAT_PORT once the telemetry settings are fine', async () => {
     const { code, output } = await runMain({
       DATA_DIR: dataDir,

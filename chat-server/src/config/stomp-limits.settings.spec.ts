@@ -1,7 +1,22 @@
 import { ConfigError } from '@playlist-chat/platform';
 import { describe, expect, it } from 'vitest';
 import { loadChatConfig } from './load-config';
-import { loadStompSettings } from './stomp-limits.settings';
+import { loadStompSettings, stompOptionsFrom } from './stomp-limits.settings';
+
+describe('STOMP_MAX_QUEUED_FRAMES and STOMP_DRAIN_TIMEOUT_MS', () => {
+  it('reach the STOMP library as its limits, with defaults 1024 and 30 s', () => {
+    expect(stompOptionsFrom(loadStompSettings({})).limits).toMatchObject({
+      maxQueuedFrames: 1024,
+      drainTimeoutMs: 30_000,
+    });
+    const set = loadStompSettings({ STOMP_MAX_QUEUED_FRAMES: '256', STOMP_DRAIN_TIMEOUT_MS: '5000' });
+    expect(stompOptionsFrom(set).limits).toMatchObject({ maxQueuedFrames: 256, drainTimeoutMs: 5000 });
+  });
+
+  it('refuses a queue limit under 64 frames (reading pauses at 32)', () => {
+    expect(() => loadStompSettings({ STOMP_MAX_QUEUED_FRAMES: '16' })).toThrow(/STOMP_MAX_QUEUED_FRAMES/);
+  });
+});
 
 describe('STOMP_MAX_BODY_BYTES and STOMP_MAX_FRAME_BYTES', () => {
   it('refuses a body limit over the frame limit, naming both (the frame limit would decide alone)', () => {

@@ -42,6 +42,18 @@ export const stompSettings = {
     'Unsent output (MESSAGE, RECEIPT, …) one session may have waiting before it is dropped as a slow consumer; inbound frames stop being read above half of it',
     { min: 64 * KIB, max: 256 * MIB },
   ),
+  drainTimeoutMs: setting.int(
+    'STOMP_DRAIN_TIMEOUT_MS',
+    30_000,
+    'A session whose unsent output stays over half of STOMP_MAX_BUFFERED_BYTES without going down for this long, while the server waits for it (reading paused, or a replay sent at the pace the client reads), is dropped as a slow consumer',
+    { min: 1_000, max: 600_000 },
+  ),
+  maxQueuedFrames: setting.int(
+    'STOMP_MAX_QUEUED_FRAMES',
+    1024,
+    'Inbound frames one session may have parsed and waiting to be handled; reading pauses at 32, but what was already read is parsed whole, so one WebSocket message of tiny frames could queue thousands',
+    { min: 64, max: 100_000 },
+  ),
   maxSubscriptions: setting.int('STOMP_MAX_SUBSCRIPTIONS', 256, 'Subscriptions one session may hold', {
     min: 1,
     max: 100_000,
@@ -71,7 +83,7 @@ export const stompSettings = {
   maxHeldMessages: setting.int(
     'STOMP_MAX_HELD_MESSAGES',
     10_000,
-    'Live messages held for one subscription while its replay is read',
+    'Live messages held for one subscription while its replay is read and sent',
     { min: 1, max: 1_000_000 },
   ),
   connectTimeoutMs: setting.int(

@@ -19,6 +19,17 @@ export interface StompLimits {
    */
   maxBufferedBytes: number;
   /**
+   * How long unsent output may stay above half of `maxBufferedBytes` without going down while
+   * the server waits for it (reading paused, or a replay paced to the client) before the session
+   * is dropped as a slow consumer (default 30000).
+   */
+  drainTimeoutMs: number;
+  /**
+   * Frames parsed but not yet handled (default 1024, at least 32). Reading pauses at 32, but the
+   * WebSocket messages already read are parsed whole (one may hold ~37,000 frames): past this, ERROR.
+   */
+  maxQueuedFrames: number;
+  /**
    * Identifier headers a client chooses (`receipt`, `id`, `transaction`, `ack`): longest value
    * (default 128). They are echoed back or kept per session, so their size is bounded too.
    */
@@ -35,7 +46,10 @@ export interface StompLimits {
   maxTransactionBytes: number;
   /** MESSAGEs not yet ACKed or NACKed, per `client`/`client-individual` subscription (default 1024). */
   maxUnackedMessages: number;
-  /** Live messages held for one subscription while its `@OnSubscribe` handler runs (default 10000). */
+  /**
+   * Live messages held for one subscription while its `@OnSubscribe` handler runs and its replay
+   * is sent (default 10000).
+   */
   maxHeldMessages: number;
 }
 
@@ -45,6 +59,8 @@ export const DEFAULT_LIMITS: Readonly<StompLimits> = Object.freeze({
   maxHeaderLineBytes: 4 * 1024,
   maxBodyBytes: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
+  drainTimeoutMs: 30_000,
+  maxQueuedFrames: 1024,
   maxIdHeaderBytes: 128,
   maxSubscriptionsPerSession: 256,
   connectTimeoutMs: 10_000,
@@ -62,6 +78,10 @@ export function resolveLimits(partial: Partial<StompLimits> = {}): StompLimits {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new Error(`STOMP limit ${name} must be a positive integer, got ${String(value)}`);
     }
+  }
+  // The inbound queue pauses reading at 32 and checks this limit from there on.
+  if (limits.maxQueuedFrames < 32) {
+    throw new Error(`STOMP limit maxQueuedFrames must be at least 32, got ${limits.maxQueuedFrames}`);
   }
   return limits;
 }

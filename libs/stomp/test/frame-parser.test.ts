@@ -186,5 +186,46 @@ describe('FrameParser', () => {
       expect(lastHeaders?.deref()).toBeUndefined();
       parser.push(Buffer.from('\n')); // the parser itself lives on, as an idle session's does
     });
+
+    const large = `SEND\ndestination:/a\n\n${'x'.repeat(60 * 1024)}\0`;
+
+    function collecting(): { parser: FrameParser; bodies: string[] } {
+      const bodies: string[] = [];
+      const parser = new FrameParser(
+        { frame: (frame) => bodies.push(frame.body.toString()), heartbeat: () => {}, error: () => {} },
+        DEFAULT_LIMITS,
+      );
+      return { parser, bodies };
+    }
+
+    it('only the unfinished frame, not the room a large frame before it needed', () => {
+      const { parser, bodies } = collecting();
+      parser.push(Buffer.from(large.slice(0, 30 * 1024)));
+      parser.push(Buffer.from(`${large.slice(30 * 1024)}SEND\ndest`));
+      expect(bodies).toHaveLength(1);
+      expect(parser.bufferedBytes).toBe(9);
+      expect(parser.retainedBytes).toBeLessThanOrEqual(1024);
+      parser.push(Buffer.from('ination:/b\n\nok\0'));
+      expect(bodies[1]).toBe('ok');
+      expect(parser.retainedBytes).toBe(0);
+    });
+
+    it('only the unfinished frame, not the rest of the chunk it came in', () => {
+      const { parser, bodies } = collecting();
+      parser.push(Buffer.from(`${large}SEND\ndest`));
+      expect(bodies).toHaveLength(1);
+      expect(parser.retainedBytes).toBeLessThanOrEqual(1024);
+      parser.push(Buffer.from('ination:/b\n\nok\0'));
+      expect(bodies[1]).toBe('ok');
+    });
+
+    it('no more room than the largest frame allowed while one grows', () => {
+      const { parser, bodies } = collecting();
+      for (let at = 0; at < large.length; at += 7_000) parser.push(Buffer.from(large.slice(at, at + 7_000)));
+      expect(bodies).toHaveLength(1);
+      parser.push(Buffer.from(large.slice(0, 40 * 1024)));
+      parser.push(Buffer.from(large.slice(40 * 1024, -1)));
+      expect(parser.retainedBytes).toBeLessThanOrEqual(DEFAULT_LIMITS.maxFrameBytes);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { expectEventually } from '@playlist-chat/platform/testing';
+import { StompError } from '@playlist-chat/stomp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterConnected, RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -82,6 +83,29 @@ describe('session rules (raw frames)', () => {
     await client.closed;
     expect(afterConnected(client.text)).toBe(
       'ERROR\nmessage:not allowed here\ncode:refused\nreceipt-id:nope\ncontent-type:text/plain\ncontent-length:18\n\nlonger explanation\0',
+    );
+  });
+
+  it.each([
+    [
+      'a JSON object',
+      '{"errors":[{"field":"roomId","reason":"must be a UUID"}]}',
+      undefined,
+      'application/json',
+    ],
+    ['a JSON array', ' [1, 2]', undefined, 'application/json'],
+    ['text that only starts like JSON', '[see the logs]', undefined, 'text/plain'],
+    ['whatever the error names', 'a,b\n1,2', 'text/csv', 'text/csv'],
+  ])('labels ERROR details that are %s by their content type', async (_what, details, named, expected) => {
+    app.probe.onHook = () => {
+      throw new StompError('invalid-payload', 'bad fields', details, named);
+    };
+    const client = await connectedClient(app);
+    client.send('SEND\ndestination:/app/hook\nreceipt:d\n\n\0');
+    await client.closed;
+    app.probe.onHook = () => undefined;
+    expect(afterConnected(client.text)).toBe(
+      `ERROR\nmessage:bad fields\ncode:invalid-payload\nreceipt-id:d\ncontent-type:${expected}\ncontent-length:${Buffer.byteLength(details)}\n\n${details}\0`,
     );
   });
 

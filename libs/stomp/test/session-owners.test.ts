@@ -22,7 +22,7 @@ describe('Heartbeats (with its owner)', () => {
     vi.useFakeTimers();
     sent = [];
     owner = new FakeHeartbeatOwner();
-    heartbeats = new Heartbeats({ send: (data: unknown) => void sent.push(data) }, owner);
+    heartbeats = new Heartbeats({ send: (data: unknown) => void sent.push(data), isPaused: false }, owner);
   });
   afterEach(() => {
     heartbeats.stop();
@@ -63,6 +63,22 @@ describe('Heartbeats (with its owner)', () => {
     expect(sent).toHaveLength(0);
   });
 
+  it('counts no silence while the server has paused reading (the heart-beats wait unread)', () => {
+    const socket = { send: (data: unknown) => void sent.push(data), isPaused: false };
+    heartbeats.stop();
+    heartbeats = new Heartbeats(socket, owner);
+    heartbeats.start({ sendEveryMs: 0, expectEveryMs: 50 });
+    socket.isPaused = true;
+    vi.advanceTimersByTime(1_000);
+    expect(owner.refusals).toHaveLength(0);
+    socket.isPaused = false;
+    heartbeats.lastInboundAt = Date.now(); // the session does this on resume
+    vi.advanceTimersByTime(100);
+    expect(owner.refusals).toHaveLength(0);
+    vi.advanceTimersByTime(2);
+    expect(owner.refusals).toHaveLength(1);
+  });
+
   it('does nothing once its session left the connected state', () => {
     heartbeats.start({ sendEveryMs: 100, expectEveryMs: 50 });
     owner.isOpen = false;
@@ -92,9 +108,25 @@ const frame = (command: string): StompFrame => ({ command, headers: {}, body: Bu
 class FakeInboundOwner implements InboundOwner {
   acceptingFrames = true;
   outputBacklogged = false;
+  readonly maxQueuedFrames = 100;
   readonly started: string[] = [];
   readonly errors: StompProtocolError[] = [];
+  resumed = 0;
+  overflowed = 0;
   private readonly gates: (() => void)[] = [];
+
+  async outputDrained(): Promise<void> {
+    while (this.outputBacklogged && this.acceptingFrames) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  readingResumed(): void {
+    this.resumed += 1;
+  }
+
+  queueOverflowed(): void {
+    this.overflowed += 1;
+    this.acceptingFrames = false;
+  }
 
   handleFrame(frame: StompFrame): Promise<void> {
     this.started.push(frame.command);
@@ -160,6 +192,14 @@ describe('InboundQueue (with its owner)', () => {
     for (let i = 0; i < 33; i++) await owner.finishOne();
     expect(owner.started).toHaveLength(33);
     expect(socket).toEqual(['pause', 'resume']);
+    expect(owner.resumed).toBe(1);
+  });
+
+  it('tells its owner once more than its limit of frames wait (reading paused or not)', () => {
+    for (let i = 0; i < 101; i++) queue.push(frame(`F${i}`));
+    expect(owner.overflowed).toBe(0);
+    queue.push(frame('F101'));
+    expect(owner.overflowed).toBe(1);
   });
 
   it('stops reading while its session’s output is backlogged, and handles the next frame after', async () => {

@@ -26,7 +26,8 @@ export type StompErrorCode =
   | 'duplicate-transaction'
   | 'too-many-transactions'
   | 'transaction-too-large'
-  | 'slow-consumer' // socket buffer over `maxBufferedBytes`
+  | 'slow-consumer' // socket buffer over `maxBufferedBytes`, or not going down for `drainTimeoutMs`
+  | 'too-many-queued-frames' // more than `maxQueuedFrames` parsed frames waiting to be handled
   | 'server-shutting-down'
   | 'closed' // `StompSession.close(reason)`
   | 'invalid-json' // `SendContext.json()` on a body that is not JSON (or not UTF-8)

@@ -46,8 +46,9 @@ export interface UnsubscribeContext<P = unknown> {
 export interface SubscribeResult {
   /**
    * Sent to this subscription, in order, before any live message; live messages published
-   * while the handler ran are held and sent after the replay, except those whose `sequence`
-   * is <= the last replayed `sequence` (so no gap and no duplicate).
+   * while the handler ran (or the replay was sent) are held and sent after the replay, except
+   * those whose `sequence` is <= the last replayed `sequence` (so no gap and no duplicate).
+   * Sent as fast as the client reads, so it may be larger than `maxBufferedBytes`.
    */
   replay?: OutboundMessage[];
 }

@@ -90,6 +90,11 @@ export class FrameParser {
     return this.end - this.frameStart;
   }
 
+  /** Size of the buffer the parser keeps referenced for them (its own, or the last chunk). */
+  get retainedBytes(): number {
+    return this.data.length;
+  }
+
   push(chunk: Buffer): void {
     if (this.state === State.Failed || chunk.length === 0) return;
     this.append(chunk);
@@ -108,7 +113,23 @@ export class FrameParser {
       this.store = EMPTY;
       this.end = this.pos = this.frameStart = this.lineStart = this.bodyStart = this.nulSearchedFrom = 0;
       this.nulAt = -1;
+    } else if (!this.stopped) {
+      this.trim();
     }
+  }
+
+  /**
+   * A frame is unfinished at the end of the chunk (rare: clients send whole frames). Keeps no
+   * more than it needs until the next chunk: not the rest of a chunk of up to ws's maxPayload,
+   * nor the spare room a large frame before it left in `store`.
+   */
+  private trim(): void {
+    const kept = this.end - this.frameStart;
+    if (this.data.length <= Math.max(kept * 4, 16 * 1024)) return;
+    const target = Buffer.allocUnsafe(Math.max(kept * 2, 1024));
+    this.data.copy(target, 0, this.frameStart, this.end);
+    this.shift(this.frameStart);
+    this.data = this.store = target;
   }
 
   private append(chunk: Buffer): void {
@@ -123,8 +144,9 @@ export class FrameParser {
     const needed = kept + chunk.length;
     if (this.data !== this.store || this.frameStart !== 0 || this.store.length < needed) {
       // Compact the unfinished frame to the start of an owned buffer (copy is overlap-safe).
-      const target =
-        this.store.length >= needed ? this.store : Buffer.allocUnsafe(Math.max(needed * 2, 1024));
+      // Room to grow (a frame may come in many chunks), but not past the largest frame allowed.
+      const capacity = Math.max(needed, Math.min(needed * 2, this.limits.maxFrameBytes), 1024);
+      const target = this.store.length >= needed ? this.store : Buffer.allocUnsafe(capacity);
       this.data.copy(target, 0, this.frameStart, this.end);
       this.shift(this.frameStart);
       this.store = target;

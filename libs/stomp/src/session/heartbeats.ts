@@ -28,7 +28,9 @@ export interface HeartbeatOwner {
  * whenever nothing else was sent for the agreed interval, on a `setTimeout` chain re-armed from
  * the last send (so a busy session gets none). Incoming: a check re-armed from the last inbound
  * WebSocket message (any message counts) that ends the session after twice the agreed interval
- * of silence. Timers are `unref`'d; `stop()` clears them.
+ * of silence. While the server itself has paused reading the socket, the client's heart-beats
+ * wait unread, so no silence is counted: the session sets `lastInboundAt` when reading resumes.
+ * Timers are `unref`'d; `stop()` clears them.
  *
  * The timer callbacks are static and get this object as their argument, and the intervals are
  * fields: a re-arm allocates only the timer, and an idle session keeps no closure for its timers.
@@ -44,7 +46,7 @@ export class Heartbeats {
   private checkTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ws: Pick<WebSocket, 'send'>,
+    private readonly ws: Pick<WebSocket, 'send' | 'isPaused'>,
     private readonly owner: HeartbeatOwner,
   ) {}
 
@@ -91,6 +93,10 @@ export class Heartbeats {
   private static checkSilence(heartbeats: Heartbeats): void {
     const { owner, allowedSilenceMs: allowed } = heartbeats;
     if (!owner.isOpen) return;
+    if (heartbeats.ws.isPaused) {
+      heartbeats.scheduleSilenceCheck(allowed + 1);
+      return;
+    }
     const silent = Date.now() - heartbeats.lastInboundAt;
     if (silent > allowed) {
       owner.heartbeatTimedOut(

@@ -4,8 +4,6 @@ import { StompProtocolError } from '../frame/protocol-error';
 
 /** Inbound frames queued behind a slow handler before the socket stops being read. */
 const PAUSE_AT_QUEUED_FRAMES = 32;
-/** How often a session whose output is backlogged looks again whether the client read it. */
-const OUTPUT_POLL_MS = 10;
 
 type QueueItem = StompFrame | StompProtocolError;
 
@@ -16,8 +14,16 @@ type QueueItem = StompFrame | StompProtocolError;
 export interface InboundOwner {
   /** False once the session is closing: nothing more is taken from the queue. */
   readonly acceptingFrames: boolean;
+  /** Frames that may wait; past it the session ends (`queueOverflowed`). At least 32. */
+  readonly maxQueuedFrames: number;
   /** True while the session's unsent output is too large to take on more work. */
   readonly outputBacklogged: boolean;
+  /** Settles once the output is no longer backlogged, or the session ended. */
+  outputDrained(): Promise<unknown>;
+  /** The socket is read again after a pause. */
+  readingResumed(): void;
+  /** More frames wait than the session allows: it ends. */
+  queueOverflowed(): void;
   /** Runs one frame; the next one starts when the promise settles. */
   handleFrame(frame: StompFrame): Promise<void>;
   /** The stream is broken at this point; nothing after it is handled. */
@@ -31,7 +37,9 @@ export interface InboundOwner {
  * `PAUSE_AT_QUEUED_FRAMES` waiting the socket is paused until the queue drains, so a client
  * cannot make the server buffer an unbounded backlog behind a slow handler. Likewise, while the
  * session's output is backlogged (the client is not reading what it asked for, e.g. RECEIPTs of
- * pipelined frames) no further frame is handled and the socket is not read.
+ * pipelined frames) no further frame is handled and the socket is not read. What was read before
+ * the pause is still parsed (ws emits every message of a chunk, and a message is parsed whole),
+ * so the queue is also capped: past `maxQueuedFrames` the owner is told and ends the session.
  */
 export class InboundQueue {
   private readonly items: QueueItem[] = [];
@@ -45,11 +53,9 @@ export class InboundQueue {
   ) {}
 
   push(item: QueueItem): void {
-    this.items.push(item);
-    if (this.items.length >= PAUSE_AT_QUEUED_FRAMES && !this.pausedForQueue) {
-      this.pausedForQueue = true;
-      if (!this.pausedForOutput) this.ws.pause();
-    }
+    const items = this.items;
+    items.push(item);
+    if (items.length >= PAUSE_AT_QUEUED_FRAMES) this.crowded();
     if (!this.draining) void this.drain();
   }
 
@@ -66,6 +72,22 @@ export class InboundQueue {
     }
   }
 
+  private crowded(): void {
+    if (this.items.length > this.owner.maxQueuedFrames) {
+      this.owner.queueOverflowed(); // the session closes, which clears the queue
+      return;
+    }
+    if (!this.pausedForQueue) {
+      this.pausedForQueue = true;
+      if (!this.pausedForOutput) this.ws.pause();
+    }
+  }
+
+  private resume(): void {
+    this.ws.resume();
+    this.owner.readingResumed();
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     const owner = this.owner;
@@ -80,7 +102,7 @@ export class InboundQueue {
         if (owner.outputBacklogged) await this.waitForOutput();
         if (this.pausedForQueue && this.items.length === 0 && owner.acceptingFrames) {
           this.pausedForQueue = false;
-          if (!this.pausedForOutput) this.ws.resume();
+          if (!this.pausedForOutput) this.resume();
         }
       }
     } finally {
@@ -92,10 +114,8 @@ export class InboundQueue {
     const owner = this.owner;
     this.pausedForOutput = true;
     if (!this.pausedForQueue) this.ws.pause();
-    while (owner.outputBacklogged && owner.acceptingFrames) {
-      await new Promise((resolve) => setTimeout(resolve, OUTPUT_POLL_MS));
-    }
+    await owner.outputDrained();
     this.pausedForOutput = false;
-    if (!this.pausedForQueue && owner.acceptingFrames) this.ws.resume();
+    if (!this.pausedForQueue && owner.acceptingFrames) this.resume();
   }
 }

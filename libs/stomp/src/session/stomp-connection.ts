@@ -92,6 +92,8 @@ const ID_HEADERS = ['receipt', 'id', 'transaction', 'ack'] as const;
 const UNCHECKED = Symbol('unchecked');
 /** What a 1.1/1.2 client would read as an escape or a line end in a header written unescaped. */
 const NEEDS_ESCAPE = /[\\\r]/;
+/** How often a session waiting for its output to drain looks again whether the client read it. */
+const OUTPUT_POLL_MS = 10;
 
 /**
  * The session of a socket (and of its ws receiver), for the listeners that are static methods of
@@ -226,6 +228,48 @@ export class StompConnection
     return this.ws.bufferedAmount > this.env.limits.maxBufferedBytes / 2;
   }
 
+  /**
+   * InboundOwner: resolves once at most half of `maxBufferedBytes` waits unsent (true), or the
+   * session ended (false). Output that does not go down for `drainTimeoutMs` is a client that
+   * does not read (or is gone: its heart-beats cannot be read meanwhile): dropped as a slow
+   * consumer. Only a session that waits polls; the fan-out never does.
+   */
+  async outputDrained(): Promise<boolean> {
+    const { maxBufferedBytes, drainTimeoutMs } = this.env.limits;
+    let last = this.ws.bufferedAmount;
+    let progressAt = Date.now();
+    while (this.state < State.Closing) {
+      const buffered = this.ws.bufferedAmount;
+      if (buffered <= maxBufferedBytes / 2) return true;
+      const now = Date.now();
+      if (buffered < last) {
+        progressAt = now;
+      } else if (now - progressAt >= drainTimeoutMs) {
+        this.dropSlowConsumer(`unsent output did not go down for ${drainTimeoutMs} ms`);
+        return false;
+      }
+      last = buffered;
+      await new Promise((resolve) => setTimeout(resolve, OUTPUT_POLL_MS));
+    }
+    return false;
+  }
+
+  /** InboundOwner: the client's heart-beats waited unread while paused; silence counts from now. */
+  readingResumed(): void {
+    this.heartbeats.lastInboundAt = Date.now();
+  }
+
+  /** InboundOwner. */
+  get maxQueuedFrames(): number {
+    return this.env.limits.maxQueuedFrames;
+  }
+
+  /** InboundOwner: more frames wait than `maxQueuedFrames`. */
+  queueOverflowed(): void {
+    const max = this.env.limits.maxQueuedFrames;
+    this.fail(new Refusal('too-many-queued-frames', `more than ${max} frames waiting to be handled`));
+  }
+
   /** InboundOwner: the parser found the byte stream broken. */
   handleStreamError(error: StompProtocolError): void {
     this.fail(new Refusal(error.code, error.message));
@@ -329,7 +373,7 @@ export class StompConnection
   }
 
   private dropSlowConsumer(reason: string): void {
-    if (this.state !== State.Connected) return;
+    if (this.state >= State.Closing) return;
     this.env.logger.warn(
       `session ${this.id} (${this.userKey}) dropped as a slow consumer: ${reason}`,
       'Stomp',
@@ -672,24 +716,66 @@ export class StompConnection
       throw error;
     }
     if (this.state !== State.Connected) return;
-    this.goLive(subscription, result?.replay ?? []);
+    await this.goLive(subscription, result?.replay ?? []);
   }
 
-  private goLive(subscription: Subscription, replay: NonNullable<SubscribeResult['replay']>): void {
-    const held = subscription.held ?? [];
-    subscription.held = undefined;
-    const now = Date.now();
+  /**
+   * Sends the replay, then the live messages held meanwhile (less those the replay already
+   * had), then lets live messages through. A replay may be larger than `maxBufferedBytes`: while
+   * more than half of it waits unsent, this waits for the client to read (`outputDrained`), and
+   * live messages go on being held, so none overtakes the replay. The SUBSCRIBE's RECEIPT, and
+   * the session's next frame, come after.
+   */
+  private async goLive(
+    subscription: Subscription,
+    replay: NonNullable<SubscribeResult['replay']>,
+  ): Promise<void> {
+    let now = Date.now();
     let lastSequence: string | undefined;
     for (const message of replay) {
+      if (this.outputBacklogged) {
+        if (!(await this.drainedFor(subscription))) return;
+        now = Date.now();
+      }
       this.write(
         subscription,
         new MessageTemplate(subscription.destination, this.env.nextMessageId(), message, message.sequence),
         now,
       );
+      if (this.state !== State.Connected) return; // the write dropped the session
       if (message.sequence !== undefined) lastSequence = message.sequence;
     }
     subscription.replayedUpTo = lastSequence;
-    for (const message of held) this.deliver(subscription, message, now);
+    const held = subscription.held ?? [];
+    let next = 0;
+    while (next < held.length) {
+      if (this.outputBacklogged) {
+        held.splice(0, next); // what was sent no longer counts against maxHeldMessages
+        next = 0;
+        if (!(await this.drainedFor(subscription))) return;
+        now = Date.now();
+      }
+      const message = held[next];
+      next += 1;
+      // As in `deliver`: a live copy of a replayed message is dropped.
+      const replayedUpTo = subscription.replayedUpTo;
+      if (replayedUpTo !== undefined && message.sequence !== undefined) {
+        if (compareSequence(message.sequence, replayedUpTo) <= 0) continue;
+        subscription.replayedUpTo = undefined;
+      }
+      this.write(subscription, message, now);
+      if (this.state !== State.Connected) return;
+    }
+    subscription.held = undefined;
+  }
+
+  /** `outputDrained`, and the subscription is still this session's (the app may have ended it). */
+  private async drainedFor(subscription: Subscription): Promise<boolean> {
+    return (
+      (await this.outputDrained()) &&
+      this.state === State.Connected &&
+      this.subscriptions.get(subscription.id) === subscription
+    );
   }
 
   /** Removes the subscription first, then runs the matching `@OnUnsubscribe` (if any). */
@@ -735,7 +821,7 @@ export class StompConnection
       headers['receipt-id'] = receipt;
     }
     if (error instanceof Refusal) Object.assign(headers, error.extraHeaders);
-    if (error.details) headers['content-type'] = 'text/plain';
+    if (error.details) headers['content-type'] = error.contentType ?? detailsType(error.details);
     this.env.frames.sent('ERROR');
     trace
       .getActiveSpan()
@@ -807,5 +893,17 @@ export class StompConnection
         );
       }
     }
+  }
+}
+
+/** An ERROR body's type when the error names none: JSON when it parses as an object or array. */
+function detailsType(details: string): string {
+  const first = details.trimStart()[0];
+  if (first !== '{' && first !== '[') return 'text/plain';
+  try {
+    JSON.parse(details);
+    return 'application/json';
+  } catch {
+    return 'text/plain';
   }
 }

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { afterConnected, RawClient } from './support/raw-client';
+import { errorHeaders, RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -15,19 +15,6 @@ async function connectedClient(app: TestApp, login = 'abuser'): Promise<RawClien
   const client = await RawClient.open(app.url);
   await client.connect({ login });
   return client;
-}
-
-/** The ERROR frame's headers, once the server closed the session. */
-async function errorHeaders(client: RawClient): Promise<Record<string, string>> {
-  await client.closed;
-  const error = /ERROR\n([^]*?)\n\n/.exec(afterConnected(client.text));
-  if (!error) throw new Error(`no ERROR frame; got ${JSON.stringify(client.text.slice(0, 300))}`);
-  return Object.fromEntries(
-    error[1].split('\n').map((line): [string, string] => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon), line.slice(colon + 1)];
-    }),
-  );
 }
 
 /** Waits until `read()` has not changed for `quietMs`, and returns it. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { resolveLimits } from '@playlist-chat/stomp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { afterConnected, RawClient } from './support/raw-client';
+import { afterConnected, errorHeaders, RawClient } from './support/raw-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -21,19 +21,6 @@ async function connectedClient(app: TestApp, headers: Record<string, string>): P
 /** Bodies of the MESSAGE frames received so far. */
 function bodies(client: RawClient): string[] {
   return [...client.text.matchAll(/MESSAGE\n[^]*?\n\n([^\0]*)\0/g)].map((m) => m[1]);
-}
-
-/** The ERROR frame's headers, once the server closed the session. */
-async function errorHeaders(client: RawClient): Promise<Record<string, string>> {
-  await client.closed;
-  const error = /ERROR\n([^]*?)\n\n/.exec(afterConnected(client.text));
-  if (!error) throw new Error(`no ERROR frame; got ${JSON.stringify(client.text.slice(0, 300))}`);
-  return Object.fromEntries(
-    error[1].split('\n').map((line): [string, string] => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon), line.slice(colon + 1)];
-    }),
-  );
 }
 
 /** `waiting`, failing at once (with what the server sent last) if the session closes first. */

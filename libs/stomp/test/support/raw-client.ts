@@ -93,3 +93,16 @@ export class RawClient {
 export function afterConnected(text: string): string {
   return text.replace(/^CONNECTED\n[^\0]*\0/, '');
 }
+
+/** The ERROR frame's headers, once the server closed the session. */
+export async function errorHeaders(client: RawClient): Promise<Record<string, string>> {
+  await client.closed;
+  const error = /ERROR\n([^]*?)\n\n/.exec(afterConnected(client.text));
+  if (!error) throw new Error(`no ERROR frame; got ${JSON.stringify(client.text.slice(0, 300))}`);
+  return Object.fromEntries(
+    error[1].split('\n').map((line): [string, string] => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon), line.slice(colon + 1)];
+    }),
+  );
+}

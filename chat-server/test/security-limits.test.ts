@@ -26,6 +26,8 @@ describe('limits on what one user can make the chat server do', () => {
       CHAT_CREATE_RATE_WINDOW_SECONDS: '60',
       CHAT_SEARCH_RATE_LIMIT: '3',
       CHAT_SEARCH_RATE_WINDOW_SECONDS: '60',
+      CHAT_REPLAY_RATE_LIMIT: '3',
+      CHAT_REPLAY_RATE_WINDOW_SECONDS: '60',
       CHAT_MAX_ROOMS_PER_USER: '10',
       CHAT_MAX_PLAYLIST_BYTES: '4096',
     });
@@ -73,6 +75,28 @@ describe('limits on what one user can make the chat server do', () => {
     for (const room of rooms.slice(0, 3)) await client.send('/chat/pub/join', { roomId: room.id });
     const refused = await client.send('/chat/pub/join', { roomId: rooms[3].id }).catch((e: unknown) => e);
     expect((refused as StompErrorFrame).code).toBe('rate-limited');
+  });
+
+  it('refuses replays beyond CHAT_REPLAY_RATE_LIMIT with rate-limited; a SUBSCRIBE without one, or another user, is not held back', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    const [reader, other] = [await chat.user(), await chat.user()];
+    const { client } = await chat.member(room.id, reader);
+    const topic = `/chat/topic/room/${room.id}`;
+    const [entered] = (await historyOf(owner.api, room.id)).map((line) => line.messageId);
+    // Each replay reads the room back from `entered`: three in a row, each unsubscribed at once.
+    for (let round = 0; round < 3; round++) {
+      const inbox = await client.subscribe(topic, { 'last-message-id': entered });
+      expect(inbox.ofType('ENTER').map((line) => line.sender.uid)).toEqual([reader.uid]);
+      inbox.subscription.unsubscribe();
+    }
+    const refused = await client.subscribe(topic, { 'last-message-id': entered }).catch((e: unknown) => e);
+    expect((refused as StompErrorFrame).code).toBe('rate-limited');
+
+    const again = await chat.connect(reader);
+    await again.subscribe(topic); // no replay asked: not counted
+    const otherClient = (await chat.member(room.id, other)).client;
+    await otherClient.subscribe(topic, { 'last-message-id': entered });
   });
 
   it('refuses room creation beyond CHAT_CREATE_RATE_LIMIT with 429, but not for the playlist service', async () => {

@@ -192,6 +192,18 @@ export const chatSettings = {
     'Messages replayed on SUBSCRIBE with last-message-id; beyond this the client pages history',
     { min: 1, max: 100_000 },
   ),
+  replayRateLimit: setting.int(
+    'CHAT_REPLAY_RATE_LIMIT',
+    30,
+    'SUBSCRIBEs with last-message-id one user may make per CHAT_REPLAY_RATE_WINDOW_SECONDS (each reads up to CHAT_REPLAY_MAX_MESSAGES lines back); one more is refused with rate-limited. A client reconnecting makes one per room it shows',
+    { min: 1, max: 100_000 },
+  ),
+  replayRateWindowSeconds: setting.int(
+    'CHAT_REPLAY_RATE_WINDOW_SECONDS',
+    60,
+    'Window of the replay rate limit',
+    { min: 1, max: 86_400 },
+  ),
 
   retentionDays: setting.int(
     'MESSAGE_RETENTION_DAYS',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@playlist-chat/platform';
+import { ChatConfig } from '../config/chat-config';
 import type { OutboundMessage } from '@playlist-chat/stomp';
 import { FanoutBridge } from '../delivery/fanout-bridge';
 import { ChatError } from '../errors/chat-error';
@@ -8,11 +9,15 @@ import { DevicePresence, type ChatSession } from '../presence/device-presence.po
 import { PresenceGate } from '../presence/presence-gate.port';
 import { MembershipService, profileOf } from '../rooms/membership.service';
 import { RoomAccess } from '../rooms/room-access';
+import { ActionLimit } from '../throttling/rate-limiter';
 import { RoomReplay } from './room-replay';
 
 /** What a STOMP session does in rooms: its life, joining a room, showing (subscribing to) one. */
 @Injectable()
 export class RoomSessions {
+  /** Each replay reads up to CHAT_REPLAY_MAX_MESSAGES lines: a SUBSCRIBE/UNSUBSCRIBE loop must not repeat it at will. */
+  private readonly replayLimit: ActionLimit;
+
   constructor(
     private readonly membership: MembershipService,
     private readonly access: RoomAccess,
@@ -21,7 +26,11 @@ export class RoomSessions {
     private readonly presence: PresenceGate,
     private readonly replay: RoomReplay,
     private readonly clock: Clock,
-  ) {}
+    config: ChatConfig,
+  ) {
+    const { replayRateLimit, replayRateWindowSeconds } = config.chat;
+    this.replayLimit = new ActionLimit(clock, 'replays', replayRateLimit, replayRateWindowSeconds);
+  }
 
   /** A session opened here: it counts as a device, and its user's personal events reach this instance. */
   async connected(session: ChatSession): Promise<void> {
@@ -54,7 +63,7 @@ export class RoomSessions {
 
   /**
    * Members only. With `lastMessageId`, what was committed after it is returned for replay
-   * before live messages; the fan-out is live before the store is read, and the broker drops
+   * before live messages (at most CHAT_REPLAY_RATE_LIMIT such SUBSCRIBEs per user and window); the fan-out is live before the store is read, and the broker drops
    * live copies of replayed ids, so there is no gap and no duplicate. The session counts as a
    * device in the room until it unsubscribes.
    */
@@ -69,6 +78,7 @@ export class RoomSessions {
       throw new ChatError('invalid-payload', reason, [{ field: 'last-message-id', reason }]);
     }
     await this.access.member(roomId, session.principal.identity.uid);
+    if (lastMessageId !== undefined) this.replayLimit.take(session.principal.identity.uid);
     await this.bridge.ensureRoom(roomId);
     await this.devices.subscribed(session, roomId, subscriptionId);
     if (lastMessageId === undefined) return undefined;

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 import { freshDataDir, TestChatServer, type PresenceLookupKind, type TestUser } from './support/chat-server';
 import { historyOf, type Api } from './support/http';
-import type { ErrorBody, RoomView, UserEvent } from './support/shapes';
+import type { ErrorBody, ReentryView, RoomView, UserEvent } from './support/shapes';
 import { StompErrorFrame, type Inbox, type TestStompClient } from './support/stomp-client';
 
 const GRACE_SECONDS = 5;
@@ -256,6 +256,37 @@ describe.each<PresenceLookupKind>(['http', 'in-process'])(
       await again.client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'b1', content: 'back' });
       const talk = (await historyOf(owner.api, room.id)).filter((line) => line.type === 'TALK');
       expect(talk.map((line) => line.content)).toEqual(['owner talks', 'back']);
+    });
+
+    it('PATCH off: the room hears neither typing nor read receipts from the member, whose read position is still saved', async () => {
+      const { owner, room, watcher, inbox } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on']));
+      await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off']));
+
+      await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'o1', content: 'anyone?' });
+      const line = (await historyOf(owner.api, room.id)).at(-1)!;
+      await client.send('/chat/pub/typing', { roomId: room.id });
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: line.messageId });
+      // Appearing offline looks like being offline: nothing of Bob reaches the room...
+      const fromBob = (type: string) => inbox.ofType(type).filter((event) => event.sender.uid === bob.uid);
+      // ...which the owner's own typing, sent after Bob's frames and heard, shows has had time to.
+      await watcher.send('/chat/pub/typing', { roomId: room.id });
+      await expectEventually(() =>
+        expect(inbox.ofType('TYPING').map((e) => e.sender.uid)).toContain(owner.uid),
+      );
+      expect(fromBob('TYPING')).toEqual([]);
+      expect(fromBob('READ')).toEqual([]);
+      // ...but his own read position moved: re-entering, he has nothing unread.
+      const back = await bob.api.get<ReentryView>(`/v1/api/chat/api/v1/rooms/joined/${room.id}`);
+      expect(back.body).toMatchObject({ lastReadMessageId: line.messageId, messages: [] });
+
+      await chat.presenceApi(bob).patch('/api/v1/presence/on', { roomId: room.id });
+      await expectEventually(() => expect(statesOf(inbox, bob.uid)).toEqual(['on', 'off', 'on']));
+      await client.send('/chat/pub/typing', { roomId: room.id });
+      await expectEventually(() => expect(fromBob('TYPING')).toHaveLength(1));
     });
 
     it('an instance that started after the PATCH off still refuses: it asks the presence server', async () => {

@@ -113,15 +113,21 @@ export class ChatService implements OnModuleDestroy {
       );
   }
 
-  /** Ephemeral and throttled: never stored; extra events inside the interval are dropped. */
+  /**
+   * Ephemeral and throttled: never stored; extra events inside the interval are dropped, and so
+   * are those of a member who appears offline here (appearing offline must look like being
+   * offline: no "is typing"). Dropped, not refused: a refusal's ERROR would end the connection.
+   */
   async typing(caller: Identity, roomId: string): Promise<void> {
     await this.access.member(roomId, caller.uid);
+    if (!(await this.presence.maySend(roomId, caller.uid))) return;
     if (!this.typingThrottle.allow(roomId, caller.uid)) return;
     await this.feed.emit(this.ephemeral('TYPING', roomId, caller));
   }
 
   /**
-   * Saves the read position (forward only), every time, and tells the room, for read receipts.
+   * Saves the read position (forward only), every time, and tells the room, for read receipts,
+   * unless the member appears offline here (no "Seen by" from someone shown offline).
    * Beyond CHAT_READ_RATE_LIMIT per member and room, the room's receipt waits for the limit and
    * carries the newest position then (ReadReceipts).
    */
@@ -130,6 +136,7 @@ export class ChatService implements OnModuleDestroy {
     await this.access.messageOf(roomId, messageId);
     const member = await this.rooms.markRead(roomId, caller.uid, messageId);
     if (!member) throw new ChatError('not-a-member');
+    if (!(await this.presence.maySend(roomId, caller.uid))) return;
     await this.readReceipts.offer(`${roomId}\u0000${caller.uid}`, {
       ...this.ephemeral('READ', roomId, caller),
       messageIdRead: member.lastReadMessageId ?? messageId,

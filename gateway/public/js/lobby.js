@@ -20,7 +20,12 @@ export class LobbyView {
 
   mount(main) {
     this.#lists.joined = h('ul', { class: 'room-grid', 'aria-labelledby': 'my-rooms-heading' });
-    this.#lists.live = h('ul', { class: 'room-grid', 'aria-labelledby': 'live-rooms-heading' });
+    // tabindex -1: focus can land on the list (see refresh), Tab does not stop on it.
+    this.#lists.live = h('ul', {
+      class: 'room-grid',
+      'aria-labelledby': 'live-rooms-heading',
+      tabindex: -1,
+    });
     this.#moreLive = h('button', { type: 'button', class: 'more-rooms', hidden: true }, 'Show more rooms');
     this.#moreLive.addEventListener('click', () => {
       this.#livePages += 1;
@@ -69,19 +74,25 @@ export class LobbyView {
 
   async refresh() {
     try {
-      const [joined, live] = await Promise.all([this.api.joinedRooms(), this.#liveRooms()]);
+      const shown = this.#lists.live.querySelectorAll('a').length;
+      const [joined, { rooms: live, more }] = await Promise.all([this.api.joinedRooms(), this.#liveRooms()]);
       this.#fill(
         this.#lists.joined,
         joined,
         'You are in no room yet. Join a live room or start one from a playlist.',
       );
       this.#fill(this.#lists.live, live, 'No other live rooms right now.');
+      // The last page hides "Show more rooms": if it had keyboard focus, the rooms it brought
+      // take it (the first new one, else the list), not <body>; as the log does for older lines.
+      const hadFocus = document.activeElement === this.#moreLive;
+      this.#moreLive.hidden = !more;
+      if (hadFocus && !more) (this.#lists.live.querySelectorAll('a')[shown] ?? this.#lists.live).focus();
     } catch (error) {
       showError('Could not load the rooms.', describeError(error));
     }
   }
 
-  /** The live rooms of the pages opened so far; shows "Show more rooms" while more follow. */
+  /** The live rooms of the pages opened so far, and whether more follow. */
   async #liveRooms() {
     const rooms = [];
     let cursor;
@@ -91,8 +102,7 @@ export class LobbyView {
       cursor = nextCursor;
       if (!cursor) break;
     }
-    this.#moreLive.hidden = !cursor;
-    return rooms;
+    return { rooms, more: Boolean(cursor) };
   }
 
   /**

@@ -16,7 +16,7 @@ const lengthOf = (text) => [...text].length;
  * A line over the server's limit is never cut (a `maxlength` would drop the end of a paste
  * without a word) nor sent to be refused: near the limit a count shows, and over it Send keeps
  * the text and says how much too long it is. Likewise while sending is held back (`holdBack`:
- * I chose to appear offline here), Send keeps the text and says why.
+ * I chose to appear offline here), Send keeps the text and says why, and no typing goes out.
  */
 export class Composer {
   #lastTypingSent = 0;
@@ -38,6 +38,8 @@ export class Composer {
     this.input.addEventListener('input', () => {
       draft.save(this.input.value);
       this.#showCount();
+      // Held back (I appear offline here): "is typing" would show me to the others all the same.
+      if (this.#heldBack) return;
       const now = Date.now();
       if (now - this.#lastTypingSent < TYPING_SEND_EVERY_MS || this.input.value.trim() === '') return;
       this.#lastTypingSent = now;

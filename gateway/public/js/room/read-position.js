@@ -6,12 +6,16 @@ export class ReadPosition {
   #lastSent = '';
   #timer;
 
-  /** @param newestId `() => messageId | null`: the newest stored line I have on screen. */
-  constructor({ api, connection, roomId, newestId }) {
+  /**
+   * @param newestId `() => messageId | null`: the newest stored line I have on screen.
+   * @param quiet `() => boolean`: true while the room must not hear I read (I appear offline here).
+   */
+  constructor({ api, connection, roomId, newestId, quiet }) {
     this.api = api;
     this.connection = connection;
     this.roomId = roomId;
     this.newestId = newestId;
+    this.quiet = quiet;
   }
 
   /** The server saved this position itself (my own line): no READ needed up to it. */
@@ -19,7 +23,10 @@ export class ReadPosition {
     if (messageId > this.#lastSent) this.#lastSent = messageId;
   }
 
-  /** Tells the room soon: at most once a second, and only while the page is seen. */
+  /**
+   * Tells the room soon: at most once a second, only while the page is seen, and not while I
+   * appear offline ("Seen by" would show me all the same; leaving still saves the position).
+   */
   markSoon() {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
@@ -28,7 +35,8 @@ export class ReadPosition {
         !newest ||
         newest <= this.#lastSent ||
         document.visibilityState !== 'visible' ||
-        !this.connection.connected
+        !this.connection.connected ||
+        this.quiet()
       )
         return;
       this.#lastSent = newest;

@@ -15,6 +15,7 @@ const PAGE_SIZE = 12;
 const STORED = new Set(['ENTER', 'TALK', 'EXIT']);
 const ROOM_CLOSED = 'This room has closed.';
 const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
+const NO_LONGER_MEMBER = 'You left this room.';
 
 /**
  * One room: the chat (ENTER/TALK/EXIT lines, older ones 12 at a time on scroll), typing and read
@@ -29,6 +30,8 @@ export class RoomView {
   #roomRefresh;
   #joinedHere = false; // this view sent /chat/pub/join: the connection counts for my presence in the room
   #destroyed = false;
+  #exiting = false; // Leave room was chosen here: this view says so itself
+  #attached = false;
 
   constructor({ api, connection, session, roomId, leaveToLobby }) {
     this.api = api;
@@ -52,7 +55,13 @@ export class RoomView {
       nameOf: (uid) => this.room?.users[uid]?.nickName,
     });
     // Leaving mid-join still saves (and so ends the presence the join began).
-    this.readPosition = new ReadPosition({ api, connection, roomId, newestId: () => this.messages.newestId });
+    this.readPosition = new ReadPosition({
+      api,
+      connection,
+      roomId,
+      newestId: () => this.messages.newestId,
+      quiet: () => this.composer.heldBack !== null,
+    });
     this.typing = new TypingIndicator();
     this.outbox = new Outbox({
       connection,
@@ -83,6 +92,10 @@ export class RoomView {
       onMyChoice: (mayChat) => this.composer.holdBack(mayChat ? null : APPEARING_OFFLINE),
     });
     this.onPageHide = () => this.readPosition.save(true);
+    // Lines that came while the tab was hidden are read once it is seen again.
+    this.onVisibilityChange = () => {
+      if (document.visibilityState === 'visible') this.readPosition.markSoon();
+    };
   }
 
   async mount(main) {
@@ -124,6 +137,7 @@ export class RoomView {
       this.messages.scrollToBottom();
       this.#detachConnect = this.connection.onConnect(() => this.#attach());
       window.addEventListener('pagehide', this.onPageHide);
+      document.addEventListener('visibilitychange', this.onVisibilityChange);
       this.composer.focus();
     } catch (error) {
       showError('Could not open the room.', describeError(error));
@@ -144,6 +158,7 @@ export class RoomView {
     this.readPosition.stop();
     clearTimeout(this.#roomRefresh);
     window.removeEventListener('pagehide', this.onPageHide);
+    document.removeEventListener('visibilitychange', this.onVisibilityChange);
     if (this.room || this.#joinedHere) this.readPosition.save(true);
   }
 
@@ -167,8 +182,14 @@ export class RoomView {
     });
   }
 
-  /** On every (re)connect: subscribe from the newest line I have (the server replays the gap), resend unconfirmed lines. */
+  /**
+   * On every (re)connect: subscribe from the newest line I have (the server replays the gap),
+   * resend unconfirmed lines. PRESENCE is not replayed: after a reconnect, who is online (and
+   * who is a member) is fetched again.
+   */
   #attach() {
+    if (this.#attached) this.#refreshRoomSoon();
+    this.#attached = true;
     this.composer.limitTo(this.connection.maxContentLength);
     const newest = this.messages.newestId;
     this.#subscription = this.connection.subscribe(
@@ -178,6 +199,7 @@ export class RoomView {
       (failure) => {
         // Closed while I was away (idle clean-up): not an error of mine, and the id says nothing.
         if (failure.code === 'unknown-room') showInfo(ROOM_CLOSED);
+        else if (failure.code === 'not-a-member') return this.#leftElsewhere();
         else showError('You cannot follow this room.', `${failure.message} (${failure.code})`);
         this.leaveToLobby();
       },
@@ -199,6 +221,9 @@ export class RoomView {
       this.receipts.render();
       if (stick) this.messages.scrollToBottom();
       this.readPosition.markSoon();
+      // My own EXIT: I left in another tab (or was evicted), and the server has ended this
+      // subscription. Keep the text, and let the refreshed room (or room-evicted) say so.
+      if (message.type === 'EXIT' && mine && !this.#exiting) this.composer.holdBack(NO_LONGER_MEMBER);
       if (message.type !== 'TALK') this.#refreshRoomSoon();
       if (headers['replay-truncated'] === 'true') void this.#restartFromNewest();
       return;
@@ -243,6 +268,7 @@ export class RoomView {
     this.#roomRefresh = setTimeout(async () => {
       try {
         this.room = await this.api.room(this.roomId);
+        if (!this.room.users[this.session.uid]) return this.#leftElsewhere();
         const presence = await this.api.presenceOn(this.roomId).catch(() => null);
         const onlineUids = presence?.members.map((member) => member.uid); // unknown: keep what I have
         if (!this.#destroyed) this.members.update(this.room.users, onlineUids);
@@ -255,8 +281,22 @@ export class RoomView {
     }, 300);
   }
 
+  /**
+   * I am no member any more, and this view did not do it (Leave room in another tab or on
+   * another device): back to the lobby, saying so; the draft stays for this tab.
+   */
+  #leftElsewhere() {
+    if (this.#exiting || this.#destroyed) return;
+    const name = this.room?.roomName;
+    this.room = null; // nothing to save, and no presence left to end
+    this.#joinedHere = false;
+    showInfo(name ? `You left “${name}” in another tab or on another device.` : NO_LONGER_MEMBER);
+    this.leaveToLobby();
+  }
+
   async #exitForGood() {
     if (!confirm(`Leave “${this.room.roomName}” for good? It will leave your rooms.`)) return;
+    this.#exiting = true;
     try {
       await this.api.exit(this.roomId);
       this.room = null; // nothing to save, and no presence left to end
@@ -264,6 +304,7 @@ export class RoomView {
       this.leaveToLobby();
       showInfo('You left the room.');
     } catch (error) {
+      this.#exiting = false;
       showError('Could not leave the room.', describeError(error));
     }
   }

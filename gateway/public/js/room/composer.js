@@ -87,7 +87,8 @@ export class Composer {
 
   /** The server's limit, once known (`null`: keep the default). */
   limitTo(maxLength) {
-    if (maxLength === null) return;
+    // Told again on every (re)connect: the same limit must not wipe a "Too long to send" shown meanwhile.
+    if (maxLength === null || maxLength === this.#maxLength) return;
     this.#maxLength = maxLength;
     this.#showCount();
   }

@@ -337,11 +337,7 @@ export class StompConnection
       }
       return;
     }
-    const replayedUpTo = subscription.replayedUpTo;
-    if (replayedUpTo !== undefined && message.sequence !== undefined) {
-      if (compareSequence(message.sequence, replayedUpTo) <= 0) return;
-      subscription.replayedUpTo = undefined;
-    }
+    if (replayedAlready(subscription, message)) return;
     this.write(subscription, message, now);
   }
 
@@ -757,12 +753,7 @@ export class StompConnection
       }
       const message = held[next];
       next += 1;
-      // As in `deliver`: a live copy of a replayed message is dropped.
-      const replayedUpTo = subscription.replayedUpTo;
-      if (replayedUpTo !== undefined && message.sequence !== undefined) {
-        if (compareSequence(message.sequence, replayedUpTo) <= 0) continue;
-        subscription.replayedUpTo = undefined;
-      }
+      if (replayedAlready(subscription, message)) continue;
       this.write(subscription, message, now);
       if (this.state !== State.Connected) return;
     }
@@ -894,6 +885,18 @@ export class StompConnection
       }
     }
   }
+}
+
+/**
+ * A live copy of a message the replay already sent: dropped. The first live message past the
+ * replay ends the check for the subscription (live ones come in order).
+ */
+function replayedAlready(subscription: Subscription, message: MessageTemplate): boolean {
+  const replayedUpTo = subscription.replayedUpTo;
+  if (replayedUpTo === undefined || message.sequence === undefined) return false;
+  if (compareSequence(message.sequence, replayedUpTo) <= 0) return true;
+  subscription.replayedUpTo = undefined;
+  return false;
 }
 
 /** An ERROR body's type when the error names none: JSON when it parses as an object or array. */

@@ -291,6 +291,12 @@ export type ChatSettings = SettingsOf<typeof chatSettings>;
 
 /** Room in a request body for what surrounds its largest part (a create body's owner fields, whitespace, escapes). */
 const BODY_MARGIN_BYTES = 64 * 1024;
+/** UTF-8 bytes of one character (code point) at most. */
+export const MAX_BYTES_PER_CHARACTER = 4;
+
+/** The longest chat line CHAT_MAX_CONTENT_LENGTH allows, in UTF-8 bytes at most. */
+export const longestLineBytes = (settings: ChatSettings): number =>
+  settings.maxContentLength * MAX_BYTES_PER_CHARACTER;
 
 /**
  * The chat server's JSON body limit: its largest part the settings allow (a playlist snapshot,
@@ -298,7 +304,7 @@ const BODY_MARGIN_BYTES = 64 * 1024;
  * hidden behind the parser's 413. Defaults: 64 KiB + 64 KiB = 128 KiB.
  */
 export function jsonBodyLimitBytes(settings: ChatSettings): number {
-  return Math.max(settings.maxPlaylistBytes, settings.maxContentLength * 4) + BODY_MARGIN_BYTES;
+  return Math.max(settings.maxPlaylistBytes, longestLineBytes(settings)) + BODY_MARGIN_BYTES;
 }
 
 type PageSizeKey = 'roomPageDefault' | 'roomPageMax' | 'historyPageDefault' | 'historyPageMax';

@@ -7,13 +7,17 @@ import {
   telemetrySettings,
   type Env,
 } from '@playlist-chat/platform';
-import { chatSettings, loadChatSettings, type ChatSettings } from './chat.settings';
+import {
+  chatSettings,
+  loadChatSettings,
+  longestLineBytes,
+  MAX_BYTES_PER_CHARACTER,
+  type ChatSettings,
+} from './chat.settings';
 import { loadStompSettings, stompSettings, type StompSettings } from './stomp-limits.settings';
 import { storageSettings, type StorageSettings } from './storage.settings';
 import { ChatConfig } from './chat-config';
 
-/** UTF-8 bytes of one character (code point) at most. */
-const BYTES_PER_CHARACTER = 4;
 /** The JSON around `content` in a send body: roomId, clientMessageId (64 at most), keys, spaces. */
 const SEND_ENVELOPE_BYTES = 1024;
 /** A SEND's command and headers besides receipt and transaction: destination, content-type, content-length. */
@@ -25,13 +29,13 @@ const SEND_HEADERS_BYTES = 1024;
  */
 function longestLineProblems(chat: ChatSettings, stomp: StompSettings): string[] {
   const content = `${chatSettings.maxContentLength.env} (${chat.maxContentLength})`;
-  const body = chat.maxContentLength * BYTES_PER_CHARACTER + SEND_ENVELOPE_BYTES;
+  const body = longestLineBytes(chat) + SEND_ENVELOPE_BYTES;
   // receipt and transaction carry identifiers of up to STOMP_MAX_ID_HEADER_BYTES each.
   const frame = body + SEND_HEADERS_BYTES + 2 * stomp.maxIdHeaderBytes;
   const problems: string[] = [];
   if (stomp.maxBodyBytes < body)
     problems.push(
-      `${content} needs ${stompSettings.maxBodyBytes.env} of at least ${body} (${BYTES_PER_CHARACTER} bytes per character + ${SEND_ENVELOPE_BYTES} for the JSON around it), got ${stomp.maxBodyBytes}: lower the one or raise the other`,
+      `${content} needs ${stompSettings.maxBodyBytes.env} of at least ${body} (${MAX_BYTES_PER_CHARACTER} bytes per character + ${SEND_ENVELOPE_BYTES} for the JSON around it), got ${stomp.maxBodyBytes}: lower the one or raise the other`,
     );
   if (stomp.maxFrameBytes < frame)
     problems.push(

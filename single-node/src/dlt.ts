@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TopicName } from '@playlist-chat/contracts';
 import { exitOnStartFailure, loadSettings, platformSettings, retryPolicyFrom } from '@playlist-chat/platform';
 import { KafkaEventBus, kafkaEventBusOptions, RedisEventBus } from '@playlist-chat/platform/adapters';
+import { loadDotEnv } from '@playlist-chat/platform/telemetry';
 
 const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group>] [--limit <n>]
   list    prints the parked events of <topic> (one JSON object a line), oldest first
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const filter = { group: values.group, limit };
+  // The bus as `npm start` reads it: the environment first, then .env at the repository root.
+  loadDotEnv(join(__dirname, '..', '..', '.env'));
   const settings = loadSettings(platformSettings, process.env);
   switch (settings.eventBus) {
     case 'memory':

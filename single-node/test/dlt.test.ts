@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
@@ -87,6 +89,39 @@ describe('npm run dlt (Redis Streams)', () => {
       code: 2,
       stderr: expect.stringContaining('unknown topic'),
     });
+  });
+
+  it('reads the bus from .env at the repository root, as npm start does; the environment wins', async () => {
+    // A copy of the tool in a repository of its own (the real one's node_modules), so the test
+    // writes its own .env and never the real one, which other tests read.
+    const root = mkdtempSync(join(tmpdir(), 'dlt-env-'));
+    try {
+      mkdirSync(join(root, 'single-node', 'dist'), { recursive: true });
+      copyFileSync(join(repoRoot, 'single-node/dist/dlt.js'), join(root, 'single-node/dist/dlt.js'));
+      symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+      writeFileSync(join(root, '.env'), `EVENT_BUS=redis\nREDIS_URL=${redis.url}\n`);
+      const { EVENT_BUS: _bus, REDIS_URL: _url, ...withoutBus } = process.env;
+      const copy = (env: NodeJS.ProcessEnv) =>
+        run(
+          process.execPath,
+          [join(root, 'single-node/dist/dlt.js'), 'list', '--topic', 'chat.rooms', '--group', 'second'],
+          {
+            env: { ...env, LOG_LEVEL: 'silent' },
+          },
+        );
+      const { stdout } = await copy(withoutBus);
+      const keys = stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { key: string }).key);
+      expect(keys.sort()).toEqual(['r1', 'r2']);
+      await expect(copy({ ...withoutBus, EVENT_BUS: 'memory' })).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('EVENT_BUS=memory'),
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a malformed call with its usage', async () => {

@@ -2,12 +2,14 @@ import {
   allowedHostProblem,
   defaultAllowedHosts,
   defaultListenHost,
+  isSingleNode,
   setting,
   stopStepProblems,
   trustedProxyProblem,
   type PlatformSettings,
   type SettingsOf,
 } from '@playlist-chat/platform';
+import { proxiedServices } from './routing/routes';
 
 /** Declared before the group: GATEWAY_ALLOWED_HOSTS's default depends on it. */
 const host = setting.string(
@@ -112,6 +114,17 @@ export const gatewaySettings = {
     5_000,
     'On stop, how long in-flight requests may finish before the gateway cuts its connections',
     { min: 0, max: 600_000 },
+  ),
+  readinessServices: setting.list(
+    'GATEWAY_READINESS_SERVICES',
+    (env) => (isSingleNode(env) ? proxiedServices.join(',') : 'none'),
+    "Services that need a healthy instance for the gateway to answer ready at /health/ready, comma-separated, or none (ready while discovery answers). Default: chat-server,presence-server on a single node, whose Health URL is the gateway's; none in a cluster, where one service down must not take every gateway out of its load balancer",
+    {
+      item: (value) =>
+        value === 'none' || proxiedServices.includes(value)
+          ? undefined
+          : `must be none or one of ${proxiedServices.join(', ')}`,
+    },
   ),
   healthCheckIntervalMs: setting.int(
     'GATEWAY_HEALTH_CHECK_INTERVAL_MS',

@@ -87,15 +87,43 @@ describe('/docs', () => {
 });
 
 describe('gateway health and pages', () => {
-  it('is live, and ready while its registry answers', async () => {
-    const { url } = await gateway();
+  it('is live; ready once each service it needs (GATEWAY_READINESS_SERVICES) has a healthy instance', async () => {
+    const started = await gateway();
 
-    const live = await fetch(`${url}/health/live`);
-    const ready = await fetch(`${url}/health/ready`);
-
+    const live = await fetch(`${started.url}/health/live`);
+    const alone = await fetch(`${started.url}/health/ready`);
     expect(live.status).toBe(200);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ok', info: { registry: { status: 'up' } } });
+    // A single node's default: it needs both, and has neither yet.
+    expect(alone.status).toBe(503);
+    expect(JSON.stringify(await alone.json())).toContain(
+      'no healthy chat-server or presence-server instance',
+    );
+
+    await backend('chat-1', 'chat-server', started);
+    await backend('presence-1', 'presence-server', started);
+
+    const ready = await expectEventually(async () => {
+      const response = await fetch(`${started.url}/health/ready`);
+      expect(response.status).toBe(200);
+      return response.json();
+    });
+    expect(ready).toMatchObject({
+      status: 'ok',
+      info: { registry: { status: 'up', 'chat-server': '1 healthy', 'presence-server': '1 healthy' } },
+    });
+  });
+
+  it('is ready in a cluster while its registry answers, whatever instances it has', async () => {
+    const started = await startTestGateway({ GATEWAY_READINESS_SERVICES: 'none' });
+    try {
+      const ready = await fetch(`${started.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        info: { registry: { status: 'up', 'chat-server': '0 healthy', 'presence-server': '0 healthy' } },
+      });
+    } finally {
+      await started.stop();
+    }
   });
 
   it('registers itself as gateway and deregisters on close', async () => {

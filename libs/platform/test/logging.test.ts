@@ -45,6 +45,20 @@ describe('LoggingModule', () => {
     );
   });
 
+  it('writes no request line for health probes and metrics scrapes (polled every few seconds)', async () => {
+    for (const path of ['/health/ready', '/metrics', '/metrics?name[]=x'])
+      await fetch(`${chat.url}${path}`, { headers: { 'x-request-id': 'polled-1' } });
+    await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'after-polls' } });
+
+    // Lines are written in order: once the later request's line is there, a scrape's would be too.
+    await expectEventually(() =>
+      expect(lines.some((line) => line.msg === 'request completed' && line.req?.id === 'after-polls')).toBe(
+        true,
+      ),
+    );
+    expect(lines.filter((line) => line.req?.id === 'polled-1')).toEqual([]);
+  });
+
   it('never writes a token from the URL, the Authorization header or a passcode header', async () => {
     await fetch(`${chat.url}/hello?access_token=url-secret-1&room=a`, {
       headers: {

@@ -85,7 +85,7 @@ class RequestLogging {
     const scope: RequestScope = this.app ? { request, app: this.app } : { request };
     const log = PinoLogger.root;
     // No listeners for a line the level would drop (LOG_LEVEL=warn and above): three on and off per request.
-    if (log.isLevelEnabled('info') && !isHealthProbe(request)) logWhenDone(log, scope, response, Date.now());
+    if (log.isLevelEnabled('info') && !isPolled(request)) logWhenDone(log, scope, response, Date.now());
     requestScope.run(scope, next);
   };
 
@@ -95,9 +95,10 @@ class RequestLogging {
   }
 }
 
-/** Health probes (polled by the registry every few seconds) get no request line. */
-function isHealthProbe(request: IncomingMessage): boolean {
-  return request.url?.startsWith('/health/') ?? false;
+/** Health probes and metrics scrapes (each polled every few seconds) get no request line. */
+function isPolled(request: IncomingMessage): boolean {
+  const url = request.url ?? '';
+  return url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?');
 }
 
 /** The request line, written once, when the response finishes, fails or is abandoned. */
@@ -117,7 +118,7 @@ function logWhenDone(log: Logger, scope: RequestScope, response: ServerResponse,
 /**
  * Structured logs for an app: one JSON line per entry with `service`, `instance`, ISO `time`,
  * and for request-scoped lines `req.id` (from `x-request-id`, see `requestId`); level from
- * LOG_LEVEL. Requests are logged on completion, except the health probes the registry polls.
+ * LOG_LEVEL. Requests are logged on completion, except health probes and metrics scrapes.
  *
  * ```ts
  * @Module({ imports: [LoggingModule.forRoot({ service: 'chat-server', settings })] })

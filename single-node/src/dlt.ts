@@ -4,6 +4,7 @@ import type { TopicName } from '@playlist-chat/contracts';
 import { exitOnStartFailure, loadSettings, platformSettings, retryPolicyFrom } from '@playlist-chat/platform';
 import { KafkaEventBus, kafkaEventBusOptions, RedisEventBus } from '@playlist-chat/platform/adapters';
 import { loadDotEnv } from '@playlist-chat/platform/telemetry';
+import { Logger } from '@nestjs/common';
 
 const USAGE = `usage: npm run dlt -- list|replay --topic <topic> [--group <group>] [--limit <n>]
   list    prints the parked events of <topic> (one JSON object a line), oldest first
@@ -25,20 +26,18 @@ const TOPICS = Object.keys({
 
 /** `npm run dlt`: the operator's view of dead letters (docs/operations.md). */
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { topic: { type: 'string' }, group: { type: 'string' }, limit: { type: 'string' } },
-  });
+  const args = parsedArgs();
+  if (!args) return usage();
+  const { positionals, values } = args;
   const [command] = positionals;
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (
+    positionals.length !== 1 ||
     (command !== 'list' && command !== 'replay') ||
     !values.topic ||
     (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-  ) {
-    console.error(USAGE);
-    process.exit(2);
-  }
+  )
+    return usage();
   const topic = values.topic as TopicName;
   if (!TOPICS.includes(topic)) {
     console.error(`unknown topic ${JSON.stringify(values.topic)}; the topics are: ${TOPICS.join(', ')}`);
@@ -65,12 +64,38 @@ async function main(): Promise<void> {
         if (command === 'list')
           for (const parked of await bus.deadLetters(topic, filter)) console.log(JSON.stringify(parked));
         else console.log(`replayed ${await bus.replayDeadLetters(topic, filter)}`);
+      } catch (error) {
+        // An operator's tool: which setting to check, not a stack trace (nor the URL: it may hold a password).
+        const where = settings.eventBus === 'redis' ? 'REDIS_URL' : 'KAFKA_BROKERS';
+        console.error(
+          `the event bus did not answer (EVENT_BUS=${settings.eventBus}; check ${where}): ${(error as Error).message}`,
+        );
+        process.exitCode = 1;
       } finally {
-        await bus.close();
+        await bus.close().catch(() => {});
       }
       break;
     }
   }
 }
 
+/** The arguments, or undefined when they are not ours (an unknown option, a missing value). */
+function parsedArgs() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { topic: { type: 'string' }, group: { type: 'string' }, limit: { type: 'string' } },
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+function usage(): never {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+// The bus adapters log their reconnects through Nest's logger: here, only errors, and the tool's own words.
+Logger.overrideLogger(['error']);
 main().catch(exitOnStartFailure);

@@ -6,7 +6,12 @@ import { promisify } from 'node:util';
 import { makeEvent, type RoomEvent } from '@playlist-chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisEventBus } from '@playlist-chat/platform/adapters';
-import { expectEventually, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import {
+  expectEventually,
+  freePort,
+  startRedisServer,
+  type TestRedis,
+} from '@playlist-chat/platform/testing';
 import { repoRoot } from './support/repo-root';
 
 const run = promisify(execFile);
@@ -123,6 +128,44 @@ describe('npm run dlt (Redis Streams)', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('refuses a mistyped option or a second command with its usage, not a stack trace', async () => {
+    for (const args of [
+      ['list', '--topic', 'chat.rooms', '--groupp', 'first'],
+      ['list', 'replay', '--topic', 'chat.rooms'],
+    ]) {
+      const refused = dlt(...args);
+      await expect(refused).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('usage: npm run dlt'),
+      });
+      await expect(refused).rejects.not.toMatchObject({ stderr: expect.stringContaining('    at ') });
+    }
+  });
+
+  it('says which setting to check when the bus cannot be reached, without a stack trace', async () => {
+    const port = await freePort();
+    const unreachable = run(
+      process.execPath,
+      [join(repoRoot, 'single-node/dist/dlt.js'), 'list', '--topic', 'chat.rooms'],
+      {
+        env: {
+          ...process.env,
+          EVENT_BUS: 'redis',
+          REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`,
+          LOG_LEVEL: 'silent',
+        },
+      },
+    );
+    await expect(unreachable).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('REDIS_URL'),
+    });
+    const { stderr } = (await unreachable.catch((error: { stderr: string }) => error)) as { stderr: string };
+    expect(stderr).not.toContain('    at ');
+    expect(stderr).not.toContain('hunter2');
+    expect(stderr).not.toContain('DEBUG');
+  }, 30_000);
 
   it('refuses a malformed call with its usage', async () => {
     await expect(dlt('list')).rejects.toMatchObject({

@@ -45,6 +45,18 @@ describe('LoggingModule', () => {
     );
   });
 
+  it("writes the answer's status on a request line, not its headers (security headers are ~1.3 KB a line)", async () => {
+    await fetch(`${chat.url}/hello`, { headers: { 'x-request-id': 'status-only' } });
+
+    const line = await expectEventually(
+      () =>
+        lines.find(
+          (candidate) => candidate.msg === 'request completed' && candidate.req?.id === 'status-only',
+        ) ?? false,
+    );
+    expect(line.res).toEqual({ statusCode: 200 });
+  });
+
   it('writes no request line for health probes and metrics scrapes (polled every few seconds)', async () => {
     for (const path of ['/health/ready', '/metrics', '/metrics?name[]=x'])
       await fetch(`${chat.url}${path}`, { headers: { 'x-request-id': 'polled-1' } });

@@ -151,7 +151,9 @@ export class LoggingModule {
       // A request is logged as who asked what, not its headers: that is what a reader needs, it
       // keeps credentials and cookies out by construction, and it is a quarter of the cost per
       // request. The URL is scrubbed: a token passed as ?access_token= must not land in the logs.
+      // Its answer as its status: the headers are the same security headers on every line (~1.3 KB).
       serializers: {
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,

@@ -40,25 +40,70 @@ export function uidFor(nickName) {
 }
 
 const DRAFTS = 'playlist-chat.draft.';
+const UNSENT = 'playlist-chat.unsent.';
 const RETURN_TO = 'playlist-chat.return-to';
+
+/**
+ * This tab's storage, read or written by `use`; `fallback` when it fails (private mode, a full
+ * quota, storage turned off): what is kept there helps, and the page goes on without it.
+ */
+function inTabStorage(use, fallback) {
+  try {
+    return use(sessionStorage);
+  } catch {
+    return fallback;
+  }
+}
 
 /**
  * What I had typed in a room and not sent, kept for this tab (sessionStorage) so that signing in
  * again after an expired sign-in, or a reload, does not lose it.
  */
 export function loadDraft(uid, roomId) {
-  return sessionStorage.getItem(`${DRAFTS}${uid}.${roomId}`) ?? '';
+  return inTabStorage((storage) => storage.getItem(`${DRAFTS}${uid}.${roomId}`) ?? '', '');
 }
 
 export function saveDraft(uid, roomId, text) {
   const key = `${DRAFTS}${uid}.${roomId}`;
-  if (text) sessionStorage.setItem(key, text);
-  else sessionStorage.removeItem(key);
+  inTabStorage((storage) => (text ? storage.setItem(key, text) : storage.removeItem(key)));
 }
 
-/** Signing out on purpose forgets the drafts (someone else may use this browser next). */
+/**
+ * Lines I sent in a room that the server has not confirmed yet, oldest first:
+ * `[{ clientMessageId, content, failure }]` (`failure`: why it was not sent, or null while it
+ * waits). Kept for this tab like the draft, so leaving the room or reloading does not lose them,
+ * and only this tab sends them again.
+ */
+export function loadUnsent(uid, roomId) {
+  const lines = inTabStorage((storage) => JSON.parse(storage.getItem(`${UNSENT}${uid}.${roomId}`)), null);
+  if (!Array.isArray(lines)) return [];
+  return lines.filter(
+    (line) =>
+      typeof line?.clientMessageId === 'string' &&
+      typeof line.content === 'string' &&
+      (line.failure === null || typeof line.failure === 'string'),
+  );
+}
+
+export function saveUnsent(uid, roomId, lines) {
+  const key = `${UNSENT}${uid}.${roomId}`;
+  inTabStorage((storage) => {
+    try {
+      if (lines.length > 0) storage.setItem(key, JSON.stringify(lines));
+      else storage.removeItem(key);
+    } catch {
+      // Full: an older copy left behind would bring back, as unsent, lines sent since.
+      storage.removeItem(key);
+    }
+  });
+}
+
+/** Signing out on purpose forgets the drafts and unsent lines (someone else may use this browser next). */
 export function clearDrafts() {
-  for (const key of Object.keys(sessionStorage)) if (key.startsWith(DRAFTS)) sessionStorage.removeItem(key);
+  inTabStorage((storage) => {
+    for (const key of Object.keys(storage))
+      if (key.startsWith(DRAFTS) || key.startsWith(UNSENT)) storage.removeItem(key);
+  });
 }
 
 /** Where to go back to (a `#/room/…` hash) once this person signs in again after their sign-in expired. */

@@ -50,6 +50,13 @@ export class MessageList {
     return this.#messages.get(id);
   }
 
+  /** Whether my stored line with this client message id is on screen. */
+  hasMine(clientMessageId) {
+    for (const message of this.#messages.values())
+      if (message.clientMessageId === clientMessageId && message.sender.uid === this.myUid) return true;
+    return false;
+  }
+
   /** Ids of the stored lines on screen, oldest first. */
   ids() {
     return [...this.#messages.keys()].sort();

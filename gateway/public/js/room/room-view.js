@@ -1,6 +1,6 @@
 import { clear, h } from '../dom.js';
 import { describeError, showError, showInfo } from '../notices.js';
-import { loadDraft, saveDraft } from '../session.js';
+import { loadDraft, loadUnsent, saveDraft, saveUnsent } from '../session.js';
 import { Composer } from './composer.js';
 import { roomLayout } from './layout.js';
 import { MembersPanel } from './members-panel.js';
@@ -16,13 +16,20 @@ const STORED = new Set(['ENTER', 'TALK', 'EXIT']);
 const ROOM_CLOSED = 'This room has closed.';
 const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
 const NO_LONGER_MEMBER = 'You left this room.';
+const ONLINE_UNKNOWN = 'Who is online could not be loaded; trying again.';
+/** Asking who is online again after a failed lookup: 2 s, 4 s, … then every 30 s. */
+const ONLINE_RETRY_FIRST_MS = 2000;
+const ONLINE_RETRY_MAX_MS = 30_000;
+/** After a reconnect, how long unsent lines wait for my presence choice to be read again. */
+const MY_CHOICE_WAIT_MS = 3000;
 
 /**
  * One room: the chat (ENTER/TALK/EXIT lines, older ones 12 at a time on scroll), typing and read
  * receipts, who is online, and the track playing now. The parts (this folder) are built with the
  * view; `mount` enters the room, fills them with what the server says, and routes what arrives on
  * the room topic to them. Lines I send show at once and are confirmed (or marked failed with the
- * server's reason) when the server answers.
+ * server's reason) when the server answers; the ones not confirmed yet come back on entering
+ * again (see Outbox).
  */
 export class RoomView {
   #detachConnect;
@@ -32,6 +39,8 @@ export class RoomView {
   #destroyed = false;
   #exiting = false; // Leave room was chosen here: this view says so itself
   #attached = false;
+  #onlineRetry;
+  #onlineRetryMs = ONLINE_RETRY_FIRST_MS;
 
   constructor({ api, connection, session, roomId, leaveToLobby }) {
     this.api = api;
@@ -68,6 +77,10 @@ export class RoomView {
       session,
       roomId,
       messages: this.messages,
+      store: {
+        load: () => loadUnsent(session.uid, roomId),
+        save: (lines) => saveUnsent(session.uid, roomId, lines),
+      },
       focusAfterRetry: () => this.composer.focus(),
       heldBack: () => this.composer.heldBack,
       onPresenceOff: () => this.composer.holdBack(APPEARING_OFFLINE),
@@ -84,11 +97,11 @@ export class RoomView {
     this.members = new MembersPanel({
       myUid: session.uid,
       users: {},
-      onlineUids: [],
       setPresence: (state) => api.setPresence(roomId, state),
-      // My choice as the presence server said it on entering, then my own switch here: being
-      // listed off (another tab's choice, or a moment between connections) is not sure enough
-      // to keep a line back, so then the server decides (and its refusal holds back what follows).
+      // My choice as the presence server said it on entering and after each reconnect, then my
+      // own switch here: being listed off (another tab's choice, or a moment between connections)
+      // is not sure enough to keep a line back, so then the server decides (and its refusal
+      // holds back what follows).
       onMyChoice: (mayChat) => this.composer.holdBack(mayChat ? null : APPEARING_OFFLINE),
     });
     this.onPageHide = () => this.readPosition.save(true);
@@ -114,10 +127,10 @@ export class RoomView {
         }
         room = await this.api.room(this.roomId);
       }
-      const [reentry, page, presence, mine] = await Promise.all([
+      const [reentry, page, onlineUids, mine] = await Promise.all([
         this.api.reentry(this.roomId),
         this.api.history(this.roomId, undefined, PAGE_SIZE),
-        this.api.presenceOn(this.roomId).catch(() => ({ members: [] })),
+        this.#lookUpOnline(),
         this.api.myPresence(this.roomId).catch(() => null), // unknown: the server decides
       ]);
       if (this.#destroyed) return;
@@ -125,16 +138,18 @@ export class RoomView {
       this.messages.lastReadAtEntry = reentry.lastReadMessageId;
       this.receipts.seed(room.users);
       this.nowPlaying.load(room.playlist);
-      this.members.update(
-        room.users,
-        presence.members.map((member) => member.uid),
-      );
-      if (mine?.mayChat === false) this.composer.holdBack(APPEARING_OFFLINE);
+      this.members.update(room.users, onlineUids);
+      this.#applyMyChoice(mine);
       clear(main).append(this.#layout(room));
       document.title = `${room.roomName} — Playlist chat`;
       this.nowPlaying.sync(reentry.nowPlaying ?? room.nowPlaying);
       this.messages.addPage(page);
+      this.outbox.restore(); // lines not confirmed when I was here before, after the history
       this.messages.scrollToBottom();
+      if (!onlineUids) {
+        showInfo(ONLINE_UNKNOWN);
+        this.#lookUpOnlineLater();
+      }
       this.#detachConnect = this.connection.onConnect(() => this.#attach());
       window.addEventListener('pagehide', this.onPageHide);
       document.addEventListener('visibilitychange', this.onVisibilityChange);
@@ -156,7 +171,9 @@ export class RoomView {
     this.nowPlaying.stop();
     this.typing.stop();
     this.readPosition.stop();
+    this.outbox.stop();
     clearTimeout(this.#roomRefresh);
+    clearTimeout(this.#onlineRetry);
     window.removeEventListener('pagehide', this.onPageHide);
     document.removeEventListener('visibilitychange', this.onVisibilityChange);
     if (this.room || this.#joinedHere) this.readPosition.save(true);
@@ -185,10 +202,13 @@ export class RoomView {
   /**
    * On every (re)connect: subscribe from the newest line I have (the server replays the gap),
    * resend unconfirmed lines. PRESENCE is not replayed: after a reconnect, who is online (and
-   * who is a member) is fetched again.
+   * who is a member) is fetched again, and my own choice is read again before the lines go
+   * (another tab may have switched it meanwhile; a line sent to be refused would end the
+   * connection).
    */
   #attach() {
-    if (this.#attached) this.#refreshRoomSoon();
+    const again = this.#attached;
+    if (again) this.#refreshRoomSoon();
     this.#attached = true;
     this.composer.limitTo(this.connection.maxContentLength);
     const newest = this.messages.newestId;
@@ -204,7 +224,54 @@ export class RoomView {
         this.leaveToLobby();
       },
     );
-    this.outbox.resend();
+    if (!again) return this.outbox.resend(); // my choice was read on entering, just now
+    this.outbox.pause();
+    // A slow presence server does not keep the lines back for long: then the server decides.
+    const read = this.api
+      .myPresence(this.roomId)
+      .catch(() => null) // unknown: the page keeps what it has
+      .then((mine) => {
+        if (!this.#destroyed) this.#applyMyChoice(mine);
+      });
+    const waited = new Promise((resolve) => setTimeout(resolve, MY_CHOICE_WAIT_MS));
+    void Promise.race([read, waited]).then(() => {
+      if (!this.#destroyed) this.outbox.resend();
+    });
+  }
+
+  /** My own presence in the room as the presence server says it (null: it did not answer). */
+  #applyMyChoice(mine) {
+    if (!mine) return;
+    this.members.presence(this.session.uid, mine.state === 'on');
+    // Having left the room stays the reason (the room fetched again says the rest).
+    if (this.composer.heldBack === NO_LONGER_MEMBER) return;
+    this.composer.holdBack(mine.mayChat === false ? APPEARING_OFFLINE : null);
+  }
+
+  /** Who is online in the room (uids), or null when the presence server did not answer. */
+  async #lookUpOnline() {
+    try {
+      const presence = await this.api.presenceOn(this.roomId);
+      return presence.members.map((member) => member.uid);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Entering, who is online could not be loaded: ask again, 2 s later, then 4 s, … at most 30 s
+   * apart, until it answers (or a reconnect's refresh got it) or the view is left.
+   */
+  #lookUpOnlineLater() {
+    clearTimeout(this.#onlineRetry);
+    this.#onlineRetry = setTimeout(async () => {
+      if (this.#destroyed || this.members.onlineKnown) return;
+      const onlineUids = await this.#lookUpOnline();
+      if (this.#destroyed || this.members.onlineKnown) return;
+      if (onlineUids) return this.members.online(onlineUids);
+      this.#onlineRetryMs = Math.min(this.#onlineRetryMs * 2, ONLINE_RETRY_MAX_MS);
+      this.#lookUpOnlineLater();
+    }, this.#onlineRetryMs);
   }
 
   #receive(message, headers) {
@@ -269,8 +336,7 @@ export class RoomView {
       try {
         this.room = await this.api.room(this.roomId);
         if (!this.room.users[this.session.uid]) return this.#leftElsewhere();
-        const presence = await this.api.presenceOn(this.roomId).catch(() => null);
-        const onlineUids = presence?.members.map((member) => member.uid); // unknown: keep what I have
+        const onlineUids = await this.#lookUpOnline(); // null: keep what I have
         if (!this.#destroyed) this.members.update(this.room.users, onlineUids);
       } catch (error) {
         if (error.status === 404) {
@@ -299,6 +365,7 @@ export class RoomView {
     this.#exiting = true;
     try {
       await this.api.exit(this.roomId);
+      this.outbox.forget(); // lines I had not sent here go with the room
       this.room = null; // nothing to save, and no presence left to end
       this.#joinedHere = false;
       this.leaveToLobby();

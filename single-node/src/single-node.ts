@@ -9,6 +9,7 @@ import {
 import { presenceSettings, startPresenceServer } from '@playlist-chat/presence-server';
 import { gatewaySettings, startGateway } from '@playlist-chat/gateway';
 import { Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { startGatewayThread } from './gateway-thread-handle';
 import { hostsBehindGateway } from './hosts-behind-gateway';
 import { singleNodeSettings } from './single-node.settings';
@@ -110,7 +111,8 @@ function banner(
     `  WebSocket       ${base.replace(/^http/, 'ws')}/ws-chat`,
     `  Health          ${base}/health/ready`,
     `  Chat server     ${chat.url}   Presence server ${presence.url}   (behind the gateway)`,
-    `  Data            ${dataDir}`,
+    // Absolute: a relative DATA_DIR is relative to where the node was started from.
+    `  Data            ${resolve(dataDir)}`,
     ...(devTokensHost === undefined
       ? []
       : [

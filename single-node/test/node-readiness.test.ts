@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectEventually,
@@ -20,6 +20,7 @@ describe('a single node whose chat server is not ready', () => {
   let node: SingleNode;
   let redisPort: number;
   let redis: TestRedis | undefined;
+  const printed: string[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'node-readiness-'));
@@ -29,12 +30,13 @@ describe('a single node whose chat server is not ready', () => {
         GATEWAY_PORT: String(await freePort()),
         CHAT_PORT: '0',
         PRESENCE_PORT: '0',
-        DATA_DIR: dataDir,
+        // Relative, as in .env: the banner says where that is.
+        DATA_DIR: relative(process.cwd(), dataDir),
         LOG_LEVEL: 'silent',
         ROOM_FANOUT: 'redis',
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       },
-      { print: () => {} },
+      { print: (text) => printed.push(text) },
     );
   }, 60_000);
 
@@ -42,6 +44,10 @@ describe('a single node whose chat server is not ready', () => {
     await node?.close();
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the data folder as an absolute path, whatever DATA_DIR was relative to', () => {
+    expect(printed.join('\n')).toContain(`  Data            ${dataDir}\n`);
   });
 
   it('reports the node not ready at the banner’s Health URL, naming the chat server, until it is', async () => {

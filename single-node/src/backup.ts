@@ -6,8 +6,11 @@ import { BackupRefused, backUpDataDir } from './data-backup.sqlite';
 
 const USAGE = `usage: npm run backup -- <folder>
   copies DATA_DIR (the SQLite files, checked, and auth-secret) to <folder>, a new or empty folder
-  outside it, while the app runs or not. To restore: stop the app, then start it with
-  DATA_DIR=<folder> (or put the folder's files in DATA_DIR's place).`;
+  outside it, while the app runs or not. To restore: stop the app, then
+  \`npm run restore -- <folder>\` (it moves DATA_DIR aside whole and copies the backup in its
+  place). By hand: move DATA_DIR away whole, copy <folder> to DATA_DIR's place, start. Never copy
+  the files into an existing DATA_DIR: the -wal and -shm files a crash left there belong to the
+  old chat.sqlite, and SQLite would replay them onto the restored one and corrupt it.`;
 
 /** `npm run backup`: a consistent copy of the single node's data (docs/operations.md). */
 async function main(): Promise<void> {

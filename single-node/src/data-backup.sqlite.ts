@@ -4,12 +4,13 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 
 /** Each SQLite file's copy is taken in one step: one read snapshot, whatever is written meanwhile. */
@@ -50,7 +51,7 @@ export async function backUpDataDir(dataDir: string, target: string): Promise<Da
   const entries = readableEntries(source);
   if (!entries.some((name) => name.endsWith('.sqlite')))
     throw new BackupRefused(`${source} holds no SQLite file: nothing to back up (is DATA_DIR right?)`);
-  if (destination === source || destination.startsWith(`${source}/`))
+  if (isSameOrInside(destination, source))
     throw new BackupRefused(`the backup must go outside DATA_DIR (${source}), not to ${destination}`);
   if (!isAbsentOrEmpty(destination))
     throw new BackupRefused(`${destination} exists and is not empty: name a new folder`);
@@ -90,12 +91,21 @@ async function copySqlite(from: string, to: string, name: string): Promise<Backe
     db.close();
   }
   chmodSync(to, 0o600);
-  const copy = new DatabaseSync(to);
+  return checkCopy(to, name);
+}
+
+/**
+ * Checks a copied SQLite file (`PRAGMA quick_check`) and reads its schema; throws if the check
+ * finds a problem. It opens the copy as SQLite does any file: a WAL-mode file gets its `-wal` and
+ * `-shm` while open, gone again when it closes (the last connection), leaving the file alone.
+ */
+export function checkCopy(path: string, name: string): BackedUpFile {
+  const copy = new DatabaseSync(path);
   try {
     const checks = copy.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
     const problems = checks.map((row) => row.quick_check).filter((result) => result !== 'ok');
     if (problems.length > 0) throw new Error(`the copy of ${name} failed its check: ${problems.join('; ')}`);
-    return { name, bytes: statSync(to).size, schema: schemaOf(copy) };
+    return { name, bytes: statSync(path).size, schema: schemaOf(copy) };
   } finally {
     copy.close();
   }
@@ -111,6 +121,33 @@ function schemaOf(db: DatabaseSync): number {
       : db.prepare('SELECT user_version AS schema FROM pragma_user_version').get()
   ) as { schema: number };
   return schema;
+}
+
+/**
+ * Whether `path` is `folder` or inside it, on disk: both through their symbolic links (`folder`'s
+ * real path; `path`'s nearest existing folder's real path and the rest of its name), so a link to
+ * DATA_DIR, or DATA_DIR named through one, does not pass for somewhere else.
+ */
+export function isSameOrInside(path: string, folder: string): boolean {
+  const within = relative(realPathOf(folder), realPathOf(path));
+  return within === '' || (within !== '..' && !within.startsWith('../') && !within.startsWith('/'));
+}
+
+/** `path` with every symbolic link of its existing part resolved; the part not yet made kept as named. */
+export function realPathOf(path: string): string {
+  const absolute = resolve(path);
+  const missing: string[] = [];
+  let existing = absolute;
+  for (;;) {
+    try {
+      return join(realpathSync(existing), ...missing.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || existing === dirname(existing)) throw error;
+      missing.push(basename(existing));
+      existing = dirname(existing);
+    }
+  }
 }
 
 function readableEntries(folder: string): string[] {

@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +27,15 @@ const MAX_LINES_DURING = 5_000;
 /** `npm run backup -- <folder>` as the operator runs it (the built script, DATA_DIR from the environment). */
 const backup = (dataDir: string, ...args: string[]) =>
   run(process.execPath, [join(repoRoot, 'single-node/dist/backup.js'), ...args], {
+    env: { ...process.env, DATA_DIR: dataDir },
+  }).then(
+    ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+
+/** `npm run restore -- <folder>`, likewise. */
+const restore = (dataDir: string, folder: string) =>
+  run(process.execPath, [join(repoRoot, 'single-node/dist/restore.js'), folder], {
     env: { ...process.env, DATA_DIR: dataDir },
   }).then(
     ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
@@ -51,7 +69,7 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
     return messages.filter((line) => line.type === 'TALK').map((line) => line.content);
   };
 
-  it('copies every file while lines are being written, and the copy starts a node with them', async () => {
+  it('copies every file while lines are being written, and the copy, restored, starts a node with them', async () => {
     node = await start(dataDir);
     const token = await devToken(node.chat.url, 'u-ann');
     const { id: roomId } = await createRoom(
@@ -107,9 +125,14 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
     for (const file of readdirSync(target)) expect(statSync(join(target, file)).mode & 0o777).toBe(0o600);
     expect(readdirSync(root).filter((name) => name.includes('partial'))).toEqual([]);
 
-    // Restored: a node on the copy knows the room, every line from before, and the old tokens.
+    // Restored (`npm run restore`, into a DATA_DIR of its own): a node on it knows the room,
+    // every line from before, and the old tokens.
     await node.close();
-    node = await start(target);
+    const restoredDir = join(root, 'restored');
+    const restoring = await restore(restoredDir, target);
+    expect(restoring.stderr).toBe('');
+    expect(restoring.code).toBe(0);
+    node = await start(restoredDir);
     const restored = await talkIn(roomId, token);
     // Every line from before, then a prefix of those written meanwhile: nothing torn or missing.
     const copied = restored.length - 5;
@@ -122,7 +145,7 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
       headers: { authorization: `Bearer ${token}` },
     });
     expect(listed.status).toBe(200);
-  });
+  }, 60_000);
 
   it('refuses a folder that is not empty, or inside DATA_DIR, and changes nothing', async () => {
     const used = join(root, 'used');
@@ -137,6 +160,21 @@ describe('npm run backup: a consistent copy of DATA_DIR while the single node ru
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain('the backup must go outside DATA_DIR');
     expect(existsSync(join(dataDir, 'copy'))).toBe(false);
+  });
+
+  it('refuses a target inside DATA_DIR reached through a symbolic link, either way round', async () => {
+    const before = readdirSync(dataDir).sort();
+    const linkToData = join(root, 'link-to-data');
+    symlinkSync(dataDir, linkToData);
+    const throughLink = await backup(dataDir, join(linkToData, 'inside'));
+    expect(throughLink.code).toBe(2);
+    expect(throughLink.stderr).toContain('the backup must go outside DATA_DIR');
+
+    // DATA_DIR named through the link, the target named by the real folder.
+    const dataThroughLink = await backup(linkToData, join(dataDir, 'inside-too'));
+    expect(dataThroughLink.code).toBe(2);
+    expect(dataThroughLink.stderr).toContain('the backup must go outside DATA_DIR');
+    expect(readdirSync(dataDir).sort()).toEqual(before); // no backup, no partial folder in it
   });
 
   it('refuses a DATA_DIR without data, naming it', async () => {

@@ -161,7 +161,7 @@ describe('npm run dlt (Redis Streams)', () => {
       code: 1,
       stderr: expect.stringContaining('REDIS_URL'),
     });
-    const { stderr } = (await unreachable.catch((error: { stderr: string }) => error)) as { stderr: string };
+    const { stderr } = await unreachable.catch((error: { stderr: string }) => error);
     expect(stderr).not.toContain('    at ');
     expect(stderr).not.toContain('hunter2');
     expect(stderr).not.toContain('DEBUG');

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type Env } from '@playlist-chat/platform';
 import { sharedInMemoryServiceRegistry } from '@playlist-chat/platform/adapters';
@@ -112,8 +113,10 @@ describe('configuration', () => {
     expect((error as ConfigError).message).toContain('AUTH_JWT_SECRET');
   });
 
-  /** A public key in the PEM shape AUTH_JWT_PUBLIC_KEY takes: a cluster then needs no secret to verify tokens. */
-  const publicKey = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
+  /** A public key AUTH_JWT_PUBLIC_KEY takes (RSA, read at start-up): a cluster then needs no secret to verify tokens. */
+  const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
 
   /** The problems the settings loader names when the chat server is started with `env`; fails if it starts. */
   async function refusalOf(env: Env): Promise<readonly string[]> {

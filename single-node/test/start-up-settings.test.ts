@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMain } from './support/run-main';
@@ -75,6 +75,22 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
     expect(output).not.toContain('Starting Nest application');
   });
 
+  it('refuses two apps of the node on one port, naming both, instead of blaming another process', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      CHAT_PORT: '28280',
+      GATEWAY_PORT: '28280',
+      PRESENCE_PORT: '0',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain(
+      '  - CHAT_PORT (28280) is GATEWAY_PORT too: each app of the node needs its own port',
+    );
+    expect(output).not.toContain('in use by another process');
+    expect(output).not.toContain('Starting Nest application');
+  });
+
   it('still names CHAT_PORT once the telemetry settings are fine', async () => {
     const { code, output } = await runMain({
       DATA_DIR: dataDir,
@@ -140,5 +156,80 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
       'Invalid configuration:\n  - GATEWAY_HOST: "nowhere.invalid" does not resolve to an address of this machine',
     );
     expect(unresolvable.output).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe('npm start never prints a secret, and refuses one that cannot protect tokens', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'start-up-secrets-'));
+  });
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const ports = { CHAT_PORT: '0', GATEWAY_PORT: '0', PRESENCE_PORT: '0' };
+
+  it('names a bad MONGO_URL with its password masked: the password never reaches the output', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      ...ports,
+      CHAT_STORE: 'mongo',
+      MONGO_URL: 'mongodb://admin:S3cretPassw0rd@db.example:27017',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('  - MONGO_URL must name the database');
+    expect(output).toContain('(got "mongodb://admin:***@db.example:27017")');
+    expect(output).not.toContain('S3cretPassw0rd');
+    expect(output).not.toMatch(STACK_FRAME);
+  });
+
+  it('refuses an AUTH_JWT_SECRET shorter than 32 bytes, naming the rule and never the value', async () => {
+    // What `AUTH_JWT_SECRET=Kx9#mQ2pL7vR4tY8wZ1aB5cD3eF6gH0jK`, unquoted in .env, is read as.
+    const { code, output } = await runMain({ DATA_DIR: dataDir, ...ports, AUTH_JWT_SECRET: 'Kx9' });
+
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:\n  - AUTH_JWT_SECRET must be at least 32 bytes');
+    expect(output).not.toContain('Kx9');
+    expect(output).not.toMatch(STACK_FRAME);
+    expect(output).not.toContain('Starting Nest application');
+  });
+
+  it('refuses an empty auth-secret file, naming it and what to do, instead of starting and refusing every token', async () => {
+    const folder = join(dataDir, 'empty-secret');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'auth-secret'), '', { mode: 0o600 });
+
+    const { code, output } = await runMain({ DATA_DIR: folder, ...ports, AUTH_JWT_SECRET: '' });
+
+    expect(code).toBe(1);
+    expect(output).toContain(`  - ${join(folder, 'auth-secret')}, this node's HS256 token secret`);
+    expect(output).toContain('is empty: either restore it from a backup');
+    expect(output).toContain('delete it to have a new secret generated');
+    expect(output).not.toMatch(STACK_FRAME);
+    expect(output).not.toContain('Starting Nest application');
+    expect(readdirSync(folder)).toEqual(['auth-secret']); // left for the operator to restore
+  });
+
+  it('names a public key that is no key and an address that is no URL, in the one list, before anything starts', async () => {
+    const { code, output } = await runMain({
+      DATA_DIR: dataDir,
+      ...ports,
+      AUTH_DEV_TOKENS: 'false',
+      AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----garbage-----END PUBLIC KEY-----',
+      SERVICE_REGISTRY: 'consul',
+      CONSUL_URL: 'notaurl',
+      ROOM_FANOUT: 'redis',
+      REDIS_URL: 'notaurl',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('  - AUTH_JWT_PUBLIC_KEY is not a readable public key');
+    expect(output).toContain('  - CONSUL_URL must be a URL starting with http:// or https://');
+    expect(output).toContain('  - REDIS_URL must be a URL starting with redis:// or rediss://');
+    expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(output).not.toMatch(STACK_FRAME);
+    expect(output).not.toContain('Starting Nest application');
   });
 });

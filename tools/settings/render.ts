@@ -40,6 +40,10 @@ export function renderEnvFile(groups: readonly VariableGroup[]): string {
     '# A variable set in the real environment wins over this file. Lines left commented out have defaults',
     '# that depend on DEPLOYMENT_MODE (or other variables); uncomment one only to pin it.',
     '# Every variable, its checks and when it is required: docs/configuration.md.',
+    "# Quote a value that holds # or spaces (KEY='a#b c'): unquoted, # starts a comment and the rest of",
+    '# the line is dropped (npm start warns about such a line, naming it).',
+    '# Once this file holds a secret (a key, a token, a password in a URL), keep it private',
+    '# (chmod 600 .env) and out of version control.',
   ];
   for (const { group, variables } of groups) {
     lines.push('', `# --- ${group} ---`);
@@ -68,9 +72,9 @@ function tableRow(variable: Variable): string {
 
 /** `docs/configuration.md`: a table per group, how values are checked, and when a variable is required. */
 export function renderConfigurationMarkdown(groups: readonly VariableGroup[], exampleError: string): string {
-  const required = groups
-    .flatMap((group) => group.variables)
-    .filter((variable) => !variable.listedIn && variable.requiredWhen.length > 0);
+  const unique = groups.flatMap((group) => group.variables).filter((variable) => !variable.listedIn);
+  const required = unique.filter((variable) => variable.requiredWhen.length > 0);
+  const secrets = unique.filter((variable) => variable.secret).map((variable) => `\`${variable.name}\``);
   const lines = [
     '# Configuration',
     '',
@@ -84,7 +88,10 @@ export function renderConfigurationMarkdown(groups: readonly VariableGroup[], ex
     '  differs in a cluster (`DEPLOYMENT_MODE=cluster`), the table gives both.',
     '- **`.env`** lists every variable with its default. `npm start` reads it; a variable set in the',
     '  real environment wins over the file. Mode-dependent variables are commented out there, so the',
-    '  file never forces a single-node value onto a cluster.',
+    '  file never forces a single-node value onto a cluster. Quote a value that holds `#` or spaces',
+    "  (`KEY='a#b c'`): unquoted, `#` starts a comment and the rest of the line is dropped. `npm start`",
+    '  warns about such a line, and about a quote left open, naming the variable and the line. Once',
+    '  the file holds a secret, keep it private (`chmod 600 .env`) and out of version control.',
     '- **An empty value counts as unset**: the default applies.',
     '',
     '## Validation',
@@ -92,7 +99,10 @@ export function renderConfigurationMarkdown(groups: readonly VariableGroup[], ex
     'Each app parses all its groups at start-up (`loadSettings`). A bad value (not a number, out of',
     'range, not one of the allowed values, not a URL) or a missing required variable stops the',
     'process before it serves anything, with a `ConfigError` that names every bad variable, its rule',
-    'and the value given; for example, with `CHAT_PORT=http` and `EVENT_BUS=kafka`:',
+    'and the value given, never a credential: the password of a URL is masked',
+    '(`mongodb://admin:***@db:27017`), and the value of a key or token is not shown at all',
+    `(${secrets.join(', ')}).`,
+    'For example, with `CHAT_PORT=http` and `EVENT_BUS=kafka`:',
     '',
     '```text',
     exampleError,

@@ -19,6 +19,8 @@ export interface Variable {
   readonly requiredWhen: readonly string[];
   /** The group that lists it first, when this group repeats a shared setting. */
   readonly listedIn?: GroupName;
+  /** Its value is never printed (a key or token). */
+  readonly secret: boolean;
 }
 
 export interface VariableGroup {
@@ -60,6 +62,7 @@ export function describeCatalogue(catalogue: readonly SettingsGroup[]): Variable
         derived: typeof item.defaultValue === 'function',
         requiredWhen: requiredReasons(item, spec),
         listedIn,
+        secret: item.secret === true,
       };
     }),
   }));

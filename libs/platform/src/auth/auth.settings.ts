@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isSingleNode } from '../config/platform.settings';
 import { setting, type Env, type SettingsOf } from '../config/settings';
 
@@ -33,21 +34,83 @@ const keyRequired = (env: Env): string | undefined => {
   return env.AUTH_JWT_PUBLIC_KEY ? undefined : 'DEPLOYMENT_MODE=cluster and AUTH_JWT_PUBLIC_KEY is empty';
 };
 
+/**
+ * Shortest HS256 secret, in bytes: RFC 7518 §3.2, "a key of the same size as the hash output
+ * (for instance, 256 bits for HS256) or larger MUST be used". Also the generated secret's floor.
+ */
+export const MIN_HMAC_SECRET_BYTES = 32;
+
+/** The rule an HS256 secret of `bytes` bytes breaks (`must …`), or undefined. */
+export function hmacSecretProblem(bytes: number): string | undefined {
+  return bytes >= MIN_HMAC_SECRET_BYTES
+    ? undefined
+    : `must be at least ${MIN_HMAC_SECRET_BYTES} bytes (256 bits, RFC 7518 §3.2)`;
+}
+
+/** Shortest RSA modulus jose takes for RS256: a shorter key would fail every token, at verification. */
+const MIN_RSA_BITS = 2048;
+
+/**
+ * The public key an AUTH_JWT_PUBLIC_KEY value holds, read as `resolveAuthKeys` reads it (jose's
+ * `importSPKI`: literal `\n` from `.env` turned into line breaks, then the base64 between the
+ * BEGIN/END lines, white space ignored, so a block on one line is taken too). Throws when it
+ * holds none.
+ */
+function publicKeyOf(value: string): KeyObject {
+  const body = value.replace(/\\n/g, '\n').replace(/-----(BEGIN|END) PUBLIC KEY-----|\s/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new Error('its body is not base64');
+  return createPublicKey({ key: Buffer.from(body, 'base64'), format: 'der', type: 'spki' });
+}
+
+/** Why a value cannot verify RS256 tokens (to follow the variable's name), or undefined. */
+function rs256KeyProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value))
+    return 'holds a private key, which no server here needs: set the public key only (openssl pkey -in key.pem -pubout)';
+  if (!/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/.test(value))
+    return 'must be a PEM "BEGIN PUBLIC KEY" block (use \\n for line breaks in .env)';
+  let key: KeyObject;
+  try {
+    key = publicKeyOf(value);
+  } catch (error) {
+    return `is not a readable public key (SPKI): ${(error as Error).message}`;
+  }
+  if (key.asymmetricKeyType !== 'rsa') return `must be an RSA key (RS256), not ${key.asymmetricKeyType}`;
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  return bits < MIN_RSA_BITS
+    ? `must be an RSA key of at least ${MIN_RSA_BITS} bits (RS256), not ${bits}`
+    : undefined;
+}
+
 /** Access tokens (JWT) shared by every app: how they are verified and whether dev tokens are handed out. */
 export const authSettings = {
   jwtSecret: setting.string(
     'AUTH_JWT_SECRET',
     '',
-    'HS256 secret for access tokens; single node: empty = generated once into ${DATA_DIR}/auth-secret, unless AUTH_JWT_PUBLIC_KEY is set and AUTH_DEV_TOKENS is off (then HS256 is not accepted)',
-    { requiredWhen: keyRequired },
+    'HS256 secret for access tokens, at least 32 bytes (e.g. openssl rand -base64 48); single node: empty = generated once into ${DATA_DIR}/auth-secret, unless AUTH_JWT_PUBLIC_KEY is set and AUTH_DEV_TOKENS is off (then HS256 is not accepted)',
+    {
+      requiredWhen: keyRequired,
+      secret: true,
+      // A short secret can be guessed offline from one token; a # left unquoted in .env cuts it short.
+      refuse: (value) => {
+        const bytes = Buffer.byteLength(value, 'utf8');
+        const problem = value === '' ? undefined : hmacSecretProblem(bytes);
+        return (
+          problem &&
+          `${problem}, got ${bytes} bytes (in .env, quote it if it holds a #: an unquoted # starts a comment)`
+        );
+      },
+    },
   ),
   jwtPublicKey: setting.string(
     'AUTH_JWT_PUBLIC_KEY',
     '',
-    'PEM (SPKI) public key that verifies RS256 access tokens; empty = RS256 not accepted',
+    'PEM (SPKI) public key (RSA, 2048 bits or more) that verifies RS256 access tokens; empty = RS256 not accepted',
     {
-      pattern: /^(|-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*)$/,
-      hint: 'a PEM "BEGIN PUBLIC KEY" block (use \\n for line breaks in .env)',
+      // Read now, so a bad key is named with the other bad settings, not a DataError in start-up.
+      refuse: rs256KeyProblem,
+      // Public, but a private key pasted here by mistake must not reach the logs.
+      secret: true,
     },
   ),
   jwtIssuer: setting.string(

@@ -16,6 +16,32 @@ function notInCluster(value: string, env: Env): string | undefined {
     : undefined;
 }
 
+/**
+ * Why STATIC_SERVICES cannot be read (to follow its name), or undefined: each `service=url,url`
+ * entry needs a name, and each URL must be http://host:port. The rule the static registry
+ * applies when it opens (`parseStaticServices`, whose messages these are), checked here with
+ * every other setting so a bad URL is named before anything starts; here, as this module
+ * imports nothing, so it stays light to load.
+ */
+function staticServicesProblem(value: string): string | undefined {
+  for (const part of value.split(';').map((item) => item.trim())) {
+    if (part === '') continue;
+    const [name, urls] = part.split('=', 2);
+    if (!name?.trim() || urls === undefined) return `"${part}" is not service=url,url`;
+    for (const raw of urls.split(',').map((url) => url.trim())) {
+      if (raw === '') continue;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return `"${raw}" is not a URL`;
+      }
+      if (url.protocol !== 'http:' || !url.port) return `"${raw}" must be http://host:port`;
+    }
+  }
+  return undefined;
+}
+
 export const platformSettings = {
   mode: setting.oneOf(
     'DEPLOYMENT_MODE',
@@ -104,11 +130,14 @@ export const platformSettings = {
     'RoomFanout adapter: in-process (single node) or Redis pub/sub',
     { refuse: notInCluster },
   ),
-  redisUrl: setting.string(
+  redisUrl: setting.url(
     'REDIS_URL',
     '',
-    'Redis URL (redis://host:port/db) for fan-out, presence and the Redis Streams bus',
+    'Redis URL (redis://host:port/db, rediss:// for TLS) for fan-out, presence and the Redis Streams bus',
     {
+      optional: true,
+      // A URL ioredis cannot use would not fail start-up: the node would retry forever, never ready.
+      protocols: ['redis:', 'rediss:'],
       // Names the first switch that needs it.
       requiredWhen: (env) =>
         [
@@ -135,9 +164,12 @@ export const platformSettings = {
       requiredWhen: requiredWhenEquals('SERVICE_REGISTRY', 'static'),
       pattern: /^[^=;]+=[^;]*(;[^=;]+=[^;]*)*;?$|^$/,
       hint: 'service=http://host:port,http://host:port;service=…',
+      refuse: staticServicesProblem,
     },
   ),
-  consulUrl: setting.string('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
+  consulUrl: setting.url('CONSUL_URL', '', 'Consul agent HTTP address, e.g. http://consul:8500', {
+    optional: true,
+    protocols: ['http:', 'https:'],
     requiredWhen: (env) =>
       adapterOf(env, 'SERVICE_REGISTRY', 'consul') === 'consul' ? 'SERVICE_REGISTRY=consul' : undefined,
   }),
@@ -169,6 +201,7 @@ export const platformSettings = {
     {
       // Every instance in a cluster network could otherwise read anyone's presence.
       requiredWhen: requiredWhenEquals('DEPLOYMENT_MODE', 'cluster'),
+      secret: true,
     },
   ),
   shutdownTimeoutMs: setting.int(

@@ -2,6 +2,8 @@
  * Settings: every environment variable is declared once, with its default, a one-line
  * description and its validation. `loadSettings` parses a whole group at start-up and
  * throws a `ConfigError` naming every bad variable, so a process never starts half-configured.
+ * A problem never holds a credential: the password of a URL is masked, and the value of a
+ * setting marked `secret` is not shown at all.
  */
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -13,6 +15,11 @@ export interface Setting<T> {
   readonly defaultValue: string | ((env: Env) => string);
   /** Required (no default applies) when this returns a reason, e.g. `EVENT_BUS=kafka`. */
   readonly requiredWhen?: (env: Env) => string | undefined;
+  /**
+   * A credential (a key, token or password): a refused value is never printed, only the
+   * variable and its rule. Its rules must not quote the value in their messages either.
+   */
+  readonly secret?: boolean;
   parse(raw: string, env: Env): T;
 }
 
@@ -36,8 +43,9 @@ function define<T>(
   description: string,
   parse: (raw: string, env: Env) => T,
   requiredWhen?: Setting<T>['requiredWhen'],
+  secret?: boolean,
 ): Setting<T> {
-  return { env, defaultValue, description, parse, requiredWhen };
+  return { env, defaultValue, description, parse, requiredWhen, ...(secret ? { secret } : {}) };
 }
 
 export const setting = {
@@ -51,6 +59,8 @@ export const setting = {
       requiredWhen?: Setting<string>['requiredWhen'];
       /** A further rule: returns why the value is refused (after `must`), or undefined. */
       refuse?: (value: string) => string | undefined;
+      /** A credential: never printed (see `Setting.secret`). */
+      secret?: boolean;
     } = {},
   ): Setting<string> {
     return define(
@@ -65,6 +75,7 @@ export const setting = {
         return raw;
       },
       opts.requiredWhen,
+      opts.secret,
     );
   },
 
@@ -153,29 +164,69 @@ export const setting = {
     );
   },
 
+  /** An absolute URL, returned without trailing slashes. */
   url(
     env: string,
     defaultValue: Setting<string>['defaultValue'],
     description: string,
-    opts: { requiredWhen?: Setting<string>['requiredWhen']; optional?: boolean } = {},
+    opts: {
+      requiredWhen?: Setting<string>['requiredWhen'];
+      optional?: boolean;
+      /** The schemes it may have, e.g. `['redis:', 'rediss:']`; then a host is required too. */
+      protocols?: readonly string[];
+    } = {},
   ): Setting<string> {
+    const protocols = opts.protocols;
+    const rule = protocols
+      ? `must be a URL starting with ${protocols.map((protocol) => `${protocol}//`).join(' or ')}`
+      : 'must be an absolute URL';
     return define(
       env,
       defaultValue,
       description,
       (raw) => {
         if (raw === '' && opts.optional) return raw;
+        let url: URL;
         try {
-          new URL(raw);
+          url = new URL(raw);
         } catch {
-          throw new Invalid('must be an absolute URL');
+          throw new Invalid(rule);
         }
+        if (protocols && (!protocols.includes(url.protocol) || url.host === '')) throw new Invalid(rule);
         return raw.replace(/\/+$/, '');
       },
       opts.requiredWhen,
     );
   },
 };
+
+/**
+ * A URL in text, from its scheme to the last `@` before the next white space or the next URL:
+ * `scheme://` (group 1), then the user information (group 2) up to that `@`. The last `@`, not
+ * the first `/`, `?` or `#`: a password is often written unencoded (`P@ss#word`, base64's `/`),
+ * and a value a setting refuses is one no URL parser has vetted. The price is masking too much
+ * on the rare URL with an `@` in its path or query (`https://host/@user` → `https://***@user`).
+ */
+const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)((?:(?![a-z][a-z0-9+.-]*:\/\/)\S)*)@/gi;
+
+/** What replaces a password (and a user name given without one, often a token). */
+const MASK = '***';
+
+/**
+ * `text` with the credentials of every URL in it masked: `mongodb://admin:S3cret@db:27017` →
+ * `mongodb://admin:***@db:27017` (the user stays, to recognise the account by; `redis://:pw@h` →
+ * `redis://:***@h`), and a user name without a password, which is often a token
+ * (`https://<token>@host`), masked whole: `https://***@host`. The rest of the text, and URLs
+ * without credentials, are left as they are. For error messages, banners and logs that show
+ * configured addresses; query-string credentials are `scrubUrl`'s (logging/redaction).
+ */
+export function redactUrl(text: string): string {
+  if (!text.includes('@')) return text;
+  return text.replace(USER_INFO, (_, scheme: string, userInfo: string) => {
+    const colon = userInfo.indexOf(':');
+    return `${scheme}${colon < 0 ? MASK : `${userInfo.slice(0, colon)}:${MASK}`}@`;
+  });
+}
 
 /** `requiredWhen` helper: the variable must be set when `other` has `value`. */
 export function requiredWhenEquals(other: string, value: string): (env: Env) => string | undefined {
@@ -184,6 +235,16 @@ export function requiredWhenEquals(other: string, value: string): (env: Env) => 
 
 export function defaultOf(spec: Setting<unknown>, env: Env): string {
   return typeof spec.defaultValue === 'function' ? spec.defaultValue(env) : spec.defaultValue;
+}
+
+/**
+ * One refused value: the variable, its rule, and the value given, so the operator sees what was
+ * read (a `.env` quoting mistake shows). Never a credential: a URL's password is masked wherever
+ * it appears, and a secret setting's value is not shown at all.
+ */
+function problemOf(item: Setting<unknown>, rule: string, value: string): string {
+  const given = item.secret ? '(value not shown)' : `(got "${value}")`;
+  return redactUrl(`${item.env} ${rule} ${given}`);
 }
 
 /** Parses one group of settings from the environment; throws ConfigError naming every bad variable. */
@@ -209,7 +270,7 @@ export function loadSettings<S extends SettingsSpec>(spec: S, env: Env = process
       result[key] = item.parse(value, env);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
-      problems.push(`${item.env} ${error.message} (got "${value}")`);
+      problems.push(problemOf(item, error.message, value));
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

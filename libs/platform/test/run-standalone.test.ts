@@ -57,6 +57,7 @@ describe('runStandalone', () => {
       'telemetry/telemetry-stop.ts',
       'config/settings.ts',
       'config/platform.settings.ts',
+      'config/static-services.ts',
     ]);
   });
 

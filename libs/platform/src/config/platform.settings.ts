@@ -1,4 +1,5 @@
 import { requiredWhenEquals, setting, type Env, type SettingsOf } from './settings';
+import { parseStaticServices } from './static-services';
 
 /** For defaults in other groups that differ between the two ways to run. */
 export const isSingleNode = (env: Env): boolean => (env.DEPLOYMENT_MODE ?? 'single') === 'single';
@@ -16,30 +17,10 @@ function notInCluster(value: string, env: Env): string | undefined {
     : undefined;
 }
 
-/**
- * Why STATIC_SERVICES cannot be read (to follow its name), or undefined: each `service=url,url`
- * entry needs a name, and each URL must be http://host:port. The rule the static registry
- * applies when it opens (`parseStaticServices`, whose messages these are), checked here with
- * every other setting so a bad URL is named before anything starts; here, as this module
- * imports nothing, so it stays light to load.
- */
+/** Why STATIC_SERVICES cannot be read, or undefined: the static registry's own rule, checked with every other setting. */
 function staticServicesProblem(value: string): string | undefined {
-  for (const part of value.split(';').map((item) => item.trim())) {
-    if (part === '') continue;
-    const [name, urls] = part.split('=', 2);
-    if (!name?.trim() || urls === undefined) return `"${part}" is not service=url,url`;
-    for (const raw of urls.split(',').map((url) => url.trim())) {
-      if (raw === '') continue;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return `"${raw}" is not a URL`;
-      }
-      if (url.protocol !== 'http:' || !url.port) return `"${raw}" must be http://host:port`;
-    }
-  }
-  return undefined;
+  const parsed = parseStaticServices(value);
+  return typeof parsed === 'string' ? parsed : undefined;
 }
 
 export const platformSettings = {

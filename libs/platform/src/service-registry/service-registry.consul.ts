@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Consul from 'consul';
 import type { PlatformSettings } from '../config/platform.settings';
+import { redactUrl } from '../config/settings';
 import { ServiceRegistry, type Registration, type ServiceInstance } from './service-registry.port';
 
 export interface ConsulRegistryOptions {
@@ -102,7 +103,7 @@ export class ConsulServiceRegistry extends ServiceRegistry {
       // papi's errors.TimeoutError marks itself `isTimeout` (papi lib/errors.js).
       if ((error as { isTimeout?: unknown } | undefined)?.isTimeout === true)
         throw new Error(
-          `Consul agent at ${this.options.url} did not answer ${what} within ${this.timeoutMs} ms (CONSUL_TIMEOUT_MS)`,
+          `Consul agent at ${redactUrl(this.options.url)} did not answer ${what} within ${this.timeoutMs} ms (CONSUL_TIMEOUT_MS)`,
           { cause: error },
         );
       throw error;

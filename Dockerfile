@@ -1,5 +1,7 @@
 # One image for the three apps; each compose service runs one of them:
 #   node chat-server/dist/main.js | node presence-server/dist/main.js | node gateway/dist/main.js
+# and the operators' dead-letter tool runs in any of their containers, without a build step:
+#   docker compose exec chat-server node single-node/dist/dlt.js list --topic chat.rooms
 # Build:  docker build -t playlist-chat .
 
 # ---- build: every dependency, compile with SWC ----
@@ -39,6 +41,9 @@ COPY --from=build /app/chat-server/dist chat-server/dist
 COPY --from=build /app/presence-server/dist presence-server/dist
 COPY --from=build /app/gateway/dist gateway/dist
 COPY --from=build /app/gateway/public gateway/public
+# single-node/dist/dlt.js (docs/operations.md, "Dead letters"); `npm run dlt` would build first,
+# which this stage cannot (no sources, no dev dependencies).
+COPY --from=build /app/single-node/dist single-node/dist
 COPY --from=build /app/docs/asyncapi.yaml docs/asyncapi.yaml
 USER node
 # The product's Node flags (single-node/src/node-flags.ts says why); a service may set its own.

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { catalogue, type GroupName } from '../../tools/settings/catalogue';
@@ -17,6 +17,7 @@ interface ComposeService {
   healthcheck?: { test?: string[] };
   volumes?: string[];
   depends_on?: Record<string, { condition?: string }>;
+  ports?: (string | { target: number; published?: string | number; host_ip?: string })[];
 }
 
 const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -51,6 +52,146 @@ function resolved(environment: Record<string, string>): Record<string, string> {
 }
 
 const apps = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
+
+interface PackageJson {
+  name: string;
+  main?: string;
+  exports?: Record<string, string>;
+  dependencies?: Record<string, string>;
+}
+
+const packages = new Map(
+  workspaces.map((dir) => {
+    const pkg = JSON.parse(read(join(dir, 'package.json'))) as PackageJson;
+    return [pkg.name, { dir, pkg }];
+  }),
+);
+
+/** What `npm ci --omit=dev` installs in the image: the dependencies (not dev) of the root and every workspace. */
+const productionDependencies = new Set(
+  [JSON.parse(read('package.json')) as PackageJson, ...[...packages.values()].map(({ pkg }) => pkg)].flatMap(
+    (pkg) => Object.keys(pkg.dependencies ?? {}),
+  ),
+);
+
+/** The paths (under WORKDIR /app) the runtime stage copies from the build stage, files or folders. */
+const imageContents: string[] = (() => {
+  const start = dockerfile.search(/^FROM \S+ AS runtime$/m);
+  if (start < 0) throw new Error('the Dockerfile has no runtime stage');
+  return [...dockerfile.slice(start).matchAll(/^COPY --from=build (.+)$/gm)].flatMap((match) => {
+    const paths = match[1]
+      .trim()
+      .split(/\s+/)
+      .map((path) => path.replace(/^\/app\//, ''));
+    const target = paths.pop()!;
+    // Several sources, or a target ending in /, land in that folder under their own names.
+    return paths.length > 1 || target.endsWith('/')
+      ? paths.map((source) => join(target, basename(source)))
+      : [normalize(target)];
+  });
+})();
+
+const inImage = (path: string) =>
+  imageContents.some((copied) => path === copied || path.startsWith(`${copied}/`));
+
+/** The modules a source file loads when it runs (`import type` is erased by the build). */
+function runtimeImports(source: string): string[] {
+  const text = read(source);
+  return [
+    ...text.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^;]*?\s+from\s+)?'([^']+)'/gm),
+    ...text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g),
+  ].map((match) => match[1]);
+}
+
+/**
+ * Why `node <file>` (a built file of a workspace, e.g. single-node/dist/dlt.js) cannot run in
+ * the image: a file it loads (itself, its relative imports, the entry of each workspace package
+ * it imports) the runtime stage does not copy, or a package `npm ci --omit=dev` does not install.
+ * Read from the sources, which the build turns one for one into dist/.
+ */
+function problemsRunning(file: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const visit = (built: string, from: string) => {
+    if (seen.has(built)) return;
+    seen.add(built);
+    if (!inImage(built)) problems.push(`${built} (${from}) is not copied into the runtime stage`);
+    const source = `${built.replace('/dist/', '/src/').replace(/\.js$/, '')}.ts`;
+    if (!existsSync(join(repoRoot, source)))
+      return void problems.push(`${built} (${from}) has no source ${source}`);
+    for (const specifier of runtimeImports(source)) {
+      if (specifier.startsWith('node:')) continue;
+      if (specifier.startsWith('.')) {
+        const target = normalize(join(dirname(built), specifier.replace(/\.js$/, '')));
+        const folder = existsSync(join(repoRoot, target.replace('/dist/', '/src/'), 'index.ts'));
+        visit(folder ? `${target}/index.js` : `${target}.js`, `imported by ${built}`);
+        continue;
+      }
+      const parts = specifier.split('/');
+      const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      const workspace = packages.get(name);
+      if (!workspace) {
+        if (!productionDependencies.has(name))
+          problems.push(`${built} imports ${name}, which npm ci --omit=dev does not install`);
+        continue;
+      }
+      const subpath = ['.', ...parts.slice(name.split('/').length)].join('/');
+      const entry = workspace.pkg.exports?.[subpath] ?? (subpath === '.' ? workspace.pkg.main : undefined);
+      if (!entry) problems.push(`${built} imports ${specifier}, which ${name} does not export`);
+      else if (!inImage(normalize(join(workspace.dir, entry))))
+        problems.push(
+          `${built} imports ${specifier} (${join(workspace.dir, entry)}), which is not copied into the runtime stage`,
+        );
+    }
+  };
+  visit(normalize(file), 'run');
+  return problems;
+}
+
+const docs = [
+  'README.md',
+  ...readdirSync(join(repoRoot, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+];
+
+/** Every command run in an app's container: compose's, the image's default, and each `docker compose exec <app> …` the docs give. */
+const containerCommands: { where: string; command: string[] }[] = [
+  ...apps.map(([name, service]) => ({
+    where: `docker-compose.yml, ${name}`,
+    command: service.command ?? [],
+  })),
+  {
+    where: 'Dockerfile, CMD',
+    command: JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[],
+  },
+  ...docs.flatMap((file) =>
+    [...read(file).matchAll(/docker compose exec\s+(?:-\S+\s+)*([\w-]+)\s+([^`\n\\]+)/g)]
+      .filter(([, service]) => apps.some(([name]) => name === service))
+      .map(([whole, , command]) => ({
+        where: `${file}: ${whole.trim()}`,
+        command: command.trim().split(/\s+/),
+      })),
+  ),
+];
+
+/** How a published port is bound on the host: its address, or undefined for every interface. */
+function hostAddressOf(port: NonNullable<ComposeService['ports']>[number]): string | undefined {
+  if (typeof port !== 'string') return port.host_ip;
+  return /^(\[[^\]]+\]|\d+\.\d+\.\d+\.\d+):[\d-]+:[\d-]+(\/\w+)?$/.exec(port)?.[1];
+}
+
+/** The host port of a published port (`127.0.0.1:27017:27017` → 27017). */
+function hostPortOf(port: NonNullable<ComposeService['ports']>[number]): string | undefined {
+  if (typeof port !== 'string') return port.published === undefined ? undefined : String(port.published);
+  const parts = port
+    .replace(/\/\w+$/, '')
+    .replace(/^\[[^\]]+\]/, 'ip')
+    .split(':');
+  return parts.length > 1 ? parts[parts.length - 2] : undefined;
+}
 
 describe('docker-compose.yml', () => {
   it('runs the three apps, each from its own entry point', () => {
@@ -94,6 +235,38 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('--omit=dev');
     expect(existsSync(join(repoRoot, '.dockerignore'))).toBe(true);
+  });
+
+  it('can run, in an app container, every command compose, the image and the docs run there', () => {
+    // The docs give at least the dead-letter tool (docs/operations.md, "Running the cluster").
+    expect(containerCommands.filter(({ where }) => where.startsWith('docs/')).length).toBeGreaterThan(0);
+    for (const { where, command } of containerCommands) {
+      expect(
+        command[0],
+        `${where}: npm run builds first, which the image cannot (no sources, no dev dependencies): run the built file with node`,
+      ).toBe('node');
+      const file = command.slice(1).find((argument) => !argument.startsWith('-'));
+      expect(file, where).toBeDefined();
+      expect(problemsRunning(file!), where).toEqual([]);
+    }
+  });
+
+  it('publishes the engines the apps use (MongoDB, Kafka, Redis, Consul) on the host loopback only, at the ports the docs give', () => {
+    // None of them asks for a password as configured here (docs/security.md).
+    const engines = [...new Set(apps.flatMap(([, service]) => Object.keys(service.depends_on ?? {})))].filter(
+      (name) => compose.services[name].build === undefined,
+    );
+    expect(engines.sort()).toEqual(['consul', 'kafka', 'mongo', 'redis']);
+    const operations = read('docs/operations.md');
+    for (const name of engines) {
+      const ports = compose.services[name].ports ?? [];
+      // The contract suites and npm run test:cluster reach each one from the host (docs/operations.md).
+      expect(ports.length, name).toBeGreaterThan(0);
+      for (const port of ports) {
+        expect(hostAddressOf(port), `${name}: ${JSON.stringify(port)}`).toBe('127.0.0.1');
+        expect(operations, `${name}: ${JSON.stringify(port)}`).toContain(`localhost:${hostPortOf(port)}`);
+      }
+    }
   });
 
   it('runs the observability services from config files that exist, traces going to the collector', () => {

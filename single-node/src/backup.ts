@@ -1,7 +1,4 @@
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSettings, platformSettings } from '@playlist-chat/platform';
-import { loadDotEnv } from '@playlist-chat/platform/telemetry';
+import { folderAndDataDir, printFiles } from './data-folder-cli';
 import { BackupRefused, backUpDataDir } from './data-backup.sqlite';
 
 const USAGE = `usage: npm run backup -- <folder>
@@ -14,35 +11,18 @@ const USAGE = `usage: npm run backup -- <folder>
 
 /** `npm run backup`: a consistent copy of the single node's data (docs/operations.md). */
 async function main(): Promise<void> {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
-  if (positionals.length !== 1) {
-    console.error(USAGE);
-    process.exit(2);
-  }
-  // DATA_DIR as `npm start` reads it: the environment first, then .env at the repository root.
-  loadDotEnv(join(__dirname, '..', '..', '.env'));
-  const { dataDir } = loadSettings(platformSettings, process.env);
+  const { folder, dataDir } = folderAndDataDir(USAGE);
   const started = performance.now();
   try {
-    const done = await backUpDataDir(dataDir, positionals[0]);
+    const done = await backUpDataDir(dataDir, folder);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`backed up ${dataDir} to ${done.target} in ${seconds} s:`);
-    for (const file of done.files) {
-      const what = file.schema === undefined ? 'copied' : `schema ${file.schema}, checked ok`;
-      console.log(`  ${file.name.padEnd(18)} ${formatBytes(file.bytes).padStart(9)}  ${what}`);
-    }
-    for (const entry of done.skipped) console.log(`  left out: ${entry}`);
+    printFiles(done.files, done.skipped);
   } catch (error) {
     if (!(error instanceof BackupRefused)) throw error;
     console.error(`backup refused: ${error.message}`);
     process.exit(2);
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 main().catch((error: unknown) => {

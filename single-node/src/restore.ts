@@ -1,7 +1,4 @@
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSettings, platformSettings } from '@playlist-chat/platform';
-import { loadDotEnv } from '@playlist-chat/platform/telemetry';
+import { folderAndDataDir, printFiles } from './data-folder-cli';
 import { restoreDataDir, RestoreRefused } from './data-restore.sqlite';
 
 const USAGE = `usage: npm run restore -- <backup folder>
@@ -12,24 +9,13 @@ const USAGE = `usage: npm run restore -- <backup folder>
 
 /** `npm run restore`: a backup back in DATA_DIR's place, the old folder kept (docs/operations.md). */
 function main(): void {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
-  if (positionals.length !== 1) {
-    console.error(USAGE);
-    process.exit(2);
-  }
-  // DATA_DIR as `npm start` reads it: the environment first, then .env at the repository root.
-  loadDotEnv(join(__dirname, '..', '..', '.env'));
-  const { dataDir } = loadSettings(platformSettings, process.env);
+  const { folder, dataDir } = folderAndDataDir(USAGE);
   const started = performance.now();
   try {
-    const done = restoreDataDir(dataDir, positionals[0]);
+    const done = restoreDataDir(dataDir, folder);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`restored ${done.backup} to ${done.dataDir} in ${seconds} s:`);
-    for (const file of done.files) {
-      const what = file.schema === undefined ? 'copied' : `schema ${file.schema}, checked ok`;
-      console.log(`  ${file.name.padEnd(18)} ${formatBytes(file.bytes).padStart(9)}  ${what}`);
-    }
-    for (const entry of done.skipped) console.log(`  left out: ${entry}`);
+    printFiles(done.files, done.skipped);
     console.log(
       done.movedAside === undefined
         ? `there was no ${done.dataDir} before: nothing moved aside`
@@ -42,12 +28,6 @@ function main(): void {
     console.error(`restore refused, nothing changed: ${error.message}`);
     process.exit(2);
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 try {

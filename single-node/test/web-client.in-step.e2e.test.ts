@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { focused, person, restUser, signIn, startChat, type Person } from './support/browser';
+import { focused, person, restUser, send, signIn, startChat, type Person } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** The uid the page is signed in with. */
 const uidOf = (page: Page) =>

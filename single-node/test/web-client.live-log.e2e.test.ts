@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page, WebSocketRoute } from 'playwright-core';
-import { computedStyle, restUser, signIn, startChat } from './support/browser';
+import { computedStyle, restUser, send, signIn, startChat } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** Starts writing down what the room's log adds (what a screen reader reads out of role=log). */
 function recordAnnouncements(page: Page): Promise<void> {

@@ -1,18 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Route } from 'playwright-core';
-import { appearOfflineInAnotherTab, signIn, startChat, talkLines, type Person } from './support/browser';
+import {
+  APPEARING_OFFLINE,
+  appearOfflineInAnotherTab,
+  send,
+  signIn,
+  startChat,
+  talkLines,
+  WAITING,
+  type Person,
+} from './support/browser';
 import { controlConnection, type ConnectionControl } from './support/connection-control';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
-const WAITING = 'Waiting for connection…';
-const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
 const ONLINE_UNKNOWN = 'Who is online could not be loaded';
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** The page's information notices (the connection label is a status too, so not `getByRole`). */
 const notices = (page: Page) => page.locator('#notices [role=status]');

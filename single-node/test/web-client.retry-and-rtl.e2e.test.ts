@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import {
+  APPEARING_OFFLINE,
   appearOfflineInAnotherTab,
   computedStyle,
   focused,
   person,
+  send,
   signIn,
   startChat,
   talkLines,
   type Person,
 } from './support/browser';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
-
-const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /**
  * The texts a sentence keeps apart from itself, one per element that isolates its direction

@@ -1,25 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
+  APPEARING_OFFLINE,
   appearOfflineInAnotherTab,
   person,
+  send,
   signIn,
   startChat,
   talkLines,
+  WAITING,
   type Person,
 } from './support/browser';
 import { controlConnection, type ConnectionControl } from './support/connection-control';
 import { twoPeopleOnSingleNode, type TwoPeople } from './support/two-people';
 
-const WAITING = 'Waiting for connection…';
 const SENDING = 'Sending…';
-const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** My line on my page before the server has stored it. */
 const pendingLine = (page: Page, text: string) => page.locator('.line.pending', { hasText: text });

@@ -148,3 +148,15 @@ export function computedStyle(locator: Locator, property: string): Promise<strin
     return view.getComputedStyle(element).getPropertyValue(name);
   }, property);
 }
+
+/** What my page says on a line of mine while it waits for the connection. */
+export const WAITING = 'Waiting for connection…';
+/** What my page says when it holds a line back because I appear offline in the room. */
+export const APPEARING_OFFLINE = 'You appear offline in this room: go online to send.';
+
+/** Types a line in the message box and sends it with Enter, as a person does. */
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStaticServices } from '../service-registry/service-registry.static';
 import { platformSettings } from './platform.settings';
@@ -123,5 +126,22 @@ describe('STATIC_SERVICES: the settings check and the static registry read a lis
     else expect(settings).toEqual([]);
     if (typeof registry === 'string' && !settings[0].includes(' must be service='))
       expect(settings[0]).toBe(`STATIC_SERVICES ${registry} (got "${value}")`);
+  });
+});
+
+describe('DATA_DIR', () => {
+  it('refuses a file where the folder should be, and takes a folder or a path not made yet', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'data-dir-'));
+    try {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      expect(problemsOf({ DATA_DIR: file })).toEqual([
+        `DATA_DIR must be a folder, not a file (got "${file}")`,
+      ]);
+      expect(problemsOf({ DATA_DIR: dir })).toEqual([]);
+      expect(problemsOf({ DATA_DIR: join(dir, 'not-yet') })).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

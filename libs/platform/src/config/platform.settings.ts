@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { requiredWhenEquals, setting, type Env, type SettingsOf } from './settings';
 import { parseStaticServices } from './static-services';
 
@@ -23,6 +24,15 @@ function staticServicesProblem(value: string): string | undefined {
   return typeof parsed === 'string' ? parsed : undefined;
 }
 
+/** A DATA_DIR that exists must be a folder: a file there failed later, blaming the disk. */
+function notAFolder(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : 'must be a folder, not a file';
+  } catch {
+    return undefined; // not there yet: made at start-up
+  }
+}
+
 export const platformSettings = {
   mode: setting.oneOf(
     'DEPLOYMENT_MODE',
@@ -34,6 +44,7 @@ export const platformSettings = {
     'DATA_DIR',
     './data',
     'Folder for single-node data (SQLite files, generated secrets)',
+    { refuse: notAFolder },
   ),
   instanceId: setting.string(
     'INSTANCE_ID',

@@ -2,10 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Env } from '@playlist-chat/platform';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  ConfigError,
+  loadSettings,
+  loadSettingsGroups,
+  platformSettings,
+  redactUrl,
+  type Env,
+} from '@playlist-chat/platform';
+import { loadDotEnv } from '@playlist-chat/platform/telemetry';
+import { chatSettings } from '@playlist-chat/chat-server';
+import { presenceSettings } from '@playlist-chat/presence-server';
+import { gatewaySettings } from '@playlist-chat/gateway';
 import { oneHostClusterEnv } from './cluster-env';
 import type { FromWatchdog, ToWatchdog } from './cluster-watchdog';
+import { hostsBehindGateway } from './hosts-behind-gateway';
 import { NODE_FLAGS } from './node-flags';
+import { samePortProblems } from './same-port';
 
 /**
  * `npm run cluster:local -- --chat 2`: the cluster's shape on one host without Docker. Each app
@@ -35,23 +49,19 @@ interface App {
   readonly child: ChildProcess;
 }
 
-const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { chat: { type: 'string', default: '2' } } });
   const chatCount = Number(values.chat);
   if (!Number.isInteger(chatCount) || chatCount < 1 || chatCount > 16) {
     throw new Error(`--chat must be a whole number from 1 to 16 (got ${values.chat})`);
   }
-  const modules = await launcherModules();
-  const { ConfigError, loadDotEnv, redactUrl, chatSettings, presenceSettings, hostsBehindGateway } = modules;
   // DATA_DIR from the environment only: .env's is the single node's folder.
   const dataDirSet = process.env.DATA_DIR;
   loadDotEnv(join(repoRoot, '.env'));
   const env = process.env;
   let settings: ClusterLocalSettings;
   try {
-    settings = loadClusterLocalSettings(modules, { ...env, DATA_DIR: dataDirSet }, chatCount);
+    settings = loadClusterLocalSettings({ ...env, DATA_DIR: dataDirSet }, chatCount);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -182,36 +192,6 @@ async function main(): Promise<void> {
   );
 }
 
-/**
- * What only the launcher uses, loaded as it starts rather than at the top of this file: the
- * watchdog runs this file too, and would load the three apps' code (seconds, ~100 MB) for nothing.
- */
-async function launcherModules() {
-  const [platform, telemetry, chat, presence, gateway, hosts] = await Promise.all([
-    import('@playlist-chat/platform'),
-    import('@playlist-chat/platform/telemetry'),
-    import('@playlist-chat/chat-server'),
-    import('@playlist-chat/presence-server'),
-    import('@playlist-chat/gateway'),
-    import('./hosts-behind-gateway.js'),
-  ]);
-  return {
-    ConfigError: platform.ConfigError,
-    loadSettings: platform.loadSettings,
-    loadSettingsGroups: platform.loadSettingsGroups,
-    platformSettings: platform.platformSettings,
-    // REDIS_URL's password masked in what the launcher prints.
-    redactUrl: platform.redactUrl,
-    loadDotEnv: telemetry.loadDotEnv,
-    chatSettings: chat.chatSettings,
-    presenceSettings: presence.presenceSettings,
-    gatewaySettings: gateway.gatewaySettings,
-    hostsBehindGateway: hosts.hostsBehindGateway,
-  };
-}
-
-type LauncherModules = Awaited<ReturnType<typeof launcherModules>>;
-
 interface ClusterLocalSettings {
   readonly dataDir: string;
   readonly shutdownTimeoutMs: number;
@@ -225,18 +205,7 @@ interface ClusterLocalSettings {
  * naming every bad variable, as the apps would), and what cluster:local adds: known ports, one
  * per app, the chat servers' from CHAT_PORT up. DATA_DIR empty or unset: data/cluster-local.
  */
-function loadClusterLocalSettings(
-  {
-    loadSettings,
-    loadSettingsGroups,
-    platformSettings,
-    chatSettings,
-    presenceSettings,
-    gatewaySettings,
-  }: LauncherModules,
-  env: Env,
-  chatCount: number,
-): ClusterLocalSettings {
+function loadClusterLocalSettings(env: Env, chatCount: number): ClusterLocalSettings {
   const ports = { gateway: gatewaySettings.port, presence: presenceSettings.port, chat: chatSettings.port };
   const loaded = loadSettingsGroups(
     {
@@ -254,12 +223,7 @@ function loadClusterLocalSettings(
     },
     (groups) => {
       const problems: string[] = [];
-      const owners = new Map<number, string>();
-      const claim = (port: number, owner: string) => {
-        const other = owners.get(port);
-        if (other === undefined) owners.set(port, owner);
-        else problems.push(`${owner} (${port}) is also the port of ${other}: each app needs one of its own`);
-      };
+      const claimed: [string, number][] = [];
       for (const app of ['gateway', 'presence', 'chat'] as const)
         if (groups[app] === 0)
           problems.push(
@@ -274,11 +238,14 @@ function loadClusterLocalSettings(
           );
         else
           for (let index = 0; index < chatCount; index++)
-            claim(chat + index, `chat server ${index + 1} (${ports.chat.env}${index ? ` + ${index}` : ''})`);
+            claimed.push([
+              `chat server ${index + 1} (${ports.chat.env}${index ? ` + ${index}` : ''})`,
+              chat + index,
+            ]);
       }
-      if (presence) claim(presence, ports.presence.env);
-      if (gateway) claim(gateway, ports.gateway.env);
-      return problems;
+      if (presence) claimed.push([ports.presence.env, presence]);
+      if (gateway) claimed.push([ports.gateway.env, gateway]);
+      return [...problems, ...samePortProblems(claimed)];
     },
   );
   return {

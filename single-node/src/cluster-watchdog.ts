@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 // The same private redis-server the tests start: a temp dir, a free port, no persistence.
 import { startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
 
@@ -20,8 +21,6 @@ export type ToWatchdog =
 export type FromWatchdog =
   | { readonly kind: 'ready'; readonly redisUrl?: string }
   | { readonly kind: 'failed'; readonly message: string };
-
-const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /**
  * The watchdog. Its life is the launcher's: it ends when the launcher

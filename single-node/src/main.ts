@@ -19,6 +19,7 @@ import {
   type ChatSettings,
 } from '@playlist-chat/chat-server';
 import { startSingleNode } from './single-node';
+import { samePortProblems } from './same-port';
 import { singleNodeSettings } from './single-node.settings';
 
 /**
@@ -60,17 +61,6 @@ function bodyLimitProblems(gateway: GatewaySettings, chat: ChatSettings): string
   return [
     `${gatewaySettings.maxBodyBytes.env} (${gateway.maxBodyBytes}) must be at least the chat server's body limit (${needed}, from ${chatSettings.maxPlaylistBytes.env} and ${chatSettings.maxContentLength.env}), or the gateway refuses rooms and lines the chat server allows`,
   ];
-}
-
-/**
- * The three apps listen in this one process: two on one port would have the second fail as if
- * "another process" held it. 0 (any free port) may repeat.
- */
-function samePortProblems(ports: readonly (readonly [string, number])[]): string[] {
-  return ports.flatMap(([name, port], index) => {
-    const earlier = ports.slice(0, index).find(([, other]) => other === port && port !== 0);
-    return earlier ? [`${name} (${port}) is ${earlier[0]} too: each app of the node needs its own port`] : [];
-  });
 }
 
 const ORPHAN_CHECK_MS = 500;

@@ -85,7 +85,7 @@ describe('npm start refuses bad telemetry settings like any other bad setting', 
 
     expect(code).toBe(1);
     expect(output).toContain(
-      '  - CHAT_PORT (28280) is GATEWAY_PORT too: each app of the node needs its own port',
+      '  - CHAT_PORT (28280) is also the port of GATEWAY_PORT: each app needs one of its own',
     );
     expect(output).not.toContain('in use by another process');
     expect(output).not.toContain('Starting Nest application');

@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { importSPKI, type CryptoKey } from 'jose';
 import { ConfigError } from '../config/settings';
-import { hmacSecretProblem, MIN_HMAC_SECRET_BYTES, type AuthSettings } from './auth.settings';
+import { hmacSecretProblem, MIN_HMAC_SECRET_BYTES, pemOf, type AuthSettings } from './auth.settings';
 
 /** What `AuthModule.forRoot` needs: the auth group plus where single-node secrets live. */
 export interface AuthOptions extends AuthSettings {
@@ -128,8 +128,7 @@ export async function resolveAuthKeys(
   options: AuthOptions,
   hmacSecret: Uint8Array | null = hmacSecretOf(options),
 ): Promise<AuthKeys> {
-  // `.env` files carry PEM blocks on one line with literal \n.
-  const pem = options.jwtPublicKey.replace(/\\n/g, '\n');
+  const pem = pemOf(options.jwtPublicKey);
   return {
     hmacSecret,
     rsaPublicKey: pem ? await importSPKI(pem, 'RS256') : null,

@@ -50,6 +50,9 @@ export function hmacSecretProblem(bytes: number): string | undefined {
 /** Shortest RSA modulus jose takes for RS256: a shorter key would fail every token, at verification. */
 const MIN_RSA_BITS = 2048;
 
+/** An AUTH_JWT_PUBLIC_KEY value as PEM: `.env` files carry a PEM block on one line, with literal \\n. */
+export const pemOf = (value: string): string => value.replace(/\\n/g, '\n');
+
 /**
  * The public key an AUTH_JWT_PUBLIC_KEY value holds, read as `resolveAuthKeys` reads it (jose's
  * `importSPKI`: literal `\n` from `.env` turned into line breaks, then the base64 between the
@@ -57,7 +60,7 @@ const MIN_RSA_BITS = 2048;
  * holds none.
  */
 function publicKeyOf(value: string): KeyObject {
-  const body = value.replace(/\\n/g, '\n').replace(/-----(BEGIN|END) PUBLIC KEY-----|\s/g, '');
+  const body = pemOf(value).replace(/-----(BEGIN|END) PUBLIC KEY-----|\s/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new Error('its body is not base64');
   return createPublicKey({ key: Buffer.from(body, 'base64'), format: 'der', type: 'spki' });
 }

@@ -67,6 +67,10 @@ export class ChatController {
     summary: "Keyword search in a room's messages (members only), newest first, paged like history",
   })
   @ApiOkResponse({ type: MessagePageView })
+  @ApiTooManyRequestsResponse({
+    type: ErrorView,
+    description: 'Per-user search rate limit, CHAT_SEARCH_RATE_LIMIT (rate-limited)',
+  })
   search(@CurrentUser() caller: Identity, @Query() query: SearchQuery): Promise<MessagePageView> {
     return this.chat.search(caller, query);
   }

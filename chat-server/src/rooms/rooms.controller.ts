@@ -9,6 +9,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
@@ -58,6 +59,11 @@ export class RoomsController {
   @ApiForbiddenResponse({
     type: ErrorView,
     description: 'uid is not the caller and the token lacks scope rooms:create',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorView,
+    description:
+      'Per-user limit on opening rooms, CHAT_CREATE_RATE_LIMIT (rate-limited); callers with rooms:create are not limited',
   })
   async create(
     @CurrentUser() caller: Identity,

@@ -1,6 +1,13 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from './dto/error-response.dto';
+import {
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorResponseDto, QUERY_REFUSED } from './dto/error-response.dto';
 import {
   MemberPresenceStatusDto,
   PresenceListDto,
@@ -20,6 +27,7 @@ import { PresenceService } from './presence.service';
   description: 'Required when PRESENCE_INTERNAL_TOKEN is set',
 })
 @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong or missing x-internal-token' })
+@ApiBadRequestResponse({ type: ErrorResponseDto, description: QUERY_REFUSED })
 @UseGuards(InternalTokenGuard)
 @Controller('internal/v1/presence')
 export class PresenceInternalController {

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { ChangePresenceDto } from './dto/change-presence.dto';
-import { ErrorResponseDto } from './dto/error-response.dto';
+import { ErrorResponseDto, QUERY_REFUSED } from './dto/error-response.dto';
 import { MyPresenceDto, PresenceChangeResultDto, PresenceListDto } from './dto/presence-responses.dto';
 import { PresenceService } from './presence.service';
 
@@ -30,6 +30,7 @@ export class PresenceController {
     description: 'Complete, sorted by nickname then uid. Members of the room only (or scope presence:read).',
   })
   @ApiOkResponse({ type: PresenceListDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: QUERY_REFUSED })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   listOn(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<PresenceListDto> {
@@ -42,6 +43,7 @@ export class PresenceController {
     description: 'Complete, sorted by nickname then uid. Members of the room only (or scope presence:read).',
   })
   @ApiOkResponse({ type: PresenceListDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: QUERY_REFUSED })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   listOff(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<PresenceListDto> {
@@ -55,6 +57,7 @@ export class PresenceController {
       "Your state and whether you may chat (false while you appear offline), e.g. to hold a line back instead of having it refused. Members of the room only; nobody can read another member's choice.",
   })
   @ApiOkResponse({ type: MyPresenceDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: QUERY_REFUSED })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'You are not a member of this room' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown room' })
   mine(@Param('roomId') roomId: string, @CurrentUser() caller: Identity): Promise<MyPresenceDto> {

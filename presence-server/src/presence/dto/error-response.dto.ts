@@ -30,3 +30,7 @@ export class ErrorResponseDto {
   })
   readonly errors?: FieldProblemDto[];
 }
+
+/** Why a route that takes no query answers 400 to one (docs/api.md, "Bodies and queries"). */
+export const QUERY_REFUSED =
+  'The route takes no query: a query parameter is refused (invalid-payload naming it)';

@@ -5,7 +5,12 @@ import { Logger } from '@nestjs/common';
 import type { EventTopics, TopicName } from '@playlist-chat/contracts';
 import { Redis } from 'ioredis';
 import { KeyedSerialQueue } from '../concurrency/keyed-serial-queue';
-import { pingNow, REDIS_STOP_WAIT_MS, whileConnected } from '../redis/client-state.redis';
+import {
+  connectingWhereMade,
+  pingNow,
+  REDIS_STOP_WAIT_MS,
+  whileConnected,
+} from '../redis/client-state.redis';
 import {
   deadLetterTopic,
   EventBus,
@@ -72,7 +77,9 @@ export class RedisEventBus extends EventBus {
 
   constructor(private readonly options: RedisEventBusOptions) {
     super();
-    this.client = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.client = connectingWhereMade(
+      new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 }),
+    );
     this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
   }
 

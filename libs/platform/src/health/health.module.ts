@@ -16,7 +16,8 @@ export interface HealthOptions {
  * Health endpoints every app mounts the same way:
  * - `GET /health/live`: 200 while the process runs (liveness).
  * - `GET /health/ready`: 200 when every readiness indicator passes, else 503 naming the
- *   failing ones (readiness; the service registry polls it).
+ *   failing ones (readiness; the service registry polls it). A change of readiness is logged
+ *   once (HealthController), not every failed probe (Terminus's own logger is off).
  *
  * ```ts
  * @Injectable() class StoreReadiness extends ReadinessIndicator {
@@ -34,7 +35,7 @@ export class HealthModule {
     const readiness = [...(options.readiness ?? [])];
     return {
       module: HealthModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), ...(options.imports ?? [])],
+      imports: [TerminusModule.forRoot({ logger: false }), ...(options.imports ?? [])],
       controllers: [HealthController],
       providers: [
         ...readiness,

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 import { withTimeout } from '../concurrency/with-timeout';
 
@@ -45,4 +46,16 @@ export async function pingNow(client: Redis): Promise<void> {
   if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close')
     throw new Error(`Redis is not connected (${client.status})`);
   await client.ping();
+}
+
+/**
+ * Makes a lazy `client` connect, and reconnect, in the async context it is made in (an app's
+ * start-up), not in that of whatever first uses it. ioredis connects a lazy client on its first
+ * command, and the socket's events, the reconnect timers and the 'error' lines all belong to
+ * that command's context: when it was a request's (a readiness probe's PING, a REST call's
+ * publish), every reconnect warning for the life of the process carried that one request's `req`.
+ */
+export function connectingWhereMade(client: Redis): Redis {
+  client.connect = AsyncResource.bind(client.connect.bind(client));
+  return client;
 }

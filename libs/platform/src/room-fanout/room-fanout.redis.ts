@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { closeRedis, pingNow } from '../redis/client-state.redis';
+import { closeRedis, connectingWhereMade, pingNow } from '../redis/client-state.redis';
 import { RoomFanout, type FanoutHandler } from './room-fanout.port';
 
 /**
@@ -26,8 +26,8 @@ export class RedisRoomFanout extends RoomFanout {
   constructor(redisUrl: string) {
     super();
     // Lazy: an instance that never publishes or subscribes opens no connection.
-    this.publisher = new Redis(redisUrl, { lazyConnect: true });
-    this.subscriber = new Redis(redisUrl, { lazyConnect: true });
+    this.publisher = connectingWhereMade(new Redis(redisUrl, { lazyConnect: true }));
+    this.subscriber = connectingWhereMade(new Redis(redisUrl, { lazyConnect: true }));
     for (const [role, client] of [
       ['publisher', this.publisher],
       ['subscriber', this.subscriber],

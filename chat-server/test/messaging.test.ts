@@ -276,6 +276,8 @@ describe('live chat over STOMP', () => {
         'rate-limited',
       );
       expect(error.frame.headers.message).toContain('5');
+      // 5 per 10 s come back one every 2 s: the ERROR says so.
+      expect(error.frame.headers['retry-after']).toBe('2');
       const before = (await historyOf(owner.api, room.id)).length;
       await expectNothingStoredAndStillServing(room.id, owner, inbox, before);
 

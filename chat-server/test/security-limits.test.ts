@@ -75,6 +75,7 @@ describe('limits on what one user can make the chat server do', () => {
     for (const room of rooms.slice(0, 3)) await client.send('/chat/pub/join', { roomId: room.id });
     const refused = await client.send('/chat/pub/join', { roomId: rooms[3].id }).catch((e: unknown) => e);
     expect((refused as StompErrorFrame).code).toBe('rate-limited');
+    expectOneEvery20s((refused as StompErrorFrame).frame.headers['retry-after']);
   });
 
   it('refuses replays beyond CHAT_REPLAY_RATE_LIMIT with rate-limited; a SUBSCRIBE without one, or another user, is not held back', async () => {
@@ -101,9 +102,11 @@ describe('limits on what one user can make the chat server do', () => {
 
   it('refuses room creation beyond CHAT_CREATE_RATE_LIMIT with 429, but not for the playlist service', async () => {
     const owner = await chat.user();
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await create(owner)).status);
-    expect(statuses).toEqual([201, 201, 201, 429]);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await create(owner));
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 429]);
+    // 3 per 60 s come back one every 20 s: a client is told to wait that long, not guess.
+    expectOneEvery20s(answers[3].headers.get('retry-after'));
     const service = await chat.user({ scopes: ['rooms:create'] });
     for (let i = 0; i < 4; i++) expect((await create(service, (await chat.user()).uid)).status).toBe(201);
   });
@@ -127,10 +130,12 @@ describe('limits on what one user can make the chat server do', () => {
   it('refuses searches beyond CHAT_SEARCH_RATE_LIMIT with 429', async () => {
     const owner = await chat.user();
     const room = await chat.createRoom(owner);
-    const statuses: number[] = [];
+    const answers = [];
     for (let i = 0; i < 4; i++)
-      statuses.push((await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=hello`)).status);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+      answers.push(await owner.api.get(`/v1/api/chat/search?roomId=${room.id}&q=hello`));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429]);
+    expectOneEvery20s(answers[3].headers.get('retry-after'));
+    expect(answers[2].headers.get('retry-after')).toBeNull();
   });
 
   it('pages the live-room list: default 20, a cursor in X-Next-Cursor, no room twice', async () => {
@@ -178,6 +183,16 @@ describe('limits on what one user can make the chat server do', () => {
     expect(forged.status).toBe(400);
     expect(fieldsOf(forged.body)).toEqual(['cursor']);
   });
+
+  /**
+   * A Retry-After in whole seconds, for a limit of 3 per 60 s (one back every 20 s): 20, less
+   * what the bucket refilled while the test ran (a slow machine may take seconds).
+   */
+  function expectOneEvery20s(retryAfter: string | null | undefined): void {
+    expect(retryAfter).toMatch(/^\d+$/);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(15);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(20);
+  }
 
   async function create(caller: TestUser, uid = caller.uid) {
     return caller.api.post('/v1/api/rooms/create', { uid, userName: 'Owner', playlist: samplePlaylist() });

@@ -21,7 +21,14 @@ export class ChatStompExceptionFilter extends StompExceptionFilter {
     const error = storageRefusal(this.space, thrown) ?? thrown;
     if (error instanceof ChatError) {
       const details = error.fields.length > 0 ? JSON.stringify({ errors: error.fields }) : undefined;
-      return new StompError(error.code, error.message, details);
+      const retryAfter = error.retryAfterSeconds;
+      return new StompError(
+        error.code,
+        error.message,
+        details,
+        undefined,
+        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+      );
     }
     if (error instanceof AuthError) return new StompError('unauthorized', error.reason);
     return error;

@@ -24,3 +24,15 @@ export class ErrorView {
   })
   errors?: FieldProblemView[];
 }
+
+/** A `rate-limited` refusal (429): the body, and when to try again. */
+export const RATE_LIMITED_ANSWER = {
+  type: ErrorView,
+  headers: {
+    'Retry-After': {
+      description:
+        'Whole seconds until the same request would be taken (the limit refills evenly over its window)',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+} as const;

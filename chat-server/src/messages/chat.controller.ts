@@ -15,7 +15,7 @@ import {
 import type { ChatMessage } from '@playlist-chat/contracts';
 import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platform';
 import { RoomIdParam } from '../rooms/dto/room-params.dto';
-import { ErrorView } from '../errors/error.view';
+import { ErrorView, RATE_LIMITED_ANSWER } from '../errors/error.view';
 import { ChatService } from './chat.service';
 import { FullHistoryQuery, HistoryQuery, SearchQuery } from './dto/history-query.dto';
 import { SendMessageDto } from './dto/message-payloads.dto';
@@ -68,7 +68,7 @@ export class ChatController {
   })
   @ApiOkResponse({ type: MessagePageView })
   @ApiTooManyRequestsResponse({
-    type: ErrorView,
+    ...RATE_LIMITED_ANSWER,
     description: 'Per-user search rate limit, CHAT_SEARCH_RATE_LIMIT (rate-limited)',
   })
   search(@CurrentUser() caller: Identity, @Query() query: SearchQuery): Promise<MessagePageView> {
@@ -96,7 +96,10 @@ export class ChatController {
     type: ErrorView,
     description: "Another member's line in the room has this clientMessageId (client-message-id-taken)",
   })
-  @ApiTooManyRequestsResponse({ type: ErrorView, description: 'Per-user send rate limit (rate-limited)' })
+  @ApiTooManyRequestsResponse({
+    ...RATE_LIMITED_ANSWER,
+    description: 'Per-user send rate limit (rate-limited)',
+  })
   send(@CurrentUser() caller: Identity, @Body() dto: SendMessageDto): Promise<ChatMessage> {
     return this.chat.send(caller, dto);
   }

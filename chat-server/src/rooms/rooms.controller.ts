@@ -16,7 +16,7 @@ import { CurrentUser, JwtAuthGuard, type Identity } from '@playlist-chat/platfor
 import { CreateRoomDto } from './dto/create-room.dto';
 import { LeaveRoomDto, RoomIdParam, RoomListQuery } from './dto/room-params.dto';
 import type { RoomListPage } from './room-list-page';
-import { ErrorView } from '../errors/error.view';
+import { ErrorView, RATE_LIMITED_ANSWER } from '../errors/error.view';
 import { ExitResultView, LeaveResultView, MemberView, RoomSummaryView, RoomView } from './dto/room.views';
 import { MembershipService, profileOf } from './membership.service';
 import { RoomsService } from './rooms.service';
@@ -61,7 +61,7 @@ export class RoomsController {
     description: 'uid is not the caller and the token lacks scope rooms:create',
   })
   @ApiTooManyRequestsResponse({
-    type: ErrorView,
+    ...RATE_LIMITED_ANSWER,
     description:
       'Per-user limit on opening rooms, CHAT_CREATE_RATE_LIMIT (rate-limited); callers with rooms:create are not limited',
   })

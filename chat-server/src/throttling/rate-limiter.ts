@@ -34,6 +34,14 @@ export class RateLimiter {
     return true;
   }
 
+  /** Milliseconds until `key` has a token again (0 when it has one now). */
+  msUntilNext(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = bucket.tokens + Math.max(0, this.clock.now().getTime() - bucket.at) * this.refillPerMs;
+    return tokens >= 1 ? 0 : (1 - tokens) / this.refillPerMs;
+  }
+
   /** A full bucket is the same as no bucket: drop those to bound memory. */
   private forgetFull(now: number): void {
     for (const [uid, bucket] of this.buckets) {
@@ -56,12 +64,12 @@ export class ActionLimit {
     this.bucket = new RateLimiter(clock, limit, windowSeconds * 1000);
   }
 
-  /** Throws `rate-limited` (429 / STOMP ERROR) when `key` is over the limit. */
+  /** Throws `rate-limited` (429 / STOMP ERROR), saying when to try again, when `key` is over the limit. */
   take(key: string): void {
     if (!this.bucket.tryTake(key))
       throw new ChatError(
         'rate-limited',
         `at most ${this.limit} ${this.what} per ${this.windowSeconds} s; slow down`,
-      );
+      ).retryAfter(this.bucket.msUntilNext(key));
   }
 }

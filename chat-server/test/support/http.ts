@@ -4,6 +4,7 @@ import type { ChatMessage } from '@playlist-chat/contracts';
 export interface ApiResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
+  readonly headers: Headers;
 }
 
 export class Api {
@@ -54,7 +55,7 @@ export class Api {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body: parsed as T };
+    return { status: response.status, body: parsed as T, headers: response.headers };
   }
 }
 

@@ -84,7 +84,12 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     if (exception instanceof CatalogueError) {
       const caught = exception as CatalogueError<string>;
       const body = refusalBody(caught.status, caught.code, caught.message, caught.fields);
-      return { status: caught.status, body };
+      const retryAfter = caught.retryAfterSeconds;
+      return {
+        status: caught.status,
+        body,
+        headers: retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) },
+      };
     }
     if (exception instanceof HttpException) return this.httpRefusal(exception, request, host);
     this.log.error(

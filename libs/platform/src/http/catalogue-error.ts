@@ -29,4 +29,16 @@ export abstract class CatalogueError<Code extends string = string> extends Error
     this.name = new.target.name;
     this.status = catalogue[code].status;
   }
+
+  /**
+   * For a refusal that passes with time (a rate limit): whole seconds until the same request
+   * would be taken, sent as `Retry-After` (REST) or `retry-after` (a STOMP ERROR).
+   */
+  retryAfterSeconds?: number;
+
+  /** This refusal, saying when to try again (`seconds` rounded up, at least 1). */
+  retryAfter(ms: number): this {
+    this.retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
+    return this;
+  }
 }

@@ -11,6 +11,8 @@ export class StompError extends Error {
     readonly details?: string,
     /** The body's `content-type`; by default `application/json` for details that parse as a JSON object or array, else `text/plain`. */
     readonly contentType?: string,
+    /** More headers for the ERROR frame (never `message`, `code` or `receipt-id`, which are the session's). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'StompError';

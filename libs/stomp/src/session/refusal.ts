@@ -8,9 +8,9 @@ export class Refusal extends StompError {
     code: StompErrorCode,
     message: string,
     /** Added to the ERROR frame's headers (e.g. `version` when no version could be agreed). */
-    readonly extraHeaders: Record<string, string> = {},
+    extraHeaders: Record<string, string> = {},
   ) {
-    super(code, message);
+    super(code, message, undefined, undefined, extraHeaders);
   }
 }
 

@@ -804,14 +804,13 @@ export class StompConnection
   }
 
   private errorFrame(error: StompError, receipt: string | undefined): Buffer {
-    const headers: Record<string, string> = { message: error.message, code: error.code };
+    const headers: Record<string, string> = { ...error.headers, message: error.message, code: error.code };
     // Before a version is agreed the client's escaping rules are unknown, so the ERROR is written
     // unescaped (our own messages need none), and a receipt that would need escaping is not echoed.
     const version = this.versionAgreed ? this.version : '1.0';
     if (receipt !== undefined && (this.versionAgreed || !NEEDS_ESCAPE.test(receipt))) {
       headers['receipt-id'] = receipt;
     }
-    if (error instanceof Refusal) Object.assign(headers, error.extraHeaders);
     if (error.details) headers['content-type'] = error.contentType ?? detailsType(error.details);
     this.env.frames.sent('ERROR');
     trace

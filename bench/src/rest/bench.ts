@@ -41,7 +41,9 @@ export type RestEndpoint = (typeof REST_ENDPOINTS)[number];
 /**
  * The HTTP stack alone, `GET /hello` with no store (see cap-server.ts): what caps any endpoint;
  * and `cap-express-stored` / `cap-express-searched`, the `room` / `search` endpoint on bare
- * Express from the product's own store: what the endpoint costs without Nest and the platform's parts.
+ * Express from the product's own store: what the endpoint costs without Nest and the platform's parts;
+ * `cap-express-proxied`, `cap-express` behind a bare forwarder in a worker thread: what a second hop
+ * (the gateway's) costs at the least.
  */
 export const CAP_ENDPOINTS = [
   'cap-express',
@@ -49,6 +51,7 @@ export const CAP_ENDPOINTS = [
   'cap-nest-platform',
   'cap-express-stored',
   'cap-express-searched',
+  'cap-express-proxied',
 ] as const;
 /** With `capDetail`: Nest with one platform part each, to see what each part costs. */
 export const CAP_DETAIL_ENDPOINTS = [
@@ -567,7 +570,7 @@ export function formatRestReport(result: RestBenchResult): string {
     ...result.endpoints.map(formatEndpoint),
     ...(result.endpoints.some((r) => r.endpoint.startsWith('cap-'))
       ? [
-          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above); cap-express-stored: the room endpoint on bare Express from the product's store (token check, room read, the product's view), no Nest, no platform parts; cap-express-searched: the search endpoint the same way (token check, member read, the store's search)",
+          "cap-*: GET /hello answering a small JSON object, no store: bare Express, bare Nest, and Nest with the platform's request logging, metrics, token guard, validation pipe and error filter (what caps every endpoint above); cap-express-stored: the room endpoint on bare Express from the product's store (token check, room read, the product's view), no Nest, no platform parts; cap-express-searched: the search endpoint the same way (token check, member read, the store's search); cap-express-proxied: cap-express behind a bare undici forwarder in a worker thread (a second hop, as the gateway's, with nothing else)",
         ]
       : []),
     ...(result.paired ?? []).map(

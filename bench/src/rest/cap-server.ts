@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import { Controller, Get, Module, Query, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
 import express from 'express';
+import { Agent } from 'undici';
 import {
   AuthError,
   AuthModule,
@@ -45,6 +47,10 @@ import {
  * with bare Express: the platform's token check (verified tokens remembered, as in the product),
  * the store's room read and the product's view of it, and nothing else; `express-searched` the
  * same for the `search` endpoint (`GET /v1/api/chat/search`: the member read, the store's search).
+ * And what a second hop costs: `express-proxied` is `express` behind a bare forwarder in a worker
+ * thread of the same process, as the single node runs its gateway: node:http in, undici's
+ * `Agent.stream` out (the gateway's way), with none of the gateway's routing, retries, deadlines,
+ * forwarded headers, logging or metrics. The port given is the forwarder's.
  * Usage: `node cap-server.js <variant> <port>`; prints `listening` when ready.
  */
 class HelloQuery {
@@ -174,8 +180,63 @@ const searchAnswer = async (connection: ChatStoreConnection): Promise<StoredAnsw
 /** The product's page when the client does not say (CHAT_HISTORY_PAGE_DEFAULT's default), as the bench asks. */
 const SEARCH_PAGE_SIZE = 12;
 
+/** The headers a forwarder must not pass on (RFC 9110 7.6.1): each connection has its own. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+];
+
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const kept = { ...headers };
+  for (const name of HOP_BY_HOP) delete kept[name];
+  return kept;
+}
+
+/** A bare forwarder on `port` to `upstream`: each GET (all the bench sends) as it is, its answer streamed back. */
+function bareForwarder(port: number, upstream: string): void {
+  const agent = new Agent({ connections: 256 }); // GATEWAY_UPSTREAM_SOCKETS' default
+  createServer((request, response) => {
+    agent
+      .stream(
+        {
+          origin: upstream,
+          path: request.url ?? '/',
+          method: 'GET',
+          headers: endToEnd(request.headers) as Record<string, string>,
+        },
+        ({ statusCode, headers }) => {
+          response.writeHead(statusCode, endToEnd(headers as IncomingHttpHeaders) as OutgoingHttpHeaders);
+          return response;
+        },
+      )
+      .catch(() => response.destroy());
+  }).listen(port, '127.0.0.1', () => console.log('listening'));
+}
+
+/** `express` on a port of its own, and the forwarder to it on `port` in a worker thread. */
+function expressProxied(port: number): void {
+  const app = express();
+  app.get('/hello', (_request, response) => {
+    response.json(ANSWER);
+  });
+  const upstream = app.listen(0, '127.0.0.1', () => {
+    const { port: upstreamPort } = upstream.address() as { port: number };
+    new Worker(__filename, { workerData: { port, upstream: `http://127.0.0.1:${upstreamPort}` } });
+  });
+}
+
 async function main(): Promise<void> {
+  if (!isMainThread) {
+    const { port, upstream } = workerData as { port: number; upstream: string };
+    return bareForwarder(port, upstream);
+  }
   const [variant, port] = [process.argv[2], Number(process.argv[3])];
+  if (variant === 'express-proxied') return expressProxied(port);
   if (variant === 'express-stored') return expressStored(port, '/v1/api/rooms/:roomId', roomAnswer);
   if (variant === 'express-searched') return expressStored(port, '/v1/api/chat/search', searchAnswer);
   if (variant === 'express') {

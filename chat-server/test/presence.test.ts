@@ -921,7 +921,7 @@ describe('PRESENCE_INTERNAL_TOKEN set for both servers', () => {
     expect(await withToken.json()).toMatchObject({ uid: bob.uid, mayChat: false });
 
     // An instance with another token is refused too: it falls back as when nobody answers.
-    const mistaken = await chat.startAnother({ PRESENCE_INTERNAL_TOKEN: 'not-the-token' });
+    const mistaken = await chat.startAnother({ PRESENCE_INTERNAL_TOKEN: 'not-the-token-both-servers-share' });
     try {
       const joined = await joinWithEvents(mistaken, bob, room.id);
       expect(presenceStatuses(joined.personal)).toEqual([

@@ -38,12 +38,12 @@ describe('the presence server answers only the names in PRESENCE_ALLOWED_HOSTS',
   });
 
   it('on loopback (single node), refuses a page on a rebinding domain with 421 unknown-host before any route', async () => {
-    const server = await presence({ PRESENCE_INTERNAL_TOKEN: 'internal-secret' });
+    const server = await presence({ PRESENCE_INTERNAL_TOKEN: 'internal-secret-of-the-test' });
     const token = await server.tokenFor('alice');
     for (const [method, path, headers] of [
       ['GET', '/api/v1/presence/some-room/on', { authorization: `Bearer ${token}` }],
       ['PATCH', '/api/v1/presence/on', { authorization: `Bearer ${token}` }],
-      ['GET', '/internal/v1/presence/some-room/members/alice', { 'x-internal-token': 'internal-secret' }],
+      ['GET', '/internal/v1/presence/some-room/members/alice', { 'x-internal-token': 'internal-secret-of-the-test' }],
       ['GET', '/docs', {}],
       ['GET', '/metrics', {}],
       ['GET', '/health/../docs', {}],

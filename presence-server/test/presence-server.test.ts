@@ -73,7 +73,7 @@ describe('presence server start-up and configuration', () => {
       PRESENCE_PORT: '0',
       DEPLOYMENT_MODE: 'cluster',
       AUTH_JWT_SECRET: 'x'.repeat(32),
-      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret-of-the-test',
     }).catch((e: unknown) => e);
     expect(cluster).toBeInstanceOf(ConfigError);
     expect((cluster as ConfigError).problems).toContainEqual(
@@ -87,7 +87,7 @@ describe('presence server as a service', () => {
 
   beforeAll(async () => {
     harness = await startPresenceHarness({
-      PRESENCE_INTERNAL_TOKEN: 'internal-secret',
+      PRESENCE_INTERNAL_TOKEN: 'internal-secret-of-the-test',
       PRESENCE_DISCONNECT_GRACE_SECONDS: '5',
     });
   });
@@ -195,7 +195,9 @@ describe('presence server as a service', () => {
     });
     expect((await api.member(roomId, 'alice', { 'x-internal-token': 'wrong' })).status).toBe(401);
 
-    const withToken = await api.member(roomId, 'alice', { 'x-internal-token': 'internal-secret' });
+    const withToken = await api.member(roomId, 'alice', {
+      'x-internal-token': 'internal-secret-of-the-test',
+    });
     expect(withToken.status).toBe(200);
     expect(withToken.body).toMatchObject({ uid: 'alice', mayChat: true });
   });
@@ -230,5 +232,19 @@ describe('the internal API in a cluster', () => {
     expect((error as ConfigError).problems).toContainEqual(
       expect.stringContaining('PRESENCE_INTERNAL_TOKEN is required when DEPLOYMENT_MODE=cluster'),
     );
+  });
+
+  it('refuses to start with a PRESENCE_INTERNAL_TOKEN anyone could guess, naming it and not printing it', async () => {
+    const error = await startPresenceServer({
+      PRESENCE_PORT: '0',
+      DEPLOYMENT_MODE: 'cluster',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      PRESENCE_STORE: 'memory',
+      PRESENCE_INTERNAL_TOKEN: 'letmein',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems.find((line) => line.includes('PRESENCE_INTERNAL_TOKEN'));
+    expect(problem).toContain('must be at least 16 bytes, got 7');
+    expect(problem).not.toContain('letmein');
   });
 });

@@ -24,6 +24,9 @@ function staticServicesProblem(value: string): string | undefined {
   return typeof parsed === 'string' ? parsed : undefined;
 }
 
+/** The shortest PRESENCE_INTERNAL_TOKEN taken: 16 random bytes are out of reach of guessing over the network. */
+export const MIN_INTERNAL_TOKEN_BYTES = 16;
+
 /** A DATA_DIR that exists must be a folder: a file there failed later, blaming the disk. */
 function notAFolder(path: string): string | undefined {
   try {
@@ -189,11 +192,18 @@ export const platformSettings = {
   presenceInternalToken: setting.string(
     'PRESENCE_INTERNAL_TOKEN',
     '',
-    "Secret of the presence server's /internal/** API; the chat server sends it as x-internal-token (empty = not checked: single node only, where the API listens on loopback)",
+    "Secret of the presence server's /internal/** API, at least 16 bytes (e.g. openssl rand -base64 24); the chat server sends it as x-internal-token (empty = not checked: single node only, where the API listens on loopback)",
     {
       // Every instance in a cluster network could otherwise read anyone's presence.
       requiredWhen: requiredWhenEquals('DEPLOYMENT_MODE', 'cluster'),
       secret: true,
+      // A word anyone could guess, or a secret an unquoted # in .env cut short, guards nothing.
+      refuse: (value) => {
+        const bytes = Buffer.byteLength(value, 'utf8');
+        return value === '' || bytes >= MIN_INTERNAL_TOKEN_BYTES
+          ? undefined
+          : `must be at least ${MIN_INTERNAL_TOKEN_BYTES} bytes, got ${bytes} (in .env, quote it if it holds a #: an unquoted # starts a comment)`;
+      },
     },
   ),
   shutdownTimeoutMs: setting.int(

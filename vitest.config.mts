@@ -19,6 +19,10 @@ export default defineConfig({
         replacement: here('./libs/platform/src/telemetry/index.ts'),
       },
       {
+        find: /^@playlist-chat\/platform\/v8-tuning$/,
+        replacement: here('./libs/platform/src/runtime/v8-tuning.ts'),
+      },
+      {
         find: /^@playlist-chat\/platform\/adapters$/,
         replacement: here('./libs/platform/src/adapters.ts'),
       },

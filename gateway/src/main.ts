@@ -1,3 +1,4 @@
+import '@playlist-chat/platform/v8-tuning';
 import './telemetry';
 import { runStandalone } from '@playlist-chat/platform';
 import { startGateway } from './gateway';

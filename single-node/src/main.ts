@@ -1,4 +1,5 @@
-// First: reads .env, then starts tracing, before any instrumented module loads.
+// First the V8 flags (v8-tuning.ts), then .env and tracing, before any instrumented module loads.
+import '@playlist-chat/platform/v8-tuning';
 import './telemetry';
 import { gatewaySettings, gatewaySettingsProblems, type GatewaySettings } from '@playlist-chat/gateway';
 import {

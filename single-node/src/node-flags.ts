@@ -8,5 +8,8 @@
  * stayed committed: 10,000 idle connections cost 21 KB each instead of 16 KB, and the idle
  * process 40 MB more (docs/performance.md, "idle"). Fan-out CPU per delivery did not change
  * measurably (4.2–4.8 µs default, 4.6–5.0 µs with 16 MB, paired runs).
+ *
+ * V8 flags that NODE_OPTIONS refuses are set at run time instead, by the first import of every
+ * app's entry point (`@playlist-chat/platform/v8-tuning`).
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];

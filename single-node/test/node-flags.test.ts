@@ -20,4 +20,17 @@ describe('the product runs with the Node flags of single-node/src/node-flags.ts 
     expect(options).toEqual([`ENV NODE_OPTIONS="${NODE_FLAGS.join(' ')}"`]);
     expect(read('docker-compose.yml')).not.toMatch(/NODE_OPTIONS/);
   });
+
+  // NODE_OPTIONS refuses V8's own flags: each entry point sets them with its first import.
+  it.each([
+    'chat-server/src/main.ts',
+    'presence-server/src/main.ts',
+    'gateway/src/main.ts',
+    'single-node/src/main.ts',
+  ])('%s imports the V8 tuning before anything else', (entry) => {
+    const imports = read(entry)
+      .split('\n')
+      .filter((line) => line.startsWith('import '));
+    expect(imports[0]).toBe("import '@playlist-chat/platform/v8-tuning';");
+  });
 });

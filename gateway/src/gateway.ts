@@ -88,7 +88,7 @@ export async function startGateway(
   );
 
   app.use(inFlight.middleware);
-  app.use(securityHeaders());
+  app.use(securityHeaders(answerHeaders));
   // Before any route: a page on a rebinding domain gets nothing from this gateway, dev tokens included.
   app.use(hosts.middleware);
   if (settings.corsOrigins.length > 0) app.enableCors(corsOptions(settings.corsOrigins));

@@ -43,7 +43,11 @@ describe('the presence server answers only the names in PRESENCE_ALLOWED_HOSTS',
     for (const [method, path, headers] of [
       ['GET', '/api/v1/presence/some-room/on', { authorization: `Bearer ${token}` }],
       ['PATCH', '/api/v1/presence/on', { authorization: `Bearer ${token}` }],
-      ['GET', '/internal/v1/presence/some-room/members/alice', { 'x-internal-token': 'internal-secret-of-the-test' }],
+      [
+        'GET',
+        '/internal/v1/presence/some-room/members/alice',
+        { 'x-internal-token': 'internal-secret-of-the-test' },
+      ],
       ['GET', '/docs', {}],
       ['GET', '/metrics', {}],
       ['GET', '/health/../docs', {}],

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import { Controller, Get, Module, Query, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -210,7 +210,7 @@ function bareForwarder(port: number, upstream: string): void {
           headers: endToEnd(request.headers) as Record<string, string>,
         },
         ({ statusCode, headers }) => {
-          response.writeHead(statusCode, endToEnd(headers as IncomingHttpHeaders) as OutgoingHttpHeaders);
+          response.writeHead(statusCode, endToEnd(headers));
           return response;
         },
       )

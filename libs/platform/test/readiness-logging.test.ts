@@ -1,7 +1,12 @@
 import { Global, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, freePort, startRedisServer, type TestRedis } from '@playlist-chat/platform/testing';
+import {
+  expectEventually,
+  freePort,
+  startRedisServer,
+  type TestRedis,
+} from '@playlist-chat/platform/testing';
 import { HealthModule } from '../src/health/health.module';
 import { RoomFanoutReadiness } from '../src/health/platform.readiness';
 import { LoggingModule } from '../src/logging/logging.module';

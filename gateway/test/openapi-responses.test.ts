@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ChatMessage } from '@playlist-chat/contracts';
-import { startChatServer } from '@playlist-chat/chat-server';
-import type { Env, RunningService } from '@playlist-chat/platform';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { startPresenceServer } from '@playlist-chat/presence-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestStompClient, type Inbox } from '../../chat-server/test/support/stomp-client';
-import { startGateway } from '../src/gateway';
+import { singleNodeEnv, startWholeProduct, type WholeProduct } from './support/whole-product';
 
 /**
  * The published OpenAPI documents (docs/openapi/, which clients are generated from) hold for
@@ -167,24 +164,13 @@ type Call = (options?: CallOptions) => Promise<Answer>;
 describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'openapi-responses-'));
   const internalToken = 'openapi-responses-internal-token';
-  const env: Env = {
-    DEPLOYMENT_MODE: 'single',
-    AUTH_DEV_TOKENS: 'true',
+  const env = singleNodeEnv(dataDir, {
     // An operator's token for the list of every room.
     AUTH_DEV_TOKEN_SCOPES: 'rooms:admin',
     // So that the internal API's 401 can be seen.
     PRESENCE_INTERNAL_TOKEN: internalToken,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    CHAT_PORT: '0',
-    CHAT_HOST: '127.0.0.1',
-    PRESENCE_PORT: '0',
-    PRESENCE_HOST: '127.0.0.1',
-    GATEWAY_PORT: '0',
-    GATEWAY_HOST: '127.0.0.1',
-    GATEWAY_HEALTH_CHECK_INTERVAL_MS: '100',
-  };
-  const started: RunningService[] = [];
+  });
+  let product: WholeProduct | undefined;
   const stompClients: TestStompClient[] = [];
   const urls = { gateway: '', 'chat-server': '', 'presence-server': '' };
   const exchanges: Exchange[] = [];
@@ -549,15 +535,8 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
   };
 
   beforeAll(async () => {
-    const presenceServer = await startPresenceServer(env);
-    started.push(presenceServer);
-    const chatServer = await startChatServer(env, { presence: presenceServer.service });
-    started.push(chatServer);
-    const gatewayServer = await startGateway(env);
-    started.push(gatewayServer);
-    urls.gateway = gatewayServer.url;
-    urls['chat-server'] = chatServer.url;
-    urls['presence-server'] = presenceServer.url;
+    product = await startWholeProduct(env);
+    Object.assign(urls, product.urls);
 
     const people = {
       ann: { uid: 'u-ann', nickName: 'Ann', profileImage: 'https://img.example.com/ann.png' },
@@ -618,7 +597,7 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
 
   afterAll(async () => {
     for (const client of stompClients) await client.disconnect();
-    for (const service of started.reverse()) await service.close();
+    await product?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChatServer } from '@playlist-chat/chat-server';
-import type { Env, RunningService } from '@playlist-chat/platform';
 import { expectEventually } from '@playlist-chat/platform/testing';
-import { startPresenceServer } from '@playlist-chat/presence-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../src/gateway';
+import { singleNodeEnv, startWholeProduct, type WholeProduct } from './support/whole-product';
 
 /**
  * Every refusal of the real product (presence server, chat server and gateway in one process, as
@@ -17,20 +14,7 @@ import { startGateway } from '../src/gateway';
  */
 describe('REST refusals of the real apps, through the gateway and directly', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rest-refusals-'));
-  const env: Env = {
-    DEPLOYMENT_MODE: 'single',
-    AUTH_DEV_TOKENS: 'true',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    CHAT_PORT: '0',
-    CHAT_HOST: '127.0.0.1',
-    PRESENCE_PORT: '0',
-    PRESENCE_HOST: '127.0.0.1',
-    GATEWAY_PORT: '0',
-    GATEWAY_HOST: '127.0.0.1',
-    GATEWAY_HEALTH_CHECK_INTERVAL_MS: '100',
-  };
-  const started: RunningService[] = [];
+  let product: WholeProduct | undefined;
   let gateway: string;
   let chat: string;
   let presence: string;
@@ -110,13 +94,8 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
   };
 
   beforeAll(async () => {
-    const presenceServer = await startPresenceServer(env);
-    started.push(presenceServer);
-    const chatServer = await startChatServer(env, { presence: presenceServer.service });
-    started.push(chatServer);
-    const gatewayServer = await startGateway(env);
-    started.push(gatewayServer);
-    [gateway, chat, presence] = [gatewayServer.url, chatServer.url, presenceServer.url];
+    product = await startWholeProduct(singleNodeEnv(dataDir));
+    ({ gateway, 'chat-server': chat, 'presence-server': presence } = product.urls);
 
     token = await expectEventually(async () => {
       const answer = await call(gateway, 'POST', '/v1/api/auth/dev-token', {
@@ -135,7 +114,7 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
   });
 
   afterAll(async () => {
-    for (const service of started.reverse()) await service.close();
+    await product?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -748,8 +748,9 @@ describe('docs/asyncapi.yaml is what the chat server sends over STOMP', () => {
       (body: Node) =>
         body.type === type && extra(body);
 
-    // A session whose token lapses in a second: token-expired, while the rest runs.
-    const shortToken = await testIssuer.issue({ uid: `u-short-${randomUUID()}`, nickName: 'Short' }, 1);
+    // A session whose token lapses in a few seconds: token-expired, while the rest runs. Not one
+    // second: `exp` is in whole seconds, so such a token can lapse before its CONNECT arrives.
+    const shortToken = await testIssuer.issue({ uid: `u-short-${randomUUID()}`, nickName: 'Short' }, 3);
     const short = await wire.connect('short-token', undefined, { Authorization: `Bearer ${shortToken}` });
 
     // A room nobody will be in: closed by the idle clean-up at the end.
@@ -1157,7 +1158,7 @@ describe('docs/asyncapi.yaml is what the chat server sends over STOMP', () => {
 
     expectAnswer(
       'a token that lapsed',
-      await short.waitFor((frame) => frame.command === 'ERROR', 4_000),
+      await short.waitFor((frame) => frame.command === 'ERROR', 10_000),
       'token-expired',
     );
 

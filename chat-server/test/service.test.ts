@@ -53,6 +53,7 @@ describe('the chat server as a service', () => {
       '403',
       '413',
       '415',
+      '429',
     ]);
     expect(document.components.schemas.CreateRoomDto.required).toEqual(
       expect.arrayContaining(['uid', 'userName', 'playlist']),

@@ -804,13 +804,16 @@ export class StompConnection
   }
 
   private errorFrame(error: StompError, receipt: string | undefined): Buffer {
-    const headers: Record<string, string> = { ...error.headers, message: error.message, code: error.code };
+    const headers: Record<string, string> = { message: error.message, code: error.code };
     // Before a version is agreed the client's escaping rules are unknown, so the ERROR is written
     // unescaped (our own messages need none), and a receipt that would need escaping is not echoed.
     const version = this.versionAgreed ? this.version : '1.0';
     if (receipt !== undefined && (this.versionAgreed || !NEEDS_ESCAPE.test(receipt))) {
       headers['receipt-id'] = receipt;
     }
+    // The error's own headers (`version`, `retry-after`) after the session's, never in their place.
+    for (const [name, value] of Object.entries(error.headers))
+      if (!Object.hasOwn(headers, name)) headers[name] = value;
     if (error.details) headers['content-type'] = error.contentType ?? detailsType(error.details);
     this.env.frames.sent('ERROR');
     trace

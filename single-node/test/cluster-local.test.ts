@@ -161,6 +161,13 @@ async function goneTimes(procs: Proc[], timeoutMs: number): Promise<Map<Proc, nu
 const stoppedLines = (output: string) => output.match(/^stopped$/gm)?.length ?? 0;
 
 /** What a test leaves behind if it failed half-way (or before the fix): kill it all, remove Redis's folder. */
+/** Every process of the cluster exits within 30 s, and its redis-server no sooner than the last app. */
+async function expectAppsGoneThenRedis(procs: ClusterProcesses): Promise<void> {
+  const gone = await goneTimes(procs.all, 30_000);
+  expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
+  expect(gone.get(procs.redis)!).toBeGreaterThanOrEqual(Math.max(...procs.apps.map((app) => gone.get(app)!)));
+}
+
 function cleanUp(launched: Launched | undefined, procs: ClusterProcesses | undefined): void {
   if (!launched) return;
   if (launched.child.exitCode === null && launched.child.signalCode === null) launched.child.kill('SIGKILL');
@@ -250,11 +257,7 @@ describe.skipIf(process.platform !== 'linux')('cluster:local when its launcher i
   it('stops every app gracefully, then its redis-server, and removes the temp folder Redis used', async () => {
     expect(procs.apps).toHaveLength(3);
     cluster.child.kill('SIGKILL');
-    const gone = await goneTimes(procs.all, 30_000);
-    expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
-    expect(gone.get(procs.redis)!).toBeGreaterThanOrEqual(
-      Math.max(...procs.apps.map((app) => gone.get(app)!)),
-    );
+    await expectAppsGoneThenRedis(procs);
     expect(stoppedLines(cluster.output())).toBe(procs.apps.length);
     expect(existsSync(procs.redisDir)).toBe(false);
     for (const port of Object.values(cluster.ports)) expect(await isFree(port)).toBe(true);
@@ -280,12 +283,8 @@ describe.skipIf(process.platform !== 'linux')(
 
     it('stops the apps gracefully, then Redis, and exits 0 without a crash', async () => {
       process.kill(-cluster.child.pid!, 'SIGINT');
-      const gone = await goneTimes(procs.all, 30_000);
+      await expectAppsGoneThenRedis(procs);
       expect(await cluster.exited).toBe(0);
-      expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
-      expect(gone.get(procs.redis)!).toBeGreaterThanOrEqual(
-        Math.max(...procs.apps.map((app) => gone.get(app)!)),
-      );
       const output = cluster.output();
       expect(stoppedLines(output)).toBe(procs.apps.length);
       expect(output).not.toMatch(/^\s+at /m); // no stack trace

@@ -21,14 +21,7 @@ export class ChatStompExceptionFilter extends StompExceptionFilter {
     const error = storageRefusal(this.space, thrown) ?? thrown;
     if (error instanceof ChatError) {
       const details = error.fields.length > 0 ? JSON.stringify({ errors: error.fields }) : undefined;
-      const retryAfter = error.retryAfterSeconds;
-      return new StompError(
-        error.code,
-        error.message,
-        details,
-        undefined,
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-      );
+      return new StompError(error.code, error.message, details, undefined, error.answerHeaders);
     }
     if (error instanceof AuthError) return new StompError('unauthorized', error.reason);
     return error;

@@ -22,7 +22,7 @@ export class RateLimiter {
   tryTake(uid: string): boolean {
     const now = this.clock.now().getTime();
     const bucket = this.buckets.get(uid) ?? { tokens: this.limit, at: now };
-    bucket.tokens = Math.min(this.limit, bucket.tokens + Math.max(0, now - bucket.at) * this.refillPerMs);
+    bucket.tokens = Math.min(this.limit, this.tokensAt(bucket, now));
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(uid, bucket);
@@ -38,14 +38,19 @@ export class RateLimiter {
   msUntilNext(key: string): number {
     const bucket = this.buckets.get(key);
     if (!bucket) return 0;
-    const tokens = bucket.tokens + Math.max(0, this.clock.now().getTime() - bucket.at) * this.refillPerMs;
+    const tokens = this.tokensAt(bucket, this.clock.now().getTime());
     return tokens >= 1 ? 0 : (1 - tokens) / this.refillPerMs;
+  }
+
+  /** What `bucket` holds at `now`, refilled since it was last used (not capped at the limit). */
+  private tokensAt(bucket: { tokens: number; at: number }, now: number): number {
+    return bucket.tokens + Math.max(0, now - bucket.at) * this.refillPerMs;
   }
 
   /** A full bucket is the same as no bucket: drop those to bound memory. */
   private forgetFull(now: number): void {
     for (const [uid, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.at) * this.refillPerMs >= this.limit) this.buckets.delete(uid);
+      if (this.tokensAt(bucket, now) >= this.limit) this.buckets.delete(uid);
     }
   }
 }

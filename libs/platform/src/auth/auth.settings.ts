@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isSingleNode } from '../config/platform.settings';
-import { setting, type Env, type SettingsOf } from '../config/settings';
+import { setting, shortSecretRefusal, type Env, type SettingsOf } from '../config/settings';
 
 const devTokens = setting.bool(
   'AUTH_DEV_TOKENS',
@@ -95,14 +95,7 @@ export const authSettings = {
       requiredWhen: keyRequired,
       secret: true,
       // A short secret can be guessed offline from one token; a # left unquoted in .env cuts it short.
-      refuse: (value) => {
-        const bytes = Buffer.byteLength(value, 'utf8');
-        const problem = value === '' ? undefined : hmacSecretProblem(bytes);
-        return (
-          problem &&
-          `${problem}, got ${bytes} bytes (in .env, quote it if it holds a #: an unquoted # starts a comment)`
-        );
-      },
+      refuse: shortSecretRefusal(hmacSecretProblem),
     },
   ),
   jwtPublicKey: setting.string(

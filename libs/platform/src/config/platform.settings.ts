@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { requiredWhenEquals, setting, type Env, type SettingsOf } from './settings';
+import { requiredWhenEquals, setting, shortSecretRefusal, type Env, type SettingsOf } from './settings';
 import { parseStaticServices } from './static-services';
 
 /** For defaults in other groups that differ between the two ways to run. */
@@ -198,12 +198,9 @@ export const platformSettings = {
       requiredWhen: requiredWhenEquals('DEPLOYMENT_MODE', 'cluster'),
       secret: true,
       // A word anyone could guess, or a secret an unquoted # in .env cut short, guards nothing.
-      refuse: (value) => {
-        const bytes = Buffer.byteLength(value, 'utf8');
-        return value === '' || bytes >= MIN_INTERNAL_TOKEN_BYTES
-          ? undefined
-          : `must be at least ${MIN_INTERNAL_TOKEN_BYTES} bytes, got ${bytes} (in .env, quote it if it holds a #: an unquoted # starts a comment)`;
-      },
+      refuse: shortSecretRefusal((bytes) =>
+        bytes >= MIN_INTERNAL_TOKEN_BYTES ? undefined : `must be at least ${MIN_INTERNAL_TOKEN_BYTES} bytes`,
+      ),
     },
   ),
   shutdownTimeoutMs: setting.int(

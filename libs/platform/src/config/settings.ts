@@ -228,6 +228,24 @@ export function redactUrl(text: string): string {
   });
 }
 
+/**
+ * `refuse` helper for a secret: `problemOf(bytes)` says the rule a set value of that many bytes
+ * breaks (an empty one is `requiredWhen`'s business). A `#` left unquoted in .env cuts a secret
+ * short, hence the hint.
+ */
+export function shortSecretRefusal(
+  problemOf: (bytes: number) => string | undefined,
+): (value: string) => string | undefined {
+  return (value) => {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    const problem = value === '' ? undefined : problemOf(bytes);
+    return (
+      problem &&
+      `${problem}, got ${bytes} bytes (in .env, quote it if it holds a #: an unquoted # starts a comment)`
+    );
+  };
+}
+
 /** `requiredWhen` helper: the variable must be set when `other` has `value`. */
 export function requiredWhenEquals(other: string, value: string): (env: Env) => string | undefined {
   return (env) => (env[other] === value ? `${other}=${value}` : undefined);

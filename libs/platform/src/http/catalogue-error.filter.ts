@@ -84,12 +84,7 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     if (exception instanceof CatalogueError) {
       const caught = exception as CatalogueError<string>;
       const body = refusalBody(caught.status, caught.code, caught.message, caught.fields);
-      const retryAfter = caught.retryAfterSeconds;
-      return {
-        status: caught.status,
-        body,
-        headers: retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) },
-      };
+      return { status: caught.status, body, headers: caught.answerHeaders };
     }
     if (exception instanceof HttpException) return this.httpRefusal(exception, request, host);
     this.log.error(

@@ -41,4 +41,9 @@ export abstract class CatalogueError<Code extends string = string> extends Error
     this.retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
     return this;
   }
+
+  /** The headers this refusal adds to its answer, the same on REST and on a STOMP ERROR. */
+  get answerHeaders(): Readonly<Record<string, string>> {
+    return this.retryAfterSeconds === undefined ? {} : { 'retry-after': String(this.retryAfterSeconds) };
+  }
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@playlist-chat/platform/testing';
@@ -262,6 +262,33 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
         code: 'headers-too-large',
         message: expect.stringContaining('16384 bytes'),
       });
+    }
+  });
+
+  it('answers 431 with its JSON body on a kept-alive connection that carried an answer before, on every app', async () => {
+    // Clients keep connections open: the oversized request is often not a connection's first.
+    for (const base of [gateway, chat, presence]) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const send = (path: string) =>
+        new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: new URL(base).port, path, agent }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, body: text, reused: req.reusedSocket }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      try {
+        expect((await send('/health/live')).status, base).toBe(200);
+        const refused = await send(`/health/live?q=${'a'.repeat(20_000)}`);
+        expect(refused.reused, `${base}: the second request went on the first one's connection`).toBe(true);
+        expect(refused.status, base).toBe(431);
+        expect(JSON.parse(refused.body)).toMatchObject({ statusCode: 431, code: 'headers-too-large' });
+      } finally {
+        agent.destroy();
+      }
     }
   });
 

@@ -119,17 +119,22 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
   ERR_HTTP_REQUEST_TIMEOUT: 408,
 };
 
+/** Node's own record of the answer a connection is writing (`_http_server.js` reads it the same way). */
+type ServerSocket = Duplex & { _httpMessage?: { _headerSent?: boolean } | null };
+
 /**
  * Node answers what its HTTP parser refuses (before any route or filter) with an empty body; this
  * gives those answers the refusal body, with the status Node would have used, and closes the
- * connection as Node does. A socket that already had bytes written, or is gone, is just destroyed.
+ * connection as Node does. As Node's own handler, it answers unless an answer to the request
+ * before is part-written on that connection (a kept-alive connection that finished earlier
+ * answers is answered); a socket that is gone, or mid-answer, is just destroyed.
  */
 export function answerClientErrorsAsJson(
   server: Server,
   answerHeaders: Readonly<Record<string, string>> = {},
 ): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
-    if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: ServerSocket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?._headerSent) {
       socket.destroy();
       return;
     }

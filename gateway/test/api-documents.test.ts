@@ -55,17 +55,31 @@ interface Operation {
 
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
+interface OpenApiDocument {
+  readonly paths: Record<string, Record<string, object>>;
+  readonly components?: { responses?: Record<string, object> };
+}
+
+/** Each operation of `document`, its shared responses (`#/components/responses/…`) resolved. */
 function operationsOf(service: DocumentedService, document: unknown): Operation[] {
-  const paths = (document as { paths: Record<string, Record<string, object>> }).paths;
+  const { paths, components } = document as OpenApiDocument;
+  const shared = (response: object): object => {
+    const ref = (response as { $ref?: string }).$ref;
+    if (!ref) return response;
+    const found = components?.responses?.[ref.replace('#/components/responses/', '')];
+    if (!found) throw new Error(`${service}: ${ref} is not in components.responses`);
+    return found;
+  };
   return Object.entries(paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => httpMethods.includes(method))
-      .map(([method, operation]) => ({
-        ...(operation as Omit<Operation, 'service' | 'method' | 'path'>),
-        service,
-        method: method.toUpperCase(),
-        path,
-      })),
+      .map(([method, value]) => {
+        const operation = value as Omit<Operation, 'service' | 'method' | 'path'>;
+        const responses = Object.fromEntries(
+          Object.entries(operation.responses).map(([status, response]) => [status, shared(response)]),
+        );
+        return { ...operation, responses, service, method: method.toUpperCase(), path };
+      }),
   );
 }
 
@@ -182,6 +196,22 @@ describe('OpenAPI documents (docs/openapi/)', () => {
       return found.map((problem) => `${label(operation)}: ${problem}`);
     });
     expect(operations.length).toBeGreaterThanOrEqual(specRoutes.length);
+    expect(problems).toEqual([]);
+  });
+
+  it("documents on every operation the refusals made before its route: Node's parser's, the Host check's and, on public paths, the gateway's", () => {
+    const publicPath = /^\/(v1\/api|api\/v1\/presence)(\/|$)/;
+    const problems = operations.flatMap((operation) => {
+      const expected = [
+        '408',
+        '431',
+        ...(operation.path.startsWith('/health/') ? [] : ['421']),
+        ...(publicPath.test(operation.path) ? ['429', '502', '503', '504'] : []),
+      ];
+      return expected
+        .filter((status) => !operation.responses[status]?.content?.['application/json']?.schema)
+        .map((status) => `${label(operation)}: no ${status} with a JSON body`);
+    });
     expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
@@ -35,12 +36,42 @@ interface OpenApi {
 }
 
 const repoRoot = join(__dirname, '..', '..');
-const documents: Record<Service, OpenApi> = {
-  'chat-server': JSON.parse(readFileSync(join(repoRoot, 'docs/openapi/chat-server.json'), 'utf8')),
-  'presence-server': JSON.parse(readFileSync(join(repoRoot, 'docs/openapi/presence-server.json'), 'utf8')),
-};
-
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** `chat-server GET /v1/api/rooms/{roomId} 421` → `UnknownHost`: the statuses answered by a shared response. */
+const sharedResponses = new Map<string, string>();
+
+/**
+ * A document as its file holds it, each shared response (`#/components/responses/…`: the
+ * refusals made before any route) written out where an operation uses it, as a reader of that
+ * operation sees it.
+ */
+function loadDocument(service: Service): OpenApi {
+  const document = JSON.parse(
+    readFileSync(join(repoRoot, `docs/openapi/${service}.json`), 'utf8'),
+  ) as OpenApi & {
+    components: { responses?: Record<string, ResponseObject> };
+  };
+  for (const [path, item] of Object.entries(document.paths))
+    for (const [method, operation] of Object.entries(item)) {
+      if (!httpMethods.includes(method)) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const ref = (response as { $ref?: string }).$ref;
+        if (!ref) continue;
+        const name = ref.replace('#/components/responses/', '');
+        const shared = document.components.responses?.[name];
+        if (!shared) throw new Error(`${service}: ${ref} is not in components.responses`);
+        operation.responses[status] = structuredClone(shared);
+        sharedResponses.set(`${service} ${method.toUpperCase()} ${path} ${status}`, name);
+      }
+    }
+  return document;
+}
+
+const documents: Record<Service, OpenApi> = {
+  'chat-server': loadDocument('chat-server'),
+  'presence-server': loadDocument('presence-server'),
+};
 
 /** `chat-server GET /v1/api/rooms/{roomId}`: an operation, as the cases below are keyed. */
 const operationKeys = (Object.keys(documents) as Service[]).flatMap((service) =>
@@ -140,6 +171,8 @@ interface CallOptions {
   /** A body sent as is, with its Content-Type. */
   readonly raw?: { readonly body: string; readonly contentType: string };
   readonly headers?: Record<string, string>;
+  /** A `Host` header of its own (fetch always sends the URL's, so the call goes over node:http). */
+  readonly host?: string;
   /** The status this call is meant to provoke; another one is reported. */
   readonly expect?: number;
 }
@@ -160,6 +193,29 @@ interface Exchange {
 }
 
 type Call = (options?: CallOptions) => Promise<Answer>;
+
+/** A request over node:http with the `Host` given, read into a fetch-like Response. */
+function requestWithHost(
+  url: string,
+  host: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: init.method, headers: { ...init.headers, host } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers))
+          for (const one of [value ?? []].flat()) headers.append(name, one);
+        resolve(new Response(Buffer.concat(chunks), { status: incoming.statusCode, headers }));
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(init.body);
+  });
+}
 
 describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'openapi-responses-'));
@@ -205,11 +261,12 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
         ...(options.raw ? { 'content-type': options.raw.contentType } : {}),
         ...options.headers,
       };
-      const response = await fetch(`${own ? urls[service] : urls.gateway}${target}`, {
-        method,
-        headers,
-        body: options.raw?.body ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined),
-      });
+      const url = `${own ? urls[service] : urls.gateway}${target}`;
+      const sent =
+        options.raw?.body ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined);
+      const response = options.host
+        ? await requestWithHost(url, options.host, { method, headers, body: sent })
+        : await fetch(url, { method, headers, body: sent });
       const text = await response.text();
       const contentType = response.headers.get('content-type');
       exchanges.push({
@@ -533,6 +590,16 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
     'presence-server GET /health/live 503': 'only a process whose event loop no longer answers',
     'presence-server GET /health/ready 503': 'needs a failing store (Redis); not in single node',
   };
+  /** Shared responses (the refusals made before any route) that no call here provokes, on any operation, and why. */
+  const notProvokedShared: Record<string, string> = {
+    RequestTimeout: "Node's headersTimeout and requestTimeout (60 s, 300 s) are too long to wait out here",
+    GatewayRateLimited:
+      'GATEWAY_RATE_LIMIT_PER_MIN (3,000 a minute per address) is out of reach here; gateway/test/traffic.test.ts provokes it',
+    BadGateway:
+      'needs an instance that fails; gateway/test/routing.test.ts and http-proxy-faults.test.ts provoke it',
+    ServiceUnavailable: 'needs no healthy instance; gateway/test/routing.test.ts provokes it',
+    GatewayTimeout: 'needs an instance that hangs; gateway/test/http-proxy-faults.test.ts provokes it',
+  };
 
   beforeAll(async () => {
     product = await startWholeProduct(env);
@@ -593,6 +660,20 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
         caseFailures.push(`${key}: the unknown-query call failed: ${(error as Error).message}`);
       }
     }
+
+    // docs/api.md, "Errors": what is refused before any route, on every operation: request
+    // headers over 16 KiB (431), and a Host the app does not answer to (421; /health/* is exempt).
+    for (const key of operationKeys) {
+      const call = operation(key);
+      const params = { roomId: roomA, uid: 'u-bob' };
+      try {
+        await call({ params, headers: { ...internal, 'x-filler': 'a'.repeat(17 * 1024) }, expect: 431 });
+        if (!parseKey(key).path.startsWith('/health/'))
+          await call({ params, headers: internal, host: 'rebinding.example', expect: 421 });
+      } catch (error) {
+        caseFailures.push(`${key}: a refusal before the route failed: ${(error as Error).message}`);
+      }
+    }
   });
 
   afterAll(async () => {
@@ -612,13 +693,17 @@ describe('OpenAPI documents against the real answers (docs/openapi/*.json)', () 
     for (const key of operationKeys) {
       const answered = new Set(exchanges.filter((exchange) => exchange.key === key).map((e) => e.status));
       for (const status of Object.keys(operationOf(key).responses)) {
-        const listed = notProvoked[`${key} ${status}`];
+        const shared = sharedResponses.get(`${key} ${status}`);
+        const listed = notProvoked[`${key} ${status}`] ?? (shared && notProvokedShared[shared]);
         if (!answered.has(Number(status)) && !listed)
           problems.push(`${key}: no call was answered ${status}, and notProvoked does not say why`);
         if (answered.has(Number(status)) && listed)
           problems.push(`${key}: ${status} was answered after all; remove it from notProvoked`);
       }
     }
+    for (const name of Object.keys(notProvokedShared))
+      if (![...sharedResponses.values()].includes(name))
+        problems.push(`notProvokedShared names ${name}, which no operation uses`);
     for (const entry of Object.keys(notProvoked)) {
       const status = entry.split(' ').pop()!;
       const key = entry.slice(0, -status.length - 1);

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { documentBodyRefusals } from '@playlist-chat/platform';
+import { documentBodyRefusals, documentRouteWideRefusals } from '@playlist-chat/platform';
 
 /** Swagger UI at `/docs`, the OpenAPI JSON at `/docs-json` (the gateway aggregates it). */
 export function setUpSwagger(app: INestApplication): void {
@@ -16,5 +16,7 @@ export function setUpSwagger(app: INestApplication): void {
       .build(),
   );
   documentBodyRefusals(document, 'ErrorResponseDto');
+  // The public paths are the gateway's routes (gateway/src/routing/routes.ts).
+  documentRouteWideRefusals(document, 'ErrorResponseDto', '/api/v1/presence');
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

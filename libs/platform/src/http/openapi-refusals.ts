@@ -33,3 +33,118 @@ export function documentBodyRefusals<T extends OpenApiLike>(document: T, errorSc
   }
   return document;
 }
+
+/** An answer made before any route runs, as an OpenAPI response (`components.responses[name]`). */
+interface RouteWideRefusal {
+  readonly name: string;
+  readonly status: string;
+  readonly description: string;
+  readonly headers?: Record<string, unknown>;
+}
+
+/** What every app answers before its routes (rest-conventions.ts): Node's HTTP parser. */
+const PARSER_REFUSALS: readonly RouteWideRefusal[] = [
+  {
+    name: 'RequestTimeout',
+    status: '408',
+    description:
+      "request-timeout: the request's headers or body did not arrive in time; the connection closes",
+  },
+  {
+    name: 'HeadersTooLarge',
+    status: '431',
+    description:
+      'headers-too-large: the request line and headers (query string included) are over 16 KiB; the connection closes',
+  },
+];
+
+/** The Host check (allowed-hosts.ts): every path but `/health/*`. */
+const UNKNOWN_HOST: RouteWideRefusal = {
+  name: 'UnknownHost',
+  status: '421',
+  description: 'unknown-host: `Host` is not one of the names this service answers to',
+};
+
+/** What the gateway answers itself on the paths it forwards (gateway/src/routing, gateway/src/traffic). */
+const GATEWAY_REFUSALS: readonly RouteWideRefusal[] = [
+  {
+    name: 'GatewayRateLimited',
+    status: '429',
+    description:
+      "rate-limited (the gateway): this client address's requests are over GATEWAY_RATE_LIMIT_PER_MIN",
+    headers: {
+      'Retry-After': {
+        description: 'Whole seconds until the same request would be taken',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+  },
+  {
+    name: 'BadGateway',
+    status: '502',
+    description: 'bad-gateway (the gateway): the service could not be reached, or failed, after retries',
+  },
+  {
+    name: 'ServiceUnavailable',
+    status: '503',
+    description: 'service-unavailable (the gateway): no healthy instance of the service',
+  },
+  {
+    name: 'GatewayTimeout',
+    status: '504',
+    description: 'gateway-timeout (the gateway): the service did not answer within GATEWAY_PROXY_TIMEOUT_MS',
+  },
+];
+
+interface ResponseLike {
+  description?: string;
+  headers?: Record<string, unknown>;
+}
+
+interface OpenApiWithComponents extends OpenApiLike {
+  components?: { responses?: Record<string, unknown> };
+}
+
+/**
+ * Adds to every operation the refusals made before any route runs, as shared responses
+ * (`#/components/responses/…`) with the app's error schema: 408 and 431 (Node's HTTP parser),
+ * 421 (the Host check; `/health/*` is exempt) and, on the paths the gateway forwards (under
+ * `publicPrefix`), the gateway's own 429, 502, 503 and 504. An operation that documents one of
+ * those statuses already keeps its own answer, whose description then names the other cause too.
+ */
+export function documentRouteWideRefusals<T extends OpenApiWithComponents>(
+  document: T,
+  errorSchemaName: string,
+  publicPrefix: string,
+): T {
+  const content = { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchemaName}` } } };
+  const shared = ((document.components ??= {}).responses ??= {});
+  for (const [path, item] of Object.entries(document.paths)) {
+    const refusals = [
+      ...PARSER_REFUSALS,
+      ...(path.startsWith('/health/') ? [] : [UNKNOWN_HOST]),
+      ...(path === publicPrefix || path.startsWith(`${publicPrefix}/`) ? GATEWAY_REFUSALS : []),
+    ];
+    for (const [method, value] of Object.entries(item as Record<string, unknown>)) {
+      if (!METHODS.has(method)) continue;
+      const operation = value as OperationLike;
+      const responses = (operation.responses ??= {});
+      for (const { name, status, description, headers } of refusals) {
+        const own = responses[status] as ResponseLike | undefined;
+        if (own) {
+          own.description = `${(own.description ?? '').replace(/\.?\s*$/, '')}. Also ${description}`;
+          if (headers) own.headers = { ...headers, ...own.headers };
+          continue;
+        }
+        shared[name] ??= { description, ...(headers ? { headers } : {}), content };
+        responses[status] = { $ref: `#/components/responses/${name}` };
+      }
+      operation.responses = byStatus(responses);
+    }
+  }
+  return document;
+}
+
+/** The responses in the order of their status codes, as a reader looks them up. */
+const byStatus = (responses: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));

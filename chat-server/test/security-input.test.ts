@@ -47,6 +47,25 @@ describe('what the chat server refuses to take in', () => {
         3600,
         /"name" claim/,
       ],
+      // Stored as UTF-8, a lone surrogate would come back as U+FFFD: the name shown would not be the one signed.
+      [
+        'with an unpaired surrogate in its name',
+        { sub: 'u-half', name: 'a\ud800' },
+        3600,
+        /"name" claim must be well-formed Unicode/,
+      ],
+      [
+        'with an unpaired surrogate in its picture URL',
+        { sub: 'u-half-pic', picture: 'https://img.example.com/\udc00.png' },
+        3600,
+        /"picture" claim must be well-formed Unicode/,
+      ],
+      [
+        'with a name of 65 characters (emoji, 130 UTF-16 units)',
+        { sub: 'u-long', name: '😀'.repeat(65) },
+        3600,
+        /"name" claim must be text of at most 64 characters/,
+      ],
     ])('refuses a token %s with 401 naming the claim', async (_what, claims, expiresIn, reason) => {
       const token = await tokenWith(claims, expiresIn);
       const response = await chat.anonymous.as(token).get<ErrorBody>('/v1/api/rooms/joined');
@@ -164,6 +183,18 @@ describe('what the chat server refuses to take in', () => {
         nickName: 'Ann 👩🏽‍🚀',
       });
       expect(issued.status).toBe(200);
+    });
+
+    it('takes a token whose name is 64 characters counted as a nickname is (emoji are one each), as dev-token issues it', async () => {
+      const nickName = '😀'.repeat(64);
+      const issued = await chat.anonymous.post<{ accessToken: string }>('/v1/api/auth/dev-token', {
+        uid: 'u-emoji-64',
+        nickName,
+      });
+      expect(issued.status).toBe(200);
+      const signed = await tokenWith({ sub: 'u-emoji-64b', name: nickName });
+      for (const token of [issued.body.accessToken, signed])
+        expect((await chat.anonymous.as(token).get('/v1/api/rooms/joined')).status).toBe(200);
     });
 
     it("refuses a token whose name is invisible: the same rule as a nickname's", async () => {

@@ -49,10 +49,12 @@ const codePoint = (character: string): string =>
  * Why `text` cannot be a name shown to other people (nickname, room and track names), or
  * undefined: one rule for all of them (docs/security.md). Not allowed: control characters,
  * bidirectional controls, line and paragraph separators, invisible characters (an emoji's own
- * joiners aside), and text with nothing visible in it. The reason names the first offending
- * character: "must not contain invisible characters (U+200B)".
+ * joiners aside), text with nothing visible in it, and an unpaired surrogate (stored as UTF-8,
+ * it would come back as U+FFFD). The reason names the first offending character: "must not
+ * contain invisible characters (U+200B)".
  */
 export function nameProblem(text: string): string | undefined {
+  if (!text.isWellFormed()) return UNPAIRED_SURROGATE;
   const checked = text.replace(EMOJI_JOINERS, '');
   for (const [pattern, kind] of UNSAFE_IN_NAMES) {
     const found = pattern.exec(checked);
@@ -64,9 +66,13 @@ export function nameProblem(text: string): string | undefined {
 /** A uid: 1 to 128 visible ASCII characters without spaces (what dev tokens and the playlist service use). */
 export const UID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
+/** The refusal of text holding an unpaired surrogate, worded as a body's (body-shape.ts). */
+const UNPAIRED_SURROGATE = 'must be well-formed Unicode (it holds an unpaired surrogate)';
+
 /** Why `url` is not an http(s) URL a browser may load as a picture, or undefined when it is. */
 export function pictureUrlProblem(url: string): string | undefined {
   if (url.length > 2048) return 'is longer than 2048 characters';
+  if (!url.isWellFormed()) return UNPAIRED_SURROGATE;
   try {
     const { protocol } = new URL(url);
     return protocol === 'http:' || protocol === 'https:' ? undefined : 'must be an http(s) URL';

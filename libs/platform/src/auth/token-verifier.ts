@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { RecentMap } from '../collections/recent-map';
+import { codePointLength } from '../text/code-points';
 import { AuthError } from './auth.error';
 import type { AuthKeys } from './auth-keys';
 import { MAX_NICKNAME_LENGTH, nameProblem, pictureUrlProblem, UID_PATTERN, type Identity } from './identity';
@@ -121,7 +122,11 @@ function identityOf(payload: JWTPayload): Identity {
     throw new AuthError('access token "sub" claim must be 1 to 128 visible ASCII characters');
   const name: unknown = payload.name;
   if (name !== undefined && name !== '') {
-    if (typeof name !== 'string' || name.length > MAX_NICKNAME_LENGTH)
+    // Counted in characters (code points), as a nickname is when dev-token issues it.
+    if (
+      typeof name !== 'string' ||
+      (name.length > MAX_NICKNAME_LENGTH && codePointLength(name) > MAX_NICKNAME_LENGTH)
+    )
       throw new AuthError(
         `access token "name" claim must be text of at most ${MAX_NICKNAME_LENGTH} characters`,
       );

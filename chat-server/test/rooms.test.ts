@@ -55,6 +55,30 @@ describe('rooms over REST', () => {
     expect(again.body.userCount).toBe(1);
   });
 
+  it('answers a retry of create after the owner left for good with the room as it is, joining nobody and evicting nothing', async () => {
+    const owner = await chat.user();
+    const playlist = samplePlaylist();
+    const created = await chat.createRoom(owner, playlist);
+    expect((await owner.api.post(`/v1/api/rooms/exit/${created.id}`)).status).toBe(200);
+    // The owner is in four other rooms: one more join would exit them from the oldest of those.
+    const others = [];
+    for (let i = 0; i < 4; i++) {
+      const room = await chat.createRoom(await chat.user());
+      await chat.member(room.id, owner);
+      others.push(room.id);
+    }
+    const again = await owner.api.post<RoomView>('/v1/api/rooms/create', {
+      uid: owner.uid,
+      userName: owner.nickName,
+      playlist,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(created.id);
+    expect(again.body.userCount).toBe(0);
+    const joined = await owner.api.get<RoomSummaryView[]>('/v1/api/rooms/joined');
+    expect(joined.body.map((room) => room.id).sort()).toEqual([...others].sort());
+  });
+
   it('lets only the owner open the room, unless the caller has scope rooms:create', async () => {
     const owner = await chat.user();
     const stranger = await chat.user();

@@ -111,6 +111,23 @@ describe('limits on what one user can make the chat server do', () => {
     for (let i = 0; i < 4; i++) expect((await create(service, (await chat.user()).uid)).status).toBe(201);
   });
 
+  it('does not count a retry of create that opened nothing against CHAT_CREATE_RATE_LIMIT', async () => {
+    const owner = await chat.user();
+    const playlist = samplePlaylist();
+    const statuses = [];
+    // The playlist service is told it may retry: asking again answers the live room, and opens nothing.
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await owner.api.post('/v1/api/rooms/create', { uid: owner.uid, userName: 'Owner', playlist }))
+          .status,
+      );
+    expect(statuses).toEqual([201, 200, 200, 200, 200, 200]);
+    // Two of the three rooms a minute are still there to open.
+    expect((await create(owner)).status).toBe(201);
+    expect((await create(owner)).status).toBe(201);
+    expect((await create(owner)).status).toBe(429);
+  });
+
   it('refuses a playlist snapshot over CHAT_MAX_PLAYLIST_BYTES with 400 naming playlist', async () => {
     const owner = await chat.user();
     const big = samplePlaylist();

@@ -61,7 +61,8 @@ export class RoomsService {
       throw new ChatError('invalid-payload', `playlist ${reason}`, [{ field: 'playlist', reason }]);
     }
     // The playlist service opens rooms for everyone: only people opening their own are limited.
-    if (!hasScope(caller, ROOMS_CREATE_SCOPE)) this.createLimit.take(caller.uid);
+    const limited = !hasScope(caller, ROOMS_CREATE_SCOPE);
+    if (limited) this.createLimit.take(caller.uid);
     const now = this.clock.now();
     const room: Room = {
       id: randomUUID(),
@@ -83,6 +84,8 @@ export class RoomsService {
       closedAt: null,
     };
     const result = await this.rooms.create(room);
+    // A retry the docs invite (the room was live already) opened nothing: it costs the caller nothing.
+    if (limited && !result.created) this.createLimit.giveBack(caller.uid);
     const owner = {
       uid: dto.uid,
       nickName: dto.userName,
@@ -90,8 +93,10 @@ export class RoomsService {
     };
     if (result.created) await this.events.emit({ type: 'room.opened', room: result.room, owner });
     // The owner joins a room just opened, and on a retry of a first attempt that stopped between
-    // the two steps (its room has nobody in it yet).
-    const unfinished = Object.keys(result.room.users).length === 0;
+    // the two steps: nobody in it, and no line (the owner's ENTER is its first). A room everyone
+    // left has lines: a retry there must not bring its owner back (nor exit them from another room).
+    const unfinished =
+      Object.keys(result.room.users).length === 0 && (await this.messages.latest(result.room.id)) === null;
     if (result.created || unfinished) await this.membership.join(result.room.id, owner);
     const stored = await this.access.room(result.room.id);
     return { room: roomViewFor(stored, dto.uid, this.clock), created: result.created };

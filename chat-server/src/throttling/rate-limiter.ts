@@ -34,6 +34,12 @@ export class RateLimiter {
     return true;
   }
 
+  /** Returns a token taken for an action that turned out to do nothing (never past the limit). */
+  giveBack(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.limit, bucket.tokens + 1);
+  }
+
   /** Milliseconds until `key` has a token again (0 when it has one now). */
   msUntilNext(key: string): number {
     const bucket = this.buckets.get(key);
@@ -76,5 +82,10 @@ export class ActionLimit {
         'rate-limited',
         `at most ${this.limit} ${this.what} per ${this.windowSeconds} s; slow down`,
       ).retryAfter(this.bucket.msUntilNext(key));
+  }
+
+  /** Gives back what `take` took, when the action turned out to do nothing (a retry answered with what exists). */
+  giveBack(key: string): void {
+    this.bucket.giveBack(key);
   }
 }

@@ -204,6 +204,28 @@ describe('what the chat server refuses to take in', () => {
       expect(response.body.message).toContain('"name" claim must not contain invisible characters (U+200B)');
     });
 
+    it.each([
+      ['a NUL', 'pl\u0000x'],
+      ['a newline', 'pl\n1'],
+      ['a bidi override', 'pl-\u202E1'],
+      ['a space', 'pl 1'],
+      ['only spaces', '   '],
+      ['129 characters', 'p'.repeat(129)],
+    ])(
+      'refuses a playlist id holding %s with 400 naming playlist.id, and opens nothing',
+      async (_what, id) => {
+        const owner = await chat.user();
+        const response = await owner.api.post('/v1/api/rooms/create', {
+          uid: owner.uid,
+          userName: owner.nickName,
+          playlist: samplePlaylist({ id }),
+        });
+        expect(response.status).toBe(400);
+        expect(fieldsOf(response.body)).toEqual(['playlist.id']);
+        expect((await owner.api.get('/v1/api/rooms/joined')).body).toEqual([]);
+      },
+    );
+
     it("refuses a room owner's name holding a control character with 400 naming userName", async () => {
       const owner = await chat.user();
       const response = await owner.api.post('/v1/api/rooms/create', {

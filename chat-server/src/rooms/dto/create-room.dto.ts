@@ -47,9 +47,14 @@ export class MusicDto {
 }
 
 export class PlaylistDto {
-  @ApiProperty({ example: 'pl-42', description: "The playlist service's id of the playlist" })
+  @ApiProperty({
+    example: 'pl-42',
+    description: "The playlist service's id of the playlist (1 to 128 visible ASCII characters, as a uid)",
+    maxLength: 128,
+  })
   @IsString()
-  @Length(1, 128)
+  // An id is matched as given: a control character, a space or a lookalike would name another playlist.
+  @Matches(UID_PATTERN, { message: '$property must be 1 to 128 visible ASCII characters (an id)' })
   id!: string;
 
   @ApiProperty({ example: 'Late night jazz', description: 'Becomes the room name', maxLength: 200 })

@@ -289,6 +289,35 @@ describe.each<PresenceLookupKind>(['http', 'in-process'])(
       await expectEventually(() => expect(fromBob('TYPING')).toHaveLength(1));
     });
 
+    it('a READ held back by CHAT_READ_RATE_LIMIT does not reach the room once its sender appears offline, or has left for good', async () => {
+      const { owner, room, watcher, inbox } = await roomWithWatcher();
+      const line = (await historyOf(owner.api, room.id)).at(-1)!;
+      const bob = await chat.user({ nickName: 'Bob' });
+      const cleo = await chat.user({ nickName: 'Cleo' });
+      const readers = [
+        { user: bob, client: (await chat.member(room.id, bob)).client },
+        { user: cleo, client: (await chat.member(room.id, cleo)).client },
+      ];
+      // Ten READs a member in two seconds go at once; the eleventh is held until the limit allows it.
+      for (const { client } of readers)
+        for (let i = 0; i < 11; i++)
+          await client.send('/chat/pub/read', { roomId: room.id, messageId: line.messageId });
+      const readsOf = (uid: string) => inbox.ofType('READ').filter((event) => event.sender.uid === uid);
+      await expectEventually(() => readers.forEach(({ user }) => expect(readsOf(user.uid)).toHaveLength(10)));
+
+      await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+      expect((await cleo.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
+      await expectEventually(() => expect(statesOf(inbox, bob.uid).at(-1)).toBe('off'));
+      // The limit allows one more now: what was held would go out at its next try (every 200 ms).
+      clock.advance(2_000);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await watcher.send('/chat/pub/typing', { roomId: room.id });
+      await expectEventually(() =>
+        expect(inbox.ofType('TYPING').map((e) => e.sender.uid)).toContain(owner.uid),
+      );
+      for (const { user } of readers) expect(readsOf(user.uid), user.nickName).toHaveLength(10);
+    });
+
     it('an instance that started after the PATCH off still refuses: it asks the presence server', async () => {
       const { room, inbox } = await roomWithWatcher();
       const bob = await chat.user({ nickName: 'Bob' });

@@ -44,8 +44,14 @@ export class ChatService implements OnModuleDestroy {
   ) {
     const chat = config.chat;
     this.sendLimit = new ActionLimit(clock, 'messages', chat.sendRateLimit, chat.sendRateWindowSeconds);
-    this.readReceipts = new ReadReceipts(clock, chat.readRateLimit, chat.readRateWindowSeconds, (receipt) =>
-      this.feed.emit(receipt),
+    this.readReceipts = new ReadReceipts(
+      clock,
+      chat.readRateLimit,
+      chat.readRateWindowSeconds,
+      (receipt) => this.feed.emit(receipt),
+      async ({ roomId, sender }) =>
+        Boolean((await this.rooms.standing(roomId, sender.uid))?.member) &&
+        (await this.presence.maySend(roomId, sender.uid)),
     );
     this.searchLimit = new ActionLimit(clock, 'searches', chat.searchRateLimit, chat.searchRateWindowSeconds);
     this.typingThrottle = new TypingThrottle(clock, chat.typingThrottleMs);

@@ -12,7 +12,8 @@ interface Held {
  * READ receipts to a room, at most CHAT_READ_RATE_LIMIT per member and room per window. A
  * receipt over the limit is held, not dropped: one per member and room, replaced by newer ones,
  * and sent once the limit allows. A member who reads quickly through a room is then seen by the
- * room where they stopped, not where the limit cut them off.
+ * room where they stopped, not where the limit cut them off. A held receipt is checked again
+ * before it goes: meanwhile its sender may have left, or chosen to appear offline.
  */
 export class ReadReceipts {
   private readonly limiter: RateLimiter;
@@ -26,6 +27,8 @@ export class ReadReceipts {
     limit: number,
     windowSeconds: number,
     private readonly send: (receipt: ChatMessage) => Promise<void>,
+    /** Whether a held receipt may still be shown to the room when its turn comes. */
+    private readonly stillShown: (receipt: ChatMessage) => Promise<boolean>,
   ) {
     this.limiter = new RateLimiter(clock, limit, windowSeconds * 1000);
     this.retryMs = Math.ceil((windowSeconds * 1000) / limit);
@@ -57,8 +60,9 @@ export class ReadReceipts {
     if (!held) return;
     this.held.delete(key);
     if (!this.limiter.tryTake(key)) return this.hold(key, held.receipt);
-    this.send(held.receipt).catch((error: unknown) =>
-      this.logger.warn(`a held READ receipt could not be sent: ${String(error)}`),
-    );
+    const { receipt } = held;
+    this.stillShown(receipt)
+      .then((shown) => (shown ? this.send(receipt) : undefined))
+      .catch((error: unknown) => this.logger.warn(`a held READ receipt could not be sent: ${String(error)}`));
   }
 }

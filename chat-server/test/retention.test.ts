@@ -99,6 +99,21 @@ describe('retention and idle clean-up on a controllable clock', () => {
     );
     expect((await viewer.api.get(`/v1/api/rooms/${watched.id}`)).status).toBe(200);
   });
+  it('closes a room of people who only came and went (over a hundred ENTER and EXIT lines, no chat line)', async () => {
+    const owner = await chat.user();
+    const room = await chat.createRoom(owner);
+    for (let i = 0; i < 55; i++) {
+      const { user, client } = await chat.member(room.id);
+      await client.disconnect();
+      expect((await user.api.post(`/v1/api/rooms/exit/${room.id}`)).status).toBe(200);
+    }
+    expect((await historyOf(owner.api, room.id)).length).toBeGreaterThan(100);
+    clock.advance(61 * 60_000);
+    await expectEventually(async () =>
+      expect((await owner.api.get(`/v1/api/rooms/${room.id}`)).status).toBe(404),
+    );
+  });
+
   it('keeps a room an hour after the last person online in it left, however long they stayed without a line', async () => {
     const viewer = await chat.user();
     const status = async (roomId: string) => (await viewer.api.get(`/v1/api/rooms/${roomId}`)).status;

@@ -9,7 +9,6 @@ import type {
 } from './room-store.port';
 import {
   assertRoomLimit,
-  CHAT_LINE_PROBE,
   RoomStore,
   type IdleRoomsCursor,
   type IdleRoomsPage,
@@ -277,7 +276,7 @@ export class MongoRoomStore extends RoomStore {
     { after, limit }: { readonly after?: IdleRoomsCursor; readonly limit: number },
   ): Promise<IdleRoomsPage> {
     const from = after ? readIdleCursor(after) : undefined;
-    // Index live_idle_order; each examined room's first lines by messages.room_order.
+    // Index live_idle_order; each examined room's lines by messages.room_order, up to its first TALK.
     const docs = await this.rooms.aggregate<{ _id: string; lastActivityAt: Date; candidate: boolean }>([
       {
         $match: {
@@ -298,21 +297,12 @@ export class MongoRoomStore extends RoomStore {
           from: MESSAGES_COLLECTION,
           localField: '_id',
           foreignField: 'roomId',
-          pipeline: [{ $sort: { _id: 1 } }, { $limit: CHAT_LINE_PROBE }, { $project: { _id: 0, type: 1 } }],
-          as: 'firstLines',
+          // The room's first TALK, if any: one with ENTER and EXIT lines alone may close.
+          pipeline: [{ $match: { type: 'TALK' } }, { $limit: 1 }, { $project: { _id: 1 } }],
+          as: 'firstTalk',
         },
       },
-      {
-        $project: {
-          lastActivityAt: 1,
-          candidate: {
-            $and: [
-              { $lt: [{ $size: '$firstLines' }, CHAT_LINE_PROBE] },
-              { $not: [{ $in: ['TALK', '$firstLines.type'] }] },
-            ],
-          },
-        },
-      },
+      { $project: { lastActivityAt: 1, candidate: { $eq: [{ $size: '$firstTalk' }, 0] } } },
     ]);
     const last = docs.at(-1);
     return {

@@ -58,13 +58,6 @@ export interface RoomCursor {
  */
 export type IdleRoomsCursor = string & { readonly __idleRoomsCursor: never };
 
-/**
- * A room with this many lines of any kind counts as one with chat lines, whatever their types:
- * only its first lines are read, so the check costs the same in a room of any size. Rooms with
- * that many ENTER/EXIT lines before their first TALK are rare; keeping them open is the safe side.
- */
-export const CHAT_LINE_PROBE = 100;
-
 /** One page of a pass over idle rooms. */
 export interface IdleRoomsPage {
   /** The rooms among those examined that may be closed: idle and without a chat line. */
@@ -139,10 +132,10 @@ export abstract class RoomStore {
   /**
    * One page of a pass over the live rooms whose last activity is before `cutoff`, oldest
    * activity first: of at most `limit` such rooms examined, the ids of those without a chat
-   * (TALK) line, counting a room with `CHAT_LINE_PROBE` lines or more as one with chat. A page
-   * costs the same however many idle rooms have chat lines (they can never close and are only
-   * stepped over), and reads no members or playlists. Rooms touched during a pass move past
-   * `cutoff` and drop out of it.
+   * (TALK) line. Each room's lines are read up to its first TALK (usually among its first), so a
+   * room with chat lines, which can never close and is only stepped over, costs little; one with
+   * ENTER and EXIT lines only is read whole, once, and closed. No members or playlists are read.
+   * Rooms touched during a pass move past `cutoff` and drop out of it.
    */
   abstract listCloseCandidates(
     cutoff: Date,

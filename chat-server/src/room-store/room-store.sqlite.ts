@@ -11,7 +11,6 @@ import { DEFAULT_PLAYLIST_CACHE_MB } from '../config/storage.settings';
 import { ParsedPlaylists } from './parsed-playlists';
 import {
   assertRoomLimit,
-  CHAT_LINE_PROBE,
   RoomStore,
   type IdleRoomsCursor,
   type IdleRoomsPage,
@@ -83,16 +82,12 @@ interface IdleRow {
 }
 
 /**
- * 1 when room `r` may be closed: no TALK among its first CHAT_LINE_PROBE lines, and fewer lines
- * than that. Both read at most CHAT_LINE_PROBE entries of messages_room_order, and the first
- * stops at the room's first TALK, usually its first lines.
- * (A flag on the room, set by the first TALK, would spare even that; it needs a migration.)
+ * 1 when room `r` may be closed: it has no TALK line. The room's lines are read in the order of
+ * messages_room_order up to the first TALK, usually among its first. Counting only its first lines
+ * kept a room of ENTER and EXIT lines alone (people joining and leaving) open for ever.
+ * (A flag on the room, set by the first TALK, would spare even that read; it needs a migration.)
  */
-const isCloseCandidate = `(
-  NOT EXISTS (SELECT 1 FROM (SELECT m.type FROM messages m WHERE m.room_id = r.id ORDER BY m.message_id LIMIT ${CHAT_LINE_PROBE}) l
-              WHERE l.type = 'TALK')
-  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id ORDER BY m.message_id LIMIT 1 OFFSET ${CHAT_LINE_PROBE - 1})
-)`;
+const isCloseCandidate = `NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id AND m.type = 'TALK')`;
 const idleColumns = `r.id, r.last_activity_at, r.rowid AS row_key, ${isCloseCandidate} AS candidate`;
 
 /**

@@ -9,17 +9,15 @@ import {
 import { CHAT_ERRORS } from '../errors/chat-error';
 import type { ChatPrincipal } from './chat-principal';
 
-/** How often due sessions are looked for: a session ends at most this long after its token. */
-export const EXPIRY_SWEEP_MS = 1_000;
-
 /**
  * Ends each STOMP session when its access token stops being accepted (`exp` plus
  * AUTH_CLOCK_TOLERANCE_SECONDS): ERROR `token-expired`, then the socket closes, so a session
  * cannot go on sending and subscribing on a token REST would refuse. The client signs in again
  * and reconnects with a fresh token.
  *
- * One sweep for every session of the process, not a timer each: a session costs one map entry
- * (a small integer per session), and the map is walked only when the earliest deadline has come.
+ * One timer for every session of the process, set for the earliest deadline (a sweep once a
+ * second let a session send for up to a second on a token REST already refused): a session costs
+ * one map entry, and the map is walked only when a deadline has come.
  */
 @StompController()
 @Injectable()
@@ -27,21 +25,17 @@ export class SessionExpiry implements OnModuleDestroy {
   private readonly logger = new Logger('SessionExpiry');
   /** Connected sessions and when their token expires (epoch seconds). */
   private readonly deadlines = new Map<StompSession<ChatPrincipal>, number>();
-  /** No deadline in `deadlines` is earlier than this. */
+  /** No deadline in `deadlines` is earlier than this; the timer is set for it. */
   private nextDue = Infinity;
-  private sweep: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   @OnConnect()
   connected(session: StompSession<ChatPrincipal>): void {
     const validUntil = session.principal.validUntil;
     this.deadlines.set(session, validUntil);
-    this.nextDue = Math.min(this.nextDue, validUntil);
-    if (!this.sweep) {
-      this.sweep = setInterval(() => this.endExpired(), EXPIRY_SWEEP_MS);
-      this.sweep.unref();
-    }
-    // A token that lapsed between CONNECT and now ends at once rather than at the next sweep.
+    // A token that lapsed between CONNECT and now ends at once.
     if (validUntil <= nowSeconds()) this.endExpired();
+    else if (validUntil < this.nextDue) this.wakeAt(validUntil);
   }
 
   @OnDisconnect()
@@ -56,7 +50,6 @@ export class SessionExpiry implements OnModuleDestroy {
 
   private endExpired(): void {
     const now = nowSeconds();
-    if (now < this.nextDue) return;
     let next = Infinity;
     for (const [session, validUntil] of this.deadlines) {
       if (validUntil > now) {
@@ -67,12 +60,23 @@ export class SessionExpiry implements OnModuleDestroy {
       this.logger.log(`session ${session.id} of ${session.userKey}: access token expired; closing`);
       session.end(new StompError('token-expired', CHAT_ERRORS['token-expired'].message));
     }
-    this.nextDue = next;
+    if (next === Infinity) this.stop();
+    else this.wakeAt(next);
+  }
+
+  /** Sets the one timer for `deadline` (epoch seconds; the token is refused from its first millisecond). */
+  private wakeAt(deadline: number): void {
+    clearTimeout(this.timer);
+    this.nextDue = deadline;
+    // A timer waits at most 2^31 - 1 ms; a later deadline is looked at again then.
+    const wait = Math.min(Math.max(0, deadline * 1000 - Date.now()), 2 ** 31 - 1);
+    this.timer = setTimeout(() => this.endExpired(), wait);
+    this.timer.unref();
   }
 
   private stop(): void {
-    clearInterval(this.sweep);
-    this.sweep = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.nextDue = Infinity;
   }
 }

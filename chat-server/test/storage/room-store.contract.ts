@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreFixture } from './store-fixture';
-import { CHAT_LINE_PROBE, type IdleRoomsCursor, type RoomStore } from '../../src/room-store/room-store.port';
+import type { IdleRoomsCursor, RoomStore } from '../../src/room-store/room-store.port';
 import type { SearchOutbox } from '../../src/search-index/search-outbox.port';
 import type { MessageStore } from '../../src/message-store/message-store.port';
 import { aMessage, messageId } from './message-store.contract';
@@ -589,14 +589,14 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         expect((await candidates(at(1))).sort()).toEqual([silent.id, entered.id].sort());
       });
 
-      it(`counts a room with ${CHAT_LINE_PROBE} lines as one with chat, whatever their types`, async () => {
-        const [crowded, nearly] = await created(aRoom(), aRoom());
-        for (let n = 1; n <= CHAT_LINE_PROBE; n++) {
-          await messages.append(aMessage(crowded.id, n, { type: n % 2 ? 'ENTER' : 'EXIT' }));
-          if (n < CHAT_LINE_PROBE)
-            await messages.append(aMessage(nearly.id, CHAT_LINE_PROBE + n, { type: 'ENTER' }));
+      it('counts a room of ENTER and EXIT lines alone as one without chat, however many; a TALK after them as one with chat', async () => {
+        const [cameAndWent, talkedLate] = await created(aRoom(), aRoom());
+        for (let n = 1; n <= 150; n++) {
+          await messages.append(aMessage(cameAndWent.id, n, { type: n % 2 ? 'ENTER' : 'EXIT' }));
+          await messages.append(aMessage(talkedLate.id, 150 + n, { type: 'ENTER' }));
         }
-        expect(await candidates(at(1))).toEqual([nearly.id]);
+        await messages.append(aMessage(talkedLate.id, 301));
+        expect(await candidates(at(1))).toEqual([cameAndWent.id]);
       });
 
       it('examines at most `limit` idle rooms per page, stepping over rooms with chat, until the pass ends', async () => {

@@ -55,14 +55,14 @@ interface Operation {
 
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-interface OpenApiDocument {
+interface OpenApiPaths {
   readonly paths: Record<string, Record<string, object>>;
   readonly components?: { responses?: Record<string, object> };
 }
 
 /** Each operation of `document`, its shared responses (`#/components/responses/…`) resolved. */
 function operationsOf(service: DocumentedService, document: unknown): Operation[] {
-  const { paths, components } = document as OpenApiDocument;
+  const { paths, components } = document as OpenApiPaths;
   const shared = (response: object): object => {
     const ref = (response as { $ref?: string }).$ref;
     if (!ref) return response;

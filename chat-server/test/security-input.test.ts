@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '@playlist-chat/platform';
 import { chatSettings } from '../src/config/chat.settings';
 import { TestChatServer, TEST_SECRET } from './support/chat-server';
+import { StompErrorFrame } from './support/stomp-client';
 import { samplePlaylist } from './support/playlist';
 import { fieldsOf, type ErrorBody } from './support/shapes';
 
@@ -303,5 +304,32 @@ describe('what the chat server refuses to take in', () => {
       expect(joined.status).toBe(200);
       expect(joined.body).toEqual([]);
     });
+  });
+});
+
+describe('personal destinations', () => {
+  let chat: TestChatServer;
+
+  beforeAll(async () => {
+    chat = await TestChatServer.start();
+  });
+  afterAll(() => chat.close());
+
+  it.each(['/user/queue/event', '/user/u-other/queue/events', '/user/queue/events/../..'])(
+    'refuses a SUBSCRIBE to %s with unknown-destination: only /user/queue/events exists',
+    async (destination) => {
+      const client = await chat.connect(await chat.user());
+      const refused = await client.subscribe(destination).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(StompErrorFrame);
+      expect((refused as StompErrorFrame).code).toBe('unknown-destination');
+    },
+  );
+
+  it('takes a SUBSCRIBE to /user/queue/events', async () => {
+    const client = await chat.connect(await chat.user());
+    await expect(client.subscribe('/user/queue/events')).resolves.toBeDefined();
   });
 });

@@ -18,6 +18,7 @@ import { CHAT_SERVICE } from '../config/service-name';
 import { stompOptionsFrom } from '../config/stomp-limits.settings';
 import type { StorageSettings } from '../config/storage.settings';
 import { WS_PATH } from '../config/ws-path';
+import { USER_EVENTS } from '../delivery/destinations';
 import { ChatEventsModule } from '../domain-events/chat-events';
 import { ChatStompExceptionFilter } from '../errors/chat-stomp-exception.filter';
 import { StoreReadiness } from '../health/store.readiness';
@@ -69,6 +70,7 @@ export class ChatModule {
           ...stompOptionsFrom(config.stomp),
           // Clients size their composer by it (the web client does): the limit is the operator's.
           connectedHeaders: { 'max-content-length': String(config.chat.maxContentLength) },
+          userDestinations: [USER_EVENTS],
         }),
         ChatAuthModule.forRoot({ devTokens: config.auth.devTokens }),
         PresenceModule.forRoot(config.chat.presence, presence),

@@ -36,6 +36,13 @@ export interface StompServerOptions {
   connectedHeaders?: Readonly<Record<string, string>>;
   /** How long `close()` waits for clients to close after the shutdown ERROR before cutting them off (default 2000). */
   shutdownGraceMs?: number;
+  /**
+   * The `/user/…` destinations a session may subscribe to (each delivers only what is sent to
+   * the subscriber's own user), besides those with a subscribe route. Another is refused with
+   * `unknown-destination`, so a misspelt one is not a silent subscription that never hears
+   * anything. Default: any `/user/…` destination.
+   */
+  userDestinations?: readonly string[];
 }
 
 export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOffer> = Object.freeze({
@@ -99,6 +106,7 @@ export class StompServer {
       heartbeat,
       serverName: options.serverName ?? 'playlist-chat-stomp/0.1',
       connectedHeaders: checkedConnectedHeaders(options.connectedHeaders ?? {}),
+      userDestinations: options.userDestinations && new Set(options.userDestinations),
       index: this.index,
       logger,
       frames: this.broker.frames,

@@ -62,6 +62,8 @@ export interface ConnectionEnvironment {
   readonly serverName: string;
   /** Further CONNECTED headers (StompServerOptions.connectedHeaders), checked once. */
   readonly connectedHeaders: Readonly<Record<string, string>>;
+  /** StompServerOptions.userDestinations; undefined: any `/user/…` destination. */
+  readonly userDestinations: ReadonlySet<string> | undefined;
   readonly index: SubscriptionIndex;
   readonly logger: LoggerService;
   readonly frames: FrameCounts;
@@ -678,7 +680,8 @@ export class StompConnection
       throw new Refusal('invalid-header', `ack must be one of ${ACK_MODES.join(', ')}`);
     const isUserDestination = destination.startsWith('/user/');
     const route = this.env.handlers.subscribe.match(destination);
-    if (!route && !isUserDestination)
+    const userDestinations = this.env.userDestinations;
+    if (!route && !(isUserDestination && (!userDestinations || userDestinations.has(destination))))
       throw new Refusal('unknown-destination', `no subscriptions allowed to ${destination}`);
 
     const subscription = new Subscription(

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zstdCompressSync } from 'node:zlib';
 import { expectEventually } from '@playlist-chat/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleNodeEnv, startWholeProduct, type WholeProduct } from './support/whole-product';
@@ -185,6 +186,54 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
     expect(brotliOnly).toMatchObject({ status: 415, body: { code: 'unsupported-media-type' } });
   });
 
+  it('refuses a body in UTF-16 or UTF-32 with 415 naming the charset, on every app, and changes nothing', async () => {
+    const before = await joinedRooms();
+    const text = JSON.stringify(createBody('pl-utf16'));
+    const utf16 = Buffer.from(text, 'utf16le');
+    const utf32 = Buffer.from([...text].flatMap((char) => [char.charCodeAt(0), 0, 0, 0]));
+    for (const base of [gateway, chat])
+      for (const [charset, body] of [
+        ['utf-16', utf16],
+        ['utf-16le', utf16],
+        ['utf-32', utf32],
+      ] as const) {
+        const answer = await call(base, 'POST', '/v1/api/rooms/create', {
+          body,
+          headers: { 'content-type': `application/json; charset=${charset}` },
+        });
+        expect({ status: answer.status, body: answer.body }, `${base} ${charset}`).toEqual({
+          status: 415,
+          body: {
+            statusCode: 415,
+            error: 'Unsupported Media Type',
+            code: 'unsupported-media-type',
+            message: `a JSON body must be UTF-8 (charset utf-8), not ${charset}`,
+          },
+        });
+      }
+    expect(await joinedRooms()).toEqual(before);
+    for (const base of [gateway, presence]) {
+      const off = await call(base, 'PATCH', '/api/v1/presence/off', {
+        body: Buffer.from(JSON.stringify({ roomId }), 'utf16le'),
+        headers: { 'content-type': 'application/json; charset=utf-16le' },
+      });
+      expect(off, base).toMatchObject({ status: 415, body: { code: 'unsupported-media-type' } });
+    }
+    expect((await call(gateway, 'GET', `/api/v1/presence/${roomId}/me`)).body).toMatchObject({
+      mayChat: true,
+    });
+  });
+
+  it('takes a zstd-encoded body, as it does gzip, deflate and br', async () => {
+    const answer = await call(gateway, 'POST', '/v1/api/rooms/create', {
+      body: zstdCompressSync(JSON.stringify(createBody('pl-zstd'))),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'zstd' },
+    });
+    expect(answer.status).toBe(201);
+    const exit = await call(gateway, 'POST', `/v1/api/rooms/exit/${answer.body!.id as string}`);
+    expect(exit.status).toBeLessThan(300);
+  });
+
   it('refuses a JSON body that is not valid UTF-8 with 400 naming body, where it was stored with U+FFFD', async () => {
     const text = JSON.stringify(createBody('pl-utf8')).replace('"userName":"', '"userName":"\u0001');
     const [before, after] = text.split('\u0001');
@@ -249,6 +298,69 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
     expect(presenceUnknown.body).toMatchObject({ statusCode: 404, code: 'not-found' });
     const gatewayOwn = await call(gateway, 'GET', '/no-such-page');
     expect(gatewayOwn.body).toMatchObject({ statusCode: 404, code: 'not-found' });
+  });
+
+  it('answers a wrong method on a literal path with 405 and its own Allow, though a parameter route matches it too', async () => {
+    // GET /v1/api/rooms/:roomId matches /v1/api/rooms/create and /v1/api/rooms/leave as well.
+    for (const base of [gateway, chat])
+      for (const [method, path, allow] of [
+        ['GET', '/v1/api/rooms/create', 'POST'],
+        ['HEAD', '/v1/api/rooms/create', 'POST'],
+        ['DELETE', '/v1/api/rooms/create', 'POST'],
+        ['GET', '/v1/api/rooms/leave', 'PUT'],
+      ]) {
+        const response = await fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(response.status, `${base} ${method} ${path}`).toBe(405);
+        expect(response.headers.get('allow'), `${base} ${method} ${path}`).toBe(allow);
+        if (method !== 'HEAD')
+          expect(await response.json()).toEqual({
+            statusCode: 405,
+            error: 'Method Not Allowed',
+            code: 'method-not-allowed',
+            message: `${method} is not allowed on ${path} (allowed: ${allow})`,
+          });
+      }
+    expect((await call(gateway, 'GET', `/v1/api/rooms/${roomId}`)).status).toBe(200);
+    expect((await call(gateway, 'GET', '/v1/api/rooms/joined')).status).toBe(200);
+  });
+
+  it('matches paths case-sensitively on every app, as the gateway forwards them', async () => {
+    for (const base of [gateway, chat]) {
+      const answer = await call(base, 'GET', `/V1/api/rooms/${roomId}`);
+      expect(answer.status, base).toBe(404);
+      expect(answer.body).toMatchObject({ code: 'not-found' });
+    }
+    const presenceUpper = await call(presence, 'GET', `/API/v1/presence/${roomId}/on`);
+    expect(presenceUpper.status).toBe(404);
+    // The gateway's own pages keep their paths.
+    for (const path of ['/docs', '/docs-json', '/docs/asyncapi.yaml', '/health/live', '/metrics'])
+      expect((await fetch(`${gateway}${path}`)).status, path).toBe(200);
+  });
+
+  it('answers a page size of many digits with the range it must be in', async () => {
+    const rooms = await call(gateway, 'GET', '/v1/api/rooms/joined?size=99999999999999999999999');
+    expect(rooms).toMatchObject({
+      status: 400,
+      body: {
+        code: 'invalid-payload',
+        errors: [{ field: 'size', reason: 'size must not be greater than 100' }],
+      },
+    });
+    const history = await call(
+      gateway,
+      'GET',
+      `/v1/api/chat/history?roomId=${roomId}&size=${'9'.repeat(400)}`,
+    );
+    expect(history).toMatchObject({
+      status: 400,
+      body: {
+        code: 'invalid-payload',
+        errors: [{ field: 'size', reason: 'size must not be greater than 20' }],
+      },
+    });
   });
 
   it("answers a query string over Node's header limit with 431 and a JSON body, on every app", async () => {

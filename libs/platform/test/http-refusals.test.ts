@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post, Query, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CatalogueError,
   createValidationPipe,
+  QueryInteger,
   useRestConventions,
   type ErrorCatalogue,
   type FieldProblem,
@@ -44,6 +45,12 @@ class ShelveDto {
   book!: BookDto;
 }
 
+class ShelfListQuery {
+  @IsOptional()
+  @QueryInteger(1)
+  size?: number;
+}
+
 @Controller('shelves')
 class ShelvesController {
   readonly shelved: ShelveDto[] = [];
@@ -54,6 +61,17 @@ class ShelvesController {
       throw new ShelfError('shelf-full', undefined, [{ field: 'shelf', reason: 'no room left' }]);
     this.shelved.push(body);
     return { shelved: this.shelved.length };
+  }
+
+  @Get()
+  list(@Query() query: ShelfListQuery): { size: number | undefined } {
+    return { size: query.size };
+  }
+
+  /** A literal path that `GET :id` below also matches. */
+  @Post('new')
+  create(): { created: true } {
+    return { created: true };
   }
 
   @Get('broken')
@@ -212,6 +230,136 @@ describe('REST refusals: createValidationPipe and useRestConventions (CatalogueE
           { field: 'colour', reason: 'property colour should not exist' },
         ],
       },
+    });
+  });
+
+  /** What `send` cannot: a body as bytes, or headers of the test's choosing. */
+  const sendRaw = async (method: string, path: string, body: string | Buffer | undefined, headers = {}) => {
+    const response = await fetch(`${url}${path}`, { method, headers, body });
+    return {
+      status: response.status,
+      allow: response.headers.get('allow'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  };
+  const shelf = JSON.stringify({ shelf: 'a', book: { title: 'Dune', pages: 412 } });
+
+  it('refuses a JSON body in any charset but UTF-8 with 415 naming the charset, before it is decoded', async () => {
+    const utf16 = Buffer.from(shelf, 'utf16le');
+    const utf32 = Buffer.from([...shelf].flatMap((char) => [char.charCodeAt(0), 0, 0, 0]));
+    const cases: [string, Buffer][] = [
+      ['utf-16', utf16],
+      ['UTF-16LE', utf16],
+      ['"utf-16"', utf16],
+      ['utf-32', utf32],
+      ['utf-16', Buffer.from(shelf)], // UTF-8 bytes under a UTF-16 label
+      ['latin1', Buffer.from(shelf, 'latin1')],
+    ];
+    for (const [charset, body] of cases) {
+      const answer = await sendRaw('POST', '/shelves', body, {
+        'content-type': `application/json; charset=${charset}`,
+      });
+      expect(answer, charset).toEqual({
+        status: 415,
+        allow: null,
+        body: {
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          code: 'unsupported-media-type',
+          message: `a JSON body must be UTF-8 (charset utf-8), not ${charset.replace(/"/g, '')}`,
+        },
+      });
+    }
+    // A second charset parameter cannot slip a UTF-16 label past the first.
+    const twice = await sendRaw('POST', '/shelves', Buffer.from(shelf), {
+      'content-type': 'application/json; charset=utf-8; charset=utf-16',
+    });
+    expect(twice.status).toBe(415);
+  });
+
+  it('takes a JSON body labelled utf-8, utf8 or us-ascii (a subset of UTF-8), or not labelled', async () => {
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json;charset=UTF-8',
+      'application/json; charset="utf-8"',
+      'application/json; charset=utf8',
+      'application/json; charset=US-ASCII',
+    ]) {
+      const answer = await sendRaw('POST', '/shelves', shelf, { 'content-type': type });
+      expect(answer.status, type).toBe(201);
+    }
+  });
+
+  it('refuses a body that is JSON but not an object or array with 400 invalid-payload naming body', async () => {
+    for (const [body, kind] of [
+      ['null', 'null'],
+      [' 0', 'a number'],
+      ['"x"', 'a string'],
+      ['true', 'a boolean'],
+    ]) {
+      const answer = await sendRaw('POST', '/shelves', body, { 'content-type': 'application/json' });
+      const reason = `must be a JSON object or array, not ${kind}`;
+      expect(answer, body).toEqual({
+        status: 400,
+        allow: null,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          code: 'invalid-payload',
+          message: `body: ${reason}`,
+          errors: [{ field: 'body', reason }],
+        },
+      });
+    }
+    // What is not JSON at all stays invalid-json.
+    const broken = await sendRaw('POST', '/shelves', 'nul', { 'content-type': 'application/json' });
+    expect(broken.body).toMatchObject({ statusCode: 400, code: 'invalid-json' });
+  });
+
+  it('names what was sent when a body is not JSON, a bogus content type and none included', async () => {
+    const message = (what: string) => `a request body must be JSON (content-type application/json), ${what}`;
+    expect((await sendRaw('POST', '/shelves', shelf, { 'content-type': ';;;' })).body).toMatchObject({
+      code: 'unsupported-media-type',
+      message: message('not ";;;"'),
+    });
+    expect((await sendRaw('POST', '/shelves', Buffer.from(shelf))).body).toMatchObject({
+      code: 'unsupported-media-type',
+      message: message('and this one has no content-type'),
+    });
+  });
+
+  it('governs a path that a literal route matches by the literal routes, not by a parameter route', async () => {
+    // `GET /shelves/:id` matches /shelves/new too; `POST /shelves/new` is the route of that path.
+    for (const method of ['GET', 'HEAD', 'DELETE']) {
+      const response = await fetch(`${url}/shelves/new`, { method });
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get('allow'), method).toBe('POST');
+    }
+    expect(await sendRaw('GET', '/shelves/new', undefined)).toEqual({
+      status: 405,
+      allow: 'POST',
+      body: {
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        code: 'method-not-allowed',
+        message: 'GET is not allowed on /shelves/new (allowed: POST)',
+      },
+    });
+    expect((await sendRaw('POST', '/shelves/new', undefined)).status).toBe(201);
+    expect((await sendRaw('GET', '/shelves/s-2', undefined)).body).toMatchObject({ code: 'unknown-shelf' });
+  });
+
+  it('reads a query integer of any length in decimal digits, so that a bound can refuse a long one', async () => {
+    expect((await sendRaw('GET', '/shelves?size=0000000000000000000007', undefined)).body).toEqual({
+      size: 7,
+    });
+    expect((await sendRaw('GET', '/shelves?size=99999999999999999999999', undefined)).body).toEqual({
+      size: Number.MAX_SAFE_INTEGER,
+    });
+    expect((await sendRaw('GET', '/shelves?size=1e3', undefined)).body).toMatchObject({
+      code: 'invalid-payload',
+      errors: [{ field: 'size', reason: 'size must be a whole number from 1, in decimal digits' }],
     });
   });
 });

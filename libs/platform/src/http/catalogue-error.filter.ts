@@ -2,6 +2,7 @@ import {
   Catch,
   HttpException,
   Logger,
+  NotFoundException,
   type ArgumentsHost,
   type ExceptionFilter,
   type ExecutionContext,
@@ -19,8 +20,8 @@ interface HttpResponse {
   end(): void;
 }
 
-/** The part of an Express request read here (the router only on the rare 404). */
-interface HttpRequest {
+/** The part of an Express request read here (the router only on a 404 and a shadowed route). */
+export interface RoutedRequest {
   readonly method?: string;
   readonly url?: string;
   readonly originalUrl?: string;
@@ -28,9 +29,17 @@ interface HttpRequest {
 }
 
 interface RouterLayer {
-  readonly route?: { readonly methods?: Readonly<Record<string, boolean>> };
-  match(path: string): unknown;
+  readonly route?: { readonly path?: unknown; readonly methods?: Readonly<Record<string, boolean>> };
+  /** What matched (its `params`), or false; an older router answers true and keeps `params` on the layer. */
+  match(path: string): { readonly params?: object } | boolean;
+  readonly params?: object;
 }
+
+/**
+ * Thrown where a request must be answered as if no route had taken it: the filter answers 404,
+ * or 405 with `Allow`, from the route table.
+ */
+export class NoRouteException extends NotFoundException {}
 
 /** What the body parser (http-errors) and Express's router attach to the errors Nest wraps. */
 interface ParserFailure {
@@ -38,6 +47,8 @@ interface ParserFailure {
   readonly limit?: number;
   readonly status?: number;
   readonly statusCode?: number;
+  /** The body text, on a parse failure. */
+  readonly body?: unknown;
 }
 
 interface Refusal {
@@ -69,7 +80,7 @@ export class CatalogueErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
+    const request = http.getRequest<RoutedRequest>();
     const response = http.getResponse<HttpResponse>();
     const refusal = this.refusalFor(exception, request, host);
     if (response.headersSent) {
@@ -80,7 +91,7 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     response.status(refusal.status).json(refusal.body);
   }
 
-  private refusalFor(exception: unknown, request: HttpRequest, host: ArgumentsHost): Refusal {
+  private refusalFor(exception: unknown, request: RoutedRequest, host: ArgumentsHost): Refusal {
     if (exception instanceof CatalogueError) {
       const caught = exception as CatalogueError<string>;
       const body = refusalBody(caught.status, caught.code, caught.message, caught.fields);
@@ -93,7 +104,7 @@ export class CatalogueErrorFilter implements ExceptionFilter {
     return { status: 500, body: refusalBody(500, 'internal-error', 'internal server error') };
   }
 
-  private httpRefusal(exception: HttpException, request: HttpRequest, host: ArgumentsHost): Refusal {
+  private httpRefusal(exception: HttpException, request: RoutedRequest, host: ArgumentsHost): Refusal {
     const status = exception.getStatus();
     const answer = exception.getResponse();
     if (typeof answer === 'object' && answer !== null) {
@@ -115,8 +126,15 @@ export class CatalogueErrorFilter implements ExceptionFilter {
           field: 'path',
           reason: `is not valid percent-encoding (${cause.message})`,
         });
-      if (cause.type === 'entity.parse.failed' || cause instanceof SyntaxError)
+      if (cause.type === 'entity.parse.failed' || cause instanceof SyntaxError) {
+        const scalar = jsonScalarKind(cause.body);
+        if (scalar)
+          return invalidPayloadRefusal({
+            field: 'body',
+            reason: `must be a JSON object or array, not ${scalar}`,
+          });
         return { status, body: refusalBody(400, 'invalid-json', `body is not valid JSON: ${message}`) };
+      }
       if ((cause.statusCode ?? cause.status) === 400)
         return invalidPayloadRefusal({ field: 'body', reason: `could not be read: ${message}` });
     }
@@ -125,7 +143,10 @@ export class CatalogueErrorFilter implements ExceptionFilter {
         status,
         body: refusalBody(413, 'payload-too-large', `request body is larger than ${cause.limit} bytes`),
       };
-    if (status === 404 && (host as Partial<ExecutionContext>).getClass?.() == null)
+    if (
+      status === 404 &&
+      (exception instanceof NoRouteException || (host as Partial<ExecutionContext>).getClass?.() == null)
+    )
       return routeNotFound(request);
     return { status, body: refusalBody(status, codeForStatus(status), message) };
   }
@@ -143,25 +164,82 @@ function messageOf(message: unknown, status: number): string {
 }
 
 /**
- * Nest's "no route" (a 404 outside any controller): 405 with `Allow` when the path has routes
- * for other methods, else 404 `not-found`. Reads the router only on this error path.
+ * What a body the JSON parser refused is, when it is JSON all the same (`null`, `0`, `"x"`): the
+ * parser takes objects and arrays only, and words that as a syntax error. Undefined otherwise.
  */
-function routeNotFound(request: HttpRequest): Refusal {
-  const method = request.method ?? 'GET';
-  const url = request.originalUrl ?? request.url ?? '/';
-  const path = url.split('?')[0];
-  const allowed = new Set<string>();
+function jsonScalarKind(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (value === null) return 'null';
+  return typeof value === 'object' ? undefined : `a ${typeof value}`;
+}
+
+/** The methods routed at a request's path; `literal` when routes match it with no parameter (they alone count then). */
+export function routesAt(request: RoutedRequest): {
+  readonly methods: Set<string>;
+  readonly literal: boolean;
+} {
+  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
+  const methods = new Set<string>();
+  const literalMethods = new Set<string>();
   for (const layer of request.app?.router?.stack ?? []) {
     if (!layer.route?.methods) continue;
+    let match: ReturnType<RouterLayer['match']>;
     try {
-      if (!layer.match(path)) continue;
+      match = layer.match(path);
     } catch {
       continue;
     }
+    if (!match) continue;
+    const literal = Object.keys((match === true ? layer.params : match.params) ?? {}).length === 0;
     for (const [name, on] of Object.entries(layer.route.methods))
-      if (on && name !== '_all') allowed.add(name.toUpperCase());
+      if (on && name !== '_all') (literal ? literalMethods : methods).add(name.toUpperCase());
   }
-  if (allowed.has('GET')) allowed.add('HEAD');
+  const literal = literalMethods.size > 0;
+  const found = literal ? literalMethods : methods;
+  if (found.has('GET')) found.add('HEAD');
+  return { methods: found, literal };
+}
+
+/** A request's path, without its query and a trailing slash (Express matches with or without one). */
+export function routedPath(request: RoutedRequest): string {
+  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/**
+ * Each path a route names without a parameter (`/v1/api/rooms/create`), and the methods routed
+ * there, HEAD with GET: read once from the route table, so a request is checked with one lookup.
+ */
+export function literalRoutes(request: RoutedRequest): ReadonlyMap<string, ReadonlySet<string>> {
+  const routes = new Map<string, Set<string>>();
+  for (const layer of request.app?.router?.stack ?? []) {
+    const path = layer.route?.path;
+    if (typeof path !== 'string' || /[:*?(){}]/.test(path) || !layer.route?.methods) continue;
+    const key = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const methods = routes.get(key) ?? new Set<string>();
+    for (const [name, on] of Object.entries(layer.route.methods))
+      if (on && name !== '_all') methods.add(name.toUpperCase());
+    if (methods.has('GET')) methods.add('HEAD');
+    routes.set(key, methods);
+  }
+  return routes;
+}
+
+/**
+ * Nest's "no route" (a 404 outside any controller), or a route shadowed by literal ones: 405
+ * with `Allow` when the path has routes for other methods, else 404 `not-found`. Reads the router
+ * only on this error path.
+ */
+function routeNotFound(request: RoutedRequest): Refusal {
+  const method = request.method ?? 'GET';
+  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
+  const allowed = routesAt(request).methods;
   if (allowed.size === 0 || allowed.has(method))
     return { status: 404, body: refusalBody(404, 'not-found', `no route ${method} ${path}`) };
   const list = [...allowed].sort().join(', ');

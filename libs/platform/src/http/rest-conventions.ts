@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { CanActivate, ExecutionContext, INestApplication } from '@nestjs/common';
 import {
   maxHeaderSize,
   STATUS_CODES,
@@ -8,7 +8,13 @@ import {
 } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { CatalogueErrorFilter } from './catalogue-error.filter';
+import {
+  CatalogueErrorFilter,
+  literalRoutes,
+  NoRouteException,
+  routedPath,
+  type RoutedRequest,
+} from './catalogue-error.filter';
 import { DeclaredInputGuard } from './declared-input.guard';
 import { hasRequestBody } from './has-body';
 import { endSocketWithRefusal, refusal, refusalBody } from './refusal';
@@ -50,8 +56,10 @@ export interface RestConventionsOptions {
  * - every refusal has the body `{ statusCode, error, code, message, errors? }`
  *   (`CatalogueErrorFilter`, for everything Nest, Express and the body parser refuse);
  * - with `jsonBodies`, a non-empty body that is not JSON (`application/json`, `+json`) is a 415
- *   `unsupported-media-type`, so form-encoded bodies never reach a DTO, and a JSON body that is
- *   not valid UTF-8 is a 400 naming `body`;
+ *   `unsupported-media-type`, so form-encoded bodies never reach a DTO, as is one in a charset
+ *   other than UTF-8; a JSON body that is not valid UTF-8 is a 400 naming `body`;
+ * - a path that a route matches literally (no parameter) is governed by the literal routes: a
+ *   method only a parameter route takes there is a 405 (`LiteralRoutesFirst`);
  * - query parameters or a body on a route that declares none are a 400 (`DeclaredInputGuard`);
  * - what Node's HTTP parser refuses before any route (request line and headers over
  *   `--max-http-header-size`, 16 KiB: 431; a malformed request: 400) gets the same JSON body.
@@ -67,9 +75,30 @@ export function useRestConventions(app: INestApplication, options: RestConventio
       ...(options.jsonBodyLimitBytes === undefined ? {} : { limit: options.jsonBodyLimitBytes }),
     });
   }
-  app.useGlobalGuards(new DeclaredInputGuard());
+  app.useGlobalGuards(new LiteralRoutesFirst(), new DeclaredInputGuard());
   app.useGlobalFilters(options.errorFilter ?? new CatalogueErrorFilter());
   answerClientErrorsAsJson(app.getHttpServer() as Server, options.answerHeaders);
+}
+
+/**
+ * Static beats parametric, as in most routers: Express runs the first route that matches, so
+ * `GET /rooms/:roomId` would take `GET /rooms/create` and refuse `create` as a room id. A request
+ * that a parameter route took, on a path some route matches literally with other methods, is
+ * answered as if no route had taken it (405 with the literal routes' `Allow`). A literal route's
+ * request costs one look at its params, one with parameters a map lookup.
+ */
+export class LiteralRoutesFirst implements CanActivate {
+  /** The app's literal routes, read from its route table at the first request with parameters (routes are all added by then). */
+  private literal: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<RoutedRequest & { params?: object }>();
+    if (Object.keys(request.params ?? {}).length === 0) return true;
+    const methods = (this.literal ??= literalRoutes(request)).get(routedPath(request));
+    if (methods && !methods.has(request.method ?? 'GET')) throw new NoRouteException();
+    return true;
+  }
 }
 
 /**
@@ -90,26 +119,65 @@ export function isJsonMediaType(contentType: string): boolean {
 }
 
 /**
- * A request hook ahead of the body parsers: a non-empty body (a length above 0, or chunked) whose
- * content type is not JSON goes to the exception filter as a 415. A request without a body,
- * or with a JSON one, costs two header reads.
+ * The charset labels read as UTF-8: `us-ascii` is a subset of it, `utf8` a common spelling. The
+ * JSON parser would decode any `utf-*` label (UTF-16, UTF-32) and refuse the other two.
+ */
+const UTF8_LABELS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * A request hook ahead of the body parsers. A non-empty body (a length above 0, or chunked) whose
+ * content type is not JSON goes to the exception filter as a 415; so does a JSON content type
+ * with a charset other than UTF-8, body or not (as the parser refuses one). A request without a
+ * content type costs two header reads.
  */
 export function refuseBodiesOtherThanJson(
   request: IncomingMessage,
   _response: ServerResponse,
   next: (error?: unknown) => void,
 ): void {
-  if (!hasRequestBody(request.headers)) return next();
   const type = request.headers['content-type'];
-  if (type !== undefined && isJsonMediaType(type)) return next();
-  const named = type?.split(';')[0].trim() || 'no content-type';
+  if (type !== undefined && isJsonMediaType(type)) return next(readAsUtf8(request, type));
+  if (!hasRequestBody(request.headers)) return next();
+  const media = type?.split(';')[0].trim();
+  const named =
+    type === undefined ? 'and this one has no content-type' : `not ${media || JSON.stringify(type)}`;
   next(
     refusal(
       415,
       'unsupported-media-type',
-      `a request body must be JSON (content-type application/json), not ${named}`,
+      `a request body must be JSON (content-type application/json), ${named}`,
     ),
   );
+}
+
+/**
+ * Undefined when the JSON parser may read the body as UTF-8, else the 415 naming the charset. A
+ * label that means UTF-8 but that the parser would refuse (`utf8`, `us-ascii`) is rewritten as
+ * `utf-8` for it; every `charset` parameter counts, so a second one cannot slip past the first.
+ */
+function readAsUtf8(request: IncomingMessage, type: string): unknown {
+  const parameters = type.split(';');
+  let rewritten = false;
+  for (let index = 1; index < parameters.length; index++) {
+    const equals = parameters[index].indexOf('=');
+    if (equals === -1 || parameters[index].slice(0, equals).trim().toLowerCase() !== 'charset') continue;
+    const label = parameters[index]
+      .slice(equals + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
+    const lower = label.toLowerCase();
+    if (lower === 'utf-8' || lower === '') continue;
+    if (!UTF8_LABELS.has(lower))
+      return refusal(
+        415,
+        'unsupported-media-type',
+        `a JSON body must be UTF-8 (charset utf-8), not ${label}`,
+      );
+    parameters[index] = ' charset=utf-8';
+    rewritten = true;
+  }
+  if (rewritten) request.headers['content-type'] = parameters.join(';');
+  return undefined;
 }
 
 /** Node's own answers (its defaults) to what its HTTP parser refuses, by error code. */

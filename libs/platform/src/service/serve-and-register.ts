@@ -33,10 +33,11 @@ export interface ServeAndRegisterOptions {
 
 const wildcardHosts = ['0.0.0.0', '::', ''];
 
-/** The two Express settings calls made here (the app is Nest on Express). */
+/** The Express settings made here (the app is Nest on Express). */
 interface ExpressSettings {
   disable(setting: string): void;
   set(setting: string, value: unknown): void;
+  readonly router?: { caseSensitive?: boolean };
 }
 
 /** How long requests still running when an app closes may take before their connections are cut. */
@@ -58,6 +59,11 @@ export async function serveAndRegister(
   express.disable?.('x-powered-by');
   // The same weak ETags as Express's default, computed without copying the body first.
   express.set?.('etag', weakEtag);
+  // Paths are case-sensitive, as the gateway forwards them (/V1/… is not /v1/…). Express reads
+  // the setting when it makes its router, which the apps' `app.use` did already; the router's own
+  // flag covers the routes Nest adds to it at listen (middleware paths keep theirs).
+  express.set?.('case sensitive routing', true);
+  if (express.router) express.router.caseSensitive = true;
   await app.listen(options.port, host).catch((error: unknown) => {
     throw listenProblem(error, options);
   });

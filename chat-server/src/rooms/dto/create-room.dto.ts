@@ -46,15 +46,21 @@ export class MusicDto {
   thumbnail!: string;
 }
 
+/** A playlist id: 1 to 128 code points, none a control character, not starting or ending with white space. */
+const PLAYLIST_ID_PATTERN = /^(?!\s)[^\p{Cc}]{1,128}(?<!\s)$/u;
+
 export class PlaylistDto {
   @ApiProperty({
     example: 'pl-42',
-    description: "The playlist service's id of the playlist (1 to 128 visible ASCII characters, as a uid)",
+    description:
+      "The playlist service's id of the playlist: 1 to 128 characters, no control characters, no white space at either end",
     maxLength: 128,
   })
   @IsString()
-  // An id is matched as given: a control character, a space or a lookalike would name another playlist.
-  @Matches(UID_PATTERN, { message: '$property must be 1 to 128 visible ASCII characters (an id)' })
+  // Matched as given: a NUL, a newline or a stray space at an end would name another playlist (and break log lines).
+  @Matches(PLAYLIST_ID_PATTERN, {
+    message: '$property must be 1 to 128 characters, without control characters or white space at either end',
+  })
   id!: string;
 
   @ApiProperty({ example: 'Late night jazz', description: 'Becomes the room name', maxLength: 200 })

@@ -51,9 +51,15 @@ describe('the chat server as a service', () => {
       '400',
       '401',
       '403',
+      '408',
       '413',
       '415',
+      '421',
       '429',
+      '431',
+      '502',
+      '503',
+      '504',
     ]);
     expect(document.components.schemas.CreateRoomDto.required).toEqual(
       expect.arrayContaining(['uid', 'userName', 'playlist']),

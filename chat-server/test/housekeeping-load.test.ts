@@ -74,7 +74,9 @@ async function seedRoomsWithChat(dataDir: string, count: number, now: Date): Pro
             roomName: `room ${n}`,
             ownerUid: owner.uid,
             playlist: { id: `playlist-${n}`, name: `room ${n}`, musics: [] },
-            users: { [owner.uid]: { ...owner, lastReadMessageId: null, enteredAt: now } },
+            users: {
+              [owner.uid]: { ...owner, lastReadMessageId: null, shownReadMessageId: null, enteredAt: now },
+            },
             createdAt: now,
             lastActivityAt: now,
             closedAt: null,

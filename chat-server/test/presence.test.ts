@@ -289,6 +289,38 @@ describe.each<PresenceLookupKind>(['http', 'in-process'])(
       await expectEventually(() => expect(fromBob('TYPING')).toHaveLength(1));
     });
 
+    it("PATCH off: the others are not shown the member's read position moving (READ or leaving for now), the member is; PATCH on and reading shows it again", async () => {
+      const { owner, room, watcher } = await roomWithWatcher();
+      const bob = await chat.user({ nickName: 'Bob' });
+      const { client } = await chat.member(room.id, bob);
+      const say = async (id: string) => {
+        await watcher.send('/chat/pub/send', { roomId: room.id, clientMessageId: id, content: id });
+        return (await historyOf(owner.api, room.id)).at(-1)!.messageId;
+      };
+      const seenBy = async (viewer: typeof owner) =>
+        (await viewer.api.get<RoomView>(`/v1/api/rooms/${room.id}`)).body.users[bob.uid].lastReadMessageId;
+
+      const first = await say('r1');
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: first });
+      expect(await seenBy(owner)).toBe(first);
+
+      await chat.presenceApi(bob).patch('/api/v1/presence/off', { roomId: room.id });
+      const second = await say('r2');
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: second });
+      const third = await say('r3');
+      expect(
+        (await bob.api.put('/v1/api/rooms/leave', { roomId: room.id, lastReadMessageId: third })).status,
+      ).toBe(200);
+      expect(await seenBy(owner)).toBe(first);
+      expect(await seenBy(bob)).toBe(third);
+      const back = await bob.api.get<ReentryView>(`/v1/api/chat/api/v1/rooms/joined/${room.id}`);
+      expect(back.body).toMatchObject({ lastReadMessageId: third, messages: [] });
+
+      await chat.presenceApi(bob).patch('/api/v1/presence/on', { roomId: room.id });
+      await client.send('/chat/pub/read', { roomId: room.id, messageId: third });
+      expect(await seenBy(owner)).toBe(third);
+    });
+
     it('a READ held back by CHAT_READ_RATE_LIMIT does not reach the room once its sender appears offline, or has left for good', async () => {
       const { owner, room, watcher, inbox } = await roomWithWatcher();
       const line = (await historyOf(owner.api, room.id)).at(-1)!;

@@ -137,7 +137,8 @@ export async function seedChatData(dataDir: string, options: SeedOptions): Promi
         const ids = idsOf[r];
         if (ids.length > 0)
           room.members.forEach((uid, k) => {
-            if (k % 2 === 0) pending.push(roomStore.markRead(room.id, uid, ids[Math.floor(ids.length / 2)]));
+            if (k % 2 === 0)
+              pending.push(roomStore.markRead(room.id, uid, ids[Math.floor(ids.length / 2)], true));
           });
       });
     });

@@ -69,7 +69,8 @@ export class MongoMessageStore extends MessageStore {
   async append(message: StoredMessage): Promise<AppendResult> {
     const result = await this.insertInOrder(message);
     const stored = result.message;
-    const { filter, update } = readPositionForward(stored.roomId, stored.sender.uid, stored.messageId);
+    // Shown: a member who appears offline cannot send.
+    const { filter, update } = readPositionForward(stored.roomId, stored.sender.uid, stored.messageId, true);
     // exec(): a mongoose query runs when first awaited; these are to run side by side.
     const senderRead = this.rooms.updateOne(filter, update).exec();
     if (result.duplicate) {

@@ -78,7 +78,7 @@ export class SqliteMessageStore extends MessageStore {
     // instead of two, and a crash cannot keep one without the other).
     return this.db.transaction(() => {
       const result = this.insertInOrder(message);
-      moveReadPosition(this.db, message.roomId, message.sender.uid, result.message.messageId);
+      moveReadPosition(this.db, message.roomId, message.sender.uid, result.message.messageId, true);
       return result;
     });
   }

@@ -140,9 +140,11 @@ export class ChatService implements OnModuleDestroy {
   async read(caller: Identity, roomId: string, messageId: string): Promise<void> {
     await this.access.member(roomId, caller.uid);
     await this.access.messageOf(roomId, messageId);
-    const member = await this.rooms.markRead(roomId, caller.uid, messageId);
+    // Appearing offline, the position is saved for the member's own unread counts, out of the others' sight.
+    const shown = await this.presence.maySend(roomId, caller.uid);
+    const member = await this.rooms.markRead(roomId, caller.uid, messageId, shown);
     if (!member) throw new ChatError('not-a-member');
-    if (!(await this.presence.maySend(roomId, caller.uid))) return;
+    if (!shown) return;
     await this.readReceipts.offer(`${roomId}\u0000${caller.uid}`, {
       ...this.ephemeral('READ', roomId, caller),
       messageIdRead: member.lastReadMessageId ?? messageId,

@@ -152,7 +152,7 @@ export class MongoRoomStore extends RoomStore {
 
   async join(
     roomId: string,
-    member: Omit<Member, 'lastReadMessageId'>,
+    member: Omit<Member, 'lastReadMessageId' | 'shownReadMessageId'>,
     maxRooms: number,
   ): Promise<JoinResult | null> {
     assertRoomLimit(maxRooms);
@@ -189,7 +189,15 @@ export class MongoRoomStore extends RoomStore {
 
       const added = await this.rooms.updateOne(
         { _id: roomId, live: true, [`users.${key}`]: { $exists: false } },
-        { $set: { [`users.${key}`]: toMemberDocument({ ...member, lastReadMessageId: null }) } },
+        {
+          $set: {
+            [`users.${key}`]: toMemberDocument({
+              ...member,
+              lastReadMessageId: null,
+              shownReadMessageId: null,
+            }),
+          },
+        },
       );
       for (const entry of evicted)
         await this.rooms.updateOne({ _id: entry.roomId }, { $unset: { [`users.${key}`]: 1 } });
@@ -242,9 +250,29 @@ export class MongoRoomStore extends RoomStore {
     return updated.modifiedCount > 0;
   }
 
-  async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
-    const { filter, update } = readPositionForward(roomId, uid, messageId);
+  async markRead(roomId: string, uid: string, messageId: string, shown: boolean): Promise<Member | null> {
+    const member = `users.${memberKey(uid)}`;
+    const shownPath = `${member}.shownReadMessageId`;
+    // A member stored before the shown position existed was shown the saved one: keep that
+    // where it was before the saved one moves out of sight.
+    if (!shown)
+      await this.rooms.updateOne(
+        { _id: roomId, [member]: { $exists: true }, [shownPath]: { $exists: false } },
+        [{ $set: { [shownPath]: `$${member}.lastReadMessageId` } }],
+      );
+    const { filter, update } = readPositionForward(roomId, uid, messageId, shown);
     await this.rooms.updateOne(filter, update);
+    // Shown again (back on) at a line read while it was not: the shown position catches up alone.
+    if (shown)
+      await this.rooms.updateOne(
+        {
+          _id: roomId,
+          live: true,
+          [member]: { $exists: true },
+          $or: [{ [shownPath]: null }, { [shownPath]: { $lt: messageId } }],
+        },
+        { $set: { [shownPath]: messageId } },
+      );
     return (await this.membership(roomId, uid))?.member ?? null;
   }
 
@@ -430,6 +458,7 @@ function toMemberDocument(member: Member): MemberDocument {
     nickName: member.nickName,
     profileImage: member.profileImage,
     lastReadMessageId: member.lastReadMessageId,
+    shownReadMessageId: member.shownReadMessageId,
     enteredAt: member.enteredAt,
   };
 }
@@ -455,6 +484,10 @@ function toMember(member: MemberDocument): Member {
     nickName: member.nickName,
     profileImage: member.profileImage ?? null,
     lastReadMessageId: member.lastReadMessageId ?? null,
+    shownReadMessageId:
+      member.shownReadMessageId === undefined
+        ? (member.lastReadMessageId ?? null)
+        : member.shownReadMessageId,
     enteredAt: new Date(member.enteredAt),
   };
 }

@@ -99,7 +99,7 @@ export abstract class RoomStore {
 
   abstract join(
     roomId: string,
-    member: Omit<Member, 'lastReadMessageId'>,
+    member: Omit<Member, 'lastReadMessageId' | 'shownReadMessageId'>,
     maxRooms: number,
   ): Promise<JoinResult | null>;
 
@@ -116,8 +116,11 @@ export abstract class RoomStore {
     profile: Pick<Member, 'nickName' | 'profileImage'>,
   ): Promise<boolean>;
 
-  /** Saves the last read message id (forward only); returns the member after the change. */
-  abstract markRead(roomId: string, uid: string, messageId: string): Promise<Member | null>;
+  /**
+   * Saves the last read message id (forward only), and the one other members are shown when
+   * `shown` (false while the member appears offline); returns the member after the change.
+   */
+  abstract markRead(roomId: string, uid: string, messageId: string, shown: boolean): Promise<Member | null>;
 
   /** Live rooms `uid` is a member of, with their read position. Lists read summaries, never member lists. */
   abstract listJoined(uid: string, page?: RoomPageRequest): Promise<RoomSummary[]>;

@@ -6,6 +6,8 @@ export interface MemberDocument {
   nickName: string;
   profileImage: string | null;
   lastReadMessageId: string | null;
+  /** Missing on members stored before it existed: they were shown `lastReadMessageId` then. */
+  shownReadMessageId?: string | null;
   enteredAt: Date;
 }
 
@@ -59,22 +61,25 @@ export const memberKey = (uid: string): string =>
 /**
  * The filter and update that move `uid`'s read position in `roomId` forward to `messageId`, only
  * for a member of the live room whose position is behind it (`RoomStore.markRead`, and
- * `MessageStore.append` for a line's sender).
+ * `MessageStore.append` for a line's sender), and the position others are shown with it when
+ * `shown` (it is never ahead of the other, so it is behind too).
  */
 export function readPositionForward(
   roomId: string,
   uid: string,
   messageId: string,
+  shown: boolean,
 ): { filter: QueryFilter<RoomDocument>; update: UpdateQuery<RoomDocument> } {
-  const path = `users.${memberKey(uid)}.lastReadMessageId`;
+  const member = `users.${memberKey(uid)}`;
+  const path = `${member}.lastReadMessageId`;
   return {
     filter: {
       _id: roomId,
       live: true,
-      [`users.${memberKey(uid)}`]: { $exists: true },
+      [member]: { $exists: true },
       $or: [{ [path]: null }, { [path]: { $lt: messageId } }],
     },
-    update: { $set: { [path]: messageId } },
+    update: { $set: { [path]: messageId, ...(shown && { [`${member}.shownReadMessageId`]: messageId }) } },
   };
 }
 
@@ -87,6 +92,8 @@ const memberSchema = new Schema<MemberDocument>(
     nickName: text,
     profileImage: { type: String, default: null },
     lastReadMessageId: { type: String, default: null },
+    // No default: a member stored before it existed is told apart (see MemberDocument).
+    shownReadMessageId: { type: String },
     enteredAt: { type: Date, required: true },
   },
   { _id: false },

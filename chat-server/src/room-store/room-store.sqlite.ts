@@ -34,6 +34,7 @@ interface MemberRow {
   nick_name: string;
   profile_image: string | null;
   last_read_message_id: string | null;
+  shown_read_message_id: string | null;
   entered_at: number;
 }
 
@@ -72,7 +73,8 @@ function pageClause(page: RoomPageRequest | undefined): {
     params: [at, at, after.id, page.limit],
   };
 }
-const memberColumns = 'room_id, uid, nick_name, profile_image, last_read_message_id, entered_at';
+const memberColumns =
+  'room_id, uid, nick_name, profile_image, last_read_message_id, shown_read_message_id, entered_at';
 
 interface IdleRow {
   id: string;
@@ -190,13 +192,14 @@ export class SqliteRoomStore extends RoomStore {
 
   async join(
     roomId: string,
-    member: Omit<Member, 'lastReadMessageId'>,
+    member: Omit<Member, 'lastReadMessageId' | 'shownReadMessageId'>,
     maxRooms: number,
   ): Promise<JoinResult | null> {
     assertRoomLimit(maxRooms);
     return this.db.transaction(() => {
       if (!this.isLive(roomId)) return null;
-      const joined = this.insertMember(roomId, { ...member, lastReadMessageId: null }) > 0;
+      const joined =
+        this.insertMember(roomId, { ...member, lastReadMessageId: null, shownReadMessageId: null }) > 0;
       // Always enforced (not only on a new join), so the limit also holds for a member added
       // at creation; the room being joined is never the one evicted.
       const evicted = this.db
@@ -251,11 +254,11 @@ export class SqliteRoomStore extends RoomStore {
     );
   }
 
-  async markRead(roomId: string, uid: string, messageId: string): Promise<Member | null> {
+  async markRead(roomId: string, uid: string, messageId: string, shown: boolean): Promise<Member | null> {
     // One statement, its own transaction, instead of a transaction of four (BEGIN IMMEDIATE,
     // liveness, update, read back). Only when the position does not move (an older id, a
     // non-member, a closed room) is the member read.
-    const moved = moveReadPosition(this.db, roomId, uid, messageId);
+    const moved = moveReadPosition(this.db, roomId, uid, messageId, shown);
     if (moved) return toMember(moved);
     return (await this.standing(roomId, uid))?.member ?? null;
   }
@@ -349,13 +352,14 @@ export class SqliteRoomStore extends RoomStore {
   /** Returns 1 when the member was added, 0 when they were already in the room. */
   private insertMember(roomId: string, member: Member): number {
     return this.db.run(
-      `INSERT INTO room_members (room_id, uid, nick_name, profile_image, last_read_message_id, entered_at)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, uid) DO NOTHING`,
+      `INSERT INTO room_members (room_id, uid, nick_name, profile_image, last_read_message_id, shown_read_message_id, entered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, uid) DO NOTHING`,
       roomId,
       member.uid,
       member.nickName,
       member.profileImage,
       member.lastReadMessageId,
+      member.shownReadMessageId,
       member.enteredAt.getTime(),
     ).changes;
   }
@@ -445,24 +449,30 @@ function toSummary(row: SummaryRow): RoomSummary {
 
 /**
  * Moves `uid`'s read position in `roomId` forward to `messageId` when they are a member of the
- * live room and it is behind; returns the member when it moved. Also run by
- * `SqliteMessageStore.append` inside its transaction, for the sender of each line.
+ * live room and it is behind, and the position others are shown too when `shown`; returns the
+ * member when either moved. Also run by `SqliteMessageStore.append` inside its transaction, for
+ * the sender of each line (shown: a member who appears offline cannot send).
  */
 export function moveReadPosition(
   db: SqliteDatabase,
   roomId: string,
   uid: string,
   messageId: string,
+  shown: boolean,
 ): MemberRow | undefined {
+  const show = shown ? 1 : 0;
   return db.get<MemberRow>(
-    `UPDATE room_members SET last_read_message_id = ?
-     WHERE room_id = ? AND uid = ? AND (last_read_message_id IS NULL OR last_read_message_id < ?)
+    `UPDATE room_members SET
+       last_read_message_id = CASE WHEN last_read_message_id IS NULL OR last_read_message_id < ?1 THEN ?1 ELSE last_read_message_id END,
+       shown_read_message_id = CASE WHEN ?2 AND (shown_read_message_id IS NULL OR shown_read_message_id < ?1) THEN ?1 ELSE shown_read_message_id END
+     WHERE room_id = ?3 AND uid = ?4
+       AND (last_read_message_id IS NULL OR last_read_message_id < ?1 OR (?2 AND (shown_read_message_id IS NULL OR shown_read_message_id < ?1)))
        AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = room_members.room_id AND r.closed_at IS NULL)
      RETURNING ${memberColumns}`,
     messageId,
+    show,
     roomId,
     uid,
-    messageId,
   );
 }
 
@@ -472,6 +482,7 @@ function toMember(row: MemberRow): Member {
     nickName: row.nick_name,
     profileImage: row.profile_image,
     lastReadMessageId: row.last_read_message_id,
+    shownReadMessageId: row.shown_read_message_id,
     enteredAt: new Date(row.entered_at),
   };
 }

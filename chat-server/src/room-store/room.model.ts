@@ -21,6 +21,11 @@ export interface Member {
   readonly profileImage: string | null;
   /** Last message the member has read; null before they read anything. */
   readonly lastReadMessageId: string | null;
+  /**
+   * The read position other members are shown: it moves with `lastReadMessageId`, except while
+   * the member appears offline (their reading is not to be seen then). Never ahead of it.
+   */
+  readonly shownReadMessageId: string | null;
   readonly enteredAt: Date;
 }
 

@@ -5,6 +5,7 @@ import { FanoutBridge } from '../delivery/fanout-bridge';
 import { RoomFeed } from '../delivery/room-feed';
 import { ChatEvents } from '../domain-events/chat-events';
 import { ChatError } from '../errors/chat-error';
+import { PresenceGate } from '../presence/presence-gate.port';
 import { RoomStore, type JoinResult } from '../room-store/room-store.port';
 import type { Member, Room } from '../room-store/room.model';
 import { ActionLimit } from '../throttling/rate-limiter';
@@ -40,6 +41,7 @@ export class MembershipService {
     private readonly events: ChatEvents,
     private readonly config: ChatConfig,
     private readonly clock: Clock,
+    private readonly presence: PresenceGate,
   ) {
     const chat = config.chat;
     this.joinLimit = new ActionLimit(clock, 'joins', chat.joinRateLimit, chat.joinRateWindowSeconds);
@@ -116,7 +118,9 @@ export class MembershipService {
     let saved = member.lastReadMessageId;
     if (lastReadMessageId) {
       await this.access.messageOf(roomId, lastReadMessageId, 'lastReadMessageId');
-      const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId);
+      // As a READ: out of the others' sight while the member appears offline.
+      const shown = await this.presence.maySend(roomId, uid);
+      const updated = await this.rooms.markRead(roomId, uid, lastReadMessageId, shown);
       if (!updated) throw new ChatError('not-a-member', `you are not a member of room ${roomId}`);
       saved = updated.lastReadMessageId;
     }

@@ -4,16 +4,24 @@ import { nowPlaying } from './now-playing';
 import type { RoomSummary } from '../room-store/room-store.port';
 import { roomThumbnail, type Room } from '../room-store/room.model';
 
-export function roomView(room: Room, clock: Clock): RoomView {
+/**
+ * The room as `viewer` sees it: every member's read position is the one others are shown
+ * (`shownReadMessageId`), but the viewer's own, which is where they really are.
+ */
+export function roomView(room: Room, clock: Clock, viewer: string): RoomView {
   return {
     id: room.id,
     roomName: room.roomName,
     ownerUid: room.ownerUid,
     userCount: Object.keys(room.users).length,
     users: Object.fromEntries(
-      Object.values(room.users).map((member) => [
+      Object.values(room.users).map(({ shownReadMessageId, ...member }) => [
         member.uid,
-        { ...member, enteredAt: member.enteredAt.toISOString() },
+        {
+          ...member,
+          lastReadMessageId: member.uid === viewer ? member.lastReadMessageId : shownReadMessageId,
+          enteredAt: member.enteredAt.toISOString(),
+        },
       ]),
     ),
     playlist: {
@@ -29,7 +37,7 @@ export function roomView(room: Room, clock: Clock): RoomView {
 
 /** What `uid` sees of a room: members see who is in it; anyone else the room without its member list. */
 export function roomViewFor(room: Room, uid: string, clock: Clock): RoomView {
-  const view = roomView(room, clock);
+  const view = roomView(room, clock, uid);
   return Object.hasOwn(room.users, uid) ? view : { ...view, users: {} };
 }
 

@@ -396,4 +396,15 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX rooms_live_owner_playlist ON rooms (owner_uid, playlist_id) WHERE closed_at IS NULL;
     `,
   },
+  {
+    version: 15,
+    name: 'the read position other members are shown',
+    sql: `
+      -- A member who chose to appear offline still had their read position saved (their own
+      -- unread counts), and the room's member list showed it moving. Others now see this one,
+      -- which does not move while the member appears offline; until now they saw the same.
+      ALTER TABLE room_members ADD COLUMN shown_read_message_id TEXT;
+      UPDATE room_members SET shown_read_message_id = last_read_message_id;
+    `,
+  },
 ];

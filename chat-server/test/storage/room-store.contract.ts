@@ -31,6 +31,7 @@ export function aMember(uid: string, overrides: Partial<Member> = {}): Member {
     nickName: `nick-${uid}`,
     profileImage: `https://img.test/${uid}.png`,
     lastReadMessageId: null,
+    shownReadMessageId: null,
     enteredAt: at(0),
     ...overrides,
   };
@@ -72,8 +73,14 @@ export function aRoom(overrides: Partial<Room> & { playlistId?: string } = {}): 
 }
 
 const ids = (rooms: readonly { id: string }[]): string[] => rooms.map((room) => room.id);
-const joinAs = (uid: string, minutes: number): Omit<Member, 'lastReadMessageId'> => {
-  const { lastReadMessageId: _ignored, ...member } = aMember(uid, { enteredAt: at(minutes) });
+const joinAs = (uid: string, minutes: number): Omit<Member, 'lastReadMessageId' | 'shownReadMessageId'> => {
+  const {
+    lastReadMessageId: _read,
+    shownReadMessageId: _shown,
+    ...member
+  } = aMember(uid, {
+    enteredAt: at(minutes),
+  });
   return member;
 };
 
@@ -218,13 +225,14 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('returns the room without its members and the one member asked for', async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        await store.markRead(room.id, 'ann', 'm-0003');
+        await store.markRead(room.id, 'ann', 'm-0003', true);
         const { users: _all, ...header } = (await store.get(room.id))!;
         const found = await store.membership(room.id, 'ann');
         expect(found?.room).toEqual(header);
         expect(found?.member).toEqual({
           ...aMember('ann', { enteredAt: at(1) }),
           lastReadMessageId: 'm-0003',
+          shownReadMessageId: 'm-0003',
         });
       });
 
@@ -247,7 +255,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('gives the one member asked for, as membership does, without the room', async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        await store.markRead(room.id, 'ann', 'm-0003');
+        await store.markRead(room.id, 'ann', 'm-0003', true);
         const found = await store.standing(room.id, 'ann');
         expect(found).toEqual({ member: (await store.membership(room.id, 'ann'))?.member });
         expect(found?.member?.lastReadMessageId).toBe('m-0003');
@@ -281,11 +289,13 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('changes nothing when the user is already a member', async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        await store.markRead(room.id, 'ann', 'm-0001');
+        await store.markRead(room.id, 'ann', 'm-0001', true);
         const again = await store.join(room.id, { ...joinAs('ann', 9), nickName: 'renamed' }, 4);
         expect(again?.joined).toBe(false);
         expect(again?.evictedRoomIds).toEqual([]);
-        expect(again?.member).toEqual(aMember('ann', { enteredAt: at(1), lastReadMessageId: 'm-0001' }));
+        expect(again?.member).toEqual(
+          aMember('ann', { enteredAt: at(1), lastReadMessageId: 'm-0001', shownReadMessageId: 'm-0001' }),
+        );
       });
 
       it('returns null for an unknown or closed room', async () => {
@@ -437,18 +447,45 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('moves the read position forward only', async () => {
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        expect((await store.markRead(room.id, 'ann', 'm-0002'))?.lastReadMessageId).toBe('m-0002');
-        expect((await store.markRead(room.id, 'ann', 'm-0001'))?.lastReadMessageId).toBe('m-0002');
-        expect((await store.markRead(room.id, 'ann', 'm-0003'))?.lastReadMessageId).toBe('m-0003');
+        expect((await store.markRead(room.id, 'ann', 'm-0002', true))?.lastReadMessageId).toBe('m-0002');
+        expect((await store.markRead(room.id, 'ann', 'm-0001', true))?.lastReadMessageId).toBe('m-0002');
+        expect((await store.markRead(room.id, 'ann', 'm-0003', true))?.lastReadMessageId).toBe('m-0003');
         expect((await store.get(room.id))?.users.ann.lastReadMessageId).toBe('m-0003');
+      });
+
+      it('moves the position others are shown only when shown, and it catches up once shown again', async () => {
+        const [room] = await created(aRoom());
+        await store.join(room.id, joinAs('ann', 1), 4);
+        expect(await store.markRead(room.id, 'ann', 'm-0002', true)).toMatchObject({
+          lastReadMessageId: 'm-0002',
+          shownReadMessageId: 'm-0002',
+        });
+        // Appearing offline: saved, out of sight.
+        expect(await store.markRead(room.id, 'ann', 'm-0005', false)).toMatchObject({
+          lastReadMessageId: 'm-0005',
+          shownReadMessageId: 'm-0002',
+        });
+        expect((await store.get(room.id))?.users.ann).toMatchObject({
+          lastReadMessageId: 'm-0005',
+          shownReadMessageId: 'm-0002',
+        });
+        // Back on, reading a line already read while hidden: the shown position catches up, the other stays.
+        expect(await store.markRead(room.id, 'ann', 'm-0004', true)).toMatchObject({
+          lastReadMessageId: 'm-0005',
+          shownReadMessageId: 'm-0004',
+        });
+        expect(await store.markRead(room.id, 'ann', 'm-0006', true)).toMatchObject({
+          lastReadMessageId: 'm-0006',
+          shownReadMessageId: 'm-0006',
+        });
       });
 
       it('returns null for a non-member, an unknown room or a closed room', async () => {
         const [room] = await created(aRoom());
-        expect(await store.markRead(room.id, 'stranger', 'm-0001')).toBeNull();
-        expect(await store.markRead(randomUUID(), room.ownerUid, 'm-0001')).toBeNull();
+        expect(await store.markRead(room.id, 'stranger', 'm-0001', true)).toBeNull();
+        expect(await store.markRead(randomUUID(), room.ownerUid, 'm-0001', true)).toBeNull();
         await store.closeRoom(room.id, at(1));
-        expect(await store.markRead(room.id, room.ownerUid, 'm-0001')).toBeNull();
+        expect(await store.markRead(room.id, room.ownerUid, 'm-0001', true)).toBeNull();
       });
     });
 
@@ -552,7 +589,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
         const [room] = await created(aRoom());
         await store.join(room.id, joinAs('bob', 2), 4);
         expect((await store.listJoined('bob'))[0].lastReadMessageId).toBeNull();
-        await store.markRead(room.id, 'bob', 'm-0042');
+        await store.markRead(room.id, 'bob', 'm-0042', true);
         expect((await store.listJoined('bob'))[0]).toMatchObject({
           id: room.id,
           memberCount: 2,
@@ -674,7 +711,7 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       it('keeps rooms, members, read positions and the outbox across close and reopen', async () => {
         const [room, closed] = await created(aRoom(), aRoom());
         await store.join(room.id, joinAs('ann', 1), 4);
-        await store.markRead(room.id, 'ann', 'm-0007');
+        await store.markRead(room.id, 'ann', 'm-0007', true);
         await store.touch(room.id, at(8));
         await outbox.retry(room.id, at(15), 'down');
         await store.closeRoom(closed.id, at(9));

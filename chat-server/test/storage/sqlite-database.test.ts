@@ -437,7 +437,7 @@ describe('SQLite database', () => {
       const { room, member, line } = seeded[call % seeded.length];
       const page = { limit: 1 + call };
       const sent = await messages.append(aMessage(room.id, 100 + call));
-      await rooms.markRead(room.id, member.uid, sent.message.messageId);
+      await rooms.markRead(room.id, member.uid, sent.message.messageId, true);
       await rooms.touch(room.id, new Date(room.createdAt.getTime() + call));
       await rooms.join(room.id, { ...aMember(`guest-${call}`), enteredAt: room.createdAt }, 4);
       await rooms.exit(room.id, `guest-${call}`);

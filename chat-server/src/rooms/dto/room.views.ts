@@ -6,7 +6,12 @@ export class MemberView {
   @ApiProperty() uid!: string;
   @ApiProperty() nickName!: string;
   @ApiProperty({ type: String, nullable: true }) profileImage!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Last message the member has read' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "Last message the member has read: your own as saved; another member's as they are shown (it stays put while they appear offline)",
+  })
   lastReadMessageId!: string | null;
   @ApiProperty({ format: 'date-time' }) enteredAt!: string;
 }

@@ -297,6 +297,31 @@ describe('live chat over STOMP', () => {
       );
     });
 
+    it('a resend of a stored line is answered with it while the sender is rate-limited: it adds nothing', async () => {
+      const { room, owner } = await roomWithWatcher();
+      const { client } = await chat.member(room.id);
+      for (let index = 0; index < 5; index++)
+        await client.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: `full-${index}`,
+          content: `line ${index}`,
+        });
+      // The RECEIPT of the last line was lost, say: the client resends it at once, at its limit.
+      await client.send('/chat/pub/send', { roomId: room.id, clientMessageId: 'full-4', content: 'line 4' });
+      const lines = (await historyOf(owner.api, room.id)).filter((line) => line.clientMessageId === 'full-4');
+      expect(lines).toHaveLength(1);
+      // A new line is still refused.
+      await expectRefused(
+        client.send('/chat/pub/send', {
+          roomId: room.id,
+          clientMessageId: 'full-5',
+          content: 'one too many',
+        }),
+        'rate-limited',
+      );
+      clock.advance(10_000);
+    });
+
     it('a bad last-message-id header: invalid-payload', async () => {
       const { room, owner } = await roomWithWatcher();
       await expectRefused(

@@ -228,6 +228,11 @@ export class MongoMessageStore extends MessageStore {
     return { seq: Math.max(last?.seq ?? 0, floor?.seq ?? 0), messageId };
   }
 
+  async byClientMessageId(roomId: string, clientMessageId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ roomId, clientMessageId }).lean<MessageDocument>();
+    return doc ? toMessage(doc) : null;
+  }
+
   async has(roomId: string, messageId: string): Promise<boolean> {
     return (await this.messages.exists({ _id: messageId, roomId })) !== null;
   }

@@ -61,6 +61,9 @@ export abstract class MessageStore {
 
   abstract latest(roomId: string): Promise<StoredMessage | null>;
 
+  /** The line of `roomId` stored under the client's id `clientMessageId`, or null. */
+  abstract byClientMessageId(roomId: string, clientMessageId: string): Promise<StoredMessage | null>;
+
   /** Whether `messageId` is a message of `roomId` (an id from another room, or none, is not). */
   abstract has(roomId: string, messageId: string): Promise<boolean>;
 

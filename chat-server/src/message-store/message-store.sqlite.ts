@@ -231,6 +231,15 @@ export class SqliteMessageStore extends MessageStore {
     return row ? { seq: row.last_seq, messageId: row.last_message_id } : { seq: 0, messageId: null };
   }
 
+  async byClientMessageId(roomId: string, clientMessageId: string): Promise<StoredMessage | null> {
+    const row = this.db.get<MessageRow>(
+      `SELECT ${columns} FROM messages m WHERE m.room_id = ? AND m.client_message_id = ?`,
+      roomId,
+      clientMessageId,
+    );
+    return row ? toMessage(row) : null;
+  }
+
   async has(roomId: string, messageId: string): Promise<boolean> {
     return (
       this.db.get<{ found: number }>(

@@ -84,7 +84,12 @@ export class ChatService implements OnModuleDestroy {
   ): Promise<{ result: ChatMessage; stored: boolean }> {
     await this.checkSend(caller, dto);
     if (!(await this.presence.maySend(dto.roomId, caller.uid))) throw new ChatError('presence-off');
-    this.sendLimit.take(caller.uid);
+    if (!this.sendLimit.tryTake(caller.uid)) {
+      // A resend of a line already stored (its RECEIPT was lost) adds nothing: answered with it, limit or not.
+      const earlier = await this.messages.byClientMessageId(dto.roomId, dto.clientMessageId);
+      if (earlier?.sender.uid === caller.uid) return { result: toChatMessage(earlier), stored: false };
+      throw this.sendLimit.refusal(caller.uid);
+    }
     const { message, duplicate } = await this.feed.post({
       roomId: dto.roomId,
       type: 'TALK',

@@ -77,11 +77,20 @@ export class ActionLimit {
 
   /** Throws `rate-limited` (429 / STOMP ERROR), saying when to try again, when `key` is over the limit. */
   take(key: string): void {
-    if (!this.bucket.tryTake(key))
-      throw new ChatError(
-        'rate-limited',
-        `at most ${this.limit} ${this.what} per ${this.windowSeconds} s; slow down`,
-      ).retryAfter(this.bucket.msUntilNext(key));
+    if (!this.tryTake(key)) throw this.refusal(key);
+  }
+
+  /** Takes one for `key`; false when it is over the limit (`refusal` says so). */
+  tryTake(key: string): boolean {
+    return this.bucket.tryTake(key);
+  }
+
+  /** The `rate-limited` refusal for `key`, saying when to try again. */
+  refusal(key: string): ChatError {
+    return new ChatError(
+      'rate-limited',
+      `at most ${this.limit} ${this.what} per ${this.windowSeconds} s; slow down`,
+    ).retryAfter(this.bucket.msUntilNext(key));
   }
 
   /** Gives back what `take` took, when the action turned out to do nothing (a retry answered with what exists). */

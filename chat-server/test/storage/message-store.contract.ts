@@ -486,6 +486,21 @@ export function messageStoreContract(
       });
     });
 
+    describe('byClientMessageId', () => {
+      it("finds a room's line by its client id, and nothing in another room or under another id", async () => {
+        const roomId = randomUUID();
+        const line = aMessage(roomId, 1, { clientMessageId: 'resent-1' });
+        await store.append(line);
+        expect(await store.byClientMessageId(roomId, 'resent-1')).toMatchObject({
+          messageId: line.messageId,
+          clientMessageId: 'resent-1',
+          content: line.content,
+        });
+        expect(await store.byClientMessageId(randomUUID(), 'resent-1')).toBeNull();
+        expect(await store.byClientMessageId(roomId, 'resent-2')).toBeNull();
+      });
+    });
+
     describe('has', () => {
       it('knows the messages of the room, and no id of another room or none at all', async () => {
         const other = `room-${randomUUID()}`;

@@ -264,6 +264,27 @@ describe.skipIf(process.platform !== 'linux')('cluster:local when its launcher i
   }, 45_000);
 });
 
+describe.skipIf(process.platform !== 'linux')('cluster:local when its watchdog is killed (SIGKILL)', () => {
+  let cluster: Launched;
+  let procs: ClusterProcesses;
+
+  beforeAll(async () => {
+    cluster = await launchReady({ chat: 1 });
+    procs = processesOf(cluster);
+  }, 90_000);
+
+  afterAll(() => cleanUp(cluster, procs));
+
+  it('leaves no process behind: the launcher stops the apps, and the kernel stops the redis-server the watchdog started', async () => {
+    const watchdog = procs.all.find((proc) => proc.command.includes('cluster-watchdog.js'));
+    expect(watchdog).toBeDefined();
+    process.kill(watchdog!.pid, 'SIGKILL');
+    const gone = await goneTimes(procs.all, 30_000);
+    expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
+    expect(await cluster.exited).not.toBeNull();
+  }, 45_000);
+});
+
 describe.skipIf(process.platform !== 'linux')(
   'cluster:local on Ctrl+C (SIGINT to its whole process group, as a terminal sends it)',
   () => {

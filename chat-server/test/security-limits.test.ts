@@ -78,6 +78,21 @@ describe('limits on what one user can make the chat server do', () => {
     expectOneEvery20s((refused as StompErrorFrame).frame.headers['retry-after']);
   });
 
+  it('does not count joining a room one is in (a reconnect) against CHAT_JOIN_RATE_LIMIT, nor refuse it at the limit', async () => {
+    const user = await chat.user();
+    const rooms = [...(await roomsOf(await chat.user(), 2)), ...(await roomsOf(await chat.user(), 2))];
+    const client = await chat.connect(user);
+    await client.send('/chat/pub/join', { roomId: rooms[0].id });
+    // Every page load and reconnect enters again: none of these stores anything.
+    for (let i = 0; i < 5; i++) await client.send('/chat/pub/join', { roomId: rooms[0].id });
+    await client.send('/chat/pub/join', { roomId: rooms[1].id });
+    await client.send('/chat/pub/join', { roomId: rooms[2].id });
+    // The limit (3) is spent by new joins now: entering a room one is in still works, a new one not.
+    await client.send('/chat/pub/join', { roomId: rooms[1].id });
+    const refused = await client.send('/chat/pub/join', { roomId: rooms[3].id }).catch((e: unknown) => e);
+    expect((refused as StompErrorFrame).code).toBe('rate-limited');
+  });
+
   it('refuses replays beyond CHAT_REPLAY_RATE_LIMIT with rate-limited; a SUBSCRIBE without one, or another user, is not held back', async () => {
     const owner = await chat.user();
     const room = await chat.createRoom(owner);
@@ -126,6 +141,13 @@ describe('limits on what one user can make the chat server do', () => {
     expect((await create(owner)).status).toBe(201);
     expect((await create(owner)).status).toBe(201);
     expect((await create(owner)).status).toBe(429);
+    // With the limit spent, a retry for the live room still gets it: it opens nothing.
+    const retry = await owner.api.post('/v1/api/rooms/create', {
+      uid: owner.uid,
+      userName: 'Owner',
+      playlist,
+    });
+    expect(retry.status).toBe(200);
   });
 
   it('refuses a playlist snapshot over CHAT_MAX_PLAYLIST_BYTES with 400 naming playlist', async () => {

@@ -88,7 +88,7 @@ export const chatSettings = {
   joinRateLimit: setting.int(
     'CHAT_JOIN_RATE_LIMIT',
     20,
-    'Joins one user may make per CHAT_JOIN_RATE_WINDOW_SECONDS (each new join stores an ENTER line)',
+    'Joins of rooms one is not in (each stores an ENTER line) one user may make per CHAT_JOIN_RATE_WINDOW_SECONDS; entering a room one is in is not counted',
     { min: 1, max: 100_000 },
   ),
   joinRateWindowSeconds: setting.int('CHAT_JOIN_RATE_WINDOW_SECONDS', 60, 'Window of the join rate limit', {

@@ -67,6 +67,13 @@ export class MongoRoomStore extends RoomStore {
     return new MongoRoomStore(connection, rooms, memberships);
   }
 
+  async liveRoomId(ownerUid: string, playlistId: string): Promise<string | null> {
+    const live = await this.rooms
+      .findOne({ ownerUid, 'playlist.id': playlistId, live: true }, { _id: 1 })
+      .lean<Pick<RoomDocument, '_id'>>();
+    return live?._id ?? null;
+  }
+
   async create(room: Room): Promise<CreateRoomResult> {
     try {
       await this.rooms.create({

@@ -88,6 +88,9 @@ export abstract class RoomStore {
 
   abstract get(roomId: string): Promise<Room | null>;
 
+  /** The id of `ownerUid`'s live room for playlist `playlistId`, or null (what `create` would answer again). */
+  abstract liveRoomId(ownerUid: string, playlistId: string): Promise<string | null>;
+
   /** The room (without members) and `uid`'s membership; null for an unknown or closed room. Costs the same in a room of any size. */
   abstract membership(roomId: string, uid: string): Promise<MembershipView | null>;
 

@@ -125,6 +125,16 @@ export class SqliteRoomStore extends RoomStore {
     db.retain();
   }
 
+  async liveRoomId(ownerUid: string, playlistId: string): Promise<string | null> {
+    return (
+      this.db.get<{ id: string }>(
+        'SELECT id FROM rooms WHERE owner_uid = ? AND playlist_id = ? AND closed_at IS NULL',
+        ownerUid,
+        playlistId,
+      )?.id ?? null
+    );
+  }
+
   async create(room: Room): Promise<CreateRoomResult> {
     return this.db.transaction(() => {
       const inserted = this.db.run(

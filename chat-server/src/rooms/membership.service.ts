@@ -47,10 +47,20 @@ export class MembershipService {
     this.joinLimit = new ActionLimit(clock, 'joins', chat.joinRateLimit, chat.joinRateWindowSeconds);
   }
 
-  /** A person joining over STOMP: limited to CHAT_JOIN_RATE_LIMIT per window, then as `join`. */
+  /**
+   * A person joining over STOMP, as `join`: new joins (each stores an ENTER line) are limited to
+   * CHAT_JOIN_RATE_LIMIT per window; entering a room one is in (every page load and reconnect)
+   * stores nothing, costs nothing and is taken at the limit too.
+   */
   async joinAsUser(roomId: string, profile: MemberProfile): Promise<JoinResult> {
-    this.joinLimit.take(profile.uid);
-    return this.join(roomId, profile);
+    if (!this.joinLimit.tryTake(profile.uid)) {
+      if (!(await this.rooms.standing(roomId, profile.uid))?.member)
+        throw this.joinLimit.refusal(profile.uid);
+      return this.join(roomId, profile);
+    }
+    const result = await this.join(roomId, profile);
+    if (!result.joined) this.joinLimit.giveBack(profile.uid);
+    return result;
   }
 
   /**

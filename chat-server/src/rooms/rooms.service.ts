@@ -62,7 +62,10 @@ export class RoomsService {
     }
     // The playlist service opens rooms for everyone: only people opening their own are limited.
     const limited = !hasScope(caller, ROOMS_CREATE_SCOPE);
-    if (limited) this.createLimit.take(caller.uid);
+    const charged = limited && this.createLimit.tryTake(caller.uid);
+    // Over the limit, a retry for a live room still gets it: it opens nothing.
+    if (limited && !charged && (await this.rooms.liveRoomId(dto.uid, dto.playlist.id)) === null)
+      throw this.createLimit.refusal(caller.uid);
     const now = this.clock.now();
     const room: Room = {
       id: randomUUID(),
@@ -85,7 +88,7 @@ export class RoomsService {
     };
     const result = await this.rooms.create(room);
     // A retry the docs invite (the room was live already) opened nothing: it costs the caller nothing.
-    if (limited && !result.created) this.createLimit.giveBack(caller.uid);
+    if (charged && !result.created) this.createLimit.giveBack(caller.uid);
     const owner = {
       uid: dto.uid,
       nickName: dto.userName,

@@ -443,6 +443,16 @@ export function roomStoreContract(name: string, makeFixture: () => Promise<Store
       });
     });
 
+    describe('liveRoomId', () => {
+      it("finds an owner's live room for a playlist, and none once it is closed or for another owner", async () => {
+        const [room] = await created(aRoom());
+        expect(await store.liveRoomId(room.ownerUid, room.playlist.id)).toBe(room.id);
+        expect(await store.liveRoomId('someone-else', room.playlist.id)).toBeNull();
+        await store.closeRoom(room.id, at(1));
+        expect(await store.liveRoomId(room.ownerUid, room.playlist.id)).toBeNull();
+      });
+    });
+
     describe('markRead', () => {
       it('moves the read position forward only', async () => {
         const [room] = await created(aRoom());

@@ -176,6 +176,23 @@ function cleanUp(launched: Launched | undefined, procs: ClusterProcesses | undef
   rmSync(launched.dataDir, { recursive: true, force: true });
 }
 
+/**
+ * A one-chat-server cluster for the tests of one describe: launched and read before them, every
+ * process of it killed after them (whatever a test left running).
+ */
+function clusterPerDescribe(options: Parameters<typeof launchReady>[0] = { chat: 1 }): {
+  cluster: Launched;
+  procs: ClusterProcesses;
+} {
+  const launched = {} as { cluster: Launched; procs: ClusterProcesses };
+  beforeAll(async () => {
+    launched.cluster = await launchReady(options);
+    launched.procs = processesOf(launched.cluster);
+  }, 90_000);
+  afterAll(() => cleanUp(launched.cluster, launched.procs));
+  return launched;
+}
+
 describe('npm run cluster:local (each app its own process, sharing Redis and a SQLite file)', () => {
   let cluster: Launched;
 
@@ -244,97 +261,65 @@ describe('npm run cluster:local (each app its own process, sharing Redis and a S
 
 // The process tree is read from /proc.
 describe.skipIf(process.platform !== 'linux')('cluster:local when its launcher is killed (SIGKILL)', () => {
-  let cluster: Launched;
-  let procs: ClusterProcesses;
-
-  beforeAll(async () => {
-    cluster = await launchReady({ chat: 1 });
-    procs = processesOf(cluster);
-  }, 90_000);
-
-  afterAll(() => cleanUp(cluster, procs));
+  const launched = clusterPerDescribe();
 
   it('stops every app gracefully, then its redis-server, and removes the temp folder Redis used', async () => {
-    expect(procs.apps).toHaveLength(3);
-    cluster.child.kill('SIGKILL');
-    await expectAppsGoneThenRedis(procs);
-    expect(stoppedLines(cluster.output())).toBe(procs.apps.length);
-    expect(existsSync(procs.redisDir)).toBe(false);
-    for (const port of Object.values(cluster.ports)) expect(await isFree(port)).toBe(true);
+    expect(launched.procs.apps).toHaveLength(3);
+    launched.cluster.child.kill('SIGKILL');
+    await expectAppsGoneThenRedis(launched.procs);
+    expect(stoppedLines(launched.cluster.output())).toBe(launched.procs.apps.length);
+    expect(existsSync(launched.procs.redisDir)).toBe(false);
+    for (const port of Object.values(launched.cluster.ports)) expect(await isFree(port)).toBe(true);
   }, 45_000);
 });
 
 describe.skipIf(process.platform !== 'linux')('cluster:local when its watchdog is killed (SIGKILL)', () => {
-  let cluster: Launched;
-  let procs: ClusterProcesses;
-
-  beforeAll(async () => {
-    cluster = await launchReady({ chat: 1 });
-    procs = processesOf(cluster);
-  }, 90_000);
-
-  afterAll(() => cleanUp(cluster, procs));
+  const launched = clusterPerDescribe();
 
   it('leaves no process behind: the launcher stops the apps, and the kernel stops the redis-server the watchdog started', async () => {
-    const watchdog = procs.all.find((proc) => proc.command.includes('cluster-watchdog.js'));
+    const watchdog = launched.procs.all.find((proc) => proc.command.includes('cluster-watchdog.js'));
     expect(watchdog).toBeDefined();
     process.kill(watchdog!.pid, 'SIGKILL');
-    const gone = await goneTimes(procs.all, 30_000);
-    expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
-    expect(await cluster.exited).not.toBeNull();
+    const gone = await goneTimes(launched.procs.all, 30_000);
+    expect(launched.procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
+    expect(await launched.cluster.exited).not.toBeNull();
   }, 45_000);
 });
 
 describe.skipIf(process.platform !== 'linux')(
   'cluster:local on Ctrl+C (SIGINT to its whole process group, as a terminal sends it)',
   () => {
-    let cluster: Launched;
-    let procs: ClusterProcesses;
-
-    beforeAll(async () => {
-      cluster = await launchReady({ chat: 1, detached: true });
-      procs = processesOf(cluster);
-    }, 90_000);
-
-    afterAll(() => cleanUp(cluster, procs));
+    const launched = clusterPerDescribe({ chat: 1, detached: true });
 
     it('keeps its redis-server out of the group, where a Ctrl+C cannot reach it', () => {
-      expect(statOf(procs.redis.pid)?.[2]).not.toBe(String(cluster.child.pid));
+      expect(statOf(launched.procs.redis.pid)?.[2]).not.toBe(String(launched.cluster.child.pid));
     });
 
     it('stops the apps gracefully, then Redis, and exits 0 without a crash', async () => {
-      process.kill(-cluster.child.pid!, 'SIGINT');
-      await expectAppsGoneThenRedis(procs);
-      expect(await cluster.exited).toBe(0);
-      const output = cluster.output();
-      expect(stoppedLines(output)).toBe(procs.apps.length);
+      process.kill(-launched.cluster.child.pid!, 'SIGINT');
+      await expectAppsGoneThenRedis(launched.procs);
+      expect(await launched.cluster.exited).toBe(0);
+      const output = launched.cluster.output();
+      expect(stoppedLines(output)).toBe(launched.procs.apps.length);
       expect(output).not.toMatch(/^\s+at /m); // no stack trace
       expect(output).not.toContain('Connection is closed');
       expect(output).not.toMatch(/"level":(50|60)/); // no error or fatal log line
-      expect(existsSync(procs.redisDir)).toBe(false);
+      expect(existsSync(launched.procs.redisDir)).toBe(false);
     }, 45_000);
   },
 );
 
 describe.skipIf(process.platform !== 'linux')("cluster:local's exit code", () => {
-  let cluster: Launched;
-  let procs: ClusterProcesses;
-
-  beforeAll(async () => {
-    cluster = await launchReady({ chat: 1 });
-    procs = processesOf(cluster);
-  }, 90_000);
-
-  afterAll(() => cleanUp(cluster, procs));
+  const launched = clusterPerDescribe();
 
   it('is 1 when an app does not stop cleanly (here: killed while it stops)', async () => {
-    const presence = procs.apps.find((app) => app.command.includes('presence-server'))!;
-    cluster.child.kill('SIGTERM');
+    const presence = launched.procs.apps.find((app) => app.command.includes('presence-server'))!;
+    launched.cluster.child.kill('SIGTERM');
     process.kill(presence.pid, 'SIGKILL');
-    expect(await cluster.exited).toBe(1);
-    expect(cluster.output()).toContain('presence-server (SIGKILL)');
-    const gone = await goneTimes(procs.all, 15_000);
-    expect(procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
+    expect(await launched.cluster.exited).toBe(1);
+    expect(launched.cluster.output()).toContain('presence-server (SIGKILL)');
+    const gone = await goneTimes(launched.procs.all, 15_000);
+    expect(launched.procs.all.filter((proc) => !gone.has(proc))).toEqual([]);
   }, 45_000);
 });
 

@@ -266,6 +266,8 @@ export class MongoRoomStore extends RoomStore {
       await this.rooms.updateOne(
         { _id: roomId, [member]: { $exists: true }, [shownPath]: { $exists: false } },
         [{ $set: { [shownPath]: `$${member}.lastReadMessageId` } }],
+        // Mongoose 9 refuses an update pipeline (an array) unless told it is one.
+        { updatePipeline: true },
       );
     const { filter, update } = readPositionForward(roomId, uid, messageId, shown);
     await this.rooms.updateOne(filter, update);

@@ -97,7 +97,7 @@ export class SqliteDatabase {
     try {
       if (created) chmodSync(path, 0o600);
       db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-      db.exec('PRAGMA journal_mode = WAL');
+      switchToWal(db);
       db.exec('PRAGMA synchronous = NORMAL');
       db.exec('PRAGMA foreign_keys = ON');
       // Negative means KiB. With SQLite's 2 MiB a store of a few hundred MB re-reads its index
@@ -299,6 +299,27 @@ const logMigration = (line: string): void => new Logger(SqliteDatabase.name).log
  * wait, every other process opening the file then failed at the busy timeout ("database is locked").
  */
 export const UPGRADE_WAIT_MS = 15 * 60_000;
+
+/**
+ * PRAGMA journal_mode = WAL, retried every 25 ms up to UPGRADE_WAIT_MS: SQLite answers it with
+ * SQLITE_BUSY at once, not after the busy timeout, while another connection writes a file still
+ * in its first journal mode. Two processes starting on a new file (cluster:local) met that, and
+ * the second failed to start with "database is locked".
+ */
+function switchToWal(db: DatabaseSync): void {
+  const giveUpAt = Date.now() + UPGRADE_WAIT_MS;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isSqliteError(error, SQLITE_BUSY) || Date.now() >= giveUpAt) throw error;
+      Atomics.wait(PAUSE, 0, 0, 25); // open is synchronous: a short sleep of this thread
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** BEGIN IMMEDIATE, retried while another connection holds the write lock, up to UPGRADE_WAIT_MS. */
 function beginWaitingForOtherUpgrades(db: DatabaseSync, path: string, tell: (line: string) => void): void {

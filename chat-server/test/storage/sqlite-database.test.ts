@@ -170,6 +170,36 @@ describe('SQLite database', () => {
     expect(await exited).toBe(0);
   });
 
+  it('waits for another process writing a file not yet in WAL mode (two starting on a new file) instead of failing at once', async () => {
+    // SQLite answers the switch to WAL with SQLITE_BUSY at once, without waiting the busy
+    // timeout, while another connection writes a file still in its first (rollback) journal mode.
+    const path = join(dataDir, 'chat.sqlite');
+    const holder = spawn(
+      process.execPath,
+      [
+        '--no-warnings',
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('CREATE TABLE first_writer (x)');
+         db.exec('BEGIN IMMEDIATE');
+         db.exec('INSERT INTO first_writer VALUES (1)');
+         console.log('locked');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`,
+        path,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+
+    const db = open(dataDir, { busyTimeoutMs: 2_000 });
+    expect(db.get<{ journal_mode: string }>('PRAGMA journal_mode')?.journal_mode).toBe('wal');
+    expect(db.all('SELECT version FROM schema_migrations')).toHaveLength(migrations.length);
+    db.close();
+    expect(await exited).toBe(0);
+  });
+
   it('keeps the lines to this user: a new folder 0700, the file and its log 0600', () => {
     const fresh = join(dataDir, 'fresh');
     const db = open(fresh);

@@ -179,12 +179,22 @@ function jsonScalarKind(body: unknown): string | undefined {
   return typeof value === 'object' ? undefined : `a ${typeof value}`;
 }
 
-/** The methods routed at a request's path; `literal` when routes match it with no parameter (they alone count then). */
-export function routesAt(request: RoutedRequest): {
-  readonly methods: Set<string>;
-  readonly literal: boolean;
-} {
-  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
+/** A request's path, without its query. */
+const pathOf = (request: RoutedRequest): string => (request.originalUrl ?? request.url ?? '/').split('?')[0];
+
+/** `path` without a trailing slash: Express matches a route with or without one. */
+const withoutTrailingSlash = (path: string): string =>
+  path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+
+/** Adds a route's methods to `into`, upper case (not Express's `_all`), and HEAD where GET is (Express answers it). */
+function addMethods(into: Set<string>, methods: Readonly<Record<string, boolean>>): void {
+  for (const [name, on] of Object.entries(methods)) if (on && name !== '_all') into.add(name.toUpperCase());
+  if (into.has('GET')) into.add('HEAD');
+}
+
+/** The methods routed at a request's path: those of the routes matching it with no parameter, when any do (they alone count then). */
+function methodsAt(request: RoutedRequest): Set<string> {
+  const path = pathOf(request);
   const methods = new Set<string>();
   const literalMethods = new Set<string>();
   for (const layer of request.app?.router?.stack ?? []) {
@@ -197,20 +207,13 @@ export function routesAt(request: RoutedRequest): {
     }
     if (!match) continue;
     const literal = Object.keys((match === true ? layer.params : match.params) ?? {}).length === 0;
-    for (const [name, on] of Object.entries(layer.route.methods))
-      if (on && name !== '_all') (literal ? literalMethods : methods).add(name.toUpperCase());
+    addMethods(literal ? literalMethods : methods, layer.route.methods);
   }
-  const literal = literalMethods.size > 0;
-  const found = literal ? literalMethods : methods;
-  if (found.has('GET')) found.add('HEAD');
-  return { methods: found, literal };
+  return literalMethods.size > 0 ? literalMethods : methods;
 }
 
-/** A request's path, without its query and a trailing slash (Express matches with or without one). */
-export function routedPath(request: RoutedRequest): string {
-  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-}
+/** A request's path as routes are matched: without its query and a trailing slash. */
+export const routedPath = (request: RoutedRequest): string => withoutTrailingSlash(pathOf(request));
 
 /**
  * Each path a route names without a parameter (`/v1/api/rooms/create`), and the methods routed
@@ -221,11 +224,9 @@ export function literalRoutes(request: RoutedRequest): ReadonlyMap<string, Reado
   for (const layer of request.app?.router?.stack ?? []) {
     const path = layer.route?.path;
     if (typeof path !== 'string' || /[:*?(){}]/.test(path) || !layer.route?.methods) continue;
-    const key = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const key = withoutTrailingSlash(path);
     const methods = routes.get(key) ?? new Set<string>();
-    for (const [name, on] of Object.entries(layer.route.methods))
-      if (on && name !== '_all') methods.add(name.toUpperCase());
-    if (methods.has('GET')) methods.add('HEAD');
+    addMethods(methods, layer.route.methods);
     routes.set(key, methods);
   }
   return routes;
@@ -238,8 +239,8 @@ export function literalRoutes(request: RoutedRequest): ReadonlyMap<string, Reado
  */
 function routeNotFound(request: RoutedRequest): Refusal {
   const method = request.method ?? 'GET';
-  const path = (request.originalUrl ?? request.url ?? '/').split('?')[0];
-  const allowed = routesAt(request).methods;
+  const path = pathOf(request);
+  const allowed = methodsAt(request);
   if (allowed.size === 0 || allowed.has(method))
     return { status: 404, body: refusalBody(404, 'not-found', `no route ${method} ${path}`) };
   const list = [...allowed].sort().join(', ');

@@ -10,6 +10,18 @@ interface OperationLike {
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
+/** Every operation of `document`, with its path. */
+function* operationsOf(document: OpenApiLike): Generator<[path: string, operation: OperationLike]> {
+  for (const [path, item] of Object.entries(document.paths))
+    for (const [method, value] of Object.entries(item as Record<string, unknown>))
+      if (METHODS.has(method)) yield [path, value as OperationLike];
+}
+
+/** A refusal's body: the app's error schema, as JSON. */
+const errorContent = (errorSchemaName: string) => ({
+  'application/json': { schema: { $ref: `#/components/schemas/${errorSchemaName}` } },
+});
+
 /**
  * Adds to every operation that takes a body the refusals `useRestConventions` gives before any
  * route runs, with the app's error schema: 413 `payload-too-large` (over the body parser's limit)
@@ -17,19 +29,16 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'pat
  * An operation that documents one already keeps its own.
  */
 export function documentBodyRefusals<T extends OpenApiLike>(document: T, errorSchemaName: string): T {
-  const content = { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchemaName}` } } };
-  for (const item of Object.values(document.paths)) {
-    for (const [method, value] of Object.entries(item as Record<string, unknown>)) {
-      const operation = value as OperationLike;
-      if (!METHODS.has(method) || !operation.requestBody) continue;
-      const responses = (operation.responses ??= {});
-      responses['413'] ??= { description: 'payload-too-large: the body is over the size limit', content };
-      responses['415'] ??= {
-        description:
-          'unsupported-media-type: the body is not JSON, or its charset or encoding is not supported',
-        content,
-      };
-    }
+  const content = errorContent(errorSchemaName);
+  for (const [, operation] of operationsOf(document)) {
+    if (!operation.requestBody) continue;
+    const responses = (operation.responses ??= {});
+    responses['413'] ??= { description: 'payload-too-large: the body is over the size limit', content };
+    responses['415'] ??= {
+      description:
+        'unsupported-media-type: the body is not JSON, or its charset or encoding is not supported',
+      content,
+    };
   }
   return document;
 }
@@ -117,30 +126,26 @@ export function documentRouteWideRefusals<T extends OpenApiWithComponents>(
   errorSchemaName: string,
   publicPrefix: string,
 ): T {
-  const content = { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchemaName}` } } };
+  const content = errorContent(errorSchemaName);
   const shared = ((document.components ??= {}).responses ??= {});
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const [path, operation] of operationsOf(document)) {
     const refusals = [
       ...PARSER_REFUSALS,
       ...(path.startsWith('/health/') ? [] : [UNKNOWN_HOST]),
       ...(path === publicPrefix || path.startsWith(`${publicPrefix}/`) ? GATEWAY_REFUSALS : []),
     ];
-    for (const [method, value] of Object.entries(item as Record<string, unknown>)) {
-      if (!METHODS.has(method)) continue;
-      const operation = value as OperationLike;
-      const responses = (operation.responses ??= {});
-      for (const { name, status, description, headers } of refusals) {
-        const own = responses[status] as ResponseLike | undefined;
-        if (own) {
-          own.description = `${(own.description ?? '').replace(/\.?\s*$/, '')}. Also ${description}`;
-          if (headers) own.headers = { ...headers, ...own.headers };
-          continue;
-        }
-        shared[name] ??= { description, ...(headers ? { headers } : {}), content };
-        responses[status] = { $ref: `#/components/responses/${name}` };
+    const responses = (operation.responses ??= {});
+    for (const { name, status, description, headers } of refusals) {
+      const own = responses[status] as ResponseLike | undefined;
+      if (own) {
+        own.description = `${(own.description ?? '').replace(/\.?\s*$/, '')}. Also ${description}`;
+        if (headers) own.headers = { ...headers, ...own.headers };
+        continue;
       }
-      operation.responses = byStatus(responses);
+      shared[name] ??= { description, ...(headers ? { headers } : {}), content };
+      responses[status] = { $ref: `#/components/responses/${name}` };
     }
+    operation.responses = byStatus(responses);
   }
   return document;
 }

@@ -1,3 +1,5 @@
+import { UNPAIRED_SURROGATE } from '../text/code-points';
+
 /** Who is calling, as proven by a verified access token. Users act only as themselves. */
 export interface Identity {
   /** JWT `sub`. */
@@ -65,9 +67,6 @@ export function nameProblem(text: string): string | undefined {
 
 /** A uid: 1 to 128 visible ASCII characters without spaces (what dev tokens and the playlist service use). */
 export const UID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-
-/** The refusal of text holding an unpaired surrogate, worded as a body's (body-shape.ts). */
-const UNPAIRED_SURROGATE = 'must be well-formed Unicode (it holds an unpaired surrogate)';
 
 /** Why `url` is not an http(s) URL a browser may load as a picture, or undefined when it is. */
 export function pictureUrlProblem(url: string): string | undefined {

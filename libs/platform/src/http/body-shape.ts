@@ -1,3 +1,4 @@
+import { UNPAIRED_SURROGATE } from '../text/code-points';
 import type { FieldProblem } from './field-problems';
 
 /** Default deepest nesting of a JSON body (objects and arrays) that the apps accept. */
@@ -46,7 +47,7 @@ export function bodyShapeProblem(
       else if (typeof child === 'string' && !child.isWellFormed())
         return {
           field: pathOf(visit, key),
-          reason: `${key} must be well-formed Unicode (it holds an unpaired surrogate)`,
+          reason: `${key} ${UNPAIRED_SURROGATE}`,
         };
     }
   }

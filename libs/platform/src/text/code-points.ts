@@ -5,6 +5,9 @@
  * allocates").
  */
 
+/** Why text with an unpaired surrogate is refused, wherever it comes in (a body, a token's claims). */
+export const UNPAIRED_SURROGATE = 'must be well-formed Unicode (it holds an unpaired surrogate)';
+
 const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
 

@@ -301,44 +301,49 @@ const logMigration = (line: string): void => new Logger(SqliteDatabase.name).log
 export const UPGRADE_WAIT_MS = 15 * 60_000;
 
 /**
- * PRAGMA journal_mode = WAL, retried every 25 ms up to UPGRADE_WAIT_MS: SQLite answers it with
- * SQLITE_BUSY at once, not after the busy timeout, while another connection writes a file still
- * in its first journal mode. Two processes starting on a new file (cluster:local) met that, and
- * the second failed to start with "database is locked".
+ * Runs `sql` again while another connection's lock refuses it (SQLITE_BUSY), up to
+ * UPGRADE_WAIT_MS: `pauseMs` between tries (0 where SQLite's busy timeout already waited inside
+ * the try), and `waiting` called at the first refusal.
  */
-function switchToWal(db: DatabaseSync): void {
+function execWhileBusy(
+  db: DatabaseSync,
+  sql: string,
+  pauseMs: number,
+  waiting = (): void => undefined,
+): void {
   const giveUpAt = Date.now() + UPGRADE_WAIT_MS;
+  let told = false;
   for (;;) {
     try {
-      db.exec('PRAGMA journal_mode = WAL');
+      db.exec(sql);
       return;
     } catch (error) {
       if (!isSqliteError(error, SQLITE_BUSY) || Date.now() >= giveUpAt) throw error;
-      Atomics.wait(PAUSE, 0, 0, 25); // open is synchronous: a short sleep of this thread
+      if (!told) waiting();
+      told = true;
+      // open is synchronous: a short sleep of this thread.
+      if (pauseMs > 0) Atomics.wait(PAUSE, 0, 0, pauseMs);
     }
   }
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
-/** BEGIN IMMEDIATE, retried while another connection holds the write lock, up to UPGRADE_WAIT_MS. */
-function beginWaitingForOtherUpgrades(db: DatabaseSync, path: string, tell: (line: string) => void): void {
-  const giveUpAt = Date.now() + UPGRADE_WAIT_MS;
-  for (let told = false; ;) {
-    try {
-      // Each try itself waits the busy timeout inside SQLite: the loop never spins.
-      db.exec('BEGIN IMMEDIATE');
-      return;
-    } catch (error) {
-      if (!isSqliteError(error, SQLITE_BUSY) || Date.now() >= giveUpAt) throw error;
-      if (!told)
-        tell(
-          `${path} is locked by another process (its own upgrade, most likely): waiting for it, up to ${UPGRADE_WAIT_MS / 60_000} minutes`,
-        );
-      told = true;
-    }
-  }
-}
+/**
+ * PRAGMA journal_mode = WAL, retried every 25 ms: SQLite answers it with SQLITE_BUSY at once, not
+ * after the busy timeout, while another connection writes a file still in its first journal
+ * mode. Two processes starting on a new file (cluster:local) met that, and the second failed to
+ * start with "database is locked".
+ */
+const switchToWal = (db: DatabaseSync): void => execWhileBusy(db, 'PRAGMA journal_mode = WAL', 25);
+
+/** BEGIN IMMEDIATE, retried while another connection holds the write lock (each try waits the busy timeout inside SQLite). */
+const beginWaitingForOtherUpgrades = (db: DatabaseSync, path: string, tell: (line: string) => void): void =>
+  execWhileBusy(db, 'BEGIN IMMEDIATE', 0, () =>
+    tell(
+      `${path} is locked by another process (its own upgrade, most likely): waiting for it, up to ${UPGRADE_WAIT_MS / 60_000} minutes`,
+    ),
+  );
 
 /** Applies the migrations the file has not seen yet, each in its own transaction. */
 function migrate(

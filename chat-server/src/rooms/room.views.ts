@@ -5,25 +5,16 @@ import type { RoomSummary } from '../room-store/room-store.port';
 import { roomThumbnail, type Room } from '../room-store/room.model';
 
 /**
- * The room as `viewer` sees it: every member's read position is the one others are shown
- * (`shownReadMessageId`), but the viewer's own, which is where they really are.
+ * What `viewer` sees of a room: members see who is in it (`membersSeenBy`), anyone else the room
+ * without its member list (not even worked out).
  */
-export function roomView(room: Room, clock: Clock, viewer: string): RoomView {
+export function roomViewFor(room: Room, viewer: string, clock: Clock): RoomView {
   return {
     id: room.id,
     roomName: room.roomName,
     ownerUid: room.ownerUid,
     userCount: Object.keys(room.users).length,
-    users: Object.fromEntries(
-      Object.values(room.users).map(({ shownReadMessageId, ...member }) => [
-        member.uid,
-        {
-          ...member,
-          lastReadMessageId: member.uid === viewer ? member.lastReadMessageId : shownReadMessageId,
-          enteredAt: member.enteredAt.toISOString(),
-        },
-      ]),
-    ),
+    users: Object.hasOwn(room.users, viewer) ? membersSeenBy(room, viewer) : {},
     playlist: {
       id: room.playlist.id,
       name: room.playlist.name,
@@ -35,10 +26,18 @@ export function roomView(room: Room, clock: Clock, viewer: string): RoomView {
   };
 }
 
-/** What `uid` sees of a room: members see who is in it; anyone else the room without its member list. */
-export function roomViewFor(room: Room, uid: string, clock: Clock): RoomView {
-  const view = roomView(room, clock, uid);
-  return Object.hasOwn(room.users, uid) ? view : { ...view, users: {} };
+/** The members, each with the read position `viewer` is shown: their own as saved, the others' as shown. */
+function membersSeenBy(room: Room, viewer: string): RoomView['users'] {
+  return Object.fromEntries(
+    Object.values(room.users).map(({ shownReadMessageId, ...member }) => [
+      member.uid,
+      {
+        ...member,
+        lastReadMessageId: member.uid === viewer ? member.lastReadMessageId : shownReadMessageId,
+        enteredAt: member.enteredAt.toISOString(),
+      },
+    ]),
+  );
 }
 
 export function roomSummary(room: RoomSummary, unreadCount?: number): RoomSummaryView {

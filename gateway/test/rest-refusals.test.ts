@@ -59,23 +59,32 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
   }
 
-  /** node:http, for what fetch will not send (a GET with a body, an oversized request line). */
+  /**
+   * node:http, for what fetch will not send (a GET with a body, an oversized request line); with
+   * `agent`, on its connections (`reused`: this request went on one that carried another before).
+   */
   const raw = (
     base: string,
     method: string,
     path: string,
     body?: string,
     headers: Record<string, string> = {},
-  ): Promise<{ status: number; type: string | undefined; body: string }> =>
+    agent?: Agent,
+  ): Promise<{ status: number; type: string | undefined; body: string; reused: boolean }> =>
     new Promise((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: new URL(base).port, method, path, headers },
+        { host: '127.0.0.1', port: new URL(base).port, method, path, headers, agent },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
           res.on('end', () =>
-            resolve({ status: res.statusCode!, type: res.headers['content-type'], body: text }),
+            resolve({
+              status: res.statusCode!,
+              type: res.headers['content-type'],
+              body: text,
+              reused: req.reusedSocket,
+            }),
           );
         },
       );
@@ -381,17 +390,7 @@ describe('REST refusals of the real apps, through the gateway and directly', () 
     // Clients keep connections open: the oversized request is often not a connection's first.
     for (const base of [gateway, chat, presence]) {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      const send = (path: string) =>
-        new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
-          const req = httpRequest({ host: '127.0.0.1', port: new URL(base).port, path, agent }, (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => resolve({ status: res.statusCode!, body: text, reused: req.reusedSocket }));
-          });
-          req.on('error', reject);
-          req.end();
-        });
+      const send = (path: string) => raw(base, 'GET', path, undefined, {}, agent);
       try {
         expect((await send('/health/live')).status, base).toBe(200);
         const refused = await send(`/health/live?q=${'a'.repeat(20_000)}`);

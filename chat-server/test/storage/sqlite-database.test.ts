@@ -141,22 +141,7 @@ describe('SQLite database', () => {
   it("waits for another process's upgrade step (it holds the write lock) instead of failing at the busy timeout", async () => {
     open(dataDir, { migrations: migrations.slice(0, 1) }).close();
     // Another process takes the write lock and keeps it 1.5 s, as a long upgrade step does.
-    const holder = spawn(
-      process.execPath,
-      [
-        '--no-warnings',
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE');
-         console.log('locked');
-         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`,
-        join(dataDir, 'chat.sqlite'),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const { exited } = await writeLockHeldByAnotherProcess(join(dataDir, 'chat.sqlite'), 1_500);
 
     const told: string[] = [];
     const started = Date.now();
@@ -173,25 +158,11 @@ describe('SQLite database', () => {
   it('waits for another process writing a file not yet in WAL mode (two starting on a new file) instead of failing at once', async () => {
     // SQLite answers the switch to WAL with SQLITE_BUSY at once, without waiting the busy
     // timeout, while another connection writes a file still in its first (rollback) journal mode.
-    const path = join(dataDir, 'chat.sqlite');
-    const holder = spawn(
-      process.execPath,
-      [
-        '--no-warnings',
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('CREATE TABLE first_writer (x)');
-         db.exec('BEGIN IMMEDIATE');
-         db.exec('INSERT INTO first_writer VALUES (1)');
-         console.log('locked');
-         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`,
-        path,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const { exited } = await writeLockHeldByAnotherProcess(join(dataDir, 'chat.sqlite'), 700, [
+      'CREATE TABLE first_writer (x)',
+      'BEGIN IMMEDIATE',
+      'INSERT INTO first_writer VALUES (1)',
+    ]);
 
     const db = open(dataDir, { busyTimeoutMs: 2_000 });
     expect(db.get<{ journal_mode: string }>('PRAGMA journal_mode')?.journal_mode).toBe('wal');
@@ -980,3 +951,33 @@ describe('SQLite database', () => {
     });
   });
 });
+
+/**
+ * Another process opens `path`, runs `statements` (by default BEGIN IMMEDIATE: the write lock)
+ * and commits `holdMs` later; resolves once it holds the lock, with its exit code to come.
+ */
+async function writeLockHeldByAnotherProcess(
+  path: string,
+  holdMs: number,
+  statements: readonly string[] = ['BEGIN IMMEDIATE'],
+): Promise<{ exited: Promise<number | null> }> {
+  const holder = spawn(
+    process.execPath,
+    [
+      '--no-warnings',
+      '-e',
+      `const { DatabaseSync } = require('node:sqlite');
+       const db = new DatabaseSync(process.argv[1]);
+       for (const sql of JSON.parse(process.argv[2])) db.exec(sql);
+       console.log('locked');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[3]));`,
+      path,
+      JSON.stringify(statements),
+      String(holdMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => holder.once('exit', resolve));
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
+  return { exited };
+}
